@@ -1,0 +1,1 @@
+//! Context management: token estimates and history trimming.

@@ -1,0 +1,1 @@
+//! `llmwire_validate`: the validator over the C ABI.

@@ -1,0 +1,1 @@
+//! The bundled simulated provider behind `llmwire mock`.

@@ -1,0 +1,1 @@
+//! Provider profiles: what each provider accepts, rejects and limits.

@@ -1,0 +1,1 @@
+//! The retry policy: backoff, budgets and the pure retry decision.

@@ -1,0 +1,1 @@
+//! Server-sent events: parsing the chat-completions stream and assembling its message.

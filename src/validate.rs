@@ -1,0 +1,1 @@
+//! Local request validation and safe repair, per provider profile.
