@@ -1,0 +1,53 @@
+# One entry point for building, testing and demoing llmwire. `make help` lists the targets.
+
+CARGO     ?= cargo
+CC        ?= cc
+CXX       ?= c++
+PYTHON    ?= python3
+PROFILE_DIR := target/debug
+LIB_DIR   := $(CURDIR)/$(PROFILE_DIR)
+BUILD     := build
+SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+CFLAGS_STRICT := -std=c11 -Wall -Wextra -Werror -pedantic
+C_TESTS   := $(patsubst tests/c/%.c,$(BUILD)/c/%,$(wildcard tests/c/test_*.c))
+
+.PHONY: help build test test-rust test-c header-check bless-header lint clean
+
+help:
+	@echo "make test          run every test (Rust, C under AddressSanitizer)"
+	@echo "make lint          cargo fmt --check and clippy with warnings as errors"
+	@echo "make bless-header  refresh include/llmwire.h from the sources"
+
+build:
+	$(CARGO) build --lib --bins
+
+# Every test the project has. CI runs exactly this.
+test: test-rust test-c
+
+test-rust:
+	$(CARGO) test
+
+# C programs compiled against the committed header, linked to the real shared library,
+# run under AddressSanitizer and UndefinedBehaviorSanitizer (leak detection on).
+test-c: build header-check $(C_TESTS)
+	@set -e; for t in $(C_TESTS); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $$t; done
+
+$(BUILD)/c/%: tests/c/%.c tests/c/check.h include/llmwire.h build
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_STRICT) -g $(SANITIZE) -Iinclude -Itests/c $< -o $@ -L$(LIB_DIR) -lllmwire -lpthread -Wl,-rpath,$(LIB_DIR)
+
+# The header must compile on its own as strict C11 and as C++.
+header-check:
+	$(CC) $(CFLAGS_STRICT) -fsyntax-only -x c include/llmwire.h
+	$(CXX) -std=c++11 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c++ include/llmwire.h
+
+bless-header:
+	LLMWIRE_BLESS=1 $(CARGO) test --test header
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+clean:
+	rm -rf $(BUILD)
+	$(CARGO) clean

@@ -1,0 +1,69 @@
+//! `llmwire`: the command-line face of the library. Thin by design: every command parses its
+//! arguments, calls the library, and prints what it returns.
+//!
+//! Exit codes: 0 success; 1 the operation ran and reported a failure (an invalid request, a failed
+//! call); 2 usage or unreadable input.
+
+mod classify_cmd;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+llmwire: robust calls to OpenAI-compatible chat-completions endpoints
+
+usage: llmwire <command> [options]
+
+commands:
+  classify    read a failure (JSON: status, headers, body, provider) on stdin; print its classification
+  version     print the version
+  help        print this help
+
+Run `llmwire <command> --help` for a command's options.";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let code = match command.as_str() {
+        "classify" => classify_cmd::run(rest),
+        "version" | "--version" | "-V" => {
+            println!(
+                "llmwire {} (C ABI {})",
+                llmwire::VERSION,
+                llmwire::ABI_VERSION
+            );
+            0
+        }
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            0
+        }
+        other => {
+            eprintln!("llmwire: unknown command \"{other}\"\n\n{USAGE}");
+            2
+        }
+    };
+    ExitCode::from(code)
+}
+
+/// Reads all of stdin as UTF-8, or explains why it could not.
+pub(crate) fn read_stdin_utf8() -> Result<String, String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read stdin: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "stdin is not valid UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// True when the arguments ask for help.
+pub(crate) fn wants_help(args: &[String]) -> bool {
+    args.iter().any(|a| a == "--help" || a == "-h")
+}
