@@ -1,12 +1,45 @@
-//! The client-wide retry budget: draining, refilling, and staying exact under 8 threads at once.
+//! The client-wide retry budget: what a retry costs, how decide_with_budget pays for it, and the
+//! bucket draining, refilling and staying exact under 8 threads at once.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use llmwire::retry::{BudgetConfig, RetryBudget, RetryPolicy};
+use llmwire::classify::Classification;
+use llmwire::retry::{
+    budget_cost, decide, decide_with_budget, AttemptState, BudgetConfig, Decision, Jitter,
+    RetryBudget, RetryPlan, RetryPolicy, SplitMix64,
+};
+use llmwire::taxonomy::{ErrorClass, StopReason};
 
 const THREADS: usize = 8;
+
+fn failure(class: ErrorClass) -> Classification {
+    Classification::local(class, "boom")
+}
+
+fn after(attempts: u32) -> AttemptState {
+    AttemptState {
+        attempts,
+        attempts_in_class: attempts,
+        elapsed_ms: 1_000,
+        ..AttemptState::default()
+    }
+}
+
+fn no_jitter() -> RetryPolicy {
+    RetryPolicy {
+        jitter: Jitter::None,
+        ..RetryPolicy::default()
+    }
+}
+
+fn plan(c: &Classification, state: &AttemptState, policy: &RetryPolicy) -> RetryPlan {
+    match decide(c, state, policy, &mut SplitMix64::new(1)) {
+        Decision::Retry(plan) => plan,
+        Decision::Stop(reason) => panic!("expected a retry, got Stop({reason:?})"),
+    }
+}
 
 /// Runs `work(thread_index)` on 8 threads released together.
 fn hammer(work: impl Fn(usize) + Send + Sync + 'static) {
@@ -117,4 +150,53 @@ fn eight_threads_taking_and_giving_back_keep_the_level_in_bounds() {
         }
     });
     assert_eq!(budget.level(), 60, "every acquired token came back");
+}
+
+#[test]
+fn timeouts_cost_more_budget_and_a_disabled_budget_costs_nothing() {
+    let policy = no_jitter();
+    assert_eq!(
+        plan(&failure(ErrorClass::Timeout), &after(1), &policy).budget_cost,
+        10
+    );
+    assert_eq!(
+        plan(&failure(ErrorClass::Network), &after(1), &policy).budget_cost,
+        5
+    );
+    let mut disabled = no_jitter();
+    disabled.budget.enabled = false;
+    assert_eq!(
+        plan(&failure(ErrorClass::Timeout), &after(1), &disabled).budget_cost,
+        0
+    );
+    assert_eq!(budget_cost(ErrorClass::RateLimited, &policy), 5);
+}
+
+#[test]
+fn an_empty_budget_turns_a_retry_into_budget_exhausted() {
+    let policy = no_jitter();
+    let budget = RetryBudget::new(12);
+    let mut rng = SplitMix64::new(0);
+    let c = failure(ErrorClass::ServerError);
+    let decisions: Vec<Option<StopReason>> = (0..3)
+        .map(|_| decide_with_budget(&c, &after(1), &policy, &mut rng, &budget).stop_reason())
+        .collect();
+    assert_eq!(decisions, [None, None, Some(StopReason::BudgetExhausted)]);
+    assert_eq!(budget.level(), 2);
+    // A stop costs nothing; a disabled budget (cost 0) is never exhausted.
+    let refused = decide_with_budget(
+        &failure(ErrorClass::NotFound),
+        &after(1),
+        &policy,
+        &mut rng,
+        &budget,
+    );
+    assert_eq!(refused.stop_reason(), Some(StopReason::NotRetryable));
+    assert_eq!(budget.level(), 2);
+    let mut disabled = no_jitter();
+    disabled.budget.enabled = false;
+    assert_eq!(
+        decide_with_budget(&c, &after(1), &disabled, &mut rng, &RetryBudget::new(0)).stop_reason(),
+        None
+    );
 }

@@ -4,7 +4,7 @@
 //! [`decide`] reads a [`Classification`], an [`AttemptState`] and a [`RetryPolicy`], draws jitter
 //! from an injected [`RandomSource`], and returns a [`Decision`]. Not for: sleeping, reading the
 //! clock or sending anything — the client's attempt loop does that with the numbers it gets here —
-//! nor for classifying failures ([`crate::classify`] does that).
+//! nor for classifying failures ([`crate::classify()`] does that).
 //!
 //! The rules, in order (the first that fires wins):
 //!
@@ -151,16 +151,22 @@ pub struct RetryPlan {
 /// Where a retry delay came from: one of the server's hints, or the policy's backoff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum DelaySource {
+    /// The `retry-after-ms` header.
     #[serde(rename = "retry-after-ms")]
     RetryAfterMs,
+    /// The `retry-after` header (seconds or an HTTP date).
     #[serde(rename = "retry-after")]
     RetryAfter,
+    /// Google's `RetryInfo.retryDelay` in the body.
     #[serde(rename = "retry_info")]
     RetryInfo,
+    /// A delay in the error message ("try again in 2.5s").
     #[serde(rename = "message")]
     Message,
+    /// An `x-ratelimit-reset-*` header.
     #[serde(rename = "ratelimit-reset")]
     RatelimitReset,
+    /// No hint: the policy's exponential backoff with jitter.
     #[serde(rename = "backoff")]
     Backoff,
 }

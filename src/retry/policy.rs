@@ -38,6 +38,7 @@ pub struct RetryPolicy {
     pub multiplier: f64,
     /// No backoff is longer than this (server hints are not capped by it; see `max_server_delay_ms`).
     pub max_backoff_ms: u64,
+    /// How the backoff is randomised (server hints never are).
     pub jitter: Jitter,
     /// Seeds the jitter for reproducible delays; `None` lets the client pick a seed per call.
     pub seed: Option<u64>,
@@ -45,6 +46,7 @@ pub struct RetryPolicy {
     pub max_server_delay_ms: u64,
     /// Per-class overrides, for server classes only.
     pub classes: HashMap<ErrorClass, ClassOverride>,
+    /// The client-wide retry budget.
     pub budget: BudgetConfig,
 }
 

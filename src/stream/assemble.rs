@@ -29,11 +29,17 @@ pub enum StreamEnd {
     /// The stream stopped early: no `[DONE]`, and some choice never got a `finish_reason`.
     /// The client reports class `network` with transport fault `truncated`.
     #[error("{message}")]
-    Truncated { message: String },
+    Truncated {
+        /// What was missing, for the error object's message.
+        message: String,
+    },
     /// The stream was not a usable completion (no chunk, or no choice at all): class
     /// `malformed_response`.
     #[error("{message}")]
-    Malformed { message: String },
+    Malformed {
+        /// What was missing, for the error object's message.
+        message: String,
+    },
 }
 
 impl StreamEnd {

@@ -5,7 +5,7 @@
 //! the final message from the chunks, as a non-streaming call would have returned it, or says why
 //! the stream is incomplete ([`StreamEnd`]). Not for: reading the socket, timeouts, delivering
 //! chunks to callbacks, or classifying a provider's error text (the client hands
-//! [`StreamItem::Error`]'s `raw` text to [`crate::classify`]).
+//! [`StreamItem::Error`]'s `raw` text to [`crate::classify()`]).
 //!
 //! The client's read loop, in outline:
 //!
@@ -51,9 +51,15 @@ pub enum StreamItem {
     /// The provider reported an error inside the stream: `event: error`, an object with an
     /// `error` member (object or string), Anthropic's `{"type": "error", …}`, or Google's list
     /// `[{"error": …}]`. `raw` is the event's data, verbatim, for the classifier.
-    Error { raw: String },
+    Error {
+        /// The event's data (or the body that came instead of a stream), verbatim.
+        raw: String,
+    },
     /// The data is not usable (not JSON, or JSON but not an object): class `malformed_response`.
-    Malformed { message: String },
+    Malformed {
+        /// What was wrong, with an excerpt of the data.
+        message: String,
+    },
     /// `data: [DONE]`: the stream is complete.
     Done,
 }

@@ -37,7 +37,10 @@ pub struct SseEvent {
 pub enum SseError {
     /// One event grew beyond the configured maximum; the client reports `response_too_large`.
     #[error("a server-sent event exceeded {limit} bytes (the maximum event size)")]
-    EventTooLarge { limit: usize },
+    EventTooLarge {
+        /// The configured maximum event size, in bytes.
+        limit: usize,
+    },
 }
 
 /// What was left when the input ended.
