@@ -322,6 +322,34 @@ fn every_choice_must_finish_when_done_is_missing() {
 }
 
 #[test]
+fn placeholder_header_fields_of_a_first_azure_chunk_are_replaced() {
+    let chunks = [
+        json!({"id": "", "object": "", "created": 0, "model": "", "choices": [], "prompt_filter_results": [{"prompt_index": 0}]}),
+        chunk(json!([delta(
+            0,
+            json!({"role": "assistant", "content": "Hi"}),
+            json!("")
+        )])),
+        chunk(json!([delta(0, json!({}), json!("stop"))])),
+        chunk(json!([delta(0, json!({}), Value::Null)])),
+    ];
+    let message = assemble(&chunks, false).unwrap();
+    assert_eq!(
+        (message["id"].clone(), message["model"].clone()),
+        (json!("chatcmpl-123"), json!("gpt-4o-mini"))
+    );
+    assert_eq!(message["created"], 1_694_268_190);
+    assert_eq!(
+        message["prompt_filter_results"],
+        json!([{"prompt_index": 0}])
+    );
+    assert_eq!(
+        message["choices"][0]["finish_reason"], "stop",
+        "neither \"\" nor a later null erase it"
+    );
+}
+
+#[test]
 fn a_stream_cut_before_any_choice_is_truncated() {
     // Azure sends a first chunk with empty choices (prompt filter results) before any content.
     let chunks = [json!({"id": "", "choices": [], "prompt_filter_results": [{"prompt_index": 0}]})];

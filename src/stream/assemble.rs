@@ -11,7 +11,8 @@
 //! are appended; other values keep the last non-null one. A tool call's `id`, `type` and
 //! `function.name` are set once and `function.arguments` concatenated; a tool call without `index`
 //! (some servers omit it) joins the call with the same `id`, or starts a new one when the `id` is
-//! new, or continues the last one when there is no `id`. `finish_reason` keeps the last non-null
+//! new, or continues the last one when there is no `id`. `id`, `created` and `model` keep the first
+//! real value (Azure's first chunk has empty ones). `finish_reason` keeps the last non-empty
 //! value, `logprobs` arrays are appended, and `usage` is the last non-null one (the final chunk of
 //! `stream_options.include_usage`, whose `choices` is empty).
 
@@ -136,7 +137,9 @@ impl StreamAssembler {
                 "usage" if !value.is_null() => self.usage = Some(value.clone()),
                 "object" | "usage" => {}
                 "id" | "created" | "model" => {
-                    if !value.is_null() && self.header.get(key).is_none_or(Value::is_null) {
+                    if !is_placeholder(value) && self.header.get(key).is_none_or(is_placeholder) {
+                        self.header.insert(key.clone(), value.clone());
+                    } else if !self.header.contains_key(key) {
                         self.header.insert(key.clone(), value.clone());
                     }
                 }
@@ -220,7 +223,9 @@ impl StreamAssembler {
                         parts.push_delta_field(field, value);
                     }
                 }
-                "finish_reason" if !value.is_null() => parts.finish_reason = Some(value.clone()),
+                "finish_reason" if !is_placeholder(value) => {
+                    parts.finish_reason = Some(value.clone())
+                }
                 "logprobs" if value.is_object() => {
                     let logprobs = parts.logprobs.get_or_insert_with(Map::new);
                     for (field, value) in value.as_object().into_iter().flatten() {
@@ -367,6 +372,17 @@ impl ToolCallParts {
 
     fn build_function(&self) -> Value {
         self.function_object()
+    }
+}
+
+/// A value that says nothing: `null`, `""` or `0` (Azure's first chunk has `"id": ""`,
+/// `"model": ""`, `"created": 0`; some servers send `"finish_reason": ""`).
+fn is_placeholder(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(text) => text.is_empty(),
+        Value::Number(number) => number.as_u64() == Some(0),
+        _ => false,
     }
 }
 
