@@ -137,9 +137,12 @@ impl StreamAssembler {
                 "usage" if !value.is_null() => self.usage = Some(value.clone()),
                 "object" | "usage" => {}
                 "id" | "created" | "model" => {
-                    if !is_placeholder(value) && self.header.get(key).is_none_or(is_placeholder) {
-                        self.header.insert(key.clone(), value.clone());
-                    } else if !self.header.contains_key(key) {
+                    // The first value wins, unless it said nothing and this one says something.
+                    let replace = match self.header.get(key) {
+                        None => true,
+                        Some(current) => is_placeholder(current) && !is_placeholder(value),
+                    };
+                    if replace {
                         self.header.insert(key.clone(), value.clone());
                     }
                 }
