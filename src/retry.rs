@@ -1,1 +1,0 @@
-//! The retry policy: backoff, budgets and the pure retry decision.

@@ -1,1 +1,0 @@
-//! Server-sent events: parsing the chat-completions stream and assembling its message.
