@@ -59,6 +59,9 @@ pub struct ErrorObject {
     /// One line a person can act on.
     pub summary: String,
     pub attempts: Vec<AttemptRecord>,
+    /// The validation report, when local validation stopped the call (`validation_failed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validation: Option<serde_json::Value>,
 }
 
 impl ErrorObject {
@@ -72,6 +75,7 @@ impl ErrorObject {
             stop_reason: None,
             summary,
             attempts: Vec::new(),
+            validation: None,
         }
     }
 

@@ -6,6 +6,11 @@
 //! in the core; this module only checks pointers, converts strings and moves ownership.
 //!
 //! All `unsafe` code of the crate lives here.
+//!
+//! The exported functions are `unsafe extern "C"`: their safety contract (which pointers may be
+//! NULL, who owns what, for how long) is the doc comment that cbindgen copies into the header, so
+//! it is written for C readers rather than as a Rust `# Safety` section.
+#![allow(clippy::missing_safety_doc)]
 
 pub mod classify;
 pub mod error;
