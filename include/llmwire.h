@@ -143,9 +143,35 @@ typedef int32_t llmwire_status;
 #endif // __cplusplus
 
 /**
+ * A cancel handle. Opaque in C.
+ */
+typedef struct llmwire_cancel llmwire_cancel;
+
+/**
+ * A chat-completions client. Opaque in C.
+ */
+typedef struct llmwire_client llmwire_client;
+
+/**
  * An error object owned by the caller. Opaque in C.
  */
 typedef struct llmwire_error llmwire_error;
+
+/**
+ * Receives one stream chunk (a chat.completion.chunk JSON object, NUL-terminated) and the
+ * `user_data` given to `llmwire_chat_stream`. Return 0 to continue, non-zero to stop the stream
+ * (the call then fails with `LLMWIRE_STATUS_CANCELLED`, stop reason "aborted_by_callback").
+ * The string is borrowed for the duration of the callback only.
+ */
+typedef int32_t (*llmwire_chunk_callback)(const char *chunk_json,
+                                          void *user_data);
+
+/**
+ * Receives one event (a JSON object, NUL-terminated, borrowed for the duration of the callback)
+ * and the `user_data` given to `llmwire_client_set_event_callback`.
+ */
+typedef void (*llmwire_event_callback)(const char *event_json,
+                                       void *user_data);
 
 #ifdef __cplusplus
 extern "C" {
@@ -181,6 +207,122 @@ void llmwire_string_free(char *string);
 llmwire_status llmwire_classify(const char *input_json,
                                 char **out_json,
                                 llmwire_error **err);
+
+/**
+ * Creates a client from a JSON configuration (see the README's "Configuration"; NULL or "" means
+ * every default). The API key comes from `api_key`, or else from the environment variable named
+ * by `api_key_env` (default: the provider's usual one, e.g. OPENAI_API_KEY), read once, here.
+ *
+ * Ownership: `config_json` is borrowed for the call; on success `*out_client` receives a client
+ * the caller frees with `llmwire_client_free`.
+ * Errors: `LLMWIRE_STATUS_INVALID_CONFIG` for an unknown key (named in the message) or a bad
+ * value; `LLMWIRE_STATUS_INVALID_ARGUMENT` for a NULL `out_client` or non-UTF-8 text.
+ * Thread-safety: safe from any thread.
+ */
+llmwire_status llmwire_client_new(const char *config_json,
+                                  llmwire_client **out_client,
+                                  llmwire_error **err);
+
+/**
+ * Frees a client. NULL is ignored.
+ *
+ * Ownership: takes back a client from `llmwire_client_new`. Thread-safety: call it once, after
+ * every call on this client (on any thread) has returned.
+ */
+void llmwire_client_free(llmwire_client *client);
+
+/**
+ * Sends a chat-completions request (a JSON object, as for the provider's API) and waits for the
+ * completion, retrying what can succeed. A request without "model" gets the config's model.
+ *
+ * On success `*out_response_json` receives the completion JSON, with an extra "llmwire" key
+ * holding the attempts, repairs and warnings. On failure `*err` (if given) receives the error
+ * object: class, stop reason, summary, the provider's message and every attempt.
+ *
+ * `cancel` may be NULL; otherwise `llmwire_cancel_trigger` on it (from any thread) stops the call
+ * with `LLMWIRE_STATUS_CANCELLED`: at once while waiting between attempts, and otherwise when the
+ * current network read returns (bounded by the attempt timeout, or the stream-idle timeout).
+ *
+ * Ownership: `client`, `request_json` and `cancel` are borrowed for the call; `*out_response_json`
+ * is a new string for `llmwire_string_free`.
+ * Errors: the status of the final failure's class (e.g. `LLMWIRE_STATUS_RATE_LIMITED`),
+ * `LLMWIRE_STATUS_VALIDATION_FAILED` when local validation stopped the request (nothing was
+ * sent), `LLMWIRE_STATUS_CANCELLED`, `LLMWIRE_STATUS_INVALID_ARGUMENT` for NULL or non-JSON input.
+ * Thread-safety: any number of threads may call this on one client at once.
+ */
+llmwire_status llmwire_chat(const llmwire_client *client,
+                            const char *request_json,
+                            const llmwire_cancel *cancel,
+                            char **out_response_json,
+                            llmwire_error **err);
+
+/**
+ * Streams a chat-completions request: `on_chunk` receives each chunk as it arrives, on the
+ * calling thread; at the end `*out_response_json` receives the assembled completion (content,
+ * tool calls merged by index, usage) with the "llmwire" report key, as for `llmwire_chat`.
+ *
+ * Retries happen only before the first chunk reached `on_chunk`; a stream that fails after that
+ * is never replayed (stop reason "stream_started"). A non-zero return from `on_chunk` stops the
+ * call with `LLMWIRE_STATUS_CANCELLED` (stop reason "aborted_by_callback").
+ *
+ * Ownership and errors as for `llmwire_chat`; `user_data` is passed through untouched.
+ * `on_chunk` must not be NULL. Thread-safety: as for `llmwire_chat`.
+ */
+llmwire_status llmwire_chat_stream(const llmwire_client *client,
+                                   const char *request_json,
+                                   const llmwire_cancel *cancel,
+                                   llmwire_chunk_callback on_chunk,
+                                   void *user_data,
+                                   char **out_response_json,
+                                   llmwire_error **err);
+
+/**
+ * Creates a cancel handle, or returns NULL if memory is exhausted.
+ *
+ * Ownership: the caller frees it with `llmwire_cancel_free`, after every call using it returned.
+ * One handle may serve several calls; once triggered it stays triggered.
+ * Thread-safety: safe from any thread.
+ */
+llmwire_cancel *llmwire_cancel_new(void);
+
+/**
+ * Cancels every call using this handle, now and later. NULL is ignored. Idempotent.
+ * Thread-safety: meant to be called from another thread while a call runs.
+ */
+void llmwire_cancel_trigger(const llmwire_cancel *cancel);
+
+/**
+ * Frees a cancel handle. NULL is ignored. Thread-safety: once, after every call using it returned.
+ */
+void llmwire_cancel_free(llmwire_cancel *cancel);
+
+/**
+ * Renders the client's metrics: calls, attempts, successes, failures and retries by class, time
+ * slept, retry-budget level. `format` is "json" (or NULL) or "prometheus" (text format).
+ *
+ * Ownership: on success `*out` receives a new string for `llmwire_string_free`.
+ * Errors: `LLMWIRE_STATUS_INVALID_ARGUMENT` for a NULL client or out, or an unknown format.
+ * Thread-safety: safe while calls run on other threads.
+ */
+llmwire_status llmwire_client_metrics(const llmwire_client *client,
+                                      const char *format,
+                                      char **out,
+                                      llmwire_error **err);
+
+/**
+ * Installs an event callback, called once per attempt outcome with a JSON event (call id,
+ * attempt number, class, HTTP status, elapsed ms, decision, delay, stop reason, message; never a
+ * key or a request body). NULL `callback` removes it.
+ *
+ * The callback runs on whichever thread makes the call, possibly several at once: it must be
+ * thread-safe, and must not call back into this client. `user_data` is passed through untouched
+ * and must stay valid until the callback is replaced or the client is freed.
+ * Errors: `LLMWIRE_STATUS_INVALID_ARGUMENT` for a NULL client.
+ */
+llmwire_status llmwire_client_set_event_callback(const llmwire_client *client,
+                                                 llmwire_event_callback callback,
+                                                 void *user_data,
+                                                 llmwire_error **err);
 
 /**
  * The C name of a status value, e.g. "LLMWIRE_STATUS_RATE_LIMITED", as a static string (never free

@@ -14,6 +14,8 @@
 #![allow(clippy::result_large_err)]
 
 pub mod classify;
+pub mod client;
+pub mod config;
 pub mod context;
 pub mod error;
 pub mod ffi;
@@ -23,6 +25,7 @@ pub mod provider;
 pub mod retry;
 pub mod stream;
 pub mod taxonomy;
+pub mod transport;
 pub mod validate;
 
 pub use classify::{classify, Classification, ClassifyInput};

@@ -13,6 +13,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 pub mod classify;
+pub mod client;
 pub mod error;
 pub mod status;
 pub mod validate;

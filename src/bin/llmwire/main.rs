@@ -4,6 +4,7 @@
 //! Exit codes: 0 success; 1 the operation ran and reported a failure (an invalid request, a failed
 //! call); 2 usage or unreadable input.
 
+mod chat_cmd;
 mod classify_cmd;
 
 use std::process::ExitCode;
@@ -14,6 +15,7 @@ llmwire: robust calls to OpenAI-compatible chat-completions endpoints
 usage: llmwire <command> [options]
 
 commands:
+  chat        send one prompt through the robust client and print the answer
   classify    read a failure (JSON: status, headers, body, provider) on stdin; print its classification
   version     print the version
   help        print this help
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let code = match command.as_str() {
+        "chat" => chat_cmd::run(rest),
         "classify" => classify_cmd::run(rest),
         "version" | "--version" | "-V" => {
             println!(

@@ -1,0 +1,411 @@
+//! The attempt loop of DESIGN §4: send, classify, decide, sleep (cancellable, never past the
+//! deadline) or stop — and the error object that reports every attempt.
+
+use std::io::Read;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use super::cancel::CancelToken;
+use super::events::AttemptEvent;
+use super::prepare::Prepared;
+use super::{ChunkControl, Client};
+use crate::classify::{classify, Classification, ClassifyInput, TransportFault};
+use crate::error::{AttemptRecord, ErrorObject};
+use crate::retry::{self, AttemptState, Decision};
+use crate::stream::{StreamAssembler, StreamDecoder, StreamItem};
+use crate::taxonomy::{ErrorClass, StopReason};
+use crate::transport::{fault_from_io, Exchange, StreamStart};
+
+/// How one attempt ended.
+enum Outcome {
+    Success { completion: Value, http_status: u16 },
+    Failure(Classification),
+    Cancelled,
+    Aborted,
+}
+
+type ChunkSink<'a> = Option<&'a mut dyn FnMut(&Value) -> ChunkControl>;
+
+pub(super) fn attempt_loop(
+    client: &Client,
+    call_id: u64,
+    prepared: &Prepared,
+    mut on_chunk: ChunkSink<'_>,
+    cancel: &CancelToken,
+) -> Result<Value, ErrorObject> {
+    let start = client.clock.now();
+    let elapsed_ms = || millis(client.clock.now().saturating_sub(start));
+    let mut random = client.policy.jitter_rng(entropy(call_id));
+    let mut attempts: Vec<AttemptRecord> = Vec::new();
+    let mut delivered = false;
+    let mut last_failure: Option<Classification> = None;
+
+    loop {
+        let n = attempts.len() as u32 + 1;
+        if cancel.is_cancelled() {
+            return Err(cancelled(StopReason::Cancelled, last_failure, attempts));
+        }
+        client.metrics.attempt_made();
+        let outcome = if prepared.stream {
+            stream_attempt(
+                client,
+                prepared,
+                on_chunk.as_deref_mut(),
+                &mut delivered,
+                cancel,
+            )
+        } else {
+            plain_attempt(client, prepared)
+        };
+        let mut classification = match outcome {
+            Outcome::Success {
+                mut completion,
+                http_status,
+            } => {
+                client.budget.record_success();
+                attempts.push(record(n, None, Some(http_status), elapsed_ms()));
+                emit(client, call_id, &attempts, None, "done", None);
+                attach_report(&mut completion, prepared, &attempts);
+                return Ok(completion);
+            }
+            Outcome::Cancelled => {
+                return Err(cancelled(StopReason::Cancelled, last_failure, attempts))
+            }
+            Outcome::Aborted => {
+                return Err(cancelled(
+                    StopReason::AbortedByCallback,
+                    last_failure,
+                    attempts,
+                ))
+            }
+            Outcome::Failure(classification) => classification,
+        };
+        redact(&mut classification, client.api_key.as_deref());
+        attempts.push(record(
+            n,
+            Some(&classification),
+            classification.http_status,
+            elapsed_ms(),
+        ));
+        let state = AttemptState {
+            deadline_ms: client.config.timeouts.deadline_ms,
+            stream_delivered: delivered,
+            cancelled: cancel.is_cancelled(),
+            ..AttemptState::from_records(&attempts)
+        };
+        let plan = match retry::decide_with_budget(
+            &classification,
+            &state,
+            &client.policy,
+            &mut random,
+            &client.budget,
+        ) {
+            Decision::Retry(plan) => plan,
+            Decision::Stop(reason) => {
+                emit(
+                    client,
+                    call_id,
+                    &attempts,
+                    Some(&classification),
+                    "stop",
+                    Some(reason),
+                );
+                return Err(ErrorObject {
+                    status: classification.class.status_name(),
+                    summary: retry::summary(reason, &classification, &state, &client.policy),
+                    stop_reason: Some(reason),
+                    attempts,
+                    classification,
+                    validation: None,
+                });
+            }
+        };
+        if let Some(last) = attempts.last_mut() {
+            last.delay_ms = plan.delay_ms;
+            last.delay_source = Some(plan.delay_source.as_str().to_owned());
+        }
+        emit(
+            client,
+            call_id,
+            &attempts,
+            Some(&classification),
+            "retry",
+            None,
+        );
+        client.metrics.retrying(classification.class, plan.delay_ms);
+        last_failure = Some(classification);
+        if client
+            .clock
+            .sleep(Duration::from_millis(plan.delay_ms), cancel)
+        {
+            return Err(cancelled(StopReason::Cancelled, last_failure, attempts));
+        }
+    }
+}
+
+fn plain_attempt(client: &Client, prepared: &Prepared) -> Outcome {
+    let exchange = client
+        .transport
+        .post(&prepared.url, &prepared.headers, &prepared.body);
+    outcome_of(client, exchange)
+}
+
+/// Classifies a finished exchange; a 2xx is a success only when it is a usable completion.
+fn outcome_of(client: &Client, exchange: Exchange) -> Outcome {
+    match exchange {
+        Exchange::Response(response) => {
+            let input = ClassifyInput {
+                provider: Some(client.config.provider),
+                status: Some(response.status),
+                headers: response.headers,
+                body: response.body,
+                transport: None,
+            };
+            if (200..300).contains(&response.status) {
+                if let Some(completion) = usable_completion(&input.body) {
+                    return Outcome::Success {
+                        completion,
+                        http_status: response.status,
+                    };
+                }
+            }
+            Outcome::Failure(classify(&input, client.clock.wall()))
+        }
+        Exchange::Fault { fault, detail } => {
+            Outcome::Failure(transport_failure(client, fault, &detail))
+        }
+        Exchange::TooLarge { status, limit } => {
+            let mut classification = Classification::local(
+                ErrorClass::ResponseTooLarge,
+                format!("the response body exceeded max_response_bytes ({limit} bytes)"),
+            );
+            classification.http_status = (status != 0).then_some(status);
+            Outcome::Failure(classification)
+        }
+    }
+}
+
+fn transport_failure(client: &Client, fault: TransportFault, detail: &str) -> Classification {
+    let input = ClassifyInput {
+        provider: Some(client.config.provider),
+        transport: Some(fault),
+        ..ClassifyInput::default()
+    };
+    let mut classification = classify(&input, client.clock.wall());
+    classification.message = format!("{} ({detail})", classification.message);
+    classification
+}
+
+fn stream_attempt<'f>(
+    client: &Client,
+    prepared: &Prepared,
+    mut on_chunk: Option<&mut (dyn FnMut(&Value) -> ChunkControl + 'f)>,
+    delivered: &mut bool,
+    cancel: &CancelToken,
+) -> Outcome {
+    let mut stream =
+        match client
+            .transport
+            .post_stream(&prepared.url, &prepared.headers, &prepared.body)
+        {
+            StreamStart::Open(stream) => stream,
+            StreamStart::Ended(exchange) => return outcome_of(client, exchange),
+        };
+    let mut decoder = StreamDecoder::with_max_event_bytes(MAX_EVENT_BYTES);
+    let mut assembler = StreamAssembler::new();
+    let mut buffer = vec![0_u8; 16 * 1024];
+    let mut items = Vec::new();
+    let mut ended = false;
+    while !ended && !decoder.saw_done() {
+        if cancel.is_cancelled() {
+            return Outcome::Cancelled;
+        }
+        let fed = match stream.body.read(&mut buffer) {
+            Ok(0) => {
+                ended = true;
+                decoder.finish(&mut items)
+            }
+            Ok(read) => decoder.feed(&buffer[..read], &mut items),
+            Err(error) => {
+                let (fault, detail) = fault_from_io(&error);
+                return Outcome::Failure(transport_failure(client, fault, &detail));
+            }
+        };
+        if let Err(too_large) = fed {
+            return Outcome::Failure(Classification::local(
+                ErrorClass::ResponseTooLarge,
+                too_large.to_string(),
+            ));
+        }
+        for item in items.drain(..) {
+            match item {
+                StreamItem::Chunk(chunk) => {
+                    assembler.push(&chunk);
+                    if let Some(sink) = on_chunk.as_deref_mut() {
+                        *delivered = true;
+                        if sink(&chunk) == ChunkControl::Abort {
+                            return Outcome::Aborted;
+                        }
+                    }
+                }
+                StreamItem::Error { raw } => {
+                    let input = ClassifyInput {
+                        provider: Some(client.config.provider),
+                        status: Some(stream.status),
+                        headers: stream.headers.clone(),
+                        body: raw.into_bytes(),
+                        transport: None,
+                    };
+                    return Outcome::Failure(classify(&input, client.clock.wall()));
+                }
+                StreamItem::Malformed { message } => return Outcome::Failure(malformed(message)),
+                StreamItem::Done => {}
+            }
+        }
+    }
+    match assembler.finish(decoder.saw_done()) {
+        Ok(completion) => Outcome::Success {
+            completion,
+            http_status: stream.status,
+        },
+        Err(end) => Outcome::Failure(match end.transport_fault() {
+            Some(fault) => transport_failure(client, fault, &end.to_string()),
+            None => end.classification(),
+        }),
+    }
+}
+
+fn malformed(message: String) -> Classification {
+    Classification::local(ErrorClass::MalformedResponse, message)
+}
+
+fn record(
+    n: u32,
+    classification: Option<&Classification>,
+    http_status: Option<u16>,
+    elapsed_ms: u64,
+) -> AttemptRecord {
+    AttemptRecord {
+        n,
+        class: classification.map(|c| c.class),
+        http_status,
+        elapsed_ms,
+        delay_ms: 0,
+        delay_source: None,
+    }
+}
+
+/// The error for a call the caller stopped, keeping what the last failure said.
+fn cancelled(
+    reason: StopReason,
+    last_failure: Option<Classification>,
+    attempts: Vec<AttemptRecord>,
+) -> ErrorObject {
+    let who = if reason == StopReason::AbortedByCallback {
+        "aborted by the stream callback"
+    } else {
+        "cancelled by the caller"
+    };
+    let mut message = format!("{who} after {} attempt(s)", attempts.len());
+    if let Some(last) = &last_failure {
+        message.push_str(&format!(
+            "; last failure: {} — {}",
+            last.class, last.message
+        ));
+    }
+    let mut error = ErrorObject::local(ErrorClass::Cancelled, message);
+    error.stop_reason = Some(reason);
+    error.attempts = attempts;
+    error
+}
+
+/// Puts what llmwire did under the completion's `llmwire` key: attempts, repairs, warnings.
+fn attach_report(completion: &mut Value, prepared: &Prepared, attempts: &[AttemptRecord]) {
+    if let Value::Object(fields) = completion {
+        fields.insert(
+            "llmwire".to_owned(),
+            json!({ "attempts": attempts, "repairs": prepared.repairs, "warnings": prepared.warnings }),
+        );
+    }
+}
+
+/// Removes the API key from everything a server said (some proxies echo it back).
+fn redact(classification: &mut Classification, api_key: Option<&str>) {
+    let Some(key) = api_key.filter(|key| key.len() >= 4) else {
+        return;
+    };
+    for text in [&mut classification.message]
+        .into_iter()
+        .chain(classification.param.iter_mut())
+        .chain(classification.request_id.iter_mut())
+    {
+        if text.contains(key) {
+            *text = text.replace(key, "[REDACTED]");
+        }
+    }
+}
+
+fn emit(
+    client: &Client,
+    call_id: u64,
+    attempts: &[AttemptRecord],
+    classification: Option<&Classification>,
+    decision: &'static str,
+    stop_reason: Option<StopReason>,
+) {
+    let hook = client
+        .events
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    let (Some(hook), Some(attempt)) = (hook, attempts.last()) else {
+        return;
+    };
+    let event = AttemptEvent {
+        event: "attempt",
+        call_id,
+        attempt: attempt.n,
+        outcome: if classification.is_some() {
+            "failure"
+        } else {
+            "success"
+        },
+        class: classification.map(|c| c.class),
+        http_status: attempt.http_status,
+        elapsed_ms: attempt.elapsed_ms,
+        decision,
+        delay_ms: (decision == "retry").then_some(attempt.delay_ms),
+        delay_source: attempt.delay_source.as_deref(),
+        stop_reason,
+        message: classification.map(|c| c.message.as_str()),
+    };
+    if let Ok(json) = serde_json::to_string(&event) {
+        hook(&json);
+    }
+}
+
+/// Jitter entropy for one call: distinct per call and per process, unless the policy fixes a seed.
+fn entropy(call_id: u64) -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    nanos ^ call_id.rotate_left(32) ^ u64::from(std::process::id())
+}
+
+/// The largest single stream event accepted (a chunk is normally well under a kilobyte).
+const MAX_EVENT_BYTES: usize = 4 * 1024 * 1024;
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Temporary stand-in until the classifier's completion check lands on main.
+fn usable_completion(body: &[u8]) -> Option<Value> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let has_choice = value
+        .get("choices")
+        .and_then(Value::as_array)
+        .is_some_and(|c| !c.is_empty());
+    has_choice.then_some(value)
+}

@@ -1,0 +1,150 @@
+//! The client: one call that validates, sends, classifies, and retries only what can succeed,
+//! when it can succeed — and that says exactly why it stopped.
+//!
+//! This is the imperative shell around the pure core: the only place that sends, reads the clock
+//! or sleeps. Time and randomness are injected ([`Clock`], the retry policy's seed) so tests are
+//! exact. A `Client` is `Send + Sync`: any number of threads may call it at once, sharing one
+//! connection pool, one retry budget and one set of metrics.
+
+mod attempt;
+pub mod cancel;
+pub mod clock;
+pub mod events;
+pub mod metrics;
+mod prepare;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+
+use serde_json::Value;
+
+use crate::config::ClientConfig;
+use crate::error::ErrorObject;
+use crate::retry::{RetryBudget, RetryPolicy};
+use crate::transport::Transport;
+
+pub use cancel::CancelToken;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use events::EventHook;
+pub use metrics::Metrics;
+
+/// What the caller's stream callback wants after a chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkControl {
+    Continue,
+    Abort,
+}
+
+/// A thread-safe chat-completions client.
+pub struct Client {
+    config: ClientConfig,
+    /// Never logged, never in an error (see `attempt::redact`).
+    api_key: Option<String>,
+    policy: RetryPolicy,
+    transport: Transport,
+    budget: RetryBudget,
+    metrics: Metrics,
+    clock: Arc<dyn Clock>,
+    events: RwLock<Option<EventHook>>,
+    next_call_id: AtomicU64,
+}
+
+impl Client {
+    /// Creates a client from its JSON configuration, reading the API key from the environment
+    /// when the config names a variable instead of a key.
+    pub fn new(config_json: &str) -> Result<Client, ErrorObject> {
+        let config = ClientConfig::from_json(config_json)?;
+        Client::with_clock(config, Arc::new(SystemClock::default()), |name| {
+            std::env::var(name).ok()
+        })
+    }
+
+    /// Creates a client with an injected clock and environment (for tests).
+    pub fn with_clock(
+        config: ClientConfig,
+        clock: Arc<dyn Clock>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Client, ErrorObject> {
+        let policy = RetryPolicy::from_json(&config.retry)?;
+        let transport = Transport::new(&config)?;
+        let api_key = config.resolve_api_key(env);
+        Ok(Client {
+            budget: RetryBudget::from_config(&policy.budget),
+            api_key,
+            policy,
+            transport,
+            metrics: Metrics::default(),
+            clock,
+            events: RwLock::new(None),
+            next_call_id: AtomicU64::new(1),
+            config,
+        })
+    }
+
+    /// Sends a chat-completions request and returns the completion. A request with
+    /// `"stream": true` is streamed internally and returned assembled.
+    pub fn chat(
+        &self,
+        request: &Value,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Value, ErrorObject> {
+        self.run(request, None, cancel)
+    }
+
+    /// Streams a request, handing each chunk to `on_chunk` as it arrives, and returns the assembled
+    /// completion at the end. Retries happen only before the first chunk reached `on_chunk`.
+    pub fn chat_stream(
+        &self,
+        request: &Value,
+        on_chunk: &mut dyn FnMut(&Value) -> ChunkControl,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Value, ErrorObject> {
+        self.run(request, Some(on_chunk), cancel)
+    }
+
+    /// The client's metrics as JSON.
+    pub fn metrics_json(&self) -> Value {
+        self.metrics.to_json(self.budget_levels())
+    }
+
+    /// The client's metrics in the Prometheus text format.
+    pub fn metrics_prometheus(&self) -> String {
+        self.metrics.to_prometheus(self.budget_levels())
+    }
+
+    /// Installs (or, with `None`, removes) the event hook.
+    pub fn set_event_hook(&self, hook: Option<EventHook>) {
+        *self.events.write().unwrap_or_else(PoisonError::into_inner) = hook;
+    }
+
+    /// The parsed configuration (its `Debug` form never shows the key).
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    fn budget_levels(&self) -> (u64, u64) {
+        (
+            u64::from(self.budget.level()),
+            u64::from(self.budget.capacity()),
+        )
+    }
+
+    fn run(
+        &self,
+        request: &Value,
+        on_chunk: Option<&mut dyn FnMut(&Value) -> ChunkControl>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Value, ErrorObject> {
+        let never_cancelled = CancelToken::new();
+        let cancel = cancel.unwrap_or(&never_cancelled);
+        let call_id = self.next_call_id.fetch_add(1, Ordering::Relaxed);
+        self.metrics.call_started();
+        let result = prepare::prepare(self, request, on_chunk.is_some())
+            .and_then(|prepared| attempt::attempt_loop(self, call_id, &prepared, on_chunk, cancel));
+        match &result {
+            Ok(_) => self.metrics.call_succeeded(),
+            Err(error) => self.metrics.call_failed(error.class()),
+        }
+        result
+    }
+}

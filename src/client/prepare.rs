@@ -1,0 +1,174 @@
+//! Turning a caller's request into bytes on the wire: default model, local validation (and repair),
+//! the URL, authentication and the idempotency key shared by every attempt of the call.
+
+use serde_json::Value;
+
+use super::Client;
+use crate::config::ValidationMode;
+use crate::error::ErrorObject;
+use crate::taxonomy::ErrorClass;
+
+/// A request ready to send, identical for every attempt of one call.
+pub(super) struct Prepared {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub stream: bool,
+    /// Repairs applied and warnings found by local validation, reported with the result.
+    pub repairs: Vec<Value>,
+    pub warnings: Vec<Value>,
+}
+
+pub(super) fn prepare(
+    client: &Client,
+    request: &Value,
+    force_stream: bool,
+) -> Result<Prepared, ErrorObject> {
+    let Value::Object(fields) = request else {
+        return Err(ErrorObject::local(
+            ErrorClass::InvalidArgument,
+            "the request must be a JSON object (a chat-completions request body)",
+        ));
+    };
+    let mut request = Value::Object(fields.clone());
+    if request.get("model").is_none() {
+        if let Some(model) = &client.config.model {
+            request["model"] = Value::String(model.clone());
+        }
+    }
+    if force_stream {
+        request["stream"] = Value::Bool(true);
+    }
+    let stream = request
+        .get("stream")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+
+    let (request, repairs, warnings) = validate(client, request)?;
+    let body = serde_json::to_vec(&request).map_err(|e| {
+        ErrorObject::local(
+            ErrorClass::Internal,
+            format!("cannot serialise the request: {e}"),
+        )
+    })?;
+    Ok(Prepared {
+        url: chat_url(&client.config.base_url),
+        headers: headers(client),
+        body,
+        stream,
+        repairs,
+        warnings,
+    })
+}
+
+fn validate(
+    client: &Client,
+    request: Value,
+) -> Result<(Value, Vec<Value>, Vec<Value>), ErrorObject> {
+    let mode = client.config.validation;
+    if mode == ValidationMode::Off {
+        return Ok((request, Vec::new(), Vec::new()));
+    }
+    let report = shim::validate_request(
+        &request,
+        client.config.provider,
+        mode == ValidationMode::Repair,
+    );
+    if mode == ValidationMode::Warn || report.ok {
+        let request = report.request.clone().unwrap_or(request);
+        return Ok((request, report.repairs_json(), report.warnings_json()));
+    }
+    let mut error = ErrorObject::local(ErrorClass::ValidationFailed, report.first_error_line());
+    error.summary = format!("not sent: {}", error.summary);
+    error.validation = Some(report.to_json());
+    Err(error)
+}
+
+/// `{base}/chat/completions`, keeping a query string (Azure's `?api-version=`) at the end.
+fn chat_url(base_url: &str) -> String {
+    match base_url.split_once('?') {
+        Some((path, query)) => format!("{}/chat/completions?{query}", path.trim_end_matches('/')),
+        None => format!("{base_url}/chat/completions"),
+    }
+}
+
+fn headers(client: &Client) -> Vec<(String, String)> {
+    let mut headers = Vec::with_capacity(client.config.headers.len() + 3);
+    if let Some(key) = &client.api_key {
+        let (name, value) = shim::auth_header(client.config.provider, key);
+        headers.push((name.to_owned(), value));
+    }
+    headers.push(("idempotency-key".to_owned(), idempotency_key()));
+    headers.extend(client.config.headers.iter().cloned());
+    headers
+}
+
+/// A key unique to this call, sent unchanged with every attempt so the server can deduplicate.
+fn idempotency_key() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("llmwire-{:x}-{:x}-{unique:x}", std::process::id(), nanos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chat_url_keeps_azure_query_at_the_end() {
+        assert_eq!(chat_url("http://h/v1"), "http://h/v1/chat/completions");
+        assert_eq!(
+            chat_url("https://r.openai.azure.com/openai/deployments/d?api-version=2024-10-21"),
+            "https://r.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-10-21"
+        );
+    }
+
+    #[test]
+    fn idempotency_keys_differ_between_calls() {
+        assert_ne!(idempotency_key(), idempotency_key());
+    }
+}
+
+/// Temporary stand-ins until the profile and validation modules land on main.
+mod shim {
+    use crate::provider::Provider;
+    use serde_json::Value;
+
+    pub struct Report {
+        pub ok: bool,
+        pub request: Option<Value>,
+    }
+
+    impl Report {
+        pub fn repairs_json(&self) -> Vec<Value> {
+            Vec::new()
+        }
+        pub fn warnings_json(&self) -> Vec<Value> {
+            Vec::new()
+        }
+        pub fn first_error_line(&self) -> String {
+            String::new()
+        }
+        pub fn to_json(&self) -> Value {
+            Value::Null
+        }
+    }
+
+    pub fn validate_request(_request: &Value, _provider: Provider, _repair: bool) -> Report {
+        Report {
+            ok: true,
+            request: None,
+        }
+    }
+
+    pub fn auth_header(provider: Provider, key: &str) -> (&'static str, String) {
+        match provider {
+            Provider::Azure => ("api-key", key.to_owned()),
+            _ => ("authorization", format!("Bearer {key}")),
+        }
+    }
+}

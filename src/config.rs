@@ -1,0 +1,343 @@
+//! Client configuration: the JSON object a client is created from (snake_case keys, unknown keys
+//! rejected with the key named), resolved into typed settings with defaults.
+//!
+//! Not here: the retry policy's own keys (see `retry`), and anything that performs I/O. Reading
+//! the API key from the environment happens once, in the shell, through [`ClientConfig::resolve_api_key`].
+
+use std::fmt;
+
+use serde::Deserialize;
+
+use crate::error::Error;
+use crate::provider::Provider;
+
+/// What to do with a request that fails local validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValidationMode {
+    /// An invalid request is not sent (`validation_failed`).
+    #[default]
+    Strict,
+    /// Safe repairs are applied; a request still invalid afterwards is not sent.
+    Repair,
+    /// Findings are reported to the event hook; the request is sent as is.
+    Warn,
+    /// No local validation.
+    Off,
+}
+
+/// Timeouts, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Timeouts {
+    /// Establishing a connection (DNS, TCP, TLS).
+    pub connect_ms: u64,
+    /// One attempt: from sending the request to the last byte of a non-streaming response, or to
+    /// the response headers of a stream.
+    pub attempt_ms: u64,
+    /// The longest silence allowed between two reads of a stream.
+    pub stream_idle_ms: u64,
+    /// The whole call, every attempt and every wait included; no retry sleep crosses it.
+    pub deadline_ms: Option<u64>,
+}
+
+impl Default for Timeouts {
+    fn default() -> Timeouts {
+        Timeouts {
+            connect_ms: 10_000,
+            attempt_ms: 600_000,
+            stream_idle_ms: 120_000,
+            deadline_ms: None,
+        }
+    }
+}
+
+/// Which proxy to use.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ProxySetting {
+    /// `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` and `NO_PROXY` from the environment.
+    #[default]
+    Env,
+    /// Never a proxy.
+    None,
+    /// This proxy URL (`http://`, `socks5://` …).
+    Url(String),
+}
+
+impl<'de> Deserialize<'de> for ProxySetting {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<ProxySetting, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(match text.as_str() {
+            "env" => ProxySetting::Env,
+            "none" => ProxySetting::None,
+            _ => ProxySetting::Url(text),
+        })
+    }
+}
+
+/// The raw JSON shape; every field optional, unknown keys rejected.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawConfig {
+    provider: Option<String>,
+    base_url: Option<String>,
+    api_key: Option<String>,
+    api_key_env: Option<String>,
+    model: Option<String>,
+    headers: std::collections::BTreeMap<String, String>,
+    timeouts: Timeouts,
+    retry: Option<serde_json::Value>,
+    validation: ValidationMode,
+    max_response_bytes: Option<u64>,
+    proxy: ProxySetting,
+    ca_certs_pem: Option<String>,
+    user_agent: Option<String>,
+}
+
+/// A parsed, checked client configuration.
+#[derive(Clone, PartialEq)]
+pub struct ClientConfig {
+    pub provider: Provider,
+    /// Base URL without a trailing slash, e.g. `https://api.openai.com/v1`.
+    pub base_url: String,
+    /// An explicit key from the config; see [`ClientConfig::resolve_api_key`].
+    pub api_key: Option<String>,
+    /// The environment variable the key is read from when `api_key` is absent.
+    pub api_key_env: Option<String>,
+    /// The model used when a request names none.
+    pub model: Option<String>,
+    /// Extra headers sent with every request (checked: no CR/LF, valid names).
+    pub headers: Vec<(String, String)>,
+    pub timeouts: Timeouts,
+    /// The `retry` object, parsed by the retry policy.
+    pub retry: serde_json::Value,
+    pub validation: ValidationMode,
+    pub max_response_bytes: u64,
+    pub proxy: ProxySetting,
+    /// Extra trusted CA certificates (PEM), added to the bundled web roots.
+    pub ca_certs_pem: Option<String>,
+    pub user_agent: String,
+}
+
+/// Keys accepted at the top level, for error messages.
+const TOP_LEVEL_KEYS: &str =
+    "provider, base_url, api_key, api_key_env, model, headers, timeouts, retry, \
+validation, max_response_bytes, proxy, ca_certs_pem, user_agent";
+
+impl ClientConfig {
+    /// Parses and checks a configuration. An empty text or `{}` gives every default.
+    pub fn from_json(text: &str) -> Result<ClientConfig, Error> {
+        let text = if text.trim().is_empty() { "{}" } else { text };
+        let raw: RawConfig = serde_json::from_str(text).map_err(|e| {
+            let message = e.to_string();
+            let hint = if message.contains("unknown field") {
+                format!(" (accepted keys: {TOP_LEVEL_KEYS})")
+            } else {
+                String::new()
+            };
+            Error::InvalidConfig(format!("config: {message}{hint}"))
+        })?;
+        ClientConfig::from_raw(raw)
+    }
+
+    fn from_raw(raw: RawConfig) -> Result<ClientConfig, Error> {
+        let provider = match raw.provider.as_deref() {
+            None => Provider::OpenAI,
+            Some(name) => Provider::from_name(name).ok_or_else(|| {
+                Error::InvalidConfig(format!(
+                    "config: unknown provider \"{name}\" (expected one of: {})",
+                    Provider::ALL.map(Provider::as_str).join(", ")
+                ))
+            })?,
+        };
+        let base_url = match raw.base_url {
+            Some(url) => check_base_url(&url)?,
+            None => shim_default_base_url(provider)
+                .map(str::to_owned)
+                .ok_or_else(|| {
+                    Error::InvalidConfig(format!(
+                        "config: provider \"{provider}\" has no public endpoint; set \"base_url\""
+                    ))
+                })?,
+        };
+        let mut headers = Vec::with_capacity(raw.headers.len());
+        for (name, value) in raw.headers {
+            check_header(&name, &value)?;
+            headers.push((name, value));
+        }
+        let t = raw.timeouts;
+        for (name, value) in [
+            ("connect_ms", t.connect_ms),
+            ("attempt_ms", t.attempt_ms),
+            ("stream_idle_ms", t.stream_idle_ms),
+        ] {
+            if value == 0 {
+                return Err(Error::InvalidConfig(format!(
+                    "config: timeouts.{name} must be at least 1"
+                )));
+            }
+        }
+        let max_response_bytes = raw.max_response_bytes.unwrap_or(32 * 1024 * 1024);
+        if max_response_bytes < 1024 {
+            return Err(Error::InvalidConfig(
+                "config: max_response_bytes must be at least 1024".into(),
+            ));
+        }
+        if let Some(user_agent) = &raw.user_agent {
+            check_header("user_agent", user_agent)?;
+        }
+        Ok(ClientConfig {
+            provider,
+            base_url,
+            api_key: raw.api_key,
+            api_key_env: raw
+                .api_key_env
+                .or_else(|| shim_api_key_env(provider).map(str::to_owned)),
+            model: raw.model,
+            headers,
+            timeouts: t,
+            retry: raw.retry.unwrap_or_else(|| serde_json::json!({})),
+            validation: raw.validation,
+            max_response_bytes,
+            proxy: raw.proxy,
+            ca_certs_pem: raw.ca_certs_pem,
+            user_agent: raw
+                .user_agent
+                .unwrap_or_else(|| format!("llmwire/{}", crate::VERSION)),
+        })
+    }
+
+    /// The API key: `api_key` if set, else the `api_key_env` variable if set and non-empty.
+    pub fn resolve_api_key(&self, env: impl Fn(&str) -> Option<String>) -> Option<String> {
+        self.api_key
+            .clone()
+            .or_else(|| self.api_key_env.as_deref().and_then(&env))
+            .filter(|key| !key.is_empty())
+    }
+}
+
+// The key must never reach logs or error messages, so Debug shows only whether one is set.
+impl fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("provider", &self.provider)
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("api_key_env", &self.api_key_env)
+            .field("model", &self.model)
+            .field(
+                "headers",
+                &self
+                    .headers
+                    .iter()
+                    .map(|(name, _)| name)
+                    .collect::<Vec<_>>(),
+            )
+            .field("timeouts", &self.timeouts)
+            .field("validation", &self.validation)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("proxy", &self.proxy)
+            .field("user_agent", &self.user_agent)
+            .finish_non_exhaustive()
+    }
+}
+
+fn check_base_url(url: &str) -> Result<String, Error> {
+    let trimmed = url.trim_end_matches('/');
+    let scheme_ok = trimmed.starts_with("http://") || trimmed.starts_with("https://");
+    if !scheme_ok
+        || trimmed.len() <= "https://".len()
+        || trimmed.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(Error::InvalidConfig(format!(
+            "config: base_url \"{url}\" must be an http:// or https:// URL without spaces"
+        )));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Header names are HTTP tokens; values may not contain CR, LF or NUL (header injection).
+fn check_header(name: &str, value: &str) -> Result<(), Error> {
+    let valid_name = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if !valid_name {
+        return Err(Error::InvalidConfig(format!(
+            "config: \"{name}\" is not a valid header name"
+        )));
+    }
+    if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+        return Err(Error::InvalidConfig(format!(
+            "config: header \"{name}\" contains CR, LF or NUL, which would corrupt the request"
+        )));
+    }
+    Ok(())
+}
+
+fn shim_default_base_url(_provider: Provider) -> Option<&'static str> {
+    Some("https://api.openai.com/v1")
+}
+
+fn shim_api_key_env(_provider: Provider) -> Option<&'static str> {
+    Some("OPENAI_API_KEY")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config_error(text: &str) -> String {
+        match ClientConfig::from_json(text) {
+            Err(Error::InvalidConfig(message)) => message,
+            other => panic!("expected invalid_config for {text}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn empty_config_gets_every_default() {
+        let config = ClientConfig::from_json("").unwrap();
+        assert_eq!(config.provider, Provider::OpenAI);
+        assert_eq!(config.validation, ValidationMode::Strict);
+        assert_eq!(config.timeouts, Timeouts::default());
+        assert!(config.user_agent.starts_with("llmwire/"));
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        assert!(config_error(r#"{"retyr": {}}"#).contains("retyr"));
+        assert!(config_error(r#"{"timeouts": {"conect_ms": 5}}"#).contains("conect_ms"));
+    }
+
+    #[test]
+    fn header_injection_is_rejected() {
+        assert!(config_error(r#"{"headers": {"x-a": "1\r\nx-b: 2"}}"#).contains("CR, LF"));
+        assert!(
+            config_error(r#"{"headers": {"bad name": "1"}}"#).contains("not a valid header name")
+        );
+    }
+
+    #[test]
+    fn base_url_is_checked_and_trimmed() {
+        assert!(config_error(r#"{"base_url": "ftp://x"}"#).contains("base_url"));
+        let config = ClientConfig::from_json(r#"{"base_url": "http://127.0.0.1:9/v1/"}"#).unwrap();
+        assert_eq!(config.base_url, "http://127.0.0.1:9/v1");
+    }
+
+    #[test]
+    fn debug_never_shows_the_key() {
+        let config = ClientConfig::from_json(r#"{"api_key": "sk-secret-123"}"#).unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("sk-secret-123"), "{shown}");
+    }
+
+    #[test]
+    fn key_comes_from_config_then_environment() {
+        let config = ClientConfig::from_json(r#"{"api_key_env": "MY_KEY"}"#).unwrap();
+        let env = |name: &str| (name == "MY_KEY").then(|| "from-env".to_owned());
+        assert_eq!(config.resolve_api_key(env).as_deref(), Some("from-env"));
+        let config =
+            ClientConfig::from_json(r#"{"api_key": "explicit", "api_key_env": "MY_KEY"}"#).unwrap();
+        assert_eq!(config.resolve_api_key(env).as_deref(), Some("explicit"));
+    }
+}

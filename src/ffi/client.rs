@@ -1,0 +1,305 @@
+//! The client over the C ABI: create, chat, stream, cancel, metrics, event hook.
+
+use std::ffi::{c_char, c_void};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::error::LlmwireError;
+use super::status::Status;
+use super::{arg_str, guard, guard_value, require_out, to_cstring, write_string};
+use crate::client::{CancelToken, ChunkControl, Client};
+use crate::error::ErrorObject;
+use crate::taxonomy::ErrorClass;
+
+/// A chat-completions client. Opaque in C.
+pub struct LlmwireClient {
+    client: Client,
+}
+
+/// A cancel handle. Opaque in C.
+pub struct LlmwireCancel {
+    token: Arc<CancelToken>,
+}
+
+/// Receives one stream chunk (a chat.completion.chunk JSON object, NUL-terminated) and the
+/// `user_data` given to `llmwire_chat_stream`. Return 0 to continue, non-zero to stop the stream
+/// (the call then fails with `LLMWIRE_STATUS_CANCELLED`, stop reason "aborted_by_callback").
+/// The string is borrowed for the duration of the callback only.
+pub type LlmwireChunkCallback =
+    Option<unsafe extern "C" fn(chunk_json: *const c_char, user_data: *mut c_void) -> i32>;
+
+/// Receives one event (a JSON object, NUL-terminated, borrowed for the duration of the callback)
+/// and the `user_data` given to `llmwire_client_set_event_callback`.
+pub type LlmwireEventCallback =
+    Option<unsafe extern "C" fn(event_json: *const c_char, user_data: *mut c_void)>;
+
+fn invalid(message: &str) -> ErrorObject {
+    ErrorObject::local(ErrorClass::InvalidArgument, message)
+}
+
+/// Borrows a handle, naming the parameter when it is NULL.
+///
+/// # Safety
+/// `ptr` is NULL or a live handle returned by llmwire.
+unsafe fn handle<'a, T>(ptr: *const T, name: &str) -> Result<&'a T, ErrorObject> {
+    // SAFETY: per this function's contract.
+    unsafe { ptr.as_ref() }.ok_or_else(|| invalid(&format!("{name} is NULL")))
+}
+
+fn parse_request(text: &str) -> Result<Value, ErrorObject> {
+    serde_json::from_str(text).map_err(|e| invalid(&format!("request_json is not valid JSON: {e}")))
+}
+
+fn to_json(value: &Value) -> String {
+    value.to_string()
+}
+
+/// Creates a client from a JSON configuration (see the README's "Configuration"; NULL or "" means
+/// every default). The API key comes from `api_key`, or else from the environment variable named
+/// by `api_key_env` (default: the provider's usual one, e.g. OPENAI_API_KEY), read once, here.
+///
+/// Ownership: `config_json` is borrowed for the call; on success `*out_client` receives a client
+/// the caller frees with `llmwire_client_free`.
+/// Errors: `LLMWIRE_STATUS_INVALID_CONFIG` for an unknown key (named in the message) or a bad
+/// value; `LLMWIRE_STATUS_INVALID_ARGUMENT` for a NULL `out_client` or non-UTF-8 text.
+/// Thread-safety: safe from any thread.
+#[no_mangle]
+pub unsafe extern "C" fn llmwire_client_new(
+    config_json: *const c_char,
+    out_client: *mut *mut LlmwireClient,
+    err: *mut *mut LlmwireError,
+) -> Status {
+    guard(err, || {
+        require_out(out_client, "out_client")?;
+        let config = if config_json.is_null() {
+            ""
+        } else {
+            // SAFETY: a NUL-terminated string valid for the call, per the header.
+            unsafe { arg_str(config_json, "config_json") }?
+        };
+        let client = Client::new(config)?;
+        let raw = Box::into_raw(Box::new(LlmwireClient { client }));
+        // SAFETY: checked non-NULL above.
+        unsafe { *out_client = raw };
+        Ok(())
+    })
+}
+
+/// Frees a client. NULL is ignored.
+///
+/// Ownership: takes back a client from `llmwire_client_new`. Thread-safety: call it once, after
+/// every call on this client (on any thread) has returned.
+#[no_mangle]
+pub unsafe extern "C" fn llmwire_client_free(client: *mut LlmwireClient) {
+    if client.is_null() {
+        return;
+    }
+    guard_value((), || {
+        // SAFETY: the caller returns a pointer created by `Box::into_raw` in `llmwire_client_new`.
+        drop(unsafe { Box::from_raw(client) });
+    });
+}
+
+/// Sends a chat-completions request (a JSON object, as for the provider's API) and waits for the
+/// completion, retrying what can succeed. A request without "model" gets the config's model.
+///
+/// On success `*out_response_json` receives the completion JSON, with an extra "llmwire" key
+/// holding the attempts, repairs and warnings. On failure `*err` (if given) receives the error
+/// object: class, stop reason, summary, the provider's message and every attempt.
+///
+/// `cancel` may be NULL; otherwise `llmwire_cancel_trigger` on it (from any thread) stops the call
+/// with `LLMWIRE_STATUS_CANCELLED`: at once while waiting between attempts, and otherwise when the
+/// current network read returns (bounded by the attempt timeout, or the stream-idle timeout).
+///
+/// Ownership: `client`, `request_json` and `cancel` are borrowed for the call; `*out_response_json`
+/// is a new string for `llmwire_string_free`.
+/// Errors: the status of the final failure's class (e.g. `LLMWIRE_STATUS_RATE_LIMITED`),
+/// `LLMWIRE_STATUS_VALIDATION_FAILED` when local validation stopped the request (nothing was
+/// sent), `LLMWIRE_STATUS_CANCELLED`, `LLMWIRE_STATUS_INVALID_ARGUMENT` for NULL or non-JSON input.
+/// Thread-safety: any number of threads may call this on one client at once.
+#[no_mangle]
+pub unsafe extern "C" fn llmwire_chat(
+    client: *const LlmwireClient,
+    request_json: *const c_char,
+    cancel: *const LlmwireCancel,
+    out_response_json: *mut *mut c_char,
+    err: *mut *mut LlmwireError,
+) -> Status {
+    guard(err, || {
+        // SAFETY: NULL or a live client, per the header.
+        let client = unsafe { handle(client, "client") }?;
+        // SAFETY: a NUL-terminated string valid for the call, per the header.
+        let request = parse_request(unsafe { arg_str(request_json, "request_json") }?)?;
+        require_out(out_response_json, "out_response_json")?;
+        // SAFETY: NULL or a live cancel handle, per the header.
+        let token = unsafe { cancel.as_ref() }.map(|c| Arc::clone(&c.token));
+        let response = client.client.chat(&request, token.as_deref())?;
+        // SAFETY: checked non-NULL above.
+        unsafe { write_string(out_response_json, to_json(&response)) };
+        Ok(())
+    })
+}
+
+/// Streams a chat-completions request: `on_chunk` receives each chunk as it arrives, on the
+/// calling thread; at the end `*out_response_json` receives the assembled completion (content,
+/// tool calls merged by index, usage) with the "llmwire" report key, as for `llmwire_chat`.
+///
+/// Retries happen only before the first chunk reached `on_chunk`; a stream that fails after that
+/// is never replayed (stop reason "stream_started"). A non-zero return from `on_chunk` stops the
+/// call with `LLMWIRE_STATUS_CANCELLED` (stop reason "aborted_by_callback").
+///
+/// Ownership and errors as for `llmwire_chat`; `user_data` is passed through untouched.
+/// `on_chunk` must not be NULL. Thread-safety: as for `llmwire_chat`.
+#[no_mangle]
+pub unsafe extern "C" fn llmwire_chat_stream(
+    client: *const LlmwireClient,
+    request_json: *const c_char,
+    cancel: *const LlmwireCancel,
+    on_chunk: LlmwireChunkCallback,
+    user_data: *mut c_void,
+    out_response_json: *mut *mut c_char,
+    err: *mut *mut LlmwireError,
+) -> Status {
+    guard(err, || {
+        // SAFETY: NULL or a live client, per the header.
+        let client = unsafe { handle(client, "client") }?;
+        // SAFETY: a NUL-terminated string valid for the call, per the header.
+        let request = parse_request(unsafe { arg_str(request_json, "request_json") }?)?;
+        require_out(out_response_json, "out_response_json")?;
+        let on_chunk = on_chunk.ok_or_else(|| invalid("on_chunk is NULL"))?;
+        // SAFETY: NULL or a live cancel handle, per the header.
+        let token = unsafe { cancel.as_ref() }.map(|c| Arc::clone(&c.token));
+        let mut sink = |chunk: &Value| {
+            let text = to_cstring(chunk.to_string());
+            // SAFETY: the caller's callback, given a string that lives until it returns.
+            let verdict = unsafe { on_chunk(text.as_ptr(), user_data) };
+            if verdict == 0 {
+                ChunkControl::Continue
+            } else {
+                ChunkControl::Abort
+            }
+        };
+        let response = client
+            .client
+            .chat_stream(&request, &mut sink, token.as_deref())?;
+        // SAFETY: checked non-NULL above.
+        unsafe { write_string(out_response_json, to_json(&response)) };
+        Ok(())
+    })
+}
+
+/// Creates a cancel handle, or returns NULL if memory is exhausted.
+///
+/// Ownership: the caller frees it with `llmwire_cancel_free`, after every call using it returned.
+/// One handle may serve several calls; once triggered it stays triggered.
+/// Thread-safety: safe from any thread.
+#[no_mangle]
+pub extern "C" fn llmwire_cancel_new() -> *mut LlmwireCancel {
+    guard_value(std::ptr::null_mut(), || {
+        Box::into_raw(Box::new(LlmwireCancel {
+            token: Arc::new(CancelToken::new()),
+        }))
+    })
+}
+
+/// Cancels every call using this handle, now and later. NULL is ignored. Idempotent.
+/// Thread-safety: meant to be called from another thread while a call runs.
+#[no_mangle]
+pub unsafe extern "C" fn llmwire_cancel_trigger(cancel: *const LlmwireCancel) {
+    guard_value((), || {
+        // SAFETY: NULL or a live cancel handle, per the header.
+        if let Some(cancel) = unsafe { cancel.as_ref() } {
+            cancel.token.cancel();
+        }
+    })
+}
+
+/// Frees a cancel handle. NULL is ignored. Thread-safety: once, after every call using it returned.
+#[no_mangle]
+pub unsafe extern "C" fn llmwire_cancel_free(cancel: *mut LlmwireCancel) {
+    if cancel.is_null() {
+        return;
+    }
+    guard_value((), || {
+        // SAFETY: the caller returns a pointer created by `Box::into_raw` in `llmwire_cancel_new`.
+        drop(unsafe { Box::from_raw(cancel) });
+    });
+}
+
+/// Renders the client's metrics: calls, attempts, successes, failures and retries by class, time
+/// slept, retry-budget level. `format` is "json" (or NULL) or "prometheus" (text format).
+///
+/// Ownership: on success `*out` receives a new string for `llmwire_string_free`.
+/// Errors: `LLMWIRE_STATUS_INVALID_ARGUMENT` for a NULL client or out, or an unknown format.
+/// Thread-safety: safe while calls run on other threads.
+#[no_mangle]
+pub unsafe extern "C" fn llmwire_client_metrics(
+    client: *const LlmwireClient,
+    format: *const c_char,
+    out: *mut *mut c_char,
+    err: *mut *mut LlmwireError,
+) -> Status {
+    guard(err, || {
+        // SAFETY: NULL or a live client, per the header.
+        let client = unsafe { handle(client, "client") }?;
+        require_out(out, "out")?;
+        let format = if format.is_null() {
+            "json"
+        } else {
+            // SAFETY: a NUL-terminated string valid for the call, per the header.
+            unsafe { arg_str(format, "format") }?
+        };
+        let text = match format {
+            "json" => to_json(&client.client.metrics_json()),
+            "prometheus" => client.client.metrics_prometheus(),
+            other => {
+                return Err(invalid(&format!(
+                    "format \"{other}\" is unknown (expected \"json\" or \"prometheus\")"
+                )))
+            }
+        };
+        // SAFETY: checked non-NULL above.
+        unsafe { write_string(out, text) };
+        Ok(())
+    })
+}
+
+/// Installs an event callback, called once per attempt outcome with a JSON event (call id,
+/// attempt number, class, HTTP status, elapsed ms, decision, delay, stop reason, message; never a
+/// key or a request body). NULL `callback` removes it.
+///
+/// The callback runs on whichever thread makes the call, possibly several at once: it must be
+/// thread-safe, and must not call back into this client. `user_data` is passed through untouched
+/// and must stay valid until the callback is replaced or the client is freed.
+/// Errors: `LLMWIRE_STATUS_INVALID_ARGUMENT` for a NULL client.
+#[no_mangle]
+pub unsafe extern "C" fn llmwire_client_set_event_callback(
+    client: *const LlmwireClient,
+    callback: LlmwireEventCallback,
+    user_data: *mut c_void,
+    err: *mut *mut LlmwireError,
+) -> Status {
+    guard(err, || {
+        // SAFETY: NULL or a live client, per the header.
+        let client = unsafe { handle(client, "client") }?;
+        // Raw pointers are not Send; the caller promised thread-safe use of user_data.
+        let user_data = user_data as usize;
+        let hook = callback.map(|callback| {
+            Arc::new(move |event: &str| {
+                let text = to_cstring(event.to_owned());
+                // SAFETY: the caller's callback, given a string that lives until it returns.
+                unsafe { callback(text.as_ptr(), user_data as *mut c_void) }
+            }) as crate::client::EventHook
+        });
+        client.client.set_event_hook(hook);
+        Ok(())
+    })
+}
+
+// DESIGN §6: a client (and a cancel handle) may be used from any number of threads at once.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<LlmwireClient>();
+    assert_send_sync::<LlmwireCancel>();
+};

@@ -1,0 +1,251 @@
+//! Transport: one HTTP exchange over a shared ureq agent, with hard limits.
+//!
+//! Every response is read in full (status, headers, body up to `max_response_bytes`), whatever its
+//! status; a failure below HTTP becomes a [`TransportFault`]. TLS verification is always on: there
+//! is deliberately no way to turn it off. Connections are pooled by the agent and reused across
+//! calls and threads.
+//!
+//! Not here: deciding what a response means (classify) or whether to try again (retry).
+
+use std::io::{self, Read};
+use std::time::Duration;
+
+use crate::classify::TransportFault;
+use crate::config::{ClientConfig, ProxySetting};
+use crate::error::Error;
+
+/// A complete HTTP response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// How one exchange ended.
+#[derive(Debug)]
+pub enum Exchange {
+    /// The server answered (any status).
+    Response(HttpResponse),
+    /// No usable response: connection refused or reset, DNS, TLS, timeout, truncated body.
+    Fault {
+        fault: TransportFault,
+        detail: String,
+    },
+    /// The body was larger than the configured cap.
+    TooLarge { status: u16, limit: u64 },
+}
+
+/// A streaming response whose headers arrived with a 2xx status; the body is read incrementally.
+pub struct OpenStream {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Box<dyn Read + Send>,
+}
+
+/// The result of opening a stream: either the stream, or an exchange that ended otherwise.
+pub enum StreamStart {
+    Open(OpenStream),
+    Ended(Exchange),
+}
+
+/// An HTTP client for one llmwire client: shared by every call and thread.
+pub struct Transport {
+    agent: ureq::Agent,
+    max_response_bytes: u64,
+    attempt_timeout: Duration,
+    stream_idle_timeout: Duration,
+}
+
+impl Transport {
+    /// Builds the agent: timeouts, proxy, trusted roots, user agent.
+    pub fn new(config: &ClientConfig) -> Result<Transport, Error> {
+        let proxy = match &config.proxy {
+            ProxySetting::Env => ureq::Proxy::try_from_env(),
+            ProxySetting::None => None,
+            ProxySetting::Url(url) => Some(ureq::Proxy::new(url).map_err(|e| {
+                Error::InvalidConfig(format!("config: proxy \"{url}\" is not usable: {e}"))
+            })?),
+        };
+        let mut tls = ureq::tls::TlsConfig::builder();
+        if let Some(pem) = &config.ca_certs_pem {
+            tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&parse_certificates(
+                pem,
+            )?));
+        }
+        let agent_config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .proxy(proxy)
+            .tls_config(tls.build())
+            .user_agent(config.user_agent.as_str())
+            .timeout_connect(Some(Duration::from_millis(config.timeouts.connect_ms)))
+            .max_redirects(0)
+            .max_idle_connections_per_host(64)
+            .build();
+        Ok(Transport {
+            agent: agent_config.into(),
+            max_response_bytes: config.max_response_bytes,
+            attempt_timeout: Duration::from_millis(config.timeouts.attempt_ms),
+            stream_idle_timeout: Duration::from_millis(config.timeouts.stream_idle_ms),
+        })
+    }
+
+    /// POSTs a JSON body and reads the whole response within the attempt timeout.
+    pub fn post(&self, url: &str, headers: &[(String, String)], body: &[u8]) -> Exchange {
+        let request = self
+            .request(url, headers)
+            .config()
+            .timeout_global(Some(self.attempt_timeout))
+            .build();
+        let mut response = match request.send(body) {
+            Ok(response) => response,
+            Err(error) => return fault_from(error),
+        };
+        let status = response.status().as_u16();
+        let headers = header_pairs(response.headers());
+        match response
+            .body_mut()
+            .with_config()
+            .limit(self.max_response_bytes)
+            .read_to_vec()
+        {
+            Ok(body) => Exchange::Response(HttpResponse {
+                status,
+                headers,
+                body,
+            }),
+            Err(ureq::Error::BodyExceedsLimit(limit)) => Exchange::TooLarge { status, limit },
+            Err(error) => fault_from(error),
+        }
+    }
+
+    /// POSTs a streaming request. A 2xx opens the stream (each read bounded by the idle timeout);
+    /// any other status is read in full and returned as an ended exchange.
+    pub fn post_stream(&self, url: &str, headers: &[(String, String)], body: &[u8]) -> StreamStart {
+        let request = self
+            .request(url, headers)
+            .config()
+            .timeout_recv_response(Some(self.attempt_timeout))
+            .timeout_per_read(Some(self.stream_idle_timeout))
+            .build();
+        let mut response = match request.send(body) {
+            Ok(response) => response,
+            Err(error) => return StreamStart::Ended(fault_from(error)),
+        };
+        let status = response.status().as_u16();
+        let headers = header_pairs(response.headers());
+        let limited = response
+            .body_mut()
+            .with_config()
+            .limit(self.max_response_bytes);
+        if !(200..300).contains(&status) {
+            return StreamStart::Ended(match limited.read_to_vec() {
+                Ok(body) => Exchange::Response(HttpResponse {
+                    status,
+                    headers,
+                    body,
+                }),
+                Err(ureq::Error::BodyExceedsLimit(limit)) => Exchange::TooLarge { status, limit },
+                Err(error) => fault_from(error),
+            });
+        }
+        let reader = response
+            .into_body()
+            .into_with_config()
+            .limit(self.max_response_bytes)
+            .reader();
+        StreamStart::Open(OpenStream {
+            status,
+            headers,
+            body: Box::new(reader),
+        })
+    }
+
+    fn request(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+    ) -> ureq::RequestBuilder<ureq::typestate::WithBody> {
+        let mut request = self
+            .agent
+            .post(url)
+            .header("content-type", "application/json");
+        for (name, value) in headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        request
+    }
+}
+
+/// Maps an I/O error raised while reading a stream body to a fault.
+pub fn fault_from_io(error: &io::Error) -> (TransportFault, String) {
+    let fault = match error.kind() {
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => TransportFault::Timeout,
+        io::ErrorKind::UnexpectedEof => TransportFault::Truncated,
+        io::ErrorKind::ConnectionRefused => TransportFault::ConnectionRefused,
+        _ => TransportFault::ConnectionReset,
+    };
+    // ureq wraps its own errors (timeouts, limits) in io::Error when read through a reader.
+    let text = error.to_string();
+    let fault = if text.contains("timeout") || text.contains("timed out") {
+        TransportFault::Timeout
+    } else {
+        fault
+    };
+    (fault, text)
+}
+
+fn fault_from(error: ureq::Error) -> Exchange {
+    let fault = match &error {
+        ureq::Error::Timeout(_) => TransportFault::Timeout,
+        ureq::Error::HostNotFound => TransportFault::Dns,
+        ureq::Error::ConnectionFailed => TransportFault::ConnectionRefused,
+        ureq::Error::Tls(_) | ureq::Error::Pem(_) | ureq::Error::Rustls(_) => TransportFault::Tls,
+        ureq::Error::Protocol(_) => TransportFault::Truncated,
+        ureq::Error::Io(io_error) => fault_from_io(io_error).0,
+        ureq::Error::BodyExceedsLimit(limit) => {
+            return Exchange::TooLarge {
+                status: 0,
+                limit: *limit,
+            }
+        }
+        _ => TransportFault::ConnectionReset,
+    };
+    Exchange::Fault {
+        fault,
+        detail: error.to_string(),
+    }
+}
+
+fn header_pairs(headers: &ureq::http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+fn parse_certificates(pem: &str) -> Result<Vec<ureq::tls::Certificate<'static>>, Error> {
+    let mut certificates = Vec::new();
+    for item in ureq::tls::parse_pem(pem.as_bytes()) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(certificate)) => certificates.push(certificate),
+            Ok(_) => {}
+            Err(e) => {
+                return Err(Error::InvalidConfig(format!(
+                    "config: ca_certs_pem is not valid PEM: {e}"
+                )))
+            }
+        }
+    }
+    if certificates.is_empty() {
+        return Err(Error::InvalidConfig(
+            "config: ca_certs_pem holds no certificate".into(),
+        ));
+    }
+    Ok(certificates)
+}
