@@ -11,12 +11,14 @@ fn main() {
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=build.rs");
 
-    let crate_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let crate_dir =
+        PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .expect("cbindgen.toml is readable and valid");
 
-    let version = |part: &str| env::var(format!("CARGO_PKG_VERSION_{part}")).expect("cargo sets the version");
+    let version =
+        |part: &str| env::var(format!("CARGO_PKG_VERSION_{part}")).expect("cargo sets the version");
     let header_extra = format!(
         "\n/* Version of this header; compare with llmwire_version() and llmwire_abi_version() at run time. */\n\
          #define LLMWIRE_VERSION \"{}\"\n\
@@ -43,7 +45,8 @@ fn main() {
 
 /// Reads `ABI_VERSION` from src/lib.rs so the macro and `llmwire_abi_version()` cannot disagree.
 fn abi_version(crate_dir: &std::path::Path) -> u32 {
-    let lib = std::fs::read_to_string(crate_dir.join("src/lib.rs")).expect("src/lib.rs is readable");
+    let lib =
+        std::fs::read_to_string(crate_dir.join("src/lib.rs")).expect("src/lib.rs is readable");
     lib.lines()
         .find_map(|line| line.strip_prefix("pub const ABI_VERSION: u32 = "))
         .and_then(|rest| rest.trim_end_matches(';').trim().parse().ok())

@@ -196,7 +196,10 @@ mod tests {
         let mut codes: Vec<i32> = ErrorClass::ALL.iter().map(|c| c.code()).collect();
         codes.dedup();
         assert_eq!(codes.len(), ErrorClass::ALL.len());
-        assert!(codes.windows(2).all(|w| w[0] < w[1]), "ALL is in numeric order");
+        assert!(
+            codes.windows(2).all(|w| w[0] < w[1]),
+            "ALL is in numeric order"
+        );
         for class in ErrorClass::ALL {
             assert_eq!(class.is_server_class(), (1..100).contains(&class.code()));
         }

@@ -69,7 +69,9 @@ pub extern "C" fn llmwire_status_str(status: i32) -> *const c_char {
         NAMES
             .iter()
             .find(|(code, _, _)| *code == status)
-            .map_or(c"LLMWIRE_STATUS_UNKNOWN".as_ptr(), |(_, _, name)| name.as_ptr())
+            .map_or(c"LLMWIRE_STATUS_UNKNOWN".as_ptr(), |(_, _, name)| {
+                name.as_ptr()
+            })
     })
 }
 
@@ -105,7 +107,8 @@ pub unsafe extern "C" fn llmwire_error_status(error: *const LlmwireError) -> Sta
 pub unsafe extern "C" fn llmwire_error_class(error: *const LlmwireError) -> *const c_char {
     guard_value(c"internal".as_ptr(), || {
         // SAFETY: NULL or a live error, per the header.
-        let class = unsafe { borrow(error) }.map_or(ErrorClass::InvalidArgument, |e| e.object.class());
+        let class =
+            unsafe { borrow(error) }.map_or(ErrorClass::InvalidArgument, |e| e.object.class());
         class_name_c(class)
     })
 }
@@ -171,9 +174,8 @@ pub unsafe extern "C" fn llmwire_error_to_json(
     guard(err, || {
         require_out(out_json, "out_json")?;
         // SAFETY: NULL or a live error, per the header.
-        let error = unsafe { borrow(error) }.ok_or_else(|| {
-            ErrorObject::local(ErrorClass::InvalidArgument, "error is NULL")
-        })?;
+        let error = unsafe { borrow(error) }
+            .ok_or_else(|| ErrorObject::local(ErrorClass::InvalidArgument, "error is NULL"))?;
         // SAFETY: checked non-NULL above.
         unsafe { write_string(out_json, error.object.to_json()) };
         Ok(())

@@ -34,7 +34,10 @@ where
         Ok(Err(error)) => error,
         Err(payload) => ErrorObject::local(
             ErrorClass::Panic,
-            format!("llmwire panicked (please report this bug): {}", panic_message(&*payload)),
+            format!(
+                "llmwire panicked (please report this bug): {}",
+                panic_message(&*payload)
+            ),
         ),
     };
     let status = Status::from(error.class());
