@@ -65,16 +65,26 @@ pub enum WireError {
     Reset,
     /// The connection ended before a complete response: no status line at all (`head` false), or
     /// a body shorter than announced / a chunked body without its last chunk.
-    EndedEarly { head: bool, status: Option<u16>, body_bytes: usize },
+    EndedEarly {
+        head: bool,
+        status: Option<u16>,
+        body_bytes: usize,
+    },
     Timeout,
     Other(String),
 }
 
 fn wire_error(error: &std::io::Error) -> WireError {
     match error.kind() {
-        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe => WireError::Reset,
+        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe => {
+            WireError::Reset
+        }
         ErrorKind::WouldBlock | ErrorKind::TimedOut => WireError::Timeout,
-        ErrorKind::UnexpectedEof => WireError::EndedEarly { head: false, status: None, body_bytes: 0 },
+        ErrorKind::UnexpectedEof => WireError::EndedEarly {
+            head: false,
+            status: None,
+            body_bytes: 0,
+        },
         _ => WireError::Other(error.to_string()),
     }
 }
@@ -86,11 +96,14 @@ pub struct Connection {
 
 impl Connection {
     pub fn open(port: u16) -> Connection {
-        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("connect: {e}"));
+        let stream =
+            TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("connect: {e}"));
         stream
             .set_read_timeout(Some(READ_TIMEOUT))
             .unwrap_or_else(|e| panic!("{e}"));
-        Connection { reader: BufReader::new(stream) }
+        Connection {
+            reader: BufReader::new(stream),
+        }
     }
 
     pub fn stream(&mut self) -> &mut TcpStream {
@@ -100,11 +113,20 @@ impl Connection {
     /// Sends raw bytes.
     pub fn send_raw(&mut self, bytes: &[u8]) -> Result<(), WireError> {
         let stream = self.reader.get_mut();
-        stream.write_all(bytes).and_then(|()| stream.flush()).map_err(|e| wire_error(&e))
+        stream
+            .write_all(bytes)
+            .and_then(|()| stream.flush())
+            .map_err(|e| wire_error(&e))
     }
 
     /// Sends a request with a `content-length` body (when `body` is not empty).
-    pub fn send(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Result<(), WireError> {
+    pub fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<(), WireError> {
         let mut head = format!("{method} {path} HTTP/1.1\r\nhost: 127.0.0.1\r\n");
         for (name, value) in headers {
             head.push_str(&format!("{name}: {value}\r\n"));
@@ -121,7 +143,11 @@ impl Connection {
     /// Reads one complete response.
     pub fn read_response(&mut self) -> Result<Response, WireError> {
         let sent = Instant::now();
-        let status_line = self.read_line()?.ok_or(WireError::EndedEarly { head: false, status: None, body_bytes: 0 })?;
+        let status_line = self.read_line()?.ok_or(WireError::EndedEarly {
+            head: false,
+            status: None,
+            body_bytes: 0,
+        })?;
         let head_after = sent.elapsed();
         let status: u16 = status_line
             .split(' ')
@@ -130,7 +156,11 @@ impl Connection {
             .ok_or_else(|| WireError::Other(format!("bad status line {status_line:?}")))?;
         let mut headers = Vec::new();
         loop {
-            let line = self.read_line()?.ok_or(WireError::EndedEarly { head: false, status: Some(status), body_bytes: 0 })?;
+            let line = self.read_line()?.ok_or(WireError::EndedEarly {
+                head: false,
+                status: Some(status),
+                body_bytes: 0,
+            })?;
             if line.is_empty() {
                 break;
             }
@@ -139,12 +169,24 @@ impl Connection {
                 .ok_or_else(|| WireError::Other(format!("bad header {line:?}")))?;
             headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
         }
-        let mut response = Response { status, headers, body: Vec::new(), head_after };
+        let mut response = Response {
+            status,
+            headers,
+            body: Vec::new(),
+            head_after,
+        };
         if status == 100 {
             return self.read_response();
         }
-        let ended = |body_bytes: usize| WireError::EndedEarly { head: true, status: Some(status), body_bytes };
-        if response.header("transfer-encoding").is_some_and(|te| te.contains("chunked")) {
+        let ended = |body_bytes: usize| WireError::EndedEarly {
+            head: true,
+            status: Some(status),
+            body_bytes,
+        };
+        if response
+            .header("transfer-encoding")
+            .is_some_and(|te| te.contains("chunked"))
+        {
             loop {
                 let size_line = match self.read_line() {
                     Ok(Some(line)) => line,
@@ -166,7 +208,9 @@ impl Connection {
                 self.read_line()?;
             }
         } else if let Some(length) = response.header("content-length") {
-            let length: usize = length.parse().map_err(|_| WireError::Other("bad content-length".into()))?;
+            let length: usize = length
+                .parse()
+                .map_err(|_| WireError::Other("bad content-length".into()))?;
             let mut body = vec![0; length];
             let read = read_fully(&mut self.reader, &mut body)?;
             body.truncate(read);
@@ -175,7 +219,9 @@ impl Connection {
                 return Err(ended(read));
             }
         } else {
-            self.reader.read_to_end(&mut response.body).map_err(|e| wire_error(&e))?;
+            self.reader
+                .read_to_end(&mut response.body)
+                .map_err(|e| wire_error(&e))?;
         }
         Ok(response)
     }
@@ -183,7 +229,10 @@ impl Connection {
     /// A line without its CRLF; `None` at a clean end of stream.
     fn read_line(&mut self) -> Result<Option<String>, WireError> {
         let mut line = Vec::new();
-        let read = self.reader.read_until(b'\n', &mut line).map_err(|e| wire_error(&e))?;
+        let read = self
+            .reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| wire_error(&e))?;
         if read == 0 {
             return Ok(None);
         }
@@ -197,14 +246,22 @@ impl Connection {
         Ok(Some(String::from_utf8_lossy(&line).into_owned()))
     }
 
-    /// Whether the server has closed the connection (reads EOF or a reset within `wait`).
+    /// Whether the server closes the connection (EOF or a reset) within `wait`; whatever it
+    /// still sends before that is read and dropped.
     pub fn is_closed_by_server(&mut self, wait: Duration) -> bool {
-        let _ = self.reader.get_mut().set_read_timeout(Some(wait));
-        let mut byte = [0u8; 1];
-        let closed = match self.reader.read(&mut byte) {
-            Ok(0) => true,
-            Ok(_) => false,
-            Err(e) => !matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+        let deadline = Instant::now() + wait;
+        let mut buf = [0u8; 4096];
+        let closed = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break false;
+            }
+            let _ = self.reader.get_mut().set_read_timeout(Some(left));
+            match self.reader.read(&mut buf) {
+                Ok(0) => break true,
+                Ok(_) => {}
+                Err(e) => break !matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+            }
         };
         let _ = self.reader.get_mut().set_read_timeout(Some(READ_TIMEOUT));
         closed
@@ -240,7 +297,12 @@ pub fn post(port: u16, path: &str, body: &Value) -> Result<Response, WireError> 
     post_with(port, path, &[], body)
 }
 
-pub fn post_with(port: u16, path: &str, headers: &[(&str, &str)], body: &Value) -> Result<Response, WireError> {
+pub fn post_with(
+    port: u16,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &Value,
+) -> Result<Response, WireError> {
     let mut connection = Connection::open(port);
     let mut all = vec![("content-type", "application/json")];
     all.extend_from_slice(headers);
