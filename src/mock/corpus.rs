@@ -11,9 +11,10 @@ use serde_json::{json, Value};
 
 use super::scenario::{Body, Canned};
 
-/// `[{"error": {…}}]`, Gemini's OpenAI-compatibility 400 for a tool schema keyword it does not know.
-/// Shape (list wrapper, BadRequest fieldViolations): gemini-compat-400-list-wrapped-unknown-name-google-1
-/// and gemini-code-assist-400-tool-schema-unknown-name-tools-1; message and path verbatim from
+/// `[{"error": {…}}]`, Gemini's OpenAI-compatibility 400 for a tool schema keyword it does not
+/// know. Shape (list wrapper, BadRequest fieldViolations):
+/// gemini-compat-400-list-wrapped-unknown-name-google-1 and
+/// gemini-code-assist-400-tool-schema-unknown-name-tools-1; message and path verbatim from
 /// shared/corpus/gemini_compat_400_causes.md §1.2 (openswarm-ai/openswarm#24), with `field`
 /// substituted for "additionalProperties".
 pub fn gemini_unknown_field_400(field: &str) -> Canned {

@@ -6,10 +6,10 @@
 //! beyond std and serde_json, and its only `unsafe` sets `SO_LINGER` for real resets.
 //!
 //! Modules: `server` (lifecycle, threads), `serve` (one connection, endpoints), `http` (request
-//! parsing, response framing), `route` (selection syntax), `state` (per-session progress and
-//! request log), `scenario` (the model), `file` (scenario files), `builtin` and `corpus` (the
-//! built-in scenarios and their real bodies), `reply` (completions), `play` (bytes on the wire),
-//! `cli` (`llmwire mock`).
+//! parsing), `response` (response framing), `route` (selection syntax), `state` (per-session
+//! progress and request log), `scenario` (the model), `file` (scenario files), `builtin` and
+//! `corpus` (the built-in scenarios and their real bodies), `reply` (completions), `play` (bytes
+//! on the wire), `cli` (`llmwire mock`).
 //!
 #![doc = include_str!("README.md")]
 
@@ -20,6 +20,7 @@ mod file;
 mod http;
 mod play;
 mod reply;
+mod response;
 mod route;
 mod scenario;
 mod serve;

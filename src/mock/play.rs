@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::corpus;
-use super::http::{finish_chunks, write_chunk, write_head};
 use super::reply::{self, ChatRequest, ReplyIds, DEFAULT_MODEL};
+use super::response::{finish_chunks, http_date_from_now, write_chunk, write_head};
 use super::route::Dialect;
 use super::scenario::{
     render_json, render_template, Action, Body, Canned, ErrorFormat, Fault, FaultKind, Reply,
@@ -69,7 +69,7 @@ impl Exchange<'_> {
             ("content-type".to_string(), content_type.to_string()),
             ("x-request-id".to_string(), self.request_id.clone()),
             ("server".to_string(), "llmwire-mock".to_string()),
-            ("date".to_string(), super::http::http_date_from_now(0)),
+            ("date".to_string(), http_date_from_now(0)),
         ];
         for (name, value) in extra {
             // Framing is the mock's business: a scenario cannot break it by accident.

@@ -346,7 +346,7 @@ pub fn render_template(text: &str, context: &TemplateContext<'_>) -> String {
         if name == "model" {
             out.push_str(context.model);
         } else if let Some(offset) = http_date_offset(name) {
-            out.push_str(&super::http::http_date_from_now(offset));
+            out.push_str(&super::response::http_date_from_now(offset));
         } else {
             out.push_str(&rest[start..start + 2 + end + 2]);
         }
