@@ -839,3 +839,80 @@ fn bad_scenario_specs_are_answered_by_the_mock_naming_the_problem() {
     ));
     assert!(error_message(&bad_value).contains("delay_ms=soon"));
 }
+
+#[test]
+fn every_builtin_scenario_answers_on_both_endpoints_and_both_modes() {
+    let server = start();
+    let quick = |name: &str| match name {
+        "slow_headers" => "slow_headers:delay_ms=1".to_string(),
+        "slow_body" => "slow_body:interval_ms=1".to_string(),
+        "huge_body" => "huge_body:size=1kb".to_string(),
+        "stream_stall" => "stream_stall:stall_ms=1".to_string(),
+        other => other.to_string(),
+    };
+    let faults = [
+        "reset_before_headers_then_ok",
+        "reset_mid_body_then_ok",
+        "truncated_chunked_then_ok",
+        "close_without_response_then_ok",
+    ];
+    for (name, _, _) in llmwire::mock::builtin_scenarios() {
+        for (mode, body) in [
+            ("plain", chat_body("sweep")),
+            ("stream", stream_body("sweep")),
+        ] {
+            for path in [
+                chat_path(&quick(name), mode),
+                gemini_path(&quick(name), &format!("{mode}-gemini")),
+            ] {
+                match post(server.port(), &path, &body) {
+                    Ok(response) => {
+                        assert!((200..600).contains(&response.status), "{path}");
+                        assert!(response.header("x-request-id").is_some(), "{path}");
+                        assert!(
+                            response.header("x-llmwire-mock-error").is_none(),
+                            "{path}: {}",
+                            response.text()
+                        );
+                    }
+                    Err(error) => assert!(faults.contains(&name), "{path}: {error:?}"),
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn stall_stream_fault_goes_silent_then_cuts_the_stream() {
+    let document = r#"{"scenarios": {"cut_after_silence": {"steps": [
+        {"fault": "stall_stream", "chunks": 1, "stall_ms": 200},
+        {"reply": "echo"}
+    ]}}}"#;
+    let server = start_with(llmwire::mock::MockOptions {
+        scenario_documents: vec![document.to_string()],
+        ..llmwire::mock::MockOptions::default()
+    });
+    let started = Instant::now();
+    match post(
+        server.port(),
+        &chat_path("cut_after_silence", "s"),
+        &stream_body("a b"),
+    ) {
+        Err(WireError::EndedEarly {
+            head: true,
+            status: Some(200),
+            body_bytes,
+        }) => assert!(body_bytes > 0),
+        other => panic!("expected a stream cut after its first chunk, got {other:?}"),
+    }
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    assert_eq!(
+        ok(post(
+            server.port(),
+            &chat_path("cut_after_silence", "s"),
+            &stream_body("a b")
+        ))
+        .status,
+        200
+    );
+}

@@ -211,6 +211,7 @@ fn malformed_requests_get_400_and_a_close() {
         connection.send_raw(raw).unwrap_or_else(|e| panic!("{e:?}"));
         let response = connection.read_response().unwrap_or_else(|e| panic!("{e:?} for {raw:?}"));
         assert_eq!(response.status, 400, "{:?}: {}", String::from_utf8_lossy(raw), response.text());
+        assert!(response.header("x-request-id").is_some());
         assert!(connection.is_closed_by_server(Duration::from_secs(5)));
     }
     let mut connection = Connection::open(server.port());

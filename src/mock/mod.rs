@@ -28,7 +28,7 @@ mod server;
 mod state;
 
 pub use cli::{parse_cli_args, run_cli, CliCommand, USAGE};
-pub use http::{Limits, Transport};
+pub use http::Limits;
 pub use server::{check_scenario_files, MockOptions, MockServer};
 
 /// The built-in scenarios as `(name, parameters with defaults, summary)`, in catalogue order.

@@ -314,7 +314,7 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>, registry: &Arc<Regis
         };
         workers.retain(|worker| !worker.is_finished());
         if workers.len() >= shared.limits.max_connections {
-            turn_away(stream);
+            turn_away(stream, shared);
             continue;
         }
         let Ok(handle) = stream.try_clone() else {
@@ -342,11 +342,13 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>, registry: &Arc<Regis
 }
 
 /// Answers 503 to a connection over the cap, without a thread.
-fn turn_away(mut stream: TcpStream) {
+fn turn_away(mut stream: TcpStream, shared: &Shared) {
     let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+    let serial = shared.serial.fetch_add(1, Ordering::Relaxed);
     let body = r#"{"error":{"message":"llmwire mock: too many connections","type":"llmwire_mock_error","param":null,"code":null}}"#;
     let response = format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nx-llmwire-mock-error: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nx-request-id: req_mock_{:08x}{serial:08x}\r\nx-llmwire-mock-error: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        shared.instance,
         body.len()
     );
     let _ = stream.write_all(response.as_bytes());
