@@ -44,6 +44,10 @@ fn health_models_and_base_urls() {
             server.port()
         )
     );
+    assert_eq!(
+        server.gemini_base_url("echo", "g"),
+        format!("http://127.0.0.1:{}/s/echo/g/v1beta/openai", server.port())
+    );
     let health = ok(get(server.port(), "/_mock/health"));
     assert_eq!(
         (health.status, health.json()["status"].clone()),
@@ -206,6 +210,7 @@ fn malformed_requests_get_400_and_a_close() {
         b"POST /v1/chat/completions HTTP/1.1\r\ncontent-length: 12x\r\n\r\n",
         b"POST /v1/chat/completions HTTP/1.1\r\ncontent-length: 2\r\ntransfer-encoding: chunked\r\n\r\n",
         b"POST /v1/chat/completions HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n",
+        b"POST /v1/chat/completions HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n2\r\nabcdef\r\n0\r\n\r\n",
     ] {
         let mut connection = Connection::open(server.port());
         connection.send_raw(raw).unwrap_or_else(|e| panic!("{e:?}"));
@@ -379,6 +384,7 @@ fn the_request_log_redacts_secrets_and_keeps_parsed_bodies() {
         "/s/echo/logged/v1/chat/completions?key=***"
     );
 
+    assert_eq!(server.requests("logged"), log);
     let empty = ok(get(port, "/_mock/requests?session=never-seen")).json();
     assert_eq!(empty["requests"], json!([]));
     assert_eq!(ok(get(port, "/_mock/requests")).status, 400);

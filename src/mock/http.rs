@@ -348,15 +348,25 @@ fn read_chunked_body<T: Transport>(
         if ((body.len() - start) as u64) < size {
             return Err(ReadError::Gone);
         }
-        let mut end_budget = 2;
-        if !read_line(conn, &mut end_budget)?.is_empty() {
-            return Err(refused(400, "chunk data longer than its announced size"));
-        }
+        expect_line_end(conn)?;
     }
     // Trailer fields: read and dropped.
     let mut budget = limits.max_header_bytes;
     while !read_line(conn, &mut budget)?.is_empty() {}
     Ok(body)
+}
+
+/// Reads the CRLF (or bare LF) that must follow chunk data.
+fn expect_line_end<T: Transport>(conn: &mut Conn<'_, T>) -> Result<(), ReadError> {
+    let mut byte = [0u8; 1];
+    conn.read_exact(&mut byte).map_err(|e| from_io(&e))?;
+    if byte[0] == b'\r' {
+        conn.read_exact(&mut byte).map_err(|e| from_io(&e))?;
+    }
+    if byte[0] != b'\n' {
+        return Err(refused(400, "chunk data longer than its announced size"));
+    }
+    Ok(())
 }
 
 /// Reads one line ending in LF (CRLF or bare LF), without the line ending, charging its length

@@ -151,6 +151,24 @@ impl MockServer {
         )
     }
 
+    /// Like [`MockServer::scenario_base_url`], for the Gemini OpenAI-compatibility path:
+    /// `http://127.0.0.1:PORT/s/{scenario}/{session}/v1beta/openai` (error bodies default to
+    /// Google's format there).
+    pub fn gemini_base_url(&self, scenario: &str, session: &str) -> String {
+        format!(
+            "{}/s/{}/{}/v1beta/openai",
+            self.origin(),
+            encode_segment(scenario),
+            encode_segment(session)
+        )
+    }
+
+    /// What `GET /_mock/requests?session=…` answers, without going through HTTP:
+    /// `{"session", "requests": [...], "dropped"}`, secrets redacted.
+    pub fn requests(&self, session: &str) -> serde_json::Value {
+        self.shared.sessions.requests(session)
+    }
+
     /// Stops accepting, ends every connection (stalled answers included), and joins every thread.
     pub fn shutdown(mut self) {
         self.stop();
