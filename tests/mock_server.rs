@@ -204,7 +204,9 @@ fn malformed_requests_get_400_and_a_close() {
     let server = start();
     for raw in [
         &b"GARBAGE\r\n\r\n"[..],
-        b"GET /v1/models HTTP/1.1 extra\r\n\r\n",
+        b"GET /v1/models?key=SECRET HTTP/1.1 extra\r\n\r\n",
+        b"GET /v1/models HTTP/1.1\r\nauthorization : Bearer SECRET\r\n\r\n",
+        b"GET /v1/models HTTP/1.1\r\nBearer SECRET\r\n\r\n",
         b"GET /v1/models HTTP/1.1\r\nno colon here\r\n\r\n",
         b"GET /v1/models HTTP/1.1\r\nx: a\r\n folded\r\n\r\n",
         b"POST /v1/chat/completions HTTP/1.1\r\ncontent-length: 12x\r\n\r\n",
@@ -217,6 +219,7 @@ fn malformed_requests_get_400_and_a_close() {
         let response = connection.read_response().unwrap_or_else(|e| panic!("{e:?} for {raw:?}"));
         assert_eq!(response.status, 400, "{:?}: {}", String::from_utf8_lossy(raw), response.text());
         assert!(response.header("x-request-id").is_some());
+        assert!(!response.text().contains("SECRET"), "{}", response.text());
         assert!(connection.is_closed_by_server(Duration::from_secs(5)));
     }
     let mut connection = Connection::open(server.port());
@@ -557,7 +560,8 @@ fn connections_over_the_cap_are_turned_away_with_503() {
 #[test]
 fn unknown_routes_wrong_methods_and_unparseable_chat_bodies() {
     let server = start();
-    let unknown = ok(get(server.port(), "/v2/whatever"));
+    let unknown = ok(get(server.port(), "/v2/whatever?key=SECRET-5"));
+    assert!(!unknown.text().contains("SECRET"), "{}", unknown.text());
     assert_eq!(
         (unknown.status, unknown.json()["error"]["type"].clone()),
         (404, json!("llmwire_mock_error"))

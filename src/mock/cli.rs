@@ -162,7 +162,6 @@ fn check_files(files: &[PathBuf]) -> i32 {
 }
 
 fn serve(options: MockOptions, until_stdin_eof: bool) -> i32 {
-    let loopback = matches!(options.host.as_str(), "127.0.0.1" | "::1" | "localhost");
     let server = match MockServer::start(options) {
         Ok(server) => server,
         Err(error) => {
@@ -170,7 +169,7 @@ fn serve(options: MockOptions, until_stdin_eof: bool) -> i32 {
             return 1;
         }
     };
-    if !loopback {
+    if !server.local_addr().ip().is_loopback() {
         eprintln!(
             "llmwire mock: warning: listening on {} — reachable from the network",
             server.local_addr()

@@ -333,7 +333,12 @@ fn read_chunked_body<T: Transport>(
         let size = u64::from_str_radix(size_text, 16)
             .ok()
             .filter(|_| !size_text.is_empty() && !size_text.starts_with('+'))
-            .ok_or_else(|| refused(400, format!("invalid chunk size line: {size_line}")))?;
+            .ok_or_else(|| {
+                refused(
+                    400,
+                    format!("invalid chunk size line: {:?}", excerpt(&size_line)),
+                )
+            })?;
         if size == 0 {
             break;
         }
@@ -403,7 +408,13 @@ fn read_line<T: Transport>(
 }
 
 fn parse_request_line(line: &str) -> Result<(String, String, Version), ReadError> {
-    let malformed = || refused(400, format!("malformed request line: {line:?}"));
+    // The line is not echoed: its query string may hold a key.
+    let malformed = || {
+        refused(
+            400,
+            "malformed request line (expected: METHOD /path HTTP/1.1)",
+        )
+    };
     let mut parts = line.split(' ');
     let (Some(method), Some(target), Some(version), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -428,11 +439,14 @@ fn parse_request_line(line: &str) -> Result<(String, String, Version), ReadError
 }
 
 fn parse_header_line(line: &str) -> Result<(String, String), ReadError> {
-    let malformed = || refused(400, format!("malformed header line: {line:?}"));
     if line.starts_with([' ', '\t']) {
         return Err(refused(400, "obsolete header line folding is not accepted"));
     }
-    let (name, value) = line.split_once(':').ok_or_else(malformed)?;
+    // Only the name is echoed, never the value (it may be a key).
+    let (name, value) = line
+        .split_once(':')
+        .ok_or_else(|| refused(400, "malformed header line (no colon)"))?;
+    let malformed = || refused(400, format!("malformed header name {:?}", excerpt(name)));
     if name.is_empty() || !name.bytes().all(is_token_byte) {
         return Err(malformed());
     }
@@ -440,6 +454,14 @@ fn parse_header_line(line: &str) -> Result<(String, String), ReadError> {
         name.to_ascii_lowercase(),
         value.trim_matches([' ', '\t']).to_string(),
     ))
+}
+
+/// At most the first 40 characters of `text`.
+fn excerpt(text: &str) -> &str {
+    match text.char_indices().nth(40) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
 }
 
 fn is_token_byte(b: u8) -> bool {

@@ -25,7 +25,7 @@ use super::play::{play, respond, After, Exchange};
 use super::reply::{ChatRequest, ReplyIds};
 use super::route::{route, Dialect, Endpoint, Routed, ScenarioSpec};
 use super::scenario::{Canned, Scenario, Step};
-use super::state::{Arrival, Sessions};
+use super::state::{redact_target, Arrival, Sessions};
 
 /// The scenario of requests that name none.
 pub const DEFAULT_SCENARIO: &str = "echo";
@@ -157,12 +157,17 @@ fn plain_exchange(shared: &Shared, client_closes: bool) -> Exchange<'_> {
 }
 
 fn answer(out: &mut impl Write, head: &Head, body: &[u8], shared: &Shared) -> io::Result<After> {
-    let exchange = plain_exchange(shared, head.wants_close());
+    let client_closes = head.wants_close();
     let routed = match route(&head.target, &head.headers) {
         Ok(routed) => routed,
-        Err(message) => return respond(out, &corpus::mock_error(400, &message), &exchange),
+        Err(message) => {
+            let canned = corpus::mock_error(400, &message);
+            return respond(out, &canned, &plain_exchange(shared, client_closes));
+        }
     };
     let method = head.method.as_str();
+    // Never echo a key sent in the query string.
+    let target = redact_target(&head.target);
     let canned = match (routed.endpoint, method) {
         (Endpoint::ChatCompletions(dialect), "POST") => {
             return chat(out, head, body, &routed, dialect, shared);
@@ -182,14 +187,11 @@ fn answer(out: &mut impl Write, head: &Head, body: &[u8], shared: &Shared) -> io
             Canned::json(200, models_list())
         }
         (Endpoint::Unknown, _) => {
-            corpus::mock_error(404, &format!("no such endpoint: {method} {}", head.target))
+            corpus::mock_error(404, &format!("no such endpoint: {method} {target}"))
         }
-        (_, _) => corpus::mock_error(
-            405,
-            &format!("method {method} is not allowed on {}", head.target),
-        ),
+        (_, _) => corpus::mock_error(405, &format!("method {method} is not allowed on {target}")),
     };
-    respond(out, &canned, &exchange)
+    respond(out, &canned, &plain_exchange(shared, client_closes))
 }
 
 fn record(shared: &Shared, head: &Head, body: &[u8], routed: &Routed) {
