@@ -916,3 +916,39 @@ fn stall_stream_fault_goes_silent_then_cuts_the_stream() {
         200
     );
 }
+
+#[test]
+fn absurd_delays_neither_panic_nor_block_shutdown() {
+    let server = start();
+    let mut connection = Connection::open(server.port());
+    let body = chat_body("x").to_string();
+    connection
+        .send(
+            "POST",
+            &chat_path("slow_headers:delay_ms=18446744073709551615", "absurd"),
+            &[],
+            body.as_bytes(),
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let huge_chunk = "POST /v1/chat/completions HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\nffffffffffffffff\r\n";
+    let mut chunked = Connection::open(server.port());
+    chunked
+        .send_raw(huge_chunk.as_bytes())
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(chunked.read_response().map(|r| r.status), Ok(413));
+    // The server is still up, and stops at once despite the endless delay under way.
+    assert_eq!(ok(get(server.port(), "/_mock/health")).status, 200);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server.requests("absurd")["requests"]
+        .as_array()
+        .map_or(0, Vec::len)
+        == 0
+    {
+        assert!(Instant::now() < deadline, "the slow request never arrived");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let started = Instant::now();
+    server.shutdown();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(connection.is_closed_by_server(Duration::from_secs(5)));
+}

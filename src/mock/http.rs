@@ -74,7 +74,7 @@ pub const STOPPED: ErrorKind = ErrorKind::ConnectionAborted;
 /// Writes pass straight through.
 pub struct PatientReader<'s, T> {
     inner: T,
-    deadline: Instant,
+    deadline: Option<Instant>,
     stop: &'s AtomicBool,
 }
 
@@ -82,14 +82,15 @@ impl<'s, T: Transport> PatientReader<'s, T> {
     pub fn new(inner: T, stop: &'s AtomicBool) -> PatientReader<'s, T> {
         PatientReader {
             inner,
-            deadline: Instant::now(),
+            deadline: Some(Instant::now()),
             stop,
         }
     }
 
-    /// Reads fail with `TimedOut` once `timeout` from now has passed.
+    /// Reads fail with `TimedOut` once `timeout` from now has passed (never, for a timeout too
+    /// long to represent).
     pub fn set_timeout(&mut self, timeout: Duration) {
-        self.deadline = Instant::now() + timeout;
+        self.deadline = Instant::now().checked_add(timeout);
     }
 
     pub fn stopping(&self) -> bool {
@@ -109,7 +110,10 @@ impl<T: Transport> Read for PatientReader<'_, T> {
             }
             match self.inner.read(buf) {
                 Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                    if Instant::now() >= self.deadline {
+                    if self
+                        .deadline
+                        .is_some_and(|deadline| Instant::now() >= deadline)
+                    {
                         return Err(io::Error::new(ErrorKind::TimedOut, "read deadline passed"));
                     }
                 }
@@ -342,7 +346,7 @@ fn read_chunked_body<T: Transport>(
         if size == 0 {
             break;
         }
-        if body.len() as u64 + size > limits.max_body_bytes {
+        if (body.len() as u64).saturating_add(size) > limits.max_body_bytes {
             return Err(body_too_large(limits));
         }
         let start = body.len();

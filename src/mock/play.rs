@@ -92,18 +92,22 @@ impl Exchange<'_> {
     }
 }
 
-/// Sleeps `duration` in slices of at most 20 ms; `false` when `stop` was raised meanwhile.
+/// Sleeps `duration` in slices of at most 20 ms; `false` when `stop` was raised meanwhile. A
+/// duration too long to represent waits for `stop`.
 pub fn pause(stop: &AtomicBool, duration: Duration) -> bool {
-    let end = Instant::now() + duration;
+    let end = Instant::now().checked_add(duration);
     loop {
         if stop.load(Ordering::Relaxed) {
             return false;
         }
-        let now = Instant::now();
-        if now >= end {
+        let left = match end {
+            Some(end) => end.saturating_duration_since(Instant::now()),
+            None => Duration::MAX,
+        };
+        if left.is_zero() {
             return true;
         }
-        std::thread::sleep((end - now).min(Duration::from_millis(20)));
+        std::thread::sleep(left.min(Duration::from_millis(20)));
     }
 }
 

@@ -373,7 +373,21 @@ fn turn_away(mut stream: TcpStream, shared: &Shared) {
     let _ = stream.shutdown(std::net::Shutdown::Write);
 }
 
+/// Removes a connection from the registry when its thread ends, even by a panic: the socket
+/// closes only when its last handle does.
+struct Registered<'r> {
+    registry: &'r Registry,
+    id: u64,
+}
+
+impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        self.registry.remove(self.id);
+    }
+}
+
 fn run_connection(id: u64, mut stream: TcpStream, shared: &Shared, registry: &Registry) {
+    let _registered = Registered { registry, id };
     let _ = stream.set_nodelay(true);
     let configured = stream
         .set_read_timeout(Some(READ_SLICE))
@@ -382,9 +396,8 @@ fn run_connection(id: u64, mut stream: TcpStream, shared: &Shared, registry: &Re
         Ok(()) => serve_connection(&mut stream, shared),
         Err(_) => Ending::Close,
     };
-    // Drop the registry's duplicate first: the socket closes only when its last handle does.
-    registry.remove(id);
     if ending == Ending::Reset {
+        // SO_LINGER belongs to the socket, so the close that counts (the last handle's) resets.
         reset(&stream);
     }
 }
