@@ -666,3 +666,62 @@ fn cli_check_validates_files_and_usage_errors_exit_2() {
     assert_eq!(run_cli(&args(&["--host", "256.0.0.1"])), 1);
     let _ = std::fs::remove_file(bad);
 }
+
+#[test]
+fn garbage_from_clients_never_panics_a_server_thread_or_stops_the_server() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static SERVER_THREAD_PANICKED: AtomicBool = AtomicBool::new(false);
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current()
+            .name()
+            .is_some_and(|n| n.starts_with("llmwire-mock"))
+        {
+            SERVER_THREAD_PANICKED.store(true, Ordering::SeqCst);
+        }
+        default_hook(info);
+    }));
+
+    let limits = Limits {
+        header_timeout: Duration::from_millis(200),
+        body_timeout: Duration::from_millis(200),
+        ..Limits::default()
+    };
+    let server = start_with(MockOptions {
+        limits,
+        ..MockOptions::default()
+    });
+    let prefixes: [&[u8]; 6] = [
+        b"",
+        b"POST /v1/chat/completions HTTP/1.1\r\n",
+        b"POST /s/overloaded_then_ok:n=1/fuzz/v1/chat/completions HTTP/1.1\r\ncontent-length: 10\r\n\r\n",
+        b"POST /v1/chat/completions HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n",
+        b"GET /_mock/requests?session=%ZZ HTTP/1.1\r\n\r\n",
+        b"POST /s/tool_call/fuzz/v1/chat/completions HTTP/1.1\r\ncontent-length: 40\r\n\r\n{\"tools\":[{\"function\":{\"parameters\":",
+    ];
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for round in 0..240 {
+        let mut bytes = prefixes[round % prefixes.len()].to_vec();
+        let noise_len = (next() % 300) as usize;
+        let alphabet = b"\r\n :;/?=%&,0123456789abcdefxyzGETPOST{}[]\"\\\x00\xff";
+        bytes.extend((0..noise_len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]));
+        let mut connection = Connection::open(server.port());
+        let _ = connection.send_raw(&bytes);
+        let _ = connection.stream().shutdown(std::net::Shutdown::Write);
+        assert!(
+            connection.is_closed_by_server(Duration::from_secs(10)),
+            "round {round} left open"
+        );
+    }
+    assert_eq!(ok(get(server.port(), "/_mock/health")).status, 200);
+    assert!(
+        !SERVER_THREAD_PANICKED.load(Ordering::SeqCst),
+        "a server thread panicked"
+    );
+}
