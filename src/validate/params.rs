@@ -102,7 +102,7 @@ pub(super) fn check_model(request: &Map<String, Value>, context: &Context<'_>, f
         _ => false,
     };
     if foreign {
-        findings.warn(Code::ModelProviderMismatch, "/model".into(), format!("\"{name}\" does not look like a {provider} model; check the provider or the model name"));
+        findings.warn(Code::ModelProviderMismatch, "/model".into(), format!("\"{name}\" is not a {provider} model name; check the provider or the model"));
     }
     if provider == Provider::OpenRouter && !name.contains('/') {
         findings.warn(Code::UnknownModel, "/model".into(), format!("OpenRouter model ids are \"vendor/model\" (e.g. \"openai/{name}\")"));

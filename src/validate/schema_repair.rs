@@ -156,7 +156,7 @@ impl Repairer<'_> {
         }
         if let Some(single) = single {
             map.insert("type".into(), Value::String(single.to_owned()));
-            let note = if nullable { " with \"nullable\": true" } else { "" };
+            let note = if nullable { " and \"nullable\": true" } else { "" };
             self.record(Code::SchemaTypeArray, Some("type"), format!("replaced \"type\": {shown} with \"{single}\"{note}"));
             return;
         }
