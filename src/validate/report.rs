@@ -22,7 +22,8 @@ macro_rules! codes {
                 match self { $( Code::$variant => $name, )* }
             }
 
-            /// Whether repair mode rewrites every occurrence of this finding away.
+            /// Whether repair mode rewrites every error with this code away (warnings with the code may
+            /// stay: e.g. a `required` entry naming no property is legal JSON Schema, only suspicious).
             pub const fn is_repairable(self) -> bool {
                 match self { $( Code::$variant => $repairable, )* }
             }

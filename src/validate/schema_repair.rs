@@ -76,7 +76,12 @@ impl Repairer<'_> {
     }
 
     fn children(&mut self, map: &mut Map<String, Value>, depth: usize) {
+        // Like the checks, do not descend into tuple-form items where the dialect rejects them.
+        let tuples_allowed = self.rules.dialect != SchemaDialect::GeminiOpenApi && !self.rules.strict;
         for (keyword, value) in map.iter_mut() {
+            if keyword == "items" && value.is_array() && !tuples_allowed {
+                continue;
+            }
             match (keyword.as_str(), value) {
                 ("properties" | "$defs" | "definitions", Value::Object(entries)) => {
                     for (name, entry) in entries.iter_mut() {
