@@ -142,7 +142,6 @@ mod tools;
 
 pub use report::{Code, Finding, Report};
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::Error;
@@ -151,34 +150,21 @@ use crate::provider::Provider;
 use report::{Findings, Severity};
 
 /// How to validate: for which provider, whether to repair, and overrides of the model's limits.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidateOptions {
     /// The provider profile to validate against (default `generic`).
-    #[serde(default = "default_provider", deserialize_with = "provider_by_name")]
     pub provider: Provider,
     /// Rewrite what can be rewritten safely, and return the repaired request.
-    #[serde(default)]
     pub repair: bool,
     /// Validate as if the request named this model (e.g. the model behind an Azure deployment).
-    #[serde(default)]
     pub model: Option<String>,
     /// The context window to check against, instead of the model table's.
-    #[serde(default)]
     pub window_tokens: Option<u64>,
     /// The output limit to check against, instead of the model table's.
-    #[serde(default)]
     pub max_output_tokens: Option<u64>,
 }
 
-fn default_provider() -> Provider {
-    Provider::Generic
-}
-
-fn provider_by_name<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Provider, D::Error> {
-    let name = String::deserialize(deserializer)?;
-    Provider::from_name(&name).ok_or_else(|| serde::de::Error::custom(unknown_provider_message(&name)))
-}
+const OPTION_KEYS: &str = "provider, repair, model, window_tokens, max_output_tokens";
 
 fn unknown_provider_message(name: &str) -> String {
     format!(
@@ -200,9 +186,36 @@ impl ValidateOptions {
     }
 
     /// Parses the options JSON: `{"provider", "repair", "model", "window_tokens",
-    /// "max_output_tokens"}`, all optional. Unknown keys are rejected with the key named.
+    /// "max_output_tokens"}`, all optional (`null` is the same as absent). Unknown keys and values of
+    /// the wrong type are rejected with the key named.
     pub fn from_json(text: &str) -> Result<ValidateOptions, Error> {
-        serde_json::from_str(text).map_err(|e| Error::InvalidArgument(format!("validation options: {e}")))
+        let invalid = |message: String| Error::InvalidArgument(format!("validation options: {message}"));
+        let value: Value = serde_json::from_str(text).map_err(|e| invalid(format!("not valid JSON: {e}")))?;
+        let Value::Object(entries) = value else {
+            return Err(invalid(format!("must be a JSON object with any of: {OPTION_KEYS}")));
+        };
+        let mut options = ValidateOptions::default();
+        for (key, value) in entries {
+            if value.is_null() {
+                if OPTION_KEYS.split(", ").any(|known| known == key) {
+                    continue;
+                }
+                return Err(invalid(format!("unknown key \"{key}\" (expected one of: {OPTION_KEYS})")));
+            }
+            let wrong_type = |expected: &str| invalid(format!("\"{key}\" must be {expected}, not {}", report::show(&value)));
+            match key.as_str() {
+                "provider" => {
+                    let name = value.as_str().ok_or_else(|| wrong_type("a provider name"))?;
+                    options.provider = Provider::from_name(name).ok_or_else(|| invalid(unknown_provider_message(name)))?;
+                }
+                "repair" => options.repair = value.as_bool().ok_or_else(|| wrong_type("true or false"))?,
+                "model" => options.model = Some(value.as_str().ok_or_else(|| wrong_type("a model name"))?.to_owned()),
+                "window_tokens" => options.window_tokens = Some(value.as_u64().ok_or_else(|| wrong_type("a token count"))?),
+                "max_output_tokens" => options.max_output_tokens = Some(value.as_u64().ok_or_else(|| wrong_type("a token count"))?),
+                _ => return Err(invalid(format!("unknown key \"{key}\" (expected one of: {OPTION_KEYS})"))),
+            }
+        }
+        Ok(options)
     }
 }
 
