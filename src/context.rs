@@ -42,33 +42,59 @@ pub fn estimate_request_tokens(request: &Value) -> u64 {
     let messages = request
         .get("messages")
         .and_then(Value::as_array)
-        .map_or(0, |messages| messages.iter().map(estimate_message_tokens).sum::<u64>());
+        .map_or(0, |messages| {
+            messages.iter().map(estimate_message_tokens).sum::<u64>()
+        });
     messages + estimate_definitions_tokens(request) + REPLY_PRIMER_TOKENS
 }
 
 /// Tokens for what the request sends besides messages: `tools` and the `response_format` schema.
 pub fn estimate_definitions_tokens(request: &Value) -> u64 {
-    let tools = request.get("tools").map_or(0, |tools| text_tokens(json_size(tools)));
-    let format = request.get("response_format").map_or(0, |format| text_tokens(json_size(format)));
+    let tools = request
+        .get("tools")
+        .map_or(0, |tools| text_tokens(json_size(tools)));
+    let format = request
+        .get("response_format")
+        .map_or(0, |format| text_tokens(json_size(format)));
     tools + format
 }
 
 /// The estimated size of one message: overhead, text, images, tool calls and the `name`.
 pub fn estimate_message_tokens(message: &Value) -> u64 {
+    match message.as_object() {
+        Some(message) => estimate_message_parts_tokens(
+            message.get("content"),
+            message.get("name"),
+            message.get("tool_calls"),
+        ),
+        None => MESSAGE_OVERHEAD_TOKENS,
+    }
+}
+
+/// [`estimate_message_tokens`] from a message's fields, for callers that already looked them up.
+pub fn estimate_message_parts_tokens(
+    content: Option<&Value>,
+    name: Option<&Value>,
+    tool_calls: Option<&Value>,
+) -> u64 {
     let mut tokens = MESSAGE_OVERHEAD_TOKENS;
-    let Some(message) = message.as_object() else { return tokens };
-    if let Some(content) = message.get("content") {
+    if let Some(content) = content {
         tokens += estimate_content_tokens(content);
     }
-    if let Some(Value::String(name)) = message.get("name") {
+    if let Some(Value::String(name)) = name {
         tokens += text_tokens(name.len());
     }
-    if let Some(Value::Array(calls)) = message.get("tool_calls") {
+    if let Some(Value::Array(calls)) = tool_calls {
         for call in calls {
             let function = call.get("function");
-            let name = function.and_then(|f| f.get("name")).and_then(Value::as_str).map_or(0, str::len);
-            let arguments =
-                function.and_then(|f| f.get("arguments")).and_then(Value::as_str).map_or(0, str::len);
+            let name = function
+                .and_then(|f| f.get("name"))
+                .and_then(Value::as_str)
+                .map_or(0, str::len);
+            let arguments = function
+                .and_then(|f| f.get("arguments"))
+                .and_then(Value::as_str)
+                .map_or(0, str::len);
             tokens += MESSAGE_OVERHEAD_TOKENS + text_tokens(name + arguments);
         }
     }
@@ -88,10 +114,14 @@ fn estimate_part_tokens(part: &Value) -> u64 {
     match part.get("type").and_then(Value::as_str) {
         Some("text") | Some("refusal") => {
             let text = part.get("text").or_else(|| part.get("refusal"));
-            text.and_then(Value::as_str).map_or(0, |text| text_tokens(text.len()))
+            text.and_then(Value::as_str)
+                .map_or(0, |text| text_tokens(text.len()))
         }
         Some("image_url") => {
-            let detail = part.get("image_url").and_then(|image| image.get("detail")).and_then(Value::as_str);
+            let detail = part
+                .get("image_url")
+                .and_then(|image| image.get("detail"))
+                .and_then(Value::as_str);
             if detail == Some("low") {
                 LOW_DETAIL_IMAGE_TOKENS
             } else {
@@ -113,7 +143,12 @@ pub fn json_size(value: &Value) -> usize {
         Value::Number(_) => 8,
         Value::String(text) => text.len() + 2,
         Value::Array(items) => 2 + items.iter().map(|item| json_size(item) + 1).sum::<usize>(),
-        Value::Object(map) => 2 + map.iter().map(|(key, item)| key.len() + 4 + json_size(item)).sum::<usize>(),
+        Value::Object(map) => {
+            2 + map
+                .iter()
+                .map(|(key, item)| key.len() + 4 + json_size(item))
+                .sum::<usize>()
+        }
     }
 }
 
@@ -137,7 +172,10 @@ mod tests {
             {"type": "image_url", "image_url": {"url": big}},
             {"type": "image_url", "image_url": {"url": "https://x/y.png", "detail": "low"}}
         ]});
-        assert_eq!(estimate_message_tokens(&message), MESSAGE_OVERHEAD_TOKENS + IMAGE_TOKENS + LOW_DETAIL_IMAGE_TOKENS);
+        assert_eq!(
+            estimate_message_tokens(&message),
+            MESSAGE_OVERHEAD_TOKENS + IMAGE_TOKENS + LOW_DETAIL_IMAGE_TOKENS
+        );
     }
 
     #[test]
@@ -149,7 +187,10 @@ mod tests {
         });
         let tools_bytes = json_size(&request["tools"]);
         assert!(tools_bytes >= serde_json::to_string(&request["tools"]).unwrap().len());
-        let expected = 2 * MESSAGE_OVERHEAD_TOKENS + text_tokens(4 + 7) + text_tokens(tools_bytes) + REPLY_PRIMER_TOKENS;
+        let expected = 2 * MESSAGE_OVERHEAD_TOKENS
+            + text_tokens(4 + 7)
+            + text_tokens(tools_bytes)
+            + REPLY_PRIMER_TOKENS;
         assert_eq!(estimate_request_tokens(&request), expected);
     }
 

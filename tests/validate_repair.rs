@@ -11,11 +11,20 @@ use serde_json::{json, Map, Value};
 use validate_support::*;
 
 fn repaired_request(report: &Report) -> &Value {
-    report.request.as_ref().expect("repair mode returns the request")
+    report
+        .request
+        .as_ref()
+        .expect("repair mode returns the request")
 }
 
 fn repair_codes(report: &Report) -> Vec<Code> {
-    report.repairs.as_ref().expect("repair mode lists repairs").iter().map(|finding| finding.code).collect()
+    report
+        .repairs
+        .as_ref()
+        .expect("repair mode lists repairs")
+        .iter()
+        .map(|finding| finding.code)
+        .collect()
 }
 
 fn gemini_tool(parameters: Value) -> Value {
@@ -54,7 +63,8 @@ fn repair_maps_minimal_reasoning_effort_to_low_on_gemini_2() {
 
 #[test]
 fn repair_renames_max_tokens_both_ways() {
-    let request = json!({"model": "o3", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 500});
+    let request =
+        json!({"model": "o3", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 500});
     let report = repair(OpenAI, &request);
     assert_ok(&report);
     assert_eq!(repaired_request(&report)["max_completion_tokens"], 500);
@@ -88,7 +98,8 @@ fn repair_drops_sampling_parameters_reasoning_models_reject() {
 
 #[test]
 fn repair_strips_the_models_prefix_on_gemini() {
-    let request = json!({"model": "models/gemini-2.5-pro", "messages": [{"role": "user", "content": "hi"}]});
+    let request =
+        json!({"model": "models/gemini-2.5-pro", "messages": [{"role": "user", "content": "hi"}]});
     let report = repair(Gemini, &request);
     assert_eq!(repaired_request(&report)["model"], "gemini-2.5-pro");
     assert_eq!(report.model.as_deref(), Some("gemini-2.5-pro"));
@@ -100,8 +111,14 @@ fn repair_turns_developer_into_system_where_undocumented() {
     let request = json!({"model": "deepseek-chat", "messages": [{"role": "developer", "content": "brief"}, {"role": "user", "content": "hi"}]});
     let report = repair(Provider::DeepSeek, &request);
     assert_eq!(repaired_request(&report)["messages"][0]["role"], "system");
-    let report = repair(OpenAI, &json!({"model": "gpt-4o", "messages": request["messages"]}));
-    assert_eq!(repaired_request(&report)["messages"][0]["role"], "developer");
+    let report = repair(
+        OpenAI,
+        &json!({"model": "gpt-4o", "messages": request["messages"]}),
+    );
+    assert_eq!(
+        repaired_request(&report)["messages"][0]["role"],
+        "developer"
+    );
 }
 
 #[test]
@@ -110,15 +127,23 @@ fn repair_drops_unknown_function_declaration_keys_on_gemini() {
         "tools": [{"type": "function", "function": {"name": "f", "tools": [{"name": "inner"}], "x-extra": 1}}]});
     let report = repair(Gemini, &request);
     assert_ok(&report);
-    assert_eq!(repaired_request(&report)["tools"][0]["function"], json!({"name": "f"}));
+    assert_eq!(
+        repaired_request(&report)["tools"][0]["function"],
+        json!({"name": "f"})
+    );
 }
 
 #[test]
 fn repair_strips_rejected_schema_keywords_recursively() {
-    let (report, parameters) = repaired_parameters(json!({"$schema": "x", "type": "object", "additionalProperties": false,
-        "properties": {"a": {"type": "array", "items": {"type": "object", "additionalProperties": {"type": "string"}, "propertyNames": {}, "properties": {"b": {"type": "string", "pattern": "^b"}}}}}}));
+    let (report, parameters) = repaired_parameters(
+        json!({"$schema": "x", "type": "object", "additionalProperties": false,
+        "properties": {"a": {"type": "array", "items": {"type": "object", "additionalProperties": {"type": "string"}, "propertyNames": {}, "properties": {"b": {"type": "string", "pattern": "^b"}}}}}}),
+    );
     assert_ok(&report);
-    assert_eq!(parameters, json!({"type": "object", "properties": {"a": {"type": "array", "items": {"type": "object", "properties": {"b": {"type": "string", "pattern": "^b"}}}}}}));
+    assert_eq!(
+        parameters,
+        json!({"type": "object", "properties": {"a": {"type": "array", "items": {"type": "object", "properties": {"b": {"type": "string", "pattern": "^b"}}}}}})
+    );
     assert_eq!(repair_codes(&report).len(), 4);
 }
 
@@ -129,9 +154,18 @@ fn repair_collapses_nullable_type_arrays_and_splits_unions() {
         "b": {"type": ["string", "integer"], "maxLength": 3, "minimum": 1, "description": "id"},
         "c": {"type": ["object", "null"], "properties": {"x": {"type": "string"}}, "required": ["x"]}}}));
     assert_ok(&report);
-    assert_eq!(parameters["properties"]["a"], json!({"type": "string", "nullable": true, "maxLength": 5}));
-    assert_eq!(parameters["properties"]["b"], json!({"description": "id", "anyOf": [{"type": "string", "maxLength": 3}, {"type": "integer", "minimum": 1}]}));
-    assert_eq!(parameters["properties"]["c"], json!({"type": "object", "nullable": true, "properties": {"x": {"type": "string"}}, "required": ["x"]}));
+    assert_eq!(
+        parameters["properties"]["a"],
+        json!({"type": "string", "nullable": true, "maxLength": 5})
+    );
+    assert_eq!(
+        parameters["properties"]["b"],
+        json!({"description": "id", "anyOf": [{"type": "string", "maxLength": 3}, {"type": "integer", "minimum": 1}]})
+    );
+    assert_eq!(
+        parameters["properties"]["c"],
+        json!({"type": "object", "nullable": true, "properties": {"x": {"type": "string"}}, "required": ["x"]})
+    );
 }
 
 #[test]
@@ -140,19 +174,36 @@ fn repair_converts_const_exclusive_bounds_and_one_of() {
         "mode": {"oneOf": [{"type": "string", "const": "fast"}, {"type": "integer", "const": 3}]},
         "n": {"type": "integer", "exclusiveMinimum": 0, "exclusiveMaximum": 10, "maximum": 9}}}));
     assert_ok(&report);
-    assert_eq!(parameters["properties"]["mode"], json!({"anyOf": [{"type": "string", "enum": ["fast"]}, {"type": "integer"}]}));
-    assert_eq!(parameters["properties"]["n"], json!({"type": "integer", "minimum": 0, "maximum": 9}));
+    assert_eq!(
+        parameters["properties"]["mode"],
+        json!({"anyOf": [{"type": "string", "enum": ["fast"]}, {"type": "integer"}]})
+    );
+    assert_eq!(
+        parameters["properties"]["n"],
+        json!({"type": "integer", "minimum": 0, "maximum": 9})
+    );
 }
 
 #[test]
 fn repair_inlines_local_refs_and_reports_recursive_ones() {
-    let (report, parameters) = repaired_parameters(json!({"type": "object", "$defs": {"Pt": {"type": "object", "properties": {"x": {"type": "number"}}}},
-        "properties": {"a": {"$ref": "#/$defs/Pt", "description": "start"}}}));
+    let (report, parameters) = repaired_parameters(
+        json!({"type": "object", "$defs": {"Pt": {"type": "object", "properties": {"x": {"type": "number"}}}},
+        "properties": {"a": {"$ref": "#/$defs/Pt", "description": "start"}}}),
+    );
     assert_ok(&report);
-    assert_eq!(parameters, json!({"type": "object", "properties": {"a": {"type": "object", "description": "start", "properties": {"x": {"type": "number"}}}}}));
-    let (report, _) = repaired_parameters(json!({"type": "object", "$defs": {"N": {"type": "object", "properties": {"next": {"$ref": "#/$defs/N"}}}},
-        "properties": {"head": {"$ref": "#/$defs/N"}}}));
-    assert!(report.has_error(Code::SchemaRefUnresolvable), "{:#?}", report.errors);
+    assert_eq!(
+        parameters,
+        json!({"type": "object", "properties": {"a": {"type": "object", "description": "start", "properties": {"x": {"type": "number"}}}}})
+    );
+    let (report, _) = repaired_parameters(
+        json!({"type": "object", "$defs": {"N": {"type": "object", "properties": {"next": {"$ref": "#/$defs/N"}}}},
+        "properties": {"head": {"$ref": "#/$defs/N"}}}),
+    );
+    assert!(
+        report.has_error(Code::SchemaRefUnresolvable),
+        "{:#?}",
+        report.errors
+    );
 }
 
 #[test]
@@ -163,8 +214,11 @@ fn repair_fixes_properties_required_enum_and_format_on_gemini() {
         "f": {"type": "string", "format": "enum", "enum": []},
         "g": {"type": "object", "properties": []}}, "required": ["s", "nope"]}));
     assert_ok(&report);
-    assert_eq!(parameters, json!({"type": "object", "required": ["s"], "properties": {
-        "s": {"type": "string"}, "e": {"type": "object"}, "f": {"type": "string"}, "g": {"type": "object"}}}));
+    assert_eq!(
+        parameters,
+        json!({"type": "object", "required": ["s"], "properties": {
+        "s": {"type": "string"}, "e": {"type": "object"}, "f": {"type": "string"}, "g": {"type": "object"}}})
+    );
 }
 
 #[test]
@@ -173,7 +227,10 @@ fn repair_turns_php_empty_properties_into_an_object_for_openai() {
         "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": []}}}]});
     let report = repair(OpenAI, &request);
     assert_ok(&report);
-    assert_eq!(repaired_request(&report)["tools"][0]["function"]["parameters"]["properties"], json!({}));
+    assert_eq!(
+        repaired_request(&report)["tools"][0]["function"]["parameters"]["properties"],
+        json!({})
+    );
 }
 
 #[test]
@@ -214,7 +271,9 @@ impl Rng {
     }
 }
 
-const TYPES: &[&str] = &["string", "number", "integer", "boolean", "array", "object", "null"];
+const TYPES: &[&str] = &[
+    "string", "number", "integer", "boolean", "array", "object", "null",
+];
 const NAMES: &[&str] = &["a", "b", "city", "x/y", "t~1", "deep"];
 
 fn random_type(rng: &mut Rng) -> Value {
@@ -231,7 +290,9 @@ fn random_schema(rng: &mut Rng, depth: usize) -> Value {
     if depth > 4 || rng.chance(8) {
         return match rng.below(4) {
             0 => json!(true),
-            1 => json!({"$ref": rng.pick(&["#/$defs/A", "#/$defs/Loop", "#/definitions/B", "#/$defs/Missing", "other.json#"])}),
+            1 => {
+                json!({"$ref": rng.pick(&["#/$defs/A", "#/$defs/Loop", "#/definitions/B", "#/$defs/Missing", "other.json#"])})
+            }
             _ => json!({"type": rng.pick(&["string", "integer"])}),
         };
     }
@@ -244,7 +305,11 @@ fn random_schema(rng: &mut Rng, depth: usize) -> Value {
         for _ in 0..rng.below(4) {
             properties.insert((*rng.pick(NAMES)).into(), random_schema(rng, depth + 1));
         }
-        let value = if rng.chance(10) { json!([]) } else { Value::Object(properties) };
+        let value = if rng.chance(10) {
+            json!([])
+        } else {
+            Value::Object(properties)
+        };
         node.insert("properties".into(), value);
         if rng.chance(60) {
             let required: Vec<Value> = (0..rng.below(3)).map(|_| json!(rng.pick(NAMES))).collect();
@@ -252,11 +317,23 @@ fn random_schema(rng: &mut Rng, depth: usize) -> Value {
         }
     }
     if rng.chance(30) {
-        node.insert("items".into(), if rng.chance(15) { json!([random_schema(rng, depth + 1)]) } else { random_schema(rng, depth + 1) });
+        node.insert(
+            "items".into(),
+            if rng.chance(15) {
+                json!([random_schema(rng, depth + 1)])
+            } else {
+                random_schema(rng, depth + 1)
+            },
+        );
     }
     if rng.chance(15) {
-        let branches: Vec<Value> = (0..1 + rng.below(3)).map(|_| random_schema(rng, depth + 1)).collect();
-        node.insert((*rng.pick(&["anyOf", "oneOf", "allOf"])).into(), Value::Array(branches));
+        let branches: Vec<Value> = (0..1 + rng.below(3))
+            .map(|_| random_schema(rng, depth + 1))
+            .collect();
+        node.insert(
+            (*rng.pick(&["anyOf", "oneOf", "allOf"])).into(),
+            Value::Array(branches),
+        );
     }
     let extras: &[(&str, Value)] = &[
         ("additionalProperties", json!(false)),
@@ -307,7 +384,10 @@ fn random_parameters(rng: &mut Rng) -> Value {
             );
         }
         if rng.chance(20) {
-            map.insert("definitions".into(), json!({"B": {"type": "string", "format": "email"}}));
+            map.insert(
+                "definitions".into(),
+                json!({"B": {"type": "string", "format": "email"}}),
+            );
         }
     }
     root
@@ -318,7 +398,12 @@ const PROVIDERS: &[Provider] = &Provider::ALL;
 fn random_model(rng: &mut Rng, provider: Provider) -> Value {
     let models: &[&str] = match provider {
         Provider::OpenAI | Provider::Azure => &["gpt-4o", "o3-mini", "gpt-5", "gpt-4.1-mini"],
-        Provider::Gemini => &["gemini-2.5-flash", "models/gemini-2.0-flash", "gemini-3-pro-preview", "models/gemini-3-flash-preview"],
+        Provider::Gemini => &[
+            "gemini-2.5-flash",
+            "models/gemini-2.0-flash",
+            "gemini-3-pro-preview",
+            "models/gemini-3-flash-preview",
+        ],
         Provider::Anthropic => &["claude-sonnet-4-5", "claude-3-5-haiku-20241022"],
         Provider::Mistral => &["mistral-large-latest"],
         Provider::Xai => &["grok-4", "grok-3"],
@@ -396,7 +481,12 @@ fn random_request(rng: &mut Rng, provider: Provider) -> Value {
 }
 
 fn finding_codes(report: &Report) -> HashSet<Code> {
-    report.errors.iter().chain(&report.warnings).map(|finding| finding.code).collect()
+    report
+        .errors
+        .iter()
+        .chain(&report.warnings)
+        .map(|finding| finding.code)
+        .collect()
 }
 
 #[test]
@@ -406,14 +496,22 @@ fn after_repair_only_non_repairable_errors_remain_on_generated_requests() {
     for case in 0..3000 {
         let provider = *rng.pick(PROVIDERS);
         let request = random_request(&mut rng, provider);
-        let options = ValidateOptions { repair: true, ..ValidateOptions::for_provider(provider) };
+        let options = ValidateOptions {
+            repair: true,
+            ..ValidateOptions::for_provider(provider)
+        };
         let report = validate(&request, &options);
         let always_repaired = [Code::ModelNamePrefix, Code::RoleMaybeUnsupported];
         let leftovers: Vec<_> = report
             .errors
             .iter()
             .filter(|f| f.code.is_repairable())
-            .chain(report.warnings.iter().filter(|f| always_repaired.contains(&f.code)))
+            .chain(
+                report
+                    .warnings
+                    .iter()
+                    .filter(|f| always_repaired.contains(&f.code)),
+            )
             .collect();
         assert!(leftovers.is_empty(), "case {case} on {provider}: repairable findings remain {leftovers:#?}\nrequest: {request}\nrepaired: {}", report.request.as_ref().unwrap());
         assert_eq!(report.ok, report.errors.is_empty());
@@ -421,43 +519,110 @@ fn after_repair_only_non_repairable_errors_remain_on_generated_requests() {
         // Every repair answers a finding the plain validation reported, or tidies a subschema that
         // a restructuring repair created (type-array branches, inlined references, oneOf → anyOf).
         let before = finding_codes(&check(provider, &request));
-        let restructured = [Code::SchemaTypeArray, Code::SchemaRefUnsupported, Code::SchemaKeywordUnsupported]
-            .iter()
-            .any(|code| before.contains(code));
+        let restructured = [
+            Code::SchemaTypeArray,
+            Code::SchemaRefUnsupported,
+            Code::SchemaKeywordUnsupported,
+        ]
+        .iter()
+        .any(|code| before.contains(code));
         for fix in report.repairs.as_ref().unwrap() {
-            let justified = before.contains(&fix.code) || (restructured && (fix.path.contains("/parameters") || fix.path.contains("/schema")));
-            assert!(justified, "case {case} on {provider}: unjustified repair {fix:?}\nrequest: {request}");
+            let justified = before.contains(&fix.code)
+                || (restructured
+                    && (fix.path.contains("/parameters") || fix.path.contains("/schema")));
+            assert!(
+                justified,
+                "case {case} on {provider}: unjustified repair {fix:?}\nrequest: {request}"
+            );
             assert!(fix.path.starts_with('/'), "{fix:?}");
         }
         repaired_any += usize::from(!report.repairs.as_ref().unwrap().is_empty());
 
         // Repair is idempotent: the repaired request needs no further repair.
         let again = validate(report.request.as_ref().unwrap(), &options);
-        assert_eq!(again.repairs.as_deref(), Some(&[][..]), "case {case} on {provider}: second repair {:#?}", again.repairs);
+        assert_eq!(
+            again.repairs.as_deref(),
+            Some(&[][..]),
+            "case {case} on {provider}: second repair {:#?}",
+            again.repairs
+        );
         assert_eq!(again.errors, report.errors, "case {case}");
     }
-    assert!(repaired_any > 1000, "the generator rarely produced repairable shapes ({repaired_any})");
+    assert!(
+        repaired_any > 1000,
+        "the generator rarely produced repairable shapes ({repaired_any})"
+    );
 }
 
 #[test]
 fn validation_never_panics_on_generated_garbage() {
     let mut rng = Rng(42);
-    let atoms = [json!(null), json!(1), json!("s"), json!([]), json!({}), json!(true), json!(-1.5)];
+    let atoms = [
+        json!(null),
+        json!(1),
+        json!("s"),
+        json!([]),
+        json!({}),
+        json!(true),
+        json!(-1.5),
+    ];
     fn garbage(rng: &mut Rng, atoms: &[Value], depth: usize) -> Value {
         if depth > 5 || rng.chance(30) {
             return rng.pick(atoms).clone();
         }
         if rng.chance(50) {
-            Value::Array((0..rng.below(4)).map(|_| garbage(rng, atoms, depth + 1)).collect())
+            Value::Array(
+                (0..rng.below(4))
+                    .map(|_| garbage(rng, atoms, depth + 1))
+                    .collect(),
+            )
         } else {
-            let keys = ["model", "messages", "role", "content", "tools", "function", "parameters", "type", "properties", "tool_calls", "id", "arguments", "image_url", "url", "text", "items", "$ref", "max_tokens", "stop", "response_format", "json_schema", "schema"];
-            Value::Object((0..rng.below(5)).map(|_| ((*rng.pick(&keys)).to_owned(), garbage(rng, atoms, depth + 1))).collect())
+            let keys = [
+                "model",
+                "messages",
+                "role",
+                "content",
+                "tools",
+                "function",
+                "parameters",
+                "type",
+                "properties",
+                "tool_calls",
+                "id",
+                "arguments",
+                "image_url",
+                "url",
+                "text",
+                "items",
+                "$ref",
+                "max_tokens",
+                "stop",
+                "response_format",
+                "json_schema",
+                "schema",
+            ];
+            Value::Object(
+                (0..rng.below(5))
+                    .map(|_| {
+                        (
+                            (*rng.pick(&keys)).to_owned(),
+                            garbage(rng, atoms, depth + 1),
+                        )
+                    })
+                    .collect(),
+            )
         }
     }
     for _ in 0..3000 {
         let provider = *rng.pick(PROVIDERS);
         let request = garbage(&mut rng, &atoms, 0);
-        let report = validate(&request, &ValidateOptions { repair: rng.chance(50), ..ValidateOptions::for_provider(provider) });
+        let report = validate(
+            &request,
+            &ValidateOptions {
+                repair: rng.chance(50),
+                ..ValidateOptions::for_provider(provider)
+            },
+        );
         let _ = report.to_json();
     }
 }

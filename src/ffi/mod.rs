@@ -84,7 +84,10 @@ pub(crate) unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a s
 ///
 /// # Safety
 /// `ptr` is NULL or points to a NUL-terminated string that stays valid and unchanged for `'a`.
-pub(crate) unsafe fn optional_arg_str<'a>(ptr: *const c_char, name: &str) -> Result<Option<&'a str>, ErrorObject> {
+pub(crate) unsafe fn optional_arg_str<'a>(
+    ptr: *const c_char,
+    name: &str,
+) -> Result<Option<&'a str>, ErrorObject> {
     if ptr.is_null() {
         return Ok(None);
     }

@@ -86,7 +86,10 @@ impl ToolNameRule {
         }
         match self {
             ToolNameRule::OpenAi => {
-                if name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+                if name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                {
                     Ok(())
                 } else {
                     Err("may only contain a-z, A-Z, 0-9, underscores and dashes")
@@ -97,7 +100,8 @@ impl ToolNameRule {
                 if !(first.is_ascii_alphabetic() || first == b'_') {
                     return Err("must start with a letter or an underscore");
                 }
-                let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-');
+                let allowed =
+                    |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-');
                 if name.bytes().all(allowed) {
                     Ok(())
                 } else {
@@ -234,7 +238,9 @@ impl Profile {
     pub fn base_url_problem(&self, base_url: &str) -> Option<String> {
         let trimmed = base_url.trim_end_matches('/');
         if !(trimmed.starts_with("https://") || trimmed.starts_with("http://")) {
-            return Some(format!("base URL \"{base_url}\" must start with https:// or http://"));
+            return Some(format!(
+                "base URL \"{base_url}\" must start with https:// or http://"
+            ));
         }
         if self.provider == Provider::Gemini
             && trimmed.contains("generativelanguage.googleapis.com")
@@ -262,7 +268,13 @@ impl Profile {
 const OPENAI_IMAGE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/webp", "image/gif"];
 /// ai.google.dev model pages ("Supported MIME types: image/png, image/jpeg, image/webp, image/heic,
 /// image/heif").
-const GEMINI_IMAGE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/webp", "image/heic", "image/heif"];
+const GEMINI_IMAGE_TYPES: &[&str] = &[
+    "image/png",
+    "image/jpeg",
+    "image/webp",
+    "image/heic",
+    "image/heif",
+];
 const ANTHROPIC_IMAGE_TYPES: &[&str] = &["image/jpeg", "image/png", "image/gif", "image/webp"];
 
 /// The permissive base every profile starts from: an OpenAI-compatible server about which nothing
@@ -453,7 +465,11 @@ mod tests {
             (Provider::Generic, None),
         ];
         for (provider, env) in expected {
-            assert_eq!(Profile::for_provider(provider).api_key_env(), env, "{provider}");
+            assert_eq!(
+                Profile::for_provider(provider).api_key_env(),
+                env,
+                "{provider}"
+            );
         }
     }
 
@@ -461,7 +477,11 @@ mod tests {
     fn only_azure_uses_the_api_key_header() {
         for provider in Provider::ALL {
             let style = Profile::for_provider(provider).auth_style();
-            let expected = if provider == Provider::Azure { AuthStyle::ApiKeyHeader } else { AuthStyle::Bearer };
+            let expected = if provider == Provider::Azure {
+                AuthStyle::ApiKeyHeader
+            } else {
+                AuthStyle::Bearer
+            };
             assert_eq!(style, expected, "{provider}");
         }
         assert_eq!(AuthStyle::Bearer.header_value("k"), "Bearer k");
@@ -473,7 +493,11 @@ mod tests {
         for provider in Provider::ALL {
             if let Some(url) = Profile::for_provider(provider).base_url() {
                 assert!(!url.ends_with('/'), "{url}");
-                assert_eq!(Profile::for_provider(provider).base_url_problem(url), None, "{url}");
+                assert_eq!(
+                    Profile::for_provider(provider).base_url_problem(url),
+                    None,
+                    "{url}"
+                );
             }
         }
     }
@@ -481,9 +505,15 @@ mod tests {
     #[test]
     fn gemini_base_url_without_the_openai_suffix_is_a_problem() {
         let gemini = Profile::for_provider(Provider::Gemini);
-        assert!(gemini.base_url_problem("https://generativelanguage.googleapis.com/v1beta/").is_some());
-        assert!(gemini.base_url_problem("https://generativelanguage.googleapis.com/v1beta/openai/").is_none());
-        assert!(gemini.base_url_problem("generativelanguage.googleapis.com").is_some());
+        assert!(gemini
+            .base_url_problem("https://generativelanguage.googleapis.com/v1beta/")
+            .is_some());
+        assert!(gemini
+            .base_url_problem("https://generativelanguage.googleapis.com/v1beta/openai/")
+            .is_none());
+        assert!(gemini
+            .base_url_problem("generativelanguage.googleapis.com")
+            .is_some());
     }
 
     #[test]

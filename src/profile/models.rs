@@ -23,7 +23,10 @@ pub struct ModelLimits {
 impl ModelLimits {
     /// Limits for a model the table does not know: a window and no output limit.
     pub const fn unknown(context_window: u64) -> ModelLimits {
-        ModelLimits { context_window, max_output_tokens: None }
+        ModelLimits {
+            context_window,
+            max_output_tokens: None,
+        }
     }
 }
 
@@ -42,7 +45,11 @@ struct Entry {
 }
 
 const fn entry(name: &'static str, window: u64, output: Option<u64>) -> Entry {
-    Entry { name, window, output }
+    Entry {
+        name,
+        window,
+        output,
+    }
 }
 
 // OpenAI: https://platform.openai.com/docs/models/<name> ("context window", "max output tokens").
@@ -181,7 +188,10 @@ pub fn lookup(provider: Provider, model: &str) -> Option<ModelMatch> {
         _ => find_in(&[table_of(provider)], model),
     }?;
     Some(ModelMatch {
-        limits: ModelLimits { context_window: found.window, max_output_tokens: found.output },
+        limits: ModelLimits {
+            context_window: found.window,
+            max_output_tokens: found.output,
+        },
         known: true,
     })
 }
@@ -199,11 +209,15 @@ fn name_matches(entry: &str, model: &str) -> bool {
     if model.eq_ignore_ascii_case(entry) {
         return true;
     }
-    let Some(rest) = model.get(entry.len()..) else { return false };
+    let Some(rest) = model.get(entry.len()..) else {
+        return false;
+    };
     if !model.as_bytes()[..entry.len()].eq_ignore_ascii_case(entry.as_bytes()) {
         return false;
     }
-    let Some(suffix) = rest.strip_prefix('-') else { return false };
+    let Some(suffix) = rest.strip_prefix('-') else {
+        return false;
+    };
     is_snapshot_suffix(suffix)
 }
 
@@ -211,7 +225,10 @@ fn name_matches(entry: &str, model: &str) -> bool {
 /// the same model, not a different model such as `claude-opus-4-7` or `gpt-4o-mini`.
 fn is_snapshot_suffix(suffix: &str) -> bool {
     let leading_digits = suffix.bytes().take_while(u8::is_ascii_digit).count();
-    leading_digits >= 4 || suffix == "latest" || suffix.starts_with("preview") || suffix.starts_with("exp")
+    leading_digits >= 4
+        || suffix == "latest"
+        || suffix.starts_with("preview")
+        || suffix.starts_with("exp")
 }
 
 /// OpenAI reasoning models (o-series and gpt-5, except the gpt-5 chat models), which reject
@@ -219,7 +236,8 @@ fn is_snapshot_suffix(suffix: &str) -> bool {
 pub fn is_openai_reasoning_model(model: &str) -> bool {
     let name = without_vendor(strip_models_prefix(model.trim())).to_ascii_lowercase();
     let o_series = ["o1", "o3", "o4"].iter().any(|prefix| {
-        name.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with('-'))
+        name.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('-'))
     });
     o_series || (name.starts_with("gpt-5") && !name.contains("-chat"))
 }
@@ -228,13 +246,16 @@ pub fn is_openai_reasoning_model(model: &str) -> bool {
 /// `presence_penalty`, `frequency_penalty` and `stop`.
 pub fn is_xai_reasoning_model(model: &str) -> bool {
     let name = without_vendor(model.trim()).to_ascii_lowercase();
-    (name.starts_with("grok-4") && !name.contains("non-reasoning")) || name.starts_with("grok-3-mini")
+    (name.starts_with("grok-4") && !name.contains("non-reasoning"))
+        || name.starts_with("grok-3-mini")
 }
 
 /// Gemini models before generation 3, whose `reasoning_effort` has no `minimal` level.
 pub fn is_gemini_before_3(model: &str) -> bool {
     let name = without_vendor(strip_models_prefix(model.trim())).to_ascii_lowercase();
-    ["gemini-1", "gemini-2", "gemini-pro", "gemini-flash"].iter().any(|p| name.starts_with(p))
+    ["gemini-1", "gemini-2", "gemini-pro", "gemini-flash"]
+        .iter()
+        .any(|p| name.starts_with(p))
 }
 
 /// Gemini 3 models, which require the `thought_signature` of a function call to be sent back.
@@ -246,7 +267,10 @@ pub fn is_gemini_3(model: &str) -> bool {
 /// Gemini models Google has shut down; calls answer "Request contains an invalid argument" or 404.
 pub fn is_retired_gemini(model: &str) -> bool {
     let name = strip_models_prefix(model.trim()).to_ascii_lowercase();
-    name == "gemini-pro" || name.starts_with("gemini-1.0") || name.starts_with("gemini-1.5") || name.starts_with("gemini-pro-vision")
+    name == "gemini-pro"
+        || name.starts_with("gemini-1.0")
+        || name.starts_with("gemini-1.5")
+        || name.starts_with("gemini-pro-vision")
 }
 
 #[cfg(test)]
@@ -259,11 +283,26 @@ mod tests {
 
     #[test]
     fn dated_snapshots_match_their_model_and_longest_name_wins() {
-        assert_eq!(limits(Provider::OpenAI, "gpt-4o-2024-08-06"), Some((128_000, Some(16_384))));
-        assert_eq!(limits(Provider::OpenAI, "gpt-4o-mini-2024-07-18"), Some((128_000, Some(16_384))));
-        assert_eq!(limits(Provider::OpenAI, "gpt-4.1-mini"), Some((1_047_576, Some(32_768))));
-        assert_eq!(limits(Provider::Anthropic, "claude-sonnet-4-20250514"), Some((200_000, Some(64_000))));
-        assert_eq!(limits(Provider::Gemini, "models/gemini-2.5-pro"), Some((1_048_576, Some(65_536))));
+        assert_eq!(
+            limits(Provider::OpenAI, "gpt-4o-2024-08-06"),
+            Some((128_000, Some(16_384)))
+        );
+        assert_eq!(
+            limits(Provider::OpenAI, "gpt-4o-mini-2024-07-18"),
+            Some((128_000, Some(16_384)))
+        );
+        assert_eq!(
+            limits(Provider::OpenAI, "gpt-4.1-mini"),
+            Some((1_047_576, Some(32_768)))
+        );
+        assert_eq!(
+            limits(Provider::Anthropic, "claude-sonnet-4-20250514"),
+            Some((200_000, Some(64_000)))
+        );
+        assert_eq!(
+            limits(Provider::Gemini, "models/gemini-2.5-pro"),
+            Some((1_048_576, Some(65_536)))
+        );
     }
 
     #[test]
@@ -275,14 +314,30 @@ mod tests {
 
     #[test]
     fn routers_find_models_in_every_table() {
-        assert_eq!(limits(Provider::OpenRouter, "google/gemini-2.0-flash"), Some((1_048_576, Some(8_192))));
-        assert_eq!(limits(Provider::Generic, "gpt-4o"), Some((128_000, Some(16_384))));
-        assert_eq!(limits(Provider::Groq, "openai/gpt-oss-120b"), Some((131_072, Some(65_536))));
+        assert_eq!(
+            limits(Provider::OpenRouter, "google/gemini-2.0-flash"),
+            Some((1_048_576, Some(8_192)))
+        );
+        assert_eq!(
+            limits(Provider::Generic, "gpt-4o"),
+            Some((128_000, Some(16_384)))
+        );
+        assert_eq!(
+            limits(Provider::Groq, "openai/gpt-oss-120b"),
+            Some((131_072, Some(65_536)))
+        );
     }
 
     #[test]
     fn reasoning_models_are_recognised() {
-        for model in ["o1", "o3-mini", "o4-mini-2025-04-16", "gpt-5", "gpt-5.1", "openai/o3"] {
+        for model in [
+            "o1",
+            "o3-mini",
+            "o4-mini-2025-04-16",
+            "gpt-5",
+            "gpt-5.1",
+            "openai/o3",
+        ] {
             assert!(is_openai_reasoning_model(model), "{model}");
         }
         for model in ["gpt-4o", "gpt-5-chat-latest", "omni", "o10x", "gpt-4.1"] {

@@ -53,7 +53,11 @@ pub struct ParamRule {
 }
 
 const fn rule(name: &'static str, scope: ModelScope, verdict: ParamVerdict) -> ParamRule {
-    ParamRule { name, scope, verdict }
+    ParamRule {
+        name,
+        scope,
+        verdict,
+    }
 }
 
 const fn rejected(name: &'static str, scope: ModelScope, hint: &'static str) -> ParamRule {
@@ -61,7 +65,11 @@ const fn rejected(name: &'static str, scope: ModelScope, hint: &'static str) -> 
 }
 
 const fn maybe(name: &'static str, hint: &'static str) -> ParamRule {
-    rule(name, ModelScope::All, ParamVerdict::MaybeUnsupported { hint })
+    rule(
+        name,
+        ModelScope::All,
+        ParamVerdict::MaybeUnsupported { hint },
+    )
 }
 
 const fn ignored(name: &'static str, scope: ModelScope) -> ParamRule {
@@ -83,18 +91,64 @@ const REASONING_SAMPLING: &str =
 pub(super) const OPENAI: &[ParamRule] = &[
     // Chat Completions has `reasoning_effort`; the `reasoning` object belongs to the Responses API and
     // to OpenRouter.
-    rejected("reasoning", ModelScope::All, "Chat Completions takes \"reasoning_effort\" instead of a \"reasoning\" object"),
+    rejected(
+        "reasoning",
+        ModelScope::All,
+        "Chat Completions takes \"reasoning_effort\" instead of a \"reasoning\" object",
+    ),
     // "Unsupported parameter: 'temperature' is not supported with this model." (o1, o3-mini, gpt-5.x)
-    rule("temperature", ModelScope::OpenAiReasoning, ParamVerdict::RejectedUnlessDefault { hint: REASONING_SAMPLING }),
-    rule("top_p", ModelScope::OpenAiReasoning, ParamVerdict::RejectedUnlessDefault { hint: REASONING_SAMPLING }),
-    rule("presence_penalty", ModelScope::OpenAiReasoning, ParamVerdict::RejectedUnlessDefault { hint: REASONING_SAMPLING }),
-    rule("frequency_penalty", ModelScope::OpenAiReasoning, ParamVerdict::RejectedUnlessDefault { hint: REASONING_SAMPLING }),
-    rule("logprobs", ModelScope::OpenAiReasoning, ParamVerdict::RejectedUnlessDefault { hint: "reasoning models do not return logprobs; remove it" }),
-    rejected("top_logprobs", ModelScope::OpenAiReasoning, "reasoning models do not return logprobs; remove it"),
-    rejected("logit_bias", ModelScope::OpenAiReasoning, "reasoning models do not support logit_bias; remove it"),
+    rule(
+        "temperature",
+        ModelScope::OpenAiReasoning,
+        ParamVerdict::RejectedUnlessDefault {
+            hint: REASONING_SAMPLING,
+        },
+    ),
+    rule(
+        "top_p",
+        ModelScope::OpenAiReasoning,
+        ParamVerdict::RejectedUnlessDefault {
+            hint: REASONING_SAMPLING,
+        },
+    ),
+    rule(
+        "presence_penalty",
+        ModelScope::OpenAiReasoning,
+        ParamVerdict::RejectedUnlessDefault {
+            hint: REASONING_SAMPLING,
+        },
+    ),
+    rule(
+        "frequency_penalty",
+        ModelScope::OpenAiReasoning,
+        ParamVerdict::RejectedUnlessDefault {
+            hint: REASONING_SAMPLING,
+        },
+    ),
+    rule(
+        "logprobs",
+        ModelScope::OpenAiReasoning,
+        ParamVerdict::RejectedUnlessDefault {
+            hint: "reasoning models do not return logprobs; remove it",
+        },
+    ),
+    rejected(
+        "top_logprobs",
+        ModelScope::OpenAiReasoning,
+        "reasoning models do not return logprobs; remove it",
+    ),
+    rejected(
+        "logit_bias",
+        ModelScope::OpenAiReasoning,
+        "reasoning models do not support logit_bias; remove it",
+    ),
     // fast-agent#279: "Unsupported parameter: 'parallel_tool_calls' is not supported with this model."
     // (seen on some reasoning models only).
-    maybe_scoped("parallel_tool_calls", ModelScope::OpenAiReasoning, "some OpenAI reasoning models reject it (\"Unsupported parameter: 'parallel_tool_calls'\")"),
+    maybe_scoped(
+        "parallel_tool_calls",
+        ModelScope::OpenAiReasoning,
+        "some OpenAI reasoning models reject it (\"Unsupported parameter: 'parallel_tool_calls'\")",
+    ),
 ];
 
 const fn maybe_scoped(name: &'static str, scope: ModelScope, hint: &'static str) -> ParamRule {
@@ -106,16 +160,38 @@ const GEMINI_UNDOCUMENTED: &str = "Gemini's OpenAI-compatible endpoint does not 
 /// Gemini's OpenAI-compatible endpoint (causes doc §2).
 pub(super) const GEMINI: &[ParamRule] = &[
     // openhanako#394: Unknown name "store": Cannot find field.
-    rejected("store", ModelScope::All, "Gemini answers 400 Unknown name \"store\""),
+    rejected(
+        "store",
+        ModelScope::All,
+        "Gemini answers 400 Unknown name \"store\"",
+    ),
     // magentic#382, TheAgenticBrowser#4: "Parallel tool calls are not supported."
-    rejected("parallel_tool_calls", ModelScope::All, "Gemini answers 400 \"Parallel tool calls are not supported\""),
+    rejected(
+        "parallel_tool_calls",
+        ModelScope::All,
+        "Gemini answers 400 \"Parallel tool calls are not supported\"",
+    ),
     // ComfyUI-NewBie-LLM-Formatter#3: Unknown name "reasoning".
-    rejected("reasoning", ModelScope::All, "Gemini answers 400 Unknown name \"reasoning\"; use \"reasoning_effort\""),
+    rejected(
+        "reasoning",
+        ModelScope::All,
+        "Gemini answers 400 Unknown name \"reasoning\"; use \"reasoning_effort\"",
+    ),
     // free-claude-code#542: Unknown name "google" (extra_body merged into the top level).
-    rejected("google", ModelScope::All, "Gemini answers 400 Unknown name \"google\"; nest it as \"extra_body\": {\"google\": …}"),
+    rejected(
+        "google",
+        ModelScope::All,
+        "Gemini answers 400 Unknown name \"google\"; nest it as \"extra_body\": {\"google\": …}",
+    ),
     // RPGBox#2, RSSBox#132: rejected by some models.
-    maybe("frequency_penalty", "some Gemini models reject it with 400 INVALID_ARGUMENT"),
-    maybe("presence_penalty", "some Gemini models reject it with 400 INVALID_ARGUMENT"),
+    maybe(
+        "frequency_penalty",
+        "some Gemini models reject it with 400 INVALID_ARGUMENT",
+    ),
+    maybe(
+        "presence_penalty",
+        "some Gemini models reject it with 400 INVALID_ARGUMENT",
+    ),
     maybe("logit_bias", GEMINI_UNDOCUMENTED),
     maybe("metadata", GEMINI_UNDOCUMENTED),
     maybe("service_tier", GEMINI_UNDOCUMENTED),
@@ -155,19 +231,33 @@ pub(super) const ANTHROPIC: &[ParamRule] = &[
 pub(super) const GROQ: &[ParamRule] = &[
     maybe("logprobs", "Groq documents logprobs as not supported"),
     maybe("logit_bias", "Groq documents logit_bias as not supported"),
-    maybe("top_logprobs", "Groq documents top_logprobs as not supported"),
+    maybe(
+        "top_logprobs",
+        "Groq documents top_logprobs as not supported",
+    ),
 ];
 
 /// DeepSeek: https://api-docs.deepseek.com/guides/reasoning_model ("Not Supported Parameters":
 /// logprobs/top_logprobs trigger an error; temperature, top_p and the penalties have no effect).
 pub(super) const DEEPSEEK: &[ParamRule] = &[
-    rejected("logprobs", ModelScope::DeepSeekReasoner, "deepseek-reasoner returns an error when logprobs is set"),
-    rejected("top_logprobs", ModelScope::DeepSeekReasoner, "deepseek-reasoner returns an error when top_logprobs is set"),
+    rejected(
+        "logprobs",
+        ModelScope::DeepSeekReasoner,
+        "deepseek-reasoner returns an error when logprobs is set",
+    ),
+    rejected(
+        "top_logprobs",
+        ModelScope::DeepSeekReasoner,
+        "deepseek-reasoner returns an error when top_logprobs is set",
+    ),
     ignored("temperature", ModelScope::DeepSeekReasoner),
     ignored("top_p", ModelScope::DeepSeekReasoner),
     ignored("presence_penalty", ModelScope::DeepSeekReasoner),
     ignored("frequency_penalty", ModelScope::DeepSeekReasoner),
-    maybe("max_completion_tokens", "DeepSeek documents \"max_tokens\"; use it instead"),
+    maybe(
+        "max_completion_tokens",
+        "DeepSeek documents \"max_tokens\"; use it instead",
+    ),
 ];
 
 const MISTRAL_FORBIDS_EXTRAS: &str =
@@ -192,10 +282,26 @@ pub(super) const MISTRAL: &[ParamRule] = &[
 /// xAI: https://docs.x.ai/docs/guides/reasoning ("presencePenalty, frequencyPenalty and stop
 /// parameters are not supported by reasoning models"; grok-4 has no reasoning_effort).
 pub(super) const XAI: &[ParamRule] = &[
-    rejected("presence_penalty", ModelScope::XaiReasoning, "xAI reasoning models reject presence_penalty"),
-    rejected("frequency_penalty", ModelScope::XaiReasoning, "xAI reasoning models reject frequency_penalty"),
-    rejected("stop", ModelScope::XaiReasoning, "xAI reasoning models reject stop"),
-    rejected("reasoning_effort", ModelScope::Grok4, "grok-4 models have no reasoning_effort parameter"),
+    rejected(
+        "presence_penalty",
+        ModelScope::XaiReasoning,
+        "xAI reasoning models reject presence_penalty",
+    ),
+    rejected(
+        "frequency_penalty",
+        ModelScope::XaiReasoning,
+        "xAI reasoning models reject frequency_penalty",
+    ),
+    rejected(
+        "stop",
+        ModelScope::XaiReasoning,
+        "xAI reasoning models reject stop",
+    ),
+    rejected(
+        "reasoning_effort",
+        ModelScope::Grok4,
+        "grok-4 models have no reasoning_effort parameter",
+    ),
 ];
 
 /// Whether `value` is the default of parameter `name`, which reasoning models do accept.

@@ -5,16 +5,25 @@ use super::Context;
 use crate::provider::Provider;
 
 /// Checks one `image_url.url` value at `path`.
-pub(super) fn check_image_url(url: &str, path: &str, context: &Context<'_>, findings: &mut Findings) {
+pub(super) fn check_image_url(
+    url: &str,
+    path: &str,
+    context: &Context<'_>,
+    findings: &mut Findings,
+) {
     if let Some(rest) = strip_prefix_ignore_case(url, "data:") {
         check_data_url(rest, path, context, findings);
         return;
     }
-    if strip_prefix_ignore_case(url, "https://").is_some() || strip_prefix_ignore_case(url, "http://").is_some() {
+    if strip_prefix_ignore_case(url, "https://").is_some()
+        || strip_prefix_ignore_case(url, "http://").is_some()
+    {
         return;
     }
     let profile = context.profile;
-    let rejected = profile.openai_request_rules || profile.gemini_turn_rules || context.provider() == Provider::Anthropic;
+    let rejected = profile.openai_request_rules
+        || profile.gemini_turn_rules
+        || context.provider() == Provider::Anthropic;
     findings.add(
         Severity::error_if(rejected),
         Code::InvalidImageUrl,
@@ -40,7 +49,10 @@ fn check_data_url(after_scheme: &str, path: &str, context: &Context<'_>, finding
         );
         return;
     };
-    let Some(mime) = header.strip_suffix(";base64").or_else(|| strip_suffix_ignore_case(header, ";base64")) else {
+    let Some(mime) = header
+        .strip_suffix(";base64")
+        .or_else(|| strip_suffix_ignore_case(header, ";base64"))
+    else {
         findings.error(
             Code::InvalidDataUrl,
             path.to_owned(),
@@ -58,7 +70,10 @@ fn check_data_url(after_scheme: &str, path: &str, context: &Context<'_>, finding
         return;
     }
     if let Some(allowed) = context.profile.image_mime_types {
-        if !allowed.iter().any(|candidate| candidate.eq_ignore_ascii_case(mime)) {
+        if !allowed
+            .iter()
+            .any(|candidate| candidate.eq_ignore_ascii_case(mime))
+        {
             findings.error(
                 Code::UnsupportedImageType,
                 path.to_owned(),
@@ -74,12 +89,17 @@ fn check_data_url(after_scheme: &str, path: &str, context: &Context<'_>, finding
         findings.error(
             Code::EmptyImageData,
             path.to_owned(),
-            "data URL has an empty payload; put the base64-encoded image after the comma".to_owned(),
+            "data URL has an empty payload; put the base64-encoded image after the comma"
+                .to_owned(),
         );
         return;
     }
     if let Err(problem) = check_base64(payload.as_bytes()) {
-        findings.error(Code::InvalidBase64, path.to_owned(), format!("data URL payload is not valid base64: {problem}"));
+        findings.error(
+            Code::InvalidBase64,
+            path.to_owned(),
+            format!("data URL payload is not valid base64: {problem}"),
+        );
         return;
     }
     if let Some(actual) = sniff_image_type(payload.as_bytes()) {
@@ -124,13 +144,18 @@ pub(crate) fn check_base64(text: &[u8]) -> Result<(), String> {
     let padding = text.iter().rev().take_while(|&&b| b == b'=').count();
     let body = &text[..text.len() - padding];
     if padding > 2 {
-        return Err(format!("{padding} padding characters at the end (at most 2)"));
+        return Err(format!(
+            "{padding} padding characters at the end (at most 2)"
+        ));
     }
     let (mut standard, mut url_safe) = (false, false);
     for (offset, &byte) in body.iter().enumerate() {
         let value = DECODE[byte as usize];
         if value >= PAD {
-            return Err(format!("character {:?} at offset {offset}", char::from(byte)));
+            return Err(format!(
+                "character {:?} at offset {offset}",
+                char::from(byte)
+            ));
         }
         standard |= byte == b'+' || byte == b'/';
         url_safe |= byte == b'-' || byte == b'_';
@@ -139,10 +164,16 @@ pub(crate) fn check_base64(text: &[u8]) -> Result<(), String> {
         return Err("mixes the standard (+/) and URL-safe (-_) alphabets".to_owned());
     }
     if padding > 0 && text.len() % 4 != 0 {
-        return Err(format!("padded length {} is not a multiple of 4", text.len()));
+        return Err(format!(
+            "padded length {} is not a multiple of 4",
+            text.len()
+        ));
     }
     if body.len() % 4 == 1 {
-        return Err(format!("length {} cannot be base64 (one character too many or too few)", body.len()));
+        return Err(format!(
+            "length {} cannot be base64 (one character too many or too few)",
+            body.len()
+        ));
     }
     Ok(())
 }
@@ -151,8 +182,15 @@ pub(crate) fn check_base64(text: &[u8]) -> Result<(), String> {
 fn decode_prefix(text: &[u8]) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(12);
     for chunk in text.chunks(4).take(4) {
-        let values: Vec<u8> = chunk.iter().map(|&b| DECODE[b as usize]).take_while(|&v| v < PAD).collect();
-        let joined = values.iter().enumerate().fold(0u32, |acc, (i, &v)| acc | (u32::from(v) << (18 - 6 * i)));
+        let values: Vec<u8> = chunk
+            .iter()
+            .map(|&b| DECODE[b as usize])
+            .take_while(|&v| v < PAD)
+            .collect();
+        let joined = values
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &v)| acc | (u32::from(v) << (18 - 6 * i)));
         let produced = values.len().saturating_sub(1);
         for i in 0..produced {
             bytes.push((joined >> (16 - 8 * i)) as u8);
@@ -193,7 +231,8 @@ fn mime_matches(declared: &str, actual: &str) -> bool {
 
 fn strip_prefix_ignore_case<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
     let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
 }
 
 fn strip_suffix_ignore_case<'t>(text: &'t str, suffix: &str) -> Option<&'t str> {
@@ -239,10 +278,16 @@ mod tests {
 
     #[test]
     fn magic_bytes_name_the_format() {
-        assert_eq!(sniff_image_type(b"iVBORw0KGgoAAAANSUhEUg"), Some("image/png"));
+        assert_eq!(
+            sniff_image_type(b"iVBORw0KGgoAAAANSUhEUg"),
+            Some("image/png")
+        );
         assert_eq!(sniff_image_type(b"/9j/4AAQSkZJRg"), Some("image/jpeg"));
         assert_eq!(sniff_image_type(b"R0lGODlhAQABAAAAACw="), Some("image/gif"));
-        assert_eq!(sniff_image_type(b"UklGRiQAAABXRUJQVlA4"), Some("image/webp"));
+        assert_eq!(
+            sniff_image_type(b"UklGRiQAAABXRUJQVlA4"),
+            Some("image/webp")
+        );
         assert_eq!(sniff_image_type(b"aGVsbG8="), None);
     }
 }

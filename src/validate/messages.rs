@@ -9,7 +9,7 @@ use super::images::check_image_url;
 use super::report::{Code, Findings, Severity};
 use super::tools::ToolsSummary;
 use super::Context;
-use crate::context::estimate_message_tokens;
+use crate::context::{estimate_message_parts_tokens, MESSAGE_OVERHEAD_TOKENS};
 use crate::profile::{models, RoleSupport};
 use crate::provider::Provider;
 
@@ -68,7 +68,11 @@ struct PendingCalls<'a> {
 
 impl<'a> PendingCalls<'a> {
     fn new() -> PendingCalls<'a> {
-        PendingCalls { assistant_index: 0, ids: Vec::new(), index: HashMap::new() }
+        PendingCalls {
+            assistant_index: 0,
+            ids: Vec::new(),
+            index: HashMap::new(),
+        }
     }
 
     fn reset(&mut self, assistant_index: usize) {
@@ -137,21 +141,39 @@ pub(super) fn check_messages<'a>(
         == Some("json_object");
     let messages = match request.get("messages") {
         None => {
-            findings.error(Code::MissingMessages, String::new(), "the request has no \"messages\"; add the conversation as an array of messages".into());
-            return MessagesSummary { estimated_tokens: 0, mentions_json: false };
+            findings.error(
+                Code::MissingMessages,
+                String::new(),
+                "the request has no \"messages\"; add the conversation as an array of messages"
+                    .into(),
+            );
+            return MessagesSummary {
+                estimated_tokens: 0,
+                mentions_json: false,
+            };
         }
         Some(Value::Array(messages)) => messages,
         Some(other) => {
             findings.error(
                 Code::InvalidMessages,
                 "/messages".into(),
-                format!("\"messages\" must be an array of message objects, not {}", super::report::show(other)),
+                format!(
+                    "\"messages\" must be an array of message objects, not {}",
+                    super::report::show(other)
+                ),
             );
-            return MessagesSummary { estimated_tokens: 0, mentions_json: false };
+            return MessagesSummary {
+                estimated_tokens: 0,
+                mentions_json: false,
+            };
         }
     };
     if messages.is_empty() {
-        findings.error(Code::EmptyMessages, "/messages".into(), "\"messages\" is empty; send at least one user message".into());
+        findings.error(
+            Code::EmptyMessages,
+            "/messages".into(),
+            "\"messages\" is empty; send at least one user message".into(),
+        );
     }
     let mut pass = Pass {
         context,
@@ -169,36 +191,50 @@ pub(super) fn check_messages<'a>(
     for (index, message) in messages.iter().enumerate() {
         pass.message(index, message);
     }
-    pass.pending.flush("before the end of the conversation", pass.findings);
+    pass.pending
+        .flush("before the end of the conversation", pass.findings);
     pass.finish(messages.len());
-    MessagesSummary { estimated_tokens: pass.estimated_tokens, mentions_json: pass.mentions_json }
+    MessagesSummary {
+        estimated_tokens: pass.estimated_tokens,
+        mentions_json: pass.mentions_json,
+    }
 }
 
 impl<'a> Pass<'a, '_> {
     fn message(&mut self, index: usize, message: &'a Value) {
-        self.estimated_tokens += estimate_message_tokens(message);
         let Some(object) = message.as_object() else {
-            self.pending.flush("before the next non-tool message", self.findings);
+            self.estimated_tokens += MESSAGE_OVERHEAD_TOKENS;
+            self.pending
+                .flush("before the next non-tool message", self.findings);
             self.findings.error(
                 Code::InvalidMessage,
                 format!("/messages/{index}"),
-                format!("message {index} must be an object with \"role\" and \"content\", not {}", super::report::show(message)),
+                format!(
+                    "message {index} must be an object with \"role\" and \"content\", not {}",
+                    super::report::show(message)
+                ),
             );
             return;
         };
+        let content = object.get("content");
+        let tool_calls = object.get("tool_calls").filter(|calls| !calls.is_null());
+        self.estimated_tokens +=
+            estimate_message_parts_tokens(content, object.get("name"), tool_calls);
         let Some(role) = self.role(index, object) else {
-            self.pending.flush("before the next non-tool message", self.findings);
+            self.pending
+                .flush("before the next non-tool message", self.findings);
             return;
         };
         if role == Role::Tool {
             self.tool_result(index, object);
         } else {
-            self.pending.flush("before the next non-tool message", self.findings);
+            self.pending
+                .flush("before the next non-tool message", self.findings);
         }
         self.name(index, object);
-        let has_calls = matches!(object.get("tool_calls"), Some(Value::Array(calls)) if !calls.is_empty());
-        self.content(index, role, object, has_calls);
-        if let Some(calls) = object.get("tool_calls").filter(|calls| !calls.is_null()) {
+        let has_calls = matches!(tool_calls, Some(Value::Array(calls)) if !calls.is_empty());
+        self.content(index, role, object, content, has_calls);
+        if let Some(calls) = tool_calls {
             if role == Role::Assistant {
                 self.tool_calls(index, calls);
             } else {
@@ -225,7 +261,14 @@ impl<'a> Pass<'a, '_> {
         let name = match object.get("role") {
             Some(Value::String(name)) => name,
             Some(other) => {
-                self.findings.error(Code::InvalidRole, path(), format!("\"role\" must be a string, not {}", super::report::show(other)));
+                self.findings.error(
+                    Code::InvalidRole,
+                    path(),
+                    format!(
+                        "\"role\" must be a string, not {}",
+                        super::report::show(other)
+                    ),
+                );
                 return None;
             }
             None => {
@@ -237,7 +280,9 @@ impl<'a> Pass<'a, '_> {
             self.findings.error(
                 Code::InvalidRole,
                 path(),
-                format!("unknown role \"{name}\"; use one of system, developer, user, assistant, tool"),
+                format!(
+                    "unknown role \"{name}\"; use one of system, developer, user, assistant, tool"
+                ),
             );
             return None;
         };
@@ -245,7 +290,10 @@ impl<'a> Pass<'a, '_> {
             self.findings.warn(
                 Code::RoleMaybeUnsupported,
                 path(),
-                format!("{} does not document the \"developer\" role; use \"system\"", self.context.provider()),
+                format!(
+                    "{} does not document the \"developer\" role; use \"system\"",
+                    self.context.provider()
+                ),
             );
         }
         if role == Role::Function {
@@ -259,9 +307,14 @@ impl<'a> Pass<'a, '_> {
     }
 
     fn name(&mut self, index: usize, object: &Map<String, Value>) {
-        let Some(name) = object.get("name") else { return };
+        let Some(name) = object.get("name") else {
+            return;
+        };
         let valid = name.as_str().is_some_and(|name| {
-            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         });
         if !valid {
             self.findings.add(
@@ -277,16 +330,40 @@ impl<'a> Pass<'a, '_> {
         }
     }
 
-    fn content(&mut self, index: usize, role: Role, object: &'a Map<String, Value>, has_calls: bool) {
+    fn content(
+        &mut self,
+        index: usize,
+        role: Role,
+        object: &'a Map<String, Value>,
+        content: Option<&'a Value>,
+        has_calls: bool,
+    ) {
         let path = || format!("/messages/{index}/content");
-        let content = match object.get("content") {
-            None if role == Role::Assistant && (has_calls || object.contains_key("function_call")) => return,
+        let content = match content {
+            None if role == Role::Assistant
+                && (has_calls || object.contains_key("function_call")) =>
+            {
+                return
+            }
             None => {
-                let what = if role == Role::Assistant { "an assistant message without tool_calls" } else { "this message" };
-                self.findings.error(Code::MissingContent, path(), format!("{what} needs \"content\" (a string or an array of parts)"));
+                let what = if role == Role::Assistant {
+                    "an assistant message without tool_calls"
+                } else {
+                    "this message"
+                };
+                self.findings.error(
+                    Code::MissingContent,
+                    path(),
+                    format!("{what} needs \"content\" (a string or an array of parts)"),
+                );
                 return;
             }
-            Some(Value::Null) if role == Role::Assistant && (has_calls || object.contains_key("function_call")) => return,
+            Some(Value::Null)
+                if role == Role::Assistant
+                    && (has_calls || object.contains_key("function_call")) =>
+            {
+                return
+            }
             Some(Value::Null) => {
                 self.findings.error(
                     Code::NullContent,
@@ -303,7 +380,10 @@ impl<'a> Pass<'a, '_> {
             other => self.findings.error(
                 Code::InvalidContent,
                 path(),
-                format!("\"content\" must be a string or an array of content parts, not {}", super::report::show(other)),
+                format!(
+                    "\"content\" must be a string or an array of content parts, not {}",
+                    super::report::show(other)
+                ),
             ),
         }
     }
@@ -317,18 +397,27 @@ impl<'a> Pass<'a, '_> {
         if text.is_empty() {
             // An assistant turn that also calls tools keeps its calls; the empty text is only noise.
             let rejected = profile.rejects_empty_text && role != Role::Tool && !has_calls;
-            let what = if empty_code == Code::EmptyTextPart { "text part" } else { "content" };
+            let what = if empty_code == Code::EmptyTextPart {
+                "text part"
+            } else {
+                "content"
+            };
             self.findings.add(
                 Severity::error_if(rejected),
                 empty_code,
                 path.to_owned(),
                 format!(
                     "empty {what}{}; drop it (or the whole message) or put text in it",
-                    if rejected { format!(" ({} rejects empty parts)", self.context.provider()) } else { String::new() }
+                    if rejected {
+                        format!(" ({} rejects empty parts)", self.context.provider())
+                    } else {
+                        String::new()
+                    }
                 ),
             );
         } else if text.len() < 64 && text.trim().is_empty() {
-            let rejected = self.context.provider() == Provider::Anthropic && role != Role::Tool && !has_calls;
+            let rejected =
+                self.context.provider() == Provider::Anthropic && role != Role::Tool && !has_calls;
             self.findings.add(
                 Severity::error_if(rejected),
                 Code::WhitespaceContent,
@@ -356,7 +445,8 @@ impl<'a> Pass<'a, '_> {
                 self.findings.error(
                     Code::InvalidContentPart,
                     path,
-                    "a content part must be an object with a string \"type\" (text, image_url, …)".into(),
+                    "a content part must be an object with a string \"type\" (text, image_url, …)"
+                        .into(),
                 );
                 continue;
             };
@@ -364,8 +454,18 @@ impl<'a> Pass<'a, '_> {
                 "text" => {
                     text_parts += 1;
                     match part.get("text") {
-                        Some(Value::String(text)) => self.text(&format!("{path}/text"), text, role, has_calls, Code::EmptyTextPart),
-                        _ => self.findings.error(Code::InvalidContentPart, path, "a text part needs a string \"text\"".into()),
+                        Some(Value::String(text)) => self.text(
+                            &format!("{path}/text"),
+                            text,
+                            role,
+                            has_calls,
+                            Code::EmptyTextPart,
+                        ),
+                        _ => self.findings.error(
+                            Code::InvalidContentPart,
+                            path,
+                            "a text part needs a string \"text\"".into(),
+                        ),
                     }
                 }
                 "image_url" => self.image_part(&path, role, part),
@@ -401,7 +501,10 @@ impl<'a> Pass<'a, '_> {
             self.part_not_allowed(path, "image_url", role);
         }
         let image = part.get("image_url");
-        let Some(url) = image.and_then(|image| image.get("url")).and_then(Value::as_str) else {
+        let Some(url) = image
+            .and_then(|image| image.get("url"))
+            .and_then(Value::as_str)
+        else {
             self.findings.error(
                 Code::InvalidContentPart,
                 format!("{path}/image_url"),
@@ -409,14 +512,22 @@ impl<'a> Pass<'a, '_> {
             );
             return;
         };
-        check_image_url(url, &format!("{path}/image_url/url"), self.context, self.findings);
+        check_image_url(
+            url,
+            &format!("{path}/image_url/url"),
+            self.context,
+            self.findings,
+        );
         if let Some(detail) = image.and_then(|image| image.get("detail")) {
             if !matches!(detail.as_str(), Some("auto" | "low" | "high")) {
                 self.findings.add(
                     Severity::error_if(self.context.profile.openai_request_rules),
                     Code::InvalidImageDetail,
                     format!("{path}/image_url/detail"),
-                    format!("image detail {} must be \"auto\", \"low\" or \"high\"", super::report::show(detail)),
+                    format!(
+                        "image detail {} must be \"auto\", \"low\" or \"high\"",
+                        super::report::show(detail)
+                    ),
                 );
             }
         }
@@ -469,7 +580,11 @@ impl<'a> Pass<'a, '_> {
     fn tool_calls(&mut self, index: usize, calls: &'a Value) {
         let path = format!("/messages/{index}/tool_calls");
         let Some(calls) = calls.as_array() else {
-            self.findings.error(Code::InvalidToolCall, path, "\"tool_calls\" must be an array of tool calls".into());
+            self.findings.error(
+                Code::InvalidToolCall,
+                path,
+                "\"tool_calls\" must be an array of tool calls".into(),
+            );
             return;
         };
         if calls.is_empty() {
@@ -486,8 +601,16 @@ impl<'a> Pass<'a, '_> {
         let mut ids_here: Vec<&str> = Vec::with_capacity(calls.len());
         for (call_index, call) in calls.iter().enumerate() {
             let call_path = format!("{path}/{call_index}");
-            let Some(id) = call.get("id").and_then(Value::as_str).filter(|id| !id.is_empty()) else {
-                self.findings.error(Code::InvalidToolCall, format!("{call_path}/id"), "a tool call needs a non-empty string \"id\"".into());
+            let Some(id) = call
+                .get("id")
+                .and_then(Value::as_str)
+                .filter(|id| !id.is_empty())
+            else {
+                self.findings.error(
+                    Code::InvalidToolCall,
+                    format!("{call_path}/id"),
+                    "a tool call needs a non-empty string \"id\"".into(),
+                );
                 continue;
             };
             if ids_here.contains(&id) {
@@ -509,7 +632,10 @@ impl<'a> Pass<'a, '_> {
             self.call_function(&call_path, call);
         }
         if models::is_gemini_3(self.context.model) && self.context.provider() == Provider::Gemini {
-            let signed = calls.first().and_then(|call| call.pointer("/extra_content/google/thought_signature")).and_then(Value::as_str);
+            let signed = calls
+                .first()
+                .and_then(|call| call.pointer("/extra_content/google/thought_signature"))
+                .and_then(Value::as_str);
             if signed.is_none_or(str::is_empty) {
                 self.unsigned_calls.push(index);
             }
@@ -522,7 +648,10 @@ impl<'a> Pass<'a, '_> {
                 self.findings.error(
                     Code::InvalidToolCall,
                     format!("{call_path}/type"),
-                    format!("tool call type {} must be \"function\"", super::report::show(kind)),
+                    format!(
+                        "tool call type {} must be \"function\"",
+                        super::report::show(kind)
+                    ),
                 );
             }
         }
@@ -541,7 +670,9 @@ impl<'a> Pass<'a, '_> {
                 Severity::error_if(profile.openai_request_rules || profile.gemini_turn_rules),
                 Code::InvalidToolCallName,
                 format!("{call_path}/function/name"),
-                format!("called function name \"{name}\" {reason}; rename it here and in \"tools\""),
+                format!(
+                    "called function name \"{name}\" {reason}; rename it here and in \"tools\""
+                ),
             );
         }
         if self.tools.present && !self.tools.names.contains(name) {
@@ -631,7 +762,8 @@ impl<'a> Pass<'a, '_> {
                 );
             }
         }
-        let rejects_instructions_only = profile.gemini_turn_rules || self.context.provider() == Provider::Anthropic;
+        let rejects_instructions_only =
+            profile.gemini_turn_rules || self.context.provider() == Provider::Anthropic;
         if self.previous_turn.is_none() && rejects_instructions_only {
             self.findings.error(
                 Code::NoConversationMessages,
@@ -646,7 +778,9 @@ impl<'a> Pass<'a, '_> {
 }
 
 fn contains_json_word(text: &str) -> bool {
-    text.as_bytes().windows(4).any(|window| window.eq_ignore_ascii_case(b"json"))
+    text.as_bytes()
+        .windows(4)
+        .any(|window| window.eq_ignore_ascii_case(b"json"))
 }
 
 fn preview(text: &str) -> &str {

@@ -182,17 +182,27 @@ impl Default for ValidateOptions {
 impl ValidateOptions {
     /// Options for `provider`, without repair or overrides.
     pub fn for_provider(provider: Provider) -> ValidateOptions {
-        ValidateOptions { provider, repair: false, model: None, window_tokens: None, max_output_tokens: None }
+        ValidateOptions {
+            provider,
+            repair: false,
+            model: None,
+            window_tokens: None,
+            max_output_tokens: None,
+        }
     }
 
     /// Parses the options JSON: `{"provider", "repair", "model", "window_tokens",
     /// "max_output_tokens"}`, all optional (`null` is the same as absent). Unknown keys and values of
     /// the wrong type are rejected with the key named.
     pub fn from_json(text: &str) -> Result<ValidateOptions, Error> {
-        let invalid = |message: String| Error::InvalidArgument(format!("validation options: {message}"));
-        let value: Value = serde_json::from_str(text).map_err(|e| invalid(format!("not valid JSON: {e}")))?;
+        let invalid =
+            |message: String| Error::InvalidArgument(format!("validation options: {message}"));
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| invalid(format!("not valid JSON: {e}")))?;
         let Value::Object(entries) = value else {
-            return Err(invalid(format!("must be a JSON object with any of: {OPTION_KEYS}")));
+            return Err(invalid(format!(
+                "must be a JSON object with any of: {OPTION_KEYS}"
+            )));
         };
         let mut options = ValidateOptions::default();
         for (key, value) in entries {
@@ -200,19 +210,48 @@ impl ValidateOptions {
                 if OPTION_KEYS.split(", ").any(|known| known == key) {
                     continue;
                 }
-                return Err(invalid(format!("unknown key \"{key}\" (expected one of: {OPTION_KEYS})")));
+                return Err(invalid(format!(
+                    "unknown key \"{key}\" (expected one of: {OPTION_KEYS})"
+                )));
             }
-            let wrong_type = |expected: &str| invalid(format!("\"{key}\" must be {expected}, not {}", report::show(&value)));
+            let wrong_type = |expected: &str| {
+                invalid(format!(
+                    "\"{key}\" must be {expected}, not {}",
+                    report::show(&value)
+                ))
+            };
             match key.as_str() {
                 "provider" => {
-                    let name = value.as_str().ok_or_else(|| wrong_type("a provider name"))?;
-                    options.provider = Provider::from_name(name).ok_or_else(|| invalid(unknown_provider_message(name)))?;
+                    let name = value
+                        .as_str()
+                        .ok_or_else(|| wrong_type("a provider name"))?;
+                    options.provider = Provider::from_name(name)
+                        .ok_or_else(|| invalid(unknown_provider_message(name)))?;
                 }
-                "repair" => options.repair = value.as_bool().ok_or_else(|| wrong_type("true or false"))?,
-                "model" => options.model = Some(value.as_str().ok_or_else(|| wrong_type("a model name"))?.to_owned()),
-                "window_tokens" => options.window_tokens = Some(value.as_u64().ok_or_else(|| wrong_type("a token count"))?),
-                "max_output_tokens" => options.max_output_tokens = Some(value.as_u64().ok_or_else(|| wrong_type("a token count"))?),
-                _ => return Err(invalid(format!("unknown key \"{key}\" (expected one of: {OPTION_KEYS})"))),
+                "repair" => {
+                    options.repair = value.as_bool().ok_or_else(|| wrong_type("true or false"))?
+                }
+                "model" => {
+                    options.model = Some(
+                        value
+                            .as_str()
+                            .ok_or_else(|| wrong_type("a model name"))?
+                            .to_owned(),
+                    )
+                }
+                "window_tokens" => {
+                    options.window_tokens =
+                        Some(value.as_u64().ok_or_else(|| wrong_type("a token count"))?)
+                }
+                "max_output_tokens" => {
+                    options.max_output_tokens =
+                        Some(value.as_u64().ok_or_else(|| wrong_type("a token count"))?)
+                }
+                _ => {
+                    return Err(invalid(format!(
+                        "unknown key \"{key}\" (expected one of: {OPTION_KEYS})"
+                    )))
+                }
             }
         }
         Ok(options)
@@ -266,12 +305,19 @@ pub fn validate_json(request_text: &str, options_json: Option<&str>) -> Result<R
 /// assert!(!ok);
 /// assert!(json.contains("\"empty_messages\""));
 /// ```
-pub fn validate_to_json(request_text: &str, provider_name: &str, repair: bool) -> Result<(String, bool), Error> {
-    let provider =
-        Provider::from_name(provider_name).ok_or_else(|| Error::InvalidArgument(unknown_provider_message(provider_name)))?;
+pub fn validate_to_json(
+    request_text: &str,
+    provider_name: &str,
+    repair: bool,
+) -> Result<(String, bool), Error> {
+    let provider = Provider::from_name(provider_name)
+        .ok_or_else(|| Error::InvalidArgument(unknown_provider_message(provider_name)))?;
     let request: Value = serde_json::from_str(request_text)
         .map_err(|e| Error::InvalidArgument(format!("request is not valid JSON: {e}")))?;
-    let options = ValidateOptions { repair, ..ValidateOptions::for_provider(provider) };
+    let options = ValidateOptions {
+        repair,
+        ..ValidateOptions::for_provider(provider)
+    };
     let report = validate_owned(request, &options);
     Ok((report.to_json(), report.ok))
 }
@@ -297,7 +343,10 @@ fn build_report(
 }
 
 fn effective_model<'a>(request: &'a Value, options: &'a ValidateOptions) -> Option<&'a str> {
-    options.model.as_deref().or_else(|| request.get("model").and_then(Value::as_str))
+    options
+        .model
+        .as_deref()
+        .or_else(|| request.get("model").and_then(Value::as_str))
 }
 
 /// What every rule needs to know about the call being validated.
@@ -350,7 +399,10 @@ fn check(request: &Value, options: &ValidateOptions) -> (Findings, u64) {
         findings.error(
             Code::RequestNotObject,
             String::new(),
-            format!("the request must be a JSON object with \"model\" and \"messages\", not {}", report::show(request)),
+            format!(
+                "the request must be a JSON object with \"model\" and \"messages\", not {}",
+                report::show(request)
+            ),
         );
         return (findings, crate::context::REPLY_PRIMER_TOKENS);
     };
@@ -373,13 +425,17 @@ mod tests {
     fn every_code_is_documented_in_the_module_table() {
         let docs = include_str!("mod.rs");
         for code in Code::ALL {
-            assert!(docs.contains(&format!("| `{}` |", code.as_str())), "{code} is not in the table");
+            assert!(
+                docs.contains(&format!("| `{}` |", code.as_str())),
+                "{code} is not in the table"
+            );
         }
     }
 
     #[test]
     fn unknown_option_keys_are_named() {
-        let error = ValidateOptions::from_json(r#"{"provider": "gemini", "repiar": true}"#).unwrap_err();
+        let error =
+            ValidateOptions::from_json(r#"{"provider": "gemini", "repiar": true}"#).unwrap_err();
         assert!(error.to_string().contains("repiar"), "{error}");
     }
 

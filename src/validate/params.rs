@@ -8,18 +8,50 @@ use super::report::{join, show, Code, Findings, Severity};
 use super::schema::{check_schema, SchemaRules};
 use super::tools::ToolsSummary;
 use super::Context;
-use crate::profile::models::{self, is_gemini_before_3, is_openai_reasoning_model, strip_models_prefix};
+use crate::profile::models::{
+    self, is_gemini_before_3, is_openai_reasoning_model, strip_models_prefix,
+};
 use crate::profile::params::is_default_value;
 use crate::profile::{MaxTokensField, ParamVerdict, Profile};
 use crate::provider::Provider;
 
 /// Every parameter of OpenAI's chat-completions request.
 pub(super) const OPENAI_PARAMS: &[&str] = &[
-    "model", "messages", "audio", "frequency_penalty", "function_call", "functions", "logit_bias", "logprobs",
-    "max_completion_tokens", "max_tokens", "metadata", "modalities", "n", "parallel_tool_calls", "prediction",
-    "presence_penalty", "prompt_cache_key", "prompt_cache_retention", "reasoning_effort", "response_format",
-    "safety_identifier", "seed", "service_tier", "stop", "store", "stream", "stream_options", "temperature",
-    "tool_choice", "tools", "top_logprobs", "top_p", "user", "verbosity", "web_search_options",
+    "model",
+    "messages",
+    "audio",
+    "frequency_penalty",
+    "function_call",
+    "functions",
+    "logit_bias",
+    "logprobs",
+    "max_completion_tokens",
+    "max_tokens",
+    "metadata",
+    "modalities",
+    "n",
+    "parallel_tool_calls",
+    "prediction",
+    "presence_penalty",
+    "prompt_cache_key",
+    "prompt_cache_retention",
+    "reasoning_effort",
+    "response_format",
+    "safety_identifier",
+    "seed",
+    "service_tier",
+    "stop",
+    "store",
+    "stream",
+    "stream_options",
+    "temperature",
+    "tool_choice",
+    "tools",
+    "top_logprobs",
+    "top_p",
+    "user",
+    "verbosity",
+    "web_search_options",
 ];
 
 /// Extensions a provider documents on top of OpenAI's parameters.
@@ -32,30 +64,61 @@ fn extension_params(provider: Provider) -> &'static [&'static str] {
 }
 
 /// How a provider judges parameter `key` with `value`: `None` when it accepts it.
-pub(super) fn judge_param(profile: &Profile, model: &str, key: &str, value: &Value, request: &Map<String, Value>) -> Option<(Severity, Code, String)> {
+pub(super) fn judge_param(
+    profile: &Profile,
+    model: &str,
+    key: &str,
+    value: &Value,
+    request: &Map<String, Value>,
+) -> Option<(Severity, Code, String)> {
     let provider = profile.provider();
     let verdict = profile.param_verdict(key, model)?;
     Some(match verdict {
-        ParamVerdict::Rejected { hint } => (Severity::Error, Code::UnsupportedParam, format!("{provider} rejects \"{key}\": {hint}; remove it")),
+        ParamVerdict::Rejected { hint } => (
+            Severity::Error,
+            Code::UnsupportedParam,
+            format!("{provider} rejects \"{key}\": {hint}; remove it"),
+        ),
         ParamVerdict::RejectedUnlessDefault { hint } => {
             if is_default_value(key, value) {
                 return None;
             }
             // GPT-5.1 and later accept sampling parameters when reasoning is turned off.
-            let reasoning_off = request.get("reasoning_effort").and_then(Value::as_str) == Some("none");
+            let reasoning_off =
+                request.get("reasoning_effort").and_then(Value::as_str) == Some("none");
             let severity = Severity::error_if(!reasoning_off);
-            let code = if reasoning_off { Code::ParamMaybeUnsupported } else { Code::UnsupportedParam };
-            (severity, code, format!("model \"{model}\" does not accept \"{key}\": {}: {hint}", show(value)))
+            let code = if reasoning_off {
+                Code::ParamMaybeUnsupported
+            } else {
+                Code::UnsupportedParam
+            };
+            (
+                severity,
+                code,
+                format!(
+                    "model \"{model}\" does not accept \"{key}\": {}: {hint}",
+                    show(value)
+                ),
+            )
         }
-        ParamVerdict::Ignored => (Severity::Warning, Code::ParamIgnored, format!("{provider} ignores \"{key}\" for this model; it has no effect")),
-        ParamVerdict::MaybeUnsupported { hint } => {
-            (Severity::Warning, Code::ParamMaybeUnsupported, format!("\"{key}\" may be rejected: {hint}"))
-        }
+        ParamVerdict::Ignored => (
+            Severity::Warning,
+            Code::ParamIgnored,
+            format!("{provider} ignores \"{key}\" for this model; it has no effect"),
+        ),
+        ParamVerdict::MaybeUnsupported { hint } => (
+            Severity::Warning,
+            Code::ParamMaybeUnsupported,
+            format!("\"{key}\" may be rejected: {hint}"),
+        ),
     })
 }
 
 /// The output-budget field `model` rejects on this provider, and the one to use instead.
-pub(super) fn wrong_max_tokens_field(profile: &Profile, model: &str) -> Option<(&'static str, &'static str)> {
+pub(super) fn wrong_max_tokens_field(
+    profile: &Profile,
+    model: &str,
+) -> Option<(&'static str, &'static str)> {
     match profile.max_tokens_field {
         MaxTokensField::Either => None,
         MaxTokensField::MaxTokensOnly => Some(("max_completion_tokens", "max_tokens")),
@@ -66,50 +129,92 @@ pub(super) fn wrong_max_tokens_field(profile: &Profile, model: &str) -> Option<(
 }
 
 /// Gemini before generation 3 has no `minimal` reasoning effort; `low` is the nearest level.
-pub(super) fn unsupported_reasoning_effort(profile: &Profile, model: &str, value: &Value) -> Option<&'static str> {
-    (profile.provider() == Provider::Gemini && value.as_str() == Some("minimal") && is_gemini_before_3(model)).then_some("low")
+pub(super) fn unsupported_reasoning_effort(
+    profile: &Profile,
+    model: &str,
+    value: &Value,
+) -> Option<&'static str> {
+    (profile.provider() == Provider::Gemini
+        && value.as_str() == Some("minimal")
+        && is_gemini_before_3(model))
+    .then_some("low")
 }
 
-pub(super) fn check_model(request: &Map<String, Value>, context: &Context<'_>, findings: &mut Findings) {
+pub(super) fn check_model(
+    request: &Map<String, Value>,
+    context: &Context<'_>,
+    findings: &mut Findings,
+) {
     let profile = context.profile;
     let provider = context.provider();
     let name = match request.get("model") {
         None => {
             if profile.requires_model {
-                findings.error(Code::MissingModel, String::new(), format!("the request has no \"model\"; name a {provider} model"));
+                findings.error(
+                    Code::MissingModel,
+                    String::new(),
+                    format!("the request has no \"model\"; name a {provider} model"),
+                );
             }
             return;
         }
         Some(Value::String(name)) if !name.trim().is_empty() => name.as_str(),
         Some(other) => {
-            findings.error(Code::InvalidModel, "/model".into(), format!("\"model\" must be a non-empty string, not {}", show(other)));
+            findings.error(
+                Code::InvalidModel,
+                "/model".into(),
+                format!("\"model\" must be a non-empty string, not {}", show(other)),
+            );
             return;
         }
     };
     let bare = strip_models_prefix(name).to_ascii_lowercase();
     if provider == Provider::Gemini {
         if name.starts_with("models/") {
-            findings.warn(Code::ModelNamePrefix, "/model".into(), format!("drop the \"models/\" prefix: send \"{}\"", strip_models_prefix(name)));
+            findings.warn(
+                Code::ModelNamePrefix,
+                "/model".into(),
+                format!(
+                    "drop the \"models/\" prefix: send \"{}\"",
+                    strip_models_prefix(name)
+                ),
+            );
         }
         if models::is_retired_gemini(name) {
             findings.warn(Code::RetiredModel, "/model".into(), format!("\"{name}\" has been shut down by Google (\"Request contains an invalid argument\"); use gemini-2.5-flash or newer"));
         }
     }
     let foreign = match provider {
-        Provider::Gemini => !["gemini", "gemma", "learnlm"].iter().any(|prefix| bare.starts_with(prefix)),
+        Provider::Gemini => !["gemini", "gemma", "learnlm"]
+            .iter()
+            .any(|prefix| bare.starts_with(prefix)),
         Provider::Anthropic => !bare.starts_with("claude"),
         Provider::OpenAI => bare.starts_with("claude") || bare.starts_with("gemini"),
         _ => false,
     };
     if foreign {
-        findings.warn(Code::ModelProviderMismatch, "/model".into(), format!("\"{name}\" is not a {provider} model name; check the provider or the model"));
+        findings.warn(
+            Code::ModelProviderMismatch,
+            "/model".into(),
+            format!("\"{name}\" is not a {provider} model name; check the provider or the model"),
+        );
     }
     if provider == Provider::OpenRouter && !name.contains('/') {
-        findings.warn(Code::UnknownModel, "/model".into(), format!("OpenRouter model ids are \"vendor/model\" (e.g. \"openai/{name}\")"));
+        findings.warn(
+            Code::UnknownModel,
+            "/model".into(),
+            format!("OpenRouter model ids are \"vendor/model\" (e.g. \"openai/{name}\")"),
+        );
     }
     let has_table = matches!(
         provider,
-        Provider::OpenAI | Provider::Gemini | Provider::Anthropic | Provider::DeepSeek | Provider::Mistral | Provider::Xai | Provider::Groq
+        Provider::OpenAI
+            | Provider::Gemini
+            | Provider::Anthropic
+            | Provider::DeepSeek
+            | Provider::Mistral
+            | Provider::Xai
+            | Provider::Groq
     );
     if has_table && !profile.model_limits(context.model).known && !foreign {
         findings.warn(
@@ -135,7 +240,9 @@ pub(super) fn check_params(
     let profile = context.profile;
     let provider = context.provider();
     for (key, value) in request {
-        if let Some((severity, code, message)) = judge_param(profile, context.model, key, value, request) {
+        if let Some((severity, code, message)) =
+            judge_param(profile, context.model, key, value, request)
+        {
             findings.add(severity, code, join("", key), message);
         } else if profile.flags_unknown_params
             && !OPENAI_PARAMS.contains(&key.as_str())
@@ -147,9 +254,16 @@ pub(super) fn check_params(
     }
     let range = context.strictly();
     number_in(request, "temperature", 0.0, 2.0, range, findings);
-    if let (Some(cap), Some(temperature)) = (profile.temperature_cap, request.get("temperature").and_then(Value::as_f64)) {
+    if let (Some(cap), Some(temperature)) = (
+        profile.temperature_cap,
+        request.get("temperature").and_then(Value::as_f64),
+    ) {
         if temperature > cap && temperature <= 2.0 {
-            findings.warn(Code::ParamOutOfRange, "/temperature".into(), format!("{provider} caps temperature at {cap}; {temperature} behaves as {cap}"));
+            findings.warn(
+                Code::ParamOutOfRange,
+                "/temperature".into(),
+                format!("{provider} caps temperature at {cap}; {temperature} behaves as {cap}"),
+            );
         }
     }
     number_in(request, "top_p", 0.0, 1.0, range, findings);
@@ -163,19 +277,44 @@ pub(super) fn check_params(
     integer_in(request, "seed", i64::MIN, i64::MAX, range, findings);
     let openai_rules = Severity::error_if(profile.openai_request_rules);
     if request.contains_key("top_logprobs") && request.get("logprobs") != Some(&Value::Bool(true)) {
-        findings.add(openai_rules, Code::TopLogprobsWithoutLogprobs, "/top_logprobs".into(), "\"top_logprobs\" needs \"logprobs\": true; set it or drop top_logprobs".into());
+        findings.add(
+            openai_rules,
+            Code::TopLogprobsWithoutLogprobs,
+            "/top_logprobs".into(),
+            "\"top_logprobs\" needs \"logprobs\": true; set it or drop top_logprobs".into(),
+        );
     }
-    if request.get("stream_options").is_some_and(|options| !options.is_null()) && request.get("stream") != Some(&Value::Bool(true)) {
+    if request
+        .get("stream_options")
+        .is_some_and(|options| !options.is_null())
+        && request.get("stream") != Some(&Value::Bool(true))
+    {
         findings.add(openai_rules, Code::StreamOptionsWithoutStream, "/stream_options".into(), "\"stream_options\" is only allowed with \"stream\": true; set stream or drop stream_options".into());
     }
-    if request.contains_key("parallel_tool_calls") && !tools.present && profile.openai_request_rules {
-        findings.error(Code::ParallelToolCallsWithoutTools, "/parallel_tool_calls".into(), "\"parallel_tool_calls\" is only allowed when \"tools\" are given; drop it".into());
+    if request.contains_key("parallel_tool_calls") && !tools.present && profile.openai_request_rules
+    {
+        findings.error(
+            Code::ParallelToolCallsWithoutTools,
+            "/parallel_tool_calls".into(),
+            "\"parallel_tool_calls\" is only allowed when \"tools\" are given; drop it".into(),
+        );
     }
     if let Some(effort) = request.get("reasoning_effort") {
         if let Some(nearest) = unsupported_reasoning_effort(profile, context.model, effort) {
-            findings.error(Code::UnsupportedParamValue, "/reasoning_effort".into(), format!("\"{}\" has no \"minimal\" reasoning effort; use \"{nearest}\"", context.model));
+            findings.error(
+                Code::UnsupportedParamValue,
+                "/reasoning_effort".into(),
+                format!(
+                    "\"{}\" has no \"minimal\" reasoning effort; use \"{nearest}\"",
+                    context.model
+                ),
+            );
         } else if !effort.is_string() {
-            findings.error(Code::InvalidParamType, "/reasoning_effort".into(), "\"reasoning_effort\" must be a string such as \"low\"".into());
+            findings.error(
+                Code::InvalidParamType,
+                "/reasoning_effort".into(),
+                "\"reasoning_effort\" must be a string such as \"low\"".into(),
+            );
         }
     }
     check_stop(request, context, findings);
@@ -184,40 +323,92 @@ pub(super) fn check_params(
     check_window(context, estimate, budget, findings);
 }
 
-fn number_in(request: &Map<String, Value>, key: &str, low: f64, high: f64, severity: Severity, findings: &mut Findings) {
-    let Some(value) = request.get(key).filter(|value| !value.is_null()) else { return };
+fn number_in(
+    request: &Map<String, Value>,
+    key: &str,
+    low: f64,
+    high: f64,
+    severity: Severity,
+    findings: &mut Findings,
+) {
+    let Some(value) = request.get(key).filter(|value| !value.is_null()) else {
+        return;
+    };
     match value.as_f64() {
-        None => findings.error(Code::InvalidParamType, join("", key), format!("\"{key}\" must be a number, not {}", show(value))),
-        Some(number) if number < low || number > high => {
-            findings.add(severity, Code::ParamOutOfRange, join("", key), format!("\"{key}\" is {number}; it must be between {low} and {high}"))
-        }
+        None => findings.error(
+            Code::InvalidParamType,
+            join("", key),
+            format!("\"{key}\" must be a number, not {}", show(value)),
+        ),
+        Some(number) if number < low || number > high => findings.add(
+            severity,
+            Code::ParamOutOfRange,
+            join("", key),
+            format!("\"{key}\" is {number}; it must be between {low} and {high}"),
+        ),
         Some(_) => {}
     }
 }
 
-fn integer_in(request: &Map<String, Value>, key: &str, low: i64, high: i64, severity: Severity, findings: &mut Findings) -> Option<i64> {
+fn integer_in(
+    request: &Map<String, Value>,
+    key: &str,
+    low: i64,
+    high: i64,
+    severity: Severity,
+    findings: &mut Findings,
+) -> Option<i64> {
     let value = request.get(key).filter(|value| !value.is_null())?;
     let Some(number) = value.as_i64() else {
-        findings.error(Code::InvalidParamType, join("", key), format!("\"{key}\" must be an integer, not {}", show(value)));
+        findings.error(
+            Code::InvalidParamType,
+            join("", key),
+            format!("\"{key}\" must be an integer, not {}", show(value)),
+        );
         return None;
     };
     if number < low || number > high {
-        findings.add(severity, Code::ParamOutOfRange, join("", key), format!("\"{key}\" is {number}; it must be between {low} and {high}"));
+        findings.add(
+            severity,
+            Code::ParamOutOfRange,
+            join("", key),
+            format!("\"{key}\" is {number}; it must be between {low} and {high}"),
+        );
     }
     Some(number)
 }
 
 fn boolean(request: &Map<String, Value>, key: &str, findings: &mut Findings) {
-    if let Some(value) = request.get(key).filter(|value| !value.is_null() && !value.is_boolean()) {
-        findings.error(Code::InvalidParamType, join("", key), format!("\"{key}\" must be true or false, not {}", show(value)));
+    if let Some(value) = request
+        .get(key)
+        .filter(|value| !value.is_null() && !value.is_boolean())
+    {
+        findings.error(
+            Code::InvalidParamType,
+            join("", key),
+            format!("\"{key}\" must be true or false, not {}", show(value)),
+        );
     }
 }
 
 fn check_choices(request: &Map<String, Value>, context: &Context<'_>, findings: &mut Findings) {
-    let max = if context.profile.openai_request_rules { 128 } else { i64::MAX };
-    let Some(n) = integer_in(request, "n", 1, max, context.strictly(), findings) else { return };
+    let max = if context.profile.openai_request_rules {
+        128
+    } else {
+        i64::MAX
+    };
+    let Some(n) = integer_in(request, "n", 1, max, context.strictly(), findings) else {
+        return;
+    };
     if context.profile.single_choice_only && n != 1 {
-        findings.error(Code::ParamOutOfRange, "/n".into(), format!("{} supports only \"n\": 1; make one request per completion", context.provider()));
+        findings.error(
+            Code::ParamOutOfRange,
+            "/n".into(),
+            format!(
+                "{} supports only \"n\": 1; make one request per completion",
+                context.provider()
+            ),
+        );
     }
 }
 
@@ -225,59 +416,118 @@ fn check_stop(request: &Map<String, Value>, context: &Context<'_>, findings: &mu
     let sequences: Vec<&str> = match request.get("stop") {
         None | Some(Value::Null) => return,
         Some(Value::String(text)) => vec![text.as_str()],
-        Some(Value::Array(items)) if items.iter().all(Value::is_string) => items.iter().filter_map(Value::as_str).collect(),
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+            items.iter().filter_map(Value::as_str).collect()
+        }
         Some(other) => {
-            findings.error(Code::InvalidStop, "/stop".into(), format!("\"stop\" must be a string or an array of strings, not {}", show(other)));
+            findings.error(
+                Code::InvalidStop,
+                "/stop".into(),
+                format!(
+                    "\"stop\" must be a string or an array of strings, not {}",
+                    show(other)
+                ),
+            );
             return;
         }
     };
     if let Some(limit) = context.profile.max_stop_sequences {
         if sequences.len() > limit {
-            findings.error(Code::TooManyStopSequences, "/stop".into(), format!("{} accepts at most {limit} stop sequences, not {}; keep the most important", context.provider(), sequences.len()));
+            findings.error(
+                Code::TooManyStopSequences,
+                "/stop".into(),
+                format!(
+                    "{} accepts at most {limit} stop sequences, not {}; keep the most important",
+                    context.provider(),
+                    sequences.len()
+                ),
+            );
         }
     }
     let anthropic = context.provider() == Provider::Anthropic;
     for (index, sequence) in sequences.iter().enumerate() {
         let whitespace = sequence.trim().is_empty();
         if sequence.is_empty() || (anthropic && whitespace) {
-            let path = if request.get("stop").is_some_and(Value::is_array) { format!("/stop/{index}") } else { "/stop".into() };
-            findings.add(Severity::error_if(anthropic), Code::EmptyStopSequence, path, "empty or whitespace-only stop sequence; remove it".into());
+            let path = if request.get("stop").is_some_and(Value::is_array) {
+                format!("/stop/{index}")
+            } else {
+                "/stop".into()
+            };
+            findings.add(
+                Severity::error_if(anthropic),
+                Code::EmptyStopSequence,
+                path,
+                "empty or whitespace-only stop sequence; remove it".into(),
+            );
         }
     }
 }
 
 /// Checks the output-budget fields; returns the budget for the window check.
-fn check_max_tokens(request: &Map<String, Value>, context: &Context<'_>, findings: &mut Findings) -> u64 {
+fn check_max_tokens(
+    request: &Map<String, Value>,
+    context: &Context<'_>,
+    findings: &mut Findings,
+) -> u64 {
     let range = context.strictly();
     let legacy = integer_in(request, "max_tokens", 1, i64::MAX, range, findings);
-    let current = integer_in(request, "max_completion_tokens", 1, i64::MAX, range, findings);
+    let current = integer_in(
+        request,
+        "max_completion_tokens",
+        1,
+        i64::MAX,
+        range,
+        findings,
+    );
     let wrong = wrong_max_tokens_field(context.profile, context.model);
     match (legacy, current) {
         (Some(a), Some(b)) if a == b => findings.add(
             Severity::error_if(wrong.is_some()),
             Code::DuplicateMaxTokens,
             "/max_tokens".into(),
-            format!("both \"max_tokens\" and \"max_completion_tokens\" are {a}; send only {}", wrong.map_or("max_completion_tokens", |(_, right)| right)),
+            format!(
+                "both \"max_tokens\" and \"max_completion_tokens\" are {a}; send only {}",
+                wrong.map_or("max_completion_tokens", |(_, right)| right)
+            ),
         ),
         (Some(a), Some(b)) => findings.add(
             Severity::error_if(wrong.is_some() || context.profile.openai_request_rules),
             Code::ConflictingMaxTokens,
             "/max_tokens".into(),
-            format!("\"max_tokens\" ({a}) and \"max_completion_tokens\" ({b}) disagree; send only one"),
+            format!(
+                "\"max_tokens\" ({a}) and \"max_completion_tokens\" ({b}) disagree; send only one"
+            ),
         ),
         _ => {
-            if let Some((wrong_field, right_field)) = wrong.filter(|(field, _)| request.contains_key(*field)) {
+            if let Some((wrong_field, right_field)) =
+                wrong.filter(|(field, _)| request.contains_key(*field))
+            {
                 findings.error(
                     Code::WrongMaxTokensField,
                     join("", wrong_field),
-                    format!("{} rejects \"{wrong_field}\" for \"{}\"; use \"{right_field}\"", context.provider(), context.model),
+                    format!(
+                        "{} rejects \"{wrong_field}\" for \"{}\"; use \"{right_field}\"",
+                        context.provider(),
+                        context.model
+                    ),
                 );
             }
         }
     }
-    let budget = current.or(legacy).filter(|&n| n > 0).map_or(0, |n| n as u64);
-    if let Some(limit) = context.limits.max_output_tokens.filter(|&limit| budget > limit) {
-        let field = if current.is_some() { "/max_completion_tokens" } else { "/max_tokens" };
+    let budget = current
+        .or(legacy)
+        .filter(|&n| n > 0)
+        .map_or(0, |n| n as u64);
+    if let Some(limit) = context
+        .limits
+        .max_output_tokens
+        .filter(|&limit| budget > limit)
+    {
+        let field = if current.is_some() {
+            "/max_completion_tokens"
+        } else {
+            "/max_tokens"
+        };
         findings.add(
             Severity::error_if(context.output_known),
             Code::MaxTokensExceedsModelLimit,
@@ -292,8 +542,18 @@ fn check_max_tokens(request: &Map<String, Value>, context: &Context<'_>, finding
     budget
 }
 
-fn check_response_format(request: &Map<String, Value>, context: &Context<'_>, messages: &MessagesSummary, findings: &mut Findings) {
-    let Some(format) = request.get("response_format").filter(|format| !format.is_null()) else { return };
+fn check_response_format(
+    request: &Map<String, Value>,
+    context: &Context<'_>,
+    messages: &MessagesSummary,
+    findings: &mut Findings,
+) {
+    let Some(format) = request
+        .get("response_format")
+        .filter(|format| !format.is_null())
+    else {
+        return;
+    };
     let kind = format.get("type").and_then(Value::as_str);
     match kind {
         Some("text") => {}
@@ -309,26 +569,52 @@ fn check_response_format(request: &Map<String, Value>, context: &Context<'_>, me
         }
         Some("json_schema") => {
             let Some(spec) = format.get("json_schema").and_then(Value::as_object) else {
-                findings.error(Code::InvalidResponseFormat, "/response_format".into(), "json_schema mode needs \"json_schema\": {\"name\": …, \"schema\": {…}}".into());
+                findings.error(
+                    Code::InvalidResponseFormat,
+                    "/response_format".into(),
+                    "json_schema mode needs \"json_schema\": {\"name\": …, \"schema\": {…}}".into(),
+                );
                 return;
             };
-            let name_ok = spec.get("name").and_then(Value::as_str).is_some_and(|name| crate::profile::ToolNameRule::OpenAi.check(name).is_ok());
+            let name_ok = spec
+                .get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|name| crate::profile::ToolNameRule::OpenAi.check(name).is_ok());
             if !name_ok {
-                findings.add(context.strictly(), Code::InvalidResponseFormat, "/response_format/json_schema/name".into(), "json_schema needs a \"name\" matching ^[a-zA-Z0-9_-]{1,64}$".into());
+                findings.add(
+                    context.strictly(),
+                    Code::InvalidResponseFormat,
+                    "/response_format/json_schema/name".into(),
+                    "json_schema needs a \"name\" matching ^[a-zA-Z0-9_-]{1,64}$".into(),
+                );
             }
-            let strict = spec.get("strict").and_then(Value::as_bool) == Some(true) && context.profile.openai_request_rules;
+            let strict = spec.get("strict").and_then(Value::as_bool) == Some(true)
+                && context.profile.openai_request_rules;
             match spec.get("schema") {
-                Some(schema @ Value::Object(_)) => {
-                    check_schema("/response_format/json_schema/schema", schema, SchemaRules::for_response_format(context, strict), findings)
-                }
+                Some(schema @ Value::Object(_)) => check_schema(
+                    "/response_format/json_schema/schema",
+                    schema,
+                    SchemaRules::for_response_format(context, strict),
+                    findings,
+                ),
                 None if !strict => {}
-                _ => findings.error(Code::InvalidResponseFormat, "/response_format/json_schema/schema".into(), "json_schema needs a \"schema\" object".into()),
+                _ => findings.error(
+                    Code::InvalidResponseFormat,
+                    "/response_format/json_schema/schema".into(),
+                    "json_schema needs a \"schema\" object".into(),
+                ),
             }
         }
         _ => findings.error(
             Code::InvalidResponseFormat,
             "/response_format/type".into(),
-            format!("response_format type {} must be \"text\", \"json_object\" or \"json_schema\"", format.get("type").map(show).unwrap_or_else(|| "(missing)".into())),
+            format!(
+                "response_format type {} must be \"text\", \"json_object\" or \"json_schema\"",
+                format
+                    .get("type")
+                    .map(show)
+                    .unwrap_or_else(|| "(missing)".into())
+            ),
         ),
     }
 }
@@ -338,8 +624,16 @@ fn check_window(context: &Context<'_>, estimate: u64, budget: u64, findings: &mu
     if estimate.saturating_add(budget) <= window {
         return;
     }
-    let model = if context.model.is_empty() { "the model" } else { context.model };
-    let whose = if context.window_known { format!("\"{model}\"") } else { format!("{model} (a default; pass window_tokens for the real window)") };
+    let model = if context.model.is_empty() {
+        "the model"
+    } else {
+        context.model
+    };
+    let whose = if context.window_known {
+        format!("\"{model}\"")
+    } else {
+        format!("{model} (a default; pass window_tokens for the real window)")
+    };
     let message = if estimate > window {
         format!("the prompt alone is about {estimate} tokens, over the {window}-token window of {whose}; trim the history")
     } else {
@@ -349,5 +643,10 @@ fn check_window(context: &Context<'_>, estimate: u64, budget: u64, findings: &mu
             window - estimate
         )
     };
-    findings.add(Severity::error_if(context.window_known), Code::ContextWindowExceeded, "/messages".into(), message);
+    findings.add(
+        Severity::error_if(context.window_known),
+        Code::ContextWindowExceeded,
+        "/messages".into(),
+        message,
+    );
 }

@@ -20,14 +20,25 @@ use super::ValidateOptions;
 use crate::profile::{Profile, RoleSupport, SchemaDialect};
 use crate::provider::Provider;
 
-pub(super) fn repair_request(request: &mut Value, profile: &Profile, options: &ValidateOptions) -> Vec<Finding> {
+pub(super) fn repair_request(
+    request: &mut Value,
+    profile: &Profile,
+    options: &ValidateOptions,
+) -> Vec<Finding> {
     let mut repairs = Vec::new();
-    let Some(object) = request.as_object_mut() else { return repairs };
+    let Some(object) = request.as_object_mut() else {
+        return repairs;
+    };
     repair_model(object, profile, &mut repairs);
     let model = options
         .model
         .clone()
-        .or_else(|| object.get("model").and_then(Value::as_str).map(str::to_owned))
+        .or_else(|| {
+            object
+                .get("model")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
         .unwrap_or_default();
     repair_params(object, profile, &model, &mut repairs);
     repair_max_tokens(object, profile, &model, &mut repairs);
@@ -38,7 +49,11 @@ pub(super) fn repair_request(request: &mut Value, profile: &Profile, options: &V
 }
 
 fn repaired(code: Code, path: String, message: String) -> Finding {
-    Finding { code, path, message }
+    Finding {
+        code,
+        path,
+        message,
+    }
 }
 
 fn repair_model(object: &mut Map<String, Value>, profile: &Profile, repairs: &mut Vec<Finding>) {
@@ -47,23 +62,40 @@ fn repair_model(object: &mut Map<String, Value>, profile: &Profile, repairs: &mu
     }
     if let Some(Value::String(model)) = object.get_mut("model") {
         if let Some(bare) = model.strip_prefix("models/").map(str::to_owned) {
-            repairs.push(repaired(Code::ModelNamePrefix, "/model".into(), format!("renamed \"{model}\" to \"{bare}\"")));
+            repairs.push(repaired(
+                Code::ModelNamePrefix,
+                "/model".into(),
+                format!("renamed \"{model}\" to \"{bare}\""),
+            ));
             *model = bare;
         }
     }
 }
 
-fn repair_params(object: &mut Map<String, Value>, profile: &Profile, model: &str, repairs: &mut Vec<Finding>) {
+fn repair_params(
+    object: &mut Map<String, Value>,
+    profile: &Profile,
+    model: &str,
+    repairs: &mut Vec<Finding>,
+) {
     let rejected: Vec<String> = object
         .iter()
         .filter(|(key, value)| {
-            matches!(judge_param(profile, model, key, value, object), Some((Severity::Error, Code::UnsupportedParam, _)))
+            matches!(
+                judge_param(profile, model, key, value, object),
+                Some((Severity::Error, Code::UnsupportedParam, _))
+            )
         })
         .map(|(key, _)| key.clone())
         .collect();
     for key in rejected {
-        let Some(value) = object.remove(&key) else { continue };
-        let effort = value.get("effort").and_then(Value::as_str).map(str::to_owned);
+        let Some(value) = object.remove(&key) else {
+            continue;
+        };
+        let effort = value
+            .get("effort")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         match effort {
             Some(effort) if key == "reasoning" && !object.contains_key("reasoning_effort") => {
                 object.insert("reasoning_effort".into(), Value::String(effort.clone()));
@@ -76,7 +108,10 @@ fn repair_params(object: &mut Map<String, Value>, profile: &Profile, model: &str
             _ => repairs.push(repaired(
                 Code::UnsupportedParam,
                 join("", &key),
-                format!("removed \"{key}\" ({} rejects it for this model)", profile.provider()),
+                format!(
+                    "removed \"{key}\" ({} rejects it for this model)",
+                    profile.provider()
+                ),
             )),
         }
     }
@@ -92,7 +127,12 @@ fn repair_params(object: &mut Map<String, Value>, profile: &Profile, model: &str
     }
 }
 
-fn repair_max_tokens(object: &mut Map<String, Value>, profile: &Profile, model: &str, repairs: &mut Vec<Finding>) {
+fn repair_max_tokens(
+    object: &mut Map<String, Value>,
+    profile: &Profile,
+    model: &str,
+    repairs: &mut Vec<Finding>,
+) {
     let wrong = wrong_max_tokens_field(profile, model);
     let legacy = object.get("max_tokens").and_then(Value::as_i64);
     let current = object.get("max_completion_tokens").and_then(Value::as_i64);
@@ -100,7 +140,11 @@ fn repair_max_tokens(object: &mut Map<String, Value>, profile: &Profile, model: 
         (Some(a), Some(b)) if a == b && a >= 1 => {
             let drop = wrong.map_or("max_tokens", |(field, _)| field);
             object.remove(drop);
-            repairs.push(repaired(Code::DuplicateMaxTokens, join("", drop), format!("removed \"{drop}\", which repeated the other output-budget field")));
+            repairs.push(repaired(
+                Code::DuplicateMaxTokens,
+                join("", drop),
+                format!("removed \"{drop}\", which repeated the other output-budget field"),
+            ));
         }
         (Some(_), Some(_)) => {}
         _ => {
@@ -110,7 +154,11 @@ fn repair_max_tokens(object: &mut Map<String, Value>, profile: &Profile, model: 
             }
             if let Some(value) = object.remove(from) {
                 object.insert(to.to_owned(), value);
-                repairs.push(repaired(Code::WrongMaxTokensField, join("", from), format!("renamed \"{from}\" to \"{to}\" (the field {model} takes)")));
+                repairs.push(repaired(
+                    Code::WrongMaxTokensField,
+                    join("", from),
+                    format!("renamed \"{from}\" to \"{to}\" (the field {model} takes)"),
+                ));
             }
         }
     }
@@ -120,51 +168,109 @@ fn repair_roles(object: &mut Map<String, Value>, profile: &Profile, repairs: &mu
     if profile.developer_role != RoleSupport::Unknown {
         return;
     }
-    let Some(Value::Array(messages)) = object.get_mut("messages") else { return };
+    let Some(Value::Array(messages)) = object.get_mut("messages") else {
+        return;
+    };
     for (index, message) in messages.iter_mut().enumerate() {
-        if let Some(role) = message.get_mut("role").filter(|role| role.as_str() == Some("developer")) {
+        if let Some(role) = message
+            .get_mut("role")
+            .filter(|role| role.as_str() == Some("developer"))
+        {
             *role = Value::String("system".into());
             repairs.push(repaired(
                 Code::RoleMaybeUnsupported,
                 format!("/messages/{index}/role"),
-                format!("changed role \"developer\" to \"system\" ({} does not document \"developer\")", profile.provider()),
+                format!(
+                    "changed role \"developer\" to \"system\" ({} does not document \"developer\")",
+                    profile.provider()
+                ),
             ));
         }
     }
 }
 
 fn repair_tools(object: &mut Map<String, Value>, profile: &Profile, repairs: &mut Vec<Finding>) {
-    let Some(Value::Array(tools)) = object.get_mut("tools") else { return };
+    let Some(Value::Array(tools)) = object.get_mut("tools") else {
+        return;
+    };
     let gemini = profile.schema_dialect() == SchemaDialect::GeminiOpenApi;
     for (index, tool) in tools.iter_mut().enumerate() {
-        if tool.get("type").and_then(Value::as_str).is_some_and(|kind| kind != "function") {
+        if tool
+            .get("type")
+            .and_then(Value::as_str)
+            .is_some_and(|kind| kind != "function")
+        {
             continue;
         }
-        let Some(function) = tool.get_mut("function").and_then(Value::as_object_mut) else { continue };
+        let Some(function) = tool.get_mut("function").and_then(Value::as_object_mut) else {
+            continue;
+        };
         let path = format!("/tools/{index}/function");
         if gemini {
-            let unknown: Vec<String> = function.keys().filter(|key| !GEMINI_FUNCTION_KEYS.contains(&key.as_str())).cloned().collect();
+            let unknown: Vec<String> = function
+                .keys()
+                .filter(|key| !GEMINI_FUNCTION_KEYS.contains(&key.as_str()))
+                .cloned()
+                .collect();
             for key in unknown {
                 function.remove(&key);
-                repairs.push(repaired(Code::UnknownFunctionKey, join(&path, &key), format!("removed \"{key}\" from the function declaration (Gemini rejects it)")));
+                repairs.push(repaired(
+                    Code::UnknownFunctionKey,
+                    join(&path, &key),
+                    format!("removed \"{key}\" from the function declaration (Gemini rejects it)"),
+                ));
             }
         }
-        let strict = function.get("strict").and_then(Value::as_bool) == Some(true) && profile.openai_request_rules;
-        let Some(parameters) = function.get_mut("parameters") else { continue };
-        let Some(schema) = parameters.as_object_mut() else { continue };
+        let strict = function.get("strict").and_then(Value::as_bool) == Some(true)
+            && profile.openai_request_rules;
+        let Some(parameters) = function.get_mut("parameters") else {
+            continue;
+        };
+        let Some(schema) = parameters.as_object_mut() else {
+            continue;
+        };
         if !schema.contains_key("type") && schema.contains_key("properties") {
             schema.insert("type".into(), Value::String("object".into()));
-            repairs.push(repaired(Code::ToolParametersMissingType, format!("{path}/parameters"), "added \"type\": \"object\" to the parameters".into()));
+            repairs.push(repaired(
+                Code::ToolParametersMissingType,
+                format!("{path}/parameters"),
+                "added \"type\": \"object\" to the parameters".into(),
+            ));
         }
-        let rules = SchemaRules { dialect: profile.schema_dialect(), strict, structural: Severity::error_if(profile.validates_strictly) };
+        let rules = SchemaRules {
+            dialect: profile.schema_dialect(),
+            strict,
+            structural: Severity::error_if(profile.validates_strictly),
+        };
         repair_schema(parameters, &format!("{path}/parameters"), rules, repairs);
     }
 }
 
-fn repair_response_format(object: &mut Map<String, Value>, profile: &Profile, repairs: &mut Vec<Finding>) {
-    let Some(spec) = object.get_mut("response_format").and_then(|format| format.get_mut("json_schema")) else { return };
-    let strict = spec.get("strict").and_then(Value::as_bool) == Some(true) && profile.openai_request_rules;
-    let Some(schema) = spec.get_mut("schema").filter(|schema| schema.is_object()) else { return };
-    let rules = SchemaRules { dialect: SchemaDialect::JsonSchema, strict, structural: Severity::error_if(profile.validates_strictly) };
-    repair_schema(schema, "/response_format/json_schema/schema", rules, repairs);
+fn repair_response_format(
+    object: &mut Map<String, Value>,
+    profile: &Profile,
+    repairs: &mut Vec<Finding>,
+) {
+    let Some(spec) = object
+        .get_mut("response_format")
+        .and_then(|format| format.get_mut("json_schema"))
+    else {
+        return;
+    };
+    let strict =
+        spec.get("strict").and_then(Value::as_bool) == Some(true) && profile.openai_request_rules;
+    let Some(schema) = spec.get_mut("schema").filter(|schema| schema.is_object()) else {
+        return;
+    };
+    let rules = SchemaRules {
+        dialect: SchemaDialect::JsonSchema,
+        strict,
+        structural: Severity::error_if(profile.validates_strictly),
+    };
+    repair_schema(
+        schema,
+        "/response_format/json_schema/schema",
+        rules,
+        repairs,
+    );
 }

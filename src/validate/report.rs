@@ -222,7 +222,11 @@ pub(crate) struct Findings {
 
 impl Findings {
     pub(crate) fn add(&mut self, severity: Severity, code: Code, path: String, message: String) {
-        let finding = Finding { code, path, message };
+        let finding = Finding {
+            code,
+            path,
+            message,
+        };
         match severity {
             Severity::Error => self.errors.push(finding),
             Severity::Warning => self.warnings.push(finding),
@@ -286,7 +290,12 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for code in Code::ALL {
             assert!(seen.insert(code.as_str()), "{code} twice");
-            assert!(code.as_str().bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'), "{code}");
+            assert!(
+                code.as_str()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "{code}"
+            );
         }
     }
 }

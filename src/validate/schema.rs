@@ -62,7 +62,9 @@ pub(crate) const STRICT_UNSUPPORTED: &[&str] = &[
 /// String formats Gemini accepts ("only 'enum' and 'date-time' are supported for STRING type").
 pub(crate) const GEMINI_STRING_FORMATS: &[&str] = &["enum", "date-time"];
 
-const TYPE_NAMES: &[&str] = &["string", "number", "integer", "boolean", "array", "object", "null"];
+const TYPE_NAMES: &[&str] = &[
+    "string", "number", "integer", "boolean", "array", "object", "null",
+];
 
 /// Which checks apply to one schema.
 #[derive(Debug, Clone, Copy)]
@@ -76,14 +78,22 @@ pub(crate) struct SchemaRules {
 
 impl SchemaRules {
     pub(super) fn for_tool(context: &Context<'_>, strict: bool) -> SchemaRules {
-        SchemaRules { dialect: context.profile.schema_dialect(), strict, structural: context.strictly() }
+        SchemaRules {
+            dialect: context.profile.schema_dialect(),
+            strict,
+            structural: context.strictly(),
+        }
     }
 
     /// Response-format schemas: Gemini's compatibility layer accepts full JSON Schema there (its
     /// documented structured-output example sends OpenAI strict schemas), so only structure and
     /// strict mode are checked.
     pub(super) fn for_response_format(context: &Context<'_>, strict: bool) -> SchemaRules {
-        SchemaRules { dialect: SchemaDialect::JsonSchema, strict, structural: context.strictly() }
+        SchemaRules {
+            dialect: SchemaDialect::JsonSchema,
+            strict,
+            structural: context.strictly(),
+        }
     }
 
     fn gemini(self) -> bool {
@@ -97,7 +107,9 @@ pub(crate) enum TypeInfo<'a> {
     Absent,
     One(&'a str),
     /// A type array of valid names; `single` is the one non-null type when there is exactly one.
-    Many { single: Option<&'a str> },
+    Many {
+        single: Option<&'a str>,
+    },
     Invalid,
 }
 
@@ -120,7 +132,13 @@ impl<'a> TypeInfo<'a> {
                         _ => return TypeInfo::Invalid,
                     }
                 }
-                TypeInfo::Many { single: if count <= 1 { non_null.or(Some("null")) } else { None } }
+                TypeInfo::Many {
+                    single: if count <= 1 {
+                        non_null.or(Some("null"))
+                    } else {
+                        None
+                    },
+                }
             }
             Some(_) => TypeInfo::Invalid,
         }
@@ -144,7 +162,12 @@ pub(crate) fn ref_is_inlinable(root: &Value, reference: &str) -> Result<(), &'st
     expand_ref(root, reference, &mut stack, &mut budget)
 }
 
-fn expand_ref<'r>(root: &'r Value, reference: &'r str, stack: &mut Vec<&'r str>, budget: &mut usize) -> Result<(), &'static str> {
+fn expand_ref<'r>(
+    root: &'r Value,
+    reference: &'r str,
+    stack: &mut Vec<&'r str>,
+    budget: &mut usize,
+) -> Result<(), &'static str> {
     let Some(pointer) = reference.strip_prefix('#') else {
         return Err("is not a local reference (#/…)");
     };
@@ -184,14 +207,26 @@ fn collect_refs<'v>(value: &'v Value, out: &mut Vec<&'v str>, depth: usize) {
                 }
             }
         }
-        Value::Array(items) => items.iter().for_each(|item| collect_refs(item, out, depth + 1)),
+        Value::Array(items) => items
+            .iter()
+            .for_each(|item| collect_refs(item, out, depth + 1)),
         _ => {}
     }
 }
 
 /// Checks the schema at `path` (a tool's `parameters` or a response format's `schema`).
-pub(super) fn check_schema(path: &str, schema: &Value, rules: SchemaRules, findings: &mut Findings) {
-    let mut walker = Walker { rules, root: schema, findings, path: path.to_owned() };
+pub(super) fn check_schema(
+    path: &str,
+    schema: &Value,
+    rules: SchemaRules,
+    findings: &mut Findings,
+) {
+    let mut walker = Walker {
+        rules,
+        root: schema,
+        findings,
+        path: path.to_owned(),
+    };
     walker.node(schema, 0);
 }
 
@@ -226,7 +261,10 @@ impl<'a> Walker<'a, '_> {
                 self.rules.structural,
                 Code::SchemaNotObject,
                 self.path.clone(),
-                format!("a schema must be an object such as {{\"type\": \"string\"}}, not {}", show(node)),
+                format!(
+                    "a schema must be an object such as {{\"type\": \"string\"}}, not {}",
+                    show(node)
+                ),
             );
             return;
         };
@@ -273,7 +311,10 @@ impl<'a> Walker<'a, '_> {
                     self.rules.structural,
                     Code::SchemaInvalidType,
                     self.at("type"),
-                    format!("\"type\" {value} is not a JSON-Schema type; use one of {}", TYPE_NAMES.join(", ")),
+                    format!(
+                        "\"type\" {value} is not a JSON-Schema type; use one of {}",
+                        TYPE_NAMES.join(", ")
+                    ),
                 );
             }
             TypeInfo::Many { .. } if self.rules.gemini() => {
@@ -308,14 +349,20 @@ impl<'a> Walker<'a, '_> {
                 "allOf" => self.findings.error(
                     Code::SchemaCombinatorUnsupported,
                     self.at(key),
-                    format!("{} does not support allOf; merge the subschemas into one", self.dialect_name()),
+                    format!(
+                        "{} does not support allOf; merge the subschemas into one",
+                        self.dialect_name()
+                    ),
                 ),
                 _ => {
                     let fix = keyword_fix(key, gemini);
                     self.findings.error(
                         Code::SchemaKeywordUnsupported,
                         self.at(key),
-                        format!("{} rejects the keyword \"{key}\" (Unknown name \"{key}\"); {fix}", self.dialect_name()),
+                        format!(
+                            "{} rejects the keyword \"{key}\" (Unknown name \"{key}\"); {fix}",
+                            self.dialect_name()
+                        ),
                     );
                 }
             }
@@ -355,7 +402,10 @@ impl<'a> Walker<'a, '_> {
             Some(Value::Object(properties)) => {
                 if non_object {
                     self.non_object("properties", effective);
-                } else if gemini && properties.is_empty() && !matches!(types, TypeInfo::Many { single: None }) {
+                } else if gemini
+                    && properties.is_empty()
+                    && !matches!(types, TypeInfo::Many { single: None })
+                {
                     self.findings.error(
                         Code::SchemaEmptyProperties,
                         self.at("properties"),
@@ -387,7 +437,10 @@ impl<'a> Walker<'a, '_> {
                     self.rules.structural,
                     Code::SchemaInvalidProperties,
                     self.at("properties"),
-                    format!("\"properties\" must be an object mapping names to schemas, not {}", show(other)),
+                    format!(
+                        "\"properties\" must be an object mapping names to schemas, not {}",
+                        show(other)
+                    ),
                 );
                 None
             }
@@ -416,7 +469,10 @@ impl<'a> Walker<'a, '_> {
                 self.rules.structural,
                 Code::SchemaInvalidRequired,
                 self.at("required"),
-                format!("\"required\" must be an array of property names, not {}", show(other)),
+                format!(
+                    "\"required\" must be an array of property names, not {}",
+                    show(other)
+                ),
             ),
         }
     }
@@ -452,7 +508,11 @@ impl<'a> Walker<'a, '_> {
             }
             Some(Value::Bool(_)) if !tuple_rejected => {}
             Some(other) => self.findings.add(
-                if tuple_rejected { Severity::Error } else { self.rules.structural },
+                if tuple_rejected {
+                    Severity::Error
+                } else {
+                    self.rules.structural
+                },
                 Code::SchemaInvalidItems,
                 self.at("items"),
                 format!("\"items\" must be one schema object, not {}", show(other)),
@@ -471,7 +531,10 @@ impl<'a> Walker<'a, '_> {
                 self.rules.structural,
                 Code::SchemaNotObject,
                 self.at(combinator),
-                format!("\"{combinator}\" must be a non-empty array of schemas, not {}", show(other)),
+                format!(
+                    "\"{combinator}\" must be a non-empty array of schemas, not {}",
+                    show(other)
+                ),
             ),
         }
     }
@@ -507,7 +570,9 @@ impl<'a> Walker<'a, '_> {
             ),
             None => {}
         }
-        let Some(format) = map.get("format") else { return };
+        let Some(format) = map.get("format") else {
+            return;
+        };
         let has_values = matches!(enum_values, Some(Value::Array(values)) if !values.is_empty());
         match format.as_str() {
             Some("enum") if !has_values => self.findings.error(
@@ -541,12 +606,18 @@ impl<'a> Walker<'a, '_> {
                 "strict mode requires \"additionalProperties\": false on every object; add it (or turn strict off)".into(),
             );
         }
-        let Some(Value::Object(properties)) = map.get("properties") else { return };
+        let Some(Value::Object(properties)) = map.get("properties") else {
+            return;
+        };
         let required: Vec<&str> = match map.get("required") {
             Some(Value::Array(names)) => names.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),
         };
-        let missing: Vec<&str> = properties.keys().map(String::as_str).filter(|name| !required.contains(name)).collect();
+        let missing: Vec<&str> = properties
+            .keys()
+            .map(String::as_str)
+            .filter(|name| !required.contains(name))
+            .collect();
         if !missing.is_empty() {
             self.findings.error(
                 Code::StrictSchemaRequired,

@@ -20,8 +20,15 @@ pub(super) struct ToolsSummary<'a> {
 /// Keys Gemini knows in a function declaration; anything else answers `Unknown name`.
 pub(crate) const GEMINI_FUNCTION_KEYS: &[&str] = &["name", "description", "parameters", "strict"];
 
-pub(super) fn check_tools<'a>(request: &'a Map<String, Value>, context: &Context<'a>, findings: &mut Findings) -> ToolsSummary<'a> {
-    let mut summary = ToolsSummary { present: false, names: HashSet::new() };
+pub(super) fn check_tools<'a>(
+    request: &'a Map<String, Value>,
+    context: &Context<'a>,
+    findings: &mut Findings,
+) -> ToolsSummary<'a> {
+    let mut summary = ToolsSummary {
+        present: false,
+        names: HashSet::new(),
+    };
     match request.get("tools") {
         None | Some(Value::Null) => {}
         Some(Value::Array(tools)) if tools.is_empty() => findings.add(
@@ -46,11 +53,21 @@ pub(super) fn check_tools<'a>(request: &'a Map<String, Value>, context: &Context
     summary
 }
 
-fn check_tool<'a>(index: usize, tool: &'a Value, context: &Context<'a>, summary: &mut ToolsSummary<'a>, findings: &mut Findings) {
+fn check_tool<'a>(
+    index: usize,
+    tool: &'a Value,
+    context: &Context<'a>,
+    summary: &mut ToolsSummary<'a>,
+    findings: &mut Findings,
+) {
     let path = format!("/tools/{index}");
     let profile = context.profile;
     let Some(tool) = tool.as_object() else {
-        findings.error(Code::InvalidTool, path, "a tool must be an object {\"type\": \"function\", \"function\": {…}}".into());
+        findings.error(
+            Code::InvalidTool,
+            path,
+            "a tool must be an object {\"type\": \"function\", \"function\": {…}}".into(),
+        );
         return;
     };
     match tool.get("type").and_then(Value::as_str) {
@@ -73,25 +90,47 @@ fn check_tool<'a>(index: usize, tool: &'a Value, context: &Context<'a>, summary:
             return;
         }
         None => {
-            findings.add(context.strictly(), Code::InvalidTool, format!("{path}/type"), "a tool needs \"type\": \"function\"".into());
+            findings.add(
+                context.strictly(),
+                Code::InvalidTool,
+                format!("{path}/type"),
+                "a tool needs \"type\": \"function\"".into(),
+            );
         }
     }
     let Some(function) = tool.get("function").and_then(Value::as_object) else {
-        findings.error(Code::InvalidTool, format!("{path}/function"), "a function tool needs a \"function\" object with a \"name\"".into());
+        findings.error(
+            Code::InvalidTool,
+            format!("{path}/function"),
+            "a function tool needs a \"function\" object with a \"name\"".into(),
+        );
         return;
     };
     let function_path = format!("{path}/function");
     match function.get("name") {
-        Some(Value::String(name)) => check_tool_name(&function_path, name, context, summary, findings),
-        _ => findings.error(Code::InvalidTool, format!("{function_path}/name"), "a function needs a string \"name\"".into()),
+        Some(Value::String(name)) => {
+            check_tool_name(&function_path, name, context, summary, findings)
+        }
+        _ => findings.error(
+            Code::InvalidTool,
+            format!("{function_path}/name"),
+            "a function needs a string \"name\"".into(),
+        ),
     }
     if let Some(description) = function.get("description") {
         if !description.is_string() {
-            findings.error(Code::InvalidTool, format!("{function_path}/description"), "\"description\" must be a string".into());
+            findings.error(
+                Code::InvalidTool,
+                format!("{function_path}/description"),
+                "\"description\" must be a string".into(),
+            );
         }
     }
     if profile.schema_dialect == SchemaDialect::GeminiOpenApi {
-        for key in function.keys().filter(|key| !GEMINI_FUNCTION_KEYS.contains(&key.as_str())) {
+        for key in function
+            .keys()
+            .filter(|key| !GEMINI_FUNCTION_KEYS.contains(&key.as_str()))
+        {
             findings.error(
                 Code::UnknownFunctionKey,
                 super::report::join(&function_path, key),
@@ -109,11 +148,23 @@ fn check_tool<'a>(index: usize, tool: &'a Value, context: &Context<'a>, summary:
     }
     if let Some(parameters) = function.get("parameters").filter(|p| !p.is_null()) {
         let rules = SchemaRules::for_tool(context, strict && profile.openai_request_rules);
-        check_parameters(&format!("{function_path}/parameters"), parameters, context, rules, findings);
+        check_parameters(
+            &format!("{function_path}/parameters"),
+            parameters,
+            context,
+            rules,
+            findings,
+        );
     }
 }
 
-fn check_tool_name<'a>(path: &str, name: &'a str, context: &Context<'_>, summary: &mut ToolsSummary<'a>, findings: &mut Findings) {
+fn check_tool_name<'a>(
+    path: &str,
+    name: &'a str,
+    context: &Context<'_>,
+    summary: &mut ToolsSummary<'a>,
+    findings: &mut Findings,
+) {
     let profile = context.profile;
     if let Err(reason) = profile.tool_name_rule().check(name) {
         findings.add(
@@ -130,7 +181,9 @@ fn check_tool_name<'a>(path: &str, name: &'a str, context: &Context<'_>, summary
         findings.warn(
             Code::InvalidToolName,
             format!("{path}/name"),
-            format!("tool name \"{name}\" contains ':' which older Gemini models reject; prefer _ or ."),
+            format!(
+                "tool name \"{name}\" contains ':' which older Gemini models reject; prefer _ or ."
+            ),
         );
     }
     if !summary.names.insert(name) {
@@ -147,16 +200,32 @@ fn check_tool_name<'a>(path: &str, name: &'a str, context: &Context<'_>, summary
 /// A name that passes every provider's rule: invalid characters become `_`, a leading digit gets
 /// a `_` prefix, and the result is cut to 64 characters.
 fn suggest_name(name: &str) -> String {
-    let mut suggestion: String =
-        name.chars().map(|ch| if ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' { ch } else { '_' }).collect();
-    if suggestion.is_empty() || !suggestion.starts_with(|ch: char| ch.is_ascii_alphabetic() || ch == '_') {
+    let mut suggestion: String = name
+        .chars()
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' {
+                ch
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if suggestion.is_empty()
+        || !suggestion.starts_with(|ch: char| ch.is_ascii_alphabetic() || ch == '_')
+    {
         suggestion.insert(0, '_');
     }
     suggestion.truncate(64);
     suggestion
 }
 
-fn check_parameters(path: &str, parameters: &Value, context: &Context<'_>, rules: SchemaRules, findings: &mut Findings) {
+fn check_parameters(
+    path: &str,
+    parameters: &Value,
+    context: &Context<'_>,
+    rules: SchemaRules,
+    findings: &mut Findings,
+) {
     let Some(schema) = parameters.as_object() else {
         findings.error(
             Code::InvalidToolParameters,
@@ -197,13 +266,26 @@ fn check_parameters(path: &str, parameters: &Value, context: &Context<'_>, rules
     check_schema(path, parameters, rules, findings);
 }
 
-fn check_tool_choice(request: &Map<String, Value>, context: &Context<'_>, summary: &ToolsSummary<'_>, findings: &mut Findings) {
-    let Some(choice) = request.get("tool_choice").filter(|choice| !choice.is_null()) else { return };
+fn check_tool_choice(
+    request: &Map<String, Value>,
+    context: &Context<'_>,
+    summary: &ToolsSummary<'_>,
+    findings: &mut Findings,
+) {
+    let Some(choice) = request
+        .get("tool_choice")
+        .filter(|choice| !choice.is_null())
+    else {
+        return;
+    };
     let openai_rules = context.profile.openai_request_rules;
     let named = match choice {
         Value::String(mode) if matches!(mode.as_str(), "none" | "auto" | "required") => None,
         Value::Object(object) => {
-            let name = object.get("function").and_then(|f| f.get("name")).and_then(Value::as_str);
+            let name = object
+                .get("function")
+                .and_then(|f| f.get("name"))
+                .and_then(Value::as_str);
             if object.get("type").and_then(Value::as_str) != Some("function") || name.is_none() {
                 findings.error(
                     Code::InvalidToolChoice,
@@ -218,7 +300,10 @@ fn check_tool_choice(request: &Map<String, Value>, context: &Context<'_>, summar
             findings.error(
                 Code::InvalidToolChoice,
                 "/tool_choice".into(),
-                format!("tool_choice {} must be \"none\", \"auto\", \"required\" or a named function", show(other)),
+                format!(
+                    "tool_choice {} must be \"none\", \"auto\", \"required\" or a named function",
+                    show(other)
+                ),
             );
             return;
         }
@@ -254,8 +339,18 @@ mod tests {
     fn suggested_names_pass_every_rule() {
         for name in ["server/tool", "1st tool", "a.b:c", &"x".repeat(80)] {
             let suggestion = suggest_name(name);
-            assert!(crate::profile::ToolNameRule::OpenAi.check(&suggestion).is_ok(), "{suggestion}");
-            assert!(crate::profile::ToolNameRule::Gemini.check(&suggestion).is_ok(), "{suggestion}");
+            assert!(
+                crate::profile::ToolNameRule::OpenAi
+                    .check(&suggestion)
+                    .is_ok(),
+                "{suggestion}"
+            );
+            assert!(
+                crate::profile::ToolNameRule::Gemini
+                    .check(&suggestion)
+                    .is_ok(),
+                "{suggestion}"
+            );
         }
     }
 }

@@ -12,7 +12,13 @@ pub fn check(provider: Provider, request: &Value) -> Report {
 
 /// Validates in repair mode.
 pub fn repair(provider: Provider, request: &Value) -> Report {
-    validate(request, &ValidateOptions { repair: true, ..ValidateOptions::for_provider(provider) })
+    validate(
+        request,
+        &ValidateOptions {
+            repair: true,
+            ..ValidateOptions::for_provider(provider)
+        },
+    )
 }
 
 /// The codes of the report's errors.
@@ -29,7 +35,10 @@ pub fn warning_codes(report: &Report) -> Vec<Code> {
 #[track_caller]
 pub fn assert_error_at(report: &Report, code: Code, path: &str) {
     assert!(
-        report.errors.iter().any(|finding| finding.code == code && finding.path == path),
+        report
+            .errors
+            .iter()
+            .any(|finding| finding.code == code && finding.path == path),
         "expected error {code} at {path}, got {:#?}",
         report.errors
     );
@@ -39,7 +48,10 @@ pub fn assert_error_at(report: &Report, code: Code, path: &str) {
 #[track_caller]
 pub fn assert_warning_at(report: &Report, code: Code, path: &str) {
     assert!(
-        report.warnings.iter().any(|finding| finding.code == code && finding.path == path),
+        report
+            .warnings
+            .iter()
+            .any(|finding| finding.code == code && finding.path == path),
         "expected warning {code} at {path}, got {:#?}",
         report.warnings
     );
@@ -49,7 +61,11 @@ pub fn assert_warning_at(report: &Report, code: Code, path: &str) {
 #[track_caller]
 pub fn assert_silent(report: &Report, code: Code) {
     assert!(
-        !report.errors.iter().chain(&report.warnings).any(|finding| finding.code == code),
+        !report
+            .errors
+            .iter()
+            .chain(&report.warnings)
+            .any(|finding| finding.code == code),
         "did not expect {code}: {:#?} {:#?}",
         report.errors,
         report.warnings
@@ -59,7 +75,11 @@ pub fn assert_silent(report: &Report, code: Code) {
 /// Asserts there are no errors.
 #[track_caller]
 pub fn assert_ok(report: &Report) {
-    assert!(report.ok && report.errors.is_empty(), "expected no errors, got {:#?}", report.errors);
+    assert!(
+        report.ok && report.errors.is_empty(),
+        "expected no errors, got {:#?}",
+        report.errors
+    );
 }
 
 /// A representative current model of each provider.
