@@ -3,17 +3,20 @@
 
 use serde_json::{Map, Value};
 
+mod budget;
+mod model;
+
+pub(super) use model::check_model;
+
 use super::messages::MessagesSummary;
 use super::report::{join, show, Code, Findings, Severity};
-use super::schema::{check_schema, SchemaRules};
 use super::tools::ToolsSummary;
 use super::Context;
-use crate::profile::models::{
-    self, is_gemini_before_3, is_openai_reasoning_model, strip_models_prefix,
-};
+use crate::profile::models::{is_gemini_before_3, is_openai_reasoning_model};
 use crate::profile::params::is_default_value;
 use crate::profile::{MaxTokensField, ParamVerdict, Profile};
 use crate::provider::Provider;
+use budget::{check_max_tokens, check_response_format, check_window};
 
 /// Every parameter of OpenAI's chat-completions request.
 pub(super) const OPENAI_PARAMS: &[&str] = &[
@@ -138,95 +141,6 @@ pub(super) fn unsupported_reasoning_effort(
         && value.as_str() == Some("minimal")
         && is_gemini_before_3(model))
     .then_some("low")
-}
-
-pub(super) fn check_model(
-    request: &Map<String, Value>,
-    context: &Context<'_>,
-    findings: &mut Findings,
-) {
-    let profile = context.profile;
-    let provider = context.provider();
-    let name = match request.get("model") {
-        None => {
-            if profile.requires_model {
-                findings.error(
-                    Code::MissingModel,
-                    String::new(),
-                    format!("the request has no \"model\"; name a {provider} model"),
-                );
-            }
-            return;
-        }
-        Some(Value::String(name)) if !name.trim().is_empty() => name.as_str(),
-        Some(other) => {
-            findings.error(
-                Code::InvalidModel,
-                "/model".into(),
-                format!("\"model\" must be a non-empty string, not {}", show(other)),
-            );
-            return;
-        }
-    };
-    let bare = strip_models_prefix(name).to_ascii_lowercase();
-    if provider == Provider::Gemini {
-        if name.starts_with("models/") {
-            findings.warn(
-                Code::ModelNamePrefix,
-                "/model".into(),
-                format!(
-                    "drop the \"models/\" prefix: send \"{}\"",
-                    strip_models_prefix(name)
-                ),
-            );
-        }
-        if models::is_retired_gemini(name) {
-            findings.warn(Code::RetiredModel, "/model".into(), format!("\"{name}\" has been shut down by Google (\"Request contains an invalid argument\"); use gemini-2.5-flash or newer"));
-        }
-    }
-    let foreign = match provider {
-        Provider::Gemini => !["gemini", "gemma", "learnlm"]
-            .iter()
-            .any(|prefix| bare.starts_with(prefix)),
-        Provider::Anthropic => !bare.starts_with("claude"),
-        Provider::OpenAI => bare.starts_with("claude") || bare.starts_with("gemini"),
-        _ => false,
-    };
-    if foreign {
-        findings.warn(
-            Code::ModelProviderMismatch,
-            "/model".into(),
-            format!("\"{name}\" is not a {provider} model name; check the provider or the model"),
-        );
-    }
-    if provider == Provider::OpenRouter && !name.contains('/') {
-        findings.warn(
-            Code::UnknownModel,
-            "/model".into(),
-            format!("OpenRouter model ids are \"vendor/model\" (e.g. \"openai/{name}\")"),
-        );
-    }
-    let has_table = matches!(
-        provider,
-        Provider::OpenAI
-            | Provider::Gemini
-            | Provider::Anthropic
-            | Provider::DeepSeek
-            | Provider::Mistral
-            | Provider::Xai
-            | Provider::Groq
-    );
-    if has_table && !profile.model_limits(context.model).known && !foreign {
-        findings.warn(
-            Code::UnknownModel,
-            "/model".into(),
-            format!(
-                "\"{}\" is not in llmwire's model table: limits are checked against a default {}-token window; pass \
-                 window_tokens and max_output_tokens to check the real ones",
-                context.model, context.limits.context_window
-            ),
-        );
-    }
 }
 
 pub(super) fn check_params(
@@ -461,192 +375,4 @@ fn check_stop(request: &Map<String, Value>, context: &Context<'_>, findings: &mu
             );
         }
     }
-}
-
-/// Checks the output-budget fields; returns the budget for the window check.
-fn check_max_tokens(
-    request: &Map<String, Value>,
-    context: &Context<'_>,
-    findings: &mut Findings,
-) -> u64 {
-    let range = context.strictly();
-    let legacy = integer_in(request, "max_tokens", 1, i64::MAX, range, findings);
-    let current = integer_in(
-        request,
-        "max_completion_tokens",
-        1,
-        i64::MAX,
-        range,
-        findings,
-    );
-    let wrong = wrong_max_tokens_field(context.profile, context.model);
-    match (legacy, current) {
-        (Some(a), Some(b)) if a == b => findings.add(
-            Severity::error_if(wrong.is_some()),
-            Code::DuplicateMaxTokens,
-            "/max_tokens".into(),
-            format!(
-                "both \"max_tokens\" and \"max_completion_tokens\" are {a}; send only {}",
-                wrong.map_or("max_completion_tokens", |(_, right)| right)
-            ),
-        ),
-        (Some(a), Some(b)) => findings.add(
-            Severity::error_if(wrong.is_some() || context.profile.openai_request_rules),
-            Code::ConflictingMaxTokens,
-            "/max_tokens".into(),
-            format!(
-                "\"max_tokens\" ({a}) and \"max_completion_tokens\" ({b}) disagree; send only one"
-            ),
-        ),
-        _ => {
-            if let Some((wrong_field, right_field)) =
-                wrong.filter(|(field, _)| request.contains_key(*field))
-            {
-                findings.error(
-                    Code::WrongMaxTokensField,
-                    join("", wrong_field),
-                    format!(
-                        "{} rejects \"{wrong_field}\" for \"{}\"; use \"{right_field}\"",
-                        context.provider(),
-                        context.model
-                    ),
-                );
-            }
-        }
-    }
-    let budget = current
-        .or(legacy)
-        .filter(|&n| n > 0)
-        .map_or(0, |n| n as u64);
-    if let Some(limit) = context
-        .limits
-        .max_output_tokens
-        .filter(|&limit| budget > limit)
-    {
-        let field = if current.is_some() {
-            "/max_completion_tokens"
-        } else {
-            "/max_tokens"
-        };
-        findings.add(
-            Severity::error_if(context.output_known),
-            Code::MaxTokensExceedsModelLimit,
-            field.into(),
-            format!(
-                "the output budget {budget} is above the {limit}-token output limit of \"{}\"{}; lower it to at most {limit}",
-                context.model,
-                if context.output_known { "" } else { " (a default; pass max_output_tokens for the real limit)" }
-            ),
-        );
-    }
-    budget
-}
-
-fn check_response_format(
-    request: &Map<String, Value>,
-    context: &Context<'_>,
-    messages: &MessagesSummary,
-    findings: &mut Findings,
-) {
-    let Some(format) = request
-        .get("response_format")
-        .filter(|format| !format.is_null())
-    else {
-        return;
-    };
-    let kind = format.get("type").and_then(Value::as_str);
-    match kind {
-        Some("text") => {}
-        Some("json_object") => {
-            if !messages.mentions_json {
-                findings.add(
-                    Severity::error_if(context.profile.openai_request_rules),
-                    Code::JsonObjectWithoutJsonWord,
-                    "/response_format/type".into(),
-                    "json_object mode needs the word \"json\" in some message (OpenAI rejects it otherwise); say \"Answer in JSON\" in the system message".into(),
-                );
-            }
-        }
-        Some("json_schema") => {
-            let Some(spec) = format.get("json_schema").and_then(Value::as_object) else {
-                findings.error(
-                    Code::InvalidResponseFormat,
-                    "/response_format".into(),
-                    "json_schema mode needs \"json_schema\": {\"name\": …, \"schema\": {…}}".into(),
-                );
-                return;
-            };
-            let name_ok = spec
-                .get("name")
-                .and_then(Value::as_str)
-                .is_some_and(|name| crate::profile::ToolNameRule::OpenAi.check(name).is_ok());
-            if !name_ok {
-                findings.add(
-                    context.strictly(),
-                    Code::InvalidResponseFormat,
-                    "/response_format/json_schema/name".into(),
-                    "json_schema needs a \"name\" matching ^[a-zA-Z0-9_-]{1,64}$".into(),
-                );
-            }
-            let strict = spec.get("strict").and_then(Value::as_bool) == Some(true)
-                && context.profile.openai_request_rules;
-            match spec.get("schema") {
-                Some(schema @ Value::Object(_)) => check_schema(
-                    "/response_format/json_schema/schema",
-                    schema,
-                    SchemaRules::for_response_format(context, strict),
-                    findings,
-                ),
-                None if !strict => {}
-                _ => findings.error(
-                    Code::InvalidResponseFormat,
-                    "/response_format/json_schema/schema".into(),
-                    "json_schema needs a \"schema\" object".into(),
-                ),
-            }
-        }
-        _ => findings.error(
-            Code::InvalidResponseFormat,
-            "/response_format/type".into(),
-            format!(
-                "response_format type {} must be \"text\", \"json_object\" or \"json_schema\"",
-                format
-                    .get("type")
-                    .map(show)
-                    .unwrap_or_else(|| "(missing)".into())
-            ),
-        ),
-    }
-}
-
-fn check_window(context: &Context<'_>, estimate: u64, budget: u64, findings: &mut Findings) {
-    let window = context.limits.context_window;
-    if estimate.saturating_add(budget) <= window {
-        return;
-    }
-    let model = if context.model.is_empty() {
-        "the model"
-    } else {
-        context.model
-    };
-    let whose = if context.window_known {
-        format!("\"{model}\"")
-    } else {
-        format!("{model} (a default; pass window_tokens for the real window)")
-    };
-    let message = if estimate > window {
-        format!("the prompt alone is about {estimate} tokens, over the {window}-token window of {whose}; trim the history")
-    } else {
-        format!(
-            "about {estimate} prompt tokens plus an output budget of {budget} exceed the {window}-token window of {whose}; \
-             trim the history or lower the output budget to at most {}",
-            window - estimate
-        )
-    };
-    findings.add(
-        Severity::error_if(context.window_known),
-        Code::ContextWindowExceeded,
-        "/messages".into(),
-        message,
-    );
 }
