@@ -622,3 +622,21 @@ fn the_report_carries_provider_model_and_estimate() {
     );
     assert!(report.repairs.is_none() && report.request.is_none());
 }
+
+#[test]
+fn explicit_nulls_are_treated_as_not_set() {
+    let nulls = json!({"temperature": null, "top_p": null, "n": null, "stop": null, "max_tokens": null,
+        "max_completion_tokens": null, "tools": null, "tool_choice": null, "response_format": null,
+        "stream": null, "stream_options": null, "logprobs": null, "top_logprobs": null, "seed": null,
+        "presence_penalty": null, "frequency_penalty": null, "parallel_tool_calls": null, "reasoning_effort": null, "user": null});
+    for (provider, model) in [
+        (OpenAI, "gpt-4o"),
+        (OpenAI, "o3"),
+        (Azure, "gpt-4.1"),
+        (Mistral, "mistral-large-latest"),
+        (Generic, "m"),
+    ] {
+        let report = check(provider, &request(model, nulls.clone()));
+        assert!(report.ok, "{provider} {model}: {:#?}", report.errors);
+    }
+}

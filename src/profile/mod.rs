@@ -97,8 +97,11 @@ impl ToolNameRule {
                 }
             }
             ToolNameRule::Gemini => {
-                let first = name.as_bytes()[0];
-                if !(first.is_ascii_alphabetic() || first == b'_') {
+                let starts_well = name
+                    .bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
+                if !starts_well {
                     return Err("must start with a letter or an underscore");
                 }
                 let allowed =

@@ -206,19 +206,13 @@ fn find_in(tables: &[&'static [Entry]], model: &str) -> Option<&'static Entry> {
 }
 
 fn name_matches(entry: &str, model: &str) -> bool {
-    if model.eq_ignore_ascii_case(entry) {
-        return true;
-    }
-    let Some(rest) = model.get(entry.len()..) else {
+    let (Some(head), Some(rest)) = (model.get(..entry.len()), model.get(entry.len()..)) else {
         return false;
     };
-    if !model.as_bytes()[..entry.len()].eq_ignore_ascii_case(entry.as_bytes()) {
+    if !head.eq_ignore_ascii_case(entry) {
         return false;
     }
-    let Some(suffix) = rest.strip_prefix('-') else {
-        return false;
-    };
-    is_snapshot_suffix(suffix)
+    rest.is_empty() || rest.strip_prefix('-').is_some_and(is_snapshot_suffix)
 }
 
 /// `20250514`, `2024-08-06`, `0125-preview`, `latest`, `preview-05-20`, `exp-1206`: a snapshot of

@@ -94,7 +94,7 @@ pub(super) const OPENAI: &[ParamRule] = &[
     rejected(
         "reasoning",
         ModelScope::All,
-        "Chat Completions takes \"reasoning_effort\" instead of a \"reasoning\" object",
+        "Chat Completions takes \"reasoning_effort\", not a \"reasoning\" object; use reasoning_effort instead",
     ),
     // "Unsupported parameter: 'temperature' is not supported with this model." (o1, o3-mini, gpt-5.x)
     rule(
@@ -163,19 +163,19 @@ pub(super) const GEMINI: &[ParamRule] = &[
     rejected(
         "store",
         ModelScope::All,
-        "Gemini answers 400 Unknown name \"store\"",
+        "Gemini answers 400 Unknown name \"store\"; remove it",
     ),
     // magentic#382, TheAgenticBrowser#4: "Parallel tool calls are not supported."
     rejected(
         "parallel_tool_calls",
         ModelScope::All,
-        "Gemini answers 400 \"Parallel tool calls are not supported\"",
+        "Gemini answers 400 \"Parallel tool calls are not supported\"; remove it",
     ),
     // ComfyUI-NewBie-LLM-Formatter#3: Unknown name "reasoning".
     rejected(
         "reasoning",
         ModelScope::All,
-        "Gemini answers 400 Unknown name \"reasoning\"; use \"reasoning_effort\"",
+        "Gemini answers 400 Unknown name \"reasoning\"; use \"reasoning_effort\" instead",
     ),
     // free-claude-code#542: Unknown name "google" (extra_body merged into the top level).
     rejected(
@@ -243,12 +243,12 @@ pub(super) const DEEPSEEK: &[ParamRule] = &[
     rejected(
         "logprobs",
         ModelScope::DeepSeekReasoner,
-        "deepseek-reasoner returns an error when logprobs is set",
+        "deepseek-reasoner returns an error when logprobs is set; remove it",
     ),
     rejected(
         "top_logprobs",
         ModelScope::DeepSeekReasoner,
-        "deepseek-reasoner returns an error when top_logprobs is set",
+        "deepseek-reasoner returns an error when top_logprobs is set; remove it",
     ),
     ignored("temperature", ModelScope::DeepSeekReasoner),
     ignored("top_p", ModelScope::DeepSeekReasoner),
@@ -285,31 +285,35 @@ pub(super) const XAI: &[ParamRule] = &[
     rejected(
         "presence_penalty",
         ModelScope::XaiReasoning,
-        "xAI reasoning models reject presence_penalty",
+        "xAI reasoning models reject presence_penalty; remove it",
     ),
     rejected(
         "frequency_penalty",
         ModelScope::XaiReasoning,
-        "xAI reasoning models reject frequency_penalty",
+        "xAI reasoning models reject frequency_penalty; remove it",
     ),
     rejected(
         "stop",
         ModelScope::XaiReasoning,
-        "xAI reasoning models reject stop",
+        "xAI reasoning models reject stop; remove it",
     ),
     rejected(
         "reasoning_effort",
         ModelScope::Grok4,
-        "grok-4 models have no reasoning_effort parameter",
+        "grok-4 models have no reasoning_effort parameter; remove it",
     ),
 ];
 
-/// Whether `value` is the default of parameter `name`, which reasoning models do accept.
+/// Whether `value` is the default of parameter `name`, which reasoning models do accept (`null`
+/// means "not set" and is always the default).
 pub(crate) fn is_default_value(name: &str, value: &serde_json::Value) -> bool {
+    if value.is_null() {
+        return true;
+    }
     match name {
         "temperature" | "top_p" => value.as_f64() == Some(1.0),
         "presence_penalty" | "frequency_penalty" => value.as_f64() == Some(0.0),
         "logprobs" => value.as_bool() == Some(false),
-        _ => value.is_null(),
+        _ => false,
     }
 }

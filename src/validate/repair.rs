@@ -149,7 +149,8 @@ fn repair_max_tokens(
         (Some(_), Some(_)) => {}
         _ => {
             let Some((from, to)) = wrong else { return };
-            if !object.contains_key(from) || object.contains_key(to) {
+            let set = |key: &str| object.get(key).is_some_and(|value| !value.is_null());
+            if !set(from) || object.contains_key(to) {
                 return;
             }
             if let Some(value) = object.remove(from) {

@@ -46,7 +46,7 @@ pub(super) fn check_max_tokens(
         ),
         _ => {
             if let Some((wrong_field, right_field)) =
-                wrong.filter(|(field, _)| request.contains_key(*field))
+                wrong.filter(|(field, _)| request.get(*field).is_some_and(|value| !value.is_null()))
             {
                 findings.error(
                     Code::WrongMaxTokensField,

@@ -75,12 +75,17 @@ pub(super) fn judge_param(
     request: &Map<String, Value>,
 ) -> Option<(Severity, Code, String)> {
     let provider = profile.provider();
+    // `null` means "not set" to most providers; Gemini's proto parser rejects unknown names whatever
+    // their value.
+    if value.is_null() && provider != Provider::Gemini {
+        return None;
+    }
     let verdict = profile.param_verdict(key, model)?;
     Some(match verdict {
         ParamVerdict::Rejected { hint } => (
             Severity::Error,
             Code::UnsupportedParam,
-            format!("{provider} rejects \"{key}\": {hint}; remove it"),
+            format!("{provider} rejects \"{key}\": {hint}"),
         ),
         ParamVerdict::RejectedUnlessDefault { hint } => {
             if is_default_value(key, value) {
@@ -190,7 +195,7 @@ pub(super) fn check_params(
     boolean(request, "parallel_tool_calls", findings);
     integer_in(request, "seed", i64::MIN, i64::MAX, range, findings);
     let openai_rules = Severity::error_if(profile.openai_request_rules);
-    if request.contains_key("top_logprobs") && request.get("logprobs") != Some(&Value::Bool(true)) {
+    if is_set(request, "top_logprobs") && request.get("logprobs") != Some(&Value::Bool(true)) {
         findings.add(
             openai_rules,
             Code::TopLogprobsWithoutLogprobs,
@@ -205,15 +210,17 @@ pub(super) fn check_params(
     {
         findings.add(openai_rules, Code::StreamOptionsWithoutStream, "/stream_options".into(), "\"stream_options\" is only allowed with \"stream\": true; set stream or drop stream_options".into());
     }
-    if request.contains_key("parallel_tool_calls") && !tools.present && profile.openai_request_rules
-    {
+    if is_set(request, "parallel_tool_calls") && !tools.present && profile.openai_request_rules {
         findings.error(
             Code::ParallelToolCallsWithoutTools,
             "/parallel_tool_calls".into(),
             "\"parallel_tool_calls\" is only allowed when \"tools\" are given; drop it".into(),
         );
     }
-    if let Some(effort) = request.get("reasoning_effort") {
+    if let Some(effort) = request
+        .get("reasoning_effort")
+        .filter(|effort| !effort.is_null())
+    {
         if let Some(nearest) = unsupported_reasoning_effort(profile, context.model, effort) {
             findings.error(
                 Code::UnsupportedParamValue,
@@ -235,6 +242,11 @@ pub(super) fn check_params(
     let budget = check_max_tokens(request, context, findings);
     check_response_format(request, context, messages, findings);
     check_window(context, estimate, budget, findings);
+}
+
+/// Whether `key` is present with a value other than `null` (which clients send for "not set").
+fn is_set(request: &Map<String, Value>, key: &str) -> bool {
+    request.get(key).is_some_and(|value| !value.is_null())
 }
 
 fn number_in(
