@@ -329,10 +329,11 @@ class Client:
         """
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable or None, not {type(callback).__name__}")
-        native = EVENT_CALLBACK(_event_trampoline(callback)) if callback is not None else None
+        # EVENT_CALLBACK() with no argument is the NULL function pointer, which removes it.
+        native = EVENT_CALLBACK(_event_trampoline(callback) if callback is not None else 0)
         handle = self._enter()
         try:
-            if native is not None:
+            if callback is not None:
                 self._event_callbacks.append(native)
             error = ErrorPtr()
             status = lib.llmwire_client_set_event_callback(handle, native, None, byref(error))
@@ -394,6 +395,7 @@ class _StreamCall:
         self.queue: queue.Queue[tuple[str, Any]] = queue.Queue(max_buffered_chunks)
         self.abandoned = False
         self.started = False
+        self.thread: Optional[threading.Thread] = None
         self.callback_error: Optional[BaseException] = None
         self.on_chunk = CHUNK_CALLBACK(self._on_chunk)
 
@@ -403,15 +405,18 @@ class _StreamCall:
         if self.user_token is not None:
             self.user_token._link(self.token)
         try:
-            threading.Thread(
+            self.thread = threading.Thread(
                 target=self._run, args=(handle,), name="llmwire-stream", daemon=True
-            ).start()
+            )
+            self.thread.start()
         except BaseException:
             self._finish()
             raise
 
     def _on_chunk(self, chunk_json: Optional[bytes], _user_data: Any) -> int:
-        if self.abandoned:
+        # A cancelled token also stops the stream here, at the next chunk: the library checks its
+        # cancel handle between attempts and reads, but not between the chunks of one stream.
+        if self.abandoned or self.token.cancelled:
             return 1
         try:
             chunk = json.loads(chunk_json or b"null")
