@@ -55,7 +55,7 @@ library_path: str = _lib.cdll._name
 __version__ = "0.1.0"
 
 # Public classes say `llmwire.X` in reprs and tracebacks, not the private module they live in.
-for _name in ("CancelToken", "ChatStream", "Client", "IncompatibleLibrary", "LibraryNotFound"):
+for _name in ("CancelToken", "ChatStream", "Client"):
     globals()[_name].__module__ = __name__
 for _exception in {Error, *EXCEPTION_BY_CLASS.values()}:
     _exception.__module__ = __name__

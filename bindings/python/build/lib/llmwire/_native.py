@@ -37,9 +37,13 @@ class LibraryNotFound(ImportError):
     The message lists every path tried, why each failed, and how to fix it.
     """
 
+    __module__ = "llmwire"  # raised while `llmwire` is importing: name it as users know it
+
 
 class IncompatibleLibrary(ImportError):
     """A library was loaded, but its C ABI version is not the one this binding speaks."""
+
+    __module__ = "llmwire"
 
 
 # Opaque handle types: distinct pointer types, so ctypes refuses to pass one for another.
