@@ -40,7 +40,7 @@ def test_every_library_class_has_its_own_exception_named_after_it() -> None:
 
 
 def test_timeout_does_not_shadow_the_builtin() -> None:
-    assert llmwire.Timeout is not TimeoutError
+    assert llmwire.Timeout is not TimeoutError  # type: ignore[comparison-overlap]
     assert not issubclass(llmwire.Timeout, TimeoutError)
 
 
