@@ -8,7 +8,9 @@ Sequential chat-completions calls over one keep-alive connection to a fast loopb
 - ``openai``: ``openai.OpenAI(...).chat.completions.create`` (when the package is installed;
   ``pip install openai`` in the same environment; it is not a dependency of the binding);
 - ``http.client``: the same request and JSON parse with the standard library, a floor for what
-  the server and loopback cost from Python.
+  the server and loopback cost from Python;
+- ``binding-only``: the binding's Python-side work per call with the Rust call replaced by a
+  no-op export (an estimate of what the binding adds over the Rust API).
 
 The binding's own cost is not measurable from Python alone: compare ``llmwire`` here with the
 Rust API's per-call time over the same endpoint (e.g. `cargo bench`) for that.
@@ -87,6 +89,40 @@ def llmwire_call(base_url: str) -> Callable[[], Any]:
     return call
 
 
+def binding_python_side(base_url: str) -> Callable[[], Any]:
+    """Everything ``Client.chat`` does in Python, with the Rust call replaced by a no-op export.
+
+    Encodes the request, marks the call, makes two foreign calls (standing in for ``llmwire_chat``
+    and ``llmwire_string_free``), reads an owned response string and parses it: an estimate of
+    the binding's own cost per call, to compare with the ≤ 30 µs target.
+    """
+    from ctypes import addressof, byref, c_void_p, create_string_buffer, string_at
+
+    from llmwire._ffi import encode_json
+    from llmwire._native import ErrorPtr, lib
+
+    client = llmwire.Client(base_url=base_url, model=MODEL, api_key="sk-bench")
+    request = {"messages": MESSAGES}
+    response = create_string_buffer(json.dumps(client.chat(request)).encode())
+    address = addressof(response)
+
+    def call() -> Any:
+        encode_json(request, "request")
+        client._enter()
+        try:
+            out = c_void_p()
+            error = ErrorPtr()
+            byref(out), byref(error)
+            lib.llmwire_abi_version()
+            text = string_at(address).decode("utf-8", "replace")
+            lib.llmwire_string_free(None)
+        finally:
+            client._leave()
+        return json.loads(text)
+
+    return call
+
+
 def openai_call(base_url: str) -> Optional[Callable[[], Any]]:
     try:
         import openai
@@ -134,6 +170,9 @@ def main() -> int:
         else:
             results.append(measure("openai", openai_function, arguments.calls, arguments.rounds))
         results.append(measure("http.client", raw_http_call(base_url), arguments.calls, arguments.rounds))
+        results.append(
+            measure("binding-only", binding_python_side(base_url), arguments.calls, arguments.rounds)
+        )
     finally:
         if mock is not None and mock.stdin is not None:
             mock.stdin.close()
