@@ -134,11 +134,12 @@ class Client:
         # Every event callback ever installed stays alive until the handle is freed: a call
         # running on another thread may still be inside the one that was just replaced.
         self._event_callbacks: list[Any] = []
-        self._description = (
-            f"provider={config.get('provider', 'openai')!r}"
-            + (f" base_url={_public_url(config['base_url'])!r}" if "base_url" in config else "")
-            + (f" model={config['model']!r}" if "model" in config else "")
-        )
+        # What repr shows: the settings given that cannot hold a secret (URLs lose user info and
+        # query, where keys hide).
+        shown = {key: config[key] for key in ("provider", "base_url", "model") if key in config}
+        if "base_url" in shown:
+            shown["base_url"] = _public_url(shown["base_url"])
+        self._description = "".join(f" {key}={value!r}" for key, value in shown.items())
 
     # -- lifetime ---------------------------------------------------------------------------
 
@@ -177,7 +178,7 @@ class Client:
 
     def __repr__(self) -> str:
         state = " closed" if self._closed else ""
-        return f"<llmwire.Client {self._description}{state}>"
+        return f"<llmwire.Client{self._description}{state}>"
 
     def _enter(self) -> Any:
         """Marks a call as running and returns the handle; raises if the client is closed."""

@@ -85,12 +85,11 @@ class Signature(NamedTuple):
 
 # Every foreign function, in the order of include/llmwire.h. Owned `char *` results are
 # `StringOut` (c_void_p) so they can be freed; borrowed `const char *` results are c_char_p.
-# Optional entries are exports that newer libraries add; a missing one is looked up again on use.
+# Optional entries are exports added after the first release: a library without one still loads,
+# and the function that needs it raises NotImplementedError.
 SIGNATURES: tuple[Signature, ...] = (
     Signature("llmwire_string_free", None, (c_void_p,)),
     Signature("llmwire_classify", Status, (c_char_p, StringOut, ErrorOut)),
-    Signature("llmwire_validate", Status, (c_char_p, c_char_p, StringOut, ErrorOut), optional=True),
-    Signature("llmwire_trim", Status, (c_char_p, c_char_p, StringOut, ErrorOut), optional=True),
     Signature("llmwire_client_new", Status, (c_char_p, POINTER(ClientPtr), ErrorOut)),
     Signature("llmwire_client_free", None, (ClientPtr,)),
     Signature("llmwire_chat", Status, (ClientPtr, c_char_p, CancelPtr, StringOut, ErrorOut)),
@@ -117,6 +116,9 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("llmwire_error_message", c_char_p, (ErrorPtr,)),
     Signature("llmwire_error_summary", c_char_p, (ErrorPtr,)),
     Signature("llmwire_error_to_json", Status, (ErrorPtr, StringOut, ErrorOut)),
+    Signature("llmwire_validate", Status, (c_char_p, c_char_p, StringOut, ErrorOut), optional=True),
+    # Not in the header yet: the expected shape of the context trimmer's export.
+    Signature("llmwire_trim", Status, (c_char_p, c_char_p, StringOut, ErrorOut), optional=True),
     Signature("llmwire_version", c_char_p, ()),
     Signature("llmwire_abi_version", c_uint32, ()),
     Signature("llmwire_debug_panic", Status, (ErrorOut,)),
