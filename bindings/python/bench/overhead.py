@@ -106,7 +106,7 @@ def binding_python_side(base_url: str) -> Callable[[], Any]:
     response = create_string_buffer(json.dumps(client.chat(request)).encode())
     address = addressof(response)
 
-    def call() -> Any:
+    def call(_keep_alive: Any = response) -> Any:
         encode_json(request, "request")
         client._enter()
         try:
