@@ -33,6 +33,7 @@ fi
 # A real (non-editable) install, so the tests exercise the package as users get it.
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-build-isolation \
     --no-deps --force-reinstall "$here"
+rm -rf "$here/build" "$here"/*.egg-info  # setuptools builds in the source tree
 
 cd "$repo"
 exec "$venv/bin/pytest" "$here/tests" "$@"
