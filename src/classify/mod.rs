@@ -13,11 +13,29 @@ use serde::{Deserialize, Serialize};
 use crate::provider::Provider;
 use crate::taxonomy::ErrorClass;
 
+mod body;
+mod completion;
+mod dates;
+mod detect;
+mod google;
+mod hints;
+mod lenient;
+mod outcome;
+mod provider_error;
+mod rules;
+mod sse;
+mod text;
+mod wording;
+
+pub use hints::MAX_HINT_MS;
+
 /// A failure below HTTP: no usable response arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TransportFault {
     ConnectionRefused,
+    /// The peer reset or closed the connection early (`connection_closed` is accepted as a synonym).
+    #[serde(alias = "connection_closed")]
     ConnectionReset,
     Timeout,
     Dns,
@@ -103,19 +121,89 @@ impl Classification {
     }
 }
 
-/// Reads an outcome into a [`Classification`]. `now` resolves HTTP-date hints.
+/// Reads an outcome into a [`Classification`]. `now` resolves HTTP-date and timestamp hints.
+///
+/// Never fails and never panics, whatever the body holds. For a 2xx, the body decides: an error
+/// inside it (an SSE `error` event, an error object) is classified like any other error; an
+/// unusable completion is `malformed_response` (or `content_filtered` when a safety system stopped
+/// it). A 2xx that *is* a usable completion is not a failure: it comes back as
+/// `malformed_response` with `retryable: false` and a message saying the completion is usable, so
+/// callers should check [`completion_is_usable`] first and only classify failures.
+///
+/// ```
+/// use std::time::SystemTime;
+/// use llmwire::classify::{classify, ClassifyInput};
+/// use llmwire::ErrorClass;
+///
+/// let input = ClassifyInput {
+///     status: Some(429),
+///     headers: vec![("retry-after".into(), "2".into())],
+///     body: br#"{"error":{"message":"Rate limit reached","code":"rate_limit_exceeded"}}"#.to_vec(),
+///     ..ClassifyInput::default()
+/// };
+/// let c = classify(&input, SystemTime::UNIX_EPOCH);
+/// assert_eq!(c.class, ErrorClass::RateLimited);
+/// assert_eq!(c.retry_after_ms, Some(2000));
+/// ```
 pub fn classify(input: &ClassifyInput, now: SystemTime) -> Classification {
-    let _ = now;
-    let class = match (input.transport, input.status) {
-        (Some(_), _) | (None, None) => ErrorClass::Network,
-        (None, Some(429)) => ErrorClass::RateLimited,
-        (None, Some(status)) if status >= 500 => ErrorClass::ServerError,
-        (None, Some(_)) => ErrorClass::InvalidRequest,
+    if let Some(fault) = input.transport {
+        return transport(fault, input);
+    }
+    outcome::classify_response(input, now)
+}
+
+/// Whether a 2xx body is a usable chat completion (JSON or an SSE stream).
+///
+/// `Ok(())` when at least one choice carries content, tool calls or a function call; otherwise the
+/// reason it is not usable (empty, not JSON, `choices: []`, empty content, filtered, an error event).
+///
+/// ```
+/// use llmwire::classify::completion_is_usable;
+///
+/// assert!(completion_is_usable(br#"{"choices":[{"message":{"content":"hi"}}]}"#).is_ok());
+/// assert!(completion_is_usable(br#"{"choices":[]}"#).is_err());
+/// ```
+pub fn completion_is_usable(body: &[u8]) -> Result<(), String> {
+    let read = body::read(body);
+    if let Some(error) = read.error.as_ref() {
+        let message = error
+            .full_message()
+            .unwrap_or_else(|| "no message".to_string());
+        return Err(format!("the body is an error: {message}"));
+    }
+    match read.verdict {
+        Some(completion::Verdict::Usable) => Ok(()),
+        Some(completion::Verdict::Unusable(reason))
+        | Some(completion::Verdict::Filtered(reason)) => Err(reason),
+        None => Err(match read.format {
+            body::BodyFormat::Empty => "the body is empty".to_string(),
+            body::BodyFormat::Json => "the JSON is not a chat completion (no choices)".to_string(),
+            _ => "the body is not JSON".to_string(),
+        }),
+    }
+}
+
+/// A transport fault: no HTTP response to read.
+fn transport(fault: TransportFault, input: &ClassifyInput) -> Classification {
+    let (class, what) = match fault {
+        TransportFault::ConnectionRefused => (ErrorClass::Network, "connection refused"),
+        TransportFault::ConnectionReset => {
+            (ErrorClass::Network, "connection reset or closed early")
+        }
+        TransportFault::Timeout => (ErrorClass::Timeout, "timed out before a response arrived"),
+        TransportFault::Dns => (ErrorClass::Network, "DNS lookup failed"),
+        TransportFault::Tls => (ErrorClass::Network, "TLS handshake failed"),
+        TransportFault::Truncated => (ErrorClass::Network, "the response was cut off"),
     };
-    let mut classification =
-        Classification::local(class, String::from_utf8_lossy(&input.body).into_owned());
-    classification.http_status = input.status;
+    let detail = text::lossy(&input.body);
+    let first_line = detail.lines().map(str::trim).find(|l| !l.is_empty());
+    let message = match first_line {
+        Some(line) => format!("transport fault: {what}: {}", text::prefix(line, 300)),
+        None => format!("transport fault: {what}"),
+    };
+    let mut classification = Classification::local(class, message);
     classification.provider = input.provider;
+    classification.http_status = input.status;
     classification
 }
 
