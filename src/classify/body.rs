@@ -268,7 +268,9 @@ fn read_error_object(e: &Value, root: &Value, depth: u8) -> ProviderError {
         message: MESSAGE_KEYS
             .iter()
             .find_map(|key| e.get(key).and_then(render_message)),
-        error_type: nonempty(e.get("type")).filter(|t| t != "error"),
+        error_type: nonempty(e.get("type"))
+            .or_else(|| nonempty(e.get("error_type")))
+            .filter(|t| t != "error"),
         ..ProviderError::default()
     };
     match e.get("code") {

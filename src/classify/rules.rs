@@ -161,7 +161,7 @@ fn classify_error(status: Option<u16>, error: Option<&ProviderError>, f: &Facts<
         return ErrorClass::MalformedResponse;
     }
     if (s != 429 || !w::rate_window(words))
-        && (code == "context_length_exceeded" || w::context_overflow(words))
+        && (named == Some(ErrorClass::ContextLengthExceeded) || w::context_overflow(words))
     {
         return ErrorClass::ContextLengthExceeded;
     }

@@ -37,7 +37,7 @@ pub(crate) fn rate_window(words: &str) -> bool {
 
 /// The prompt (plus output budget) is over the model's window.
 pub(crate) fn context_overflow(words: &str) -> bool {
-    const STRONG: [&str; 22] = [
+    const STRONG: [&str; 24] = [
         "context_length_exceeded",
         "context length",
         "context window",
@@ -60,6 +60,8 @@ pub(crate) fn context_overflow(words: &str) -> bool {
         "model_context_window_exceeded",
         "exceeds the model's maximum",
         "exceed_context_size",
+        "maximum prompt length",
+        "contextwindowexceeded",
     ];
     const WEAK: [&str; 6] = [
         "too many tokens",
@@ -141,7 +143,10 @@ pub(crate) fn billing_exhausted(words: &str) -> bool {
             "insufficient funds",
             "insufficient account balance",
             "out of credits",
-            "no credits",
+            "have any credits",
+            "not have enough credits",
+            "requires more credits",
+            "credits or licenses",
             "credits have been exhausted",
             "used all available credits",
             "purchase credits",
@@ -322,6 +327,7 @@ pub(crate) fn overloaded(words: &str) -> bool {
             "servers are busy",
             "currently busy",
             "high load",
+            "capacity exceeded",
         ],
     )
 }
@@ -334,9 +340,10 @@ pub(crate) fn model_missing(words: &str) -> bool {
             &[
                 "not found",
                 "does not exist",
-                "is not found",
                 "no such model",
                 "unknown model",
+                "not a valid model",
+                "invalid model id",
             ],
         )
 }
@@ -389,6 +396,7 @@ pub(crate) fn class_of_code(code: &str) -> Option<ErrorClass> {
         | "permission_denied"
         | "forbidden"
         | "permissiondeniederror"
+        | "request_forbidden"
         | "unsupported_country_region_territory" => ErrorClass::PermissionDenied,
         "not_found_error"
         | "notfounderror"
@@ -402,9 +410,8 @@ pub(crate) fn class_of_code(code: &str) -> Option<ErrorClass> {
         | "requests"
         | "throttling_error"
         | "too_many_requests" => ErrorClass::RateLimited,
-        "overloaded_error" | "overloaded" | "server_overloaded" | "engine_overloaded" => {
-            ErrorClass::Overloaded
-        }
+        "overloaded_error" | "overloaded" | "server_overloaded" | "engine_overloaded"
+        | "capacity_exceeded" => ErrorClass::Overloaded,
         "api_error"
         | "server_error"
         | "internal_error"
@@ -427,7 +434,9 @@ pub(crate) fn class_of_code(code: &str) -> Option<ErrorClass> {
         | "invalid_value"
         | "unsupported_parameter"
         | "invalid_request_body" => ErrorClass::InvalidRequest,
-        "context_length_exceeded" => ErrorClass::ContextLengthExceeded,
+        "context_length_exceeded" | "exceed_context_size_error" | "contextwindowexceedederror" => {
+            ErrorClass::ContextLengthExceeded
+        }
         _ if quota_code(code) => ErrorClass::QuotaExhausted,
         _ if content_policy_code(code) => ErrorClass::ContentFiltered,
         _ => return None,
