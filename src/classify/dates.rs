@@ -129,7 +129,7 @@ pub(crate) fn http_date_ms(value: &str) -> Option<u64> {
 
 fn is_weekday(token: &str) -> bool {
     const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-    token.len() >= 3 && DAYS.contains(&token[..3].to_ascii_lowercase().as_str()) && token.is_ascii()
+    token.is_ascii() && token.len() >= 3 && DAYS.contains(&token[..3].to_ascii_lowercase().as_str())
 }
 
 /// An RFC 3339 timestamp (`2024-06-17T12:34:56Z`, `…56.789+02:00`) as ms since the epoch.

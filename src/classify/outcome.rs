@@ -195,11 +195,24 @@ fn message(
     if usable {
         return format!("{status_text}: the body is a usable completion, not a failure");
     }
-    if let Some(words) = error
-        .and_then(ProviderError::full_message)
-        .filter(|m| !is_bare_status(m))
-    {
-        return words;
+    if let Some(full) = error.and_then(ProviderError::full_message) {
+        // "Error code: 400 - <words>" (an SDK's prefix, maybe repeated): keep only the words.
+        let mut words = full.as_str();
+        while words
+            .trim_start()
+            .to_ascii_lowercase()
+            .starts_with("error code")
+        {
+            match text::leading_status(words) {
+                Some((_, rest)) => words = rest.trim_start_matches(['-', ':', ' ']),
+                None => break,
+            }
+        }
+        if !is_bare_status(words) {
+            if let Some(words) = text::clean_message(words) {
+                return words;
+            }
+        }
     }
     match (&read.verdict, read.format) {
         (Some(Verdict::Unusable(reason)), _) => {

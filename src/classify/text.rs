@@ -175,8 +175,16 @@ pub(crate) fn leading_status(text: &str) -> Option<(u16, &str)> {
     let trimmed = text.trim_start();
     let mut rest = trimmed;
     for lead in ["error code:", "status code:", "http", "status:", "error:"] {
-        if rest.len() >= lead.len() && rest[..lead.len()].eq_ignore_ascii_case(lead) {
-            rest = rest[lead.len()..].trim_start_matches(['/', '1', '.', ' ']);
+        let bytes = rest.as_bytes();
+        if bytes.len() >= lead.len() && bytes[..lead.len()].eq_ignore_ascii_case(lead.as_bytes()) {
+            // An ASCII match ends on a character boundary.
+            rest = &rest[lead.len()..];
+            if lead == "http" {
+                // `HTTP/1.1 503`, `HTTP/2 503`: skip the version.
+                if let Some(version) = rest.strip_prefix('/') {
+                    rest = version.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+                }
+            }
             break;
         }
     }
