@@ -8,29 +8,31 @@
 
 use super::hints::Headers;
 use super::provider_error::FamilyClues;
+use super::wording::{Named, Wording};
 use crate::provider::Provider;
 
-/// The family of a response. `wording` is the lowercased message text.
+/// The family of a response, from the named provider, the body's clues, the headers and the
+/// message's own links and names.
 pub(crate) fn detect(
     named: Option<Provider>,
     clues: FamilyClues,
     headers: Headers<'_>,
-    wording: &str,
+    words: &Wording<'_>,
 ) -> Provider {
     if let Some(named) = named.filter(|p| *p != Provider::Generic) {
         return named;
     }
     let server = headers.get("server").unwrap_or("").to_ascii_lowercase();
-    let says = |needles: &[&str]| needles.iter().any(|n| wording.contains(n));
+    let says = |provider: Named| words.names(provider);
 
-    if clues.openrouter || headers.any_prefixed("x-openrouter") || says(&["openrouter.ai"]) {
+    if clues.openrouter || headers.any_prefixed("x-openrouter") || says(Named::OpenRouter) {
         return Provider::OpenRouter;
     }
     if clues.azure
         || headers.get("apim-request-id").is_some()
         || headers.any_prefixed("x-ms-")
         || headers.get("azureml-model-session").is_some()
-        || says(&["azure openai", "azure ai"])
+        || says(Named::Azure)
     {
         return Provider::Azure;
     }
@@ -41,7 +43,7 @@ pub(crate) fn detect(
     if clues.anthropic
         || headers.any_prefixed("anthropic-")
         || anthropic_request_id
-        || says(&["anthropic.com"])
+        || says(Named::Anthropic)
     {
         return Provider::Anthropic;
     }
@@ -49,34 +51,29 @@ pub(crate) fn detect(
         || headers.any_prefixed("x-goog-")
         || server.contains("scaffolding on httpserver2")
         || server == "esf"
-        || says(&[
-            "googleapis.com",
-            "generatecontentrequest",
-            "ai.google.dev",
-            "generativeai.google",
-        ])
+        || says(Named::Google)
     {
         return Provider::Gemini;
     }
-    if clues.groq || headers.any_prefixed("x-groq") || says(&["groq.com"]) {
+    if clues.groq || headers.any_prefixed("x-groq") || says(Named::Groq) {
         return Provider::Groq;
     }
-    if clues.xai || says(&["console.x.ai", "docs.x.ai", "api.x.ai"]) {
+    if clues.xai || says(Named::Xai) {
         return Provider::Xai;
     }
-    if clues.mistral || says(&["mistral.ai"]) {
+    if clues.mistral || says(Named::Mistral) {
         return Provider::Mistral;
     }
     if clues.vllm {
         return Provider::Vllm;
     }
-    if clues.ollama || says(&["try pulling it", "ollama"]) {
+    if clues.ollama || says(Named::Ollama) {
         return Provider::Ollama;
     }
-    if says(&["deepseek.com"]) {
+    if says(Named::DeepSeek) {
         return Provider::DeepSeek;
     }
-    if clues.openai_shape || headers.any_prefixed("openai-") || says(&["openai.com"]) {
+    if clues.openai_shape || headers.any_prefixed("openai-") || says(Named::OpenAI) {
         return Provider::OpenAI;
     }
     Provider::Generic
@@ -98,11 +95,21 @@ mod tests {
         let h = headers(&[("x-groq-region", "us")]);
         let clues = FamilyClues::default();
         assert_eq!(
-            detect(Some(Provider::DeepSeek), clues, Headers(&h), ""),
+            detect(
+                Some(Provider::DeepSeek),
+                clues,
+                Headers(&h),
+                &Wording::read("")
+            ),
             Provider::DeepSeek
         );
         assert_eq!(
-            detect(Some(Provider::Generic), clues, Headers(&h), ""),
+            detect(
+                Some(Provider::Generic),
+                clues,
+                Headers(&h),
+                &Wording::read("")
+            ),
             Provider::Groq
         );
     }
@@ -123,7 +130,11 @@ mod tests {
             ("content-type", "text/plain", Provider::Generic),
         ] {
             let h = headers(&[(name, value)]);
-            assert_eq!(detect(None, clues, Headers(&h), ""), expected, "{name}");
+            assert_eq!(
+                detect(None, clues, Headers(&h), &Wording::read("")),
+                expected,
+                "{name}"
+            );
         }
     }
 
@@ -134,6 +145,9 @@ mod tests {
             openrouter: true,
             ..FamilyClues::default()
         };
-        assert_eq!(detect(None, clues, Headers(&[]), ""), Provider::OpenRouter);
+        assert_eq!(
+            detect(None, clues, Headers(&[]), &Wording::read("")),
+            Provider::OpenRouter
+        );
     }
 }

@@ -15,6 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::provider_error::ProviderError;
 use super::text;
+use super::wording::Wording;
 use super::HintSource;
 
 /// The longest delay ever reported: 30 days. Anything longer is capped to this.
@@ -54,37 +55,46 @@ pub(crate) struct Hints {
 }
 
 impl Hints {
-    /// Reads every hint from the headers, the provider error and its message.
-    pub fn collect(headers: Headers<'_>, error: Option<&ProviderError>, now: SystemTime) -> Hints {
+    /// Reads every hint from the headers, the provider error and its message's wording.
+    pub fn collect(
+        headers: Headers<'_>,
+        error: Option<&ProviderError>,
+        words: &Wording<'_>,
+        now: SystemTime,
+    ) -> Hints {
         let now_ms = now
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis().min(u128::from(u64::MAX)) as u64)
             .unwrap_or(0);
-        let message = error.and_then(|e| e.message.as_deref()).unwrap_or("");
-        Hints {
-            should_retry: headers.get("x-should-retry").and_then(|v| {
-                if v.eq_ignore_ascii_case("true") {
-                    Some(true)
-                } else if v.eq_ignore_ascii_case("false") {
-                    Some(false)
-                } else {
-                    None
-                }
-            }),
-            retry_after_ms: headers
-                .get("retry-after-ms")
-                .and_then(plain_number)
-                .and_then(ms_from_ms),
-            retry_after: headers
-                .get("retry-after")
-                .and_then(|v| retry_after(v, now_ms)),
+        let mut hints = Hints {
             retry_info: error
                 .and_then(|e| e.retry_delay.as_deref())
                 .and_then(go_duration_ms)
                 .and_then(ms_from_ms),
-            message: message_delay_ms(message),
-            ratelimit_reset: ratelimit_reset(headers, message, now_ms),
+            message: message_delay_ms(words),
+            ..Hints::default()
+        };
+        if headers.0.is_empty() {
+            return hints;
         }
+        hints.should_retry = headers.get("x-should-retry").and_then(|v| {
+            if v.eq_ignore_ascii_case("true") {
+                Some(true)
+            } else if v.eq_ignore_ascii_case("false") {
+                Some(false)
+            } else {
+                None
+            }
+        });
+        hints.retry_after_ms = headers
+            .get("retry-after-ms")
+            .and_then(plain_number)
+            .and_then(ms_from_ms);
+        hints.retry_after = headers
+            .get("retry-after")
+            .and_then(|v| retry_after(v, now_ms));
+        hints.ratelimit_reset = ratelimit_reset(headers, words, now_ms);
+        hints
     }
 
     /// The winning delay by DESIGN §4 precedence; the reset headers only when `with_reset`.
@@ -187,42 +197,14 @@ fn go_duration_prefix(s: &str) -> Option<(f64, usize)> {
     (parts > 0).then_some((total, at))
 }
 
-/// The phrases after which a provider writes how long to wait.
-const DELAY_PHRASES: [&str; 9] = [
-    "try again in",
-    "try again after",
-    "retry in",
-    "retry after",
-    "retry-after",
-    "retrying in",
-    "please wait",
-    "resets in",
-    "reset after",
-];
-
-/// The delay a message states ("Please try again in 6ms", "retry after 86400 seconds").
-pub(crate) fn message_delay_ms(message: &str) -> Option<u64> {
-    let message = text::prefix(message, text::WORDING_SCAN_LIMIT);
-    let lower = message.to_ascii_lowercase();
-    let mut found: Option<(usize, u64)> = None;
-    for phrase in DELAY_PHRASES {
-        let mut from = 0;
-        while let Some(at) = lower[from..].find(phrase) {
-            let start = from + at;
-            let after = start + phrase.len();
-            from = after;
-            if found.is_some_and(|(pos, _)| pos <= start) {
-                break;
-            }
-            let rest = lower[after..].trim_start_matches([' ', ':', '=', '~']);
-            let rest = rest.strip_prefix("about ").unwrap_or(rest);
-            if let Some(ms) = spoken_duration_ms(rest).and_then(ms_from_ms) {
-                found = Some((start, ms));
-                break;
-            }
-        }
-    }
-    found.map(|(_, ms)| ms)
+/// The delay the message states ("Please try again in 6ms", "retry after 86400 seconds"): the
+/// first delay phrase followed by a duration.
+pub(crate) fn message_delay_ms(words: &Wording<'_>) -> Option<u64> {
+    words.after_delay_phrases().find_map(|rest| {
+        let rest = rest.trim_start_matches([' ', ':', '=', '~']);
+        let rest = rest.strip_prefix("about ").unwrap_or(rest);
+        spoken_duration_ms(rest).and_then(ms_from_ms)
+    })
 }
 
 /// `1m30s`, `2.5s`, `20ms`, `45 seconds`, `1 minute`, `2 hours`, or a bare number of seconds.
@@ -250,7 +232,7 @@ fn spoken_duration_ms(s: &str) -> Option<f64> {
 
 /// The relevant rate-limit reset delay: the window that is exhausted (`remaining: 0`), else the one
 /// the message is about (tokens or requests), else the longest.
-fn ratelimit_reset(headers: Headers<'_>, message: &str, now_ms: u64) -> Option<u64> {
+fn ratelimit_reset(headers: Headers<'_>, words: &Wording<'_>, now_ms: u64) -> Option<u64> {
     const RESETS: [(&str, &str, bool); 7] = [
         (
             "x-ratelimit-reset-requests",
@@ -301,9 +283,7 @@ fn ratelimit_reset(headers: Headers<'_>, message: &str, now_ms: u64) -> Option<u
     if let Some(ms) = longest(&|w| w.1) {
         return Some(ms);
     }
-    let lower = text::prefix(message, 2048).to_ascii_lowercase();
-    let about_tokens = lower.contains("token") || lower.contains("tpm");
-    let about_requests = lower.contains("request") || lower.contains("rpm");
+    let (about_tokens, about_requests) = words.about_tokens_and_requests();
     if about_tokens != about_requests {
         if let Some(ms) = longest(&|w| w.2 == about_tokens) {
             return Some(ms);
@@ -348,28 +328,29 @@ mod tests {
         assert_eq!(go_duration_ms("abc"), None);
     }
 
+    fn message_delay(message: &str) -> Option<u64> {
+        message_delay_ms(&Wording::read(&message.to_ascii_lowercase()))
+    }
+
     #[test]
     fn message_wordings() {
+        assert_eq!(message_delay("Please try again in 6ms. Contact"), Some(6));
+        assert_eq!(message_delay("Please try again in 2.5s"), Some(2500));
+        assert_eq!(message_delay("try again in 1m30s."), Some(90_000));
+        assert_eq!(message_delay("try again in 6m0.5s."), Some(360_500));
         assert_eq!(
-            message_delay_ms("Please try again in 6ms. Contact"),
-            Some(6)
-        );
-        assert_eq!(message_delay_ms("Please try again in 2.5s"), Some(2500));
-        assert_eq!(message_delay_ms("try again in 1m30s."), Some(90_000));
-        assert_eq!(message_delay_ms("try again in 6m0.5s."), Some(360_500));
-        assert_eq!(
-            message_delay_ms("Please retry in 45.578569677s."),
+            message_delay("Please retry in 45.578569677s."),
             Some(45_579)
         );
         assert_eq!(
-            message_delay_ms("Please retry after 86400 seconds."),
+            message_delay("Please retry after 86400 seconds."),
             Some(86_400_000)
         );
-        assert_eq!(message_delay_ms("try again in 9m7.2s"), Some(547_200));
-        assert_eq!(message_delay_ms("retry after 2 minutes"), Some(120_000));
-        assert_eq!(message_delay_ms("try again later"), None);
+        assert_eq!(message_delay("try again in 9m7.2s"), Some(547_200));
+        assert_eq!(message_delay("retry after 2 minutes"), Some(120_000));
+        assert_eq!(message_delay("try again later"), None);
         assert_eq!(
-            message_delay_ms("please retry shortly; try again in 3s"),
+            message_delay("please retry shortly; try again in 3s"),
             Some(3000)
         );
     }

@@ -14,6 +14,7 @@ use crate::provider::Provider;
 use crate::taxonomy::ErrorClass;
 
 mod body;
+mod codes;
 mod completion;
 mod dates;
 mod detect;
@@ -21,6 +22,7 @@ mod google;
 mod hints;
 mod lenient;
 mod outcome;
+mod phrases;
 mod provider_error;
 mod rules;
 mod sse;

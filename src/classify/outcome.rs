@@ -12,6 +12,7 @@ use super::completion::Verdict;
 use super::hints::{Headers, Hints};
 use super::provider_error::ProviderError;
 use super::rules::{self, Facts, Outcome};
+use super::wording::Wording;
 use super::{detect, text, Classification, ClassifyInput};
 use crate::taxonomy::ErrorClass;
 
@@ -32,8 +33,9 @@ pub(crate) fn classify_response(input: &ClassifyInput, now: SystemTime) -> Class
     let headers = Headers(&input.headers);
     let read = body::read(&input.body);
     let error = read.error_or_text();
-    let words = wording(error);
-    let hints = Hints::collect(headers, error, now);
+    let lowered = lowered_message(error);
+    let words = Wording::read(&lowered);
+    let hints = Hints::collect(headers, error, &words, now);
     let facts = Facts {
         http_status: input.status,
         body: &read,
@@ -75,7 +77,7 @@ pub(crate) fn classify_response(input: &ClassifyInput, now: SystemTime) -> Class
         error_type: provider_error.and_then(|e| e.error_type.clone()),
         param: provider_error.and_then(|e| e.param.clone()),
         message: message(input.status, &read, provider_error, usable),
-        request_id: request_id(headers, provider_error),
+        request_id: request_id(headers, provider_error, &words),
         quota_id: provider_error.and_then(quota_id),
     }
 }
@@ -99,8 +101,9 @@ fn with_reset(class: ErrorClass) -> bool {
     matches!(class, ErrorClass::RateLimited | ErrorClass::QuotaExhausted)
 }
 
-/// The lowercased text the wording rules read: the message, then the wrapper's, capped.
-fn wording(error: Option<&ProviderError>) -> String {
+/// The lowercased text the wording rules read: the message, then the wrapper's and the field
+/// violations', capped. The message comes first, so offsets into it are offsets into the message.
+fn lowered_message(error: Option<&ProviderError>) -> String {
     let Some(error) = error else {
         return String::new();
     };
@@ -151,7 +154,11 @@ fn quota_id(error: &ProviderError) -> Option<String> {
         .find_map(|q| q.quota_id.clone())
 }
 
-fn request_id(headers: Headers<'_>, error: Option<&ProviderError>) -> Option<String> {
+fn request_id(
+    headers: Headers<'_>,
+    error: Option<&ProviderError>,
+    words: &Wording<'_>,
+) -> Option<String> {
     REQUEST_ID_HEADERS
         .iter()
         .find_map(|name| {
@@ -162,16 +169,15 @@ fn request_id(headers: Headers<'_>, error: Option<&ProviderError>) -> Option<Str
         })
         .or_else(|| error.and_then(|e| e.request_id.clone()))
         .or_else(|| {
-            error
-                .and_then(|e| e.message.as_deref())
-                .and_then(request_id_in_text)
+            let message = error?.message.as_deref()?;
+            request_id_in_text(message.get(words.request_id_offset()?..)?)
         })
 }
 
-/// A request id written in a message: `(request id: 2025…)`, `the request ID e5c9… in your email`.
-fn request_id_in_text(message: &str) -> Option<String> {
-    let at = text::find_ascii_ci(message, "request id")? + "request id".len();
-    let rest = message[at..].trim_start_matches([' ', ':', '=', '#']);
+/// A request id at the start of `rest`, the text after "request id" in a message:
+/// `(request id: 2025…)`, `the request ID e5c9… in your email`.
+fn request_id_in_text(rest: &str) -> Option<String> {
+    let rest = rest.trim_start_matches([' ', ':', '=', '#']);
     let id: String = rest
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))

@@ -14,9 +14,10 @@
 //! bodies, hints and the class's default retryability.
 
 use super::body::ReadBody;
+use super::codes as c;
 use super::completion::Verdict;
 use super::provider_error::ProviderError;
-use super::wording as w;
+use super::wording::Wording;
 use crate::taxonomy::ErrorClass;
 
 /// How long a 429's delay may be before it reads as an exhausted quota rather than a rate window.
@@ -28,8 +29,8 @@ pub(crate) struct Facts<'a> {
     pub body: &'a ReadBody,
     /// The body's structured error, else what its text said.
     pub error: Option<&'a ProviderError>,
-    /// The lowercased message text (capped).
-    pub words: &'a str,
+    /// The message's wording, read once.
+    pub words: &'a Wording<'a>,
     /// The winning retry delay, reset headers included.
     pub longest_hint_ms: Option<u64>,
     /// A `retry-after` or `retry-after-ms` header was present and valid.
@@ -78,7 +79,7 @@ fn embedded_status(error: &ProviderError) -> Option<u16> {
         error
             .google_status
             .as_deref()
-            .and_then(w::http_status_of_google_status)
+            .and_then(c::http_status_of_google_status)
     })
 }
 
@@ -121,9 +122,9 @@ fn code_class(error: &ProviderError) -> Option<ErrorClass> {
     (if code_is_number {
         None
     } else {
-        w::class_of_code(&code)
+        c::class_of_code(&code)
     })
-    .or_else(|| w::class_of_code(&kind))
+    .or_else(|| c::class_of_code(&kind))
 }
 
 fn classify_error(status: Option<u16>, error: Option<&ProviderError>, f: &Facts<'_>) -> ErrorClass {
@@ -139,33 +140,35 @@ fn classify_error(status: Option<u16>, error: Option<&ProviderError>, f: &Facts<
 
     if client_side && s != 429 {
         if e.content_filtered
-            || w::content_policy_code(&code)
-            || w::content_policy_code(&kind)
-            || w::content_policy(words)
+            || c::content_policy_code(&code)
+            || c::content_policy_code(&kind)
+            || words.content_policy()
         {
             return ErrorClass::ContentFiltered;
         }
         if s == 401
-            || e.has_reason(&w::AUTH_REASONS)
+            || e.has_reason(&c::AUTH_REASONS)
             || named == Some(ErrorClass::Authentication)
             || google == Some("UNAUTHENTICATED")
-            || w::bad_credentials(words)
+            || words.bad_credentials()
         {
             return ErrorClass::Authentication;
         }
-        if w::location_block(words) || e.has_reason(&w::PERMISSION_REASONS) {
+        if words.location_block() || e.has_reason(&c::PERMISSION_REASONS) {
             return ErrorClass::PermissionDenied;
         }
     }
-    if client_side && (e.failed_generation || w::failed_generation(words, &code)) {
+    if client_side
+        && (e.failed_generation || (code == "tool_use_failed" || words.failed_generation()))
+    {
         return ErrorClass::MalformedResponse;
     }
-    if (s != 429 || !w::rate_window(words))
-        && (named == Some(ErrorClass::ContextLengthExceeded) || w::context_overflow(words))
+    if (s != 429 || !words.rate_window())
+        && (named == Some(ErrorClass::ContextLengthExceeded) || words.context_overflow())
     {
         return ErrorClass::ContextLengthExceeded;
     }
-    if client_side && s != 404 && w::single_request_too_large(words) {
+    if client_side && s != 404 && words.single_request_too_large() {
         return ErrorClass::RequestTooLarge;
     }
     if client_side && quota_exhausted(s, e, named, &code, &kind, f) {
@@ -183,17 +186,17 @@ fn classify_error(status: Option<u16>, error: Option<&ProviderError>, f: &Facts<
     match s {
         401 => ErrorClass::Authentication,
         402 => ErrorClass::QuotaExhausted,
-        403 if w::rate_window(words) && !w::request_problem(words) => ErrorClass::RateLimited,
+        403 if words.rate_window() && !words.request_problem() => ErrorClass::RateLimited,
         403 => ErrorClass::PermissionDenied,
         404 | 410 => ErrorClass::NotFound,
         408 => ErrorClass::Timeout,
         409 => ErrorClass::Conflict,
         413 => ErrorClass::RequestTooLarge,
-        429 if w::schema_rejection(words) || google == Some("INVALID_ARGUMENT") => {
+        429 if words.schema_rejection() || google == Some("INVALID_ARGUMENT") => {
             ErrorClass::InvalidRequest
         }
         429 if named == Some(ErrorClass::Overloaded)
-            || (w::overloaded(words) && !w::rate_window(words)) =>
+            || (words.overloaded() && !words.rate_window()) =>
         {
             ErrorClass::Overloaded
         }
@@ -215,7 +218,7 @@ fn quota_exhausted(
     kind: &str,
     f: &Facts<'_>,
 ) -> bool {
-    if s == 402 || w::quota_code(code) || w::quota_code(kind) {
+    if s == 402 || c::quota_code(code) || c::quota_code(kind) {
         return true;
     }
     if e.has_reason(&["BILLING_DISABLED", "dailyLimitExceeded"]) {
@@ -227,13 +230,13 @@ fn quota_exhausted(
     {
         return true;
     }
-    if w::billing_exhausted(f.words) {
+    if f.words.billing_exhausted() {
         return true;
     }
     let rate_answer = s == 429
         || named == Some(ErrorClass::RateLimited)
         || e.google_status.as_deref() == Some("RESOURCE_EXHAUSTED");
-    if rate_answer && w::per_long_period(f.words) {
+    if rate_answer && f.words.per_long_period() {
         return true;
     }
     rate_answer
@@ -242,7 +245,11 @@ fn quota_exhausted(
 }
 
 /// A 4xx other than the ones with a fixed meaning: codes and wording refine `invalid_request`.
-fn generic_client_error(e: &ProviderError, named: Option<ErrorClass>, words: &str) -> ErrorClass {
+fn generic_client_error(
+    e: &ProviderError,
+    named: Option<ErrorClass>,
+    words: &Wording<'_>,
+) -> ErrorClass {
     let refined = |class: ErrorClass| {
         matches!(
             class,
@@ -259,7 +266,7 @@ fn generic_client_error(e: &ProviderError, named: Option<ErrorClass>, words: &st
     if let Some(class) = e
         .google_status
         .as_deref()
-        .and_then(w::class_of_google_status)
+        .and_then(c::class_of_google_status)
         .filter(|c| refined(*c))
     {
         return class;
@@ -267,14 +274,14 @@ fn generic_client_error(e: &ProviderError, named: Option<ErrorClass>, words: &st
     if let Some(class) = named.filter(|c| refined(*c)) {
         return class;
     }
-    if w::model_missing(words) {
+    if words.model_missing() {
         return ErrorClass::NotFound;
     }
-    if !w::schema_rejection(words) && !w::request_problem(words) {
-        if w::overloaded(words) {
+    if !words.schema_rejection() && !words.request_problem() {
+        if words.overloaded() {
             return ErrorClass::Overloaded;
         }
-        if w::rate_window(words) {
+        if words.rate_window() {
             return ErrorClass::RateLimited;
         }
     }
@@ -282,7 +289,12 @@ fn generic_client_error(e: &ProviderError, named: Option<ErrorClass>, words: &st
 }
 
 /// A 5xx: timeouts, overload, or a server fault.
-fn server_error(s: u16, e: &ProviderError, named: Option<ErrorClass>, words: &str) -> ErrorClass {
+fn server_error(
+    s: u16,
+    e: &ProviderError,
+    named: Option<ErrorClass>,
+    words: &Wording<'_>,
+) -> ErrorClass {
     let google = e.google_status.as_deref();
     match s {
         504 | 522 | 524 => return ErrorClass::Timeout,
@@ -290,15 +302,13 @@ fn server_error(s: u16, e: &ProviderError, named: Option<ErrorClass>, words: &st
         501 => return ErrorClass::InvalidRequest,
         _ => {}
     }
-    if google == Some("UNAVAILABLE")
-        || named == Some(ErrorClass::Overloaded)
-        || w::overloaded(words)
+    if google == Some("UNAVAILABLE") || named == Some(ErrorClass::Overloaded) || words.overloaded()
     {
         return ErrorClass::Overloaded;
     }
     if google == Some("DEADLINE_EXCEEDED")
         || named == Some(ErrorClass::Timeout)
-        || w::timed_out(words)
+        || words.timed_out()
     {
         return ErrorClass::Timeout;
     }
@@ -306,26 +316,26 @@ fn server_error(s: u16, e: &ProviderError, named: Option<ErrorClass>, words: &st
 }
 
 /// An error with no status at all (an SSE error event inside a 200 stream).
-fn without_status(e: &ProviderError, named: Option<ErrorClass>, words: &str) -> ErrorClass {
+fn without_status(e: &ProviderError, named: Option<ErrorClass>, words: &Wording<'_>) -> ErrorClass {
     if let Some(class) = e
         .google_status
         .as_deref()
-        .and_then(w::class_of_google_status)
+        .and_then(c::class_of_google_status)
     {
         return class;
     }
     if let Some(class) = named {
         return class;
     }
-    if w::overloaded(words) {
+    if words.overloaded() {
         ErrorClass::Overloaded
-    } else if w::rate_window(words) {
+    } else if words.rate_window() {
         ErrorClass::RateLimited
-    } else if w::model_missing(words) {
+    } else if words.model_missing() {
         ErrorClass::NotFound
-    } else if w::timed_out(words) {
+    } else if words.timed_out() {
         ErrorClass::Timeout
-    } else if w::request_problem(words) {
+    } else if words.request_problem() {
         ErrorClass::InvalidRequest
     } else {
         ErrorClass::ServerError

@@ -255,20 +255,6 @@ pub(crate) fn scan_number(s: &str) -> Option<(f64, usize)> {
     value.is_finite().then_some((value, i))
 }
 
-/// The number after the first occurrence of `label` (ASCII, lowercase) in `text` that is followed
-/// by one, skipping spaces, `:` and `=` between them.
-pub(crate) fn number_after(text: &str, label: &str) -> Option<f64> {
-    let mut from = 0;
-    while let Some(at) = find_ascii_ci(&text[from..], label) {
-        from += at + label.len();
-        let rest = text[from..].trim_start_matches([' ', ':', '=']);
-        if let Some((value, _)) = scan_number(rest) {
-            return Some(value);
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,10 +292,6 @@ mod tests {
         assert_eq!(scan_number("45.578569677s"), Some((45.578569677, 12)));
         assert_eq!(scan_number("6000, Requested"), Some((6000.0, 4)));
         assert_eq!(scan_number("x"), None);
-        assert_eq!(
-            number_after("Limit 6000, Requested 14368", "requested"),
-            Some(14368.0)
-        );
     }
 
     #[test]
