@@ -155,16 +155,45 @@ fn summary(label: &str, rows: &[Row]) {
 
 fn main() {
     // `cargo bench --bench classify -- corpus` (or `-- big`) runs one part only.
-    let only: Option<String> = std::env::args().skip(1).find(|a| a == "corpus" || a == "big");
+    // Any other argument keeps only the corpus cases whose id contains it.
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    if args.first().map(String::as_str) == Some("profile") {
+        // `-- profile <id>`: classify one corpus case a million times (for perf).
+        profile(args.get(1).map_or("", String::as_str));
+        return;
+    }
+    let only = args.iter().find(|a| *a == "corpus" || *a == "big").cloned();
+    let filter = args.iter().find(|a| *a != "corpus" && *a != "big").cloned();
     if only.as_deref() != Some("big") {
-        bench_corpus();
+        bench_corpus(filter.as_deref());
     }
     if only.as_deref() != Some("corpus") {
         bench_big();
     }
 }
 
-fn bench_corpus() {
+fn profile(id: &str) {
+    let corpus = include_str!("../tests/fixtures/errors.jsonl");
+    let Some(case) = corpus
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|c| c["id"].as_str().is_some_and(|i| i.contains(id)))
+    else {
+        eprintln!("no corpus case matches {id:?}");
+        return;
+    };
+    let body = case["body"].as_str().unwrap_or("").as_bytes().to_vec();
+    let input = input_of(&case, body);
+    let now = SystemTime::UNIX_EPOCH;
+    let runs: u32 = 1_000_000;
+    let start = Instant::now();
+    for _ in 0..runs {
+        black_box(classify(black_box(&input), now));
+    }
+    println!("{}: {:.2?} per classification", case["id"], start.elapsed() / runs);
+}
+
+fn bench_corpus(filter: Option<&str>) {
     let corpus = include_str!("../tests/fixtures/errors.jsonl");
     let mut rows = Vec::new();
     for line in corpus.lines().filter(|l| !l.trim().is_empty()) {
@@ -175,6 +204,9 @@ fn bench_corpus() {
             continue;
         }
         let id = case["id"].as_str().unwrap_or("?").to_string();
+        if filter.is_some_and(|f| !id.contains(f)) {
+            continue;
+        }
         let body = case["body"].as_str().unwrap_or("").as_bytes().to_vec();
         rows.push(measure(id.clone(), input_of(&case, body), Duration::from_millis(2), 15));
         if let Some(wire) = case["body_json"].as_str() {

@@ -65,6 +65,17 @@ pub(crate) fn read(body: &[u8]) -> ReadBody {
     if body.iter().all(u8::is_ascii_whitespace) {
         return read;
     }
+    // JSON first, straight from the bytes: most bodies are JSON, and this skips a UTF-8 pass.
+    let looks_json = body
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| matches!(b, b'{' | b'[' | b'"'));
+    if looks_json {
+        if let Ok(value) = serde_json::from_slice::<Value>(body) {
+            read_json(&mut read, &value);
+            return read;
+        }
+    }
     let text = text::lossy(body);
     if sse::looks_like_sse(&text) {
         read.format = BodyFormat::Sse;
@@ -73,19 +84,12 @@ pub(crate) fn read(body: &[u8]) -> ReadBody {
         read.verdict = Some(stream.verdict);
         return read;
     }
-    if let Some(value) = parse_strict(body, &text) {
-        read.format = BodyFormat::Json;
-        read.error = read_value(&value, 0);
-        if read.error.is_none() {
-            read.verdict = completion::judge(&value);
-            if read.verdict.is_none() {
-                if let Value::String(s) = &value {
-                    // A JSON string body (a client showing an `error` string field).
-                    read.text = Some(text_error(s));
-                }
-            }
+    if looks_json && std::str::from_utf8(body).is_err() {
+        // Valid JSON apart from invalid UTF-8: read the repaired text strictly.
+        if let Ok(value) = serde_json::from_str::<Value>(&text) {
+            read_json(&mut read, &value);
+            return read;
         }
-        return read;
     }
     if text::looks_like_html(&text) {
         read.format = BodyFormat::Html;
@@ -127,16 +131,18 @@ pub(crate) fn read(body: &[u8]) -> ReadBody {
     read
 }
 
-/// Strict JSON, first as bytes, then (for non-UTF-8 bodies) as the lossy text.
-fn parse_strict(body: &[u8], text: &str) -> Option<Value> {
-    let first = body.iter().find(|b| !b.is_ascii_whitespace())?;
-    if !matches!(first, b'{' | b'[' | b'"') {
-        return None;
-    }
-    match serde_json::from_slice(body) {
-        Ok(value) => Some(value),
-        Err(_) if std::str::from_utf8(body).is_err() => serde_json::from_str(text).ok(),
-        Err(_) => None,
+/// Reads a strictly parsed body: an error, else a completion verdict, else a JSON string's words.
+fn read_json(read: &mut ReadBody, value: &Value) {
+    read.format = BodyFormat::Json;
+    read.error = read_value(value, 0);
+    if read.error.is_none() {
+        read.verdict = completion::judge(value);
+        if read.verdict.is_none() {
+            if let Value::String(s) = value {
+                // A JSON string body (a client showing an `error` string field).
+                read.text = Some(text_error(s));
+            }
+        }
     }
 }
 
@@ -262,29 +268,81 @@ fn has_message_key(value: &Value) -> bool {
         .any(|key| value.get(key).is_some_and(|v| !v.is_null()))
 }
 
+/// The fields of one error object, found in a single walk over its keys.
+#[derive(Default)]
+struct Fields<'v> {
+    /// Candidates in [`MESSAGE_KEYS`] order.
+    messages: [Option<&'v Value>; MESSAGE_KEYS.len()],
+    kind: Option<&'v Value>,
+    error_type: Option<&'v Value>,
+    code: Option<&'v Value>,
+    status: Option<&'v Value>,
+    param: Option<&'v Value>,
+    request_id: Option<&'v Value>,
+    details: Option<&'v Value>,
+    errors: Option<&'v Value>,
+    inner: Option<&'v Value>,
+    metadata: Option<&'v Value>,
+    failed_generation: bool,
+}
+
+impl<'v> Fields<'v> {
+    fn of(e: &'v Value) -> Fields<'v> {
+        let mut f = Fields::default();
+        let Some(map) = e.as_object() else {
+            return f;
+        };
+        for (key, value) in map {
+            let key = key.as_str();
+            if let Some(rank) = MESSAGE_KEYS.iter().position(|k| *k == key) {
+                f.messages[rank] = Some(value);
+                continue;
+            }
+            match key {
+                "type" => f.kind = Some(value),
+                "error_type" => f.error_type = Some(value),
+                "code" => f.code = Some(value),
+                "status" => f.status = Some(value),
+                "statusCode" => f.status = f.status.or(Some(value)),
+                "param" => f.param = Some(value),
+                "request_id" => f.request_id = Some(value),
+                "details" => f.details = Some(value),
+                "errors" => f.errors = Some(value),
+                "innererror" | "inner_error" => f.inner = Some(value),
+                "metadata" => f.metadata = Some(value),
+                "failed_generation" => f.failed_generation = true,
+                _ => {}
+            }
+        }
+        f
+    }
+}
+
 /// Reads one error object `e` (with `root`, the whole body, for request ids and clues).
 fn read_error_object(e: &Value, root: &Value, depth: u8) -> ProviderError {
+    let f = Fields::of(e);
     let mut error = ProviderError {
-        message: MESSAGE_KEYS
-            .iter()
-            .find_map(|key| e.get(key).and_then(render_message)),
-        error_type: nonempty(e.get("type"))
-            .or_else(|| nonempty(e.get("error_type")))
+        message: f.messages.iter().flatten().find_map(|v| render_message(v)),
+        error_type: nonempty(f.kind)
+            .or_else(|| nonempty(f.error_type))
             .filter(|t| t != "error"),
         ..ProviderError::default()
     };
-    match e.get("code") {
+    match f.code {
         Some(Value::String(s)) if !s.trim().is_empty() => {
             error.code = Some(s.clone());
             error.status_number = http_status(s.trim().parse().ok());
         }
         Some(Value::Number(n)) => {
-            error.code = Some(n.to_string());
             error.status_number = http_status(n.as_u64());
+            error.code = Some(match error.status_number {
+                Some(status) => status.to_string(),
+                None => n.to_string(),
+            });
         }
         _ => {}
     }
-    match e.get("status").or_else(|| e.get("statusCode")) {
+    match f.status {
         Some(Value::String(s)) => {
             if let Some(name) = google::status_name(s) {
                 error.google_status = Some(name.to_string());
@@ -296,12 +354,19 @@ fn read_error_object(e: &Value, root: &Value, depth: u8) -> ProviderError {
         }
         _ => {}
     }
-    error.param = nonempty(e.get("param")).or_else(|| e.get("message").and_then(detail_location));
-    error.request_id = nonempty(e.get("request_id")).or_else(|| nonempty(root.get("request_id")));
-    if let Some(details) = e.get("details") {
+    let message_value = f.messages[0];
+    error.param = nonempty(f.param).or_else(|| message_value.and_then(detail_location));
+    error.request_id = nonempty(f.request_id).or_else(|| {
+        if std::ptr::eq(e, root) {
+            None
+        } else {
+            nonempty(root.get("request_id"))
+        }
+    });
+    if let Some(details) = f.details {
         google::read_details(details, &mut error);
     }
-    if let Some(Value::Array(items)) = e.get("errors") {
+    if let Some(Value::Array(items)) = f.errors {
         for item in items.iter().take(16) {
             if let Some(reason) = nonempty(item.get("reason")) {
                 error.reasons.push(reason);
@@ -313,13 +378,13 @@ fn read_error_object(e: &Value, root: &Value, depth: u8) -> ProviderError {
                 .find_map(|i| i.get("message").and_then(render_message));
         }
     }
-    read_azure(e, &mut error);
-    read_openrouter(e, &mut error, depth);
-    if e.get("failed_generation").is_some() {
+    read_azure(f.inner, &mut error);
+    read_openrouter(f.metadata, &mut error, depth);
+    if f.failed_generation {
         error.failed_generation = true;
         error.clues.groq = true;
     }
-    note_clues(e, root, &mut error);
+    note_clues(&f, root, &mut error);
     if error.message.as_deref().is_some_and(|m| m.contains('{')) {
         if let Some(inner) = error
             .message
@@ -332,12 +397,12 @@ fn read_error_object(e: &Value, root: &Value, depth: u8) -> ProviderError {
     error
 }
 
-fn read_azure(e: &Value, error: &mut ProviderError) {
+fn read_azure(inner: Option<&Value>, error: &mut ProviderError) {
     if error.code.as_deref() == Some("content_filter") {
         error.content_filtered = true;
         error.clues.azure = true;
     }
-    let Some(inner) = e.get("innererror").or_else(|| e.get("inner_error")) else {
+    let Some(inner) = inner else {
         return;
     };
     error.clues.azure = true;
@@ -357,8 +422,8 @@ fn read_azure(e: &Value, error: &mut ProviderError) {
     }
 }
 
-fn read_openrouter(e: &Value, error: &mut ProviderError, depth: u8) {
-    let Some(meta) = e.get("metadata").filter(|m| m.is_object()) else {
+fn read_openrouter(meta: Option<&Value>, error: &mut ProviderError, depth: u8) {
+    let Some(meta) = meta.filter(|m| m.is_object()) else {
         return;
     };
     if let Some(name) = nonempty(meta.get("provider_name")) {
@@ -396,7 +461,7 @@ fn read_openrouter(e: &Value, error: &mut ProviderError, depth: u8) {
     }
 }
 
-fn note_clues(e: &Value, root: &Value, error: &mut ProviderError) {
+fn note_clues(f: &Fields<'_>, root: &Value, error: &mut ProviderError) {
     const ANTHROPIC_TYPES: [&str; 7] = [
         "overloaded_error",
         "rate_limit_error",
@@ -412,16 +477,13 @@ fn note_clues(e: &Value, root: &Value, error: &mut ProviderError) {
         error.clues.anthropic = true;
     }
     if root.get("object").and_then(Value::as_str) == Some("error") {
-        if e.get("message").is_some_and(Value::is_object) {
+        if f.messages[0].is_some_and(Value::is_object) {
             error.clues.mistral = true;
         } else {
             error.clues.vllm = true;
         }
     }
-    if e.get("message").is_some()
-        && e.get("type").is_some()
-        && (e.get("param").is_some() || e.get("code").is_some())
-    {
+    if f.messages[0].is_some() && f.kind.is_some() && (f.param.is_some() || f.code.is_some()) {
         error.clues.openai_shape = true;
     }
 }

@@ -194,31 +194,32 @@ fn message(
     error: Option<&ProviderError>,
     usable: bool,
 ) -> String {
+    if !usable {
+        if let Some(full) = error.and_then(ProviderError::full_message) {
+            // "Error code: 400 - <words>" (an SDK's prefix, maybe repeated): keep only the words.
+            let mut words = full.as_str();
+            while starts_with_ignore_case(words.trim_start(), "error code") {
+                match text::leading_status(words) {
+                    Some((_, rest)) => words = rest.trim_start_matches(['-', ':', ' ']),
+                    None => break,
+                }
+            }
+            if words.len() == full.len() && !is_bare_status(words) {
+                return full; // the common case: the provider's words as they are
+            }
+            if !is_bare_status(words) {
+                if let Some(words) = text::clean_message(words) {
+                    return words;
+                }
+            }
+        }
+    }
     let status_text = match status {
         Some(status) => format!("HTTP {status}"),
         None => "the response".to_string(),
     };
     if usable {
         return format!("{status_text}: the body is a usable completion, not a failure");
-    }
-    if let Some(full) = error.and_then(ProviderError::full_message) {
-        // "Error code: 400 - <words>" (an SDK's prefix, maybe repeated): keep only the words.
-        let mut words = full.as_str();
-        while words
-            .trim_start()
-            .to_ascii_lowercase()
-            .starts_with("error code")
-        {
-            match text::leading_status(words) {
-                Some((_, rest)) => words = rest.trim_start_matches(['-', ':', ' ']),
-                None => break,
-            }
-        }
-        if !is_bare_status(words) {
-            if let Some(words) = text::clean_message(words) {
-                return words;
-            }
-        }
     }
     match (&read.verdict, read.format) {
         (Some(Verdict::Unusable(reason)), _) => {
@@ -233,6 +234,12 @@ fn message(
         (_, BodyFormat::Sse) => format!("{status_text}: a stream without an error event"),
         (_, BodyFormat::Text) => format!("{status_text} with an unreadable body"),
     }
+}
+
+fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 /// "Error code: 400", "400", "HTTP 400 -": a status, not a message.

@@ -10,10 +10,10 @@
 pub(crate) const MAX_GROUPS: usize = 64;
 
 /// How many match positions a scan keeps in all (in text order, across positional groups).
-const MAX_POSITIONS: usize = 48;
+const MAX_POSITIONS: usize = 32;
 
 /// How many match positions a scan keeps for one group.
-const MAX_POSITIONS_PER_GROUP: u8 = 8;
+const MAX_POSITIONS_PER_GROUP: usize = 8;
 
 /// Set in a table entry when the target state ends at least one phrase.
 const OUTPUT_FLAG: u16 = 0x8000;
@@ -35,9 +35,10 @@ pub(crate) struct Matcher {
 #[derive(Clone, Copy)]
 pub(crate) struct Hits {
     groups: u64,
-    positions: [(u8, u32); MAX_POSITIONS],
-    position_count: usize,
-    per_group: [u8; MAX_GROUPS],
+    /// End offsets of kept matches, and their groups.
+    ends: [u32; MAX_POSITIONS],
+    end_groups: [u8; MAX_POSITIONS],
+    kept: usize,
 }
 
 impl Hits {
@@ -48,10 +49,20 @@ impl Hits {
 
     /// End offsets (exclusive) of the matches of `group`, in text order (the first few only).
     pub fn ends(&self, group: u8) -> impl Iterator<Item = usize> + '_ {
-        self.positions[..self.position_count]
+        self.end_groups[..self.kept]
             .iter()
-            .filter(move |(g, _)| *g == group)
+            .zip(&self.ends)
+            .filter(move |(g, _)| **g == group)
             .map(|(_, end)| *end as usize)
+    }
+
+    fn keep(&mut self, group: u8, end: usize) {
+        let same = self.end_groups[..self.kept].iter().filter(|g| **g == group).count();
+        if self.kept < MAX_POSITIONS && same < MAX_POSITIONS_PER_GROUP {
+            self.ends[self.kept] = end.min(u32::MAX as usize) as u32;
+            self.end_groups[self.kept] = group;
+            self.kept += 1;
+        }
     }
 }
 
@@ -94,6 +105,9 @@ impl Matcher {
         let mut fail = vec![0usize; states];
         let mut outputs = own;
         let mut queue = std::collections::VecDeque::new();
+        // Breadth-first order, kept to number the states: shallow states (the ones most bytes
+        // visit) get neighbouring rows, which keeps the hot part of the table small.
+        let mut order = vec![0usize];
         for class in 0..class_count {
             match goto[class] {
                 NONE => goto[class] = 0,
@@ -101,6 +115,7 @@ impl Matcher {
             }
         }
         while let Some(state) = queue.pop_front() {
+            order.push(state);
             let inherited = outputs[fail[state]].clone();
             for group in inherited {
                 if !outputs[state].contains(&group) {
@@ -123,29 +138,25 @@ impl Matcher {
         for state in 0..states {
             goto[state * class_count] = 0;
         }
+        let mut rank = vec![0u16; states];
+        for (new, &old) in order.iter().enumerate() {
+            // States are far fewer than 0x8000 for the phrase tables used here.
+            rank[old] = new as u16;
+        }
         let mut out_range = Vec::with_capacity(states);
         let mut out_groups = Vec::new();
-        for groups in &outputs {
+        let mut next = Vec::with_capacity(states * class_count);
+        for &old in &order {
             let start = out_groups.len() as u32;
-            out_groups.extend_from_slice(groups);
+            out_groups.extend_from_slice(&outputs[old]);
             out_range.push((start, out_groups.len() as u32));
+            for &target in &goto[old * class_count..(old + 1) * class_count] {
+                let target = target as usize;
+                let flag = if outputs[target].is_empty() { 0 } else { OUTPUT_FLAG };
+                next.push(rank[target] | flag);
+            }
         }
-        let next = goto
-            .iter()
-            .map(|&target| {
-                let flag = if outputs[target as usize].is_empty() {
-                    0
-                } else {
-                    OUTPUT_FLAG
-                };
-                // States are far fewer than 0x8000 for the phrase tables used here.
-                (target as u16 & !OUTPUT_FLAG) | flag
-            })
-            .collect();
-        debug_assert!(
-            states < OUTPUT_FLAG as usize,
-            "too many states for u16 entries"
-        );
+        debug_assert!(states < OUTPUT_FLAG as usize, "too many states for u16 entries");
         Matcher {
             classes,
             class_count,
@@ -159,9 +170,9 @@ impl Matcher {
     pub fn scan(&self, text: &[u8], positional: u64) -> Hits {
         let mut hits = Hits {
             groups: 0,
-            positions: [(0, 0); MAX_POSITIONS],
-            position_count: 0,
-            per_group: [0; MAX_GROUPS],
+            ends: [0; MAX_POSITIONS],
+            end_groups: [0; MAX_POSITIONS],
+            kept: 0,
         };
         let mut state = 0usize;
         for (i, &b) in text.iter().enumerate() {
@@ -171,14 +182,8 @@ impl Matcher {
                 let (start, end) = self.out_range[state];
                 for &group in &self.out_groups[start as usize..end as usize] {
                     hits.groups |= 1u64 << group;
-                    let kept = &mut hits.per_group[group as usize];
-                    if positional & (1u64 << group) != 0
-                        && *kept < MAX_POSITIONS_PER_GROUP
-                        && hits.position_count < MAX_POSITIONS
-                    {
-                        *kept += 1;
-                        hits.positions[hits.position_count] = (group, (i + 1) as u32);
-                        hits.position_count += 1;
+                    if positional & (1u64 << group) != 0 {
+                        hits.keep(group, i + 1);
                     }
                 }
             }
