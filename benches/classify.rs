@@ -42,7 +42,12 @@ fn input_of(case: &Value, body: Vec<u8>) -> ClassifyInput {
         .as_object()
         .map(|h| {
             h.iter()
-                .map(|(n, v)| (n.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+                .map(|(n, v)| {
+                    (
+                        n.clone(),
+                        v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -115,21 +120,32 @@ fn big_bodies() -> Vec<(String, u16, Vec<u8>)> {
 }
 
 fn ratio(row: &Row) -> Option<f64> {
-    row.parse.map(|p| row.classify.as_secs_f64() / p.as_secs_f64())
+    row.parse
+        .map(|p| row.classify.as_secs_f64() / p.as_secs_f64())
 }
 
 fn print_rows(rows: &[Row]) {
-    println!("{:<72} {:>9} {:>11} {:>11} {:>7}", "case", "bytes", "parse", "classify", "ratio");
+    println!(
+        "{:<72} {:>9} {:>11} {:>11} {:>7}",
+        "case", "bytes", "parse", "classify", "ratio"
+    );
     for row in rows {
         let parse = row.parse.map_or("-".to_string(), |p| format!("{p:.2?}"));
         let ratio = ratio(row).map_or("n/a".to_string(), |r| format!("{r:.2}x"));
         let name: String = row.name.chars().take(72).collect();
-        println!("{name:<72} {:>9} {parse:>11} {:>11} {ratio:>7}", row.bytes, format!("{:.2?}", row.classify));
+        println!(
+            "{name:<72} {:>9} {parse:>11} {:>11} {ratio:>7}",
+            row.bytes,
+            format!("{:.2?}", row.classify)
+        );
     }
 }
 
 fn summary(label: &str, rows: &[Row]) {
-    let mut ratios: Vec<(f64, &str)> = rows.iter().filter_map(|r| ratio(r).map(|x| (x, r.name.as_str()))).collect();
+    let mut ratios: Vec<(f64, &str)> = rows
+        .iter()
+        .filter_map(|r| ratio(r).map(|x| (x, r.name.as_str())))
+        .collect();
     ratios.sort_by(|a, b| a.0.total_cmp(&b.0));
     if let (Some(worst), false) = (ratios.last(), ratios.is_empty()) {
         let median = ratios[ratios.len() / 2].0;
@@ -156,7 +172,10 @@ fn summary(label: &str, rows: &[Row]) {
 fn main() {
     // `cargo bench --bench classify -- corpus` (or `-- big`) runs one part only.
     // Any other argument keeps only the corpus cases whose id contains it.
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     if args.first().map(String::as_str) == Some("profile") {
         // `-- profile <id>`: classify one corpus case a million times (for perf).
         profile(args.get(1).map_or("", String::as_str));
@@ -190,7 +209,11 @@ fn profile(id: &str) {
     for _ in 0..runs {
         black_box(classify(black_box(&input), now));
     }
-    println!("{}: {:.2?} per classification", case["id"], start.elapsed() / runs);
+    println!(
+        "{}: {:.2?} per classification",
+        case["id"],
+        start.elapsed() / runs
+    );
 }
 
 fn bench_corpus(filter: Option<&str>) {
@@ -208,10 +231,20 @@ fn bench_corpus(filter: Option<&str>) {
             continue;
         }
         let body = case["body"].as_str().unwrap_or("").as_bytes().to_vec();
-        rows.push(measure(id.clone(), input_of(&case, body), Duration::from_millis(2), 15));
+        rows.push(measure(
+            id.clone(),
+            input_of(&case, body),
+            Duration::from_millis(2),
+            15,
+        ));
         if let Some(wire) = case["body_json"].as_str() {
             let input = input_of(&case, wire.as_bytes().to_vec());
-            rows.push(measure(format!("{id} [body_json]"), input, Duration::from_millis(2), 15));
+            rows.push(measure(
+                format!("{id} [body_json]"),
+                input,
+                Duration::from_millis(2),
+                15,
+            ));
         }
     }
     println!("corpus bodies (median of 15 batches):");

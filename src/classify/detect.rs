@@ -6,7 +6,7 @@
 //! providers recognisable only by headers or links in their messages, then the OpenAI shape, and
 //! `generic` when nothing matches. Not for classifying: detection only names the family.
 
-use super::hints::Headers;
+use super::headers::{Header, Headers, Prefix};
 use super::provider_error::FamilyClues;
 use super::wording::{Named, Wording};
 use crate::provider::Provider;
@@ -16,46 +16,49 @@ use crate::provider::Provider;
 pub(crate) fn detect(
     named: Option<Provider>,
     clues: FamilyClues,
-    headers: Headers<'_>,
+    headers: &Headers<'_>,
     words: &Wording<'_>,
 ) -> Provider {
     if let Some(named) = named.filter(|p| *p != Provider::Generic) {
         return named;
     }
-    let server = headers.get("server").unwrap_or("").to_ascii_lowercase();
+    let server = headers
+        .get(Header::Server)
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let says = |provider: Named| words.names(provider);
 
-    if clues.openrouter || headers.any_prefixed("x-openrouter") || says(Named::OpenRouter) {
+    if clues.openrouter || headers.has_prefix(Prefix::OpenRouter) || says(Named::OpenRouter) {
         return Provider::OpenRouter;
     }
     if clues.azure
-        || headers.get("apim-request-id").is_some()
-        || headers.any_prefixed("x-ms-")
-        || headers.get("azureml-model-session").is_some()
+        || headers.get(Header::ApimRequestId).is_some()
+        || headers.has_prefix(Prefix::Ms)
+        || headers.get(Header::AzuremlModelSession).is_some()
         || says(Named::Azure)
     {
         return Provider::Azure;
     }
     let anthropic_request_id = headers
-        .get("request-id")
+        .get(Header::RequestId)
         .is_some_and(|id| id.starts_with("req_"))
-        && headers.get("x-request-id").is_none();
+        && headers.get(Header::XRequestId).is_none();
     if clues.anthropic
-        || headers.any_prefixed("anthropic-")
+        || headers.has_prefix(Prefix::Anthropic)
         || anthropic_request_id
         || says(Named::Anthropic)
     {
         return Provider::Anthropic;
     }
     if clues.google
-        || headers.any_prefixed("x-goog-")
+        || headers.has_prefix(Prefix::Goog)
         || server.contains("scaffolding on httpserver2")
         || server == "esf"
         || says(Named::Google)
     {
         return Provider::Gemini;
     }
-    if clues.groq || headers.any_prefixed("x-groq") || says(Named::Groq) {
+    if clues.groq || headers.has_prefix(Prefix::Groq) || says(Named::Groq) {
         return Provider::Groq;
     }
     if clues.xai || says(Named::Xai) {
@@ -73,7 +76,7 @@ pub(crate) fn detect(
     if says(Named::DeepSeek) {
         return Provider::DeepSeek;
     }
-    if clues.openai_shape || headers.any_prefixed("openai-") || says(Named::OpenAI) {
+    if clues.openai_shape || headers.has_prefix(Prefix::OpenAI) || says(Named::OpenAI) {
         return Provider::OpenAI;
     }
     Provider::Generic
@@ -98,7 +101,7 @@ mod tests {
             detect(
                 Some(Provider::DeepSeek),
                 clues,
-                Headers(&h),
+                &Headers::new(&h),
                 &Wording::read("")
             ),
             Provider::DeepSeek
@@ -107,7 +110,7 @@ mod tests {
             detect(
                 Some(Provider::Generic),
                 clues,
-                Headers(&h),
+                &Headers::new(&h),
                 &Wording::read("")
             ),
             Provider::Groq
@@ -131,7 +134,7 @@ mod tests {
         ] {
             let h = headers(&[(name, value)]);
             assert_eq!(
-                detect(None, clues, Headers(&h), &Wording::read("")),
+                detect(None, clues, &Headers::new(&h), &Wording::read("")),
                 expected,
                 "{name}"
             );
@@ -146,7 +149,7 @@ mod tests {
             ..FamilyClues::default()
         };
         assert_eq!(
-            detect(None, clues, Headers(&[]), &Wording::read("")),
+            detect(None, clues, &Headers::new(&[]), &Wording::read("")),
             Provider::OpenRouter
         );
     }

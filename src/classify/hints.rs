@@ -13,6 +13,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::headers::{Header, Headers};
 use super::provider_error::ProviderError;
 use super::text;
 use super::wording::Wording;
@@ -20,27 +21,6 @@ use super::HintSource;
 
 /// The longest delay ever reported: 30 days. Anything longer is capped to this.
 pub const MAX_HINT_MS: u64 = 30 * 24 * 60 * 60 * 1000;
-
-/// Response headers, looked up by case-insensitive name (the first occurrence wins).
-#[derive(Clone, Copy)]
-pub(crate) struct Headers<'a>(pub &'a [(String, String)]);
-
-impl<'a> Headers<'a> {
-    pub fn get(&self, name: &str) -> Option<&'a str> {
-        self.0
-            .iter()
-            .find(|(n, _)| n.trim().eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim())
-    }
-
-    /// True when any header name starts with `prefix` (ASCII, lowercase).
-    pub fn any_prefixed(&self, prefix: &str) -> bool {
-        self.0.iter().any(|(n, _)| {
-            n.len() >= prefix.len()
-                && n.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
-        })
-    }
-}
 
 /// Every hint a response carried, each already in milliseconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -57,7 +37,7 @@ pub(crate) struct Hints {
 impl Hints {
     /// Reads every hint from the headers, the provider error and its message's wording.
     pub fn collect(
-        headers: Headers<'_>,
+        headers: &Headers<'_>,
         error: Option<&ProviderError>,
         words: &Wording<'_>,
         now: SystemTime,
@@ -74,10 +54,10 @@ impl Hints {
             message: message_delay_ms(words),
             ..Hints::default()
         };
-        if headers.0.is_empty() {
+        if !headers.any() {
             return hints;
         }
-        hints.should_retry = headers.get("x-should-retry").and_then(|v| {
+        hints.should_retry = headers.get(Header::ShouldRetry).and_then(|v| {
             if v.eq_ignore_ascii_case("true") {
                 Some(true)
             } else if v.eq_ignore_ascii_case("false") {
@@ -87,11 +67,11 @@ impl Hints {
             }
         });
         hints.retry_after_ms = headers
-            .get("retry-after-ms")
+            .get(Header::RetryAfterMs)
             .and_then(plain_number)
             .and_then(ms_from_ms);
         hints.retry_after = headers
-            .get("retry-after")
+            .get(Header::RetryAfter)
             .and_then(|v| retry_after(v, now_ms));
         hints.ratelimit_reset = ratelimit_reset(headers, words, now_ms);
         hints
@@ -232,39 +212,31 @@ fn spoken_duration_ms(s: &str) -> Option<f64> {
 
 /// The relevant rate-limit reset delay: the window that is exhausted (`remaining: 0`), else the one
 /// the message is about (tokens or requests), else the longest.
-fn ratelimit_reset(headers: Headers<'_>, words: &Wording<'_>, now_ms: u64) -> Option<u64> {
-    const RESETS: [(&str, &str, bool); 7] = [
+fn ratelimit_reset(headers: &Headers<'_>, words: &Wording<'_>, now_ms: u64) -> Option<u64> {
+    const RESETS: [(Header, Header, bool); 7] = [
+        (Header::ResetRequests, Header::RemainingRequests, false),
+        (Header::ResetTokens, Header::RemainingTokens, true),
         (
-            "x-ratelimit-reset-requests",
-            "x-ratelimit-remaining-requests",
+            Header::AnthropicRequestsReset,
+            Header::AnthropicRequestsRemaining,
             false,
         ),
         (
-            "x-ratelimit-reset-tokens",
-            "x-ratelimit-remaining-tokens",
+            Header::AnthropicTokensReset,
+            Header::AnthropicTokensRemaining,
             true,
         ),
         (
-            "anthropic-ratelimit-requests-reset",
-            "anthropic-ratelimit-requests-remaining",
-            false,
-        ),
-        (
-            "anthropic-ratelimit-tokens-reset",
-            "anthropic-ratelimit-tokens-remaining",
+            Header::AnthropicInputTokensReset,
+            Header::AnthropicInputTokensRemaining,
             true,
         ),
         (
-            "anthropic-ratelimit-input-tokens-reset",
-            "anthropic-ratelimit-input-tokens-remaining",
+            Header::AnthropicOutputTokensReset,
+            Header::AnthropicOutputTokensRemaining,
             true,
         ),
-        (
-            "anthropic-ratelimit-output-tokens-reset",
-            "anthropic-ratelimit-output-tokens-remaining",
-            true,
-        ),
-        ("x-ratelimit-reset", "x-ratelimit-remaining", false),
+        (Header::Reset, Header::Remaining, false),
     ];
     let mut windows: Vec<(u64, bool, bool)> = Vec::new(); // (ms, exhausted, is_tokens)
     for (reset, remaining, is_tokens) in RESETS {

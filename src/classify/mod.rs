@@ -19,6 +19,7 @@ mod completion;
 mod dates;
 mod detect;
 mod google;
+mod headers;
 mod hints;
 mod lenient;
 mod outcome;

@@ -9,7 +9,8 @@ use std::time::SystemTime;
 
 use super::body::{self, BodyFormat, ReadBody};
 use super::completion::Verdict;
-use super::hints::{Headers, Hints};
+use super::headers::{Header, Headers};
+use super::hints::Hints;
 use super::provider_error::ProviderError;
 use super::rules::{self, Facts, Outcome};
 use super::wording::Wording;
@@ -17,25 +18,25 @@ use super::{detect, text, Classification, ClassifyInput};
 use crate::taxonomy::ErrorClass;
 
 /// Headers that carry a request id, in order of preference.
-const REQUEST_ID_HEADERS: [&str; 8] = [
-    "x-request-id",
-    "request-id",
-    "apim-request-id",
-    "x-ms-request-id",
-    "x-goog-request-id",
-    "x-amzn-requestid",
-    "x-amz-request-id",
-    "x-correlation-id",
+const REQUEST_ID_HEADERS: [Header; 8] = [
+    Header::XRequestId,
+    Header::RequestId,
+    Header::ApimRequestId,
+    Header::XMsRequestId,
+    Header::XGoogRequestId,
+    Header::XAmznRequestId,
+    Header::XAmzRequestId,
+    Header::XCorrelationId,
 ];
 
 /// Classifies an HTTP response (status, headers, body).
 pub(crate) fn classify_response(input: &ClassifyInput, now: SystemTime) -> Classification {
-    let headers = Headers(&input.headers);
+    let headers = Headers::new(&input.headers);
     let read = body::read(&input.body);
     let error = read.error_or_text();
     let lowered = lowered_message(error);
     let words = Wording::read(&lowered);
-    let hints = Hints::collect(headers, error, &words, now);
+    let hints = Hints::collect(&headers, error, &words, now);
     let facts = Facts {
         http_status: input.status,
         body: &read,
@@ -46,7 +47,7 @@ pub(crate) fn classify_response(input: &ClassifyInput, now: SystemTime) -> Class
     };
     let outcome = rules::decide(&facts);
     let clues = error.map(|e| e.clues).unwrap_or_default();
-    let provider = detect::detect(input.provider, clues, headers, &words);
+    let provider = detect::detect(input.provider, clues, &headers, &words);
 
     let (class, usable) = match outcome {
         Outcome::Class(class) => (class, false),
@@ -77,7 +78,7 @@ pub(crate) fn classify_response(input: &ClassifyInput, now: SystemTime) -> Class
         error_type: provider_error.and_then(|e| e.error_type.clone()),
         param: provider_error.and_then(|e| e.param.clone()),
         message: message(input.status, &read, provider_error, usable),
-        request_id: request_id(headers, provider_error, &words),
+        request_id: request_id(&headers, provider_error, &words),
         quota_id: provider_error.and_then(quota_id),
     }
 }
@@ -155,7 +156,7 @@ fn quota_id(error: &ProviderError) -> Option<String> {
 }
 
 fn request_id(
-    headers: Headers<'_>,
+    headers: &Headers<'_>,
     error: Option<&ProviderError>,
     words: &Wording<'_>,
 ) -> Option<String> {
@@ -163,7 +164,7 @@ fn request_id(
         .iter()
         .find_map(|name| {
             headers
-                .get(name)
+                .get(*name)
                 .filter(|v| !v.is_empty())
                 .map(str::to_string)
         })

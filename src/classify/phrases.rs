@@ -57,7 +57,10 @@ impl Hits {
     }
 
     fn keep(&mut self, group: u8, end: usize) {
-        let same = self.end_groups[..self.kept].iter().filter(|g| **g == group).count();
+        let same = self.end_groups[..self.kept]
+            .iter()
+            .filter(|g| **g == group)
+            .count();
         if self.kept < MAX_POSITIONS && same < MAX_POSITIONS_PER_GROUP {
             self.ends[self.kept] = end.min(u32::MAX as usize) as u32;
             self.end_groups[self.kept] = group;
@@ -152,11 +155,18 @@ impl Matcher {
             out_range.push((start, out_groups.len() as u32));
             for &target in &goto[old * class_count..(old + 1) * class_count] {
                 let target = target as usize;
-                let flag = if outputs[target].is_empty() { 0 } else { OUTPUT_FLAG };
+                let flag = if outputs[target].is_empty() {
+                    0
+                } else {
+                    OUTPUT_FLAG
+                };
                 next.push(rank[target] | flag);
             }
         }
-        debug_assert!(states < OUTPUT_FLAG as usize, "too many states for u16 entries");
+        debug_assert!(
+            states < OUTPUT_FLAG as usize,
+            "too many states for u16 entries"
+        );
         Matcher {
             classes,
             class_count,
