@@ -38,6 +38,15 @@ pub(crate) fn status_name(s: &str) -> Option<&'static str> {
 /// `"INVALID_ARGUMENT: GenerateContentRequest…"` or `"got status: UNAVAILABLE."`).
 pub(crate) fn status_name_in(s: &str) -> Option<&'static str> {
     let s = text::prefix(s, text::WORDING_SCAN_LIMIT);
+    // Every name is a run of at least seven capitals or underscores: skip texts without one.
+    let mut run = 0;
+    let has_run = s.bytes().any(|b| {
+        run = if b.is_ascii_uppercase() || b == b'_' { run + 1 } else { 0 };
+        run >= 7
+    });
+    if !has_run {
+        return None;
+    }
     let mut best: Option<(usize, &'static str)> = None;
     for name in STATUS_NAMES {
         let mut from = 0;

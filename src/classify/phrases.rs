@@ -5,6 +5,10 @@
 //! reports which phrase *groups* occur, and for groups asked for, where (the end offsets of the
 //! first matches). Matching is byte-exact: callers lowercase first. Not for deciding anything:
 //! the phrase tables and what they mean live in `wording`.
+//!
+//! Speed: a table step is a dependent load, so one scan is latency-bound. Longer texts are cut
+//! into [`STREAMS`] segments scanned in lock-step (each segment starts a phrase-length early and
+//! only reports matches ending inside it), which lets the processor overlap the loads.
 
 /// The most groups a matcher can report (one bit each).
 pub(crate) const MAX_GROUPS: usize = 64;
@@ -16,15 +20,20 @@ const MAX_POSITIONS: usize = 32;
 const MAX_POSITIONS_PER_GROUP: usize = 8;
 
 /// Set in a table entry when the target state ends at least one phrase.
-const OUTPUT_FLAG: u16 = 0x8000;
+const OUTPUT_FLAG: u32 = 1 << 31;
+
+/// Segments scanned side by side in a long text.
+const STREAMS: usize = 4;
 
 /// A compiled set of phrases, each belonging to a group.
 pub(crate) struct Matcher {
     classes: [u8; 256],
     class_count: usize,
-    /// `next[state * class_count + class]`: the target state, with [`OUTPUT_FLAG`] when it ends a
-    /// phrase.
-    next: Vec<u16>,
+    /// `next[row + class]`: the target state's row offset (`state * class_count`), with
+    /// [`OUTPUT_FLAG`] when that state ends a phrase.
+    next: Vec<u32>,
+    /// The longest phrase, in bytes.
+    longest: usize,
     /// Per state, the range of `out_groups` it reports.
     out_range: Vec<(u32, u32)>,
     /// Group ids, deduplicated per state.
@@ -54,18 +63,6 @@ impl Hits {
             .zip(&self.ends)
             .filter(move |(g, _)| **g == group)
             .map(|(_, end)| *end as usize)
-    }
-
-    fn keep(&mut self, group: u8, end: usize) {
-        let same = self.end_groups[..self.kept]
-            .iter()
-            .filter(|g| **g == group)
-            .count();
-        if self.kept < MAX_POSITIONS && same < MAX_POSITIONS_PER_GROUP {
-            self.ends[self.kept] = end.min(u32::MAX as usize) as u32;
-            self.end_groups[self.kept] = group;
-            self.kept += 1;
-        }
     }
 }
 
@@ -141,10 +138,9 @@ impl Matcher {
         for state in 0..states {
             goto[state * class_count] = 0;
         }
-        let mut rank = vec![0u16; states];
+        let mut rank = vec![0u32; states];
         for (new, &old) in order.iter().enumerate() {
-            // States are far fewer than 0x8000 for the phrase tables used here.
-            rank[old] = new as u16;
+            rank[old] = (new * class_count) as u32;
         }
         let mut out_range = Vec::with_capacity(states);
         let mut out_groups = Vec::new();
@@ -163,14 +159,12 @@ impl Matcher {
                 next.push(rank[target] | flag);
             }
         }
-        debug_assert!(
-            states < OUTPUT_FLAG as usize,
-            "too many states for u16 entries"
-        );
+        debug_assert!(states * class_count < OUTPUT_FLAG as usize);
         Matcher {
             classes,
             class_count,
             next,
+            longest: phrases.iter().map(|(_, p)| p.len()).max().unwrap_or(0),
             out_range,
             out_groups,
         }
@@ -184,21 +178,108 @@ impl Matcher {
             end_groups: [0; MAX_POSITIONS],
             kept: 0,
         };
-        let mut state = 0usize;
-        for (i, &b) in text.iter().enumerate() {
-            let entry = self.next[state * self.class_count + self.classes[b as usize] as usize];
-            state = (entry & !OUTPUT_FLAG) as usize;
-            if entry & OUTPUT_FLAG != 0 {
-                let (start, end) = self.out_range[state];
-                for &group in &self.out_groups[start as usize..end as usize] {
-                    hits.groups |= 1u64 << group;
-                    if positional & (1u64 << group) != 0 {
-                        hits.keep(group, i + 1);
-                    }
+        let overlap = self.longest.saturating_sub(1);
+        let segment = text.len() / STREAMS;
+        if segment < overlap + 16 {
+            let mut row = 0;
+            for (i, &b) in text.iter().enumerate() {
+                let entry = self.step(&mut row, b);
+                if entry & OUTPUT_FLAG != 0 {
+                    self.report(row, i + 1, positional, &mut hits.groups, &mut |g, end| {
+                        hits_keep(&mut hits.ends, &mut hits.end_groups, &mut hits.kept, g, end)
+                    });
+                }
+            }
+            return hits;
+        }
+        // Stream k reports matches ending in (k * segment, (k + 1) * segment]; it starts `overlap`
+        // bytes early (stream 0 instead runs `overlap` bytes long) so it sees every such match.
+        let starts: [usize; STREAMS] =
+            std::array::from_fn(|k| if k == 0 { 0 } else { k * segment - overlap });
+        let run = segment + overlap;
+        let mut rows = [0usize; STREAMS];
+        let mut found: [Found; STREAMS] = std::array::from_fn(|_| Found::default());
+        for j in 0..run {
+            for k in 0..STREAMS {
+                let i = starts[k] + j;
+                let entry = self.step(&mut rows[k], text[i]);
+                let end = i + 1;
+                if entry & OUTPUT_FLAG != 0 && end > k * segment && end <= (k + 1) * segment {
+                    let f = &mut found[k];
+                    self.report(rows[k], end, positional, &mut hits.groups, &mut |g, e| f.push(g, e));
                 }
             }
         }
+        // The last stream finishes the remainder (fewer than STREAMS bytes).
+        let last = STREAMS - 1;
+        for (i, &b) in text.iter().enumerate().skip(STREAMS * segment) {
+            let entry = self.step(&mut rows[last], b);
+            if entry & OUTPUT_FLAG != 0 {
+                let f = &mut found[last];
+                self.report(rows[last], i + 1, positional, &mut hits.groups, &mut |g, e| f.push(g, e));
+            }
+        }
+        for f in &found {
+            for &(group, end) in &f.items[..f.len] {
+                hits_keep(&mut hits.ends, &mut hits.end_groups, &mut hits.kept, group, end as usize);
+            }
+        }
         hits
+    }
+
+    /// One table step from `row` on byte `b`; returns the raw entry (target row and flag).
+    #[inline(always)]
+    fn step(&self, row: &mut usize, b: u8) -> u32 {
+        let entry = self.next[*row + self.classes[b as usize] as usize];
+        *row = (entry & !OUTPUT_FLAG) as usize;
+        entry
+    }
+
+    /// Reports the groups of the state at `row` (a match ending at `end`).
+    #[cold]
+    fn report(&self, row: usize, end: usize, positional: u64, groups: &mut u64, keep: &mut dyn FnMut(u8, usize)) {
+        let (start, stop) = self.out_range[row / self.class_count];
+        for &group in &self.out_groups[start as usize..stop as usize] {
+            *groups |= 1u64 << group;
+            if positional & (1u64 << group) != 0 {
+                keep(group, end);
+            }
+        }
+    }
+}
+
+/// Positional matches found by one stream, in its text order.
+struct Found {
+    items: [(u8, u32); MAX_POSITIONS],
+    len: usize,
+}
+
+impl Default for Found {
+    fn default() -> Found {
+        Found {
+            items: [(0, 0); MAX_POSITIONS],
+            len: 0,
+        }
+    }
+}
+
+impl Found {
+    fn push(&mut self, group: u8, end: usize) {
+        let same = self.items[..self.len].iter().filter(|(g, _)| *g == group).count();
+        if self.len < MAX_POSITIONS && same < MAX_POSITIONS_PER_GROUP {
+            self.items[self.len] = (group, end.min(u32::MAX as usize) as u32);
+            self.len += 1;
+        }
+    }
+}
+
+/// Keeps a match position (the first [`MAX_POSITIONS_PER_GROUP`] of each group, in order).
+fn hits_keep(ends: &mut [u32; MAX_POSITIONS], groups: &mut [u8; MAX_POSITIONS], kept: &mut usize, group: u8, end: usize) {
+    let same = groups[..*kept].iter().filter(|g| **g == group).count();
+    if *kept < MAX_POSITIONS && same < MAX_POSITIONS_PER_GROUP {
+        ends[*kept] = end.min(u32::MAX as usize) as u32;
+        groups[*kept] = group;
+        *kept += 1;
     }
 }
 
@@ -222,6 +303,35 @@ mod tests {
         assert!(!hits.has(3));
         assert_eq!(hits.ends(0).collect::<Vec<_>>(), vec![4]);
         assert_eq!(hits.ends(4).collect::<Vec<_>>(), vec![23]);
+    }
+
+    #[test]
+    fn streamed_scans_agree_with_a_naive_search() {
+        let phrases = ["ab", "abc", "bca", "cab", "aaaa", "c a"];
+        let table: Vec<(u8, &str)> = phrases.iter().enumerate().map(|(i, p)| (i as u8, *p)).collect();
+        let m = Matcher::new(&table);
+        let mut seed = 7u64;
+        for len in [0usize, 1, 5, 63, 64, 65, 200, 1000, 4099] {
+            let text: Vec<u8> = (0..len)
+                .map(|_| {
+                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    b"abc "[(seed >> 33) as usize % 4]
+                })
+                .collect();
+            let positional = 1 << 1 | 1 << 4;
+            let hits = m.scan(&text, positional);
+            for (i, p) in phrases.iter().enumerate() {
+                let naive: Vec<usize> = (0..text.len())
+                    .filter(|&at| text[at..].starts_with(p.as_bytes()))
+                    .map(|at| at + p.len())
+                    .collect();
+                assert_eq!(hits.has(i as u8), !naive.is_empty(), "len {len} phrase {p}");
+                if positional & (1 << i) != 0 {
+                    let first: Vec<usize> = naive.into_iter().take(MAX_POSITIONS_PER_GROUP).collect();
+                    assert_eq!(hits.ends(i as u8).collect::<Vec<_>>(), first, "len {len} phrase {p}");
+                }
+            }
+        }
     }
 
     #[test]
