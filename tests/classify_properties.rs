@@ -236,7 +236,7 @@ fn token_soup_never_panics() {
     for _ in 0..cases(4000) {
         let mut body = String::new();
         for _ in 0..rng.below(80) {
-            body.push_str(*rng.pick(TOKENS));
+            body.push_str(rng.pick::<&str>(TOKENS));
         }
         let input = random_input(&mut rng, body.into_bytes());
         check(&input);

@@ -41,7 +41,11 @@ pub(crate) fn status_name_in(s: &str) -> Option<&'static str> {
     // Every name is a run of at least seven capitals or underscores: skip texts without one.
     let mut run = 0;
     let has_run = s.bytes().any(|b| {
-        run = if b.is_ascii_uppercase() || b == b'_' { run + 1 } else { 0 };
+        run = if b.is_ascii_uppercase() || b == b'_' {
+            run + 1
+        } else {
+            0
+        };
         run >= 7
     });
     if !has_run {

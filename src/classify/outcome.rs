@@ -65,6 +65,20 @@ pub(crate) fn classify_response(input: &ClassifyInput, now: SystemTime) -> Class
         None => (None, None),
     };
     let provider_error = if usable { None } else { error };
+    let message = message(input.status, &read, provider_error, usable);
+    let request_id = request_id(&headers, provider_error, &words);
+    let provider_code = provider_error.and_then(provider_code);
+    let quota_id = provider_error.and_then(quota_id);
+    // The rest is moved out of the body's error rather than copied.
+    let owned = if usable {
+        None
+    } else {
+        read.error.or(read.text)
+    };
+    let (provider_status, error_type, param) = match owned {
+        Some(e) => (e.google_status, e.error_type, e.param),
+        None => (None, None, None),
+    };
 
     Classification {
         class,
@@ -73,13 +87,13 @@ pub(crate) fn classify_response(input: &ClassifyInput, now: SystemTime) -> Class
         hint_source,
         http_status: input.status,
         provider: Some(provider),
-        provider_status: provider_error.and_then(|e| e.google_status.clone()),
-        provider_code: provider_error.and_then(provider_code),
-        error_type: provider_error.and_then(|e| e.error_type.clone()),
-        param: provider_error.and_then(|e| e.param.clone()),
-        message: message(input.status, &read, provider_error, usable),
-        request_id: request_id(&headers, provider_error, &words),
-        quota_id: provider_error.and_then(quota_id),
+        provider_status,
+        provider_code,
+        error_type,
+        param,
+        message,
+        request_id,
+        quota_id,
     }
 }
 

@@ -108,9 +108,9 @@ impl Matcher {
         // Breadth-first order, kept to number the states: shallow states (the ones most bytes
         // visit) get neighbouring rows, which keeps the hot part of the table small.
         let mut order = vec![0usize];
-        for class in 0..class_count {
-            match goto[class] {
-                NONE => goto[class] = 0,
+        for slot in goto.iter_mut().take(class_count) {
+            match *slot {
+                NONE => *slot = 0,
                 child => queue.push_back(child as usize),
             }
         }
@@ -198,15 +198,22 @@ impl Matcher {
             std::array::from_fn(|k| if k == 0 { 0 } else { k * segment - overlap });
         let run = segment + overlap;
         let mut rows = [0usize; STREAMS];
-        let mut found: [Found; STREAMS] = std::array::from_fn(|_| Found::default());
+        // Positional matches of all streams as (end, group); sorted by end afterwards.
+        let mut found: Vec<(u32, u8)> = Vec::new();
+        let mut per_stream = [[0u8; MAX_GROUPS]; STREAMS];
         for j in 0..run {
             for k in 0..STREAMS {
                 let i = starts[k] + j;
                 let entry = self.step(&mut rows[k], text[i]);
                 let end = i + 1;
                 if entry & OUTPUT_FLAG != 0 && end > k * segment && end <= (k + 1) * segment {
-                    let f = &mut found[k];
-                    self.report(rows[k], end, positional, &mut hits.groups, &mut |g, e| f.push(g, e));
+                    let counts = &mut per_stream[k];
+                    self.report(rows[k], end, positional, &mut hits.groups, &mut |g, e| {
+                        if usize::from(counts[g as usize]) < MAX_POSITIONS_PER_GROUP {
+                            counts[g as usize] += 1;
+                            found.push((e.min(u32::MAX as usize) as u32, g));
+                        }
+                    });
                 }
             }
         }
@@ -215,14 +222,26 @@ impl Matcher {
         for (i, &b) in text.iter().enumerate().skip(STREAMS * segment) {
             let entry = self.step(&mut rows[last], b);
             if entry & OUTPUT_FLAG != 0 {
-                let f = &mut found[last];
-                self.report(rows[last], i + 1, positional, &mut hits.groups, &mut |g, e| f.push(g, e));
+                self.report(
+                    rows[last],
+                    i + 1,
+                    positional,
+                    &mut hits.groups,
+                    &mut |g, e| {
+                        found.push((e.min(u32::MAX as usize) as u32, g));
+                    },
+                );
             }
         }
-        for f in &found {
-            for &(group, end) in &f.items[..f.len] {
-                hits_keep(&mut hits.ends, &mut hits.end_groups, &mut hits.kept, group, end as usize);
-            }
+        found.sort_by_key(|(end, _)| *end);
+        for (end, group) in found {
+            hits_keep(
+                &mut hits.ends,
+                &mut hits.end_groups,
+                &mut hits.kept,
+                group,
+                end as usize,
+            );
         }
         hits
     }
@@ -237,7 +256,14 @@ impl Matcher {
 
     /// Reports the groups of the state at `row` (a match ending at `end`).
     #[cold]
-    fn report(&self, row: usize, end: usize, positional: u64, groups: &mut u64, keep: &mut dyn FnMut(u8, usize)) {
+    fn report(
+        &self,
+        row: usize,
+        end: usize,
+        positional: u64,
+        groups: &mut u64,
+        keep: &mut dyn FnMut(u8, usize),
+    ) {
         let (start, stop) = self.out_range[row / self.class_count];
         for &group in &self.out_groups[start as usize..stop as usize] {
             *groups |= 1u64 << group;
@@ -248,33 +274,14 @@ impl Matcher {
     }
 }
 
-/// Positional matches found by one stream, in its text order.
-struct Found {
-    items: [(u8, u32); MAX_POSITIONS],
-    len: usize,
-}
-
-impl Default for Found {
-    fn default() -> Found {
-        Found {
-            items: [(0, 0); MAX_POSITIONS],
-            len: 0,
-        }
-    }
-}
-
-impl Found {
-    fn push(&mut self, group: u8, end: usize) {
-        let same = self.items[..self.len].iter().filter(|(g, _)| *g == group).count();
-        if self.len < MAX_POSITIONS && same < MAX_POSITIONS_PER_GROUP {
-            self.items[self.len] = (group, end.min(u32::MAX as usize) as u32);
-            self.len += 1;
-        }
-    }
-}
-
 /// Keeps a match position (the first [`MAX_POSITIONS_PER_GROUP`] of each group, in order).
-fn hits_keep(ends: &mut [u32; MAX_POSITIONS], groups: &mut [u8; MAX_POSITIONS], kept: &mut usize, group: u8, end: usize) {
+fn hits_keep(
+    ends: &mut [u32; MAX_POSITIONS],
+    groups: &mut [u8; MAX_POSITIONS],
+    kept: &mut usize,
+    group: u8,
+    end: usize,
+) {
     let same = groups[..*kept].iter().filter(|g| **g == group).count();
     if *kept < MAX_POSITIONS && same < MAX_POSITIONS_PER_GROUP {
         ends[*kept] = end.min(u32::MAX as usize) as u32;
@@ -308,13 +315,19 @@ mod tests {
     #[test]
     fn streamed_scans_agree_with_a_naive_search() {
         let phrases = ["ab", "abc", "bca", "cab", "aaaa", "c a"];
-        let table: Vec<(u8, &str)> = phrases.iter().enumerate().map(|(i, p)| (i as u8, *p)).collect();
+        let table: Vec<(u8, &str)> = phrases
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i as u8, *p))
+            .collect();
         let m = Matcher::new(&table);
         let mut seed = 7u64;
         for len in [0usize, 1, 5, 63, 64, 65, 200, 1000, 4099] {
             let text: Vec<u8> = (0..len)
                 .map(|_| {
-                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     b"abc "[(seed >> 33) as usize % 4]
                 })
                 .collect();
@@ -327,8 +340,13 @@ mod tests {
                     .collect();
                 assert_eq!(hits.has(i as u8), !naive.is_empty(), "len {len} phrase {p}");
                 if positional & (1 << i) != 0 {
-                    let first: Vec<usize> = naive.into_iter().take(MAX_POSITIONS_PER_GROUP).collect();
-                    assert_eq!(hits.ends(i as u8).collect::<Vec<_>>(), first, "len {len} phrase {p}");
+                    let first: Vec<usize> =
+                        naive.into_iter().take(MAX_POSITIONS_PER_GROUP).collect();
+                    assert_eq!(
+                        hits.ends(i as u8).collect::<Vec<_>>(),
+                        first,
+                        "len {len} phrase {p}"
+                    );
                 }
             }
         }

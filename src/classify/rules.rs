@@ -46,14 +46,15 @@ pub(crate) enum Outcome {
 
 /// Decides what an outcome means.
 pub(crate) fn decide(f: &Facts<'_>) -> Outcome {
+    let codes = Codes::of(f.error);
     let success = f.http_status.is_some_and(|s| (200..300).contains(&s));
     if !success && f.http_status.is_some() {
-        let status = effective_status(f.http_status, f.error);
-        return Outcome::Class(classify_error(status, f.error, f));
+        let status = effective_status(f.http_status, f.error, &codes);
+        return Outcome::Class(classify_error(status, f.error, &codes, f));
     }
     if let Some(error) = &f.body.error {
         let status = embedded_status(error).filter(|s| *s >= 400);
-        return Outcome::Class(classify_error(status, Some(error), f));
+        return Outcome::Class(classify_error(status, Some(error), &codes, f));
     }
     match &f.body.verdict {
         Some(Verdict::Usable) => return Outcome::Usable,
@@ -67,7 +68,7 @@ pub(crate) fn decide(f: &Facts<'_>) -> Outcome {
     // No status and no transport fault: only the text can say anything.
     match f.body.text.as_ref() {
         Some(text) if text.message.is_some() => {
-            Outcome::Class(classify_error(embedded_status(text), Some(text), f))
+            Outcome::Class(classify_error(embedded_status(text), Some(text), &codes, f))
         }
         _ => Outcome::Class(ErrorClass::Network),
     }
@@ -84,7 +85,11 @@ fn embedded_status(error: &ProviderError) -> Option<u16> {
 }
 
 /// The status to judge by: a 5xx that carries an upstream 4xx is judged as that 4xx.
-fn effective_status(http: Option<u16>, error: Option<&ProviderError>) -> Option<u16> {
+fn effective_status(
+    http: Option<u16>,
+    error: Option<&ProviderError>,
+    codes: &Codes,
+) -> Option<u16> {
     let (Some(http), Some(error)) = (http, error) else {
         return http;
     };
@@ -95,7 +100,7 @@ fn effective_status(http: Option<u16>, error: Option<&ProviderError>) -> Option<
     if embedded.is_some() {
         return embedded;
     }
-    let upstream_4xx = code_class(error).is_some_and(|class| {
+    let upstream_4xx = codes.named.is_some_and(|class| {
         matches!(
             class,
             ErrorClass::InvalidRequest
@@ -110,38 +115,48 @@ fn effective_status(http: Option<u16>, error: Option<&ProviderError>) -> Option<
     Some(if upstream_4xx { 400 } else { http })
 }
 
-fn lower(s: Option<&str>) -> String {
-    s.map(str::to_ascii_lowercase).unwrap_or_default()
+/// The error's code and type, lowercased once, and the class they name.
+struct Codes {
+    code: String,
+    kind: String,
+    /// The class named by the code (first) or the type; numeric codes name none.
+    named: Option<ErrorClass>,
 }
 
-/// The class named by the error's code (first) or type; numeric codes name none.
-fn code_class(error: &ProviderError) -> Option<ErrorClass> {
-    let code = lower(error.code.as_deref());
-    let kind = lower(error.error_type.as_deref());
-    let code_is_number = !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit());
-    (if code_is_number {
-        None
-    } else {
-        c::class_of_code(&code)
-    })
-    .or_else(|| c::class_of_code(&kind))
+impl Codes {
+    fn of(error: Option<&ProviderError>) -> Codes {
+        let lower = |s: Option<&String>| s.map(|s| s.to_ascii_lowercase()).unwrap_or_default();
+        let code = lower(error.and_then(|e| e.code.as_ref()));
+        let kind = lower(error.and_then(|e| e.error_type.as_ref()));
+        let code_is_number = !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit());
+        let named = (if code_is_number {
+            None
+        } else {
+            c::class_of_code(&code)
+        })
+        .or_else(|| c::class_of_code(&kind));
+        Codes { code, kind, named }
+    }
 }
 
-fn classify_error(status: Option<u16>, error: Option<&ProviderError>, f: &Facts<'_>) -> ErrorClass {
+fn classify_error(
+    status: Option<u16>,
+    error: Option<&ProviderError>,
+    codes: &Codes,
+    f: &Facts<'_>,
+) -> ErrorClass {
     let empty = ProviderError::default();
     let e = error.unwrap_or(&empty);
     let words = f.words;
-    let code = lower(e.code.as_deref());
-    let kind = lower(e.error_type.as_deref());
-    let named = code_class(e);
+    let (code, kind, named) = (&codes.code, &codes.kind, codes.named);
     let google = e.google_status.as_deref();
     let s = status.unwrap_or(0);
     let client_side = status.is_none_or(|s| (400..500).contains(&s));
 
     if client_side && s != 429 {
         if e.content_filtered
-            || c::content_policy_code(&code)
-            || c::content_policy_code(&kind)
+            || c::content_policy_code(code)
+            || c::content_policy_code(kind)
             || words.content_policy()
         {
             return ErrorClass::ContentFiltered;
@@ -171,7 +186,7 @@ fn classify_error(status: Option<u16>, error: Option<&ProviderError>, f: &Facts<
     if client_side && s != 404 && words.single_request_too_large() {
         return ErrorClass::RequestTooLarge;
     }
-    if client_side && quota_exhausted(s, e, named, &code, &kind, f) {
+    if client_side && quota_exhausted(s, e, named, code, kind, f) {
         let can_wait = e
             .limit_source
             .as_deref()
