@@ -1,7 +1,23 @@
 //! Classification: what a provider's failure means, read from status, headers and body.
 //!
 //! Pure: [`classify`] takes the observed outcome and the current time and returns a
-//! [`Classification`]. It never fails and never panics, whatever the body holds.
+//! [`Classification`]. It never fails and never panics, whatever the body holds. The body is read
+//! in every family providers use (see `body`, `error_object`), the wording is read in one pass
+//! (`wording`), the class is decided by `rules`, retry hints come from `hints`, and the family
+//! from `detect`. [`completion_is_usable`] tells whether a 2xx is a usable completion.
+//!
+//! Decisions worth knowing:
+//! - A 503 is `overloaded` when it says so (overloaded, high demand, capacity, an `overloaded_error`
+//!   type) or carries Google's `UNAVAILABLE`; a bare 503 (an nginx page, an empty body) is a
+//!   `server_error`. 529 is always `overloaded`.
+//! - A 429 whose delay is longer than an hour is `quota_exhausted` (the delay is still reported);
+//!   so is any 429 about a day-or-longer window, a zero allowance (`limit: 0`), or billing.
+//! - A 429 or 413 whose single request is over the limit itself ("Limit 6000, Requested 14368")
+//!   is `request_too_large`; a 429 whose body is a schema rejection is `invalid_request`.
+//! - A 5xx that carries an upstream 4xx (a proxy re-wrapping a 400) is judged as that 4xx.
+//! - Delays are reported only for classes where waiting can help; reset headers only for rate
+//!   classes. Delays are capped at [`MAX_HINT_MS`] (30 days); garbage hints are ignored.
+//! - The transport fault `timeout` is `timeout`; every other fault is `network`.
 //!
 //! Not here: deciding whether to retry given attempts and budgets (that is the retry policy's job);
 //! this module only says what the server meant, and what it hinted.
@@ -18,6 +34,7 @@ mod codes;
 mod completion;
 mod dates;
 mod detect;
+mod error_object;
 mod google;
 mod headers;
 mod hints;
@@ -36,27 +53,37 @@ pub use hints::MAX_HINT_MS;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TransportFault {
+    /// Nothing listened at the address.
     ConnectionRefused,
     /// The peer reset or closed the connection early (`connection_closed` is accepted as a synonym).
     #[serde(alias = "connection_closed")]
     ConnectionReset,
+    /// The attempt timed out before a response arrived (connect or read).
     Timeout,
+    /// The host name did not resolve.
     Dns,
+    /// The TLS handshake failed.
     Tls,
+    /// The response was cut off before it was complete.
     Truncated,
 }
 
 /// Where a retry delay came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum HintSource {
+    /// The `retry-after-ms` header.
     #[serde(rename = "retry-after-ms")]
     RetryAfterMs,
+    /// The `retry-after` header (delta-seconds or an HTTP-date).
     #[serde(rename = "retry-after")]
     RetryAfter,
+    /// Google's `RetryInfo.retryDelay` detail.
     #[serde(rename = "retry_info")]
     RetryInfo,
+    /// The message's own words ("Please try again in 2.5s").
     #[serde(rename = "message")]
     Message,
+    /// `x-ratelimit-reset-*` or `anthropic-ratelimit-*-reset` headers.
     #[serde(rename = "ratelimit-reset")]
     RatelimitReset,
 }
@@ -66,6 +93,7 @@ pub enum HintSource {
 /// `provider: None` means "auto": the family is detected from the body and headers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClassifyInput {
+    /// The provider called, or `None` to detect the family.
     pub provider: Option<Provider>,
     /// HTTP status; `None` with a transport fault.
     pub status: Option<u16>,
@@ -73,18 +101,22 @@ pub struct ClassifyInput {
     pub headers: Vec<(String, String)>,
     /// The raw body, which may be any bytes (invalid UTF-8 is read lossily).
     pub body: Vec<u8>,
+    /// A failure below HTTP; when set, status and body only add detail.
     pub transport: Option<TransportFault>,
 }
 
 /// What a failure means. Serialises to the classification JSON of DESIGN §3.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Classification {
+    /// What went wrong.
     pub class: ErrorClass,
     /// Whether a retry can succeed (the class default, or the server's `x-should-retry`).
     pub retryable: bool,
     /// The server's requested delay, when it gave one.
     pub retry_after_ms: Option<u64>,
+    /// Which hint `retry_after_ms` came from.
     pub hint_source: Option<HintSource>,
+    /// The HTTP status, when there was a response.
     pub http_status: Option<u16>,
     /// The provider family the body was read as (detected when the input said "auto").
     pub provider: Option<Provider>,
@@ -98,6 +130,7 @@ pub struct Classification {
     pub param: Option<String>,
     /// The provider's own words; never a bare "Error code: 400".
     pub message: String,
+    /// The request id (from `x-request-id`, `request-id`, `apim-request-id`, … or the body).
     pub request_id: Option<String>,
     /// The quota that ran out (Google QuotaFailure `quotaId`), if any.
     pub quota_id: Option<String>,
