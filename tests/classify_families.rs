@@ -493,3 +493,53 @@ fn success_bodies_are_judged_for_usability() {
     );
     assert!(c.message.contains("usable completion"), "{}", c.message);
 }
+
+#[test]
+fn retired_models_and_daily_free_tiers() {
+    expect(
+        400,
+        r#"{"error":{"message":"The model `llama3-70b-8192` has been decommissioned and is no longer supported.","type":"invalid_request_error","code":"model_decommissioned"}}"#,
+        ErrorClass::NotFound,
+    );
+    expect(
+        400,
+        r#"{"error":{"message":"Model Not Exist","type":"invalid_request_error"}}"#,
+        ErrorClass::NotFound,
+    );
+    expect(
+        429,
+        r#"{"error":{"message":"Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day","code":429}}"#,
+        ErrorClass::QuotaExhausted,
+    );
+}
+
+#[test]
+fn gateway_and_responses_style_shapes() {
+    let c = expect(
+        429,
+        r#"{"statusCode": 429, "message": "Rate limit is exceeded. Try again in 59 seconds."}"#,
+        ErrorClass::RateLimited,
+    );
+    assert_eq!(c.retry_after_ms, Some(59_000));
+    let c = expect(
+        200,
+        "event: error\ndata: {\"type\":\"error\",\"code\":\"rate_limit_exceeded\",\"message\":\"Rate limit reached\",\"param\":null}\n\n",
+        ErrorClass::RateLimited,
+    );
+    assert_eq!(c.provider_code.as_deref(), Some("rate_limit_exceeded"));
+    expect(
+        400,
+        r#"{"type":"error","error":{"type":"invalid_request_error","message":"Output blocked by content filtering policy"}}"#,
+        ErrorClass::ContentFiltered,
+    );
+    expect(
+        403,
+        r#"{"error":{"code":403,"message":"Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.","status":"PERMISSION_DENIED"}}"#,
+        ErrorClass::Authentication,
+    );
+    expect(
+        400,
+        r#"{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: 100000 > 64000, which is the maximum allowed number of output tokens for claude-sonnet"}}"#,
+        ErrorClass::InvalidRequest,
+    );
+}

@@ -82,7 +82,8 @@ pub(crate) fn class_of_code(code: &str) -> Option<ErrorClass> {
         | "notfounderror"
         | "model_not_found"
         | "not_found"
-        | "model_not_available" => ErrorClass::NotFound,
+        | "model_not_available"
+        | "model_decommissioned" => ErrorClass::NotFound,
         "rate_limit_error"
         | "rate_limit_exceeded"
         | "ratelimiterror"

@@ -87,8 +87,9 @@ const TABLE: &[(G, &[&str])] = &[
     (G::RequestedWord, &["requested"]),
     (G::ActualLimit, &["actual/limit"]),
     // A window of a day or longer.
-    (G::LongPeriod, &["per day", "perday", "per_day", "(tpd)", "(rpd)", "daily limit",
-        "daily quota", "per month", "permonth", "monthly limit", "monthly quota", "monthly spending"]),
+    (G::LongPeriod, &["per day", "perday", "per_day", "per-day", "(tpd)", "(rpd)", "daily limit",
+        "daily quota", "per month", "permonth", "per_month", "per-month", "monthly limit",
+        "monthly quota", "monthly spending"]),
     // Out of money or credits.
     (G::Billing, &["insufficient_quota", "credit balance", "insufficient credit",
         "insufficient balance", "insufficient funds", "insufficient account balance",
@@ -122,8 +123,8 @@ const TABLE: &[(G, &[&str])] = &[
         "insufficient capacity", "capacity constraints", "server is busy", "servers are busy",
         "currently busy", "high load", "capacity exceeded"]),
     (G::ModelWord, &["model"]),
-    (G::ModelMissing, &["not found", "does not exist", "no such model", "unknown model",
-        "not a valid model", "invalid model id"]),
+    (G::ModelMissing, &["not found", "not exist", "no such model", "unknown model",
+        "not a valid model", "invalid model id", "decommissioned", "no longer available"]),
     (G::TimedOut, &["timed out", "timeout", "time-out", "deadline exceeded", "deadline_exceeded"]),
     // Marks a request problem (for errors that arrive without any status).
     (G::RequestProblem, &["not supported", "unsupported", "invalid", "must be", "is required",
