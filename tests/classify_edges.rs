@@ -4,7 +4,8 @@
 use std::time::SystemTime;
 
 use llmwire::classify::{
-    classify, completion_is_usable, Classification, ClassifyInput, TransportFault,
+    classify, completion_is_usable, usable_completion, Classification, ClassifyInput,
+    TransportFault,
 };
 use llmwire::provider::Provider;
 use llmwire::ErrorClass;
@@ -303,4 +304,42 @@ fn a_response_without_status_or_fault_is_read_from_its_text() {
     let c = classify(&ClassifyInput::default(), SystemTime::UNIX_EPOCH);
     assert_eq!(c.class, ErrorClass::Network);
     assert!(!c.message.is_empty());
+}
+
+#[test]
+fn usable_completion_returns_the_parsed_body_once() {
+    let body = br#"{"id":"c1","choices":[{"message":{"content":null,"tool_calls":[{"id":"t"}]}}]}"#;
+    assert_eq!(usable_completion(body).unwrap()["id"], "c1");
+    assert!(
+        usable_completion(b"data: {}\n\n").is_err(),
+        "streams go through the assembler"
+    );
+    assert!(usable_completion(br#"{"error":{"message":"x"}}"#)
+        .unwrap_err()
+        .contains("error"));
+}
+
+#[test]
+fn error_text_passed_on_from_a_200_stream_is_read_for_its_words() {
+    assert_eq!(
+        run(200, "Rate limit exceeded").class,
+        ErrorClass::RateLimited
+    );
+    assert_eq!(
+        run(200, "The model is overloaded").class,
+        ErrorClass::Overloaded
+    );
+    assert_eq!(
+        run(200, "garbage that says nothing").class,
+        ErrorClass::MalformedResponse
+    );
+    let c = run(200, "event: error\ndata: \n\n");
+    assert_eq!(
+        c.class,
+        ErrorClass::ServerError,
+        "an explicit error event with no data"
+    );
+    assert!(c.retryable);
+    let c = run(200, "event: error\ndata: quota: you are out of credits\n\n");
+    assert_eq!(c.class, ErrorClass::QuotaExhausted);
 }

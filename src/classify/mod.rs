@@ -219,6 +219,36 @@ pub fn completion_is_usable(body: &[u8]) -> Result<(), String> {
     }
 }
 
+/// The parsed completion, when a 2xx JSON body is one the caller can use.
+///
+/// For non-stream answers: parses the body once and returns it when [`completion_is_usable`] would
+/// say `Ok`; otherwise the reason (a stream body, an error object, empty content, …).
+///
+/// ```
+/// use llmwire::classify::usable_completion;
+///
+/// let completion = usable_completion(br#"{"choices":[{"message":{"content":"hi"}}]}"#).unwrap();
+/// assert_eq!(completion["choices"][0]["message"]["content"], "hi");
+/// assert!(usable_completion(br#"{"choices":[{"message":{"content":""}}]}"#).is_err());
+/// ```
+pub fn usable_completion(body: &[u8]) -> Result<serde_json::Value, String> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| format!("the body is not a JSON completion ({e})"))?;
+    if let Some(error) = body::read_value(&value, 0) {
+        let message = error
+            .full_message()
+            .unwrap_or_else(|| "no message".to_string());
+        return Err(format!("the body is an error: {message}"));
+    }
+    match completion::judge(&value) {
+        Some(completion::Verdict::Usable) => Ok(value),
+        Some(completion::Verdict::Unusable(reason))
+        | Some(completion::Verdict::Filtered(reason)) => Err(reason),
+        None => Err("the JSON is not a chat completion (no choices)".to_string()),
+    }
+}
+
 /// A transport fault: no HTTP response to read.
 fn transport(fault: TransportFault, input: &ClassifyInput) -> Classification {
     let (class, what) = match fault {

@@ -63,7 +63,10 @@ pub(crate) fn decide(f: &Facts<'_>) -> Outcome {
         None => {}
     }
     if success {
-        return Outcome::Class(ErrorClass::MalformedResponse);
+        // A 2xx whose body is plain text: an error's words (a stream's error event passed on as
+        // text) when they say something clear, else an unreadable completion.
+        let said = f.body.text.as_ref().and_then(|_| text_signal(f.words));
+        return Outcome::Class(said.unwrap_or(ErrorClass::MalformedResponse));
     }
     // No status and no transport fault: only the text can say anything.
     match f.body.text.as_ref() {
@@ -71,6 +74,25 @@ pub(crate) fn decide(f: &Facts<'_>) -> Outcome {
             Outcome::Class(classify_error(embedded_status(text), Some(text), &codes, f))
         }
         _ => Outcome::Class(ErrorClass::Network),
+    }
+}
+
+/// What plain text says when it says something unmistakable.
+fn text_signal(words: &Wording<'_>) -> Option<ErrorClass> {
+    if words.overloaded() {
+        Some(ErrorClass::Overloaded)
+    } else if words.context_overflow() {
+        Some(ErrorClass::ContextLengthExceeded)
+    } else if words.bad_credentials() {
+        Some(ErrorClass::Authentication)
+    } else if words.billing_exhausted() || (words.rate_window() && words.per_long_period()) {
+        Some(ErrorClass::QuotaExhausted)
+    } else if words.rate_window() {
+        Some(ErrorClass::RateLimited)
+    } else if words.timed_out() {
+        Some(ErrorClass::Timeout)
+    } else {
+        None
     }
 }
 
