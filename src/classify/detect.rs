@@ -22,10 +22,7 @@ pub(crate) fn detect(
     if let Some(named) = named.filter(|p| *p != Provider::Generic) {
         return named;
     }
-    let server = headers
-        .get(Header::Server)
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let server = headers.get(Header::Server).unwrap_or("");
     let says = |provider: Named| words.names(provider);
 
     if clues.openrouter || headers.has_prefix(Prefix::OpenRouter) || says(Named::OpenRouter) {
@@ -52,8 +49,8 @@ pub(crate) fn detect(
     }
     if clues.google
         || headers.has_prefix(Prefix::Goog)
-        || server.contains("scaffolding on httpserver2")
-        || server == "esf"
+        || super::text::find_ascii_ci(server, "scaffolding on httpserver2").is_some()
+        || server.eq_ignore_ascii_case("esf")
         || says(Named::Google)
     {
         return Provider::Gemini;

@@ -56,12 +56,22 @@ impl<'v> Fields<'v> {
             return f;
         };
         for (key, value) in map {
-            let key = key.as_str();
-            if let Some(rank) = MESSAGE_KEYS.iter().position(|k| *k == key) {
+            // Message keys take their rank in MESSAGE_KEYS.
+            let rank = match key.as_str() {
+                "message" => Some(0),
+                "msg" => Some(1),
+                "error_message" => Some(2),
+                "errorMessage" => Some(3),
+                "error_msg" => Some(4),
+                "detail" => Some(5),
+                "error_description" => Some(6),
+                _ => None,
+            };
+            if let Some(rank) = rank {
                 f.messages[rank] = Some(value);
                 continue;
             }
-            match key {
+            match key.as_str() {
                 "type" => f.kind = Some(value),
                 "error_type" => f.error_type = Some(value),
                 "code" => f.code = Some(value),

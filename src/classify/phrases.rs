@@ -22,7 +22,7 @@ const MAX_POSITIONS_PER_GROUP: usize = 8;
 /// Set in a table entry when the target state ends at least one phrase.
 const OUTPUT_FLAG: u32 = 1 << 31;
 
-/// Segments scanned side by side in a long text.
+/// Segments scanned side by side in a long text (the scan loop is written for four).
 const STREAMS: usize = 4;
 
 /// A compiled set of phrases, each belonging to a group.
@@ -201,12 +201,22 @@ impl Matcher {
         // Positional matches of all streams as (end, group); sorted by end afterwards.
         let mut found: Vec<(u32, u8)> = Vec::new();
         let mut per_stream = [[0u8; MAX_GROUPS]; STREAMS];
-        for j in 0..run {
+        let window = |k: usize| &text[starts[k]..starts[k] + run];
+        let (w0, w1, w2, w3) = (window(0), window(1), window(2), window(3));
+        let bytes = w0.iter().zip(w1).zip(w2).zip(w3);
+        for (j, (((&b0, &b1), &b2), &b3)) in bytes.enumerate() {
+            let entries = [
+                self.step(&mut rows[0], b0),
+                self.step(&mut rows[1], b1),
+                self.step(&mut rows[2], b2),
+                self.step(&mut rows[3], b3),
+            ];
+            if (entries[0] | entries[1] | entries[2] | entries[3]) & OUTPUT_FLAG == 0 {
+                continue;
+            }
             for k in 0..STREAMS {
-                let i = starts[k] + j;
-                let entry = self.step(&mut rows[k], text[i]);
-                let end = i + 1;
-                if entry & OUTPUT_FLAG != 0 && end > k * segment && end <= (k + 1) * segment {
+                let end = starts[k] + j + 1;
+                if entries[k] & OUTPUT_FLAG != 0 && end > k * segment && end <= (k + 1) * segment {
                     let counts = &mut per_stream[k];
                     self.report(rows[k], end, positional, &mut hits.groups, &mut |g, e| {
                         if usize::from(counts[g as usize]) < MAX_POSITIONS_PER_GROUP {

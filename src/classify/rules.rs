@@ -147,7 +147,11 @@ struct Codes {
 
 impl Codes {
     fn of(error: Option<&ProviderError>) -> Codes {
-        let lower = |s: Option<&String>| s.map(|s| s.to_ascii_lowercase()).unwrap_or_default();
+        let lower = |s: Option<&String>| match s {
+            Some(s) if s.bytes().any(|b| b.is_ascii_uppercase()) => s.to_ascii_lowercase(),
+            Some(s) => s.clone(),
+            None => String::new(),
+        };
         let code = lower(error.and_then(|e| e.code.as_ref()));
         let kind = lower(error.and_then(|e| e.error_type.as_ref()));
         let code_is_number = !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit());
