@@ -156,26 +156,34 @@ const SIGNATURES = [
   ['llmwire_status llmwire_trim(const char *request_json, const char *options_json, _Out_ llmwire_owned_string *out_request_json, _Out_ llmwire_error **err)', { optional: true }],
 ];
 
-/** @type {Record<string, Function & {async: Function}>} */
+/** @type {Record<string, (Function & {async: Function}) | null>} */
 const functions = {};
+const missing = [];
 for (const [signature, { optional = false } = {}] of SIGNATURES) {
   const name = /(llmwire_\w+)\(/.exec(signature)[1];
   try {
     functions[name] = lib.func(signature);
-  } catch (error) {
-    if (!optional) {
-      throw new Error(`llmwire: ${libraryPath} lacks ${name} (${error.message}); it is not a ` +
-        'complete libllmwire. Rebuild it, or point LLMWIRE_LIB at a matching library.');
-    }
+  } catch {
     functions[name] = null;
+    if (!optional) missing.push(name);
   }
 }
 
-const abiVersion = functions.llmwire_abi_version();
+// The ABI check comes first: a library of another ABI may well lack some functions, and its
+// version is the more useful thing to report.
+const abiVersion = functions.llmwire_abi_version?.();
+if (abiVersion === undefined) {
+  throw new Error(`llmwire: ${libraryPath} is not libllmwire (it has no llmwire_abi_version). ` +
+    'Point LLMWIRE_LIB at the library built from the llmwire repository.');
+}
 if (abiVersion !== EXPECTED_ABI_VERSION) {
   throw new Error(`llmwire: ${libraryPath} speaks C ABI version ${abiVersion}, but this binding ` +
     `needs version ${EXPECTED_ABI_VERSION}. Install the binding that matches the library, or ` +
     'rebuild the library from the same llmwire checkout as the binding.');
+}
+if (missing.length > 0) {
+  throw new Error(`llmwire: ${libraryPath} lacks ${missing.join(', ')}; it is an incomplete or ` +
+    'stale build. Rebuild it, or point LLMWIRE_LIB at a matching library.');
 }
 
 module.exports = {

@@ -5,6 +5,7 @@
  * its scenarios. Not a test file itself (the npm script runs only `*.test.js`).
  */
 
+const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
 const path = require('node:path');
@@ -18,13 +19,17 @@ function mockBinary() {
   return path.join(path.dirname(llmwire.libraryPath), exe);
 }
 
+/** Scenarios of this suite for classes no built-in scenario produces. */
+const SCENARIO_FILE = path.join(__dirname, 'fixtures', 'scenarios.json');
+
 /**
- * Starts `llmwire mock --port 0` and resolves once it printed its port.
+ * Starts `llmwire mock --port 0` (with this suite's scenario file) and resolves once it printed
+ * its port.
  *
  * @param {{scenarioFiles?: string[]}} [options]
  * @returns {Promise<Mock>}
  */
-function startMock({ scenarioFiles = [] } = {}) {
+function startMock({ scenarioFiles = [SCENARIO_FILE] } = {}) {
   const binary = mockBinary();
   const args = ['mock', '--port', '0', '--until-stdin-eof'];
   for (const file of scenarioFiles) args.push('--scenarios', file);
@@ -59,9 +64,15 @@ class Mock {
     this.origin = `http://127.0.0.1:${port}`;
   }
 
-  /** A base URL selecting `scenario` for a fresh (or the given) session. */
-  baseUrl(scenario, session = randomUUID()) {
-    return `${this.origin}/s/${encodeURIComponent(scenario)}/${session}/v1`;
+  /**
+   * A base URL selecting `scenario` for a session.
+   *
+   * @param {string} scenario
+   * @param {string} session
+   * @param {string} [api] the API path: `v1` (OpenAI) or `v1beta/openai` (Gemini).
+   */
+  baseUrl(scenario, session, api = 'v1') {
+    return `${this.origin}/s/${encodeURIComponent(scenario)}/${session}/${api}`;
   }
 
   /**
@@ -69,11 +80,13 @@ class Mock {
    *
    * @param {string} scenario e.g. `"overloaded_then_ok:n=2"`
    * @param {object} [config] merged over the defaults (`retry` merged one level deep).
+   * @param {{api?: string}} [options]
+   * @returns {import('..').Client & {session: string}}
    */
-  client(scenario, config = {}) {
+  client(scenario, config = {}, { api } = {}) {
     const session = randomUUID();
     const client = new llmwire.Client({
-      base_url: this.baseUrl(scenario, session),
+      base_url: this.baseUrl(scenario, session, api),
       api_key: 'sk-test-not-a-secret',
       model: 'mock-model',
       ...config,
@@ -100,9 +113,25 @@ class Mock {
   }
 }
 
+/**
+ * The error a promise rejects with; fails the test, showing what came instead, if it resolves.
+ *
+ * @param {Promise<unknown>} promise
+ * @returns {Promise<any>}
+ */
+async function rejectionOf(promise) {
+  let value;
+  try {
+    value = await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new assert.AssertionError({ message: `expected a rejection, got ${JSON.stringify(value)?.slice(0, 300)}` });
+}
+
 /** A small chat request. */
 function ask(content = 'hello mock', extra = {}) {
   return { messages: [{ role: 'user', content }], ...extra };
 }
 
-module.exports = { startMock, mockBinary, ask };
+module.exports = { startMock, mockBinary, ask, rejectionOf };
