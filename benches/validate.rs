@@ -1,1 +1,192 @@
-fn main() {}
+//! Validator throughput: validating request text (parse included) against parsing it alone.
+//!
+//! Generates requests of about 0.2, 2 and 20 MB (100 to 10,000 messages with tool calls, tool
+//! results, image parts, and 64 tools with nested schemas), then times `validate_json` for the Gemini
+//! and OpenAI profiles and `serde_json::from_str::<Value>` on the same text. Prints MB/s and the
+//! ratio validate/parse (target: at most 2x, growing linearly with size). Run with
+//! `cargo bench --bench validate`.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use llmwire::validate::{validate, validate_json, ValidateOptions};
+use serde_json::{json, Value};
+
+/// A 1x1 PNG, so image parts carry a real (small) base64 payload.
+const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
+const WORDS: &[&str] = &[
+    "retry",
+    "budget",
+    "provider",
+    "schema",
+    "window",
+    "token",
+    "stream",
+    "gemini",
+    "request",
+    "deadline",
+    "jitter",
+    "overloaded",
+    "context",
+    "message",
+    "the",
+    "a",
+    "of",
+    "and",
+    "function",
+    "result",
+];
+
+fn sentence(seed: usize, words: usize) -> String {
+    let mut text = String::with_capacity(words * 8);
+    for i in 0..words {
+        if i > 0 {
+            text.push(' ');
+        }
+        text.push_str(WORDS[(seed * 31 + i * 7) % WORDS.len()]);
+    }
+    text.push('.');
+    text
+}
+
+fn nested_schema(depth: usize, seed: usize) -> Value {
+    if depth == 0 {
+        return json!({"type": "string", "description": sentence(seed, 6), "enum": ["a", "b", "c"]});
+    }
+    json!({
+        "type": "object",
+        "description": sentence(seed, 8),
+        "properties": {
+            "name": {"type": "string", "maxLength": 64},
+            "count": {"type": "integer", "minimum": 0, "format": "int64"},
+            "when": {"type": "string", "format": "date-time", "nullable": true},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "child": nested_schema(depth - 1, seed + 1)
+        },
+        "required": ["name", "child"]
+    })
+}
+
+fn tools() -> Vec<Value> {
+    (0..64)
+        .map(|index| {
+            json!({"type": "function", "function": {
+                "name": format!("tool_{index}"),
+                "description": sentence(index, 20),
+                "parameters": nested_schema(3, index)
+            }})
+        })
+        .collect()
+}
+
+/// A request of `turns` user/assistant rounds; every fourth round calls two tools in parallel.
+fn request(turns: usize) -> String {
+    let mut messages = vec![json!({"role": "system", "content": sentence(0, 60)})];
+    for turn in 0..turns {
+        if turn % 10 == 3 {
+            messages.push(json!({"role": "user", "content": [
+                {"type": "text", "text": sentence(turn, 40)},
+                {"type": "image_url", "image_url": {"url": format!("data:image/png;base64,{PNG}")}}
+            ]}));
+        } else {
+            messages.push(json!({"role": "user", "content": sentence(turn, 250 + turn % 200)}));
+        }
+        if turn % 4 == 1 {
+            let ids = [format!("call_{turn}_a"), format!("call_{turn}_b")];
+            messages.push(json!({"role": "assistant", "content": null, "tool_calls": [
+                {"id": ids[0], "type": "function", "function": {"name": format!("tool_{}", turn % 64), "arguments": format!("{{\"name\": \"{}\", \"count\": {turn}}}", sentence(turn, 3))}},
+                {"id": ids[1], "type": "function", "function": {"name": format!("tool_{}", (turn + 1) % 64), "arguments": "{\"name\": \"x\", \"child\": {}}"}}
+            ]}));
+            messages.push(
+                json!({"role": "tool", "tool_call_id": ids[1], "content": sentence(turn + 1, 30)}),
+            );
+            messages.push(
+                json!({"role": "tool", "tool_call_id": ids[0], "content": sentence(turn, 160)}),
+            );
+        }
+        messages.push(json!({"role": "assistant", "content": sentence(turn + 2, 420)}));
+    }
+    messages.push(json!({"role": "user", "content": "Summarise."}));
+    json!({"model": "gemini-2.5-pro", "messages": messages, "tools": tools(), "temperature": 0.4, "max_tokens": 4096})
+        .to_string()
+}
+
+/// The median time of `runs` calls of `f`, after one warm-up call.
+fn median_time(runs: usize, mut f: impl FnMut()) -> Duration {
+    f();
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[runs / 2]
+}
+
+fn mb_per_s(bytes: usize, time: Duration) -> f64 {
+    bytes as f64 / 1e6 / time.as_secs_f64()
+}
+
+fn main() {
+    println!(
+        "{:>8} {:>9} {:>9} {:>11} {:>14} {:>12} {:>12} {:>7} {:>4}",
+        "size",
+        "messages",
+        "provider",
+        "parse MB/s",
+        "validate MB/s",
+        "validate ms",
+        "checks only",
+        "ratio",
+        "ok"
+    );
+    for (turns, runs) in [(36, 101), (360, 31), (3_600, 9)] {
+        let text = request(turns);
+        let messages = serde_json::from_str::<Value>(&text)
+            .map_or(0, |v| v["messages"].as_array().map_or(0, Vec::len));
+        let parse = median_time(runs, || {
+            black_box(serde_json::from_str::<Value>(black_box(&text)).ok());
+        });
+        for provider in ["gemini", "openai"] {
+            // A window override keeps the 20 MB request "valid", so the whole pass is measured.
+            let model = if provider == "gemini" {
+                "gemini-2.5-pro"
+            } else {
+                "gpt-4.1"
+            };
+            let options = format!("{{\"provider\": \"{provider}\", \"model\": \"{model}\", \"window_tokens\": 100000000}}");
+            let report =
+                validate_json(&text, Some(&options)).expect("generated requests are valid JSON");
+            let from_text = median_time(runs, || {
+                black_box(validate_json(black_box(&text), Some(&options)).ok());
+            });
+            // The rules alone, on an already parsed request (no parse, no drop).
+            let parsed: Value = serde_json::from_str(&text).expect("valid JSON");
+            let parsed_options = ValidateOptions::from_json(&options).expect("valid options");
+            let checks = median_time(runs, || {
+                black_box(validate(black_box(&parsed), &parsed_options));
+            });
+            println!(
+                "{:>6.2}MB {:>9} {:>9} {:>11.1} {:>14.1} {:>12.2} {:>10.2}ms {:>6.2}x {:>4}",
+                text.len() as f64 / 1e6,
+                messages,
+                provider,
+                mb_per_s(text.len(), parse),
+                mb_per_s(text.len(), from_text),
+                from_text.as_secs_f64() * 1e3,
+                checks.as_secs_f64() * 1e3,
+                from_text.as_secs_f64() / parse.as_secs_f64(),
+                if report.ok { "yes" } else { "no" },
+            );
+            if !report.ok {
+                eprintln!(
+                    "unexpected errors: {:?}",
+                    &report.errors[..report.errors.len().min(3)]
+                );
+            }
+        }
+    }
+}

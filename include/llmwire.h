@@ -391,6 +391,33 @@ llmwire_status llmwire_error_to_json(const llmwire_error *error,
                                      llmwire_error **err);
 
 /**
+ * Validates a chat-completions request against a provider profile, locally: nothing is sent.
+ *
+ * `request_json` is the request body (`{"model", "messages", "tools", …}`). `options_json` may be
+ * NULL (defaults) or `{"provider": "openai"|"gemini"|"azure"|"anthropic"|"openrouter"|"groq"|
+ * "deepseek"|"mistral"|"xai"|"ollama"|"vllm"|"generic" (default "generic"), "repair": false,
+ * "model": "<validate as this model>", "window_tokens": N, "max_output_tokens": N}`.
+ *
+ * On success `*report_json` receives the report: `{"ok", "errors": [{"code", "path", "message"}],
+ * "warnings": […], "estimated_prompt_tokens", "provider", "model"}`, plus, when `"repair": true`,
+ * `"repairs": [{"code", "path", "message"}]` and `"request"` (the repaired request). `path` is a JSON
+ * Pointer into the request. A request the provider would reject is still a successful validation:
+ * the status is `LLMWIRE_STATUS_OK` and the report says `"ok": false`.
+ *
+ * Ownership: `request_json` and `options_json` are borrowed for the call; `*report_json` is a new
+ * string the caller frees with `llmwire_string_free`; `*err` (if `err` is not NULL) receives a new
+ * error the caller frees with `llmwire_error_free`. Out-parameters are written only on success.
+ * Errors: `LLMWIRE_STATUS_INVALID_ARGUMENT` when `request_json` or `report_json` is NULL, a string is
+ * not UTF-8, `request_json` or `options_json` is not valid JSON (the message gives the line and
+ * column), an option key is unknown (the message names it), or the provider is unknown.
+ * Thread-safety: safe from any number of threads at once; the function keeps no state.
+ */
+llmwire_status llmwire_validate(const char *request_json,
+                                const char *options_json,
+                                char **report_json,
+                                llmwire_error **err);
+
+/**
  * The library's version, e.g. "0.1.0", as a static string (never free it).
  *
  * Compare it with `LLMWIRE_VERSION` to detect a header/library mismatch. Thread-safety: safe from

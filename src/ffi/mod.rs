@@ -89,6 +89,21 @@ pub(crate) unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a s
     })
 }
 
+/// Borrows an optional C string argument: NULL gives `None`; otherwise as [`arg_str`].
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string that stays valid and unchanged for `'a`.
+pub(crate) unsafe fn optional_arg_str<'a>(
+    ptr: *const c_char,
+    name: &str,
+) -> Result<Option<&'a str>, ErrorObject> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: non-NULL here; the rest of the contract is this function's.
+    unsafe { arg_str(ptr, name) }.map(Some)
+}
+
 /// Fails with `invalid_argument` when a required out-parameter is NULL.
 pub(crate) fn require_out<T>(ptr: *mut T, name: &str) -> Result<(), ErrorObject> {
     if ptr.is_null() {

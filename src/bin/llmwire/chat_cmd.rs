@@ -26,7 +26,7 @@ struct Options {
 
 pub fn run(args: &[String]) -> u8 {
     if crate::wants_help(args) {
-        println!("{USAGE}");
+        crate::print_stdout(USAGE);
         return 0;
     }
     let options = match parse(args) {
@@ -58,7 +58,7 @@ pub fn run(args: &[String]) -> u8 {
         };
         client
             .chat_stream(&request, &mut print_delta, None)
-            .inspect(|_| println!())
+            .inspect(|_| crate::print_stdout(""))
     } else {
         client.chat(&request, None)
     };
@@ -70,7 +70,7 @@ pub fn run(args: &[String]) -> u8 {
                     .pointer("/choices/0/message/content")
                     .and_then(Value::as_str)
                     .unwrap_or("");
-                println!("{answer}");
+                crate::print_stdout(answer);
             }
             0
         }
@@ -86,7 +86,7 @@ pub fn run(args: &[String]) -> u8 {
 }
 
 fn print_line(value: &Value) -> u8 {
-    println!("{value}");
+    crate::print_stdout(&value.to_string());
     0
 }
 

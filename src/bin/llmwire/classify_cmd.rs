@@ -13,7 +13,7 @@ and prints the classification as one JSON object. Exit 0, or 2 when the input is
 
 pub fn run(args: &[String]) -> u8 {
     if crate::wants_help(args) {
-        println!("{USAGE}");
+        crate::print_stdout(USAGE);
         return 0;
     }
     if let Some(extra) = args.first() {
@@ -32,7 +32,7 @@ pub fn run(args: &[String]) -> u8 {
     let classification = classify(&input, SystemTime::now());
     match serde_json::to_string(&classification) {
         Ok(json) => {
-            println!("{json}");
+            crate::print_stdout(&json);
             0
         }
         Err(e) => {

@@ -17,6 +17,7 @@ usage: llmwire <command> [options]
 commands:
   chat        send one prompt through the robust client and print the answer
   classify    read a failure (JSON: status, headers, body, provider) on stdin; print its classification
+  mock        run the bundled simulated provider (every provider fault, on loopback)
   version     print the version
   help        print this help
 
@@ -31,16 +32,17 @@ fn main() -> ExitCode {
     let code = match command.as_str() {
         "chat" => chat_cmd::run(rest),
         "classify" => classify_cmd::run(rest),
+        "mock" => u8::try_from(llmwire::mock::run_cli(rest)).unwrap_or(1),
         "version" | "--version" | "-V" => {
-            println!(
+            print_stdout(&format!(
                 "llmwire {} (C ABI {})",
                 llmwire::VERSION,
                 llmwire::ABI_VERSION
-            );
+            ));
             0
         }
         "help" | "--help" | "-h" => {
-            println!("{USAGE}");
+            print_stdout(USAGE);
             0
         }
         other => {
@@ -64,6 +66,14 @@ pub(crate) fn read_stdin_utf8() -> Result<String, String> {
             e.utf8_error().valid_up_to()
         )
     })
+}
+
+/// Writes one line to stdout. A closed pipe (`llmwire … | head`) is not an error worth a panic:
+/// the reader has what it wanted.
+pub(crate) fn print_stdout(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{text}").and_then(|()| stdout.flush());
 }
 
 /// True when the arguments ask for help.

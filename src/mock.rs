@@ -1,1 +1,0 @@
-//! The bundled simulated provider behind `llmwire mock`.

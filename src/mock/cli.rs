@@ -1,0 +1,270 @@
+//! `llmwire mock`: the command-line face of the simulated provider.
+//!
+//! For: parsing the arguments after `mock`, printing the one line tools parse
+//! (`llmwire mock listening on http://127.0.0.1:PORT (port PORT)`), and serving until killed (or
+//! until stdin closes, with `--until-stdin-eof`).
+//!
+//! Not for: anything else on stdout: after the first line, the mock writes nothing there.
+
+use std::io::{self, Read, Write};
+use std::path::PathBuf;
+
+use super::builtin::BUILTINS;
+use super::server::{check_scenario_files, MockOptions, MockServer};
+
+/// The usage text of `llmwire mock`.
+pub const USAGE: &str = "\
+usage: llmwire mock [--host HOST] [--port PORT] [--scenarios FILE]... [--max-connections N]
+                    [--until-stdin-eof]
+       llmwire mock --check FILE...
+       llmwire mock --list-scenarios
+
+Serves a simulated OpenAI-compatible provider on HOST:PORT (default 127.0.0.1, a free port).
+The first line on stdout is:  llmwire mock listening on http://HOST:PORT (port PORT)
+Then it serves until killed, or with --until-stdin-eof until stdin reaches end of file.
+
+Point a client at http://HOST:PORT/s/SCENARIO/SESSION/v1 (or send the headers
+x-llmwire-scenario and x-llmwire-session). SCENARIO is name[:key=value,...].
+
+  --host HOST           address to listen on (anything but loopback exposes the mock)
+  --port PORT           port to listen on; 0 (the default) picks a free one
+  --scenarios FILE      load scenarios from a JSON file (repeatable)
+  --max-connections N   connections served at once (default 512)
+  --until-stdin-eof     stop when stdin closes (for harnesses that spawn the mock)
+  --check FILE...       validate scenario files and exit (0 valid, 1 invalid)
+  --list-scenarios      print the built-in scenarios and exit
+";
+
+/// What the command line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CliCommand {
+    Serve {
+        options: MockOptions,
+        until_stdin_eof: bool,
+    },
+    Check(Vec<PathBuf>),
+    ListScenarios,
+    Help,
+}
+
+/// Parses the arguments after `mock`.
+pub fn parse_cli_args(args: &[String]) -> Result<CliCommand, String> {
+    let mut options = MockOptions::default();
+    let mut until_stdin_eof = false;
+    let mut check: Option<Vec<PathBuf>> = None;
+    let mut list = false;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = |name: &str| -> Result<String, String> {
+            match &inline {
+                Some(value) => Ok(value.clone()),
+                None => args
+                    .next()
+                    .cloned()
+                    .ok_or_else(|| format!("{name} needs a value")),
+            }
+        };
+        match flag {
+            "-h" | "--help" => return Ok(CliCommand::Help),
+            "--host" => options.host = value("--host")?,
+            "--port" => {
+                let text = value("--port")?;
+                options.port = text
+                    .parse()
+                    .map_err(|_| format!("--port {text}: not a port number"))?;
+            }
+            "--scenarios" => options
+                .scenario_files
+                .push(PathBuf::from(value("--scenarios")?)),
+            "--max-connections" => {
+                let text = value("--max-connections")?;
+                options.limits.max_connections =
+                    text.parse().ok().filter(|&n| n > 0).ok_or_else(|| {
+                        format!("--max-connections {text}: expected a positive number")
+                    })?;
+            }
+            "--until-stdin-eof" => until_stdin_eof = true,
+            "--list-scenarios" => list = true,
+            "--check" => check = Some(Vec::new()),
+            other if other.starts_with('-') => return Err(format!("unknown option {other}")),
+            file => match check.as_mut() {
+                Some(files) => files.push(PathBuf::from(file)),
+                None => return Err(format!("unexpected argument {file}")),
+            },
+        }
+    }
+    if list {
+        return Ok(CliCommand::ListScenarios);
+    }
+    if let Some(mut files) = check {
+        files.extend(options.scenario_files);
+        if files.is_empty() {
+            return Err("--check needs at least one FILE".into());
+        }
+        return Ok(CliCommand::Check(files));
+    }
+    Ok(CliCommand::Serve {
+        options,
+        until_stdin_eof,
+    })
+}
+
+/// Runs `llmwire mock` with the arguments after `mock`; returns the exit code (0 success,
+/// 1 failure to start or invalid scenario files, 2 usage error).
+pub fn run_cli(args: &[String]) -> i32 {
+    let command = match parse_cli_args(args) {
+        Ok(command) => command,
+        Err(message) => {
+            eprintln!("llmwire mock: {message}\n\n{USAGE}");
+            return 2;
+        }
+    };
+    match command {
+        CliCommand::Help => {
+            print!("{USAGE}");
+            0
+        }
+        CliCommand::ListScenarios => {
+            for builtin in BUILTINS {
+                println!(
+                    "{}  [{}]\n    {}\n    source: {}",
+                    builtin.name,
+                    builtin.params_summary(),
+                    builtin.summary,
+                    builtin.source
+                );
+            }
+            0
+        }
+        CliCommand::Check(files) => check_files(&files),
+        CliCommand::Serve {
+            options,
+            until_stdin_eof,
+        } => serve(options, until_stdin_eof),
+    }
+}
+
+fn check_files(files: &[PathBuf]) -> i32 {
+    match check_scenario_files(files) {
+        Ok(names) => {
+            println!("ok: {} scenario(s): {}", names.len(), names.join(", "));
+            0
+        }
+        Err(error) => {
+            eprintln!("llmwire mock: {error}");
+            1
+        }
+    }
+}
+
+fn serve(options: MockOptions, until_stdin_eof: bool) -> i32 {
+    let server = match MockServer::start(options) {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("llmwire mock: {error}");
+            return 1;
+        }
+    };
+    if !server.local_addr().ip().is_loopback() {
+        eprintln!(
+            "llmwire mock: warning: listening on {} — reachable from the network",
+            server.local_addr()
+        );
+    }
+    let mut stdout = io::stdout().lock();
+    let announced = writeln!(
+        stdout,
+        "llmwire mock listening on {} (port {})",
+        server.origin(),
+        server.port()
+    )
+    .and_then(|()| stdout.flush());
+    drop(stdout);
+    if announced.is_err() {
+        return 1;
+    }
+    if until_stdin_eof {
+        let _ = io::copy(&mut io::stdin().lock().by_ref(), &mut io::sink());
+        server.shutdown();
+        return 0;
+    }
+    loop {
+        std::thread::park();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn serve_options_parse_in_both_spellings() {
+        let command = parse_cli_args(&args(&[
+            "--host",
+            "::1",
+            "--port=8080",
+            "--scenarios",
+            "a.json",
+            "--scenarios=b.json",
+            "--until-stdin-eof",
+        ]));
+        let Ok(CliCommand::Serve {
+            options,
+            until_stdin_eof,
+        }) = command
+        else {
+            panic!("{command:?}")
+        };
+        assert_eq!((options.host.as_str(), options.port), ("::1", 8080));
+        assert_eq!(
+            options.scenario_files,
+            vec![PathBuf::from("a.json"), PathBuf::from("b.json")]
+        );
+        assert!(until_stdin_eof);
+        let Ok(CliCommand::Serve {
+            options,
+            until_stdin_eof,
+        }) = parse_cli_args(&[])
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (options.host.as_str(), options.port, until_stdin_eof),
+            ("127.0.0.1", 0, false)
+        );
+    }
+
+    #[test]
+    fn other_commands_and_usage_errors() {
+        assert_eq!(parse_cli_args(&args(&["--help"])), Ok(CliCommand::Help));
+        assert_eq!(
+            parse_cli_args(&args(&["--list-scenarios"])),
+            Ok(CliCommand::ListScenarios)
+        );
+        assert_eq!(
+            parse_cli_args(&args(&["--check", "a.json", "b.json"])),
+            Ok(CliCommand::Check(vec![
+                PathBuf::from("a.json"),
+                PathBuf::from("b.json")
+            ]))
+        );
+        for bad in [
+            &["--port", "x"][..],
+            &["--port"],
+            &["--bogus"],
+            &["stray"],
+            &["--check"],
+            &["--max-connections", "0"],
+        ] {
+            assert!(parse_cli_args(&args(bad)).is_err(), "{bad:?}");
+        }
+    }
+}

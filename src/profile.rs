@@ -1,1 +1,0 @@
-//! Provider profiles: what each provider accepts, rejects and limits.

@@ -1,1 +1,0 @@
-//! Local request validation and safe repair, per provider profile.
