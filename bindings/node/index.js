@@ -51,16 +51,18 @@ function requireFunction(name) {
 }
 
 /**
- * Validates a request locally (DESIGN §5) and returns the report
- * `{ok, errors, warnings, repairs, estimated_prompt_tokens, …}`; nothing is sent.
+ * Validates a request locally (DESIGN §5); nothing is sent. Returns the report
+ * `{ok, errors, warnings, estimated_prompt_tokens, provider, model}`, plus `repairs` and the
+ * repaired `request` with `repair: true`. An invalid request is a report with `ok: false`, not an
+ * exception; bad arguments (unknown option, unknown provider) throw `InvalidArgument`.
  *
  * @param {object} request A chat-completions request body.
- * @param {object} [options] e.g. `{provider: 'gemini', repair: true}`.
+ * @param {object} [options] `{provider, repair, model, window_tokens, max_output_tokens}`.
  * @returns {object}
  */
 function validate(request, options = {}) {
-  const fn = requireFunction('llmwire_validate');
-  return JSON.parse(callSync(fn, toJson(request, 'request'), toJson(options, 'options')));
+  const report = callSync(native.llmwire_validate, toJson(request, 'request'), toJson(options, 'options'));
+  return JSON.parse(report);
 }
 
 /**

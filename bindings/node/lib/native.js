@@ -149,10 +149,11 @@ const SIGNATURES = [
   ['const char *llmwire_error_message(const llmwire_error *error)'],
   ['const char *llmwire_error_summary(const llmwire_error *error)'],
   ['llmwire_status llmwire_error_to_json(const llmwire_error *error, _Out_ llmwire_owned_string *out_json, _Out_ llmwire_error **err)'],
+  ['llmwire_status llmwire_validate(const char *request_json, const char *options_json, _Out_ llmwire_owned_string *report_json, _Out_ llmwire_error **err)'],
   ['const char *llmwire_version()'],
   ['uint32_t llmwire_abi_version()'],
   ['llmwire_status llmwire_debug_panic(_Out_ llmwire_error **err)'],
-  ['llmwire_status llmwire_validate(const char *request_json, const char *options_json, _Out_ llmwire_owned_string *out_report_json, _Out_ llmwire_error **err)', { optional: true }],
+  // Not in the header yet: bound when a library has it.
   ['llmwire_status llmwire_trim(const char *request_json, const char *options_json, _Out_ llmwire_owned_string *out_request_json, _Out_ llmwire_error **err)', { optional: true }],
 ];
 
