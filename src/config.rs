@@ -9,6 +9,7 @@ use std::fmt;
 use serde::Deserialize;
 
 use crate::error::Error;
+use crate::profile::Profile;
 use crate::provider::Provider;
 
 /// What to do with a request that fails local validation.
@@ -152,7 +153,8 @@ impl ClientConfig {
         };
         let base_url = match raw.base_url {
             Some(url) => check_base_url(&url)?,
-            None => shim_default_base_url(provider)
+            None => Profile::for_provider(provider)
+                .base_url()
                 .map(str::to_owned)
                 .ok_or_else(|| {
                     Error::InvalidConfig(format!(
@@ -190,9 +192,11 @@ impl ClientConfig {
             provider,
             base_url,
             api_key: raw.api_key,
-            api_key_env: raw
-                .api_key_env
-                .or_else(|| shim_api_key_env(provider).map(str::to_owned)),
+            api_key_env: raw.api_key_env.or_else(|| {
+                Profile::for_provider(provider)
+                    .api_key_env()
+                    .map(str::to_owned)
+            }),
             model: raw.model,
             headers,
             timeouts: t,
@@ -273,14 +277,6 @@ fn check_header(name: &str, value: &str) -> Result<(), Error> {
         )));
     }
     Ok(())
-}
-
-fn shim_default_base_url(_provider: Provider) -> Option<&'static str> {
-    Some("https://api.openai.com/v1")
-}
-
-fn shim_api_key_env(_provider: Provider) -> Option<&'static str> {
-    Some("OPENAI_API_KEY")
 }
 
 #[cfg(test)]

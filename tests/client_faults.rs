@@ -831,3 +831,61 @@ fn a_tool_call_completion_is_returned_intact() {
         "get_weather"
     );
 }
+
+// ---- Local validation ----------------------------------------------------------------------------
+
+#[test]
+fn an_invalid_request_is_caught_locally_and_never_sent() {
+    let (client, session) = client_for(
+        "echo",
+        json!({ "provider": "gemini", "validation": "strict" }),
+    );
+    let request = json!({ "model": "gemini-2.5-flash", "messages": [] });
+    let error = client.chat(&request, None).unwrap_err();
+    assert_eq!(
+        error.class(),
+        ErrorClass::ValidationFailed,
+        "{}",
+        error.to_json()
+    );
+    assert!(error.summary.starts_with("not sent:"), "{}", error.summary);
+    assert_eq!(error.validation.as_ref().unwrap()["ok"], false);
+    assert!(
+        server().requests(&session)["requests"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "nothing reached the network"
+    );
+}
+
+#[test]
+fn repair_mode_fixes_a_gemini_tool_schema_before_sending() {
+    let (client, session) = client_for(
+        "echo",
+        json!({ "provider": "gemini", "validation": "repair" }),
+    );
+    let request = json!({
+        "model": "models/gemini-2.5-flash",
+        "messages": [{ "role": "user", "content": "hello there" }],
+        "tools": [{ "type": "function", "function": { "name": "lookup", "parameters": {
+            "type": "object", "additionalProperties": false,
+            "properties": { "q": { "type": ["string", "null"] } } } } }]
+    });
+    let response = client.chat(&request, None).unwrap();
+    let repairs = response["llmwire"]["repairs"].as_array().unwrap();
+    assert!(
+        repairs
+            .iter()
+            .any(|r| r["code"] == "schema_keyword_unsupported"),
+        "{response}"
+    );
+    let sent = &server().requests(&session)["requests"][0]["body"];
+    assert_eq!(sent["model"], "gemini-2.5-flash");
+    assert!(
+        sent["tools"][0]["function"]["parameters"]
+            .get("additionalProperties")
+            .is_none(),
+        "{sent}"
+    );
+}

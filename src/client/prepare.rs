@@ -6,7 +6,9 @@ use serde_json::Value;
 use super::Client;
 use crate::config::ValidationMode;
 use crate::error::ErrorObject;
+use crate::profile::Profile;
 use crate::taxonomy::ErrorClass;
+use crate::validate::{validate, validate_owned, Finding, Report, ValidateOptions};
 
 /// A request ready to send, identical for every attempt of one call.
 pub(super) struct Prepared {
@@ -44,7 +46,7 @@ pub(super) fn prepare(
         .and_then(Value::as_bool)
         .unwrap_or(false);
 
-    let (request, repairs, warnings) = validate(client, request)?;
+    let (request, repairs, warnings) = validate_locally(client, request)?;
     let body = serde_json::to_vec(&request).map_err(|e| {
         ErrorObject::local(
             ErrorClass::Internal,
@@ -61,7 +63,7 @@ pub(super) fn prepare(
     })
 }
 
-fn validate(
+fn validate_locally(
     client: &Client,
     request: Value,
 ) -> Result<(Value, Vec<Value>, Vec<Value>), ErrorObject> {
@@ -69,19 +71,55 @@ fn validate(
     if mode == ValidationMode::Off {
         return Ok((request, Vec::new(), Vec::new()));
     }
-    let report = shim::validate_request(
-        &request,
-        client.config.provider,
-        mode == ValidationMode::Repair,
-    );
-    if mode == ValidationMode::Warn || report.ok {
-        let request = report.request.clone().unwrap_or(request);
-        return Ok((request, report.repairs_json(), report.warnings_json()));
+    let options = ValidateOptions {
+        provider: client.config.provider,
+        repair: mode == ValidationMode::Repair,
+        ..ValidateOptions::default()
+    };
+    let (report, request) = if options.repair {
+        let mut report = validate_owned(request, &options);
+        let repaired = report.request.take();
+        (report, repaired)
+    } else {
+        (validate(&request, &options), Some(request))
+    };
+    let findings = |list: &[Finding]| {
+        list.iter()
+            .filter_map(|f| serde_json::to_value(f).ok())
+            .collect::<Vec<_>>()
+    };
+    match request {
+        Some(request) if report.ok || mode == ValidationMode::Warn => {
+            let repairs = findings(report.repairs.as_deref().unwrap_or_default());
+            let mut warnings = findings(&report.warnings);
+            warnings.extend(findings(&report.errors));
+            Ok((request, repairs, warnings))
+        }
+        _ => Err(validation_failed(&report)),
     }
-    let mut error = ErrorObject::local(ErrorClass::ValidationFailed, report.first_error_line());
+}
+
+/// The error for a request local validation stopped: the first finding, and the whole report.
+fn validation_failed(report: &Report) -> ErrorObject {
+    let message = match report.errors.first() {
+        Some(first) => {
+            let path = if first.path.is_empty() {
+                "the request"
+            } else {
+                first.path.as_str()
+            };
+            let more = match report.errors.len() {
+                1 => String::new(),
+                n => format!(" (and {} more)", n - 1),
+            };
+            format!("{} at {path}: {}{more}", first.code.as_str(), first.message)
+        }
+        None => "the request failed local validation".to_owned(),
+    };
+    let mut error = ErrorObject::local(ErrorClass::ValidationFailed, message);
     error.summary = format!("not sent: {}", error.summary);
-    error.validation = Some(report.to_json());
-    Err(error)
+    error.validation = serde_json::to_value(report).ok();
+    error
 }
 
 /// `{base}/chat/completions`, keeping a query string (Azure's `?api-version=`) at the end.
@@ -95,8 +133,8 @@ fn chat_url(base_url: &str) -> String {
 fn headers(client: &Client) -> Vec<(String, String)> {
     let mut headers = Vec::with_capacity(client.config.headers.len() + 3);
     if let Some(key) = &client.api_key {
-        let (name, value) = shim::auth_header(client.config.provider, key);
-        headers.push((name.to_owned(), value));
+        let auth = Profile::for_provider(client.config.provider).auth_style();
+        headers.push((auth.header_name().to_owned(), auth.header_value(key)));
     }
     headers.push(("idempotency-key".to_owned(), idempotency_key()));
     headers.extend(client.config.headers.iter().cloned());
@@ -130,45 +168,5 @@ mod tests {
     #[test]
     fn idempotency_keys_differ_between_calls() {
         assert_ne!(idempotency_key(), idempotency_key());
-    }
-}
-
-/// Temporary stand-ins until the profile and validation modules land on main.
-mod shim {
-    use crate::provider::Provider;
-    use serde_json::Value;
-
-    pub struct Report {
-        pub ok: bool,
-        pub request: Option<Value>,
-    }
-
-    impl Report {
-        pub fn repairs_json(&self) -> Vec<Value> {
-            Vec::new()
-        }
-        pub fn warnings_json(&self) -> Vec<Value> {
-            Vec::new()
-        }
-        pub fn first_error_line(&self) -> String {
-            String::new()
-        }
-        pub fn to_json(&self) -> Value {
-            Value::Null
-        }
-    }
-
-    pub fn validate_request(_request: &Value, _provider: Provider, _repair: bool) -> Report {
-        Report {
-            ok: true,
-            request: None,
-        }
-    }
-
-    pub fn auth_header(provider: Provider, key: &str) -> (&'static str, String) {
-        match provider {
-            Provider::Azure => ("api-key", key.to_owned()),
-            _ => ("authorization", format!("Bearer {key}")),
-        }
     }
 }

@@ -6,6 +6,7 @@
 
 mod chat_cmd;
 mod classify_cmd;
+mod validate_cmd;
 
 use std::process::ExitCode;
 
@@ -17,6 +18,7 @@ usage: llmwire <command> [options]
 commands:
   chat        send one prompt through the robust client and print the answer
   classify    read a failure (JSON: status, headers, body, provider) on stdin; print its classification
+  validate    check a request against a provider profile (and --repair it) before sending
   mock        run the bundled simulated provider (every provider fault, on loopback)
   version     print the version
   help        print this help
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
     let code = match command.as_str() {
         "chat" => chat_cmd::run(rest),
         "classify" => classify_cmd::run(rest),
+        "validate" => validate_cmd::run(rest),
         "mock" => u8::try_from(llmwire::mock::run_cli(rest)).unwrap_or(1),
         "version" | "--version" | "-V" => {
             print_stdout(&format!(
