@@ -87,12 +87,13 @@ function locateLibrary() {
 }
 
 /**
- * Koffi runs native code on stacks it allocates itself; its default for async calls (128 KiB) is
- * too small for an HTTPS exchange in an unoptimised Rust build. Raise it before the first load.
- * The memory is reserved, not committed, so the cost is address space only.
+ * Koffi runs native code on stacks it allocates itself, 128 KiB for async calls by default. Rust
+ * code is written and tested for the 2 MiB stack of a Rust thread (the validator and the JSON
+ * parser recurse into nested requests), so give async calls that much before the first load. The
+ * memory is reserved, not committed: the cost is address space. Also allow more queued calls.
  */
 function configureKoffi() {
-  const wanted = { async_stack_size: 8 * 1024 * 1024, max_async_calls: 1024 };
+  const wanted = { async_stack_size: 2 * 1024 * 1024, max_async_calls: 1024 };
   const current = koffi.config();
   const change = Object.fromEntries(Object.entries(wanted).filter(([key, value]) => current[key] < value));
   if (Object.keys(change).length === 0) return;
@@ -101,7 +102,7 @@ function configureKoffi() {
   } catch (error) {
     // Another module loaded a library through this koffi instance first; keep its settings.
     process.emitWarning(`llmwire: cannot raise koffi's async stack size (${error.message}); ` +
-      'deep native calls may crash. Require llmwire before other koffi users.', 'LlmwireWarning');
+      'deeply nested requests may crash. Require llmwire before other koffi users.', 'LlmwireWarning');
   }
 }
 

@@ -67,6 +67,14 @@ describe('bad inputs give clear errors', () => {
     assertInvalidArgument(error, /request cannot be converted to JSON: Invalid string length/);
   });
 
+  it('a deeply nested request is handled on the worker thread without exhausting its stack', async () => {
+    const nested = (depth) => JSON.parse('['.repeat(depth) + ']'.repeat(depth));
+    const completion = await client.chat(ask('deep', { metadata: { deep: nested(100) } }));
+    assert.equal(completion.choices[0].message.content, 'deep');
+    const error = await rejectionOf(client.chat(ask('deeper', { metadata: { deep: nested(200) } })));
+    assertInvalidArgument(error, /recursion limit/);
+  });
+
   it('a stream of an unserialisable request throws at once', () => {
     assert.throws(() => client.stream(ask('hi', { n: 1n })), (e) => assertInvalidArgument(e, /BigInt/));
   });
