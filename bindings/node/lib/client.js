@@ -15,6 +15,9 @@ const { koffi, functions: native, ChunkCallback, EventCallback } = require('./na
 const { toJson, callSync, callAsync } = require('./boundary');
 const { localError } = require('./errors');
 
+const ChunkCallbackPointer = koffi.pointer(ChunkCallback);
+const EventCallbackPointer = koffi.pointer(EventCallback);
+
 /**
  * A cancellation switch that may serve many calls: once cancelled, it stays cancelled, and every
  * call using it (running or started later) stops with `Cancelled`. A thin, named face for an
@@ -135,7 +138,7 @@ class Client {
     const requestJson = toJson(request, 'request');
     this.#checkOpen();
     return new ChatStream((onChunk, stopSignal) => {
-      const trampoline = koffi.register(onChunk, koffi.pointer(ChunkCallback));
+      const trampoline = koffi.register(onChunk, ChunkCallbackPointer);
       return this.#run(native.llmwire_chat_stream, requestJson, [signal, stopSignal], [trampoline, null])
         .finally(() => koffi.unregister(trampoline));
     });
@@ -149,6 +152,7 @@ class Client {
    * @returns {object | string} An object for `"json"`, the Prometheus text format otherwise.
    */
   metrics(format = 'json') {
+    if (typeof format !== 'string') throw localError('invalid_argument', 'the metrics format must be "json" or "prometheus"');
     this.#checkOpen();
     const text = callSync(native.llmwire_client_metrics, this.#handle, format);
     return format === 'json' ? JSON.parse(text) : text;
@@ -202,8 +206,7 @@ class Client {
   #installEventCallback(on) {
     if (on && !this.#eventTrampoline) {
       const listeners = this.#listeners; // Not `this`: the trampoline must not keep the client alive.
-      this.#eventTrampoline = koffi.register((eventJson) => dispatchEvent(listeners, eventJson),
-        koffi.pointer(EventCallback));
+      this.#eventTrampoline = koffi.register((eventJson) => dispatchEvent(listeners, eventJson), EventCallbackPointer);
       leakGuard.unregister(this.#leakToken);
       leakGuard.register(this, { handle: this.#handle, trampoline: this.#eventTrampoline }, this.#leakToken);
     }

@@ -123,7 +123,8 @@ describe('client.chat', () => {
     assert.ok(error instanceof llmwire.Cancelled, `${error.name}: ${error.message}`);
     assert.equal(error.stopReason, 'cancelled');
     assert.equal(error.attempts.length, 1);
-    assert.equal(error.attempts[0].delay_ms, 30_000);
+    assert.equal(error.attempts[0].delayMs, 30_000);
+    assert.equal(error.attempts[0].delaySource, 'retry-after');
     assert.equal(error.cause?.message, 'user gave up', 'the abort reason is kept as the cause');
     assert.ok(performance.now() - started < 5000, 'stopped long before the 30 s delay');
     await client.close();

@@ -150,12 +150,12 @@ describe('every failure class from the simulated provider maps to its error type
     });
   }
 
-  it('a retry-after above the cap stops at once as RateLimited and reports the hint', async () => {
-    const client = mock.client('retry_after_too_long');
+  it('a retry-after above max_server_delay_ms stops at once as RateLimited and reports the hint', async () => {
+    const client = mock.client('retry_after_then_ok:s=30', { retry: { max_server_delay_ms: 1000 } });
     const error = await rejectionOf(client.chat(ask()));
     assert.ok(error instanceof llmwire.RateLimited, `${error.name}: ${error.message}`);
     assert.equal(error.stopReason, 'server_delay_too_long');
-    assert.equal(error.retryAfterMs, 86_400_000);
+    assert.equal(error.retryAfterMs, 30_000);
     assert.equal(error.attempts.length, 1);
     await client.close();
   });
