@@ -86,6 +86,7 @@ function advice(error) {
 }
 
 let client;
+let midLine = false; // Whether tokens were printed since the last newline.
 try {
   client = new llmwire.Client(config);
   client.onEvent((event) => {
@@ -97,16 +98,19 @@ try {
   const stream = client.stream({ messages: [{ role: 'user', content: positionals.join(' ') }] },
     { signal: controller.signal });
   for await (const chunk of stream) {
-    process.stdout.write(chunk.choices[0]?.delta?.content ?? '');
+    const text = chunk.choices[0]?.delta?.content ?? '';
+    process.stdout.write(text);
+    midLine ||= text.length > 0;
   }
   const completion = await stream.response;
   const { usage, llmwire: report } = completion;
   process.stdout.write('\n');
+  midLine = false;
   console.error(`[llmwire] done in ${report.attempts.length} attempt(s)` +
     (usage ? `; ${usage.prompt_tokens} prompt + ${usage.completion_tokens} completion tokens` : ''));
 } catch (error) {
   if (!(error instanceof llmwire.LlmwireError)) throw error;
-  process.stdout.write('\n');
+  if (midLine) process.stdout.write('\n');
   console.error(`[llmwire] ${error.name}: ${error.summary}`);
   console.error(`[llmwire] ${advice(error)}` + (error.requestId ? ` (request id ${error.requestId})` : ''));
   process.exitCode = error instanceof llmwire.Cancelled ? 130 : 1;
