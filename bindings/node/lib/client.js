@@ -161,8 +161,9 @@ class Client {
   /**
    * Calls `listener` with one event object per attempt outcome (call id, attempt, class, HTTP
    * status, elapsed ms, decision, delay, stop reason, message; never a key or a request body).
-   * An exception thrown by a listener surfaces as an uncaught exception, as in
-   * `diagnostics_channel`.
+   * Listeners run on the main thread while the call's worker thread waits for them, so keep them
+   * quick; they may use the client. An exception thrown by a listener surfaces as an uncaught
+   * exception, as in `diagnostics_channel`.
    *
    * @param {(event: object) => void} listener
    * @returns {() => void} A function that removes the listener.

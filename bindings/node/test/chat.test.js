@@ -75,6 +75,21 @@ describe('client.chat', () => {
     await client.close();
   });
 
+  it('a listener may use the client: read its metrics, start a call, unsubscribe itself', async () => {
+    const client = mock.client('overloaded_then_ok:n=1,format=gemini');
+    const seen = [];
+    let nested;
+    const unsubscribe = client.onEvent((event) => {
+      seen.push([event.decision, client.metrics().attempts]);
+      nested ??= client.chat(ask('started from a listener'));
+      unsubscribe();
+    });
+    await client.chat(ask());
+    assert.equal((await nested).choices[0].message.content, 'started from a listener');
+    assert.deepEqual(seen, [['retry', 1]], 'one event, then unsubscribed');
+    await client.close();
+  });
+
   it('counts calls, retries and failures in its metrics, as JSON or Prometheus text', async () => {
     const client = mock.client('overloaded_then_ok:n=1,format=gemini');
     await client.chat(ask());
