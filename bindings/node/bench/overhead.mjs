@@ -76,7 +76,8 @@ async function round(call, count) {
 
 /**
  * Warms every client up, then runs ROUNDS rounds, each client in turn within a round, so a burst of
- * load elsewhere on the machine hits all of them alike. Reports the median round's rate.
+ * load elsewhere on the machine hits all of them alike. Reports the overall rate (every call,
+ * garbage-collection pauses included) and the median round's rate (robust to bursts of load).
  *
  * @param {Record<string, () => Promise<string>>} clients
  */
@@ -95,7 +96,8 @@ async function measure(clients) {
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const quantile = (values, q) => [...values].sort((a, b) => a - b)[Math.floor(values.length * q)];
   return Object.fromEntries(Object.keys(clients).map((name) => [name, {
-    callsPerSecond: median(rates[name]),
+    callsPerSecond: times[name].length / (times[name].reduce((a, b) => a + b, 0) / 1000),
+    medianRoundCallsPerSecond: median(rates[name]),
     p50Ms: quantile(times[name], 0.5),
     p99Ms: quantile(times[name], 0.99),
   }]));
@@ -130,16 +132,20 @@ try {
 const rows = Object.entries(results).map(([name, r]) => ({
   client: name,
   'calls/s': Math.round(r.callsPerSecond),
+  'median round calls/s': Math.round(r.medianRoundCallsPerSecond),
   'p50 ms': r.p50Ms.toFixed(3),
   'p99 ms': r.p99Ms.toFixed(3),
 }));
-console.log(`${CALLS} sequential calls per client in ${ROUNDS} interleaved rounds (median round shown), ` +
+console.log(`${CALLS} sequential calls per client in ${ROUNDS} interleaved rounds, ` +
   `after ${WARMUP} warm-up calls; library: ${llmwire.libraryPath}`);
 console.table(rows);
 const ours = results['llmwire (binding)'].callsPerSecond;
 const theirs = results['openai (npm)']?.callsPerSecond;
 if (theirs) {
-  console.log(`llmwire is ${(ours / theirs).toFixed(2)}× the calls per second of openai`);
+  const medians = results['llmwire (binding)'].medianRoundCallsPerSecond / results['openai (npm)'].medianRoundCallsPerSecond;
+  console.log(`llmwire makes ${(ours / theirs).toFixed(2)}× the calls per second of openai ` +
+    `(${medians.toFixed(2)}× comparing median rounds; ` +
+    `${(results['openai (npm)'].p50Ms / results['llmwire (binding)'].p50Ms).toFixed(2)}× comparing median calls)`);
 } else {
   console.log('openai is not installed: npm install --no-save --prefix /tmp/llmwire-bench openai, ' +
     'then pass --openai /tmp/llmwire-bench');
