@@ -30,6 +30,25 @@ describe('client.stream', () => {
     await client.close();
   });
 
+  it('streamed parallel tool calls are assembled in response like a plain call', async () => {
+    const client = mock.client('tool_call:parallel=2');
+    const request = ask('weather in two places?', {
+      tools: [{
+        type: 'function',
+        function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+      }],
+    });
+    const stream = client.stream(request);
+    for await (const chunk of stream) void chunk;
+    const streamed = (await stream.response).choices[0];
+    const plain = (await client.chat(request)).choices[0];
+    assert.equal(streamed.finish_reason, 'tool_calls');
+    const shape = (choice) => choice.message.tool_calls.map((call) => [call.type, call.function.name, JSON.parse(call.function.arguments)]);
+    assert.deepEqual(shape(streamed), [['function', 'get_weather', { city: 'mock' }], ['function', 'get_weather', { city: 'mock' }]]);
+    assert.deepEqual(shape(streamed), shape(plain));
+    await client.close();
+  });
+
   it('retries failures that happen before the first chunk', async () => {
     const client = mock.client('overloaded_then_ok:n=2,format=gemini');
     const stream = client.stream(ask('after two 503s'));
