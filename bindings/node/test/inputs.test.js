@@ -100,6 +100,21 @@ describe('bad inputs give clear errors', () => {
     }
   });
 
+  it('config errors never show the API key', () => {
+    const secret = 'sk-do-not-print-this-0123456789';
+    for (const config of [
+      { api_key: secret, headers: { Authorization: `Bearer ${secret}\n` } },
+      { api_key: secret, base_url: 'not a url' },
+      { api_key: secret, unknown_key: true },
+    ]) {
+      assert.throws(() => new llmwire.Client(config), (error) => {
+        assert.ok(error instanceof llmwire.InvalidConfig, `${error.name}: ${error.message}`);
+        assert.ok(!JSON.stringify({ ...error, message: error.message }).includes(secret), error.message);
+        return true;
+      });
+    }
+  });
+
   it('a config that cannot become JSON throws InvalidArgument', () => {
     assert.throws(() => new llmwire.Client({ timeouts: { attempt_ms: 10n } }), (e) => assertInvalidArgument(e, /config cannot be converted/));
   });
