@@ -29,8 +29,9 @@ test-rust:
 
 # C programs compiled against the committed header, linked to the real shared library,
 # run under AddressSanitizer and UndefinedBehaviorSanitizer (leak detection on).
+# They run against the bundled simulated provider (scripts/with-mock.sh sets LLMWIRE_MOCK_ORIGIN).
 test-c: build header-check $(C_TESTS)
-	@set -e; for t in $(C_TESTS); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $$t; done
+	@scripts/with-mock.sh -- sh -c 'set -e; for t in $(C_TESTS); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $$t; done'
 
 $(BUILD)/c/%: tests/c/%.c tests/c/check.h include/llmwire.h build
 	@mkdir -p $(dir $@)

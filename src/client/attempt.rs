@@ -44,7 +44,14 @@ pub(super) fn attempt_loop(
     loop {
         let n = attempts.len() as u32 + 1;
         if cancel.is_cancelled() {
-            return Err(cancelled(StopReason::Cancelled, last_failure, attempts));
+            return Err(cancelled(
+                client,
+                call_id,
+                StopReason::Cancelled,
+                last_failure,
+                attempts,
+                None,
+            ));
         }
         client.metrics.attempt_made();
         let outcome = if prepared.stream {
@@ -70,14 +77,26 @@ pub(super) fn attempt_loop(
                 return Ok(completion);
             }
             Outcome::Cancelled => {
-                return Err(cancelled(StopReason::Cancelled, last_failure, attempts))
+                let interrupted = Some((n, elapsed_ms()));
+                return Err(cancelled(
+                    client,
+                    call_id,
+                    StopReason::Cancelled,
+                    last_failure,
+                    attempts,
+                    interrupted,
+                ));
             }
             Outcome::Aborted => {
+                let interrupted = Some((n, elapsed_ms()));
                 return Err(cancelled(
+                    client,
+                    call_id,
                     StopReason::AbortedByCallback,
                     last_failure,
                     attempts,
-                ))
+                    interrupted,
+                ));
             }
             Outcome::Failure(classification) => classification,
         };
@@ -139,7 +158,14 @@ pub(super) fn attempt_loop(
             .clock
             .sleep(Duration::from_millis(plan.delay_ms), cancel)
         {
-            return Err(cancelled(StopReason::Cancelled, last_failure, attempts));
+            return Err(cancelled(
+                client,
+                call_id,
+                StopReason::Cancelled,
+                last_failure,
+                attempts,
+                None,
+            ));
         }
     }
 }
@@ -241,6 +267,10 @@ fn stream_attempt<'f>(
         for item in items.drain(..) {
             match item {
                 StreamItem::Chunk(chunk) => {
+                    // One read may hold many chunks: a cancel stops delivery between any two.
+                    if cancel.is_cancelled() {
+                        return Outcome::Cancelled;
+                    }
                     assembler.push(&chunk);
                     if let Some(sink) = on_chunk.as_deref_mut() {
                         *delivered = true;
@@ -296,18 +326,27 @@ fn record(
     }
 }
 
-/// The error for a call the caller stopped, keeping what the last failure said.
+/// The error for a call the caller stopped, keeping what the last failure said. `interrupted` is
+/// the attempt (number, elapsed ms) that was under way, if any.
 fn cancelled(
+    client: &Client,
+    call_id: u64,
     reason: StopReason,
     last_failure: Option<Classification>,
-    attempts: Vec<AttemptRecord>,
+    mut attempts: Vec<AttemptRecord>,
+    interrupted: Option<(u32, u64)>,
 ) -> ErrorObject {
     let who = if reason == StopReason::AbortedByCallback {
         "aborted by the stream callback"
     } else {
         "cancelled by the caller"
     };
-    let mut message = format!("{who} after {} attempt(s)", attempts.len());
+    let when = match (interrupted, attempts.len()) {
+        (Some((n, _)), _) => format!("during attempt {n}"),
+        (None, 0) => "before the first attempt".to_owned(),
+        (None, made) => format!("after {made} attempt(s), while waiting to retry"),
+    };
+    let mut message = format!("{who} {when}");
     if let Some(last) = &last_failure {
         message.push_str(&format!(
             "; last failure: {} — {}",
@@ -315,6 +354,17 @@ fn cancelled(
         ));
     }
     let mut error = ErrorObject::local(ErrorClass::Cancelled, message);
+    if let Some((n, elapsed_ms)) = interrupted {
+        attempts.push(record(n, Some(&error.classification), None, elapsed_ms));
+    }
+    emit(
+        client,
+        call_id,
+        &attempts,
+        Some(&error.classification),
+        "stop",
+        Some(reason),
+    );
     error.stop_reason = Some(reason);
     error.attempts = attempts;
     error
