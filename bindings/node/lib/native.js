@@ -110,20 +110,38 @@ configureKoffi();
 const libraryPath = locateLibrary();
 const lib = koffi.load(libraryPath);
 
+/**
+ * Declares a named koffi type once per koffi instance: a second copy of this module (a test
+ * runner that resets its module registry, say) reuses the types the first one declared.
+ *
+ * @param {string} name
+ * @param {() => unknown} declare
+ */
+function namedType(name, declare) {
+  try {
+    return koffi.type(name);
+  } catch {
+    return declare();
+  }
+}
+
 // Types of the header. Statuses are plain int32 values; handles are opaque pointers (BigInt in JS).
-koffi.alias('llmwire_status', 'int32_t');
-koffi.opaque('llmwire_cancel');
-koffi.opaque('llmwire_client');
-koffi.opaque('llmwire_error');
-const ChunkCallback = koffi.proto('int32_t llmwire_chunk_callback(const char *chunk_json, void *user_data)');
-const EventCallback = koffi.proto('void llmwire_event_callback(const char *event_json, void *user_data)');
+namedType('llmwire_status', () => koffi.alias('llmwire_status', 'int32_t'));
+namedType('llmwire_cancel', () => koffi.opaque('llmwire_cancel'));
+namedType('llmwire_client', () => koffi.opaque('llmwire_client'));
+namedType('llmwire_error', () => koffi.opaque('llmwire_error'));
+const ChunkCallback = namedType('llmwire_chunk_callback',
+  () => koffi.proto('int32_t llmwire_chunk_callback(const char *chunk_json, void *user_data)'));
+const EventCallback = namedType('llmwire_event_callback',
+  () => koffi.proto('void llmwire_event_callback(const char *event_json, void *user_data)'));
 
 /**
  * A `char *` the library hands over: converted to a JS string, then freed with
  * `llmwire_string_free` at once. Every owned-string out-parameter below uses this type, so
  * ownership is visible in the signature and no string can leak.
  */
-koffi.disposable('llmwire_owned_string', 'char *', (pointer) => functions.llmwire_string_free(pointer));
+namedType('llmwire_owned_string',
+  () => koffi.disposable('llmwire_owned_string', 'char *', (pointer) => functions.llmwire_string_free(pointer)));
 
 /**
  * Every foreign signature, in header order. `optional: true` marks functions a library may not

@@ -64,6 +64,16 @@ describe('finding and checking the native library', () => {
     assert.match(stderr, /is not libllmwire/);
   });
 
+  it('a second copy of the module (a reset module registry) loads and works beside the first', () => {
+    const { status, stdout, stderr } = requireIn({}, `
+      const first = require('.');
+      for (const key of Object.keys(require.cache)) if (!key.includes('node_modules')) delete require.cache[key];
+      const second = require('.');
+      console.log(first !== second, second.classify({ status: 503 }).http_status, first.classify({ status: 429 }).class);`);
+    assert.equal(status, 0, stderr);
+    assert.equal(stdout, 'true 503 rate_limited');
+  });
+
   it('the library found by LLMWIRE_LIB is the one used', () => {
     const real = requireIn({ LLMWIRE_LIB: '' }).stdout;
     const { status, stdout, stderr } = requireIn({ LLMWIRE_LIB: real },
