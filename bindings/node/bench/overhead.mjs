@@ -44,8 +44,9 @@ function loadOpenAI() {
   return null;
 }
 
+/** Starts `llmwire mock` (`LLMWIRE_BIN`, else the CLI beside the loaded library). */
 function startMock() {
-  const binary = path.join(path.dirname(llmwire.libraryPath), 'llmwire');
+  const binary = process.env.LLMWIRE_BIN ?? path.join(path.dirname(llmwire.libraryPath), 'llmwire');
   const child = spawn(binary, ['mock', '--port', '0', '--until-stdin-eof'], { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
