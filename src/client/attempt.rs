@@ -189,7 +189,7 @@ fn outcome_of(client: &Client, exchange: Exchange) -> Outcome {
                 transport: None,
             };
             if (200..300).contains(&response.status) {
-                if let Some(completion) = usable_completion(&input.body) {
+                if let Ok(completion) = crate::classify::usable_completion(&input.body) {
                     return Outcome::Success {
                         completion,
                         http_status: response.status,
@@ -448,14 +448,4 @@ const MAX_EVENT_BYTES: usize = 4 * 1024 * 1024;
 
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
-}
-
-/// Temporary stand-in until the classifier's completion check lands on main.
-fn usable_completion(body: &[u8]) -> Option<Value> {
-    let value: Value = serde_json::from_slice(body).ok()?;
-    let has_choice = value
-        .get("choices")
-        .and_then(Value::as_array)
-        .is_some_and(|c| !c.is_empty());
-    has_choice.then_some(value)
 }
