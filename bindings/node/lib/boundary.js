@@ -70,7 +70,11 @@ function callSync(fn, ...inputs) {
   const out = [null];
   const err = [null];
   const status = fn(...inputs, out, err);
-  if (status !== STATUS_OK) throw takeError(status, err[0]);
+  if (status !== STATUS_OK) {
+    const error = takeError(status, err[0]);
+    Error.captureStackTrace(error, callSync); // Start the trace at the caller, not in here.
+    throw error;
+  }
   return out[0];
 }
 

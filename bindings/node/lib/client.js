@@ -237,6 +237,9 @@ class Client {
     try {
       return await callAsync(fn, [this.#handle, requestJson, cancel, ...extra]);
     } catch (error) {
+      // Created in a completion callback, the error has no caller frames; after the await, V8's
+      // async stack trace leads back to the code that awaited the call.
+      Error.captureStackTrace(error);
       const reason = watched.find((signal) => signal.aborted)?.reason;
       if (error?.errorClass === 'cancelled' && reason !== undefined && error.cause === undefined) {
         error.cause = reason;
