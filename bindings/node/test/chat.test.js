@@ -59,6 +59,15 @@ describe('client.chat', () => {
     await client.close();
   });
 
+  it('the stack of a failed call leads back to the code that awaited it', async () => {
+    const client = mock.client('invalid_api_key:format=openai');
+    const error = await rejectionOf(client.chat(ask()));
+    assert.match(error.stack.split('\n')[0], /^Authentication: /);
+    assert.match(error.stack, /chat\.test\.js/);
+    assert.doesNotMatch(error.stack, /boundary\.js/);
+    await client.close();
+  });
+
   it('sends one event per attempt outcome to every listener until it unsubscribes', async () => {
     const client = mock.client('overloaded_then_ok:n=1,format=gemini');
     const events = [];
