@@ -11,7 +11,7 @@ SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 CFLAGS_STRICT := -std=c11 -Wall -Wextra -Werror -pedantic
 C_TESTS   := $(patsubst tests/c/%.c,$(BUILD)/c/%,$(wildcard tests/c/test_*.c))
 
-.PHONY: help build demo test test-rust test-c test-python header-check bless-header lint clean
+.PHONY: help build demo test test-rust test-c test-python test-node header-check bless-header lint clean
 
 help:
 	@echo "make demo          build everything and run the demo against the simulated provider"
@@ -31,7 +31,7 @@ $(BUILD)/demo: examples/demo.c include/llmwire.h build
 	$(CC) $(CFLAGS_STRICT) -O1 -Iinclude $< -o $@ -L$(LIB_DIR) -lllmwire -Wl,-rpath,$(LIB_DIR)
 
 # Every test the project has. CI runs exactly this.
-test: test-rust test-c test-python
+test: test-rust test-c test-python test-node
 
 test-rust:
 	$(CARGO) test
@@ -54,6 +54,10 @@ header-check:
 # The Python binding (ctypes) with pytest, in a venv under build/, against the real library and mock.
 test-python: build
 	bindings/python/run_tests.sh -q
+
+# The Node binding (koffi) with node --test, after a clean `npm ci`.
+test-node: build
+	cd bindings/node && npm ci --no-audit --no-fund && npm test
 
 bless-header:
 	LLMWIRE_BLESS=1 $(CARGO) test --test header
