@@ -34,7 +34,8 @@ pub(crate) fn classify_response(input: &ClassifyInput, now: SystemTime) -> Class
     let headers = Headers::new(&input.headers);
     let read = body::read(&input.body);
     let error = read.error_or_text();
-    let lowered = lowered_message(error);
+    let full = error.and_then(ProviderError::full_message);
+    let lowered = lowered_message(full.as_deref(), error);
     let words = Wording::read(&lowered);
     let hints = Hints::collect(&headers, error, &words, now);
     let facts = Facts {
@@ -65,8 +66,8 @@ pub(crate) fn classify_response(input: &ClassifyInput, now: SystemTime) -> Class
         None => (None, None),
     };
     let provider_error = if usable { None } else { error };
-    let message = message(input.status, &read, provider_error, usable);
-    let request_id = request_id(&headers, provider_error, &words);
+    let request_id = request_id(&headers, provider_error, full.as_deref(), &words);
+    let message = message(input.status, &read, full, usable);
     let provider_code = provider_error.and_then(provider_code);
     let quota_id = provider_error.and_then(quota_id);
     // The rest is moved out of the body's error rather than copied.
@@ -118,29 +119,24 @@ fn with_reset(class: ErrorClass) -> bool {
 
 /// The lowercased text the wording rules read: the message, then the wrapper's and the field
 /// violations', capped. The message comes first, so offsets into it are offsets into the message.
-fn lowered_message(error: Option<&ProviderError>) -> String {
-    let Some(error) = error else {
-        return String::new();
-    };
-    let mut words = String::new();
-    let field_text: Vec<&str> = error
-        .field_violations
-        .iter()
-        .map(|(_, d)| d.as_str())
-        .collect();
-    let parts = [error.message.as_deref(), error.wrapper_message.as_deref()]
-        .into_iter()
-        .flatten()
-        .chain(field_text);
-    for part in parts {
+fn lowered_message(full: Option<&str>, error: Option<&ProviderError>) -> String {
+    let message = full.unwrap_or("");
+    // A wrapper that is the upstream's JSON repeats the message; only a plain one adds words.
+    let wrapper = error
+        .and_then(|e| e.wrapper_message.as_deref())
+        .filter(|w| !w.contains('{'));
+    let mut words = String::with_capacity(message.len().min(text::WORDING_SCAN_LIMIT) + 1);
+    for part in std::iter::once(message).chain(wrapper) {
         let room = text::WORDING_SCAN_LIMIT.saturating_sub(words.len());
-        if room == 0 {
-            break;
+        if room == 0 || part.is_empty() {
+            continue;
         }
         if !words.is_empty() {
             words.push('\n');
         }
-        words.push_str(&text::prefix(part, room).to_ascii_lowercase());
+        let start = words.len();
+        words.push_str(text::prefix(part, room));
+        words[start..].make_ascii_lowercase();
     }
     words
 }
@@ -169,9 +165,12 @@ fn quota_id(error: &ProviderError) -> Option<String> {
         .find_map(|q| q.quota_id.clone())
 }
 
+/// The request id: from a header, else the body, else the message's own words (`full` is the
+/// message the wording was read from, so offsets agree).
 fn request_id(
     headers: &Headers<'_>,
     error: Option<&ProviderError>,
+    full: Option<&str>,
     words: &Wording<'_>,
 ) -> Option<String> {
     REQUEST_ID_HEADERS
@@ -184,8 +183,7 @@ fn request_id(
         })
         .or_else(|| error.and_then(|e| e.request_id.clone()))
         .or_else(|| {
-            let message = error?.message.as_deref()?;
-            request_id_in_text(message.get(words.request_id_offset()?..)?)
+            request_id_in_text(full?.get(words.request_id_offset()?..)?)
         })
 }
 
@@ -203,14 +201,9 @@ fn request_id_in_text(rest: &str) -> Option<String> {
 
 /// The message: the provider's words, else a description of what came back — never a bare
 /// "Error code: 400".
-fn message(
-    status: Option<u16>,
-    read: &ReadBody,
-    error: Option<&ProviderError>,
-    usable: bool,
-) -> String {
+fn message(status: Option<u16>, read: &ReadBody, full: Option<String>, usable: bool) -> String {
     if !usable {
-        if let Some(full) = error.and_then(ProviderError::full_message) {
+        if let Some(full) = full {
             // "Error code: 400 - <words>" (an SDK's prefix, maybe repeated): keep only the words.
             let mut words = full.as_str();
             while starts_with_ignore_case(words.trim_start(), "error code") {
