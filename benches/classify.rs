@@ -176,9 +176,22 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
+    if args.first().map(String::as_str) == Some("profile-parse") {
+        // `-- profile-parse <id> [runs]`: the serde_json baseline of the same body.
+        let runs = args
+            .get(2)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1_000_000);
+        profile_parse(args.get(1).map_or("", String::as_str), runs);
+        return;
+    }
     if args.first().map(String::as_str) == Some("profile") {
-        // `-- profile <id>`: classify one corpus case a million times (for perf).
-        profile(args.get(1).map_or("", String::as_str));
+        // `-- profile <id> [runs]`: classify one corpus case many times (for perf, callgrind).
+        let runs = args
+            .get(2)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1_000_000);
+        profile(args.get(1).map_or("", String::as_str), runs);
         return;
     }
     let only = args.iter().find(|a| *a == "corpus" || *a == "big").cloned();
@@ -191,20 +204,34 @@ fn main() {
     }
 }
 
-fn profile(id: &str) {
-    let corpus = include_str!("../tests/fixtures/errors.jsonl");
-    let Some(case) = corpus
+fn corpus_case(id: &str) -> Option<Value> {
+    include_str!("../tests/fixtures/errors.jsonl")
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .find(|c| c["id"].as_str().is_some_and(|i| i.contains(id)))
-    else {
+}
+
+fn profile_parse(id: &str, runs: u32) {
+    let Some(case) = corpus_case(id) else {
+        eprintln!("no corpus case matches {id:?}");
+        return;
+    };
+    let body = case["body"].as_str().unwrap_or("").as_bytes().to_vec();
+    let start = Instant::now();
+    for _ in 0..runs {
+        let _ = black_box(serde_json::from_slice::<Value>(black_box(&body)));
+    }
+    println!("{}: {:.2?} per parse", case["id"], start.elapsed() / runs);
+}
+
+fn profile(id: &str, runs: u32) {
+    let Some(case) = corpus_case(id) else {
         eprintln!("no corpus case matches {id:?}");
         return;
     };
     let body = case["body"].as_str().unwrap_or("").as_bytes().to_vec();
     let input = input_of(&case, body);
     let now = SystemTime::UNIX_EPOCH;
-    let runs: u32 = 1_000_000;
     let start = Instant::now();
     for _ in 0..runs {
         black_box(classify(black_box(&input), now));

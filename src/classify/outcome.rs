@@ -32,9 +32,12 @@ const REQUEST_ID_HEADERS: [Header; 8] = [
 /// Classifies an HTTP response (status, headers, body).
 pub(crate) fn classify_response(input: &ClassifyInput, now: SystemTime) -> Classification {
     let headers = Headers::new(&input.headers);
-    let read = body::read(&input.body);
+    let mut read = body::read(&input.body);
+    let full = match (&mut read.error, &mut read.text) {
+        (Some(error), _) | (None, Some(error)) => error.take_full_message(),
+        (None, None) => None,
+    };
     let error = read.error_or_text();
-    let full = error.and_then(ProviderError::full_message);
     let lowered = lowered_message(full.as_deref(), error);
     let words = Wording::read(&lowered);
     let hints = Hints::collect(&headers, error, &words, now);
@@ -43,6 +46,7 @@ pub(crate) fn classify_response(input: &ClassifyInput, now: SystemTime) -> Class
         body: &read,
         error,
         words: &words,
+        has_message: full.is_some(),
         longest_hint_ms: hints.best(true).map(|(ms, _)| ms),
         retry_after_header: hints.retry_after_ms.is_some() || hints.retry_after.is_some(),
     };
@@ -182,9 +186,7 @@ fn request_id(
                 .map(str::to_string)
         })
         .or_else(|| error.and_then(|e| e.request_id.clone()))
-        .or_else(|| {
-            request_id_in_text(full?.get(words.request_id_offset()?..)?)
-        })
+        .or_else(|| request_id_in_text(full?.get(words.request_id_offset()?..)?))
 }
 
 /// A request id at the start of `rest`, the text after "request id" in a message:
@@ -252,6 +254,10 @@ fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
 
 /// "Error code: 400", "400", "HTTP 400 -": a status, not a message.
 fn is_bare_status(message: &str) -> bool {
+    // The longest bare form is about "status code: 400 -"; anything longer says more.
+    if message.len() > 32 {
+        return false;
+    }
     match text::leading_status(message) {
         Some((_, rest)) => rest.trim().trim_matches(['-', ':', '.']).trim().is_empty(),
         None => false,

@@ -22,6 +22,9 @@ const MAX_POSITIONS_PER_GROUP: usize = 8;
 /// Set in a table entry when the target state ends at least one phrase.
 const OUTPUT_FLAG: u32 = 1 << 31;
 
+/// Entries in the transition table (a power of two, at least states × classes).
+const TABLE_SIZE: usize = 1 << 17;
+
 /// Segments scanned side by side in a long text (the scan loop is written for four).
 const STREAMS: usize = 4;
 
@@ -30,8 +33,9 @@ pub(crate) struct Matcher {
     classes: [u8; 256],
     class_count: usize,
     /// `next[row + class]`: the target state's row offset (`state * class_count`), with
-    /// [`OUTPUT_FLAG`] when that state ends a phrase.
-    next: Vec<u32>,
+    /// [`OUTPUT_FLAG`] when that state ends a phrase. A fixed power-of-two size lets the scan mask
+    /// its index instead of checking bounds; entries past the real table are never reached.
+    next: Box<[u32; TABLE_SIZE]>,
     /// The longest phrase, in bytes.
     longest: usize,
     /// Per state, the range of `out_groups` it reports.
@@ -159,7 +163,17 @@ impl Matcher {
                 next.push(rank[target] | flag);
             }
         }
-        debug_assert!(states * class_count < OUTPUT_FLAG as usize);
+        assert!(
+            next.len() <= TABLE_SIZE,
+            "the phrase tables need {} transitions; raise TABLE_SIZE",
+            next.len()
+        );
+        next.resize(TABLE_SIZE, 0);
+        let next: Box<[u32; TABLE_SIZE]> = match next.into_boxed_slice().try_into() {
+            Ok(table) => table,
+            // The length was just set to TABLE_SIZE, so the conversion cannot fail.
+            Err(_) => unreachable!("the table has exactly TABLE_SIZE entries"),
+        };
         Matcher {
             classes,
             class_count,
@@ -259,7 +273,7 @@ impl Matcher {
     /// One table step from `row` on byte `b`; returns the raw entry (target row and flag).
     #[inline(always)]
     fn step(&self, row: &mut usize, b: u8) -> u32 {
-        let entry = self.next[*row + self.classes[b as usize] as usize];
+        let entry = self.next[(*row + self.classes[b as usize] as usize) & (TABLE_SIZE - 1)];
         *row = (entry & !OUTPUT_FLAG) as usize;
         entry
     }

@@ -184,6 +184,21 @@ impl ProviderError {
         super::text::clean_message(&message)
     }
 
+    /// Like [`ProviderError::full_message`], but takes the message out instead of copying it.
+    pub fn take_full_message(&mut self) -> Option<String> {
+        if !self.field_violations.is_empty() {
+            let full = self.full_message();
+            self.message = None;
+            return full;
+        }
+        let message = self.message.take()?;
+        let trimmed = message.trim();
+        if trimmed.len() == message.len() && message.len() <= super::text::MESSAGE_LIMIT {
+            return (!message.is_empty()).then_some(message);
+        }
+        super::text::clean_message(trimmed)
+    }
+
     /// True when any reason (case-insensitively) equals one of `names`.
     pub fn has_reason(&self, names: &[&str]) -> bool {
         self.reasons
