@@ -543,3 +543,22 @@ fn gateway_and_responses_style_shapes() {
         ErrorClass::InvalidRequest,
     );
 }
+
+#[test]
+fn busy_and_queue_wordings_are_overload() {
+    expect(
+        503,
+        r#"{"message":"We're experiencing high traffic right now! Please try again soon.","type":"too_many_requests_error","code":"queue_exceeded"}"#,
+        ErrorClass::Overloaded,
+    );
+    expect(
+        429,
+        r#"{"detail":{"status":"system_busy","message":"The system is too busy, please retry."}}"#,
+        ErrorClass::Overloaded,
+    );
+    expect(
+        429,
+        r#"{"error":{"message":"Concurrency limit reached for requests","code":"too_many_concurrent_requests"}}"#,
+        ErrorClass::RateLimited,
+    );
+}

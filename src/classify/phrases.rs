@@ -163,6 +163,8 @@ impl Matcher {
                 next.push(rank[target] | flag);
             }
         }
+        // The phrase tables are static and `wording`'s tests build this matcher from them, so a
+        // table too big for TABLE_SIZE fails the tests, never a caller.
         assert!(
             next.len() <= TABLE_SIZE,
             "the phrase tables need {} transitions; raise TABLE_SIZE",

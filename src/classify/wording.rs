@@ -121,7 +121,7 @@ const TABLE: &[(G, &[&str])] = &[
     (G::FailedGeneration, &["failed to call a function"]),
     (G::Overloaded, &["overloaded", "high demand", "over capacity", "at capacity", "no capacity",
         "insufficient capacity", "capacity constraints", "server is busy", "servers are busy",
-        "currently busy", "high load", "capacity exceeded"]),
+        "currently busy", "high load", "capacity exceeded", "high traffic", "too busy"]),
     (G::ModelWord, &["model"]),
     (G::ModelMissing, &["not found", "not exist", "no such model", "unknown model",
         "not a valid model", "invalid model id", "decommissioned", "no longer available"]),
