@@ -93,9 +93,7 @@ pub(crate) fn class_of_code(code: &str) -> Option<ErrorClass> {
         | "too_many_requests"
         | "too_many_concurrent_requests" => ErrorClass::RateLimited,
         "overloaded_error" | "overloaded" | "server_overloaded" | "engine_overloaded"
-        | "capacity_exceeded"
-        | "system_busy"
-        | "queue_exceeded" => ErrorClass::Overloaded,
+        | "capacity_exceeded" | "system_busy" | "queue_exceeded" => ErrorClass::Overloaded,
         "api_error"
         | "server_error"
         | "internal_error"
