@@ -231,6 +231,24 @@ fn message(status: Option<u16>, read: &ReadBody, full: Option<String>, usable: b
     if usable {
         return format!("{status_text}: the body is a usable completion, not a failure");
     }
+    if let Some(error) = &read.error {
+        // A structured error that carries no words: name what it does carry.
+        let named = [
+            error.google_status.as_deref(),
+            error.error_type.as_deref(),
+            error.code.as_deref(),
+            error.reasons.first().map(String::as_str),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+        return if named.is_empty() {
+            format!("{status_text}: an error without a message")
+        } else {
+            format!("{status_text}: an error without a message ({named})")
+        };
+    }
     match (&read.verdict, read.format) {
         (Some(Verdict::Unusable(reason)), _) => {
             format!("{status_text} is not a usable completion: {reason}")

@@ -140,7 +140,7 @@ const TABLE: &[(G, &[&str])] = &[
     (G::Azure, &["azure openai", "azure ai"]),
     (G::Anthropic, &["anthropic.com"]),
     (G::Google, &["googleapis.com", "generatecontentrequest", "ai.google.dev",
-        "generativeai.google"]),
+        "generativeai.google", "invalid json payload received"]),
     (G::Groq, &["groq.com"]),
     (G::Xai, &["console.x.ai", "docs.x.ai", "api.x.ai"]),
     (G::Mistral, &["mistral.ai"]),
