@@ -562,3 +562,11 @@ fn busy_and_queue_wordings_are_overload() {
         ErrorClass::RateLimited,
     );
 }
+
+#[test]
+fn an_error_inside_a_streamed_choice_is_read() {
+    let stream = "data: {\"id\":\"g1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\n\n\
+                  data: {\"id\":\"g1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"error\",\"error\":{\"code\":502,\"message\":\"Provider disconnected\"}}]}\n\n";
+    let c = expect(200, stream, ErrorClass::ServerError);
+    assert_eq!(c.message, "Provider disconnected");
+}
