@@ -236,10 +236,15 @@ pub(crate) fn read_value(value: &Value, depth: u8) -> Option<ProviderError> {
             if let Some(Value::Array(choices)) = root.get("choices") {
                 // OpenRouter reports a failure mid-stream inside the choice
                 // (`finish_reason: "error"`, `choices[0].error`).
-                return choices.iter().take(64).find_map(|choice| match choice.get("error") {
-                    Some(inner @ Value::Object(_)) => Some(read_error_object(inner, value, depth)),
-                    _ => None,
-                });
+                return choices
+                    .iter()
+                    .take(64)
+                    .find_map(|choice| match choice.get("error") {
+                        Some(inner @ Value::Object(_)) => {
+                            Some(read_error_object(inner, value, depth))
+                        }
+                        _ => None,
+                    });
             }
             if root.contains_key("choices") || root.contains_key("candidates") {
                 return None;
