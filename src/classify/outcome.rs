@@ -38,8 +38,11 @@ pub(crate) fn classify_response(input: &ClassifyInput, now: SystemTime) -> Class
         (None, None) => None,
     };
     let error = read.error_or_text();
-    let lowered = lowered_message(full.as_deref(), error);
-    let words = Wording::read(&lowered);
+    // A wrapper that is the upstream's JSON repeats the message; only a plain one adds words.
+    let wrapper = error
+        .and_then(|e| e.wrapper_message.as_deref())
+        .filter(|w| !w.contains('{'));
+    let words = Wording::read_with(full.as_deref().unwrap_or(""), wrapper);
     let hints = Hints::collect(&headers, error, &words, now);
     let facts = Facts {
         http_status: input.status,
@@ -121,29 +124,6 @@ fn with_reset(class: ErrorClass) -> bool {
     matches!(class, ErrorClass::RateLimited | ErrorClass::QuotaExhausted)
 }
 
-/// The lowercased text the wording rules read: the message, then the wrapper's and the field
-/// violations', capped. The message comes first, so offsets into it are offsets into the message.
-fn lowered_message(full: Option<&str>, error: Option<&ProviderError>) -> String {
-    let message = full.unwrap_or("");
-    // A wrapper that is the upstream's JSON repeats the message; only a plain one adds words.
-    let wrapper = error
-        .and_then(|e| e.wrapper_message.as_deref())
-        .filter(|w| !w.contains('{'));
-    let mut words = String::with_capacity(message.len().min(text::WORDING_SCAN_LIMIT) + 1);
-    for part in std::iter::once(message).chain(wrapper) {
-        let room = text::WORDING_SCAN_LIMIT.saturating_sub(words.len());
-        if room == 0 || part.is_empty() {
-            continue;
-        }
-        if !words.is_empty() {
-            words.push('\n');
-        }
-        let start = words.len();
-        words.push_str(text::prefix(part, room));
-        words[start..].make_ascii_lowercase();
-    }
-    words
-}
 
 /// The provider's code: a textual code, else the first Google reason, else the numeric code.
 fn provider_code(error: &ProviderError) -> Option<String> {
@@ -170,7 +150,7 @@ fn quota_id(error: &ProviderError) -> Option<String> {
 }
 
 /// The request id: from a header, else the body, else the message's own words (`full` is the
-/// message the wording was read from, so offsets agree).
+/// message the wording read, so offsets agree).
 fn request_id(
     headers: &Headers<'_>,
     error: Option<&ProviderError>,

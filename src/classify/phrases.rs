@@ -3,8 +3,8 @@
 //! An Aho–Corasick automaton compiled to a dense table over a small byte alphabet (only the bytes
 //! that occur in some phrase get a class; every other byte sends the scan back to the root). It
 //! reports which phrase *groups* occur, and for groups asked for, where (the end offsets of the
-//! first matches). Matching is byte-exact: callers lowercase first. Not for deciding anything:
-//! the phrase tables and what they mean live in `wording`.
+//! first matches). Phrases are lower-case ASCII and match ignoring ASCII case. Not for deciding
+//! anything: the phrase tables and what they mean live in `wording`.
 //!
 //! Speed: a table step is a dependent load, so one scan is latency-bound. Longer texts are cut
 //! into [`STREAMS`] segments scanned in lock-step (each segment starts a phrase-length early and
@@ -55,6 +55,11 @@ pub(crate) struct Hits {
 }
 
 impl Hits {
+    /// Adds the groups `other` found (not its positions).
+    pub fn add_groups(&mut self, other: &Hits) {
+        self.groups |= other.groups;
+    }
+
     /// True when some phrase of `group` occurs.
     pub fn has(&self, group: u8) -> bool {
         self.groups & (1u64 << group) != 0
@@ -71,7 +76,8 @@ impl Hits {
 }
 
 impl Matcher {
-    /// Compiles `(group, phrase)` pairs. Groups must be below [`MAX_GROUPS`]; phrases non-empty.
+    /// Compiles `(group, phrase)` pairs. Groups must be below [`MAX_GROUPS`]; phrases non-empty and
+    /// lower-case.
     pub fn new(phrases: &[(u8, &str)]) -> Matcher {
         let mut classes = [0u8; 256];
         let mut class_count = 1; // class 0: bytes in no phrase
@@ -82,6 +88,10 @@ impl Matcher {
                     class_count += 1;
                 }
             }
+        }
+        // Matching ignores ASCII case: an upper-case letter is its lower-case letter's class.
+        for upper in b'A'..=b'Z' {
+            classes[upper as usize] = classes[upper.to_ascii_lowercase() as usize];
         }
         // The trie: `goto` rows of u32 with u32::MAX for "no edge".
         const NONE: u32 = u32::MAX;
