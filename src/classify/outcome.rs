@@ -124,7 +124,6 @@ fn with_reset(class: ErrorClass) -> bool {
     matches!(class, ErrorClass::RateLimited | ErrorClass::QuotaExhausted)
 }
 
-
 /// The provider's code: a textual code, else the first Google reason, else the numeric code.
 fn provider_code(error: &ProviderError) -> Option<String> {
     let code = error.code.as_deref().filter(|c| !c.trim().is_empty());

@@ -7,8 +7,8 @@
 //! anything: the phrase tables and what they mean live in `wording`.
 //!
 //! Speed: a table step is a dependent load, so one scan is latency-bound. Longer texts are cut
-//! into [`STREAMS`] segments scanned in lock-step (each segment starts a phrase-length early and
-//! only reports matches ending inside it), which lets the processor overlap the loads.
+//! into [`STREAMS`] segments scanned in lock-step, which lets the processor overlap the loads;
+//! each segment's scan runs on past its end only while a match begun inside it may still finish.
 
 /// The most groups a matcher can report (one bit each).
 pub(crate) const MAX_GROUPS: usize = 64;
@@ -36,8 +36,8 @@ pub(crate) struct Matcher {
     /// [`OUTPUT_FLAG`] when that state ends a phrase. A fixed power-of-two size lets the scan mask
     /// its index instead of checking bounds; entries past the real table are never reached.
     next: Box<[u32; TABLE_SIZE]>,
-    /// The longest phrase, in bytes.
-    longest: usize,
+    /// Per state (by row / class_count), how many bytes of text its partial match covers.
+    depth: Vec<u8>,
     /// Per state, the range of `out_groups` it reports.
     out_range: Vec<(u32, u32)>,
     /// Group ids, deduplicated per state.
@@ -97,8 +97,11 @@ impl Matcher {
         const NONE: u32 = u32::MAX;
         let mut goto: Vec<u32> = vec![NONE; class_count];
         let mut own: Vec<Vec<u8>> = vec![Vec::new()];
+        let mut trie_depth: Vec<u8> = vec![0];
         for (group, phrase) in phrases {
-            debug_assert!((*group as usize) < MAX_GROUPS && !phrase.is_empty());
+            debug_assert!(
+                (*group as usize) < MAX_GROUPS && !phrase.is_empty() && phrase.len() < 255
+            );
             let mut state = 0usize;
             for &b in phrase.as_bytes() {
                 let slot = state * class_count + classes[b as usize] as usize;
@@ -107,6 +110,7 @@ impl Matcher {
                     goto[slot] = new_state as u32;
                     goto.extend(std::iter::repeat_n(NONE, class_count));
                     own.push(Vec::new());
+                    trie_depth.push(trie_depth[state].saturating_add(1));
                 }
                 state = goto[slot] as usize;
             }
@@ -152,6 +156,7 @@ impl Matcher {
         for state in 0..states {
             goto[state * class_count] = 0;
         }
+        let depth: Vec<u8> = order.iter().map(|&old| trie_depth[old]).collect();
         let mut rank = vec![0u32; states];
         for (new, &old) in order.iter().enumerate() {
             rank[old] = (new * class_count) as u32;
@@ -190,7 +195,7 @@ impl Matcher {
             classes,
             class_count,
             next,
-            longest: phrases.iter().map(|(_, p)| p.len()).max().unwrap_or(0),
+            depth,
             out_range,
             out_groups,
         }
@@ -204,9 +209,8 @@ impl Matcher {
             end_groups: [0; MAX_POSITIONS],
             kept: 0,
         };
-        let overlap = self.longest.saturating_sub(1);
         let segment = text.len() / STREAMS;
-        if segment < overlap + 16 {
+        if segment < 32 {
             let mut row = 0;
             for (i, &b) in text.iter().enumerate() {
                 let entry = self.step(&mut row, b);
@@ -218,16 +222,15 @@ impl Matcher {
             }
             return hits;
         }
-        // Stream k reports matches ending in (k * segment, (k + 1) * segment]; it starts `overlap`
-        // bytes early (stream 0 instead runs `overlap` bytes long) so it sees every such match.
-        let starts: [usize; STREAMS] =
-            std::array::from_fn(|k| if k == 0 { 0 } else { k * segment - overlap });
-        let run = segment + overlap;
+        // Stream k scans segment k from the root. A match that starts in segment k and ends
+        // later is finished by stream k's tail, which runs on only while its partial match began
+        // before the boundary (the state's depth reaches back across it); a match found both by
+        // a tail and by the next stream is reported twice and deduplicated below.
         let mut rows = [0usize; STREAMS];
         // Positional matches of all streams as (end, group); sorted by end afterwards.
         let mut found: Vec<(u32, u8)> = Vec::new();
         let mut per_stream = [[0u8; MAX_GROUPS]; STREAMS];
-        let window = |k: usize| &text[starts[k]..starts[k] + run];
+        let window = |k: usize| &text[k * segment..(k + 1) * segment];
         let (w0, w1, w2, w3) = (window(0), window(1), window(2), window(3));
         let bytes = w0.iter().zip(w1).zip(w2).zip(w3);
         for (j, (((&b0, &b1), &b2), &b3)) in bytes.enumerate() {
@@ -241,9 +244,9 @@ impl Matcher {
                 continue;
             }
             for k in 0..STREAMS {
-                let end = starts[k] + j + 1;
-                if entries[k] & OUTPUT_FLAG != 0 && end > k * segment && end <= (k + 1) * segment {
+                if entries[k] & OUTPUT_FLAG != 0 {
                     let counts = &mut per_stream[k];
+                    let end = k * segment + j + 1;
                     self.report(rows[k], end, positional, &mut hits.groups, &mut |g, e| {
                         if usize::from(counts[g as usize]) < MAX_POSITIONS_PER_GROUP {
                             counts[g as usize] += 1;
@@ -253,23 +256,30 @@ impl Matcher {
                 }
             }
         }
-        // The last stream finishes the remainder (fewer than STREAMS bytes).
-        let last = STREAMS - 1;
-        for (i, &b) in text.iter().enumerate().skip(STREAMS * segment) {
-            let entry = self.step(&mut rows[last], b);
-            if entry & OUTPUT_FLAG != 0 {
-                self.report(
-                    rows[last],
-                    i + 1,
-                    positional,
-                    &mut hits.groups,
-                    &mut |g, e| {
-                        found.push((e.min(u32::MAX as usize) as u32, g));
-                    },
-                );
+        // Tails: streams 0..3 finish matches that cross their boundary; the last stream also
+        // scans the remainder (fewer than STREAMS bytes) to the end of the text.
+        for k in 0..STREAMS {
+            let boundary = (k + 1) * segment;
+            let last = k == STREAMS - 1;
+            for (i, &b) in text.iter().enumerate().skip(boundary) {
+                let depth = usize::from(self.depth[rows[k] / self.class_count]);
+                if !last && depth <= i - boundary {
+                    break;
+                }
+                let entry = self.step(&mut rows[k], b);
+                if entry & OUTPUT_FLAG != 0 {
+                    let counts = &mut per_stream[k];
+                    self.report(rows[k], i + 1, positional, &mut hits.groups, &mut |g, e| {
+                        if usize::from(counts[g as usize]) < MAX_POSITIONS_PER_GROUP {
+                            counts[g as usize] += 1;
+                            found.push((e.min(u32::MAX as usize) as u32, g));
+                        }
+                    });
+                }
             }
         }
-        found.sort_by_key(|(end, _)| *end);
+        found.sort_unstable();
+        found.dedup();
         for (end, group) in found {
             hits_keep(
                 &mut hits.ends,
