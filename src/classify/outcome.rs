@@ -75,7 +75,6 @@ pub(crate) fn classify_response(input: &ClassifyInput, now: SystemTime) -> Class
     let provider_error = if usable { None } else { error };
     let request_id = request_id(&headers, provider_error, full.as_deref(), &words);
     let message = message(input.status, &read, full, usable);
-    let provider_code = provider_error.and_then(provider_code);
     let quota_id = provider_error.and_then(quota_id);
     // The rest is moved out of the body's error rather than copied.
     let owned = if usable {
@@ -83,9 +82,12 @@ pub(crate) fn classify_response(input: &ClassifyInput, now: SystemTime) -> Class
     } else {
         read.error.or(read.text)
     };
-    let (provider_status, error_type, param) = match owned {
-        Some(e) => (e.google_status, e.error_type, e.param),
-        None => (None, None, None),
+    let (provider_status, error_type, param, provider_code) = match owned {
+        Some(mut e) => {
+            let code = provider_code(&mut e);
+            (e.google_status, e.error_type, e.param, code)
+        }
+        None => (None, None, None, None),
     };
 
     Classification {
@@ -125,16 +127,18 @@ fn with_reset(class: ErrorClass) -> bool {
 }
 
 /// The provider's code: a textual code, else the first Google reason, else the numeric code.
-fn provider_code(error: &ProviderError) -> Option<String> {
-    let code = error.code.as_deref().filter(|c| !c.trim().is_empty());
-    let numeric = code.is_some_and(|c| c.trim().bytes().all(|b| b.is_ascii_digit()));
-    match code {
-        Some(code) if !numeric => Some(code.to_string()),
-        _ => error
-            .reasons
-            .first()
-            .cloned()
-            .or_else(|| code.map(str::to_string)),
+fn provider_code(error: &mut ProviderError) -> Option<String> {
+    let code = error.code.take().filter(|c| !c.trim().is_empty());
+    let numeric = code
+        .as_deref()
+        .is_some_and(|c| c.trim().bytes().all(|b| b.is_ascii_digit()));
+    if code.is_some() && !numeric {
+        return code;
+    }
+    if error.reasons.is_empty() {
+        code
+    } else {
+        Some(error.reasons.swap_remove(0))
     }
 }
 
