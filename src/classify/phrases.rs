@@ -25,8 +25,8 @@ const OUTPUT_FLAG: u32 = 1 << 31;
 /// Entries in the transition table (a power of two, at least states × classes).
 const TABLE_SIZE: usize = 1 << 17;
 
-/// Segments scanned side by side in a long text (the scan loop is written for four).
-const STREAMS: usize = 4;
+/// Segments scanned side by side in a long text.
+const STREAMS: usize = 8;
 
 /// A compiled set of phrases, each belonging to a group.
 pub(crate) struct Matcher {
@@ -210,7 +210,7 @@ impl Matcher {
             kept: 0,
         };
         let segment = text.len() / STREAMS;
-        if segment < 32 {
+        if segment < 16 {
             let mut row = 0;
             for (i, &b) in text.iter().enumerate() {
                 let entry = self.step(&mut row, b);
@@ -230,17 +230,16 @@ impl Matcher {
         // Positional matches of all streams as (end, group); sorted by end afterwards.
         let mut found: Vec<(u32, u8)> = Vec::new();
         let mut per_stream = [[0u8; MAX_GROUPS]; STREAMS];
-        let window = |k: usize| &text[k * segment..(k + 1) * segment];
-        let (w0, w1, w2, w3) = (window(0), window(1), window(2), window(3));
-        let bytes = w0.iter().zip(w1).zip(w2).zip(w3);
-        for (j, (((&b0, &b1), &b2), &b3)) in bytes.enumerate() {
-            let entries = [
-                self.step(&mut rows[0], b0),
-                self.step(&mut rows[1], b1),
-                self.step(&mut rows[2], b2),
-                self.step(&mut rows[3], b3),
-            ];
-            if (entries[0] | entries[1] | entries[2] | entries[3]) & OUTPUT_FLAG == 0 {
+        let windows: [&[u8]; STREAMS] =
+            std::array::from_fn(|k| &text[k * segment..(k + 1) * segment]);
+        for j in 0..segment {
+            let mut entries = [0u32; STREAMS];
+            let mut any = 0;
+            for k in 0..STREAMS {
+                entries[k] = self.step(&mut rows[k], windows[k][j]);
+                any |= entries[k];
+            }
+            if any & OUTPUT_FLAG == 0 {
                 continue;
             }
             for k in 0..STREAMS {
@@ -256,8 +255,8 @@ impl Matcher {
                 }
             }
         }
-        // Tails: streams 0..3 finish matches that cross their boundary; the last stream also
-        // scans the remainder (fewer than STREAMS bytes) to the end of the text.
+        // Tails: every stream but the last finishes the matches that cross its boundary; the last
+        // one also scans the remainder (fewer than STREAMS bytes) to the end of the text.
         for k in 0..STREAMS {
             let boundary = (k + 1) * segment;
             let last = k == STREAMS - 1;
