@@ -235,9 +235,9 @@ impl Matcher {
         for j in 0..segment {
             let mut entries = [0u32; STREAMS];
             let mut any = 0;
-            for k in 0..STREAMS {
-                entries[k] = self.step(&mut rows[k], windows[k][j]);
-                any |= entries[k];
+            for ((entry, row), window) in entries.iter_mut().zip(&mut rows).zip(&windows) {
+                *entry = self.step(row, window[j]);
+                any |= *entry;
             }
             if any & OUTPUT_FLAG == 0 {
                 continue;
