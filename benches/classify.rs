@@ -11,22 +11,25 @@ use std::time::{Duration, Instant, SystemTime};
 use llmwire::classify::{classify, ClassifyInput};
 use serde_json::Value;
 
-/// Median time of one call of `f`, measured in batches sized to take about `batch_target`.
-fn median_time<F: FnMut()>(mut f: F, batch_target: Duration, batches: usize) -> Duration {
+/// How many calls of `f` take about `target`.
+fn calls_per_batch<F: FnMut()>(f: &mut F, target: Duration) -> u32 {
     let start = Instant::now();
     f();
     let once = start.elapsed().max(Duration::from_nanos(20));
-    let per_batch = (batch_target.as_nanos() / once.as_nanos()).clamp(1, 100_000) as u32;
-    let mut samples: Vec<Duration> = (0..batches)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..per_batch {
-                f();
-            }
-            start.elapsed() / per_batch
-        })
-        .collect();
-    samples.sort_unstable();
+    (target.as_nanos() / once.as_nanos()).clamp(1, 100_000) as u32
+}
+
+/// Mean time of one call of `f` over a batch of `calls`.
+fn batch<F: FnMut()>(f: &mut F, calls: u32) -> Duration {
+    let start = Instant::now();
+    for _ in 0..calls {
+        f();
+    }
+    start.elapsed() / calls
+}
+
+fn median<T: Copy + PartialOrd>(mut samples: Vec<T>) -> T {
+    samples.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
     samples[samples.len() / 2]
 }
 
@@ -35,6 +38,9 @@ struct Row {
     bytes: usize,
     parse: Option<Duration>,
     classify: Duration,
+    /// Median over batch pairs of classify time / parse time (pairs run back to back, so both
+    /// halves see the same machine load).
+    ratio: Option<f64>,
 }
 
 fn input_of(case: &Value, body: Vec<u8>) -> ClassifyInput {
@@ -63,28 +69,33 @@ fn input_of(case: &Value, body: Vec<u8>) -> ClassifyInput {
 fn measure(name: String, input: ClassifyInput, target: Duration, batches: usize) -> Row {
     let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_750_000_000);
     let body = input.body.clone();
+    let mut run_classify = || {
+        black_box(classify(black_box(&input), now));
+    };
+    let mut run_parse = || {
+        let _ = black_box(serde_json::from_slice::<Value>(black_box(&body)));
+    };
     let parses = serde_json::from_slice::<Value>(&body).is_ok();
-    let parse = parses.then(|| {
-        median_time(
-            || {
-                let _ = black_box(serde_json::from_slice::<Value>(black_box(&body)));
-            },
-            target,
-            batches,
-        )
-    });
-    let classify_time = median_time(
-        || {
-            black_box(classify(black_box(&input), now));
-        },
-        target,
-        batches,
-    );
+    let classify_calls = calls_per_batch(&mut run_classify, target);
+    let parse_calls = calls_per_batch(&mut run_parse, target);
+    let mut classify_times = Vec::with_capacity(batches);
+    let mut parse_times = Vec::with_capacity(batches);
+    let mut ratios = Vec::with_capacity(batches);
+    for _ in 0..batches {
+        let classify_time = batch(&mut run_classify, classify_calls);
+        classify_times.push(classify_time);
+        if parses {
+            let parse_time = batch(&mut run_parse, parse_calls);
+            parse_times.push(parse_time);
+            ratios.push(classify_time.as_secs_f64() / parse_time.as_secs_f64().max(1e-12));
+        }
+    }
     Row {
         name,
         bytes: body.len(),
-        parse,
-        classify: classify_time,
+        parse: parses.then(|| median(parse_times)),
+        classify: median(classify_times),
+        ratio: parses.then(|| median(ratios)),
     }
 }
 
@@ -120,8 +131,7 @@ fn big_bodies() -> Vec<(String, u16, Vec<u8>)> {
 }
 
 fn ratio(row: &Row) -> Option<f64> {
-    row.parse
-        .map(|p| row.classify.as_secs_f64() / p.as_secs_f64())
+    row.ratio
 }
 
 fn print_rows(rows: &[Row]) {
@@ -176,9 +186,22 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
+    if args.first().map(String::as_str) == Some("profile-parse") {
+        // `-- profile-parse <id> [runs]`: the serde_json baseline of the same body.
+        let runs = args
+            .get(2)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1_000_000);
+        profile_parse(args.get(1).map_or("", String::as_str), runs);
+        return;
+    }
     if args.first().map(String::as_str) == Some("profile") {
-        // `-- profile <id>`: classify one corpus case a million times (for perf).
-        profile(args.get(1).map_or("", String::as_str));
+        // `-- profile <id> [runs]`: classify one corpus case many times (for perf, callgrind).
+        let runs = args
+            .get(2)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1_000_000);
+        profile(args.get(1).map_or("", String::as_str), runs);
         return;
     }
     let only = args.iter().find(|a| *a == "corpus" || *a == "big").cloned();
@@ -191,20 +214,34 @@ fn main() {
     }
 }
 
-fn profile(id: &str) {
-    let corpus = include_str!("../tests/fixtures/errors.jsonl");
-    let Some(case) = corpus
+fn corpus_case(id: &str) -> Option<Value> {
+    include_str!("../tests/fixtures/errors.jsonl")
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .find(|c| c["id"].as_str().is_some_and(|i| i.contains(id)))
-    else {
+}
+
+fn profile_parse(id: &str, runs: u32) {
+    let Some(case) = corpus_case(id) else {
+        eprintln!("no corpus case matches {id:?}");
+        return;
+    };
+    let body = case["body"].as_str().unwrap_or("").as_bytes().to_vec();
+    let start = Instant::now();
+    for _ in 0..runs {
+        let _ = black_box(serde_json::from_slice::<Value>(black_box(&body)));
+    }
+    println!("{}: {:.2?} per parse", case["id"], start.elapsed() / runs);
+}
+
+fn profile(id: &str, runs: u32) {
+    let Some(case) = corpus_case(id) else {
         eprintln!("no corpus case matches {id:?}");
         return;
     };
     let body = case["body"].as_str().unwrap_or("").as_bytes().to_vec();
     let input = input_of(&case, body);
     let now = SystemTime::UNIX_EPOCH;
-    let runs: u32 = 1_000_000;
     let start = Instant::now();
     for _ in 0..runs {
         black_box(classify(black_box(&input), now));
@@ -234,20 +271,20 @@ fn bench_corpus(filter: Option<&str>) {
         rows.push(measure(
             id.clone(),
             input_of(&case, body),
-            Duration::from_millis(2),
-            15,
+            Duration::from_millis(1),
+            31,
         ));
         if let Some(wire) = case["body_json"].as_str() {
             let input = input_of(&case, wire.as_bytes().to_vec());
             rows.push(measure(
                 format!("{id} [body_json]"),
                 input,
-                Duration::from_millis(2),
-                15,
+                Duration::from_millis(1),
+                31,
             ));
         }
     }
-    println!("corpus bodies (median of 15 batches):");
+    println!("corpus bodies (medians over 31 back-to-back batch pairs of ~1 ms):");
     print_rows(&rows);
     summary("corpus", &rows);
 }

@@ -343,3 +343,15 @@ fn error_text_passed_on_from_a_200_stream_is_read_for_its_words() {
     let c = run(200, "event: error\ndata: quota: you are out of credits\n\n");
     assert_eq!(c.class, ErrorClass::QuotaExhausted);
 }
+
+#[test]
+fn an_error_without_words_says_what_it_carries() {
+    let c = run(
+        429,
+        r#"{"error":{"code":429,"details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"39s"}]}}"#,
+    );
+    assert_eq!(c.message, "HTTP 429: an error without a message (429)");
+    assert_eq!(c.retry_after_ms, Some(39_000));
+    let c = run(500, r#"{"error":{}}"#);
+    assert_eq!(c.message, "HTTP 500: an error without a message");
+}

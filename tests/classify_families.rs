@@ -543,3 +543,30 @@ fn gateway_and_responses_style_shapes() {
         ErrorClass::InvalidRequest,
     );
 }
+
+#[test]
+fn busy_and_queue_wordings_are_overload() {
+    expect(
+        503,
+        r#"{"message":"We're experiencing high traffic right now! Please try again soon.","type":"too_many_requests_error","code":"queue_exceeded"}"#,
+        ErrorClass::Overloaded,
+    );
+    expect(
+        429,
+        r#"{"detail":{"status":"system_busy","message":"The system is too busy, please retry."}}"#,
+        ErrorClass::Overloaded,
+    );
+    expect(
+        429,
+        r#"{"error":{"message":"Concurrency limit reached for requests","code":"too_many_concurrent_requests"}}"#,
+        ErrorClass::RateLimited,
+    );
+}
+
+#[test]
+fn an_error_inside_a_streamed_choice_is_read() {
+    let stream = "data: {\"id\":\"g1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\n\n\
+                  data: {\"id\":\"g1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"error\",\"error\":{\"code\":502,\"message\":\"Provider disconnected\"}}]}\n\n";
+    let c = expect(200, stream, ErrorClass::ServerError);
+    assert_eq!(c.message, "Provider disconnected");
+}

@@ -40,9 +40,9 @@ pub(crate) enum BodyFormat {
 pub(crate) struct ReadBody {
     pub format: BodyFormat,
     /// A structured error, when the body holds one.
-    pub error: Option<ProviderError>,
+    pub error: Option<Box<ProviderError>>,
     /// What plain text, an HTML title or a leading status said, when there is no structured error.
-    pub text: Option<ProviderError>,
+    pub text: Option<Box<ProviderError>>,
     /// Whether the body is a usable completion, when it is shaped like one (or a stream).
     pub verdict: Option<Verdict>,
 }
@@ -50,7 +50,7 @@ pub(crate) struct ReadBody {
 impl ReadBody {
     /// The structured error, else what the text said.
     pub fn error_or_text(&self) -> Option<&ProviderError> {
-        self.error.as_ref().or(self.text.as_ref())
+        self.error.as_deref().or(self.text.as_deref())
     }
 }
 
@@ -81,7 +81,7 @@ pub(crate) fn read(body: &[u8]) -> ReadBody {
     if sse::looks_like_sse(&text) {
         read.format = BodyFormat::Sse;
         let stream = sse::read(&text);
-        read.error = stream.error;
+        read.error = stream.error.map(Box::new);
         read.verdict = Some(stream.verdict);
         return read;
     }
@@ -94,22 +94,22 @@ pub(crate) fn read(body: &[u8]) -> ReadBody {
     }
     if text::looks_like_html(&text) {
         read.format = BodyFormat::Html;
-        read.text = Some(ProviderError {
+        read.text = Some(Box::new(ProviderError {
             message: text::html_message(&text),
             ..ProviderError::default()
-        });
+        }));
         return read;
     }
     read.format = BodyFormat::Text;
     let scan = text::prefix(&text, text::TEXT_SCAN_LIMIT);
     if let Some(error) = google::read_grpc_text(scan) {
-        read.error = Some(error);
+        read.error = Some(Box::new(error));
         return read;
     }
     let leading = text::leading_status(scan);
     if let Some(value) = embedded_value(scan) {
         read.format = BodyFormat::Json;
-        read.error = read_value(&value, 1);
+        read.error = read_value(&value, 1).map(Box::new);
         match &mut read.error {
             Some(error) => {
                 if error.status_number.is_none() {
@@ -128,20 +128,20 @@ pub(crate) fn read(body: &[u8]) -> ReadBody {
     }
     let mut error = text_error(leading.map_or(scan, |(_, rest)| rest));
     error.status_number = leading.map(|(status, _)| status);
-    read.text = Some(error);
+    read.text = Some(Box::new(error));
     read
 }
 
 /// Reads a strictly parsed body: an error, else a completion verdict, else a JSON string's words.
 fn read_json(read: &mut ReadBody, value: &Value) {
     read.format = BodyFormat::Json;
-    read.error = read_value(value, 0);
+    read.error = read_value(value, 0).map(Box::new);
     if read.error.is_none() {
         read.verdict = completion::judge(value);
         if read.verdict.is_none() {
             if let Value::String(s) = value {
                 // A JSON string body (a client showing an `error` string field).
-                read.text = Some(text_error(s));
+                read.text = Some(Box::new(text_error(s)));
             }
         }
     }
@@ -232,6 +232,19 @@ pub(crate) fn read_value(value: &Value, depth: u8) -> Option<ProviderError> {
                     error.clues.anthropic = true;
                 }
                 return Some(error);
+            }
+            if let Some(Value::Array(choices)) = root.get("choices") {
+                // OpenRouter reports a failure mid-stream inside the choice
+                // (`finish_reason: "error"`, `choices[0].error`).
+                return choices
+                    .iter()
+                    .take(64)
+                    .find_map(|choice| match choice.get("error") {
+                        Some(inner @ Value::Object(_)) => {
+                            Some(read_error_object(inner, value, depth))
+                        }
+                        _ => None,
+                    });
             }
             if root.contains_key("choices") || root.contains_key("candidates") {
                 return None;

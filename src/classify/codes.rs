@@ -90,9 +90,10 @@ pub(crate) fn class_of_code(code: &str) -> Option<ErrorClass> {
         | "tokens"
         | "requests"
         | "throttling_error"
-        | "too_many_requests" => ErrorClass::RateLimited,
+        | "too_many_requests"
+        | "too_many_concurrent_requests" => ErrorClass::RateLimited,
         "overloaded_error" | "overloaded" | "server_overloaded" | "engine_overloaded"
-        | "capacity_exceeded" => ErrorClass::Overloaded,
+        | "capacity_exceeded" | "system_busy" | "queue_exceeded" => ErrorClass::Overloaded,
         "api_error"
         | "server_error"
         | "internal_error"

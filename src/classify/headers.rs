@@ -93,24 +93,28 @@ fn header_of(name: &[u8]) -> Option<Header> {
     Some(header)
 }
 
+/// Marks a header the response did not have.
+const ABSENT: u8 = u8::MAX;
+
 /// The headers the classifier reads, indexed.
 #[derive(Clone, Copy)]
 pub(crate) struct Headers<'a> {
-    values: [Option<&'a str>; HEADER_COUNT],
+    list: &'a [(String, String)],
+    /// Per [`Header`], its position in `list` ([`ABSENT`] when missing or past position 254).
+    slots: [u8; HEADER_COUNT],
     prefixes: u8,
-    any: bool,
 }
 
 impl<'a> Headers<'a> {
     /// Indexes `list` (name, value) in one pass; values are trimmed.
     pub fn new(list: &'a [(String, String)]) -> Headers<'a> {
         let mut headers = Headers {
-            values: [None; HEADER_COUNT],
+            list,
+            slots: [ABSENT; HEADER_COUNT],
             prefixes: 0,
-            any: !list.is_empty(),
         };
         let mut buffer = [0u8; 64];
-        for (name, value) in list {
+        for (position, (name, _)) in list.iter().enumerate().take(usize::from(ABSENT)) {
             let name = name.trim().as_bytes();
             if name.len() > buffer.len() {
                 continue;
@@ -124,9 +128,9 @@ impl<'a> Headers<'a> {
                 }
             }
             if let Some(header) = header_of(lower) {
-                let slot = &mut headers.values[header as usize];
-                if slot.is_none() {
-                    *slot = Some(value.trim());
+                let slot = &mut headers.slots[header as usize];
+                if *slot == ABSENT {
+                    *slot = position as u8;
                 }
             }
         }
@@ -135,7 +139,12 @@ impl<'a> Headers<'a> {
 
     /// The value of `header`, if the response had it.
     pub fn get(&self, header: Header) -> Option<&'a str> {
-        self.values[header as usize]
+        let slot = self.slots[header as usize];
+        if slot == ABSENT {
+            return None;
+        }
+        let (_, value) = self.list.get(usize::from(slot))?;
+        Some(value.trim())
     }
 
     /// True when some header name starts with `prefix`.
@@ -145,7 +154,7 @@ impl<'a> Headers<'a> {
 
     /// True when the response had any header at all.
     pub fn any(&self) -> bool {
-        self.any
+        !self.list.is_empty()
     }
 }
 

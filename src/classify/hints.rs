@@ -182,7 +182,10 @@ fn go_duration_prefix(s: &str) -> Option<(f64, usize)> {
 pub(crate) fn message_delay_ms(words: &Wording<'_>) -> Option<u64> {
     words.after_delay_phrases().find_map(|rest| {
         let rest = rest.trim_start_matches([' ', ':', '=', '~']);
-        let rest = rest.strip_prefix("about ").unwrap_or(rest);
+        let rest = match rest.get(..6) {
+            Some(head) if head.eq_ignore_ascii_case("about ") => &rest[6..],
+            _ => rest,
+        };
         spoken_duration_ms(rest).and_then(ms_from_ms)
     })
 }
@@ -197,6 +200,8 @@ fn spoken_duration_ms(s: &str) -> Option<f64> {
     let word: String = rest
         .chars()
         .take_while(|c| c.is_ascii_alphabetic())
+        .take(16)
+        .map(|c| c.to_ascii_lowercase())
         .collect();
     let scale = match word.as_str() {
         "ms" | "msec" | "msecs" | "millisecond" | "milliseconds" => 1.0,
@@ -301,7 +306,7 @@ mod tests {
     }
 
     fn message_delay(message: &str) -> Option<u64> {
-        message_delay_ms(&Wording::read(&message.to_ascii_lowercase()))
+        message_delay_ms(&Wording::read(message))
     }
 
     #[test]

@@ -32,16 +32,24 @@ const REQUEST_ID_HEADERS: [Header; 8] = [
 /// Classifies an HTTP response (status, headers, body).
 pub(crate) fn classify_response(input: &ClassifyInput, now: SystemTime) -> Classification {
     let headers = Headers::new(&input.headers);
-    let read = body::read(&input.body);
+    let mut read = body::read(&input.body);
+    let full = match (&mut read.error, &mut read.text) {
+        (Some(error), _) | (None, Some(error)) => error.take_full_message(),
+        (None, None) => None,
+    };
     let error = read.error_or_text();
-    let lowered = lowered_message(error);
-    let words = Wording::read(&lowered);
+    // A wrapper that is the upstream's JSON repeats the message; only a plain one adds words.
+    let wrapper = error
+        .and_then(|e| e.wrapper_message.as_deref())
+        .filter(|w| !w.contains('{'));
+    let words = Wording::read_with(full.as_deref().unwrap_or(""), wrapper);
     let hints = Hints::collect(&headers, error, &words, now);
     let facts = Facts {
         http_status: input.status,
         body: &read,
         error,
         words: &words,
+        has_message: full.is_some(),
         longest_hint_ms: hints.best(true).map(|(ms, _)| ms),
         retry_after_header: hints.retry_after_ms.is_some() || hints.retry_after.is_some(),
     };
@@ -65,9 +73,8 @@ pub(crate) fn classify_response(input: &ClassifyInput, now: SystemTime) -> Class
         None => (None, None),
     };
     let provider_error = if usable { None } else { error };
-    let message = message(input.status, &read, provider_error, usable);
-    let request_id = request_id(&headers, provider_error, &words);
-    let provider_code = provider_error.and_then(provider_code);
+    let request_id = request_id(&headers, provider_error, full.as_deref(), &words);
+    let message = message(input.status, &read, full, usable);
     let quota_id = provider_error.and_then(quota_id);
     // The rest is moved out of the body's error rather than copied.
     let owned = if usable {
@@ -75,9 +82,12 @@ pub(crate) fn classify_response(input: &ClassifyInput, now: SystemTime) -> Class
     } else {
         read.error.or(read.text)
     };
-    let (provider_status, error_type, param) = match owned {
-        Some(e) => (e.google_status, e.error_type, e.param),
-        None => (None, None, None),
+    let (provider_status, error_type, param, provider_code) = match owned {
+        Some(mut e) => {
+            let code = provider_code(&mut e);
+            (e.google_status, e.error_type, e.param, code)
+        }
+        None => (None, None, None, None),
     };
 
     Classification {
@@ -116,46 +126,19 @@ fn with_reset(class: ErrorClass) -> bool {
     matches!(class, ErrorClass::RateLimited | ErrorClass::QuotaExhausted)
 }
 
-/// The lowercased text the wording rules read: the message, then the wrapper's and the field
-/// violations', capped. The message comes first, so offsets into it are offsets into the message.
-fn lowered_message(error: Option<&ProviderError>) -> String {
-    let Some(error) = error else {
-        return String::new();
-    };
-    let mut words = String::new();
-    let field_text: Vec<&str> = error
-        .field_violations
-        .iter()
-        .map(|(_, d)| d.as_str())
-        .collect();
-    let parts = [error.message.as_deref(), error.wrapper_message.as_deref()]
-        .into_iter()
-        .flatten()
-        .chain(field_text);
-    for part in parts {
-        let room = text::WORDING_SCAN_LIMIT.saturating_sub(words.len());
-        if room == 0 {
-            break;
-        }
-        if !words.is_empty() {
-            words.push('\n');
-        }
-        words.push_str(&text::prefix(part, room).to_ascii_lowercase());
-    }
-    words
-}
-
 /// The provider's code: a textual code, else the first Google reason, else the numeric code.
-fn provider_code(error: &ProviderError) -> Option<String> {
-    let code = error.code.as_deref().filter(|c| !c.trim().is_empty());
-    let numeric = code.is_some_and(|c| c.trim().bytes().all(|b| b.is_ascii_digit()));
-    match code {
-        Some(code) if !numeric => Some(code.to_string()),
-        _ => error
-            .reasons
-            .first()
-            .cloned()
-            .or_else(|| code.map(str::to_string)),
+fn provider_code(error: &mut ProviderError) -> Option<String> {
+    let code = error.code.take().filter(|c| !c.trim().is_empty());
+    let numeric = code
+        .as_deref()
+        .is_some_and(|c| c.trim().bytes().all(|b| b.is_ascii_digit()));
+    if code.is_some() && !numeric {
+        return code;
+    }
+    if error.reasons.is_empty() {
+        code
+    } else {
+        Some(error.reasons.swap_remove(0))
     }
 }
 
@@ -169,9 +152,12 @@ fn quota_id(error: &ProviderError) -> Option<String> {
         .find_map(|q| q.quota_id.clone())
 }
 
+/// The request id: from a header, else the body, else the message's own words (`full` is the
+/// message the wording read, so offsets agree).
 fn request_id(
     headers: &Headers<'_>,
     error: Option<&ProviderError>,
+    full: Option<&str>,
     words: &Wording<'_>,
 ) -> Option<String> {
     REQUEST_ID_HEADERS
@@ -183,10 +169,7 @@ fn request_id(
                 .map(str::to_string)
         })
         .or_else(|| error.and_then(|e| e.request_id.clone()))
-        .or_else(|| {
-            let message = error?.message.as_deref()?;
-            request_id_in_text(message.get(words.request_id_offset()?..)?)
-        })
+        .or_else(|| request_id_in_text(full?.get(words.request_id_offset()?..)?))
 }
 
 /// A request id at the start of `rest`, the text after "request id" in a message:
@@ -203,14 +186,9 @@ fn request_id_in_text(rest: &str) -> Option<String> {
 
 /// The message: the provider's words, else a description of what came back — never a bare
 /// "Error code: 400".
-fn message(
-    status: Option<u16>,
-    read: &ReadBody,
-    error: Option<&ProviderError>,
-    usable: bool,
-) -> String {
+fn message(status: Option<u16>, read: &ReadBody, full: Option<String>, usable: bool) -> String {
     if !usable {
-        if let Some(full) = error.and_then(ProviderError::full_message) {
+        if let Some(full) = full {
             // "Error code: 400 - <words>" (an SDK's prefix, maybe repeated): keep only the words.
             let mut words = full.as_str();
             while starts_with_ignore_case(words.trim_start(), "error code") {
@@ -236,6 +214,24 @@ fn message(
     if usable {
         return format!("{status_text}: the body is a usable completion, not a failure");
     }
+    if let Some(error) = &read.error {
+        // A structured error that carries no words: name what it does carry.
+        let named = [
+            error.google_status.as_deref(),
+            error.error_type.as_deref(),
+            error.code.as_deref(),
+            error.reasons.first().map(String::as_str),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+        return if named.is_empty() {
+            format!("{status_text}: an error without a message")
+        } else {
+            format!("{status_text}: an error without a message ({named})")
+        };
+    }
     match (&read.verdict, read.format) {
         (Some(Verdict::Unusable(reason)), _) => {
             format!("{status_text} is not a usable completion: {reason}")
@@ -259,6 +255,10 @@ fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
 
 /// "Error code: 400", "400", "HTTP 400 -": a status, not a message.
 fn is_bare_status(message: &str) -> bool {
+    // The longest bare form is about "status code: 400 -"; anything longer says more.
+    if message.len() > 32 {
+        return false;
+    }
     match text::leading_status(message) {
         Some((_, rest)) => rest.trim().trim_matches(['-', ':', '.']).trim().is_empty(),
         None => false,

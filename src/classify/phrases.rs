@@ -3,12 +3,12 @@
 //! An Aho–Corasick automaton compiled to a dense table over a small byte alphabet (only the bytes
 //! that occur in some phrase get a class; every other byte sends the scan back to the root). It
 //! reports which phrase *groups* occur, and for groups asked for, where (the end offsets of the
-//! first matches). Matching is byte-exact: callers lowercase first. Not for deciding anything:
-//! the phrase tables and what they mean live in `wording`.
+//! first matches). Phrases are lower-case ASCII and match ignoring ASCII case. Not for deciding
+//! anything: the phrase tables and what they mean live in `wording`.
 //!
 //! Speed: a table step is a dependent load, so one scan is latency-bound. Longer texts are cut
-//! into [`STREAMS`] segments scanned in lock-step (each segment starts a phrase-length early and
-//! only reports matches ending inside it), which lets the processor overlap the loads.
+//! into [`STREAMS`] segments scanned in lock-step, which lets the processor overlap the loads;
+//! each segment's scan runs on past its end only while a match begun inside it may still finish.
 
 /// The most groups a matcher can report (one bit each).
 pub(crate) const MAX_GROUPS: usize = 64;
@@ -22,18 +22,22 @@ const MAX_POSITIONS_PER_GROUP: usize = 8;
 /// Set in a table entry when the target state ends at least one phrase.
 const OUTPUT_FLAG: u32 = 1 << 31;
 
-/// Segments scanned side by side in a long text (the scan loop is written for four).
-const STREAMS: usize = 4;
+/// Entries in the transition table (a power of two, at least states × classes).
+const TABLE_SIZE: usize = 1 << 17;
+
+/// Segments scanned side by side in a long text.
+const STREAMS: usize = 8;
 
 /// A compiled set of phrases, each belonging to a group.
 pub(crate) struct Matcher {
     classes: [u8; 256],
     class_count: usize,
     /// `next[row + class]`: the target state's row offset (`state * class_count`), with
-    /// [`OUTPUT_FLAG`] when that state ends a phrase.
-    next: Vec<u32>,
-    /// The longest phrase, in bytes.
-    longest: usize,
+    /// [`OUTPUT_FLAG`] when that state ends a phrase. A fixed power-of-two size lets the scan mask
+    /// its index instead of checking bounds; entries past the real table are never reached.
+    next: Box<[u32; TABLE_SIZE]>,
+    /// Per state (by row / class_count), how many bytes of text its partial match covers.
+    depth: Vec<u8>,
     /// Per state, the range of `out_groups` it reports.
     out_range: Vec<(u32, u32)>,
     /// Group ids, deduplicated per state.
@@ -51,6 +55,11 @@ pub(crate) struct Hits {
 }
 
 impl Hits {
+    /// Adds the groups `other` found (not its positions).
+    pub fn add_groups(&mut self, other: &Hits) {
+        self.groups |= other.groups;
+    }
+
     /// True when some phrase of `group` occurs.
     pub fn has(&self, group: u8) -> bool {
         self.groups & (1u64 << group) != 0
@@ -67,7 +76,8 @@ impl Hits {
 }
 
 impl Matcher {
-    /// Compiles `(group, phrase)` pairs. Groups must be below [`MAX_GROUPS`]; phrases non-empty.
+    /// Compiles `(group, phrase)` pairs. Groups must be below [`MAX_GROUPS`]; phrases non-empty and
+    /// lower-case.
     pub fn new(phrases: &[(u8, &str)]) -> Matcher {
         let mut classes = [0u8; 256];
         let mut class_count = 1; // class 0: bytes in no phrase
@@ -79,12 +89,19 @@ impl Matcher {
                 }
             }
         }
+        // Matching ignores ASCII case: an upper-case letter is its lower-case letter's class.
+        for upper in b'A'..=b'Z' {
+            classes[upper as usize] = classes[upper.to_ascii_lowercase() as usize];
+        }
         // The trie: `goto` rows of u32 with u32::MAX for "no edge".
         const NONE: u32 = u32::MAX;
         let mut goto: Vec<u32> = vec![NONE; class_count];
         let mut own: Vec<Vec<u8>> = vec![Vec::new()];
+        let mut trie_depth: Vec<u8> = vec![0];
         for (group, phrase) in phrases {
-            debug_assert!((*group as usize) < MAX_GROUPS && !phrase.is_empty());
+            debug_assert!(
+                (*group as usize) < MAX_GROUPS && !phrase.is_empty() && phrase.len() < 255
+            );
             let mut state = 0usize;
             for &b in phrase.as_bytes() {
                 let slot = state * class_count + classes[b as usize] as usize;
@@ -93,6 +110,7 @@ impl Matcher {
                     goto[slot] = new_state as u32;
                     goto.extend(std::iter::repeat_n(NONE, class_count));
                     own.push(Vec::new());
+                    trie_depth.push(trie_depth[state].saturating_add(1));
                 }
                 state = goto[slot] as usize;
             }
@@ -138,6 +156,7 @@ impl Matcher {
         for state in 0..states {
             goto[state * class_count] = 0;
         }
+        let depth: Vec<u8> = order.iter().map(|&old| trie_depth[old]).collect();
         let mut rank = vec![0u32; states];
         for (new, &old) in order.iter().enumerate() {
             rank[old] = (new * class_count) as u32;
@@ -159,12 +178,24 @@ impl Matcher {
                 next.push(rank[target] | flag);
             }
         }
-        debug_assert!(states * class_count < OUTPUT_FLAG as usize);
+        // The phrase tables are static and `wording`'s tests build this matcher from them, so a
+        // table too big for TABLE_SIZE fails the tests, never a caller.
+        assert!(
+            next.len() <= TABLE_SIZE,
+            "the phrase tables need {} transitions; raise TABLE_SIZE",
+            next.len()
+        );
+        next.resize(TABLE_SIZE, 0);
+        let next: Box<[u32; TABLE_SIZE]> = match next.into_boxed_slice().try_into() {
+            Ok(table) => table,
+            // The length was just set to TABLE_SIZE, so the conversion cannot fail.
+            Err(_) => unreachable!("the table has exactly TABLE_SIZE entries"),
+        };
         Matcher {
             classes,
             class_count,
             next,
-            longest: phrases.iter().map(|(_, p)| p.len()).max().unwrap_or(0),
+            depth,
             out_range,
             out_groups,
         }
@@ -178,9 +209,8 @@ impl Matcher {
             end_groups: [0; MAX_POSITIONS],
             kept: 0,
         };
-        let overlap = self.longest.saturating_sub(1);
         let segment = text.len() / STREAMS;
-        if segment < overlap + 16 {
+        if segment < 16 {
             let mut row = 0;
             for (i, &b) in text.iter().enumerate() {
                 let entry = self.step(&mut row, b);
@@ -192,32 +222,30 @@ impl Matcher {
             }
             return hits;
         }
-        // Stream k reports matches ending in (k * segment, (k + 1) * segment]; it starts `overlap`
-        // bytes early (stream 0 instead runs `overlap` bytes long) so it sees every such match.
-        let starts: [usize; STREAMS] =
-            std::array::from_fn(|k| if k == 0 { 0 } else { k * segment - overlap });
-        let run = segment + overlap;
+        // Stream k scans segment k from the root. A match that starts in segment k and ends
+        // later is finished by stream k's tail, which runs on only while its partial match began
+        // before the boundary (the state's depth reaches back across it); a match found both by
+        // a tail and by the next stream is reported twice and deduplicated below.
         let mut rows = [0usize; STREAMS];
         // Positional matches of all streams as (end, group); sorted by end afterwards.
         let mut found: Vec<(u32, u8)> = Vec::new();
         let mut per_stream = [[0u8; MAX_GROUPS]; STREAMS];
-        let window = |k: usize| &text[starts[k]..starts[k] + run];
-        let (w0, w1, w2, w3) = (window(0), window(1), window(2), window(3));
-        let bytes = w0.iter().zip(w1).zip(w2).zip(w3);
-        for (j, (((&b0, &b1), &b2), &b3)) in bytes.enumerate() {
-            let entries = [
-                self.step(&mut rows[0], b0),
-                self.step(&mut rows[1], b1),
-                self.step(&mut rows[2], b2),
-                self.step(&mut rows[3], b3),
-            ];
-            if (entries[0] | entries[1] | entries[2] | entries[3]) & OUTPUT_FLAG == 0 {
+        let windows: [&[u8]; STREAMS] =
+            std::array::from_fn(|k| &text[k * segment..(k + 1) * segment]);
+        for j in 0..segment {
+            let mut entries = [0u32; STREAMS];
+            let mut any = 0;
+            for ((entry, row), window) in entries.iter_mut().zip(&mut rows).zip(&windows) {
+                *entry = self.step(row, window[j]);
+                any |= *entry;
+            }
+            if any & OUTPUT_FLAG == 0 {
                 continue;
             }
             for k in 0..STREAMS {
-                let end = starts[k] + j + 1;
-                if entries[k] & OUTPUT_FLAG != 0 && end > k * segment && end <= (k + 1) * segment {
+                if entries[k] & OUTPUT_FLAG != 0 {
                     let counts = &mut per_stream[k];
+                    let end = k * segment + j + 1;
                     self.report(rows[k], end, positional, &mut hits.groups, &mut |g, e| {
                         if usize::from(counts[g as usize]) < MAX_POSITIONS_PER_GROUP {
                             counts[g as usize] += 1;
@@ -227,23 +255,30 @@ impl Matcher {
                 }
             }
         }
-        // The last stream finishes the remainder (fewer than STREAMS bytes).
-        let last = STREAMS - 1;
-        for (i, &b) in text.iter().enumerate().skip(STREAMS * segment) {
-            let entry = self.step(&mut rows[last], b);
-            if entry & OUTPUT_FLAG != 0 {
-                self.report(
-                    rows[last],
-                    i + 1,
-                    positional,
-                    &mut hits.groups,
-                    &mut |g, e| {
-                        found.push((e.min(u32::MAX as usize) as u32, g));
-                    },
-                );
+        // Tails: every stream but the last finishes the matches that cross its boundary; the last
+        // one also scans the remainder (fewer than STREAMS bytes) to the end of the text.
+        for k in 0..STREAMS {
+            let boundary = (k + 1) * segment;
+            let last = k == STREAMS - 1;
+            for (i, &b) in text.iter().enumerate().skip(boundary) {
+                let depth = usize::from(self.depth[rows[k] / self.class_count]);
+                if !last && depth <= i - boundary {
+                    break;
+                }
+                let entry = self.step(&mut rows[k], b);
+                if entry & OUTPUT_FLAG != 0 {
+                    let counts = &mut per_stream[k];
+                    self.report(rows[k], i + 1, positional, &mut hits.groups, &mut |g, e| {
+                        if usize::from(counts[g as usize]) < MAX_POSITIONS_PER_GROUP {
+                            counts[g as usize] += 1;
+                            found.push((e.min(u32::MAX as usize) as u32, g));
+                        }
+                    });
+                }
             }
         }
-        found.sort_by_key(|(end, _)| *end);
+        found.sort_unstable();
+        found.dedup();
         for (end, group) in found {
             hits_keep(
                 &mut hits.ends,
@@ -259,7 +294,7 @@ impl Matcher {
     /// One table step from `row` on byte `b`; returns the raw entry (target row and flag).
     #[inline(always)]
     fn step(&self, row: &mut usize, b: u8) -> u32 {
-        let entry = self.next[*row + self.classes[b as usize] as usize];
+        let entry = self.next[(*row + self.classes[b as usize] as usize) & (TABLE_SIZE - 1)];
         *row = (entry & !OUTPUT_FLAG) as usize;
         entry
     }

@@ -154,24 +154,49 @@ impl ProviderError {
 
     /// The message with Google field violations appended (`…; field tools[0].x: description`).
     pub fn full_message(&self) -> Option<String> {
-        let mut message = self.message.clone().unwrap_or_default();
+        let base = self.message.as_deref().unwrap_or("");
+        if self.field_violations.is_empty() {
+            return super::text::clean_message(base);
+        }
+        let mut message = base.to_string();
+        let mut added: Vec<String> = Vec::new();
         for (field, description) in &self.field_violations {
-            let already_said = !description.is_empty() && message.contains(description.as_str());
+            // Google usually repeats each description as a line of the message: check that
+            // cheaply before searching.
+            let already_said = !description.is_empty()
+                && (base.lines().any(|line| line.trim() == description.trim())
+                    || base.contains(description.as_str()));
             let addition = match (field, already_said || description.is_empty()) {
                 (Some(field), true) => format!("field {field}"),
                 (Some(field), false) => format!("field {field}: {description}"),
                 (None, true) => continue,
                 (None, false) => description.clone(),
             };
-            if message.contains(&addition) {
+            if added.contains(&addition) {
                 continue;
             }
             if !message.is_empty() {
                 message.push_str("; ");
             }
             message.push_str(&addition);
+            added.push(addition);
         }
         super::text::clean_message(&message)
+    }
+
+    /// Like [`ProviderError::full_message`], but takes the message out instead of copying it.
+    pub fn take_full_message(&mut self) -> Option<String> {
+        if !self.field_violations.is_empty() {
+            let full = self.full_message();
+            self.message = None;
+            return full;
+        }
+        let message = self.message.take()?;
+        let trimmed = message.trim();
+        if trimmed.len() == message.len() && message.len() <= super::text::MESSAGE_LIMIT {
+            return (!message.is_empty()).then_some(message);
+        }
+        super::text::clean_message(trimmed)
     }
 
     /// True when any reason (case-insensitively) equals one of `names`.

@@ -13,6 +13,8 @@
 //! 200 whose body is an error object); otherwise the completion verdict decides. Not here: reading
 //! bodies, hints and the class's default retryability.
 
+use std::borrow::Cow;
+
 use super::body::ReadBody;
 use super::codes as c;
 use super::completion::Verdict;
@@ -31,6 +33,8 @@ pub(crate) struct Facts<'a> {
     pub error: Option<&'a ProviderError>,
     /// The message's wording, read once.
     pub words: &'a Wording<'a>,
+    /// The body said something in words (the error's message, or the text).
+    pub has_message: bool,
     /// The winning retry delay, reset headers included.
     pub longest_hint_ms: Option<u64>,
     /// A `retry-after` or `retry-after-ms` header was present and valid.
@@ -70,7 +74,7 @@ pub(crate) fn decide(f: &Facts<'_>) -> Outcome {
     }
     // No status and no transport fault: only the text can say anything.
     match f.body.text.as_ref() {
-        Some(text) if text.message.is_some() => {
+        Some(text) if f.has_message => {
             Outcome::Class(classify_error(embedded_status(text), Some(text), &codes, f))
         }
         _ => Outcome::Class(ErrorClass::Network),
@@ -138,19 +142,23 @@ fn effective_status(
 }
 
 /// The error's code and type, lowercased once, and the class they name.
-struct Codes {
-    code: String,
-    kind: String,
+struct Codes<'a> {
+    code: Cow<'a, str>,
+    kind: Cow<'a, str>,
     /// The class named by the code (first) or the type; numeric codes name none.
     named: Option<ErrorClass>,
 }
 
-impl Codes {
-    fn of(error: Option<&ProviderError>) -> Codes {
-        let lower = |s: Option<&String>| match s {
-            Some(s) if s.bytes().any(|b| b.is_ascii_uppercase()) => s.to_ascii_lowercase(),
-            Some(s) => s.clone(),
-            None => String::new(),
+impl<'a> Codes<'a> {
+    fn of(error: Option<&'a ProviderError>) -> Codes<'a> {
+        let lower = |s: Option<&'a String>| -> Cow<'a, str> {
+            match s {
+                Some(s) if s.bytes().any(|b| b.is_ascii_uppercase()) => {
+                    Cow::Owned(s.to_ascii_lowercase())
+                }
+                Some(s) => Cow::Borrowed(s.as_str()),
+                None => Cow::Borrowed(""),
+            }
         };
         let code = lower(error.and_then(|e| e.code.as_ref()));
         let kind = lower(error.and_then(|e| e.error_type.as_ref()));
@@ -174,7 +182,7 @@ fn classify_error(
     let empty = ProviderError::default();
     let e = error.unwrap_or(&empty);
     let words = f.words;
-    let (code, kind, named) = (&codes.code, &codes.kind, codes.named);
+    let (code, kind, named) = (&*codes.code, &*codes.kind, codes.named);
     let google = e.google_status.as_deref();
     let s = status.unwrap_or(0);
     let client_side = status.is_none_or(|s| (400..500).contains(&s));

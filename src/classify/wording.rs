@@ -2,9 +2,9 @@
 //!
 //! Each group of phrases answers one question ("does this say the context window overflowed?").
 //! Phrases are for families of wordings seen across providers, not single bodies. The text is the
-//! lowercased message (capped, see `text::WORDING_SCAN_LIMIT`); [`Wording::read`] scans it once
-//! with the compiled matcher, and every question afterwards is a bit test (plus, for a few, a look
-//! at the numbers after a phrase). Not for codes or types (see `codes`), nor for ordering the
+//! message (capped, see `text::WORDING_SCAN_LIMIT`; case is ignored); [`Wording::read`] scans it
+//! once with the compiled matcher, and every question afterwards is a bit test (plus, for a few, a
+//! look at the numbers after a phrase). Not for codes or types (see `codes`), nor for ordering the
 //! answers (see `rules`).
 
 use once_cell::sync::Lazy;
@@ -121,7 +121,7 @@ const TABLE: &[(G, &[&str])] = &[
     (G::FailedGeneration, &["failed to call a function"]),
     (G::Overloaded, &["overloaded", "high demand", "over capacity", "at capacity", "no capacity",
         "insufficient capacity", "capacity constraints", "server is busy", "servers are busy",
-        "currently busy", "high load", "capacity exceeded"]),
+        "currently busy", "high load", "capacity exceeded", "high traffic", "too busy"]),
     (G::ModelWord, &["model"]),
     (G::ModelMissing, &["not found", "not exist", "no such model", "unknown model",
         "not a valid model", "invalid model id", "decommissioned", "no longer available"]),
@@ -140,7 +140,7 @@ const TABLE: &[(G, &[&str])] = &[
     (G::Azure, &["azure openai", "azure ai"]),
     (G::Anthropic, &["anthropic.com"]),
     (G::Google, &["googleapis.com", "generatecontentrequest", "ai.google.dev",
-        "generativeai.google"]),
+        "generativeai.google", "invalid json payload received"]),
     (G::Groq, &["groq.com"]),
     (G::Xai, &["console.x.ai", "docs.x.ai", "api.x.ai"]),
     (G::Mistral, &["mistral.ai"]),
@@ -179,15 +179,25 @@ pub(crate) struct Wording<'a> {
 }
 
 impl<'a> Wording<'a> {
-    /// Scans `text` (already lowercased and capped).
+    /// Scans `text` (capped at `text::WORDING_SCAN_LIMIT`).
+    #[cfg(test)]
     pub fn read(text: &'a str) -> Wording<'a> {
+        Wording::read_with(text, None)
+    }
+
+    /// Scans `text`, and `extra` (another text whose words count, such as a wrapper's message)
+    /// for phrase groups only; positions refer to `text`.
+    pub fn read_with(text: &'a str, extra: Option<&str>) -> Wording<'a> {
+        let text = text::prefix(text, text::WORDING_SCAN_LIMIT);
         let positional = POSITIONAL
             .iter()
             .fold(0u64, |mask, g| mask | 1u64 << (*g as u8));
-        Wording {
-            text,
-            hits: MATCHER.scan(text.as_bytes(), positional),
+        let mut hits = MATCHER.scan(text.as_bytes(), positional);
+        if let Some(extra) = extra {
+            let extra = text::prefix(extra, text::WORDING_SCAN_LIMIT);
+            hits.add_groups(&MATCHER.scan(extra.as_bytes(), 0));
         }
+        Wording { text, hits }
     }
 
     fn has(&self, group: G) -> bool {
@@ -324,8 +334,7 @@ impl<'a> Wording<'a> {
         (self.has(G::TokenWord), self.has(G::RequestWord))
     }
 
-    /// The byte offset just after the first "request id" (offsets are those of the original,
-    /// un-lowercased text: ASCII lowercasing keeps them).
+    /// The byte offset just after the first "request id" in the text.
     pub fn request_id_offset(&self) -> Option<usize> {
         self.hits.ends(G::RequestId as u8).next()
     }
