@@ -284,7 +284,7 @@ fn stream_attempt<'f>(
                         provider: Some(client.config.provider),
                         status: Some(stream.status),
                         headers: stream.headers.clone(),
-                        body: raw.into_bytes(),
+                        body: stream_error_body(raw),
                         transport: None,
                     };
                     return Outcome::Failure(classify(&input, client.clock.wall()));
@@ -303,6 +303,17 @@ fn stream_attempt<'f>(
             Some(fault) => transport_failure(client, fault, &end.to_string()),
             None => end.classification(),
         }),
+    }
+}
+
+/// The body the classifier reads for an in-stream error: the event's data when it is JSON, else
+/// the data framed as an SSE error event, so that "an error event with no usable data" still
+/// reads as an error rather than as an empty 200.
+fn stream_error_body(raw: String) -> Vec<u8> {
+    if serde_json::from_str::<serde::de::IgnoredAny>(&raw).is_ok() {
+        raw.into_bytes()
+    } else {
+        format!("event: error\ndata: {raw}\n\n").into_bytes()
     }
 }
 
