@@ -47,7 +47,11 @@ pub(super) fn prepare(
         .and_then(Value::as_bool)
         .unwrap_or(false);
 
-    let (request, repairs, warnings) = validate_locally(client, request)?;
+    let Checked {
+        request,
+        repairs,
+        warnings,
+    } = validate_locally(client, request)?;
     let body = serde_json::to_vec(&request).map_err(|e| {
         ErrorObject::local(
             ErrorClass::Internal,
@@ -64,13 +68,24 @@ pub(super) fn prepare(
     })
 }
 
+/// A request that passed local validation (possibly repaired), with what validation reported.
+struct Checked<'r> {
+    request: Cow<'r, Value>,
+    repairs: Vec<Value>,
+    warnings: Vec<Value>,
+}
+
 fn validate_locally<'r>(
     client: &Client,
     request: Cow<'r, Value>,
-) -> Result<(Cow<'r, Value>, Vec<Value>, Vec<Value>), ErrorObject> {
+) -> Result<Checked<'r>, ErrorObject> {
     let mode = client.config.validation;
     if mode == ValidationMode::Off {
-        return Ok((request, Vec::new(), Vec::new()));
+        return Ok(Checked {
+            request,
+            repairs: Vec::new(),
+            warnings: Vec::new(),
+        });
     }
     let options = ValidateOptions {
         provider: client.config.provider,
@@ -94,7 +109,11 @@ fn validate_locally<'r>(
             let repairs = findings(report.repairs.as_deref().unwrap_or_default());
             let mut warnings = findings(&report.warnings);
             warnings.extend(findings(&report.errors));
-            Ok((request, repairs, warnings))
+            Ok(Checked {
+                request,
+                repairs,
+                warnings,
+            })
         }
         _ => Err(validation_failed(&report)),
     }
