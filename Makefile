@@ -22,13 +22,28 @@ help:
 build:
 	$(CARGO) build --lib --bins
 
-# The main job: build, start the simulated provider on loopback, run the demo through the C API.
+# The main job: build, start the simulated provider on loopback, and run the same demo through the
+# C API, then Python (ctypes, from the source tree) and Node (koffi), all against that one mock.
 demo: build $(BUILD)/demo
-	@scripts/with-mock.sh -- $(BUILD)/demo
+	@test -d bindings/node/node_modules || (cd bindings/node && npm ci --no-audit --no-fund --silent)
+	@scripts/with-mock.sh -- sh -c 'set -e; \
+	  echo "== C (examples/demo.c) ========================================================="; $(BUILD)/demo; \
+	  echo; echo "== Python (examples/demo.py) ==================================================="; \
+	  PYTHONPATH=bindings/python LLMWIRE_LIB=$(LIB_DIR)/libllmwire.so $(PYTHON) examples/demo.py; \
+	  echo; echo "== Node (examples/demo.mjs) ===================================================="; \
+	  LLMWIRE_LIB=$(LIB_DIR)/libllmwire.so node examples/demo.mjs'
 
 $(BUILD)/demo: examples/demo.c include/llmwire.h build
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_STRICT) -O1 -Iinclude $< -o $@ -L$(LIB_DIR) -lllmwire -Wl,-rpath,$(LIB_DIR)
+
+# The examples, linked to the debug library: build/examples/chat (see examples/chat.c).
+.PHONY: examples
+examples: build $(BUILD)/examples/chat
+
+$(BUILD)/examples/chat: examples/chat.c include/llmwire.h build
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_STRICT) -O1 -Iinclude $< -o $@ -L$(LIB_DIR) -lllmwire -pthread -Wl,-rpath,$(LIB_DIR)
 
 # Every test the project has. CI runs exactly this.
 test: test-rust test-c test-python test-node

@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+// llmwire demo in Node: what a robust client does that the usual ones don't.
+//
+// The scenes of examples/demo.c, through the Node binding, against the bundled simulated provider
+// (`make demo` starts it and sets LLMWIRE_MOCK_ORIGIN). Each scene makes real HTTP calls and prints
+// what happened, attempt by attempt, as reported by the client's event listener. Without `make`:
+//
+//   cargo build && (cd bindings/node && npm ci) && scripts/with-mock.sh -- node examples/demo.mjs
+
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const llmwire = require('../bindings/node');
+
+const origin = process.env.LLMWIRE_MOCK_ORIGIN;
+if (!origin) {
+  console.error('demo: run it with `make demo` (it needs LLMWIRE_MOCK_ORIGIN)');
+  process.exit(2);
+}
+
+const hello = { messages: [{ role: 'user', content: 'Hello, robust world' }] };
+const badGemini = {
+  model: 'models/gemini-2.5-flash',
+  messages: [{ role: 'user', content: 'Weather in Paris?' }],
+  tools: [{
+    type: 'function',
+    function: {
+      name: 'get_weather',
+      parameters: { type: 'object', additionalProperties: false, properties: { city: { type: ['string', 'null'] } } },
+    },
+  }],
+};
+
+/** The event listener: one line per attempt, as the library reports it. */
+function printAttempt(event) {
+  const status = event.http_status ?? '-';
+  if (event.decision === 'done') {
+    console.log(`    attempt ${event.attempt}: HTTP ${status}, a usable completion`);
+  } else if (event.decision === 'retry') {
+    console.log(`    attempt ${event.attempt}: ${event.class} (HTTP ${status}) -> retry in ${event.delay_ms} ms (${event.delay_source})`);
+  } else {
+    console.log(`    attempt ${event.attempt}: ${event.class} (HTTP ${status}) -> stop: ${event.stop_reason}`);
+  }
+}
+
+/**
+ * Runs `body` with a Gemini client for one mock scenario and session that reports its attempts,
+ * then closes the client. `body` also gets the function that stops the reporting.
+ */
+async function withClient(path, config, body) {
+  const client = new llmwire.Client({
+    provider: 'gemini', base_url: origin + path, api_key: 'demo-key', model: 'gemini-2.5-flash', ...config,
+  });
+  const stopReporting = client.onEvent(printAttempt);
+  try {
+    return await body(client, stopReporting);
+  } finally {
+    await client.close();
+  }
+}
+
+function scene(title, whatOthersDo) {
+  console.log(`\n== ${title}\n   (${whatOthersDo})`);
+}
+
+/** Makes the call and prints the outcome: the answer, or the failure's one-line summary. */
+async function call(client, request) {
+  try {
+    const completion = await client.chat(request);
+    console.log(`  => answer: "${completion.choices[0].message.content}"`);
+    for (const repair of completion.llmwire.repairs ?? []) console.log(`     repaired ${repair.path}: ${repair.code}`);
+  } catch (error) {
+    if (!(error instanceof llmwire.LlmwireError)) throw error;
+    console.log(`  => ${error.name}: ${error.summary}`); // one subclass per class: QuotaExhausted, …
+  }
+}
+
+console.log(`llmwire ${llmwire.version()} demo against the simulated provider at ${origin}`);
+
+scene('1. An invalid Gemini request is caught before it is sent', 'others send it and get a 400 they cannot read');
+await withClient('/s/echo/demo-node-1/v1beta/openai', {}, (strict) => call(strict, badGemini));
+console.log('   ... and with "validation": "repair" it is fixed and sent:');
+await withClient('/s/echo/demo-node-1/v1beta/openai', { validation: 'repair' }, (repairing) => call(repairing, badGemini));
+
+scene("2. Gemini's list-wrapped 400 is read, and not retried",
+  'others cannot parse the list, retry, and print "no more retries left"');
+await withClient('/s/gemini_unknown_field_400/demo-node-2/v1beta/openai', { validation: 'off' }, (listed) => call(listed, hello));
+
+scene('3. A per-day quota is not retried', 'others retry a quota that is gone until tomorrow');
+await withClient('/s/quota_exhausted/demo-node-3/v1beta/openai', {}, (quota) => call(quota, hello));
+
+scene("4. Gemini's RetryInfo delay (in the body) is honoured", 'others ignore it, retry too early, and give up');
+await withClient('/s/retry_info_then_ok:ms=1000/demo-node-4/v1beta/openai', {}, (hinted) => call(hinted, hello));
+
+scene('5. An overloaded model is ridden out (3 x 503, then OK)', 'others give up after their 3rd try');
+await withClient('/s/overloaded_then_ok:n=3/demo-node-5/v1beta/openai', {}, async (overloaded, stopReporting) => {
+  await call(overloaded, hello);
+
+  scene('6. A stream, token by token', 'retried only before the first token reaches you');
+  stopReporting(); // keep the tokens on one line
+  process.stdout.write('  => ');
+  for await (const chunk of overloaded.stream({ messages: [{ role: 'user', content: 'streamed one token at a time' }] })) {
+    process.stdout.write(chunk.choices[0]?.delta?.content ?? '');
+  }
+  process.stdout.write('\n');
+
+  scene('7. Metrics, per class (Prometheus text)', 'for dashboards and alerts');
+  for (const line of overloaded.metrics('prometheus').split('\n')) {
+    if (line && !line.startsWith('#') && !line.endsWith(' 0')) console.log(`   ${line}`);
+  }
+});

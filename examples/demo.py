@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""llmwire demo in Python: what a robust client does that the usual ones don't.
+
+The scenes of examples/demo.c, through the Python binding, against the bundled simulated provider
+(`make demo` starts it and sets LLMWIRE_MOCK_ORIGIN). Each scene makes real HTTP calls and prints
+what happened, attempt by attempt, as reported by the client's event hook. Without `make`:
+
+    cargo build && scripts/with-mock.sh -- python3 examples/demo.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+try:
+    import llmwire
+except ModuleNotFoundError as missing:
+    if missing.name != "llmwire":
+        raise
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bindings" / "python"))
+    import llmwire
+
+HELLO = {"messages": [{"role": "user", "content": "Hello, robust world"}]}
+BAD_GEMINI = {
+    "model": "models/gemini-2.5-flash",
+    "messages": [{"role": "user", "content": "Weather in Paris?"}],
+    "tools": [
+        {
+            "type": "function",
+            "function": {
+                "name": "get_weather",
+                "parameters": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {"city": {"type": ["string", "null"]}},
+                },
+            },
+        }
+    ],
+}
+
+
+def print_attempt(event: dict[str, Any]) -> None:
+    """The event hook: one line per attempt, as the library reports it."""
+    n, status = event["attempt"], event["http_status"] or "-"
+    if event["decision"] == "done":
+        print(f"    attempt {n}: HTTP {status}, a usable completion")
+    elif event["decision"] == "retry":
+        print(f"    attempt {n}: {event['class']} (HTTP {status}) -> retry in {event['delay_ms']} ms ({event['delay_source']})")
+    else:
+        print(f"    attempt {n}: {event['class']} (HTTP {status}) -> stop: {event['stop_reason']}")
+
+
+def client(origin: str, path: str, **config: Any) -> llmwire.Client:
+    """A Gemini client for one mock scenario and session, reporting its attempts."""
+    created = llmwire.Client(
+        provider="gemini", base_url=origin + path, api_key="demo-key", model="gemini-2.5-flash", **config
+    )
+    created.on_event(print_attempt)
+    return created
+
+
+def scene(title: str, what_others_do: str) -> None:
+    print(f"\n== {title}\n   ({what_others_do})")
+
+
+def call(client: llmwire.Client, request: dict[str, Any]) -> None:
+    """Makes the call and prints the outcome: the answer, or the failure's one-line summary."""
+    try:
+        completion = client.chat(request)
+    except llmwire.Error as error:  # one subclass per class: llmwire.QuotaExhausted, …
+        print(f"  => llmwire.{type(error).__name__}: {error.summary}")
+        return
+    print(f'  => answer: "{completion["choices"][0]["message"]["content"]}"')
+    for repair in completion["llmwire"].get("repairs", []):
+        print(f"     repaired {repair['path']}: {repair['code']}")
+
+
+def main() -> int:
+    origin = os.environ.get("LLMWIRE_MOCK_ORIGIN")
+    if not origin:
+        print("demo: run it with `make demo` (it needs LLMWIRE_MOCK_ORIGIN)", file=sys.stderr)
+        return 2
+    print(f"llmwire {llmwire.version()} demo against the simulated provider at {origin}")
+
+    scene("1. An invalid Gemini request is caught before it is sent", "others send it and get a 400 they cannot read")
+    with client(origin, "/s/echo/demo-py-1/v1beta/openai") as strict:
+        call(strict, BAD_GEMINI)
+    print('   ... and with "validation": "repair" it is fixed and sent:')
+    with client(origin, "/s/echo/demo-py-1/v1beta/openai", validation="repair") as repairing:
+        call(repairing, BAD_GEMINI)
+
+    scene(
+        "2. Gemini's list-wrapped 400 is read, and not retried",
+        'others cannot parse the list, retry, and print "no more retries left"',
+    )
+    with client(origin, "/s/gemini_unknown_field_400/demo-py-2/v1beta/openai", validation="off") as listed:
+        call(listed, HELLO)
+
+    scene("3. A per-day quota is not retried", "others retry a quota that is gone until tomorrow")
+    with client(origin, "/s/quota_exhausted/demo-py-3/v1beta/openai") as quota:
+        call(quota, HELLO)
+
+    scene("4. Gemini's RetryInfo delay (in the body) is honoured", "others ignore it, retry too early, and give up")
+    with client(origin, "/s/retry_info_then_ok:ms=1000/demo-py-4/v1beta/openai") as hinted:
+        call(hinted, HELLO)
+
+    scene("5. An overloaded model is ridden out (3 x 503, then OK)", "others give up after their 3rd try")
+    with client(origin, "/s/overloaded_then_ok:n=3/demo-py-5/v1beta/openai") as overloaded:
+        call(overloaded, HELLO)
+
+        scene("6. A stream, token by token", "retried only before the first token reaches you")
+        overloaded.on_event(None)  # keep the tokens on one line
+        print("  => ", end="")
+        request = {"messages": [{"role": "user", "content": "streamed one token at a time"}]}
+        with overloaded.stream(request) as chunks:
+            for chunk in chunks:
+                for choice in chunk["choices"]:
+                    print(choice["delta"].get("content") or "", end="", flush=True)
+        print()
+
+        scene("7. Metrics, per class (Prometheus text)", "for dashboards and alerts")
+        for line in overloaded.metrics("prometheus").splitlines():
+            if line and not line.startswith("#") and not line.endswith(" 0"):
+                print(f"   {line}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
