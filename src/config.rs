@@ -21,7 +21,7 @@ pub enum ValidationMode {
     Strict,
     /// Safe repairs are applied; a request still invalid afterwards is not sent.
     Repair,
-    /// Findings are reported to the event hook; the request is sent as is.
+    /// The request is sent as is; findings are listed under the result's `llmwire.warnings`.
     Warn,
     /// No local validation.
     Off,
