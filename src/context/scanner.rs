@@ -1,0 +1,502 @@
+//! The pre-token state machine behind the text estimator: one pass over UTF-8 bytes, no
+//! allocation, a [`TextTally`] out.
+//!
+//! It follows the shape of o200k_base's pre-tokenizer (a word with at most one leading space or
+//! mark, split before a capital that follows a lower-case letter; up to three digits; a run of
+//! punctuation with at most one leading space and any trailing line breaks; whitespace runs, whose
+//! last space joins the next word) closely enough to count pre-tokens, without matching it byte
+//! for byte. Not for: producing tokens.
+
+use super::estimate::TextTally;
+
+/// Letters of a word piece past which BPE starts splitting (see `long_word_letters`).
+const LONG_WORD_LETTERS: u32 = 6;
+/// Letters of a word piece led by a mark past which BPE starts splitting (path segments, domain
+/// names and identifiers are often rare words).
+const MARKED_WORD_LETTERS: u32 = 4;
+/// Letters of a word piece past which a word is never one token.
+const VERY_LONG_WORD_LETTERS: u32 = 10;
+/// Punctuation characters of a run that BPE usually keeps as one token.
+const SHORT_PUNCT_CHARS: u32 = 2;
+/// Whitespace characters of a run that BPE usually keeps as one token.
+const SHORT_WHITESPACE_CHARS: u32 = 16;
+/// The shortest run of base64 characters charged as base64.
+const MIN_BASE64_RUN: u32 = 20;
+
+/// What a character is, for the pre-token split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CharClass {
+    Lower,
+    Upper,
+    Digit,
+    Space,
+    Newline,
+    /// ASCII punctuation and control characters.
+    Punct,
+    /// A Latin letter with a diacritic (treated as lower case).
+    AccentedLetter,
+    /// A letter of another alphabet outside CJK (treated as lower case).
+    OtherLetter,
+    /// A letter of a script written without spaces between words (Thai, Lao, Khmer, Myanmar).
+    UnspacedLetter,
+    Han,
+    /// Kana, full-width and half-width forms.
+    Kana,
+    Hangul,
+    /// Non-ASCII punctuation or symbol of the basic plane.
+    Symbol,
+    /// A symbol outside the basic plane (emoji).
+    AstralSymbol,
+}
+
+impl CharClass {
+    fn is_letter(self) -> bool {
+        matches!(
+            self,
+            CharClass::Lower
+                | CharClass::Upper
+                | CharClass::AccentedLetter
+                | CharClass::OtherLetter
+                | CharClass::UnspacedLetter
+                | CharClass::Han
+                | CharClass::Kana
+                | CharClass::Hangul
+        )
+    }
+}
+
+const ASCII_CLASSES: [CharClass; 128] = {
+    let mut table = [CharClass::Punct; 128];
+    let mut byte = 0;
+    while byte < 128 {
+        table[byte] = match byte as u8 {
+            b'a'..=b'z' => CharClass::Lower,
+            b'A'..=b'Z' => CharClass::Upper,
+            b'0'..=b'9' => CharClass::Digit,
+            b' ' | b'\t' | 0x0b | 0x0c => CharClass::Space,
+            b'\n' | b'\r' => CharClass::Newline,
+            _ => CharClass::Punct,
+        };
+        byte += 1;
+    }
+    table
+};
+
+/// The class of a non-ASCII code point, from the Unicode blocks that matter for tokenizing.
+fn non_ascii_class(code: u32) -> CharClass {
+    match code {
+        0x00A0 | 0x1680 | 0x2000..=0x200A | 0x202F | 0x205F | 0x3000 => CharClass::Space,
+        0x0085 | 0x2028 | 0x2029 => CharClass::Newline,
+        0x0080..=0x00BF | 0x00D7 | 0x00F7 => CharClass::Symbol,
+        0x00C0..=0x024F | 0x1E00..=0x1EFF => CharClass::AccentedLetter,
+        0x0E00..=0x0EFF | 0x1000..=0x109F | 0x1780..=0x17FF => CharClass::UnspacedLetter,
+        0x1100..=0x11FF | 0x3130..=0x318F | 0xA960..=0xA97F | 0xAC00..=0xD7FF => CharClass::Hangul,
+        0x2E80..=0x2FDF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF => CharClass::Han,
+        0xF900..=0xFAFF | 0x20000..=0x3FFFF => CharClass::Han,
+        0x3040..=0x30FF | 0x31F0..=0x31FF => CharClass::Kana,
+        0xFF10..=0xFF19 | 0xFF21..=0xFF3A | 0xFF41..=0xFF5A | 0xFF66..=0xFF9F => CharClass::Kana,
+        0x2010..=0x2BFF | 0x3001..=0x303F | 0xFE30..=0xFE4F | 0xFF00..=0xFF65 => CharClass::Symbol,
+        0xD800..=0xDFFF | 0xE000..=0xF8FF | 0xFFE0..=0xFFFF => CharClass::Symbol,
+        0x1F000..=0x1FAFF | 0xE0000..=0xE007F => CharClass::AstralSymbol,
+        _ => CharClass::OtherLetter,
+    }
+}
+
+/// Frequent Han characters that only Traditional Chinese writes (Simplified Chinese and Japanese
+/// use other forms): 來們傳國學實將專對屬從應據會檔檢權產當發碼窗經與處號裡覺說譯讀這關體麼點.
+/// Sorted, for binary search.
+const TRADITIONAL_MARKERS: [u32; 36] = [
+    0x4F86, 0x5011, 0x50B3, 0x570B, 0x5B78, 0x5BE6, 0x5C07, 0x5C08, 0x5C0D, 0x5C6C, 0x5F9E, 0x61C9,
+    0x64DA, 0x6703, 0x6A94, 0x6AA2, 0x6B0A, 0x7522, 0x7576, 0x767C, 0x78BC, 0x7A97, 0x7D93, 0x8207,
+    0x8655, 0x865F, 0x88E1, 0x89BA, 0x8AAA, 0x8B6F, 0x8B80, 0x9019, 0x95DC, 0x9AD4, 0x9EBC, 0x9EDE,
+];
+
+/// The pre-token being built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Run {
+    Nothing,
+    Word,
+    Digits,
+    /// Punctuation; `led_by_space` when a space opened it, `newlines` once line breaks joined it.
+    Punct {
+        led_by_space: bool,
+        newlines: bool,
+    },
+    /// Spaces; `after_newline` when they follow a line break (a later break joins them to it).
+    Spaces {
+        after_newline: bool,
+    },
+    Newlines,
+}
+
+/// A run of base64-alphabet characters being watched.
+#[derive(Debug, Clone, Copy, Default)]
+struct Base64Run {
+    len: u32,
+    /// Changes of class (lower, upper, digit, mark) between neighbours.
+    switches: u32,
+    digits: u32,
+    lower: bool,
+    upper: bool,
+}
+
+impl Base64Run {
+    /// Random base64 switches class at about two characters in three and is one-sixth digits;
+    /// words and identifiers (`getHTTPResponse`, `snake_case_2`) do neither.
+    fn looks_like_base64(&self) -> bool {
+        self.len >= MIN_BASE64_RUN
+            && self.lower
+            && self.upper
+            && self.digits * 25 >= self.len
+            && self.switches * 3 >= self.len
+    }
+}
+
+/// The estimator's state machine. Feed it bytes in any chunks (a UTF-8 sequence may be split
+/// between chunks), then [`TextScanner::finish`]. Invalid UTF-8 is counted as symbols.
+#[derive(Debug, Clone)]
+pub struct TextScanner {
+    tally: TextTally,
+    /// Features since the current base64 candidate began: dropped if it proves to be base64.
+    pending: TextTally,
+    run: Run,
+    /// Letters of the word piece, digits, or characters of the punctuation or whitespace run.
+    run_len: u32,
+    /// The word piece began with a punctuation mark (`.email`, `/path`, `-rs`, `_name`).
+    led_by_mark: bool,
+    previous: CharClass,
+    /// The previous character (its byte or code point), to tell repeats.
+    previous_code: u32,
+    base64: Base64Run,
+    /// A UTF-8 sequence cut by the end of the last chunk: its bits so far, and bytes missing.
+    partial_code: u32,
+    partial_missing: u8,
+}
+
+impl Default for TextScanner {
+    fn default() -> TextScanner {
+        TextScanner::new()
+    }
+}
+
+impl TextScanner {
+    pub fn new() -> TextScanner {
+        TextScanner {
+            tally: TextTally::default(),
+            pending: TextTally::default(),
+            run: Run::Nothing,
+            run_len: 0,
+            led_by_mark: false,
+            previous: CharClass::Space,
+            previous_code: 0,
+            base64: Base64Run::default(),
+            partial_code: 0,
+            partial_missing: 0,
+        }
+    }
+
+    /// Scans more text.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        let mut index = 0;
+        while self.partial_missing > 0 && index < bytes.len() {
+            let byte = bytes[index];
+            if byte & 0xC0 != 0x80 {
+                self.partial_missing = 0;
+                self.char(CharClass::Symbol, 0xFFFD);
+                break;
+            }
+            self.partial_code = (self.partial_code << 6) | u32::from(byte & 0x3F);
+            self.partial_missing -= 1;
+            index += 1;
+            if self.partial_missing == 0 {
+                self.non_ascii(self.partial_code);
+            }
+        }
+        while index < bytes.len() {
+            let byte = bytes[index];
+            if byte < 0x80 {
+                self.char(ASCII_CLASSES[usize::from(byte)], u32::from(byte));
+                index += 1;
+                continue;
+            }
+            let (length, mut code) = match byte {
+                0xC0..=0xDF => (2, u32::from(byte & 0x1F)),
+                0xE0..=0xEF => (3, u32::from(byte & 0x0F)),
+                0xF0..=0xF7 => (4, u32::from(byte & 0x07)),
+                _ => {
+                    self.char(CharClass::Symbol, 0xFFFD);
+                    index += 1;
+                    continue;
+                }
+            };
+            let mut taken = 1;
+            while taken < length {
+                match bytes.get(index + taken) {
+                    Some(&next) if next & 0xC0 == 0x80 => {
+                        code = (code << 6) | u32::from(next & 0x3F);
+                        taken += 1;
+                    }
+                    Some(_) => break,
+                    None => {
+                        self.partial_code = code;
+                        // `length - taken` is 1..=3.
+                        self.partial_missing = (length - taken) as u8;
+                        return;
+                    }
+                }
+            }
+            if taken == length {
+                self.non_ascii(code);
+            } else {
+                self.char(CharClass::Symbol, 0xFFFD);
+            }
+            index += taken;
+        }
+    }
+
+    /// Ends the text and returns its tally.
+    pub fn finish(mut self) -> TextTally {
+        if self.partial_missing > 0 {
+            self.char(CharClass::Symbol, 0xFFFD);
+        }
+        if self.base64.len > 0 {
+            self.end_base64_run();
+        }
+        self.end_run(None);
+        self.tally.add(&self.pending);
+        self.tally
+    }
+
+    fn non_ascii(&mut self, code: u32) {
+        let class = non_ascii_class(code);
+        if class == CharClass::Han && TRADITIONAL_MARKERS.binary_search(&code).is_ok() {
+            self.pending.traditional_markers += 1;
+        }
+        self.char(class, code);
+    }
+
+    fn char(&mut self, class: CharClass, code: u32) {
+        let in_base64_alphabet = matches!(
+            class,
+            CharClass::Lower | CharClass::Upper | CharClass::Digit
+        ) || matches!(code, 0x2B | 0x2F | 0x3D | 0x2D | 0x5F); // + / = - _
+        if !in_base64_alphabet && self.base64.len > 0 {
+            self.end_base64_run();
+        }
+        match class {
+            CharClass::Digit => self.digit(),
+            CharClass::Space => self.space(),
+            CharClass::Newline => self.newline(),
+            CharClass::Punct | CharClass::Symbol | CharClass::AstralSymbol => {
+                self.punct(class, code)
+            }
+            _ => self.letter(class),
+        }
+        if in_base64_alphabet {
+            self.extend_base64_run(class);
+        }
+        match class {
+            CharClass::Han => self.pending.han_chars += 1,
+            CharClass::Kana => self.pending.kana_chars += 1,
+            CharClass::Hangul => self.pending.hangul_chars += 1,
+            CharClass::AccentedLetter => self.pending.accented_letters += 1,
+            CharClass::OtherLetter => self.pending.other_letters += 1,
+            CharClass::UnspacedLetter => self.pending.unspaced_letters += 1,
+            CharClass::Symbol if code != self.previous_code => self.pending.symbols += 1,
+            CharClass::AstralSymbol => self.pending.astral_symbols += 1,
+            _ => {}
+        }
+        self.previous = class;
+        self.previous_code = code;
+    }
+
+    fn letter(&mut self, class: CharClass) {
+        let run = self.run;
+        let starts_piece = match run {
+            Run::Word => {
+                class == CharClass::Upper
+                    && matches!(
+                        self.previous,
+                        CharClass::Lower | CharClass::AccentedLetter | CharClass::OtherLetter
+                    )
+            }
+            _ => {
+                self.end_run(Some(class));
+                true
+            }
+        };
+        if starts_piece {
+            self.pending.word_pieces += 1;
+            self.led_by_mark = run
+                == Run::Punct {
+                    led_by_space: false,
+                    newlines: false,
+                }
+                && self.run_len == 1;
+            self.run = Run::Word;
+            self.run_len = 0;
+        }
+        if matches!(class, CharClass::Lower | CharClass::Upper) {
+            self.run_len += 1;
+            if self.run_len > LONG_WORD_LETTERS {
+                self.pending.long_word_letters += 1;
+            }
+            if self.led_by_mark && self.run_len > MARKED_WORD_LETTERS {
+                self.pending.marked_word_letters += 1;
+            }
+            if self.run_len > VERY_LONG_WORD_LETTERS {
+                self.pending.very_long_word_letters += 1;
+            }
+            if class == CharClass::Upper && !starts_piece {
+                self.pending.inner_capitals += 1;
+            }
+        }
+    }
+
+    fn digit(&mut self) {
+        if self.run != Run::Digits {
+            self.end_run(Some(CharClass::Digit));
+            self.run = Run::Digits;
+            self.run_len = 0;
+        }
+        if self.run_len % 3 == 0 {
+            self.pending.digit_groups += 1;
+        }
+        self.run_len += 1;
+    }
+
+    fn punct(&mut self, class: CharClass, code: u32) {
+        match self.run {
+            Run::Punct {
+                newlines: false, ..
+            } => {
+                self.run_len += 1;
+                if self.run_len > SHORT_PUNCT_CHARS {
+                    if code == self.previous_code {
+                        self.pending.repeated_chars += 1;
+                    } else if class == CharClass::Punct {
+                        self.pending.long_punct_chars += 1;
+                    }
+                }
+            }
+            Run::Spaces { .. } => {
+                // The last space leads the punctuation run; the others are a pre-token.
+                if self.run_len >= 2 {
+                    self.pending.space_runs += 1;
+                }
+                self.run = Run::Punct {
+                    led_by_space: true,
+                    newlines: false,
+                };
+                self.run_len = 1;
+            }
+            _ => {
+                self.end_run(Some(class));
+                self.run = Run::Punct {
+                    led_by_space: false,
+                    newlines: false,
+                };
+                self.run_len = 1;
+            }
+        }
+    }
+
+    fn space(&mut self) {
+        if let Run::Spaces { .. } = self.run {
+            self.grow_whitespace();
+            return;
+        }
+        let after_newline = matches!(self.run, Run::Newlines | Run::Punct { newlines: true, .. });
+        self.end_run(Some(CharClass::Space));
+        self.run = Run::Spaces { after_newline };
+        self.run_len = 1;
+    }
+
+    fn newline(&mut self) {
+        match self.run {
+            Run::Newlines => self.grow_whitespace(),
+            Run::Punct { newlines: true, .. } => {}
+            // Line breaks right after punctuation belong to it.
+            Run::Punct { led_by_space, .. } => {
+                self.run = Run::Punct {
+                    led_by_space,
+                    newlines: true,
+                }
+            }
+            // Spaces then a break are one pre-token; after a break, part of that break's.
+            Run::Spaces { after_newline } => {
+                if !after_newline {
+                    self.pending.newline_runs += 1;
+                }
+                self.run = Run::Newlines;
+                self.grow_whitespace();
+            }
+            _ => {
+                self.end_run(Some(CharClass::Newline));
+                self.pending.newline_runs += 1;
+                self.run = Run::Newlines;
+                self.run_len = 1;
+            }
+        }
+    }
+
+    fn grow_whitespace(&mut self) {
+        self.run_len += 1;
+        if self.run_len > SHORT_WHITESPACE_CHARS {
+            self.pending.long_whitespace_chars += 1;
+        }
+    }
+
+    /// Counts the pre-token that ends here; `next` is the class of the character after it.
+    fn end_run(&mut self, next: Option<CharClass>) {
+        let next_is_letter = next.is_some_and(CharClass::is_letter);
+        match self.run {
+            Run::Punct {
+                led_by_space,
+                newlines,
+            } => {
+                // A single mark right before a word is that word's leading character.
+                let absorbed = next_is_letter && self.run_len == 1 && !led_by_space && !newlines;
+                if !absorbed {
+                    self.pending.punct_runs += 1;
+                }
+            }
+            Run::Spaces { .. } => {
+                // A single space right before a word is that word's leading character.
+                if !(next_is_letter && self.run_len == 1) {
+                    self.pending.space_runs += 1;
+                }
+            }
+            Run::Nothing | Run::Word | Run::Digits | Run::Newlines => {}
+        }
+        self.run = Run::Nothing;
+    }
+
+    fn extend_base64_run(&mut self, class: CharClass) {
+        if self.base64.len == 0 {
+            // What was counted so far belongs to the text before the candidate: keep it.
+            self.tally.add(&self.pending);
+            self.pending = TextTally::default();
+        } else if class != self.previous {
+            self.base64.switches += 1;
+        }
+        let run = &mut self.base64;
+        run.len += 1;
+        match class {
+            CharClass::Lower => run.lower = true,
+            CharClass::Upper => run.upper = true,
+            CharClass::Digit => run.digits += 1,
+            _ => {}
+        }
+    }
+
+    fn end_base64_run(&mut self) {
+        if self.base64.looks_like_base64() {
+            self.tally.base64_chars += u64::from(self.base64.len);
+        } else {
+            self.tally.add(&self.pending);
+        }
+        self.pending = TextTally::default();
+        self.base64 = Base64Run::default();
+    }
+}
