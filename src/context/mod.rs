@@ -13,20 +13,21 @@
 //! call (that is the client's `overflow` hook) or sending anything.
 
 pub mod estimate;
+pub mod overflow;
 mod scanner;
-// TEMP pub mod overflow;
-// TEMP pub mod trim;
+pub mod trim;
 
-// TEMP mod options;
-// TEMP mod report;
-// TEMP mod shorten;
-// TEMP mod turns;
+mod options;
+mod report;
+pub mod shorten;
 
 pub use estimate::{estimate_text_tokens, tally_text, TextScanner, TextTally};
-// TEMP pub use options::{Strategy, TrimOptions};
-// TEMP pub use overflow::{OnOverflow, OverflowFigures};
-// TEMP pub use report::TrimReport;
-// TEMP pub use trim::{trim, trim_json, TrimError, Trimmed};
+pub use options::{
+    requested_output_tokens, Budget, Strategy, TrimOptions, DEFAULT_RESERVE_OUTPUT_TOKENS,
+};
+pub use overflow::{OnOverflow, OverflowFigures};
+pub use report::{DroppedMessages, ShortenedOutput, TrimReport};
+pub use trim::{trim, trim_json, TrimError, Trimmed};
 
 use serde_json::Value;
 

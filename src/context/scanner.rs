@@ -327,12 +327,11 @@ impl TextScanner {
         };
         if starts_piece {
             self.pending.word_pieces += 1;
-            self.led_by_mark = run
-                == Run::Punct {
+            self.led_by_mark =
+                run == Run::Punct {
                     led_by_space: false,
                     newlines: false,
-                }
-                && self.run_len == 1;
+                } && self.run_len == 1;
             self.run = Run::Word;
             self.run_len = 0;
         }
