@@ -5,6 +5,9 @@
 //! delay actually waited. Backoff is configured tiny and without jitter, so nothing here sleeps for
 //! synchronisation; only the server-hinted delays take real time, and only as much as they say.
 
+// As in the library: error objects carry every attempt and are returned by value on purpose.
+#![allow(clippy::result_large_err)]
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};

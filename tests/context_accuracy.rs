@@ -29,7 +29,9 @@ fn tokens(text: &str) -> u64 {
 
 /// The samples of one kind, in file-name order: (file name, text).
 fn samples(kind: &str) -> Vec<(String, String)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/context").join(kind);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/context")
+        .join(kind);
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.expect("a directory entry").path())
@@ -40,7 +42,10 @@ fn samples(kind: &str) -> Vec<(String, String)> {
         .into_iter()
         .map(|path| {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read_to_string(&path).expect("a UTF-8 sample"))
+            (
+                name,
+                std::fs::read_to_string(&path).expect("a UTF-8 sample"),
+            )
         })
         .collect()
 }
@@ -168,7 +173,10 @@ fn mixed_conversations() -> Vec<(String, Value)> {
                 let role = if i % 2 == 0 { "user" } else { "assistant" };
                 messages.push(json!({"role": role, "content": text}));
             }
-            (format!("mixed conversation {}", n + 1), json!({"model": "gpt-4o", "messages": messages}))
+            (
+                format!("mixed conversation {}", n + 1),
+                json!({"model": "gpt-4o", "messages": messages}),
+            )
         })
         .collect()
 }
@@ -206,7 +214,9 @@ fn estimator_meets_the_targets_on_every_kind_of_text_and_prints_the_table() {
     everything.assert_targets("all texts");
 
     table.push(String::new());
-    table.push("conversations (estimate_request_tokens vs o200k_base in the chat format):".to_owned());
+    table.push(
+        "conversations (estimate_request_tokens vs o200k_base in the chat format):".to_owned(),
+    );
     table.push(header.to_owned());
     table.push("|---|---|---|---|---|".to_owned());
     let mut all_conversations = Figures { ratios: Vec::new() };

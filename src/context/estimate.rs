@@ -277,9 +277,12 @@ mod tests {
 
     #[test]
     fn chunked_input_gives_the_same_tally_as_whole_input() {
-        let text = "Ünïcödé 文字 ｶﾀｶﾅ 🎉 — “quotes” and\n\n  indented {\"k\": [1, 2]}\r\n";
+        // Byte-sized chunks never take the scanner's bulk paths (a space and a word in one chunk).
+        let text = "Ünïcödé 文字 ｶﾀｶﾅ 🎉 — “quotes” and\n\n  indented {\"k\": [1, 2]}\r\n\
+                    the quick brown fox, a parseHTTPResponse call, x iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB \
+                    more words /path/to/file.rs \"key\":\"value\" extraordinarily long words here";
         let whole = tally_text(text);
-        for chunk in 1..=5 {
+        for chunk in [1, 2, 3, 5, 7, 64] {
             let mut scanner = TextScanner::new();
             for piece in text.as_bytes().chunks(chunk) {
                 scanner.feed(piece);

@@ -152,13 +152,56 @@ impl Base64Run {
     }
 }
 
+/// The counts that characters of the base64 alphabet (letters, digits, `+/=-_`) can change.
+#[derive(Debug, Clone, Copy, Default)]
+struct Checkpoint {
+    word_pieces: u64,
+    long_word_letters: u64,
+    marked_word_letters: u64,
+    very_long_word_letters: u64,
+    inner_capitals: u64,
+    digit_groups: u64,
+    punct_runs: u64,
+    long_punct_chars: u64,
+    repeated_chars: u64,
+}
+
+impl Checkpoint {
+    fn of(tally: &TextTally) -> Checkpoint {
+        Checkpoint {
+            word_pieces: tally.word_pieces,
+            long_word_letters: tally.long_word_letters,
+            marked_word_letters: tally.marked_word_letters,
+            very_long_word_letters: tally.very_long_word_letters,
+            inner_capitals: tally.inner_capitals,
+            digit_groups: tally.digit_groups,
+            punct_runs: tally.punct_runs,
+            long_punct_chars: tally.long_punct_chars,
+            repeated_chars: tally.repeated_chars,
+        }
+    }
+
+    fn restore(&self, tally: &mut TextTally) {
+        tally.word_pieces = self.word_pieces;
+        tally.long_word_letters = self.long_word_letters;
+        tally.marked_word_letters = self.marked_word_letters;
+        tally.very_long_word_letters = self.very_long_word_letters;
+        tally.inner_capitals = self.inner_capitals;
+        tally.digit_groups = self.digit_groups;
+        tally.punct_runs = self.punct_runs;
+        tally.long_punct_chars = self.long_punct_chars;
+        tally.repeated_chars = self.repeated_chars;
+    }
+}
+
 /// The estimator's state machine. Feed it bytes in any chunks (a UTF-8 sequence may be split
 /// between chunks), then [`TextScanner::finish`]. Invalid UTF-8 is counted as symbols.
 #[derive(Debug, Clone)]
 pub struct TextScanner {
     tally: TextTally,
-    /// Features since the current base64 candidate began: dropped if it proves to be base64.
-    pending: TextTally,
+    /// The counts a base64 candidate can change, as they were when it began: restored if it proves
+    /// to be base64 (its words and marks are then not counted).
+    before_base64: Checkpoint,
     run: Run,
     /// Letters of the word piece, digits, or characters of the punctuation or whitespace run.
     run_len: u32,
@@ -183,7 +226,7 @@ impl TextScanner {
     pub fn new() -> TextScanner {
         TextScanner {
             tally: TextTally::default(),
-            pending: TextTally::default(),
+            before_base64: Checkpoint::default(),
             run: Run::Nothing,
             run_len: 0,
             led_by_mark: false,
@@ -215,8 +258,33 @@ impl TextScanner {
         while index < bytes.len() {
             let byte = bytes[index];
             if byte < 0x80 {
-                self.char(ASCII_CLASSES[usize::from(byte)], u32::from(byte));
-                index += 1;
+                let inside_word = self.run == Run::Word
+                    && matches!(self.previous, CharClass::Lower | CharClass::Upper);
+                let next_is_lower = bytes.get(index + 1).is_some_and(u8::is_ascii_lowercase);
+                if byte == b' ' && next_is_lower && !matches!(self.run, Run::Spaces { .. }) {
+                    // The most common case, in bulk: a space and a lower-case word.
+                    let start = index + 1;
+                    let end = bytes[start..]
+                        .iter()
+                        .position(|b| !b.is_ascii_lowercase())
+                        .map_or(bytes.len(), |length| start + length);
+                    let base64_follows = bytes.get(end).is_some_and(|&b| {
+                        b.is_ascii_uppercase() || b.is_ascii_digit() || b"+/=-_".contains(&b)
+                    });
+                    self.spaced_lower_case_word(end - start, bytes[end - 1], base64_follows);
+                    index = end;
+                } else if inside_word && byte.is_ascii_lowercase() {
+                    // The common case, in bulk: more lower-case letters of a word.
+                    let end = bytes[index..]
+                        .iter()
+                        .position(|b| !b.is_ascii_lowercase())
+                        .map_or(bytes.len(), |length| index + length);
+                    self.lower_case_letters(end - index, bytes[end - 1]);
+                    index = end;
+                } else {
+                    self.char(ASCII_CLASSES[usize::from(byte)], u32::from(byte));
+                    index += 1;
+                }
                 continue;
             }
             let (length, mut code) = match byte {
@@ -263,18 +331,18 @@ impl TextScanner {
             self.end_base64_run();
         }
         self.end_run(None);
-        self.tally.add(&self.pending);
         self.tally
     }
 
     fn non_ascii(&mut self, code: u32) {
         let class = non_ascii_class(code);
         if class == CharClass::Han && TRADITIONAL_MARKERS.binary_search(&code).is_ok() {
-            self.pending.traditional_markers += 1;
+            self.tally.traditional_markers += 1;
         }
         self.char(class, code);
     }
 
+    #[inline(always)]
     fn char(&mut self, class: CharClass, code: u32) {
         let in_base64_alphabet = matches!(
             class,
@@ -296,14 +364,14 @@ impl TextScanner {
             self.extend_base64_run(class);
         }
         match class {
-            CharClass::Han => self.pending.han_chars += 1,
-            CharClass::Kana => self.pending.kana_chars += 1,
-            CharClass::Hangul => self.pending.hangul_chars += 1,
-            CharClass::AccentedLetter => self.pending.accented_letters += 1,
-            CharClass::OtherLetter => self.pending.other_letters += 1,
-            CharClass::UnspacedLetter => self.pending.unspaced_letters += 1,
-            CharClass::Symbol if code != self.previous_code => self.pending.symbols += 1,
-            CharClass::AstralSymbol => self.pending.astral_symbols += 1,
+            CharClass::Han => self.tally.han_chars += 1,
+            CharClass::Kana => self.tally.kana_chars += 1,
+            CharClass::Hangul => self.tally.hangul_chars += 1,
+            CharClass::AccentedLetter => self.tally.accented_letters += 1,
+            CharClass::OtherLetter => self.tally.other_letters += 1,
+            CharClass::UnspacedLetter => self.tally.unspaced_letters += 1,
+            CharClass::Symbol if code != self.previous_code => self.tally.symbols += 1,
+            CharClass::AstralSymbol => self.tally.astral_symbols += 1,
             _ => {}
         }
         self.previous = class;
@@ -326,7 +394,7 @@ impl TextScanner {
             }
         };
         if starts_piece {
-            self.pending.word_pieces += 1;
+            self.tally.word_pieces += 1;
             self.led_by_mark =
                 run == Run::Punct {
                     led_by_space: false,
@@ -338,18 +406,70 @@ impl TextScanner {
         if matches!(class, CharClass::Lower | CharClass::Upper) {
             self.run_len += 1;
             if self.run_len > LONG_WORD_LETTERS {
-                self.pending.long_word_letters += 1;
+                self.tally.long_word_letters += 1;
             }
             if self.led_by_mark && self.run_len > MARKED_WORD_LETTERS {
-                self.pending.marked_word_letters += 1;
+                self.tally.marked_word_letters += 1;
             }
             if self.run_len > VERY_LONG_WORD_LETTERS {
-                self.pending.very_long_word_letters += 1;
+                self.tally.very_long_word_letters += 1;
             }
             if class == CharClass::Upper && !starts_piece {
-                self.pending.inner_capitals += 1;
+                self.tally.inner_capitals += 1;
             }
         }
+    }
+
+    /// A space followed by `count` lower-case ASCII letters (the last `last`), when the scanner is
+    /// not in a run of spaces: what [`TextScanner::char`] would do for each, at once. The letters
+    /// begin a base64 candidate that lives on only if `base64_follows`.
+    fn spaced_lower_case_word(&mut self, count: usize, last: u8, base64_follows: bool) {
+        if self.base64.len > 0 {
+            self.end_base64_run();
+        }
+        self.end_run(Some(CharClass::Space));
+        // The space leads the word.
+        self.tally.word_pieces += 1;
+        self.led_by_mark = false;
+        self.run = Run::Word;
+        self.run_len = 1;
+        if base64_follows {
+            self.before_base64 = Checkpoint::of(&self.tally);
+            self.base64 = Base64Run {
+                len: 1,
+                lower: true,
+                ..Base64Run::default()
+            };
+        }
+        self.previous = CharClass::Lower;
+        self.lower_case_letters(count - 1, last);
+        if !base64_follows {
+            self.base64 = Base64Run::default();
+        }
+    }
+
+    /// `count` lower-case ASCII letters continuing a word (and a base64 candidate), the last being
+    /// `last`: what [`TextScanner::char`] would do for each, at once.
+    fn lower_case_letters(&mut self, count: usize, last: u8) {
+        let count = u32::try_from(count).unwrap_or(u32::MAX);
+        let before = self.run_len;
+        let after = before.saturating_add(count);
+        let past =
+            |limit: u32| u64::from(after.saturating_sub(limit) - before.saturating_sub(limit));
+        self.run_len = after;
+        self.tally.long_word_letters += past(LONG_WORD_LETTERS);
+        self.tally.very_long_word_letters += past(VERY_LONG_WORD_LETTERS);
+        if self.led_by_mark {
+            self.tally.marked_word_letters += past(MARKED_WORD_LETTERS);
+        }
+        // The previous letter is in the base64 alphabet, so a candidate is running.
+        if self.previous != CharClass::Lower {
+            self.base64.switches += 1;
+        }
+        self.base64.len = self.base64.len.saturating_add(count);
+        self.base64.lower = true;
+        self.previous = CharClass::Lower;
+        self.previous_code = u32::from(last);
     }
 
     fn digit(&mut self) {
@@ -359,7 +479,7 @@ impl TextScanner {
             self.run_len = 0;
         }
         if self.run_len % 3 == 0 {
-            self.pending.digit_groups += 1;
+            self.tally.digit_groups += 1;
         }
         self.run_len += 1;
     }
@@ -372,16 +492,16 @@ impl TextScanner {
                 self.run_len += 1;
                 if self.run_len > SHORT_PUNCT_CHARS {
                     if code == self.previous_code {
-                        self.pending.repeated_chars += 1;
+                        self.tally.repeated_chars += 1;
                     } else if class == CharClass::Punct {
-                        self.pending.long_punct_chars += 1;
+                        self.tally.long_punct_chars += 1;
                     }
                 }
             }
             Run::Spaces { .. } => {
                 // The last space leads the punctuation run; the others are a pre-token.
                 if self.run_len >= 2 {
-                    self.pending.space_runs += 1;
+                    self.tally.space_runs += 1;
                 }
                 self.run = Run::Punct {
                     led_by_space: true,
@@ -425,14 +545,14 @@ impl TextScanner {
             // Spaces then a break are one pre-token; after a break, part of that break's.
             Run::Spaces { after_newline } => {
                 if !after_newline {
-                    self.pending.newline_runs += 1;
+                    self.tally.newline_runs += 1;
                 }
                 self.run = Run::Newlines;
                 self.grow_whitespace();
             }
             _ => {
                 self.end_run(Some(CharClass::Newline));
-                self.pending.newline_runs += 1;
+                self.tally.newline_runs += 1;
                 self.run = Run::Newlines;
                 self.run_len = 1;
             }
@@ -442,7 +562,7 @@ impl TextScanner {
     fn grow_whitespace(&mut self) {
         self.run_len += 1;
         if self.run_len > SHORT_WHITESPACE_CHARS {
-            self.pending.long_whitespace_chars += 1;
+            self.tally.long_whitespace_chars += 1;
         }
     }
 
@@ -457,13 +577,13 @@ impl TextScanner {
                 // A single mark right before a word is that word's leading character.
                 let absorbed = next_is_letter && self.run_len == 1 && !led_by_space && !newlines;
                 if !absorbed {
-                    self.pending.punct_runs += 1;
+                    self.tally.punct_runs += 1;
                 }
             }
             Run::Spaces { .. } => {
                 // A single space right before a word is that word's leading character.
                 if !(next_is_letter && self.run_len == 1) {
-                    self.pending.space_runs += 1;
+                    self.tally.space_runs += 1;
                 }
             }
             Run::Nothing | Run::Word | Run::Digits | Run::Newlines => {}
@@ -473,9 +593,7 @@ impl TextScanner {
 
     fn extend_base64_run(&mut self, class: CharClass) {
         if self.base64.len == 0 {
-            // What was counted so far belongs to the text before the candidate: keep it.
-            self.tally.add(&self.pending);
-            self.pending = TextTally::default();
+            self.before_base64 = Checkpoint::of(&self.tally);
         } else if class != self.previous {
             self.base64.switches += 1;
         }
@@ -491,11 +609,9 @@ impl TextScanner {
 
     fn end_base64_run(&mut self) {
         if self.base64.looks_like_base64() {
+            self.before_base64.restore(&mut self.tally);
             self.tally.base64_chars += u64::from(self.base64.len);
-        } else {
-            self.tally.add(&self.pending);
         }
-        self.pending = TextTally::default();
         self.base64 = Base64Run::default();
     }
 }
