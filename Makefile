@@ -11,26 +11,36 @@ SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 CFLAGS_STRICT := -std=c11 -Wall -Wextra -Werror -pedantic
 C_TESTS   := $(patsubst tests/c/%.c,$(BUILD)/c/%,$(wildcard tests/c/test_*.c))
 
-.PHONY: help build test test-rust test-c header-check bless-header lint clean
+.PHONY: help build demo test test-rust test-c test-python test-node header-check bless-header lint clean
 
 help:
-	@echo "make test          run every test (Rust, C under AddressSanitizer)"
+	@echo "make demo          build everything and run the demo against the simulated provider"
+	@echo "make test          run every test (Rust, C under AddressSanitizer, Python, Node)"
 	@echo "make lint          cargo fmt --check and clippy with warnings as errors"
 	@echo "make bless-header  refresh include/llmwire.h from the sources"
 
 build:
 	$(CARGO) build --lib --bins
 
+# The main job: build, start the simulated provider on loopback, run the demo through the C API.
+demo: build $(BUILD)/demo
+	@scripts/with-mock.sh -- $(BUILD)/demo
+
+$(BUILD)/demo: examples/demo.c include/llmwire.h build
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_STRICT) -O1 -Iinclude $< -o $@ -L$(LIB_DIR) -lllmwire -Wl,-rpath,$(LIB_DIR)
+
 # Every test the project has. CI runs exactly this.
-test: test-rust test-c
+test: test-rust test-c test-python test-node
 
 test-rust:
 	$(CARGO) test
 
 # C programs compiled against the committed header, linked to the real shared library,
 # run under AddressSanitizer and UndefinedBehaviorSanitizer (leak detection on).
+# They run against the bundled simulated provider (scripts/with-mock.sh sets LLMWIRE_MOCK_ORIGIN).
 test-c: build header-check $(C_TESTS)
-	@set -e; for t in $(C_TESTS); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $$t; done
+	@scripts/with-mock.sh -- sh -c 'set -e; for t in $(C_TESTS); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $$t; done'
 
 $(BUILD)/c/%: tests/c/%.c tests/c/check.h include/llmwire.h build
 	@mkdir -p $(dir $@)
@@ -40,6 +50,14 @@ $(BUILD)/c/%: tests/c/%.c tests/c/check.h include/llmwire.h build
 header-check:
 	$(CC) $(CFLAGS_STRICT) -fsyntax-only -x c include/llmwire.h
 	$(CXX) -std=c++11 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c++ include/llmwire.h
+
+# The Python binding (ctypes) with pytest, in a venv under build/, against the real library and mock.
+test-python: build
+	bindings/python/run_tests.sh -q
+
+# The Node binding (koffi) with node --test, after a clean `npm ci`.
+test-node: build
+	cd bindings/node && npm ci --no-audit --no-fund && npm test
 
 bless-header:
 	LLMWIRE_BLESS=1 $(CARGO) test --test header

@@ -82,8 +82,13 @@ impl Transport {
             .max_redirects(0)
             .max_idle_connections_per_host(64)
             .build();
+        let agent = ureq::Agent::with_parts(
+            agent_config,
+            ureq::unversioned::transport::DefaultConnector::default(),
+            CachingResolver::default(),
+        );
         Ok(Transport {
-            agent: agent_config.into(),
+            agent,
             max_response_bytes: config.max_response_bytes,
             attempt_timeout: Duration::from_millis(config.timeouts.attempt_ms),
             stream_idle_timeout: Duration::from_millis(config.timeouts.stream_idle_ms),
@@ -214,6 +219,74 @@ fn fault_from(error: ureq::Error) -> Exchange {
     Exchange::Fault {
         fault,
         detail: error.to_string(),
+    }
+}
+
+/// How long a resolved address is reused before the host is looked up again.
+const DNS_CACHE_TTL: Duration = Duration::from_secs(30);
+
+/// Resolves IP literals without a lookup and caches host lookups for [`DNS_CACHE_TTL`].
+///
+/// ureq resolves the host for every request, even one that reuses a pooled connection, and
+/// spawns a thread per lookup when a timeout applies: a cost on every call that a client talking
+/// to one endpoint over and over does not need to pay.
+#[derive(Debug, Default)]
+struct CachingResolver {
+    lookup: ureq::unversioned::resolver::DefaultResolver,
+    cache: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, ResolvedAddrs)>>,
+}
+
+type ResolvedAddrs = ureq::unversioned::resolver::ResolvedSocketAddrs;
+
+impl ureq::unversioned::resolver::Resolver for CachingResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ResolvedAddrs, ureq::Error> {
+        let (Some(host), Some(port)) = (uri.host(), uri.port_u16().or(default_port(uri))) else {
+            return self.lookup.resolve(uri, config, timeout);
+        };
+        if let Ok(ip) = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+        {
+            let mut addrs = self.empty();
+            addrs.push(std::net::SocketAddr::new(ip, port));
+            return Ok(addrs);
+        }
+        let key = format!("{host}:{port}");
+        let now = std::time::Instant::now();
+        let cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((resolved_at, addrs)) = cache.get(&key) {
+            if now.duration_since(*resolved_at) < DNS_CACHE_TTL {
+                return Ok(addrs.clone());
+            }
+        }
+        drop(cache);
+        let addrs = self.lookup.resolve(uri, config, timeout)?;
+        let mut cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if cache.len() >= 64 {
+            cache.clear();
+        }
+        cache.insert(key, (now, addrs.clone()));
+        Ok(addrs)
+    }
+}
+
+fn default_port(uri: &ureq::http::Uri) -> Option<u16> {
+    match uri.scheme_str() {
+        Some("https") => Some(443),
+        Some("http") => Some(80),
+        _ => None,
     }
 }
 

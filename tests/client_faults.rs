@@ -5,7 +5,7 @@
 //! delay actually waited. Backoff is configured tiny and without jitter, so nothing here sleeps for
 //! synchronisation; only the server-hinted delays take real time, and only as much as they say.
 
-// As in the library: error objects carry every attempt and are returned by value on purpose.
+// The error object is the library's public error type; its size is a deliberate trade-off (see lib.rs).
 #![allow(clippy::result_large_err)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -44,7 +44,14 @@ pub(super) fn attempt_loop(
     loop {
         let n = attempts.len() as u32 + 1;
         if cancel.is_cancelled() {
-            return Err(cancelled(StopReason::Cancelled, last_failure, attempts));
+            return Err(cancelled(
+                client,
+                call_id,
+                StopReason::Cancelled,
+                last_failure,
+                attempts,
+                None,
+            ));
         }
         client.metrics.attempt_made();
         let outcome = if prepared.stream {
@@ -70,14 +77,26 @@ pub(super) fn attempt_loop(
                 return Ok(completion);
             }
             Outcome::Cancelled => {
-                return Err(cancelled(StopReason::Cancelled, last_failure, attempts))
+                let interrupted = Some((n, elapsed_ms()));
+                return Err(cancelled(
+                    client,
+                    call_id,
+                    StopReason::Cancelled,
+                    last_failure,
+                    attempts,
+                    interrupted,
+                ));
             }
             Outcome::Aborted => {
+                let interrupted = Some((n, elapsed_ms()));
                 return Err(cancelled(
+                    client,
+                    call_id,
                     StopReason::AbortedByCallback,
                     last_failure,
                     attempts,
-                ))
+                    interrupted,
+                ));
             }
             Outcome::Failure(classification) => classification,
         };
@@ -158,7 +177,14 @@ pub(super) fn attempt_loop(
             .clock
             .sleep(Duration::from_millis(plan.delay_ms), cancel)
         {
-            return Err(cancelled(StopReason::Cancelled, last_failure, attempts));
+            return Err(cancelled(
+                client,
+                call_id,
+                StopReason::Cancelled,
+                last_failure,
+                attempts,
+                None,
+            ));
         }
     }
 }
@@ -182,7 +208,7 @@ fn outcome_of(client: &Client, exchange: Exchange) -> Outcome {
                 transport: None,
             };
             if (200..300).contains(&response.status) {
-                if let Some(completion) = usable_completion(&input.body) {
+                if let Ok(completion) = crate::classify::usable_completion(&input.body) {
                     return Outcome::Success {
                         completion,
                         http_status: response.status,
@@ -260,6 +286,10 @@ fn stream_attempt<'f>(
         for item in items.drain(..) {
             match item {
                 StreamItem::Chunk(chunk) => {
+                    // One read may hold many chunks: a cancel stops delivery between any two.
+                    if cancel.is_cancelled() {
+                        return Outcome::Cancelled;
+                    }
                     assembler.push(&chunk);
                     if let Some(sink) = on_chunk.as_deref_mut() {
                         *delivered = true;
@@ -273,7 +303,7 @@ fn stream_attempt<'f>(
                         provider: Some(client.config.provider),
                         status: Some(stream.status),
                         headers: stream.headers.clone(),
-                        body: raw.into_bytes(),
+                        body: stream_error_body(raw),
                         transport: None,
                     };
                     return Outcome::Failure(classify(&input, client.clock.wall()));
@@ -292,6 +322,17 @@ fn stream_attempt<'f>(
             Some(fault) => transport_failure(client, fault, &end.to_string()),
             None => end.classification(),
         }),
+    }
+}
+
+/// The body the classifier reads for an in-stream error: the event's data when it is JSON, else
+/// the data framed as an SSE error event, so that "an error event with no usable data" still
+/// reads as an error rather than as an empty 200.
+fn stream_error_body(raw: String) -> Vec<u8> {
+    if serde_json::from_str::<serde::de::IgnoredAny>(&raw).is_ok() {
+        raw.into_bytes()
+    } else {
+        format!("event: error\ndata: {raw}\n\n").into_bytes()
     }
 }
 
@@ -315,18 +356,27 @@ fn record(
     }
 }
 
-/// The error for a call the caller stopped, keeping what the last failure said.
+/// The error for a call the caller stopped, keeping what the last failure said. `interrupted` is
+/// the attempt (number, elapsed ms) that was under way, if any.
 fn cancelled(
+    client: &Client,
+    call_id: u64,
     reason: StopReason,
     last_failure: Option<Classification>,
-    attempts: Vec<AttemptRecord>,
+    mut attempts: Vec<AttemptRecord>,
+    interrupted: Option<(u32, u64)>,
 ) -> ErrorObject {
     let who = if reason == StopReason::AbortedByCallback {
         "aborted by the stream callback"
     } else {
         "cancelled by the caller"
     };
-    let mut message = format!("{who} after {} attempt(s)", attempts.len());
+    let when = match (interrupted, attempts.len()) {
+        (Some((n, _)), _) => format!("during attempt {n}"),
+        (None, 0) => "before the first attempt".to_owned(),
+        (None, made) => format!("after {made} attempt(s), while waiting to retry"),
+    };
+    let mut message = format!("{who} {when}");
     if let Some(last) = &last_failure {
         message.push_str(&format!(
             "; last failure: {} — {}",
@@ -334,6 +384,17 @@ fn cancelled(
         ));
     }
     let mut error = ErrorObject::local(ErrorClass::Cancelled, message);
+    if let Some((n, elapsed_ms)) = interrupted {
+        attempts.push(record(n, Some(&error.classification), None, elapsed_ms));
+    }
+    emit(
+        client,
+        call_id,
+        &attempts,
+        Some(&error.classification),
+        "stop",
+        Some(reason),
+    );
     error.stop_reason = Some(reason);
     error.attempts = attempts;
     error
@@ -418,14 +479,4 @@ const MAX_EVENT_BYTES: usize = 4 * 1024 * 1024;
 
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
-}
-
-/// Temporary stand-in until the classifier's completion check lands on main.
-fn usable_completion(body: &[u8]) -> Option<Value> {
-    let value: Value = serde_json::from_slice(body).ok()?;
-    let has_choice = value
-        .get("choices")
-        .and_then(Value::as_array)
-        .is_some_and(|c| !c.is_empty());
-    has_choice.then_some(value)
 }

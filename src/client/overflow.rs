@@ -13,6 +13,8 @@
 //! result's `llmwire.trimmed`, and in the error object's `trimmed` when the call still fails.
 //! Not here: how to trim (`context::trim`).
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::prepare::Prepared;
@@ -53,7 +55,10 @@ impl ContextTrace {
 /// Trims `request` before it is first sent when its estimate is over the window of a model the
 /// provider profile knows (with `on_overflow: "trim"`). A request that cannot be made to fit is
 /// sent as it is: the estimate is conservative, and the provider has the last word.
-pub(super) fn fit_before_send(client: &Client, request: Value) -> (Value, ContextTrace) {
+pub(super) fn fit_before_send<'r>(
+    client: &Client,
+    request: Cow<'r, Value>,
+) -> (Cow<'r, Value>, ContextTrace) {
     let mut trace = ContextTrace::default();
     if client.config.context.on_overflow != OnOverflow::Trim {
         return (request, trace);
@@ -73,7 +78,7 @@ pub(super) fn fit_before_send(client: &Client, request: Value) -> (Value, Contex
             trace
                 .records
                 .push(record("before_send", None, None, &trimmed.report));
-            (trimmed.request, trace)
+            (Cow::Owned(trimmed.request), trace)
         }
         Err(_) => (request, trace),
     }

@@ -1,6 +1,8 @@
 //! Turning a caller's request into bytes on the wire: default model, local validation (and repair),
 //! the URL, authentication and the idempotency key shared by every attempt of the call.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::Client;
@@ -34,14 +36,13 @@ pub(super) fn prepare(
             "the request must be a JSON object (a chat-completions request body)",
         ));
     };
-    let mut request = Value::Object(fields.clone());
-    if request.get("model").is_none() {
-        if let Some(model) = &client.config.model {
-            request["model"] = Value::String(model.clone());
-        }
+    // The caller's request is only copied when something must change in it.
+    let mut request = Cow::Borrowed(request);
+    if let (None, Some(model)) = (fields.get("model"), &client.config.model) {
+        request.to_mut()["model"] = Value::String(model.clone());
     }
-    if force_stream {
-        request["stream"] = Value::Bool(true);
+    if force_stream && fields.get("stream") != Some(&Value::Bool(true)) {
+        request.to_mut()["stream"] = Value::Bool(true);
     }
     let stream = request
         .get("stream")
@@ -68,10 +69,10 @@ pub(super) fn prepare(
     })
 }
 
-fn validate_locally(
+fn validate_locally<'r>(
     client: &Client,
-    request: Value,
-) -> Result<(Value, Vec<Value>, Vec<Value>), ErrorObject> {
+    request: Cow<'r, Value>,
+) -> Result<(Cow<'r, Value>, Vec<Value>, Vec<Value>), ErrorObject> {
     let mode = client.config.validation;
     if mode == ValidationMode::Off {
         return Ok((request, Vec::new(), Vec::new()));
@@ -82,8 +83,8 @@ fn validate_locally(
         ..ValidateOptions::default()
     };
     let (report, request) = if options.repair {
-        let mut report = validate_owned(request, &options);
-        let repaired = report.request.take();
+        let mut report = validate_owned(request.into_owned(), &options);
+        let repaired = report.request.take().map(Cow::Owned);
         (report, repaired)
     } else {
         (validate(&request, &options), Some(request))

@@ -21,7 +21,7 @@ pub(in crate::validate) fn check_model(
                 findings.error(
                     Code::MissingModel,
                     String::new(),
-                    format!("the request has no \"model\"; name a {provider} model"),
+                    format!("the request has no \"model\"; name one of {provider}'s models (or set the client's default \"model\")"),
                 );
             }
             return;

@@ -1,0 +1,202 @@
+//! Client overhead against the bundled simulated provider on loopback (`cargo bench --bench client`).
+//!
+//! 1. Sequential calls through one `Client` vs a bare ureq loop sending the same request to the
+//!    same endpoint over one keep-alive connection: the per-call ratio (target ≤ 1.10×).
+//! 2. 16 threads sharing one `Client` vs 16 threads with a bare ureq agent each: the throughput
+//!    ratio (target ≥ 0.9×).
+//! 3. Peak RSS across 100,000 calls through one client, sampled every 10,000 (target: flat).
+//!
+//! The mock runs in this process and competes for the same cores; both sides pay that equally.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use llmwire::client::Client;
+use llmwire::mock::{MockOptions, MockServer};
+use serde_json::{json, Value};
+
+const WARMUP: usize = 500;
+const SEQUENTIAL_CALLS: usize = 5_000;
+const THREADS: usize = 16;
+const CALLS_PER_THREAD: usize = 500;
+const RSS_CALLS: usize = 100_000;
+
+fn request() -> Value {
+    json!({ "model": "gpt-4o-mini", "messages": [{ "role": "user", "content": "How fast is this?" }] })
+}
+
+fn client(base_url: &str, validation: &str) -> Client {
+    let config = json!({ "base_url": base_url, "api_key": "bench-key", "validation": validation });
+    Client::new(&config.to_string()).expect("bench config")
+}
+
+fn bare_call(agent: &ureq::Agent, url: &str, body: &[u8]) -> usize {
+    let mut response = agent
+        .post(url)
+        .header("content-type", "application/json")
+        .header("authorization", "Bearer bench-key")
+        .send(body)
+        .expect("bare ureq call");
+    response.body_mut().read_to_vec().expect("bare body").len()
+}
+
+fn per_call(total: Duration, calls: usize) -> f64 {
+    total.as_secs_f64() * 1e6 / calls as f64
+}
+
+fn sequential(base_url: &str) {
+    let url = format!("{base_url}/chat/completions");
+    let body = serde_json::to_vec(&request()).unwrap();
+    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+    let strict = client(base_url, "strict");
+    let off = client(base_url, "off");
+    let request = request();
+    for _ in 0..WARMUP {
+        black_box(bare_call(&agent, &url, &body));
+        black_box(strict.chat(&request, None).unwrap());
+        black_box(off.chat(&request, None).unwrap());
+    }
+    // Interleaved rounds, so drift in machine load hits every side alike; the median round counts.
+    let mut rounds: Vec<(f64, f64, f64)> = Vec::new();
+    for _ in 0..5 {
+        let calls = SEQUENTIAL_CALLS / 5;
+        let start = Instant::now();
+        for _ in 0..calls {
+            black_box(bare_call(&agent, &url, &body));
+        }
+        let bare = per_call(start.elapsed(), calls);
+        let start = Instant::now();
+        for _ in 0..calls {
+            black_box(off.chat(&request, None).unwrap());
+        }
+        let without_validation = per_call(start.elapsed(), calls);
+        let start = Instant::now();
+        for _ in 0..calls {
+            black_box(strict.chat(&request, None).unwrap());
+        }
+        rounds.push((bare, without_validation, per_call(start.elapsed(), calls)));
+    }
+    rounds.sort_by(|a, b| (a.2 / a.0).total_cmp(&(b.2 / b.0)));
+    let (bare, off_us, strict_us) = rounds[rounds.len() / 2];
+    println!(
+        "sequential, one keep-alive connection ({SEQUENTIAL_CALLS} calls each, median of 5 rounds)"
+    );
+    println!("  bare ureq loop                 {bare:8.1} µs/call");
+    println!(
+        "  llmwire, validation off        {off_us:8.1} µs/call   ratio {:.3}×",
+        off_us / bare
+    );
+    println!(
+        "  llmwire, validation strict     {strict_us:8.1} µs/call   ratio {:.3}×  (target ≤ 1.10×)",
+        strict_us / bare
+    );
+}
+
+fn threaded(base_url: &str) {
+    let url = Arc::new(format!("{base_url}/chat/completions"));
+    let body = Arc::new(serde_json::to_vec(&request()).unwrap());
+    let run_bare = || {
+        let start = Instant::now();
+        let handles: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let (url, body) = (Arc::clone(&url), Arc::clone(&body));
+                std::thread::spawn(move || {
+                    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+                    for _ in 0..CALLS_PER_THREAD {
+                        black_box(bare_call(&agent, &url, &body));
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().for_each(|h| h.join().unwrap());
+        (THREADS * CALLS_PER_THREAD) as f64 / start.elapsed().as_secs_f64()
+    };
+    let shared = Arc::new(client(base_url, "strict"));
+    let run_shared = || {
+        let start = Instant::now();
+        let handles: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let shared = Arc::clone(&shared);
+                std::thread::spawn(move || {
+                    let request = request();
+                    for _ in 0..CALLS_PER_THREAD {
+                        black_box(shared.chat(&request, None).unwrap());
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().for_each(|h| h.join().unwrap());
+        (THREADS * CALLS_PER_THREAD) as f64 / start.elapsed().as_secs_f64()
+    };
+    run_bare();
+    run_shared();
+    let mut ratios = Vec::new();
+    let mut last = (0.0, 0.0);
+    for _ in 0..3 {
+        let bare = run_bare();
+        let llmwire = run_shared();
+        ratios.push(llmwire / bare);
+        last = (bare, llmwire);
+    }
+    ratios.sort_by(f64::total_cmp);
+    println!("{THREADS} threads × {CALLS_PER_THREAD} calls");
+    println!("  16 bare agents                 {:8.0} calls/s", last.0);
+    println!("  one shared llmwire client      {:8.0} calls/s", last.1);
+    println!(
+        "  throughput ratio (median of 3) {:.3}×  (target ≥ 0.9×)",
+        ratios[1]
+    );
+}
+
+fn resident_kb(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status.lines().find_map(|line| {
+                line.strip_prefix(field).map(|rest| {
+                    rest.trim()
+                        .trim_end_matches(" kB")
+                        .trim()
+                        .parse()
+                        .unwrap_or(0)
+                })
+            })
+        })
+        .unwrap_or(0)
+}
+
+fn memory(base_url: &str) {
+    let client = client(base_url, "strict");
+    let request = request();
+    println!("RSS across {RSS_CALLS} calls through one client (VmRSS / VmHWM, kB)");
+    for done in 0..=RSS_CALLS {
+        if done % 10_000 == 0 {
+            println!(
+                "  after {done:6} calls: {:7} / {:7}",
+                resident_kb("VmRSS:"),
+                resident_kb("VmHWM:")
+            );
+        }
+        if done < RSS_CALLS {
+            black_box(client.chat(&request, None).unwrap());
+        }
+    }
+}
+
+fn main() {
+    let server = MockServer::start(MockOptions::default()).expect("the mock starts");
+    let base_url = server.scenario_base_url("echo", "bench");
+    let only = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let wants = |name: &str| only.as_deref().is_none_or(|o| name.contains(o));
+    if wants("sequential") {
+        sequential(&base_url);
+    }
+    if wants("threaded") {
+        threaded(&base_url);
+    }
+    if wants("memory") {
+        memory(&base_url);
+    }
+    server.shutdown();
+}

@@ -1,0 +1,103 @@
+"""llmwire: robust calls to OpenAI-compatible chat-completions endpoints.
+
+A thin binding (ctypes) over the llmwire library, which validates requests locally, classifies
+every failure precisely, retries only what can succeed (honouring the server's hints), streams,
+cancels and keeps metrics::
+
+    import llmwire
+
+    with llmwire.Client(base_url="http://127.0.0.1:8080/v1", model="gpt-4o-mini") as client:
+        try:
+            reply = client.chat({"messages": [{"role": "user", "content": "Hello"}]})
+        except llmwire.RateLimited as error:
+            print("still rate limited after", len(error.attempts), "attempts:", error)
+
+Failures raise a subclass of :class:`llmwire.Error`, one per error class (``RateLimited``,
+``QuotaExhausted``, ``InvalidRequest``, …). The shared library is found through the
+``LLMWIRE_LIB`` environment variable, a copy next to this package, or the ``target/release`` and
+``target/debug`` folders of the repository the package sits in; see :mod:`llmwire._native`.
+"""
+
+from ._client import CancelToken, ChatStream, Client, EventCallback, JSONObject
+from ._errors import (
+    EXCEPTION_BY_CLASS,
+    Authentication,
+    Cancelled,
+    Conflict,
+    ContentFiltered,
+    ContextLengthExceeded,
+    Error,
+    Internal,
+    InvalidArgument,
+    InvalidConfig,
+    InvalidRequest,
+    MalformedResponse,
+    Network,
+    NotFound,
+    Overloaded,
+    Panic,
+    PermissionDenied,
+    QuotaExhausted,
+    RateLimited,
+    RequestTooLarge,
+    ResponseTooLarge,
+    ServerError,
+    Timeout,
+    ValidationFailed,
+)
+from ._functions import abi_version, classify, trim, validate, version
+from ._native import ABI_VERSION, IncompatibleLibrary, LibraryNotFound
+from ._native import lib as _lib
+
+#: The path of the loaded shared library.
+library_path: str = _lib.cdll._name
+
+__version__ = "0.1.0"
+
+# Public classes say `llmwire.X` in reprs and tracebacks, not the private module they live in.
+for _name in ("CancelToken", "ChatStream", "Client"):
+    globals()[_name].__module__ = __name__
+for _exception in {Error, *EXCEPTION_BY_CLASS.values()}:
+    _exception.__module__ = __name__
+del _name, _exception
+
+__all__ = [
+    "ABI_VERSION",
+    "EXCEPTION_BY_CLASS",
+    "Authentication",
+    "CancelToken",
+    "Cancelled",
+    "ChatStream",
+    "Client",
+    "Conflict",
+    "ContentFiltered",
+    "ContextLengthExceeded",
+    "Error",
+    "EventCallback",
+    "IncompatibleLibrary",
+    "Internal",
+    "InvalidArgument",
+    "InvalidConfig",
+    "InvalidRequest",
+    "JSONObject",
+    "LibraryNotFound",
+    "MalformedResponse",
+    "Network",
+    "NotFound",
+    "Overloaded",
+    "Panic",
+    "PermissionDenied",
+    "QuotaExhausted",
+    "RateLimited",
+    "RequestTooLarge",
+    "ResponseTooLarge",
+    "ServerError",
+    "Timeout",
+    "ValidationFailed",
+    "abi_version",
+    "classify",
+    "library_path",
+    "trim",
+    "validate",
+    "version",
+]

@@ -1,0 +1,45 @@
+"""examples/chat.py works in one command against the simulated provider."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import Mock
+from llmwire._native import find_repository
+
+REPOSITORY = find_repository(Path(__file__).resolve().parent)
+EXAMPLE = REPOSITORY / "examples" / "chat.py" if REPOSITORY else None
+
+pytestmark = pytest.mark.skipif(
+    EXAMPLE is None or not EXAMPLE.is_file(), reason="examples/chat.py is not beside these tests"
+)
+
+
+def run_example(*arguments: str) -> subprocess.CompletedProcess[str]:
+    assert EXAMPLE is not None
+    return subprocess.run(
+        [sys.executable, str(EXAMPLE), *arguments],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "RUST_BACKTRACE": "0"},
+    )
+
+
+def test_example_streams_the_answer(mock: Mock) -> None:
+    result = run_example("--base-url", mock.url("echo"), "--model", "mock-model", "hello from the example")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "hello from the example"
+    assert "#1 ok 200" in result.stderr
+
+
+def test_example_explains_a_failure(mock: Mock) -> None:
+    result = run_example("--base-url", mock.url("quota_exhausted"), "--model", "mock-model", "hi")
+    assert result.returncode == 1
+    assert "error [quota_exhausted]" in result.stderr
+    assert "retrying will not help" in result.stderr

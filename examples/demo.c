@@ -1,0 +1,174 @@
+/* llmwire demo: what a robust client does that the usual ones don't, against the bundled
+ * simulated provider (`make demo` starts it and sets LLMWIRE_MOCK_ORIGIN).
+ *
+ * Each scene makes one real HTTP call through the C API and prints what happened, attempt by
+ * attempt, as reported by the library's event callback. */
+#include "llmwire.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *origin;
+
+/* Copies the value of "key" from a flat JSON object into out (strings unquoted), or "-". Enough
+ * for the library's event objects; a real program would use a JSON parser. */
+static const char *field(const char *json, const char *key, char *out, size_t size) {
+    char needle[64];
+    snprintf(needle, sizeof needle, "\"%s\":", key);
+    const char *at = strstr(json, needle);
+    if (at == NULL || size == 0) {
+        snprintf(out, size, "-");
+        return out;
+    }
+    at += strlen(needle);
+    int quoted = *at == '"';
+    at += quoted;
+    size_t n = 0;
+    while (at[n] != '\0' && n + 1 < size && (quoted ? at[n] != '"' : (at[n] != ',' && at[n] != '}'))) {
+        n++;
+    }
+    memcpy(out, at, n);
+    out[n] = '\0';
+    return out;
+}
+
+/* Prints one line per attempt as the library reports it. */
+static void on_event(const char *event, void *user_data) {
+    (void)user_data;
+    char n[16], class_name[48], status[16], decision[16], delay[24], source[32], stop[32];
+    field(event, "attempt", n, sizeof n);
+    field(event, "class", class_name, sizeof class_name);
+    field(event, "http_status", status, sizeof status);
+    field(event, "decision", decision, sizeof decision);
+    if (strcmp(decision, "done") == 0) {
+        printf("    attempt %s: HTTP %s, a usable completion\n", n, status);
+    } else if (strcmp(decision, "retry") == 0) {
+        printf("    attempt %s: %s (HTTP %s) -> retry in %s ms (%s)\n", n, class_name, status,
+               field(event, "delay_ms", delay, sizeof delay), field(event, "delay_source", source, sizeof source));
+    } else {
+        printf("    attempt %s: %s (HTTP %s) -> stop: %s\n", n, class_name, status,
+               field(event, "stop_reason", stop, sizeof stop));
+    }
+    fflush(stdout);
+}
+
+static llmwire_client *client(const char *provider, const char *path, const char *extra) {
+    char config[1024];
+    snprintf(config, sizeof config,
+             "{\"provider\":\"%s\",\"base_url\":\"%s%s\",\"api_key\":\"demo-key\",\"model\":\"%s\"%s}", provider,
+             origin, path, strcmp(provider, "gemini") == 0 ? "gemini-2.5-flash" : "gpt-4o-mini", extra);
+    llmwire_client *created = NULL;
+    llmwire_error *err = NULL;
+    if (llmwire_client_new(config, &created, &err) != LLMWIRE_STATUS_OK) {
+        fprintf(stderr, "demo: %s\n", llmwire_error_summary(err));
+        llmwire_error_free(err);
+        exit(1);
+    }
+    llmwire_client_set_event_callback(created, on_event, NULL, NULL);
+    return created;
+}
+
+static void scene(const char *title, const char *what_others_do) {
+    printf("\n== %s\n   (%s)\n", title, what_others_do);
+}
+
+/* Makes the call and prints the outcome: the answer, or the one-line summary of the failure. */
+static void call(llmwire_client *c, const char *request) {
+    char *response = NULL;
+    llmwire_error *err = NULL;
+    if (llmwire_chat(c, request, NULL, &response, &err) == LLMWIRE_STATUS_OK) {
+        char content[256];
+        printf("  => answer: \"%s\"\n", field(strstr(response, "\"message\""), "content", content, sizeof content));
+        const char *repairs = strstr(response, "\"repairs\":[{");
+        if (repairs != NULL) {
+            char code[64], path[128];
+            for (const char *at = repairs; (at = strstr(at, "{\"code\"")) != NULL; at++) {
+                printf("     repaired %s: %s\n", field(at, "path", path, sizeof path), field(at, "code", code, sizeof code));
+            }
+        }
+        llmwire_string_free(response);
+    } else {
+        printf("  => %s: %s\n", llmwire_status_str(llmwire_error_status(err)), llmwire_error_summary(err));
+        llmwire_error_free(err);
+    }
+}
+
+static int32_t print_token(const char *chunk, void *user_data) {
+    (void)user_data;
+    char text[128];
+    const char *delta = strstr(chunk, "\"delta\"");
+    if (delta != NULL && strstr(delta, "\"content\"") != NULL) {
+        printf("%s", field(delta, "content", text, sizeof text));
+        fflush(stdout);
+    }
+    return 0;
+}
+
+int main(void) {
+    origin = getenv("LLMWIRE_MOCK_ORIGIN");
+    if (origin == NULL) {
+        fprintf(stderr, "demo: run it with `make demo` (it needs LLMWIRE_MOCK_ORIGIN)\n");
+        return 2;
+    }
+    printf("llmwire %s demo against the simulated provider at %s\n", llmwire_version(), origin);
+    const char *hello = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hello, robust world\"}]}";
+    const char *bad_gemini =
+        "{\"model\":\"models/gemini-2.5-flash\",\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Paris?\"}],"
+        "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\","
+        "\"additionalProperties\":false,\"properties\":{\"city\":{\"type\":[\"string\",\"null\"]}}}}}]}";
+
+    scene("1. An invalid Gemini request is caught before it is sent",
+          "others send it and get a 400 they cannot read");
+    llmwire_client *strict = client("gemini", "/s/echo/demo-1/v1beta/openai", "");
+    call(strict, bad_gemini);
+    llmwire_client_free(strict);
+    printf("   ... and with \"validation\": \"repair\" it is fixed and sent:\n");
+    llmwire_client *repair = client("gemini", "/s/echo/demo-1/v1beta/openai", ",\"validation\":\"repair\"");
+    call(repair, bad_gemini);
+    llmwire_client_free(repair);
+
+    scene("2. Gemini's list-wrapped 400 is read, and not retried",
+          "others cannot parse the list, retry, and print \"no more retries left\"");
+    llmwire_client *list = client("gemini", "/s/gemini_unknown_field_400/demo-2/v1beta/openai", ",\"validation\":\"off\"");
+    call(list, hello);
+    llmwire_client_free(list);
+
+    scene("3. A per-day quota is not retried", "others retry a quota that is gone until tomorrow");
+    llmwire_client *quota = client("gemini", "/s/quota_exhausted/demo-3/v1beta/openai", "");
+    call(quota, hello);
+    llmwire_client_free(quota);
+
+    scene("4. Gemini's RetryInfo delay (in the body) is honoured",
+          "others ignore it, retry too early, and give up");
+    llmwire_client *hinted = client("gemini", "/s/retry_info_then_ok:ms=2000/demo-4/v1beta/openai", "");
+    call(hinted, hello);
+    llmwire_client_free(hinted);
+
+    scene("5. An overloaded model is ridden out (3 x 503, then OK)", "others give up after their 3rd try");
+    llmwire_client *overloaded = client("gemini", "/s/overloaded_then_ok:n=3/demo-5/v1beta/openai", "");
+    call(overloaded, hello);
+
+    scene("6. A stream, token by token", "retried only before the first token reaches you");
+    llmwire_client_set_event_callback(overloaded, NULL, NULL, NULL); /* keep the tokens on one line */
+    printf("  => ");
+    char *assembled = NULL;
+    llmwire_chat_stream(overloaded, "{\"messages\":[{\"role\":\"user\",\"content\":\"streamed one token at a time\"}]}",
+                        NULL, print_token, NULL, &assembled, NULL);
+    printf("\n");
+    llmwire_string_free(assembled);
+
+    scene("7. Metrics, per class (Prometheus text)", "for dashboards and alerts");
+    char *metrics = NULL;
+    if (llmwire_client_metrics(overloaded, "prometheus", &metrics, NULL) == LLMWIRE_STATUS_OK) {
+        for (char *line = strtok(metrics, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+            size_t length = strlen(line);
+            if (line[0] != '#' && !(length >= 2 && strcmp(line + length - 2, " 0") == 0)) {
+                printf("   %s\n", line);
+            }
+        }
+        llmwire_string_free(metrics);
+    }
+    llmwire_client_free(overloaded);
+    return 0;
+}
