@@ -69,10 +69,13 @@ pub(super) fn prepare(
     })
 }
 
+/// The request to send (repaired or as given), the repairs made and the warnings found.
+type Validated<'r> = (Cow<'r, Value>, Vec<Value>, Vec<Value>);
+
 fn validate_locally<'r>(
     client: &Client,
     request: Cow<'r, Value>,
-) -> Result<(Cow<'r, Value>, Vec<Value>, Vec<Value>), ErrorObject> {
+) -> Result<Validated<'r>, ErrorObject> {
     let mode = client.config.validation;
     if mode == ValidationMode::Off {
         return Ok((request, Vec::new(), Vec::new()));
