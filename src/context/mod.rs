@@ -12,6 +12,7 @@
 //! Everything here is pure: no I/O, no clock, no `unsafe`. Not here: deciding *when* to trim in a
 //! call (that is the client's `overflow` hook) or sending anything.
 
+mod chars;
 pub mod estimate;
 pub mod overflow;
 mod scanner;
