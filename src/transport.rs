@@ -102,18 +102,22 @@ impl Transport {
             .config()
             .timeout_global(Some(self.attempt_timeout))
             .build();
-        let mut response = match request.send(body) {
-            Ok(response) => response,
-            Err(error) => return fault_from(error),
-        };
+        match request.send(body) {
+            Ok(response) => self.read_whole(response),
+            Err(error) => fault_from(error),
+        }
+    }
+
+    /// Reads a response to its end, within the size cap.
+    fn read_whole(&self, mut response: ureq::http::Response<ureq::Body>) -> Exchange {
         let status = response.status().as_u16();
         let headers = header_pairs(response.headers());
-        match response
+        let body = response
             .body_mut()
             .with_config()
             .limit(self.max_response_bytes)
-            .read_to_vec()
-        {
+            .read_to_vec();
+        match body {
             Ok(body) => Exchange::Response(HttpResponse {
                 status,
                 headers,
@@ -133,27 +137,15 @@ impl Transport {
             .timeout_recv_response(Some(self.attempt_timeout))
             .timeout_per_read(Some(self.stream_idle_timeout))
             .build();
-        let mut response = match request.send(body) {
+        let response = match request.send(body) {
             Ok(response) => response,
             Err(error) => return StreamStart::Ended(fault_from(error)),
         };
         let status = response.status().as_u16();
-        let headers = header_pairs(response.headers());
-        let limited = response
-            .body_mut()
-            .with_config()
-            .limit(self.max_response_bytes);
         if !(200..300).contains(&status) {
-            return StreamStart::Ended(match limited.read_to_vec() {
-                Ok(body) => Exchange::Response(HttpResponse {
-                    status,
-                    headers,
-                    body,
-                }),
-                Err(ureq::Error::BodyExceedsLimit(limit)) => Exchange::TooLarge { status, limit },
-                Err(error) => fault_from(error),
-            });
+            return StreamStart::Ended(self.read_whole(response));
         }
+        let headers = header_pairs(response.headers());
         let reader = response
             .into_body()
             .into_with_config()

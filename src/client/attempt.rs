@@ -173,19 +173,10 @@ pub(super) fn attempt_loop(
         );
         client.metrics.retrying(classification.class, plan.delay_ms);
         last_failure = Some(classification);
-        if client
+        // A cancel during the wait ends it at once, and the top of the loop reports it.
+        client
             .clock
-            .sleep(Duration::from_millis(plan.delay_ms), cancel)
-        {
-            return Err(cancelled(
-                client,
-                call_id,
-                StopReason::Cancelled,
-                last_failure,
-                attempts,
-                None,
-            ));
-        }
+            .sleep(Duration::from_millis(plan.delay_ms), cancel);
     }
 }
 

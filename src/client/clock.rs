@@ -11,8 +11,8 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> Duration;
     /// Wall time, to resolve HTTP-date hints.
     fn wall(&self) -> SystemTime;
-    /// Sleeps for `duration` unless cancelled first; returns true when cancelled.
-    fn sleep(&self, duration: Duration, cancel: &CancelToken) -> bool;
+    /// Sleeps for `duration`, returning early if `cancel` is (or gets) cancelled.
+    fn sleep(&self, duration: Duration, cancel: &CancelToken);
 }
 
 /// The real clock.
@@ -38,8 +38,8 @@ impl Clock for SystemClock {
         SystemTime::now()
     }
 
-    fn sleep(&self, duration: Duration, cancel: &CancelToken) -> bool {
-        cancel.wait(duration)
+    fn sleep(&self, duration: Duration, cancel: &CancelToken) {
+        cancel.wait(duration);
     }
 }
 
@@ -80,15 +80,14 @@ impl Clock for ManualClock {
         SystemTime::UNIX_EPOCH + Duration::from_secs(1_750_000_000) + self.now()
     }
 
-    fn sleep(&self, duration: Duration, cancel: &CancelToken) -> bool {
+    fn sleep(&self, duration: Duration, cancel: &CancelToken) {
         if cancel.is_cancelled() {
-            return true;
+            return;
         }
         self.sleeps
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(duration);
         self.advance(duration);
-        false
     }
 }

@@ -50,7 +50,11 @@ pub(super) fn prepare(
         .unwrap_or(false);
 
     let (request, mut context) = super::overflow::fit_before_send(client, request);
-    let (request, repairs, warnings) = validate_locally(client, request)?;
+    let Checked {
+        request,
+        repairs,
+        warnings,
+    } = validate_locally(client, request)?;
     context.remember(client, &request);
     let body = serde_json::to_vec(&request).map_err(|e| {
         ErrorObject::local(
@@ -69,16 +73,24 @@ pub(super) fn prepare(
     })
 }
 
-/// The request to send (repaired or as given), the repairs made and the warnings found.
-type Validated<'r> = (Cow<'r, Value>, Vec<Value>, Vec<Value>);
+/// A request that passed local validation (possibly repaired), with what validation reported.
+struct Checked<'r> {
+    request: Cow<'r, Value>,
+    repairs: Vec<Value>,
+    warnings: Vec<Value>,
+}
 
 fn validate_locally<'r>(
     client: &Client,
     request: Cow<'r, Value>,
-) -> Result<Validated<'r>, ErrorObject> {
+) -> Result<Checked<'r>, ErrorObject> {
     let mode = client.config.validation;
     if mode == ValidationMode::Off {
-        return Ok((request, Vec::new(), Vec::new()));
+        return Ok(Checked {
+            request,
+            repairs: Vec::new(),
+            warnings: Vec::new(),
+        });
     }
     let options = ValidateOptions {
         provider: client.config.provider,
@@ -102,7 +114,11 @@ fn validate_locally<'r>(
             let repairs = findings(report.repairs.as_deref().unwrap_or_default());
             let mut warnings = findings(&report.warnings);
             warnings.extend(findings(&report.errors));
-            Ok((request, repairs, warnings))
+            Ok(Checked {
+                request,
+                repairs,
+                warnings,
+            })
         }
         _ => Err(validation_failed(&report)),
     }

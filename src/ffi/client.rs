@@ -126,19 +126,17 @@ pub unsafe extern "C" fn llmwire_chat(
     out_response_json: *mut *mut c_char,
     err: *mut *mut LlmwireError,
 ) -> Status {
-    guard(err, || {
-        // SAFETY: NULL or a live client, per the header.
-        let client = unsafe { handle(client, "client") }?;
-        // SAFETY: a NUL-terminated string valid for the call, per the header.
-        let request = parse_request(unsafe { arg_str(request_json, "request_json") }?)?;
-        require_out(out_response_json, "out_response_json")?;
-        // SAFETY: NULL or a live cancel handle, per the header.
-        let token = unsafe { cancel.as_ref() }.map(|c| Arc::clone(&c.token));
-        let response = client.client.chat(&request, token.as_deref())?;
-        // SAFETY: checked non-NULL above.
-        unsafe { write_string(out_response_json, to_json(&response)) };
-        Ok(())
-    })
+    // SAFETY: the caller's pointers, as the header requires.
+    unsafe {
+        run_chat(
+            client,
+            request_json,
+            cancel,
+            out_response_json,
+            err,
+            |client, request, cancel| client.chat(request, cancel),
+        )
+    }
 }
 
 /// Streams a chat-completions request: `on_chunk` receives each chunk as it arrives, on the
@@ -161,28 +159,52 @@ pub unsafe extern "C" fn llmwire_chat_stream(
     out_response_json: *mut *mut c_char,
     err: *mut *mut LlmwireError,
 ) -> Status {
+    let Some(on_chunk) = on_chunk else {
+        return guard(err, || Err(invalid("on_chunk is NULL")));
+    };
+    let mut sink = |chunk: &Value| {
+        let text = to_cstring(chunk.to_string());
+        // SAFETY: the caller's callback, given a string that lives until it returns.
+        match unsafe { on_chunk(text.as_ptr(), user_data) } {
+            0 => ChunkControl::Continue,
+            _ => ChunkControl::Abort,
+        }
+    };
+    // SAFETY: the caller's pointers, as the header requires.
+    unsafe {
+        run_chat(
+            client,
+            request_json,
+            cancel,
+            out_response_json,
+            err,
+            |client, request, cancel| client.chat_stream(request, &mut sink, cancel),
+        )
+    }
+}
+
+/// What `llmwire_chat` and `llmwire_chat_stream` share: check the arguments, make the call, hand
+/// the response out.
+///
+/// # Safety
+/// Each pointer is NULL or valid as the header describes for these functions.
+unsafe fn run_chat(
+    client: *const LlmwireClient,
+    request_json: *const c_char,
+    cancel: *const LlmwireCancel,
+    out_response_json: *mut *mut c_char,
+    err: *mut *mut LlmwireError,
+    call: impl FnOnce(&Client, &Value, Option<&CancelToken>) -> Result<Value, ErrorObject>,
+) -> Status {
     guard(err, || {
         // SAFETY: NULL or a live client, per the header.
         let client = unsafe { handle(client, "client") }?;
         // SAFETY: a NUL-terminated string valid for the call, per the header.
         let request = parse_request(unsafe { arg_str(request_json, "request_json") }?)?;
         require_out(out_response_json, "out_response_json")?;
-        let on_chunk = on_chunk.ok_or_else(|| invalid("on_chunk is NULL"))?;
         // SAFETY: NULL or a live cancel handle, per the header.
         let token = unsafe { cancel.as_ref() }.map(|c| Arc::clone(&c.token));
-        let mut sink = |chunk: &Value| {
-            let text = to_cstring(chunk.to_string());
-            // SAFETY: the caller's callback, given a string that lives until it returns.
-            let verdict = unsafe { on_chunk(text.as_ptr(), user_data) };
-            if verdict == 0 {
-                ChunkControl::Continue
-            } else {
-                ChunkControl::Abort
-            }
-        };
-        let response = client
-            .client
-            .chat_stream(&request, &mut sink, token.as_deref())?;
+        let response = call(&client.client, &request, token.as_deref())?;
         // SAFETY: checked non-NULL above.
         unsafe { write_string(out_response_json, to_json(&response)) };
         Ok(())
