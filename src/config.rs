@@ -93,6 +93,7 @@ struct RawConfig {
     proxy: ProxySetting,
     ca_certs_pem: Option<String>,
     user_agent: Option<String>,
+    context: crate::context::overflow::ContextConfig,
 }
 
 /// A parsed, checked client configuration.
@@ -118,12 +119,14 @@ pub struct ClientConfig {
     /// Extra trusted CA certificates (PEM), added to the bundled web roots.
     pub ca_certs_pem: Option<String>,
     pub user_agent: String,
+    /// `"context": {"on_overflow": "error" | "trim"}`: what to do about a prompt over the window.
+    pub context: crate::context::overflow::ContextConfig,
 }
 
 /// Keys accepted at the top level, for error messages.
 const TOP_LEVEL_KEYS: &str =
     "provider, base_url, api_key, api_key_env, model, headers, timeouts, retry, \
-validation, max_response_bytes, proxy, ca_certs_pem, user_agent";
+validation, max_response_bytes, proxy, ca_certs_pem, user_agent, context";
 
 impl ClientConfig {
     /// Parses and checks a configuration. An empty text or `{}` gives every default.
@@ -208,6 +211,7 @@ impl ClientConfig {
             user_agent: raw
                 .user_agent
                 .unwrap_or_else(|| format!("llmwire/{}", crate::VERSION)),
+            context: raw.context,
         })
     }
 

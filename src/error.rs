@@ -62,6 +62,9 @@ pub struct ErrorObject {
     /// The validation report, when local validation stopped the call (`validation_failed`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub validation: Option<serde_json::Value>,
+    /// The history trims made during the call (`context.on_overflow: "trim"`), if any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trimmed: Vec<serde_json::Value>,
 }
 
 impl ErrorObject {
@@ -76,6 +79,7 @@ impl ErrorObject {
             summary,
             attempts: Vec::new(),
             validation: None,
+            trimmed: Vec::new(),
         }
     }
 

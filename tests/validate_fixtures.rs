@@ -222,7 +222,8 @@ fn corpus_requests_after_repair_keep_only_the_expected_errors() {
 fn a_prompt_over_gemini_s_window_is_caught_before_sending() {
     // gemini-400-input-token-count-exceeds-sdk-wrapped-retried-as-5xx-1: "The input token count
     // (1091639) exceeds the maximum number of tokens allowed (1048576)."
-    let text = "lorem ipsum ".repeat(380_000);
+    // About 1.2 million tokens (o200k_base: " lorem", " ipsum").
+    let text = " lorem ipsum".repeat(600_000);
     let request = serde_json::json!({"model": "gemini-2.5-pro", "messages": [{"role": "user", "content": text}]});
     let report = validate(&request, &ValidateOptions::for_provider(Provider::Gemini));
     assert!(
@@ -236,7 +237,8 @@ fn a_prompt_over_gemini_s_window_is_caught_before_sending() {
 #[test]
 fn anthropic_prompt_too_long_is_caught_before_sending() {
     // anthropic-400-prompt-too-long-1: "prompt is too long: 200251 tokens > 200000 maximum".
-    let text = "a".repeat(4 * 200_100);
+    // About 210,000 tokens (o200k_base: one per " word").
+    let text = " word".repeat(210_000);
     let request = serde_json::json!({"model": "claude-sonnet-4-5", "max_tokens": 1024, "messages": [{"role": "user", "content": text}]});
     let report = validate(
         &request,
@@ -252,7 +254,8 @@ fn anthropic_prompt_too_long_is_caught_before_sending() {
 #[test]
 fn vllm_prompt_plus_completion_over_the_window_is_caught_with_a_window_override() {
     // vllm-400-context-length-object-error-code-int-1: 152536 in the messages + 4096 > 131072.
-    let text = "word ".repeat(4 * 30_000);
+    // About 130,000 tokens (o200k_base: one per " word"): 130,000 + 4,096 > 131,072.
+    let text = " word".repeat(130_000);
     let request = serde_json::json!({"model": "meta-llama/Llama-3.1-70B-Instruct", "max_tokens": 4096,
         "messages": [{"role": "user", "content": text}]});
     let options = ValidateOptions {

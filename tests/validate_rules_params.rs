@@ -478,7 +478,8 @@ fn output_limit_override_applies_to_unknown_models() {
 
 #[test]
 fn prompt_plus_output_over_the_window_is_an_error_and_under_it_is_fine() {
-    let text = "x".repeat(4 * 120_000);
+    // About 120,000 tokens (o200k_base: one per " word").
+    let text = " word".repeat(120_000);
     let over = json!({"model": "gpt-4o", "max_tokens": 10000, "messages": [{"role": "user", "content": text}]});
     let report = check(OpenAI, &over);
     assert_error_at(&report, Code::ContextWindowExceeded, "/messages");

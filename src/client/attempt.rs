@@ -30,7 +30,7 @@ type ChunkSink<'a> = Option<&'a mut dyn FnMut(&Value) -> ChunkControl>;
 pub(super) fn attempt_loop(
     client: &Client,
     call_id: u64,
-    prepared: &Prepared,
+    prepared: &mut Prepared,
     mut on_chunk: ChunkSink<'_>,
     cancel: &CancelToken,
 ) -> Result<Value, ErrorObject> {
@@ -107,6 +107,24 @@ pub(super) fn attempt_loop(
             classification.http_status,
             elapsed_ms(),
         ));
+        if super::overflow::retry_trimmed(
+            client,
+            prepared,
+            &classification,
+            delivered,
+            &mut attempts,
+        ) {
+            emit(
+                client,
+                call_id,
+                &attempts,
+                Some(&classification),
+                "retry",
+                None,
+            );
+            last_failure = Some(classification);
+            continue;
+        }
         let state = AttemptState {
             deadline_ms: client.config.timeouts.deadline_ms,
             stream_delivered: delivered,
@@ -137,6 +155,7 @@ pub(super) fn attempt_loop(
                     attempts,
                     classification,
                     validation: None,
+                    trimmed: Vec::new(),
                 });
             }
         };
@@ -377,7 +396,8 @@ fn attach_report(completion: &mut Value, prepared: &Prepared, attempts: &[Attemp
     if let Value::Object(fields) = completion {
         fields.insert(
             "llmwire".to_owned(),
-            json!({ "attempts": attempts, "repairs": prepared.repairs, "warnings": prepared.warnings }),
+            json!({ "attempts": attempts, "repairs": prepared.repairs, "warnings": prepared.warnings,
+                    "trimmed": prepared.context.records }),
         );
     }
 }

@@ -11,6 +11,7 @@ pub mod cancel;
 pub mod clock;
 pub mod events;
 pub mod metrics;
+mod overflow;
 mod prepare;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -139,8 +140,11 @@ impl Client {
         let cancel = cancel.unwrap_or(&never_cancelled);
         let call_id = self.next_call_id.fetch_add(1, Ordering::Relaxed);
         self.metrics.call_started();
-        let result = prepare::prepare(self, request, on_chunk.is_some())
-            .and_then(|prepared| attempt::attempt_loop(self, call_id, &prepared, on_chunk, cancel));
+        let result =
+            prepare::prepare(self, request, on_chunk.is_some()).and_then(|mut prepared| {
+                attempt::attempt_loop(self, call_id, &mut prepared, on_chunk, cancel)
+                    .map_err(|error| overflow::with_trim_records(error, &prepared))
+            });
         match &result {
             Ok(_) => self.metrics.call_succeeded(),
             Err(error) => self.metrics.call_failed(error.class()),

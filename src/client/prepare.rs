@@ -21,6 +21,8 @@ pub(super) struct Prepared {
     /// Repairs applied and warnings found by local validation, reported with the result.
     pub repairs: Vec<Value>,
     pub warnings: Vec<Value>,
+    /// The request's size and the history trims made (see `overflow`).
+    pub context: super::overflow::ContextTrace,
 }
 
 pub(super) fn prepare(
@@ -47,11 +49,13 @@ pub(super) fn prepare(
         .and_then(Value::as_bool)
         .unwrap_or(false);
 
+    let (request, mut context) = super::overflow::fit_before_send(client, request);
     let Checked {
         request,
         repairs,
         warnings,
     } = validate_locally(client, request)?;
+    context.remember(client, &request);
     let body = serde_json::to_vec(&request).map_err(|e| {
         ErrorObject::local(
             ErrorClass::Internal,
@@ -65,6 +69,7 @@ pub(super) fn prepare(
         stream,
         repairs,
         warnings,
+        context,
     })
 }
 

@@ -16,6 +16,7 @@ pub mod classify;
 pub mod client;
 pub mod error;
 pub mod status;
+pub mod trim;
 pub mod validate;
 pub mod version;
 

@@ -6,6 +6,7 @@
 
 mod chat_cmd;
 mod classify_cmd;
+mod trim_cmd;
 mod validate_cmd;
 
 use std::process::ExitCode;
@@ -19,6 +20,7 @@ commands:
   chat        send one prompt through the robust client and print the answer
   classify    read a failure (JSON: status, headers, body, provider) on stdin; print its classification
   validate    check a request against a provider profile (and --repair it) before sending
+  trim        fit a request's history to a token budget (drop oldest turns, shorten tool outputs)
   mock        run the bundled simulated provider (every provider fault, on loopback)
   version     print the version
   help        print this help
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         "chat" => chat_cmd::run(rest),
         "classify" => classify_cmd::run(rest),
         "validate" => validate_cmd::run(rest),
+        "trim" => trim_cmd::run(rest),
         "mock" => u8::try_from(llmwire::mock::run_cli(rest)).unwrap_or(1),
         "version" | "--version" | "-V" => {
             print_stdout(&format!(

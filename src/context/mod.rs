@@ -1,17 +1,39 @@
-//! Context management: a conservative token estimate of a chat-completions request.
+//! Context management: how many tokens a request costs, and how to make a conversation fit a
+//! model's window without breaking it.
 //!
-//! The estimate needs no tokenizer: about one token per 4 bytes of text (real tokenizers average
-//! 3.5 to 4.5 bytes per token on English and code, fewer on other scripts; counting bytes rather than
-//! characters makes non-ASCII text cost more, which keeps the figure on the high side), plus a fixed
-//! overhead per message, a fixed cost per image, and the byte size of tool definitions and
-//! structured-output schemas. It is meant to answer "can this fit?", not to bill.
+//! - [`estimate`]: a tokenizer-free estimate of text ([`estimate_text_tokens`]), fitted against
+//!   o200k_base to stay on the safe side; below, the estimate of messages and whole requests
+//!   ([`estimate_request_tokens`]), which the validator's `context_window_exceeded` rule uses.
+//! - [`trim`]: [`trim::trim`] drops the oldest turns (and first shortens over-long tool outputs)
+//!   until a request fits a token budget, never producing a conversation the provider rejects.
+//! - [`overflow`]: reading a provider's "context length exceeded" message for its token figures,
+//!   and the tighter budget to retry with.
 //!
-//! Not here (yet): exact counts against a real tokenizer, and trimming history to fit — a later
-//! change refines both.
+//! Everything here is pure: no I/O, no clock, no `unsafe`. Not here: deciding *when* to trim in a
+//! call (that is the client's `overflow` hook) or sending anything.
+
+mod chars;
+pub mod estimate;
+pub mod overflow;
+mod scanner;
+pub mod trim;
+
+mod options;
+mod report;
+pub mod shorten;
+
+pub use estimate::{estimate_text_tokens, tally_text, TextScanner, TextTally};
+pub use options::{
+    requested_output_tokens, Budget, Strategy, TrimOptions, DEFAULT_RESERVE_OUTPUT_TOKENS,
+};
+pub use overflow::{OnOverflow, OverflowFigures};
+pub use report::{DroppedMessages, ShortenedOutput, TrimReport};
+pub use trim::{trim, trim_json, TrimError, Trimmed};
 
 use serde_json::Value;
 
-/// Tokens charged per message for role markers and separators.
+/// Tokens charged per message for role markers and separators (OpenAI's chat format uses 3, plus
+/// one for the role name).
 pub const MESSAGE_OVERHEAD_TOKENS: u64 = 4;
 /// Tokens charged once per request for the reply primer.
 pub const REPLY_PRIMER_TOKENS: u64 = 3;
@@ -20,13 +42,6 @@ pub const REPLY_PRIMER_TOKENS: u64 = 3;
 pub const IMAGE_TOKENS: u64 = 1_600;
 /// Tokens charged per image sent with `"detail": "low"` (OpenAI's fixed low-detail cost).
 pub const LOW_DETAIL_IMAGE_TOKENS: u64 = 85;
-/// Bytes of text per token.
-pub const BYTES_PER_TOKEN: u64 = 4;
-
-/// Tokens for `bytes` bytes of text, rounded up.
-pub fn text_tokens(bytes: usize) -> u64 {
-    (bytes as u64).div_ceil(BYTES_PER_TOKEN)
-}
 
 /// The estimated prompt size of a whole request: every message, the tool definitions, and a
 /// `response_format` schema. A request that is not an object, or has no messages, estimates to the
@@ -35,8 +50,8 @@ pub fn text_tokens(bytes: usize) -> u64 {
 /// ```
 /// use serde_json::json;
 /// let request = json!({"model": "m", "messages": [{"role": "user", "content": "Hello, world!"}]});
-/// // 4 (message) + 4 (13 bytes of text) + 3 (reply primer)
-/// assert_eq!(llmwire::context::estimate_request_tokens(&request), 11);
+/// // 4 (message) + 5 (text: "Hello", ",", " world", "!" with the estimator's margin) + 3 (primer)
+/// assert_eq!(llmwire::context::estimate_request_tokens(&request), 12);
 /// ```
 pub fn estimate_request_tokens(request: &Value) -> u64 {
     let messages = request
@@ -48,14 +63,13 @@ pub fn estimate_request_tokens(request: &Value) -> u64 {
     messages + estimate_definitions_tokens(request) + REPLY_PRIMER_TOKENS
 }
 
-/// Tokens for what the request sends besides messages: `tools` and the `response_format` schema.
+/// Tokens for what the request sends besides messages: `tools` and the `response_format` schema,
+/// estimated as their JSON text.
 pub fn estimate_definitions_tokens(request: &Value) -> u64 {
-    let tools = request
-        .get("tools")
-        .map_or(0, |tools| text_tokens(json_size(tools)));
+    let tools = request.get("tools").map_or(0, estimate_json_tokens);
     let format = request
         .get("response_format")
-        .map_or(0, |format| text_tokens(json_size(format)));
+        .map_or(0, estimate_json_tokens);
     tools + format
 }
 
@@ -82,20 +96,18 @@ pub fn estimate_message_parts_tokens(
         tokens += estimate_content_tokens(content);
     }
     if let Some(Value::String(name)) = name {
-        tokens += text_tokens(name.len());
+        tokens += estimate_text_tokens(name);
     }
     if let Some(Value::Array(calls)) = tool_calls {
         for call in calls {
             let function = call.get("function");
-            let name = function
-                .and_then(|f| f.get("name"))
-                .and_then(Value::as_str)
-                .map_or(0, str::len);
-            let arguments = function
-                .and_then(|f| f.get("arguments"))
-                .and_then(Value::as_str)
-                .map_or(0, str::len);
-            tokens += MESSAGE_OVERHEAD_TOKENS + text_tokens(name + arguments);
+            let text = |key: &str| {
+                function
+                    .and_then(|f| f.get(key))
+                    .and_then(Value::as_str)
+                    .map_or(0, estimate_text_tokens)
+            };
+            tokens += MESSAGE_OVERHEAD_TOKENS + text("name") + text("arguments");
         }
     }
     tokens
@@ -104,7 +116,7 @@ pub fn estimate_message_parts_tokens(
 /// The estimated size of a `content` value: a string, or an array of parts.
 pub fn estimate_content_tokens(content: &Value) -> u64 {
     match content {
-        Value::String(text) => text_tokens(text.len()),
+        Value::String(text) => estimate_text_tokens(text),
         Value::Array(parts) => parts.iter().map(estimate_part_tokens).sum(),
         _ => 0,
     }
@@ -114,8 +126,7 @@ fn estimate_part_tokens(part: &Value) -> u64 {
     match part.get("type").and_then(Value::as_str) {
         Some("text") | Some("refusal") => {
             let text = part.get("text").or_else(|| part.get("refusal"));
-            text.and_then(Value::as_str)
-                .map_or(0, |text| text_tokens(text.len()))
+            text.and_then(Value::as_str).map_or(0, estimate_text_tokens)
         }
         Some("image_url") => {
             let detail = part
@@ -133,22 +144,28 @@ fn estimate_part_tokens(part: &Value) -> u64 {
     }
 }
 
-/// The length of `value` serialised as compact JSON, computed without serialising (strings are
-/// counted unescaped, numbers at a typical width).
-pub fn json_size(value: &Value) -> usize {
-    match value {
-        Value::Null => 4,
-        Value::Bool(true) => 4,
-        Value::Bool(false) => 5,
-        Value::Number(_) => 8,
-        Value::String(text) => text.len() + 2,
-        Value::Array(items) => 2 + items.iter().map(|item| json_size(item) + 1).sum::<usize>(),
-        Value::Object(map) => {
-            2 + map
-                .iter()
-                .map(|(key, item)| key.len() + 4 + json_size(item))
-                .sum::<usize>()
-        }
+/// The estimated size of a JSON value as compact JSON text, scanned as it is serialised (no
+/// intermediate string).
+pub fn estimate_json_tokens(value: &Value) -> u64 {
+    let mut scanner = ScannerWriter(TextScanner::new());
+    // The writer never fails, and a `Value` always serialises.
+    if serde_json::to_writer(&mut scanner, value).is_err() {
+        return 0;
+    }
+    scanner.0.finish().tokens()
+}
+
+/// Feeds serialised bytes to a scanner.
+struct ScannerWriter(TextScanner);
+
+impl std::io::Write for ScannerWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.feed(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -156,14 +173,6 @@ pub fn json_size(value: &Value) -> usize {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn text_is_about_four_bytes_per_token_rounded_up() {
-        assert_eq!(text_tokens(0), 0);
-        assert_eq!(text_tokens(1), 1);
-        assert_eq!(text_tokens(8), 2);
-        assert_eq!(text_tokens(9), 3);
-    }
 
     #[test]
     fn images_cost_a_fixed_amount_not_their_base64_size() {
@@ -185,13 +194,21 @@ mod tests {
                 {"id": "c", "type": "function", "function": {"name": "abcd", "arguments": "{\"q\":1}"}}]}],
             "tools": [{"type": "function", "function": {"name": "abcd"}}]
         });
-        let tools_bytes = json_size(&request["tools"]);
-        assert!(tools_bytes >= serde_json::to_string(&request["tools"]).unwrap().len());
+        let tools_text = serde_json::to_string(&request["tools"]).unwrap();
         let expected = 2 * MESSAGE_OVERHEAD_TOKENS
-            + text_tokens(4 + 7)
-            + text_tokens(tools_bytes)
+            + estimate_text_tokens("abcd")
+            + estimate_text_tokens("{\"q\":1}")
+            + estimate_text_tokens(&tools_text)
             + REPLY_PRIMER_TOKENS;
         assert_eq!(estimate_request_tokens(&request), expected);
+    }
+
+    #[test]
+    fn json_is_estimated_as_its_compact_text() {
+        let value = json!({"name": "get_weather", "parameters": {"type": "object", "properties": {
+            "city": {"type": "string", "description": "City name, e.g. 東京 or Paris"}}}});
+        let text = serde_json::to_string(&value).unwrap();
+        assert_eq!(estimate_json_tokens(&value), estimate_text_tokens(&text));
     }
 
     #[test]

@@ -1,0 +1,91 @@
+//! Character classes for the text estimator: what each byte or code point is for the pre-token
+//! split (letters by script, digits, whitespace, punctuation, symbols), and the Han characters that
+//! mark Traditional Chinese. Not for: Unicode correctness beyond what changes a token count.
+
+/// What a character is, for the pre-token split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CharClass {
+    Lower,
+    Upper,
+    Digit,
+    Space,
+    Newline,
+    /// ASCII punctuation and control characters.
+    Punct,
+    /// A Latin letter with a diacritic (treated as lower case).
+    AccentedLetter,
+    /// A letter of another alphabet outside CJK (treated as lower case).
+    OtherLetter,
+    /// A letter of a script written without spaces between words (Thai, Lao, Khmer, Myanmar).
+    UnspacedLetter,
+    Han,
+    /// Kana, full-width and half-width forms.
+    Kana,
+    Hangul,
+    /// Non-ASCII punctuation or symbol of the basic plane.
+    Symbol,
+    /// A symbol outside the basic plane (emoji).
+    AstralSymbol,
+}
+
+impl CharClass {
+    pub(super) fn is_letter(self) -> bool {
+        matches!(
+            self,
+            CharClass::Lower
+                | CharClass::Upper
+                | CharClass::AccentedLetter
+                | CharClass::OtherLetter
+                | CharClass::UnspacedLetter
+                | CharClass::Han
+                | CharClass::Kana
+                | CharClass::Hangul
+        )
+    }
+}
+
+pub(super) const ASCII_CLASSES: [CharClass; 128] = {
+    let mut table = [CharClass::Punct; 128];
+    let mut byte = 0;
+    while byte < 128 {
+        table[byte] = match byte as u8 {
+            b'a'..=b'z' => CharClass::Lower,
+            b'A'..=b'Z' => CharClass::Upper,
+            b'0'..=b'9' => CharClass::Digit,
+            b' ' | b'\t' | 0x0b | 0x0c => CharClass::Space,
+            b'\n' | b'\r' => CharClass::Newline,
+            _ => CharClass::Punct,
+        };
+        byte += 1;
+    }
+    table
+};
+
+/// The class of a non-ASCII code point, from the Unicode blocks that matter for tokenizing.
+pub(super) fn non_ascii_class(code: u32) -> CharClass {
+    match code {
+        0x00A0 | 0x1680 | 0x2000..=0x200A | 0x202F | 0x205F | 0x3000 => CharClass::Space,
+        0x0085 | 0x2028 | 0x2029 => CharClass::Newline,
+        0x0080..=0x00BF | 0x00D7 | 0x00F7 => CharClass::Symbol,
+        0x00C0..=0x024F | 0x1E00..=0x1EFF => CharClass::AccentedLetter,
+        0x0E00..=0x0EFF | 0x1000..=0x109F | 0x1780..=0x17FF => CharClass::UnspacedLetter,
+        0x1100..=0x11FF | 0x3130..=0x318F | 0xA960..=0xA97F | 0xAC00..=0xD7FF => CharClass::Hangul,
+        0x2E80..=0x2FDF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF => CharClass::Han,
+        0xF900..=0xFAFF | 0x20000..=0x3FFFF => CharClass::Han,
+        0x3040..=0x30FF | 0x31F0..=0x31FF => CharClass::Kana,
+        0xFF10..=0xFF19 | 0xFF21..=0xFF3A | 0xFF41..=0xFF5A | 0xFF66..=0xFF9F => CharClass::Kana,
+        0x2010..=0x2BFF | 0x3001..=0x303F | 0xFE30..=0xFE4F | 0xFF00..=0xFF65 => CharClass::Symbol,
+        0xD800..=0xDFFF | 0xE000..=0xF8FF | 0xFFE0..=0xFFFF => CharClass::Symbol,
+        0x1F000..=0x1FAFF | 0xE0000..=0xE007F => CharClass::AstralSymbol,
+        _ => CharClass::OtherLetter,
+    }
+}
+
+/// Frequent Han characters that only Traditional Chinese writes (Simplified Chinese and Japanese
+/// use other forms): 來們傳國學實將專對屬從應據會檔檢權產當發碼窗經與處號裡覺說譯讀這關體麼點.
+/// Sorted, for binary search.
+pub(super) const TRADITIONAL_MARKERS: [u32; 36] = [
+    0x4F86, 0x5011, 0x50B3, 0x570B, 0x5B78, 0x5BE6, 0x5C07, 0x5C08, 0x5C0D, 0x5C6C, 0x5F9E, 0x61C9,
+    0x64DA, 0x6703, 0x6A94, 0x6AA2, 0x6B0A, 0x7522, 0x7576, 0x767C, 0x78BC, 0x7A97, 0x7D93, 0x8207,
+    0x8655, 0x865F, 0x88E1, 0x89BA, 0x8AAA, 0x8B6F, 0x8B80, 0x9019, 0x95DC, 0x9AD4, 0x9EBC, 0x9EDE,
+];

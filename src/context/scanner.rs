@@ -1,0 +1,530 @@
+//! The pre-token state machine behind the text estimator: one pass over UTF-8 bytes, no
+//! allocation, a [`TextTally`] out.
+//!
+//! It follows the shape of o200k_base's pre-tokenizer (a word with at most one leading space or
+//! mark, split before a capital that follows a lower-case letter; up to three digits; a run of
+//! punctuation with at most one leading space and any trailing line breaks; whitespace runs, whose
+//! last space joins the next word) closely enough to count pre-tokens, without matching it byte
+//! for byte. Not for: producing tokens.
+
+use super::chars::{non_ascii_class, CharClass, ASCII_CLASSES, TRADITIONAL_MARKERS};
+use super::estimate::TextTally;
+
+/// Letters of a word piece past which BPE starts splitting (see `long_word_letters`).
+const LONG_WORD_LETTERS: u32 = 6;
+/// Letters of a word piece led by a mark past which BPE starts splitting (path segments, domain
+/// names and identifiers are often rare words).
+const MARKED_WORD_LETTERS: u32 = 4;
+/// Letters of a word piece past which a word is never one token.
+const VERY_LONG_WORD_LETTERS: u32 = 10;
+/// Punctuation characters of a run that BPE usually keeps as one token.
+const SHORT_PUNCT_CHARS: u32 = 2;
+/// Whitespace characters of a run that BPE usually keeps as one token.
+const SHORT_WHITESPACE_CHARS: u32 = 16;
+/// The shortest run of base64 characters charged as base64.
+const MIN_BASE64_RUN: u32 = 20;
+
+/// The pre-token being built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Run {
+    Nothing,
+    Word,
+    Digits,
+    /// Punctuation; `led_by_space` when a space opened it, `newlines` once line breaks joined it.
+    Punct {
+        led_by_space: bool,
+        newlines: bool,
+    },
+    /// Spaces; `after_newline` when they follow a line break (a later break joins them to it).
+    Spaces {
+        after_newline: bool,
+    },
+    Newlines,
+}
+
+/// A run of base64-alphabet characters being watched.
+#[derive(Debug, Clone, Copy, Default)]
+struct Base64Run {
+    len: u32,
+    /// Changes of class (lower, upper, digit, mark) between neighbours.
+    switches: u32,
+    digits: u32,
+    lower: bool,
+    upper: bool,
+}
+
+impl Base64Run {
+    /// Random base64 switches class at about two characters in three and is one-sixth digits;
+    /// words and identifiers (`getHTTPResponse`, `snake_case_2`) do neither.
+    fn looks_like_base64(&self) -> bool {
+        self.len >= MIN_BASE64_RUN
+            && self.lower
+            && self.upper
+            && self.digits * 25 >= self.len
+            && self.switches * 3 >= self.len
+    }
+}
+
+/// The counts that characters of the base64 alphabet (letters, digits, `+/=-_`) can change.
+#[derive(Debug, Clone, Copy, Default)]
+struct Checkpoint {
+    word_pieces: u64,
+    long_word_letters: u64,
+    marked_word_letters: u64,
+    very_long_word_letters: u64,
+    inner_capitals: u64,
+    digit_groups: u64,
+    punct_runs: u64,
+    long_punct_chars: u64,
+    repeated_chars: u64,
+}
+
+impl Checkpoint {
+    fn of(tally: &TextTally) -> Checkpoint {
+        Checkpoint {
+            word_pieces: tally.word_pieces,
+            long_word_letters: tally.long_word_letters,
+            marked_word_letters: tally.marked_word_letters,
+            very_long_word_letters: tally.very_long_word_letters,
+            inner_capitals: tally.inner_capitals,
+            digit_groups: tally.digit_groups,
+            punct_runs: tally.punct_runs,
+            long_punct_chars: tally.long_punct_chars,
+            repeated_chars: tally.repeated_chars,
+        }
+    }
+
+    fn restore(&self, tally: &mut TextTally) {
+        tally.word_pieces = self.word_pieces;
+        tally.long_word_letters = self.long_word_letters;
+        tally.marked_word_letters = self.marked_word_letters;
+        tally.very_long_word_letters = self.very_long_word_letters;
+        tally.inner_capitals = self.inner_capitals;
+        tally.digit_groups = self.digit_groups;
+        tally.punct_runs = self.punct_runs;
+        tally.long_punct_chars = self.long_punct_chars;
+        tally.repeated_chars = self.repeated_chars;
+    }
+}
+
+/// The estimator's state machine. Feed it bytes in any chunks (a UTF-8 sequence may be split
+/// between chunks), then [`TextScanner::finish`]. Invalid UTF-8 is counted as symbols.
+#[derive(Debug, Clone)]
+pub struct TextScanner {
+    tally: TextTally,
+    /// The counts a base64 candidate can change, as they were when it began: restored if it proves
+    /// to be base64 (its words and marks are then not counted).
+    before_base64: Checkpoint,
+    run: Run,
+    /// Letters of the word piece, digits, or characters of the punctuation or whitespace run.
+    run_len: u32,
+    /// The word piece began with a punctuation mark (`.email`, `/path`, `-rs`, `_name`).
+    led_by_mark: bool,
+    previous: CharClass,
+    /// The previous character (its byte or code point), to tell repeats.
+    previous_code: u32,
+    base64: Base64Run,
+    /// A UTF-8 sequence cut by the end of the last chunk: its bits so far, and bytes missing.
+    partial_code: u32,
+    partial_missing: u8,
+}
+
+impl Default for TextScanner {
+    fn default() -> TextScanner {
+        TextScanner::new()
+    }
+}
+
+impl TextScanner {
+    pub fn new() -> TextScanner {
+        TextScanner {
+            tally: TextTally::default(),
+            before_base64: Checkpoint::default(),
+            run: Run::Nothing,
+            run_len: 0,
+            led_by_mark: false,
+            previous: CharClass::Space,
+            previous_code: 0,
+            base64: Base64Run::default(),
+            partial_code: 0,
+            partial_missing: 0,
+        }
+    }
+
+    /// Scans more text.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        let mut index = 0;
+        while self.partial_missing > 0 && index < bytes.len() {
+            let byte = bytes[index];
+            if byte & 0xC0 != 0x80 {
+                self.partial_missing = 0;
+                self.char(CharClass::Symbol, 0xFFFD);
+                break;
+            }
+            self.partial_code = (self.partial_code << 6) | u32::from(byte & 0x3F);
+            self.partial_missing -= 1;
+            index += 1;
+            if self.partial_missing == 0 {
+                self.non_ascii(self.partial_code);
+            }
+        }
+        while index < bytes.len() {
+            let byte = bytes[index];
+            if byte < 0x80 {
+                let inside_word = self.run == Run::Word
+                    && matches!(self.previous, CharClass::Lower | CharClass::Upper);
+                let next_is_lower = bytes.get(index + 1).is_some_and(u8::is_ascii_lowercase);
+                if byte == b' ' && next_is_lower && !matches!(self.run, Run::Spaces { .. }) {
+                    // The most common case, in bulk: a space and a lower-case word.
+                    let start = index + 1;
+                    let end = bytes[start..]
+                        .iter()
+                        .position(|b| !b.is_ascii_lowercase())
+                        .map_or(bytes.len(), |length| start + length);
+                    let base64_follows = bytes.get(end).is_some_and(|&b| {
+                        b.is_ascii_uppercase() || b.is_ascii_digit() || b"+/=-_".contains(&b)
+                    });
+                    self.spaced_lower_case_word(end - start, bytes[end - 1], base64_follows);
+                    index = end;
+                } else if inside_word && byte.is_ascii_lowercase() {
+                    // The common case, in bulk: more lower-case letters of a word.
+                    let end = bytes[index..]
+                        .iter()
+                        .position(|b| !b.is_ascii_lowercase())
+                        .map_or(bytes.len(), |length| index + length);
+                    self.lower_case_letters(end - index, bytes[end - 1]);
+                    index = end;
+                } else {
+                    self.char(ASCII_CLASSES[usize::from(byte)], u32::from(byte));
+                    index += 1;
+                }
+                continue;
+            }
+            let (length, mut code) = match byte {
+                0xC0..=0xDF => (2, u32::from(byte & 0x1F)),
+                0xE0..=0xEF => (3, u32::from(byte & 0x0F)),
+                0xF0..=0xF7 => (4, u32::from(byte & 0x07)),
+                _ => {
+                    self.char(CharClass::Symbol, 0xFFFD);
+                    index += 1;
+                    continue;
+                }
+            };
+            let mut taken = 1;
+            while taken < length {
+                match bytes.get(index + taken) {
+                    Some(&next) if next & 0xC0 == 0x80 => {
+                        code = (code << 6) | u32::from(next & 0x3F);
+                        taken += 1;
+                    }
+                    Some(_) => break,
+                    None => {
+                        self.partial_code = code;
+                        // `length - taken` is 1..=3.
+                        self.partial_missing = (length - taken) as u8;
+                        return;
+                    }
+                }
+            }
+            if taken == length {
+                self.non_ascii(code);
+            } else {
+                self.char(CharClass::Symbol, 0xFFFD);
+            }
+            index += taken;
+        }
+    }
+
+    /// Ends the text and returns its tally.
+    pub fn finish(mut self) -> TextTally {
+        if self.partial_missing > 0 {
+            self.char(CharClass::Symbol, 0xFFFD);
+        }
+        if self.base64.len > 0 {
+            self.end_base64_run();
+        }
+        self.end_run(None);
+        self.tally
+    }
+
+    fn non_ascii(&mut self, code: u32) {
+        let class = non_ascii_class(code);
+        if class == CharClass::Han && TRADITIONAL_MARKERS.binary_search(&code).is_ok() {
+            self.tally.traditional_markers += 1;
+        }
+        self.char(class, code);
+    }
+
+    #[inline(always)]
+    fn char(&mut self, class: CharClass, code: u32) {
+        let in_base64_alphabet = matches!(
+            class,
+            CharClass::Lower | CharClass::Upper | CharClass::Digit
+        ) || matches!(code, 0x2B | 0x2F | 0x3D | 0x2D | 0x5F); // + / = - _
+        if !in_base64_alphabet && self.base64.len > 0 {
+            self.end_base64_run();
+        }
+        match class {
+            CharClass::Digit => self.digit(),
+            CharClass::Space => self.space(),
+            CharClass::Newline => self.newline(),
+            CharClass::Punct | CharClass::Symbol | CharClass::AstralSymbol => {
+                self.punct(class, code)
+            }
+            _ => self.letter(class),
+        }
+        if in_base64_alphabet {
+            self.extend_base64_run(class);
+        }
+        match class {
+            CharClass::Han => self.tally.han_chars += 1,
+            CharClass::Kana => self.tally.kana_chars += 1,
+            CharClass::Hangul => self.tally.hangul_chars += 1,
+            CharClass::AccentedLetter => self.tally.accented_letters += 1,
+            CharClass::OtherLetter => self.tally.other_letters += 1,
+            CharClass::UnspacedLetter => self.tally.unspaced_letters += 1,
+            CharClass::Symbol if code != self.previous_code => self.tally.symbols += 1,
+            CharClass::AstralSymbol => self.tally.astral_symbols += 1,
+            _ => {}
+        }
+        self.previous = class;
+        self.previous_code = code;
+    }
+
+    fn letter(&mut self, class: CharClass) {
+        let run = self.run;
+        let starts_piece = match run {
+            Run::Word => {
+                class == CharClass::Upper
+                    && matches!(
+                        self.previous,
+                        CharClass::Lower | CharClass::AccentedLetter | CharClass::OtherLetter
+                    )
+            }
+            _ => {
+                self.end_run(Some(class));
+                true
+            }
+        };
+        if starts_piece {
+            self.tally.word_pieces += 1;
+            self.led_by_mark =
+                run == Run::Punct {
+                    led_by_space: false,
+                    newlines: false,
+                } && self.run_len == 1;
+            self.run = Run::Word;
+            self.run_len = 0;
+        }
+        if matches!(class, CharClass::Lower | CharClass::Upper) {
+            self.run_len += 1;
+            if self.run_len > LONG_WORD_LETTERS {
+                self.tally.long_word_letters += 1;
+            }
+            if self.led_by_mark && self.run_len > MARKED_WORD_LETTERS {
+                self.tally.marked_word_letters += 1;
+            }
+            if self.run_len > VERY_LONG_WORD_LETTERS {
+                self.tally.very_long_word_letters += 1;
+            }
+            if class == CharClass::Upper && !starts_piece {
+                self.tally.inner_capitals += 1;
+            }
+        }
+    }
+
+    /// A space followed by `count` lower-case ASCII letters (the last `last`), when the scanner is
+    /// not in a run of spaces: what [`TextScanner::char`] would do for each, at once. The letters
+    /// begin a base64 candidate that lives on only if `base64_follows`.
+    fn spaced_lower_case_word(&mut self, count: usize, last: u8, base64_follows: bool) {
+        if self.base64.len > 0 {
+            self.end_base64_run();
+        }
+        self.end_run(Some(CharClass::Space));
+        // The space leads the word.
+        self.tally.word_pieces += 1;
+        self.led_by_mark = false;
+        self.run = Run::Word;
+        self.run_len = 1;
+        if base64_follows {
+            self.before_base64 = Checkpoint::of(&self.tally);
+            self.base64 = Base64Run {
+                len: 1,
+                lower: true,
+                ..Base64Run::default()
+            };
+        }
+        self.previous = CharClass::Lower;
+        self.lower_case_letters(count - 1, last);
+        if !base64_follows {
+            self.base64 = Base64Run::default();
+        }
+    }
+
+    /// `count` lower-case ASCII letters continuing a word (and a base64 candidate), the last being
+    /// `last`: what [`TextScanner::char`] would do for each, at once.
+    fn lower_case_letters(&mut self, count: usize, last: u8) {
+        let count = u32::try_from(count).unwrap_or(u32::MAX);
+        let before = self.run_len;
+        let after = before.saturating_add(count);
+        let past =
+            |limit: u32| u64::from(after.saturating_sub(limit) - before.saturating_sub(limit));
+        self.run_len = after;
+        self.tally.long_word_letters += past(LONG_WORD_LETTERS);
+        self.tally.very_long_word_letters += past(VERY_LONG_WORD_LETTERS);
+        if self.led_by_mark {
+            self.tally.marked_word_letters += past(MARKED_WORD_LETTERS);
+        }
+        // The previous letter is in the base64 alphabet, so a candidate is running.
+        if self.previous != CharClass::Lower {
+            self.base64.switches += 1;
+        }
+        self.base64.len = self.base64.len.saturating_add(count);
+        self.base64.lower = true;
+        self.previous = CharClass::Lower;
+        self.previous_code = u32::from(last);
+    }
+
+    fn digit(&mut self) {
+        if self.run != Run::Digits {
+            self.end_run(Some(CharClass::Digit));
+            self.run = Run::Digits;
+            self.run_len = 0;
+        }
+        if self.run_len % 3 == 0 {
+            self.tally.digit_groups += 1;
+        }
+        self.run_len += 1;
+    }
+
+    fn punct(&mut self, class: CharClass, code: u32) {
+        match self.run {
+            Run::Punct {
+                newlines: false, ..
+            } => {
+                self.run_len += 1;
+                if self.run_len > SHORT_PUNCT_CHARS {
+                    if code == self.previous_code {
+                        self.tally.repeated_chars += 1;
+                    } else if class == CharClass::Punct {
+                        self.tally.long_punct_chars += 1;
+                    }
+                }
+            }
+            Run::Spaces { .. } => {
+                // The last space leads the punctuation run; the others are a pre-token.
+                if self.run_len >= 2 {
+                    self.tally.space_runs += 1;
+                }
+                self.run = Run::Punct {
+                    led_by_space: true,
+                    newlines: false,
+                };
+                self.run_len = 1;
+            }
+            _ => {
+                self.end_run(Some(class));
+                self.run = Run::Punct {
+                    led_by_space: false,
+                    newlines: false,
+                };
+                self.run_len = 1;
+            }
+        }
+    }
+
+    fn space(&mut self) {
+        if let Run::Spaces { .. } = self.run {
+            self.grow_whitespace();
+            return;
+        }
+        let after_newline = matches!(self.run, Run::Newlines | Run::Punct { newlines: true, .. });
+        self.end_run(Some(CharClass::Space));
+        self.run = Run::Spaces { after_newline };
+        self.run_len = 1;
+    }
+
+    fn newline(&mut self) {
+        match self.run {
+            Run::Newlines => self.grow_whitespace(),
+            Run::Punct { newlines: true, .. } => {}
+            // Line breaks right after punctuation belong to it.
+            Run::Punct { led_by_space, .. } => {
+                self.run = Run::Punct {
+                    led_by_space,
+                    newlines: true,
+                }
+            }
+            // Spaces then a break are one pre-token; after a break, part of that break's.
+            Run::Spaces { after_newline } => {
+                if !after_newline {
+                    self.tally.newline_runs += 1;
+                }
+                self.run = Run::Newlines;
+                self.grow_whitespace();
+            }
+            _ => {
+                self.end_run(Some(CharClass::Newline));
+                self.tally.newline_runs += 1;
+                self.run = Run::Newlines;
+                self.run_len = 1;
+            }
+        }
+    }
+
+    fn grow_whitespace(&mut self) {
+        self.run_len += 1;
+        if self.run_len > SHORT_WHITESPACE_CHARS {
+            self.tally.long_whitespace_chars += 1;
+        }
+    }
+
+    /// Counts the pre-token that ends here; `next` is the class of the character after it.
+    fn end_run(&mut self, next: Option<CharClass>) {
+        let next_is_letter = next.is_some_and(CharClass::is_letter);
+        match self.run {
+            Run::Punct {
+                led_by_space,
+                newlines,
+            } => {
+                // A single mark right before a word is that word's leading character.
+                let absorbed = next_is_letter && self.run_len == 1 && !led_by_space && !newlines;
+                if !absorbed {
+                    self.tally.punct_runs += 1;
+                }
+            }
+            Run::Spaces { .. } => {
+                // A single space right before a word is that word's leading character.
+                if !(next_is_letter && self.run_len == 1) {
+                    self.tally.space_runs += 1;
+                }
+            }
+            Run::Nothing | Run::Word | Run::Digits | Run::Newlines => {}
+        }
+        self.run = Run::Nothing;
+    }
+
+    fn extend_base64_run(&mut self, class: CharClass) {
+        if self.base64.len == 0 {
+            self.before_base64 = Checkpoint::of(&self.tally);
+        } else if class != self.previous {
+            self.base64.switches += 1;
+        }
+        let run = &mut self.base64;
+        run.len += 1;
+        match class {
+            CharClass::Lower => run.lower = true,
+            CharClass::Upper => run.upper = true,
+            CharClass::Digit => run.digits += 1,
+            _ => {}
+        }
+    }
+
+    fn end_base64_run(&mut self) {
+        if self.base64.looks_like_base64() {
+            self.before_base64.restore(&mut self.tally);
+            self.tally.base64_chars += u64::from(self.base64.len);
+        }
+        self.base64 = Base64Run::default();
+    }
+}
