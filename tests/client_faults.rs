@@ -892,3 +892,23 @@ fn repair_mode_fixes_a_gemini_tool_schema_before_sending() {
         "{sent}"
     );
 }
+
+#[test]
+fn a_missing_key_for_the_providers_own_endpoint_is_a_config_error_at_creation() {
+    let config = json!({ "provider": "gemini", "api_key_env": "LLMWIRE_TEST_UNSET_KEY_VARIABLE" });
+    let error = Client::new(&config.to_string())
+        .err()
+        .expect("no key, official endpoint");
+    assert_eq!(error.class(), ErrorClass::InvalidConfig);
+    assert!(
+        error
+            .classification
+            .message
+            .contains("LLMWIRE_TEST_UNSET_KEY_VARIABLE"),
+        "{}",
+        error.to_json()
+    );
+    // A custom base_url may be a proxy that adds the key: no error there.
+    let config = json!({ "provider": "gemini", "base_url": "http://127.0.0.1:9/v1", "api_key_env": "LLMWIRE_TEST_UNSET_KEY_VARIABLE" });
+    assert!(Client::new(&config.to_string()).is_ok());
+}

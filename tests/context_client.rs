@@ -252,6 +252,6 @@ fn the_context_config_rejects_unknown_keys_and_values() {
         .err()
         .expect("rejected");
     assert!(error.to_json().contains("drop"), "{}", error.to_json());
-    assert!(Client::new(r#"{"context": {"on_overflow": "trim"}}"#).is_ok());
-    assert!(Client::new(r#"{"context": {}}"#).is_ok());
+    assert!(Client::new(r#"{"api_key": "k", "context": {"on_overflow": "trim"}}"#).is_ok());
+    assert!(Client::new(r#"{"api_key": "k", "context": {}}"#).is_ok());
 }

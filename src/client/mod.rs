@@ -69,6 +69,21 @@ impl Client {
         let policy = RetryPolicy::from_json(&config.retry)?;
         let transport = Transport::new(&config)?;
         let api_key = config.resolve_api_key(env);
+        let profile = crate::profile::Profile::for_provider(config.provider);
+        // The provider's own endpoint always wants a key: say so now rather than after a 401.
+        // (Another base_url may be a proxy that adds the key itself.)
+        if api_key.is_none() && profile.base_url() == Some(config.base_url.as_str()) {
+            let source = config.api_key_env.as_deref().map_or(String::new(), |name| {
+                format!(" or the {name} environment variable")
+            });
+            return Err(ErrorObject::local(
+                crate::ErrorClass::InvalidConfig,
+                format!(
+                    "no API key for {}: set \"api_key\"{source}",
+                    config.provider
+                ),
+            ));
+        }
         Ok(Client {
             budget: RetryBudget::from_config(&policy.budget),
             api_key,

@@ -2,6 +2,7 @@
  * create/free, chat, streaming with a callback (and aborting it), cancellation during backoff
  * from another thread, metrics, the event callback, many threads on one client, and every
  * argument error. Runs under AddressSanitizer: everything handed out is freed. */
+#define _POSIX_C_SOURCE 200112L /* setenv, unsetenv */
 #include "llmwire.h"
 #include "check.h"
 
@@ -61,7 +62,15 @@ static void test_client_new_errors(void) {
     CHECK_STR_CONTAINS(llmwire_error_message(err), "out_client is NULL");
     llmwire_error_free(err);
 
-    /* NULL config means every default. */
+    /* NULL config means every default: OpenAI's endpoint, which needs a key. */
+    client = SENTINEL;
+    err = NULL;
+    unsetenv("OPENAI_API_KEY");
+    CHECK(llmwire_client_new(NULL, &client, &err) == LLMWIRE_STATUS_INVALID_CONFIG);
+    CHECK(client == SENTINEL);
+    CHECK_STR_CONTAINS(llmwire_error_message(err), "OPENAI_API_KEY");
+    llmwire_error_free(err);
+    setenv("OPENAI_API_KEY", "sk-from-the-environment", 1);
     client = NULL;
     CHECK(llmwire_client_new(NULL, &client, NULL) == LLMWIRE_STATUS_OK);
     CHECK(client != NULL);

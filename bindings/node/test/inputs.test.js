@@ -165,16 +165,20 @@ describe('module functions', () => {
     assert.ok(report.repairs.length >= 1, JSON.stringify(report));
   });
 
-  it('trim is bound when the library has it, and says so clearly when not', () => {
-    let result;
-    try {
-      result = llmwire.trim(ask('hi'), {});
-    } catch (error) {
-      assert.equal(error.code, 'ERR_LLMWIRE_UNSUPPORTED');
-      assert.match(error.message, /llmwire_trim is not in the loaded library/);
-      return;
+  it('trim keeps a conversation inside a budget, and says when nothing fits', () => {
+    const history = [];
+    for (let i = 0; i < 40; i++) {
+      history.push({ role: 'user', content: `question ${i} `.repeat(40) });
+      history.push({ role: 'assistant', content: `answer ${i} `.repeat(40) });
     }
-    assert.equal(typeof result, 'object');
+    history.push({ role: 'user', content: 'the newest question' });
+    const result = llmwire.trim({ model: 'm', messages: history }, { budget_tokens: 2000 });
+    assert.ok(result.request.messages.length < history.length, JSON.stringify(result.report));
+    assert.equal(result.request.messages.at(-1).content, 'the newest question');
+    assert.throws(
+      () => llmwire.trim({ model: 'm', messages: [{ role: 'user', content: 'x '.repeat(5000) }] }, { budget_tokens: 10 }),
+      (error) => error instanceof llmwire.ContextLengthExceeded,
+    );
   });
 
   it('version and abiVersion describe the loaded library', () => {

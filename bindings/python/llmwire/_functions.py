@@ -72,10 +72,11 @@ def validate(
 
 
 def trim(request: Mapping[str, Any], **options: Any) -> JSONObject:
-    """Trims a request's history to fit the model's context window (the library decides how).
+    """Trims a request's history to fit a token budget, keeping tool-call rounds whole.
 
-    Keyword arguments are the trimming options, passed to the library as they are. Raises
-    ``NotImplementedError`` when the loaded library has no ``llmwire_trim`` yet.
+    Keyword arguments are the trimming options (``budget_tokens`` or ``window_tokens``,
+    ``reserve_output_tokens``, ``provider``, ``strategy``). Returns ``{"request": ..., "report": ...}``;
+    raises :class:`llmwire.ContextLengthExceeded` when even the kept messages cannot fit.
     """
     function = _optional_export("llmwire_trim", "trim")
     result: JSONObject = call_for_json(

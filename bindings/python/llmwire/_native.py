@@ -116,9 +116,8 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("llmwire_error_message", c_char_p, (ErrorPtr,)),
     Signature("llmwire_error_summary", c_char_p, (ErrorPtr,)),
     Signature("llmwire_error_to_json", Status, (ErrorPtr, StringOut, ErrorOut)),
-    Signature("llmwire_validate", Status, (c_char_p, c_char_p, StringOut, ErrorOut), optional=True),
-    # Not in the header yet: the expected shape of the context trimmer's export.
     Signature("llmwire_trim", Status, (c_char_p, c_char_p, StringOut, ErrorOut), optional=True),
+    Signature("llmwire_validate", Status, (c_char_p, c_char_p, StringOut, ErrorOut), optional=True),
     Signature("llmwire_version", c_char_p, ()),
     Signature("llmwire_abi_version", c_uint32, ()),
     Signature("llmwire_debug_panic", Status, (ErrorOut,)),

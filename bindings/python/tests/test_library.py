@@ -182,10 +182,15 @@ def test_validate_without_the_export_says_so() -> None:
             llmwire.validate({"messages": []})
 
 
-def test_trim_is_looked_up_lazily() -> None:
-    if _native.lib.has("llmwire_trim"):
-        result = llmwire.trim({"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]})
-        assert isinstance(result, dict)
-    else:
-        with pytest.raises(NotImplementedError, match="llmwire_trim"):
-            llmwire.trim({"messages": []})
+def test_trim_keeps_a_conversation_inside_a_budget_and_says_when_nothing_fits() -> None:
+    history = []
+    for i in range(40):
+        history.append({"role": "user", "content": f"question {i} " * 40})
+        history.append({"role": "assistant", "content": f"answer {i} " * 40})
+    history.append({"role": "user", "content": "the newest question"})
+    result = llmwire.trim({"model": "m", "messages": history}, budget_tokens=2000)
+    assert len(result["request"]["messages"]) < len(history)
+    assert result["request"]["messages"][-1]["content"] == "the newest question"
+    assert result["report"]["estimated_tokens_after"] <= 2000 < result["report"]["estimated_tokens_before"]
+    with pytest.raises(llmwire.ContextLengthExceeded):
+        llmwire.trim({"model": "m", "messages": [{"role": "user", "content": "x " * 5000}]}, budget_tokens=10)
