@@ -14,7 +14,8 @@ C_TESTS   := $(patsubst tests/c/%.c,$(BUILD)/c/%,$(wildcard tests/c/test_*.c))
 .PHONY: help build demo test test-rust test-c test-python test-node header-check bless-header lint clean
 
 help:
-	@echo "make demo          build everything and run the demo against the simulated provider"
+	@echo "make demo          build everything and run the demo (C, Python, Node) against the simulated provider"
+	@echo "make examples      build the C example (examples/chat.c)"
 	@echo "make test          run every test (Rust, C under AddressSanitizer, Python, Node)"
 	@echo "make lint          cargo fmt --check and clippy with warnings as errors"
 	@echo "make bless-header  refresh include/llmwire.h from the sources"
