@@ -15,11 +15,20 @@ use crate::config::{ClientConfig, ProxySetting};
 use crate::error::Error;
 
 /// A complete HTTP response.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct HttpResponse {
     pub status: u16,
-    pub headers: Vec<(String, String)>,
+    /// Kept as received; [`HttpResponse::header_pairs`] copies them out when they are needed
+    /// (to classify a failure), so a success never pays for it.
+    pub headers: ureq::http::HeaderMap,
     pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// The headers as owned name/value pairs, in arrival order (values read lossily).
+    pub fn header_pairs(&self) -> Vec<(String, String)> {
+        header_pairs(&self.headers)
+    }
 }
 
 /// How one exchange ended.
@@ -111,7 +120,7 @@ impl Transport {
     /// Reads a response to its end, within the size cap.
     fn read_whole(&self, mut response: ureq::http::Response<ureq::Body>) -> Exchange {
         let status = response.status().as_u16();
-        let headers = header_pairs(response.headers());
+        let headers = std::mem::take(response.headers_mut());
         let body = response
             .body_mut()
             .with_config()

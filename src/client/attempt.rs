@@ -191,21 +191,21 @@ fn plain_attempt(client: &Client, prepared: &Prepared) -> Outcome {
 fn outcome_of(client: &Client, exchange: Exchange) -> Outcome {
     match exchange {
         Exchange::Response(response) => {
-            let input = ClassifyInput {
-                provider: Some(client.config.provider),
-                status: Some(response.status),
-                headers: response.headers,
-                body: response.body,
-                transport: None,
-            };
             if (200..300).contains(&response.status) {
-                if let Ok(completion) = crate::classify::usable_completion(&input.body) {
+                if let Ok(completion) = crate::classify::usable_completion(&response.body) {
                     return Outcome::Success {
                         completion,
                         http_status: response.status,
                     };
                 }
             }
+            let input = ClassifyInput {
+                provider: Some(client.config.provider),
+                status: Some(response.status),
+                headers: response.header_pairs(),
+                body: response.body,
+                transport: None,
+            };
             Outcome::Failure(classify(&input, client.clock.wall()))
         }
         Exchange::Fault { fault, detail } => {
