@@ -4,6 +4,7 @@
 //!
 //! Run: `cargo bench --bench context`.
 
+use llmwire::retry::{RandomSource, SplitMix64};
 use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -16,15 +17,11 @@ const MESSAGES: usize = 5_000;
 const BUDGET_TOKENS: u64 = 128_000;
 
 /// SplitMix64, for a conversation that is the same on every run.
-struct Rng(u64);
+struct Rng(SplitMix64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     fn below(&mut self, bound: u64) -> usize {
@@ -91,7 +88,7 @@ fn tool_output(rng: &mut Rng) -> String {
 /// About 5,000 messages: turns of a user question, 0–2 tool rounds with 1–3 parallel calls and
 /// their JSON results, and an answer.
 fn conversation() -> Value {
-    let mut rng = Rng(42);
+    let mut rng = Rng(SplitMix64::new(42));
     let mut messages = vec![json!({"role": "system", "content": words(&mut rng, 60)})];
     let mut turn = 0;
     while messages.len() < MESSAGES {

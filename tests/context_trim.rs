@@ -10,20 +10,17 @@ use llmwire::context::{
     estimate_request_tokens, trim, trim_json, Strategy, TrimError, TrimOptions,
 };
 use llmwire::provider::Provider;
+use llmwire::retry::{RandomSource, SplitMix64};
 use llmwire::taxonomy::ErrorClass;
 use llmwire::validate::{validate, ValidateOptions};
 use serde_json::{json, Value};
 
 /// SplitMix64: a small deterministic generator, so every failure is reproducible from its seed.
-struct Rng(u64);
+struct Rng(SplitMix64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     fn below(&mut self, bound: u64) -> u64 {
@@ -152,7 +149,7 @@ fn kept_part(request: &Value) -> Vec<Value> {
 fn trimmed_conversations_validate_and_fit_or_the_error_says_why() {
     let (mut fitted, mut cannot_fit, mut shortened) = (0, 0, 0);
     for seed in 0..400_u64 {
-        let mut rng = Rng(seed);
+        let mut rng = Rng(SplitMix64::new(seed));
         let (provider, model) = PROVIDERS[(seed % PROVIDERS.len() as u64) as usize];
         let request = conversation(&mut rng, model);
         assert_eq!(
@@ -261,7 +258,7 @@ fn count_instructions_before_last_user(request: &Value) -> usize {
 #[test]
 fn trimming_is_idempotent_and_a_fitting_request_is_untouched() {
     for seed in 0..100_u64 {
-        let mut rng = Rng(seed);
+        let mut rng = Rng(SplitMix64::new(seed));
         let request = conversation(&mut rng, "gpt-4o");
         let budget = 200 + rng.below(estimate_request_tokens(&request));
         let options = TrimOptions::with_budget(Provider::OpenAI, budget);
