@@ -344,19 +344,27 @@ fn a_server_hint_is_used_verbatim_with_its_source() {
     let sources = [
         (
             HintSource::RetryAfterMs,
-            DelaySource::RetryAfterMs,
+            DelaySource::Hint(HintSource::RetryAfterMs),
             "retry-after-ms",
         ),
         (
             HintSource::RetryAfter,
-            DelaySource::RetryAfter,
+            DelaySource::Hint(HintSource::RetryAfter),
             "retry-after",
         ),
-        (HintSource::RetryInfo, DelaySource::RetryInfo, "retry_info"),
-        (HintSource::Message, DelaySource::Message, "message"),
+        (
+            HintSource::RetryInfo,
+            DelaySource::Hint(HintSource::RetryInfo),
+            "retry_info",
+        ),
+        (
+            HintSource::Message,
+            DelaySource::Hint(HintSource::Message),
+            "message",
+        ),
         (
             HintSource::RatelimitReset,
-            DelaySource::RatelimitReset,
+            DelaySource::Hint(HintSource::RatelimitReset),
             "ratelimit-reset",
         ),
     ];
@@ -391,7 +399,7 @@ fn a_zero_hint_retries_at_once() {
     );
     assert_eq!(
         (got.delay_ms, got.delay_source),
-        (0, DelaySource::RetryAfterMs)
+        (0, DelaySource::Hint(HintSource::RetryAfterMs))
     );
 }
 

@@ -88,6 +88,20 @@ pub enum HintSource {
     RatelimitReset,
 }
 
+impl HintSource {
+    /// The name used in JSON: `"retry-after-ms"`, `"retry-after"`, `"retry_info"`, `"message"` or
+    /// `"ratelimit-reset"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HintSource::RetryAfterMs => "retry-after-ms",
+            HintSource::RetryAfter => "retry-after",
+            HintSource::RetryInfo => "retry_info",
+            HintSource::Message => "message",
+            HintSource::RatelimitReset => "ratelimit-reset",
+        }
+    }
+}
+
 /// What was observed: an HTTP response, or a transport fault.
 ///
 /// `provider: None` means "auto": the family is detected from the body and headers.

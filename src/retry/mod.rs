@@ -69,8 +69,6 @@ pub use budget::RetryBudget;
 pub use policy::{BudgetConfig, ClassOverride, RetryPolicy};
 pub use summary::summary;
 
-use serde::Serialize;
-
 use crate::classify::{Classification, HintSource};
 use crate::error::AttemptRecord;
 use crate::taxonomy::{ErrorClass, StopReason};
@@ -149,25 +147,11 @@ pub struct RetryPlan {
 }
 
 /// Where a retry delay came from: one of the server's hints, or the policy's backoff.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DelaySource {
-    /// The `retry-after-ms` header.
-    #[serde(rename = "retry-after-ms")]
-    RetryAfterMs,
-    /// The `retry-after` header (seconds or an HTTP date).
-    #[serde(rename = "retry-after")]
-    RetryAfter,
-    /// Google's `RetryInfo.retryDelay` in the body.
-    #[serde(rename = "retry_info")]
-    RetryInfo,
-    /// A delay in the error message ("try again in 2.5s").
-    #[serde(rename = "message")]
-    Message,
-    /// An `x-ratelimit-reset-*` header.
-    #[serde(rename = "ratelimit-reset")]
-    RatelimitReset,
+    /// A server hint, used verbatim.
+    Hint(HintSource),
     /// No hint: the policy's exponential backoff with jitter.
-    #[serde(rename = "backoff")]
     Backoff,
 }
 
@@ -175,11 +159,7 @@ impl DelaySource {
     /// The name used in attempt records: `"retry-after-ms"`, …, `"backoff"`.
     pub const fn as_str(self) -> &'static str {
         match self {
-            DelaySource::RetryAfterMs => "retry-after-ms",
-            DelaySource::RetryAfter => "retry-after",
-            DelaySource::RetryInfo => "retry_info",
-            DelaySource::Message => "message",
-            DelaySource::RatelimitReset => "ratelimit-reset",
+            DelaySource::Hint(source) => source.as_str(),
             DelaySource::Backoff => "backoff",
         }
     }
@@ -187,13 +167,7 @@ impl DelaySource {
 
 impl From<HintSource> for DelaySource {
     fn from(source: HintSource) -> DelaySource {
-        match source {
-            HintSource::RetryAfterMs => DelaySource::RetryAfterMs,
-            HintSource::RetryAfter => DelaySource::RetryAfter,
-            HintSource::RetryInfo => DelaySource::RetryInfo,
-            HintSource::Message => DelaySource::Message,
-            HintSource::RatelimitReset => DelaySource::RatelimitReset,
-        }
+        DelaySource::Hint(source)
     }
 }
 
@@ -271,7 +245,7 @@ pub fn decide(
             // most likely was.
             let source = classification
                 .hint_source
-                .map_or(DelaySource::RetryAfter, DelaySource::from);
+                .map_or(DelaySource::Hint(HintSource::RetryAfter), DelaySource::from);
             (hint, source)
         }
         None => {
