@@ -74,6 +74,15 @@ pub(crate) fn read_stdin_utf8() -> Result<String, String> {
     })
 }
 
+/// Reads a command's input: the file at `source`, or stdin when it is `-`.
+pub(crate) fn read_input(source: &str) -> Result<String, String> {
+    if source == "-" {
+        read_stdin_utf8()
+    } else {
+        std::fs::read_to_string(source).map_err(|e| format!("cannot read {source}: {e}"))
+    }
+}
+
 /// Writes one line to stdout. A closed pipe (`llmwire … | head`) is not an error worth a panic:
 /// the reader has what it wanted.
 pub(crate) fn print_stdout(text: &str) {

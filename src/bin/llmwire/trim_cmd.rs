@@ -69,11 +69,7 @@ pub fn run(args: &[String]) -> u8 {
     let Some(source) = source else {
         return usage("a FILE (or - for stdin) is required");
     };
-    let text = if source == "-" {
-        crate::read_stdin_utf8()
-    } else {
-        std::fs::read_to_string(&source).map_err(|e| format!("cannot read {source}: {e}"))
-    };
+    let text = crate::read_input(&source);
     let request = match text.and_then(|text| {
         serde_json::from_str(&text).map_err(|e| format!("the request is not valid JSON: {e}"))
     }) {
