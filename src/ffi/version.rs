@@ -3,8 +3,8 @@
 use std::ffi::c_char;
 
 use super::error::LlmwireError;
-use super::guard;
 use super::status::Status;
+use super::{guard, guard_value};
 
 static VERSION_C: &std::ffi::CStr = {
     match std::ffi::CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
@@ -19,14 +19,14 @@ static VERSION_C: &std::ffi::CStr = {
 /// any thread. Never fails.
 #[no_mangle]
 pub extern "C" fn llmwire_version() -> *const c_char {
-    VERSION_C.as_ptr()
+    guard_value(c"".as_ptr(), || VERSION_C.as_ptr())
 }
 
 /// The library's C ABI version. A program compiled against this header should check that it equals
 /// `LLMWIRE_ABI_VERSION` before calling anything else. Thread-safety: safe from any thread.
 #[no_mangle]
 pub extern "C" fn llmwire_abi_version() -> u32 {
-    crate::ABI_VERSION
+    guard_value(0, || crate::ABI_VERSION)
 }
 
 /// Test hook: panics inside the library, behind the panic boundary.
