@@ -124,21 +124,21 @@ pub fn run_cli(args: &[String]) -> i32 {
         }
     };
     match command {
-        CliCommand::Help => {
-            print!("{USAGE}");
-            0
-        }
+        CliCommand::Help => print_stdout(USAGE),
         CliCommand::ListScenarios => {
-            for builtin in BUILTINS {
-                println!(
-                    "{}  [{}]\n    {}\n    source: {}",
-                    builtin.name,
-                    builtin.params_summary(),
-                    builtin.summary,
-                    builtin.source
-                );
-            }
-            0
+            let listing: Vec<String> = BUILTINS
+                .iter()
+                .map(|builtin| {
+                    format!(
+                        "{}  [{}]\n    {}\n    source: {}",
+                        builtin.name,
+                        builtin.params_summary(),
+                        builtin.summary,
+                        builtin.source
+                    )
+                })
+                .collect();
+            print_stdout(&listing.join("\n"))
         }
         CliCommand::Check(files) => check_files(&files),
         CliCommand::Serve {
@@ -148,12 +148,20 @@ pub fn run_cli(args: &[String]) -> i32 {
     }
 }
 
+/// Prints to stdout; a reader that went away (`… | head`) is not an error worth a panic.
+fn print_stdout(text: &str) -> i32 {
+    let mut stdout = io::stdout().lock();
+    let _ = writeln!(stdout, "{}", text.trim_end()).and_then(|()| stdout.flush());
+    0
+}
+
 fn check_files(files: &[PathBuf]) -> i32 {
     match check_scenario_files(files) {
-        Ok(names) => {
-            println!("ok: {} scenario(s): {}", names.len(), names.join(", "));
-            0
-        }
+        Ok(names) => print_stdout(&format!(
+            "ok: {} scenario(s): {}",
+            names.len(),
+            names.join(", ")
+        )),
         Err(error) => {
             eprintln!("llmwire mock: {error}");
             1
