@@ -94,6 +94,30 @@ static void call(llmwire_client *c, const char *request) {
     }
 }
 
+/* A long chat: a system prompt, 60 question/answer turns, and the newest question. */
+static char *long_conversation(void) {
+    size_t size = 256 * 1024, used = 0;
+    char *json = malloc(size);
+    if (json == NULL) {
+        exit(1);
+    }
+    used += (size_t)snprintf(json + used, size - used,
+                             "{\"model\":\"gpt-4\",\"max_tokens\":500,\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"}");
+    for (int turn = 0; turn < 60; turn++) {
+        used += (size_t)snprintf(json + used, size - used, ",{\"role\":\"user\",\"content\":\"");
+        for (int part = 0; part < 40; part++) {
+            used += (size_t)snprintf(json + used, size - used, "question %d part %d, ", turn, part);
+        }
+        used += (size_t)snprintf(json + used, size - used, "\"},{\"role\":\"assistant\",\"content\":\"");
+        for (int part = 0; part < 40; part++) {
+            used += (size_t)snprintf(json + used, size - used, "answer %d part %d, ", turn, part);
+        }
+        used += (size_t)snprintf(json + used, size - used, "\"}");
+    }
+    snprintf(json + used, size - used, ",{\"role\":\"user\",\"content\":\"And the newest question?\"}]}");
+    return json;
+}
+
 static int32_t print_token(const char *chunk, void *user_data) {
     (void)user_data;
     char text[128];
@@ -158,7 +182,27 @@ int main(void) {
     printf("\n");
     llmwire_string_free(assembled);
 
-    scene("7. Metrics, per class (Prometheus text)", "for dashboards and alerts");
+    scene("7. A conversation over gpt-4's 8k window is trimmed before it is sent",
+          "others send it and get a 400 no retry can cure");
+    llmwire_client *trimming = client("openai", "/s/echo/demo-7/v1", ",\"context\":{\"on_overflow\":\"trim\"}");
+    char *conversation = long_conversation();
+    char *trimmed = NULL;
+    if (llmwire_chat(trimming, conversation, NULL, &trimmed, NULL) == LLMWIRE_STATUS_OK) {
+        char before[32], after[32], turns[32], content[128];
+        const char *report = strstr(trimmed, "\"trimmed\":[");
+        if (report != NULL) {
+            printf("  => dropped the %s oldest turns: about %s -> %s tokens; the system prompt and the newest question kept\n",
+                   field(report, "dropped_turns", turns, sizeof turns),
+                   field(report, "estimated_tokens_before", before, sizeof before),
+                   field(report, "estimated_tokens_after", after, sizeof after));
+        }
+        printf("  => answer: \"%s\"\n", field(strstr(trimmed, "\"message\""), "content", content, sizeof content));
+        llmwire_string_free(trimmed);
+    }
+    free(conversation);
+    llmwire_client_free(trimming);
+
+    scene("8. Metrics, per class (Prometheus text)", "for dashboards and alerts");
     char *metrics = NULL;
     if (llmwire_client_metrics(overloaded, "prometheus", &metrics, NULL) == LLMWIRE_STATUS_OK) {
         for (char *line = strtok(metrics, "\n"); line != NULL; line = strtok(NULL, "\n")) {

@@ -59,6 +59,17 @@ async function withClient(path, config, body) {
   }
 }
 
+/** A system prompt, 60 question/answer turns, and the newest question. */
+function longConversation() {
+  const messages = [{ role: 'system', content: 'Be brief.' }];
+  const parts = (word, turn) => Array.from({ length: 40 }, (_, part) => `${word} ${turn} part ${part}, `).join('');
+  for (let turn = 0; turn < 60; turn++) {
+    messages.push({ role: 'user', content: parts('question', turn) }, { role: 'assistant', content: parts('answer', turn) });
+  }
+  messages.push({ role: 'user', content: 'And the newest question?' });
+  return { model: 'gpt-4', max_tokens: 500, messages };
+}
+
 function scene(title, whatOthersDo) {
   console.log(`\n== ${title}\n   (${whatOthersDo})`);
 }
@@ -104,7 +115,22 @@ await withClient('/s/overloaded_then_ok:n=3/demo-node-5/v1beta/openai', {}, asyn
   }
   process.stdout.write('\n');
 
-  scene('7. Metrics, per class (Prometheus text)', 'for dashboards and alerts');
+  scene("7. A conversation over gpt-4's 8k window is trimmed before it is sent", 'others send it and get a 400 no retry can cure');
+  const trimming = new llmwire.Client({
+    provider: 'openai', base_url: `${origin}/s/echo/demo-node-7/v1`, api_key: 'demo-key', context: { on_overflow: 'trim' },
+  });
+  try {
+    trimming.onEvent(printAttempt);
+    const completion = await trimming.chat(longConversation());
+    const report = completion.llmwire.trimmed[0];
+    console.log(`  => dropped the ${report.dropped_turns} oldest turns: about ${report.estimated_tokens_before} -> ` +
+      `${report.estimated_tokens_after} tokens; the system prompt and the newest question kept`);
+    console.log(`  => answer: "${completion.choices[0].message.content}"`);
+  } finally {
+    await trimming.close();
+  }
+
+  scene('8. Metrics, per class (Prometheus text)', 'for dashboards and alerts');
   for (const line of overloaded.metrics('prometheus').split('\n')) {
     if (line && !line.startsWith('#') && !line.endsWith(' 0')) console.log(`   ${line}`);
   }

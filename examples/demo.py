@@ -79,6 +79,16 @@ def call(client: llmwire.Client, request: dict[str, Any]) -> None:
         print(f"     repaired {repair['path']}: {repair['code']}")
 
 
+def long_conversation() -> dict[str, Any]:
+    """A system prompt, 60 question/answer turns, and the newest question."""
+    messages: list[dict[str, Any]] = [{"role": "system", "content": "Be brief."}]
+    for turn in range(60):
+        messages.append({"role": "user", "content": "".join(f"question {turn} part {p}, " for p in range(40))})
+        messages.append({"role": "assistant", "content": "".join(f"answer {turn} part {p}, " for p in range(40))})
+    messages.append({"role": "user", "content": "And the newest question?"})
+    return {"model": "gpt-4", "max_tokens": 500, "messages": messages}
+
+
 def main() -> int:
     origin = os.environ.get("LLMWIRE_MOCK_ORIGIN")
     if not origin:
@@ -122,7 +132,27 @@ def main() -> int:
                     print(choice["delta"].get("content") or "", end="", flush=True)
         print()
 
-        scene("7. Metrics, per class (Prometheus text)", "for dashboards and alerts")
+        scene(
+            "7. A conversation over gpt-4's 8k window is trimmed before it is sent",
+            "others send it and get a 400 no retry can cure",
+        )
+        with llmwire.Client(
+            provider="openai",
+            base_url=origin + "/s/echo/demo-py-7/v1",
+            api_key="demo-key",
+            context={"on_overflow": "trim"},
+        ) as trimming:
+            trimming.on_event(print_attempt)
+            completion = trimming.chat(long_conversation())
+            report = completion["llmwire"]["trimmed"][0]
+            print(
+                f"  => dropped the {report['dropped_turns']} oldest turns: about "
+                f"{report['estimated_tokens_before']} -> {report['estimated_tokens_after']} tokens; "
+                "the system prompt and the newest question kept"
+            )
+            print(f'  => answer: "{completion["choices"][0]["message"]["content"]}"')
+
+        scene("8. Metrics, per class (Prometheus text)", "for dashboards and alerts")
         for line in overloaded.metrics("prometheus").splitlines():
             if line and not line.startswith("#") and not line.endswith(" 0"):
                 print(f"   {line}")
