@@ -912,3 +912,50 @@ fn a_missing_key_for_the_providers_own_endpoint_is_a_config_error_at_creation() 
     let config = json!({ "provider": "gemini", "base_url": "http://127.0.0.1:9/v1", "api_key_env": "LLMWIRE_TEST_UNSET_KEY_VARIABLE" });
     assert!(Client::new(&config.to_string()).is_ok());
 }
+
+#[test]
+fn warn_mode_sends_the_request_and_lists_what_validation_found() {
+    let (client, session) = client_for(
+        "echo",
+        json!({ "provider": "gemini", "validation": "warn" }),
+    );
+    let request = json!({
+        "model": "gemini-2.5-flash",
+        "messages": [{ "role": "user", "content": "hello there" }],
+        "tools": [{ "type": "function", "function": { "name": "lookup", "parameters": {
+            "type": "object", "additionalProperties": false, "properties": {} } } }]
+    });
+    let response = client.chat(&request, None).unwrap();
+    let warnings = response["llmwire"]["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w["code"] == "schema_keyword_unsupported"),
+        "{response}"
+    );
+    let sent = &server().requests(&session)["requests"][0]["body"];
+    assert_eq!(
+        sent["tools"][0]["function"]["parameters"]["additionalProperties"], false,
+        "sent as is"
+    );
+}
+
+#[test]
+fn extra_headers_and_the_user_agent_reach_the_server() {
+    let (client, session) = client_for(
+        "echo",
+        json!({ "headers": { "x-team": "search" }, "user_agent": "my-app/2.1" }),
+    );
+    succeeds(&client);
+    let headers = &server().requests(&session)["requests"][0]["headers"];
+    assert_eq!(headers["x-team"], "search");
+    assert_eq!(headers["user-agent"], "my-app/2.1");
+    assert!(headers["authorization"]
+        .as_str()
+        .unwrap()
+        .starts_with("Bearer "));
+    assert!(
+        !headers.to_string().contains("sk-test-not-a-real-key"),
+        "the mock log redacts the key"
+    );
+}
