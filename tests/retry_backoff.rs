@@ -1,39 +1,14 @@
 //! Backoff and jitter as decide() applies them: the exponential curve, its cap, overflow at any
 //! attempt number, the jitter ranges, and reproducibility from a seed.
 
-use llmwire::classify::Classification;
 use llmwire::retry::{
-    decide, exponential_backoff_ms, AttemptState, Decision, DelaySource, Jitter, RandomSource,
-    RetryPlan, RetryPolicy, SplitMix64,
+    decide, exponential_backoff_ms, Decision, DelaySource, Jitter, RandomSource, RetryPolicy,
+    SplitMix64,
 };
 use llmwire::taxonomy::ErrorClass;
 
-fn failure(class: ErrorClass) -> Classification {
-    Classification::local(class, "boom")
-}
-
-fn after(attempts: u32) -> AttemptState {
-    AttemptState {
-        attempts,
-        attempts_in_class: attempts,
-        elapsed_ms: 1_000,
-        ..AttemptState::default()
-    }
-}
-
-fn no_jitter() -> RetryPolicy {
-    RetryPolicy {
-        jitter: Jitter::None,
-        ..RetryPolicy::default()
-    }
-}
-
-fn plan(c: &Classification, state: &AttemptState, policy: &RetryPolicy) -> RetryPlan {
-    match decide(c, state, policy, &mut SplitMix64::new(1)) {
-        Decision::Retry(plan) => plan,
-        Decision::Stop(reason) => panic!("expected a retry, got Stop({reason:?})"),
-    }
-}
+mod retry_support;
+use retry_support::*;
 
 #[test]
 fn backoff_doubles_from_500_ms_and_caps_at_20_s() {

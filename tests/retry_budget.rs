@@ -5,41 +5,15 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use llmwire::classify::Classification;
 use llmwire::retry::{
-    budget_cost, decide, decide_with_budget, AttemptState, BudgetConfig, Decision, Jitter,
-    RetryBudget, RetryPlan, RetryPolicy, SplitMix64,
+    budget_cost, decide_with_budget, BudgetConfig, RetryBudget, RetryPolicy, SplitMix64,
 };
 use llmwire::taxonomy::{ErrorClass, StopReason};
 
+mod retry_support;
+use retry_support::*;
+
 const THREADS: usize = 8;
-
-fn failure(class: ErrorClass) -> Classification {
-    Classification::local(class, "boom")
-}
-
-fn after(attempts: u32) -> AttemptState {
-    AttemptState {
-        attempts,
-        attempts_in_class: attempts,
-        elapsed_ms: 1_000,
-        ..AttemptState::default()
-    }
-}
-
-fn no_jitter() -> RetryPolicy {
-    RetryPolicy {
-        jitter: Jitter::None,
-        ..RetryPolicy::default()
-    }
-}
-
-fn plan(c: &Classification, state: &AttemptState, policy: &RetryPolicy) -> RetryPlan {
-    match decide(c, state, policy, &mut SplitMix64::new(1)) {
-        Decision::Retry(plan) => plan,
-        Decision::Stop(reason) => panic!("expected a retry, got Stop({reason:?})"),
-    }
-}
 
 /// Runs `work(thread_index)` on 8 threads released together.
 fn hammer(work: impl Fn(usize) + Send + Sync + 'static) {

@@ -3,54 +3,12 @@
 use llmwire::classify::{Classification, HintSource};
 use llmwire::error::AttemptRecord;
 use llmwire::retry::{
-    decide, retryable, AttemptState, ClassOverride, Decision, DelaySource, Jitter, RandomSource,
-    RetryPlan, RetryPolicy, SplitMix64,
+    decide, retryable, AttemptState, ClassOverride, DelaySource, RandomSource, RetryPolicy,
 };
 use llmwire::taxonomy::{ErrorClass, StopReason};
 
-fn failure(class: ErrorClass) -> Classification {
-    Classification::local(class, "boom")
-}
-
-fn hinted(class: ErrorClass, ms: u64, source: HintSource) -> Classification {
-    Classification {
-        retry_after_ms: Some(ms),
-        hint_source: Some(source),
-        ..failure(class)
-    }
-}
-
-/// The state after `attempts` attempts, all of the same class, at 1 s.
-fn after(attempts: u32) -> AttemptState {
-    AttemptState {
-        attempts,
-        attempts_in_class: attempts,
-        elapsed_ms: 1_000,
-        ..AttemptState::default()
-    }
-}
-
-fn no_jitter() -> RetryPolicy {
-    RetryPolicy {
-        jitter: Jitter::None,
-        ..RetryPolicy::default()
-    }
-}
-
-fn run(c: &Classification, state: &AttemptState, policy: &RetryPolicy) -> Decision {
-    decide(c, state, policy, &mut SplitMix64::new(1))
-}
-
-fn stop(c: &Classification, state: &AttemptState, policy: &RetryPolicy) -> Option<StopReason> {
-    run(c, state, policy).stop_reason()
-}
-
-fn plan(c: &Classification, state: &AttemptState, policy: &RetryPolicy) -> RetryPlan {
-    match run(c, state, policy) {
-        Decision::Retry(plan) => plan,
-        Decision::Stop(reason) => panic!("expected a retry, got Stop({reason:?})"),
-    }
-}
+mod retry_support;
+use retry_support::*;
 
 /// A random source that counts how often it is asked.
 struct Counting(u32);
