@@ -19,10 +19,13 @@ use crate::transport::{fault_from_io, Exchange, StreamStart};
 
 /// How one attempt ended.
 enum Outcome {
-    Success { completion: Value, http_status: u16 },
+    Success {
+        completion: Value,
+        http_status: u16,
+    },
     Failure(Classification),
-    Cancelled,
-    Aborted,
+    /// The caller stopped it: `Cancelled`, or `AbortedByCallback` from the stream callback.
+    Interrupted(StopReason),
 }
 
 type ChunkSink<'a> = Option<&'a mut dyn FnMut(&Value) -> ChunkControl>;
@@ -76,23 +79,12 @@ pub(super) fn attempt_loop(
                 attach_report(&mut completion, prepared, &attempts);
                 return Ok(completion);
             }
-            Outcome::Cancelled => {
+            Outcome::Interrupted(reason) => {
                 let interrupted = Some((n, elapsed_ms()));
                 return Err(cancelled(
                     client,
                     call_id,
-                    StopReason::Cancelled,
-                    last_failure,
-                    attempts,
-                    interrupted,
-                ));
-            }
-            Outcome::Aborted => {
-                let interrupted = Some((n, elapsed_ms()));
-                return Err(cancelled(
-                    client,
-                    call_id,
-                    StopReason::AbortedByCallback,
+                    reason,
                     last_failure,
                     attempts,
                     interrupted,
@@ -255,7 +247,7 @@ fn stream_attempt<'f>(
     let mut ended = false;
     while !ended && !decoder.saw_done() {
         if cancel.is_cancelled() {
-            return Outcome::Cancelled;
+            return Outcome::Interrupted(StopReason::Cancelled);
         }
         let fed = match stream.body.read(&mut buffer) {
             Ok(0) => {
@@ -279,13 +271,13 @@ fn stream_attempt<'f>(
                 StreamItem::Chunk(chunk) => {
                     // One read may hold many chunks: a cancel stops delivery between any two.
                     if cancel.is_cancelled() {
-                        return Outcome::Cancelled;
+                        return Outcome::Interrupted(StopReason::Cancelled);
                     }
                     assembler.push(&chunk);
                     if let Some(sink) = on_chunk.as_deref_mut() {
                         *delivered = true;
                         if sink(&chunk) == ChunkControl::Abort {
-                            return Outcome::Aborted;
+                            return Outcome::Interrupted(StopReason::AbortedByCallback);
                         }
                     }
                 }

@@ -7,7 +7,10 @@ use serde_json::Value;
 
 use super::error::LlmwireError;
 use super::status::Status;
-use super::{arg_str, guard, guard_value, require_out, to_cstring, write_string};
+use super::{
+    arg_str, free_boxed, guard, guard_value, optional_arg_str, require_out, to_cstring,
+    write_string,
+};
 use crate::client::{CancelToken, ChunkControl, Client};
 use crate::error::ErrorObject;
 use crate::taxonomy::ErrorClass;
@@ -72,13 +75,9 @@ pub unsafe extern "C" fn llmwire_client_new(
 ) -> Status {
     guard(err, || {
         require_out(out_client, "out_client")?;
-        let config = if config_json.is_null() {
-            ""
-        } else {
-            // SAFETY: a NUL-terminated string valid for the call, per the header.
-            unsafe { arg_str(config_json, "config_json") }?
-        };
-        let client = Client::new(config)?;
+        // SAFETY: NULL or a NUL-terminated string valid for the call, per the header.
+        let config = unsafe { optional_arg_str(config_json, "config_json") }?;
+        let client = Client::new(config.unwrap_or_default())?;
         let raw = Box::into_raw(Box::new(LlmwireClient { client }));
         // SAFETY: checked non-NULL above.
         unsafe { *out_client = raw };
@@ -92,13 +91,8 @@ pub unsafe extern "C" fn llmwire_client_new(
 /// every call on this client (on any thread) has returned.
 #[no_mangle]
 pub unsafe extern "C" fn llmwire_client_free(client: *mut LlmwireClient) {
-    if client.is_null() {
-        return;
-    }
-    guard_value((), || {
-        // SAFETY: the caller returns a pointer created by `Box::into_raw` in `llmwire_client_new`.
-        drop(unsafe { Box::from_raw(client) });
-    });
+    // SAFETY: NULL or a pointer llmwire handed out, freed once, per the header.
+    unsafe { free_boxed(client) }
 }
 
 /// Sends a chat-completions request (a JSON object, as for the provider's API) and waits for the
@@ -240,13 +234,8 @@ pub unsafe extern "C" fn llmwire_cancel_trigger(cancel: *const LlmwireCancel) {
 /// Frees a cancel handle. NULL is ignored. Thread-safety: once, after every call using it returned.
 #[no_mangle]
 pub unsafe extern "C" fn llmwire_cancel_free(cancel: *mut LlmwireCancel) {
-    if cancel.is_null() {
-        return;
-    }
-    guard_value((), || {
-        // SAFETY: the caller returns a pointer created by `Box::into_raw` in `llmwire_cancel_new`.
-        drop(unsafe { Box::from_raw(cancel) });
-    });
+    // SAFETY: NULL or a pointer llmwire handed out, freed once, per the header.
+    unsafe { free_boxed(cancel) }
 }
 
 /// Renders the client's metrics: calls, attempts, successes, failures and retries by class, time

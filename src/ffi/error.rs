@@ -5,7 +5,7 @@ use std::ffi::{c_char, CString};
 use once_cell::sync::Lazy;
 
 use super::status::Status;
-use super::{guard, guard_value, require_out, to_cstring, write_string};
+use super::{free_boxed, guard, guard_value, require_out, to_cstring, write_string};
 use crate::error::ErrorObject;
 use crate::taxonomy::ErrorClass;
 
@@ -82,13 +82,8 @@ pub extern "C" fn llmwire_status_str(status: i32) -> *const c_char {
 /// threads; free it once.
 #[no_mangle]
 pub unsafe extern "C" fn llmwire_error_free(error: *mut LlmwireError) {
-    if error.is_null() {
-        return;
-    }
-    guard_value((), || {
-        // SAFETY: the caller returns a pointer created by `Box::into_raw` in `ffi::guard`.
-        drop(unsafe { Box::from_raw(error) });
-    });
+    // SAFETY: NULL or a pointer llmwire handed out, freed once, per the header.
+    unsafe { free_boxed(error) }
 }
 
 /// The status that the failed call returned. NULL gives `LLMWIRE_STATUS_INVALID_ARGUMENT`.

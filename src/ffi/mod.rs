@@ -105,6 +105,20 @@ pub(crate) unsafe fn optional_arg_str<'a>(
     unsafe { arg_str(ptr, name) }.map(Some)
 }
 
+/// Takes back and drops an object handed to C with `Box::into_raw`. NULL is ignored.
+///
+/// # Safety
+/// `object` is NULL or a pointer from `Box::into_raw::<T>` not freed before.
+pub(crate) unsafe fn free_boxed<T>(object: *mut T) {
+    if object.is_null() {
+        return;
+    }
+    guard_value((), || {
+        // SAFETY: per this function's contract.
+        drop(unsafe { Box::from_raw(object) });
+    });
+}
+
 /// Fails with `invalid_argument` when a required out-parameter is NULL.
 pub(crate) fn require_out<T>(ptr: *mut T, name: &str) -> Result<(), ErrorObject> {
     if ptr.is_null() {
