@@ -42,6 +42,19 @@ fn bare_call(agent: &ureq::Agent, url: &str, body: &[u8]) -> usize {
     response.body_mut().read_to_vec().expect("bare body").len()
 }
 
+/// What a caller without llmwire minimally does: serialise the request, send it, parse the answer.
+fn bare_parsed_call(agent: &ureq::Agent, url: &str, request: &Value) -> Value {
+    let body = serde_json::to_vec(request).expect("request serialises");
+    let mut response = agent
+        .post(url)
+        .header("content-type", "application/json")
+        .header("authorization", "Bearer bench-key")
+        .send(&body[..])
+        .expect("bare ureq call");
+    let bytes = response.body_mut().read_to_vec().expect("bare body");
+    serde_json::from_slice(&bytes).expect("a JSON answer")
+}
+
 fn per_call(total: Duration, calls: usize) -> f64 {
     total.as_secs_f64() * 1e6 / calls as f64
 }
@@ -211,10 +224,60 @@ fn memory(base_url: &str) {
     }
 }
 
+/// `profile SIDE N`: N calls of one side only, for `valgrind --tool=callgrind` (instructions are
+/// repeatable where wall time is not). Point `LLMWIRE_BENCH_BASE_URL` at a separate
+/// `llmwire mock` so only the caller's instructions are counted.
+fn profile(base_url: &str, side: &str, calls: usize) {
+    let url = format!("{base_url}/chat/completions");
+    let request = request();
+    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+    let strict = client(base_url, "strict");
+    let off = client(base_url, "off");
+    for _ in 0..calls {
+        match side {
+            "bare" => {
+                black_box(bare_call(
+                    &agent,
+                    &url,
+                    &serde_json::to_vec(&request).unwrap(),
+                ));
+            }
+            "bare-parse" => {
+                black_box(bare_parsed_call(&agent, &url, &request));
+            }
+            "off" => {
+                black_box(off.chat(&request, None).unwrap());
+            }
+            "strict" => {
+                black_box(strict.chat(&request, None).unwrap());
+            }
+            other => panic!("unknown side {other}: bare, bare-parse, off, strict"),
+        }
+    }
+}
+
 fn main() {
-    let server = MockServer::start(MockOptions::default()).expect("the mock starts");
-    let base_url = server.scenario_base_url("echo", "bench");
-    let only = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let external = std::env::var("LLMWIRE_BENCH_BASE_URL").ok();
+    let server = match external {
+        Some(_) => None,
+        None => Some(MockServer::start(MockOptions::default()).expect("the mock starts")),
+    };
+    let base_url = match (&server, external) {
+        (Some(server), _) => server.scenario_base_url("echo", "bench"),
+        (None, Some(url)) => url,
+        (None, None) => unreachable!(),
+    };
+    if let [mode, side, calls] = args.as_slice() {
+        if mode == "profile" {
+            profile(&base_url, side, calls.parse().expect("a number of calls"));
+            return;
+        }
+    }
+    let only = args.first().cloned();
     let wants = |name: &str| only.as_deref().is_none_or(|o| name.contains(o));
     if wants("sequential") {
         sequential(&base_url);
@@ -225,5 +288,7 @@ fn main() {
     if wants("memory") {
         memory(&base_url);
     }
-    server.shutdown();
+    if let Some(server) = server {
+        server.shutdown();
+    }
 }

@@ -4,7 +4,8 @@
 //! [`Classification`]. It never fails and never panics, whatever the body holds. The body is read
 //! in every family providers use (see `body`, `error_object`), the wording is read in one pass
 //! (`wording`), the class is decided by `rules`, retry hints come from `hints`, and the family
-//! from `detect`. [`completion_is_usable`] tells whether a 2xx is a usable completion.
+//! from `detect`. [`completion_is_usable`] tells whether a 2xx is a usable completion
+//! ([`plainly_usable`] proves the common case without building a `Value`).
 //!
 //! Decisions worth knowing:
 //! - A 503 is `overloaded` when it says so (overloaded, high demand, capacity, an `overloaded_error`
@@ -42,12 +43,14 @@ mod lenient;
 mod outcome;
 mod phrases;
 mod provider_error;
+mod quick;
 mod rules;
 mod sse;
 mod text;
 mod wording;
 
 pub use hints::MAX_HINT_MS;
+pub use quick::plainly_usable;
 
 /// A failure below HTTP: no usable response arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,8 +4,9 @@
 use std::io::Read;
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
+use super::answer::{Answer, Completion, Report};
 use super::cancel::CancelToken;
 use super::events::AttemptEvent;
 use super::prepare::Prepared;
@@ -20,7 +21,7 @@ use crate::transport::{fault_from_io, Exchange, StreamStart};
 /// How one attempt ended.
 enum Outcome {
     Success {
-        completion: Value,
+        completion: Completion,
         http_status: u16,
     },
     Failure(Classification),
@@ -36,7 +37,7 @@ pub(super) fn attempt_loop(
     prepared: &mut Prepared,
     mut on_chunk: ChunkSink<'_>,
     cancel: &CancelToken,
-) -> Result<Value, ErrorObject> {
+) -> Result<Answer, ErrorObject> {
     let start = client.clock.now();
     let elapsed_ms = || millis(client.clock.now().saturating_sub(start));
     let mut random = client.policy.jitter_rng(entropy(call_id));
@@ -70,14 +71,19 @@ pub(super) fn attempt_loop(
         };
         let mut classification = match outcome {
             Outcome::Success {
-                mut completion,
+                completion,
                 http_status,
             } => {
                 client.budget.record_success();
                 attempts.push(record(n, None, Some(http_status), elapsed_ms()));
                 emit(client, call_id, &attempts, None, "done", None);
-                attach_report(&mut completion, prepared, &attempts);
-                return Ok(completion);
+                let report = Report {
+                    attempts,
+                    repairs: std::mem::take(&mut prepared.repairs),
+                    warnings: std::mem::take(&mut prepared.warnings),
+                    trimmed: std::mem::take(&mut prepared.context.records),
+                };
+                return Ok(Answer { completion, report });
             }
             Outcome::Interrupted(reason) => {
                 let interrupted = Some((n, elapsed_ms()));
@@ -182,20 +188,24 @@ fn plain_attempt(client: &Client, prepared: &Prepared) -> Outcome {
 /// Classifies a finished exchange; a 2xx is a success only when it is a usable completion.
 fn outcome_of(client: &Client, exchange: Exchange) -> Outcome {
     match exchange {
-        Exchange::Response(response) => {
+        Exchange::Response(mut response) => {
+            let mut body = std::mem::take(&mut response.body);
             if (200..300).contains(&response.status) {
-                if let Ok(completion) = crate::classify::usable_completion(&response.body) {
-                    return Outcome::Success {
-                        completion,
-                        http_status: response.status,
-                    };
+                match Completion::from_body(body) {
+                    Ok(completion) => {
+                        return Outcome::Success {
+                            completion,
+                            http_status: response.status,
+                        }
+                    }
+                    Err(unusable) => body = unusable,
                 }
             }
             let input = ClassifyInput {
                 provider: Some(client.config.provider),
                 status: Some(response.status),
                 headers: response.header_pairs(),
-                body: response.body,
+                body,
                 transport: None,
             };
             Outcome::Failure(classify(&input, client.clock.wall()))
@@ -298,7 +308,7 @@ fn stream_attempt<'f>(
     }
     match assembler.finish(decoder.saw_done()) {
         Ok(completion) => Outcome::Success {
-            completion,
+            completion: Completion::Value(completion),
             http_status: stream.status,
         },
         Err(end) => Outcome::Failure(match end.transport_fault() {
@@ -381,17 +391,6 @@ fn cancelled(
     error.stop_reason = Some(reason);
     error.attempts = attempts;
     error
-}
-
-/// Puts what llmwire did under the completion's `llmwire` key: attempts, repairs, warnings.
-fn attach_report(completion: &mut Value, prepared: &Prepared, attempts: &[AttemptRecord]) {
-    if let Value::Object(fields) = completion {
-        fields.insert(
-            "llmwire".to_owned(),
-            json!({ "attempts": attempts, "repairs": prepared.repairs, "warnings": prepared.warnings,
-                    "trimmed": prepared.context.records }),
-        );
-    }
 }
 
 /// Removes the API key from everything a server said (some proxies echo it back).

@@ -6,6 +6,7 @@
 //! exact. A `Client` is `Send + Sync`: any number of threads may call it at once, sharing one
 //! connection pool, one retry budget and one set of metrics.
 
+mod answer;
 mod attempt;
 pub mod cancel;
 pub mod clock;
@@ -97,14 +98,26 @@ impl Client {
         })
     }
 
-    /// Sends a chat-completions request and returns the completion. A request with
+    /// Sends a chat-completions request and returns the completion, with llmwire's report on the
+    /// call (attempts, repairs, warnings, trims) under its `llmwire` key. A request with
     /// `"stream": true` is streamed internally and returned assembled.
     pub fn chat(
         &self,
         request: &Value,
         cancel: Option<&CancelToken>,
     ) -> Result<Value, ErrorObject> {
-        self.run(request, None, cancel)
+        self.run(request, None, cancel)?.into_value()
+    }
+
+    /// As [`Client::chat`], returning the completion as JSON text: the provider's own text,
+    /// unchanged, with the `llmwire` report added as its last member. An ordinary answer is never
+    /// parsed into a `Value` on the way (this is what the C API hands out).
+    pub fn chat_json(
+        &self,
+        request: &Value,
+        cancel: Option<&CancelToken>,
+    ) -> Result<String, ErrorObject> {
+        self.run(request, None, cancel)?.into_json()
     }
 
     /// Streams a request, handing each chunk to `on_chunk` as it arrives, and returns the assembled
@@ -115,7 +128,7 @@ impl Client {
         on_chunk: &mut dyn FnMut(&Value) -> ChunkControl,
         cancel: Option<&CancelToken>,
     ) -> Result<Value, ErrorObject> {
-        self.run(request, Some(on_chunk), cancel)
+        self.run(request, Some(on_chunk), cancel)?.into_value()
     }
 
     /// The client's metrics as JSON.
@@ -150,7 +163,7 @@ impl Client {
         request: &Value,
         on_chunk: Option<&mut dyn FnMut(&Value) -> ChunkControl>,
         cancel: Option<&CancelToken>,
-    ) -> Result<Value, ErrorObject> {
+    ) -> Result<answer::Answer, ErrorObject> {
         let never_cancelled = CancelToken::new();
         let cancel = cancel.unwrap_or(&never_cancelled);
         let call_id = self.next_call_id.fetch_add(1, Ordering::Relaxed);

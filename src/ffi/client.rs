@@ -54,10 +54,6 @@ fn parse_request(text: &str) -> Result<Value, ErrorObject> {
     serde_json::from_str(text).map_err(|e| invalid(&format!("request_json is not valid JSON: {e}")))
 }
 
-fn to_json(value: &Value) -> String {
-    value.to_string()
-}
-
 /// Creates a client from a JSON configuration (see the README's "Configuration"; NULL or "" means
 /// every default). The API key comes from `api_key`, or else from the environment variable named
 /// by `api_key_env` (default: the provider's usual one, e.g. OPENAI_API_KEY), read once, here.
@@ -128,7 +124,7 @@ pub unsafe extern "C" fn llmwire_chat(
             cancel,
             out_response_json,
             err,
-            |client, request, cancel| client.chat(request, cancel),
+            |client, request, cancel| client.chat_json(request, cancel),
         )
     }
 }
@@ -172,7 +168,11 @@ pub unsafe extern "C" fn llmwire_chat_stream(
             cancel,
             out_response_json,
             err,
-            |client, request, cancel| client.chat_stream(request, &mut sink, cancel),
+            |client, request, cancel| {
+                client
+                    .chat_stream(request, &mut sink, cancel)
+                    .map(|completion| completion.to_string())
+            },
         )
     }
 }
@@ -188,7 +188,7 @@ unsafe fn run_chat(
     cancel: *const LlmwireCancel,
     out_response_json: *mut *mut c_char,
     err: *mut *mut LlmwireError,
-    call: impl FnOnce(&Client, &Value, Option<&CancelToken>) -> Result<Value, ErrorObject>,
+    call: impl FnOnce(&Client, &Value, Option<&CancelToken>) -> Result<String, ErrorObject>,
 ) -> Status {
     guard(err, || {
         // SAFETY: NULL or a live client, per the header.
@@ -200,7 +200,7 @@ unsafe fn run_chat(
         let token = unsafe { cancel.as_ref() }.map(|c| Arc::clone(&c.token));
         let response = call(&client.client, &request, token.as_deref())?;
         // SAFETY: checked non-NULL above.
-        unsafe { write_string(out_response_json, to_json(&response)) };
+        unsafe { write_string(out_response_json, response) };
         Ok(())
     })
 }
@@ -262,7 +262,7 @@ pub unsafe extern "C" fn llmwire_client_metrics(
             unsafe { arg_str(format, "format") }?
         };
         let text = match format {
-            "json" => to_json(&client.client.metrics_json()),
+            "json" => client.client.metrics_json().to_string(),
             "prometheus" => client.client.metrics_prometheus(),
             other => {
                 return Err(invalid(&format!(

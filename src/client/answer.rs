@@ -1,0 +1,93 @@
+//! A successful call's answer: the completion, and llmwire's report on the call under its
+//! `llmwire` key, in the form the caller asked for (JSON text or a `Value`).
+//!
+//! The common answer is kept as the text the provider sent, proven usable without parsing it into
+//! a `Value` (see `classify::plainly_usable`); the report is appended to that text. Callers that
+//! want text (the C API, and through it every binding) then never pay for a `Value` round trip.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::classify::{plainly_usable, usable_completion};
+use crate::error::{AttemptRecord, ErrorObject};
+use crate::taxonomy::ErrorClass;
+
+/// A usable completion as it arrived.
+pub(super) enum Completion {
+    /// The provider's text, unchanged: one JSON object, proven usable.
+    Text(String),
+    /// A body that needed the full reading, or a stream's assembled message.
+    Value(Value),
+}
+
+impl Completion {
+    /// The completion in a 2xx body, or the body back when it is not a usable one.
+    pub(super) fn from_body(body: Vec<u8>) -> Result<Completion, Vec<u8>> {
+        let body = match String::from_utf8(body) {
+            Ok(text) if plainly_usable(&text) => return Ok(Completion::Text(text)),
+            Ok(text) => text.into_bytes(),
+            Err(not_utf8) => not_utf8.into_bytes(),
+        };
+        match usable_completion(&body) {
+            Ok(value) => Ok(Completion::Value(value)),
+            Err(_) => Err(body),
+        }
+    }
+}
+
+/// What llmwire did during the call.
+#[derive(Serialize)]
+pub(super) struct Report {
+    pub attempts: Vec<AttemptRecord>,
+    pub repairs: Vec<Value>,
+    pub warnings: Vec<Value>,
+    pub trimmed: Vec<Value>,
+}
+
+/// A completion with the report on how it was obtained.
+pub(super) struct Answer {
+    pub completion: Completion,
+    pub report: Report,
+}
+
+impl Answer {
+    /// The completion as JSON text, the report under its `llmwire` key.
+    pub(super) fn into_json(self) -> Result<String, ErrorObject> {
+        match self.completion {
+            Completion::Text(mut text) => {
+                let report = serde_json::to_string(&self.report).map_err(unserialisable)?;
+                // The text is one JSON object with at least a `choices` member: the report goes
+                // in as its last member.
+                let end = text.trim_end().len();
+                debug_assert!(text[..end].ends_with('}'));
+                text.truncate(end - 1);
+                text.push_str(",\"llmwire\":");
+                text.push_str(&report);
+                text.push('}');
+                Ok(text)
+            }
+            Completion::Value(_) => Ok(self.into_value()?.to_string()),
+        }
+    }
+
+    /// The completion as a `Value`, the report under its `llmwire` key.
+    pub(super) fn into_value(self) -> Result<Value, ErrorObject> {
+        let mut completion = match self.completion {
+            Completion::Text(text) => serde_json::from_str(&text).map_err(unserialisable)?,
+            Completion::Value(value) => value,
+        };
+        if let Value::Object(fields) = &mut completion {
+            let report = serde_json::to_value(&self.report).map_err(unserialisable)?;
+            fields.insert("llmwire".to_owned(), report);
+        }
+        Ok(completion)
+    }
+}
+
+/// Cannot happen (the text was proven to be JSON; the report is plain data), but is not a panic.
+fn unserialisable(error: serde_json::Error) -> ErrorObject {
+    ErrorObject::local(
+        ErrorClass::Internal,
+        format!("cannot assemble the answer: {error}"),
+    )
+}
