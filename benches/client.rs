@@ -251,7 +251,15 @@ fn profile(base_url: &str, side: &str, calls: usize) {
             "strict" => {
                 black_box(strict.chat(&request, None).unwrap());
             }
-            other => panic!("unknown side {other}: bare, bare-parse, off, strict"),
+            "text-off" => {
+                black_box(off.chat_json(&request, None).unwrap());
+            }
+            "text-strict" => {
+                black_box(strict.chat_json(&request, None).unwrap());
+            }
+            other => {
+                panic!("unknown side {other}: bare, bare-parse, off, strict, text-off, text-strict")
+            }
         }
     }
 }

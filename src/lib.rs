@@ -19,6 +19,7 @@ pub mod config;
 pub mod context;
 pub mod error;
 pub mod ffi;
+mod json;
 pub mod mock;
 pub mod profile;
 pub mod provider;

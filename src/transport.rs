@@ -10,6 +10,8 @@
 use std::io::{self, Read};
 use std::time::Duration;
 
+use ureq::http::{HeaderName, HeaderValue};
+
 use crate::classify::TransportFault;
 use crate::config::{ClientConfig, ProxySetting};
 use crate::error::Error;
@@ -61,14 +63,21 @@ pub enum StreamStart {
 /// An HTTP client for one llmwire client: shared by every call and thread.
 pub struct Transport {
     agent: ureq::Agent,
+    /// Sent with every request: content type, authentication, the configured extra headers.
+    /// Parsed once here rather than on every call.
+    fixed_headers: Vec<(HeaderName, HeaderValue)>,
     max_response_bytes: u64,
     attempt_timeout: Duration,
     stream_idle_timeout: Duration,
 }
 
+/// An authentication header: its name, and its value (which holds the secret).
+pub type AuthHeader = (&'static str, String);
+
 impl Transport {
-    /// Builds the agent: timeouts, proxy, trusted roots, user agent.
-    pub fn new(config: &ClientConfig) -> Result<Transport, Error> {
+    /// Builds the agent (timeouts, proxy, trusted roots, user agent) and the headers every request
+    /// carries.
+    pub fn new(config: &ClientConfig, auth: Option<AuthHeader>) -> Result<Transport, Error> {
         let proxy = match &config.proxy {
             ProxySetting::Env => ureq::Proxy::try_from_env(),
             ProxySetting::None => None,
@@ -88,6 +97,8 @@ impl Transport {
             .tls_config(tls.build())
             .user_agent(config.user_agent.as_str())
             .timeout_connect(Some(Duration::from_millis(config.timeouts.connect_ms)))
+            // A plain call is bounded as a whole; streams replace this with per-read limits.
+            .timeout_global(Some(Duration::from_millis(config.timeouts.attempt_ms)))
             .max_redirects(0)
             .max_idle_connections_per_host(64)
             .build();
@@ -98,20 +109,17 @@ impl Transport {
         );
         Ok(Transport {
             agent,
+            fixed_headers: fixed_headers(config, auth)?,
             max_response_bytes: config.max_response_bytes,
             attempt_timeout: Duration::from_millis(config.timeouts.attempt_ms),
             stream_idle_timeout: Duration::from_millis(config.timeouts.stream_idle_ms),
         })
     }
 
-    /// POSTs a JSON body and reads the whole response within the attempt timeout.
-    pub fn post(&self, url: &str, headers: &[(String, String)], body: &[u8]) -> Exchange {
-        let request = self
-            .request(url, headers)
-            .config()
-            .timeout_global(Some(self.attempt_timeout))
-            .build();
-        match request.send(body) {
+    /// POSTs a JSON body, with `headers` added to the fixed ones, and reads the whole response
+    /// within the attempt timeout.
+    pub fn post(&self, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Exchange {
+        match self.request(url, headers).send(body) {
             Ok(response) => self.read_whole(response),
             Err(error) => fault_from(error),
         }
@@ -139,10 +147,11 @@ impl Transport {
 
     /// POSTs a streaming request. A 2xx opens the stream (each read bounded by the idle timeout);
     /// any other status is read in full and returned as an ended exchange.
-    pub fn post_stream(&self, url: &str, headers: &[(String, String)], body: &[u8]) -> StreamStart {
+    pub fn post_stream(&self, url: &str, headers: &[(&str, &str)], body: &[u8]) -> StreamStart {
         let request = self
             .request(url, headers)
             .config()
+            .timeout_global(None)
             .timeout_recv_response(Some(self.attempt_timeout))
             .timeout_per_read(Some(self.stream_idle_timeout))
             .build();
@@ -170,17 +179,52 @@ impl Transport {
     fn request(
         &self,
         url: &str,
-        headers: &[(String, String)],
+        headers: &[(&str, &str)],
     ) -> ureq::RequestBuilder<ureq::typestate::WithBody> {
-        let mut request = self
-            .agent
-            .post(url)
-            .header("content-type", "application/json");
+        let mut request = self.agent.post(url);
+        for (name, value) in &self.fixed_headers {
+            request = request.header(name, value);
+        }
         for (name, value) in headers {
-            request = request.header(name.as_str(), value.as_str());
+            request = request.header(*name, *value);
         }
         request
     }
+}
+
+/// Content type, authentication (marked sensitive, so it is never shown) and the config's headers.
+fn fixed_headers(
+    config: &ClientConfig,
+    auth: Option<AuthHeader>,
+) -> Result<Vec<(HeaderName, HeaderValue)>, Error> {
+    let mut headers = Vec::with_capacity(config.headers.len() + 2);
+    headers.push((
+        ureq::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    ));
+    if let Some((name, value)) = auth {
+        let mut value = HeaderValue::try_from(value).map_err(|_| {
+            Error::InvalidConfig(
+                "the API key holds characters an HTTP header cannot carry (a line break, a control character?)".into(),
+            )
+        })?;
+        value.set_sensitive(true);
+        let name = HeaderName::try_from(name)
+            .map_err(|_| Error::Internal(format!("bad auth header name {name}")))?;
+        headers.push((name, value));
+    }
+    for (name, value) in &config.headers {
+        let parsed = HeaderName::try_from(name.as_str())
+            .ok()
+            .zip(HeaderValue::try_from(value.as_str()).ok());
+        let Some(header) = parsed else {
+            return Err(Error::InvalidConfig(format!(
+                "config: header \"{name}\" cannot be sent (invalid name or value)"
+            )));
+        };
+        headers.push(header);
+    }
+    Ok(headers)
 }
 
 /// Maps an I/O error raised while reading a stream body to a fault.

@@ -181,8 +181,13 @@ pub(super) fn attempt_loop(
 fn plain_attempt(client: &Client, prepared: &Prepared) -> Outcome {
     let exchange = client
         .transport
-        .post(&prepared.url, &prepared.headers, &prepared.body);
+        .post(&client.chat_url, &call_headers(prepared), &prepared.body);
     outcome_of(client, exchange)
+}
+
+/// The headers that belong to this call, beside the transport's fixed ones.
+fn call_headers(prepared: &Prepared) -> [(&'static str, &str); 1] {
+    [("idempotency-key", prepared.idempotency_key.as_str())]
 }
 
 /// Classifies a finished exchange; a 2xx is a success only when it is a usable completion.
@@ -242,14 +247,14 @@ fn stream_attempt<'f>(
     delivered: &mut bool,
     cancel: &CancelToken,
 ) -> Outcome {
-    let mut stream =
-        match client
-            .transport
-            .post_stream(&prepared.url, &prepared.headers, &prepared.body)
-        {
-            StreamStart::Open(stream) => stream,
-            StreamStart::Ended(exchange) => return outcome_of(client, exchange),
-        };
+    let mut stream = match client.transport.post_stream(
+        &client.chat_url,
+        &call_headers(prepared),
+        &prepared.body,
+    ) {
+        StreamStart::Open(stream) => stream,
+        StreamStart::Ended(exchange) => return outcome_of(client, exchange),
+    };
     let mut decoder = StreamDecoder::with_max_event_bytes(MAX_EVENT_BYTES);
     let mut assembler = StreamAssembler::new();
     let mut buffer = vec![0_u8; 16 * 1024];

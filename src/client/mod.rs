@@ -44,6 +44,10 @@ pub struct Client {
     api_key: Option<String>,
     policy: RetryPolicy,
     transport: Transport,
+    /// `{base_url}/chat/completions`.
+    chat_url: String,
+    /// Unique to this client; a call's idempotency key is this and the call's number.
+    idempotency_prefix: String,
     budget: RetryBudget,
     metrics: Metrics,
     clock: Arc<dyn Clock>,
@@ -68,7 +72,6 @@ impl Client {
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Client, ErrorObject> {
         let policy = RetryPolicy::from_json(&config.retry)?;
-        let transport = Transport::new(&config)?;
         let api_key = config.resolve_api_key(env);
         let profile = crate::profile::Profile::for_provider(config.provider);
         // The provider's own endpoint always wants a key: say so now rather than after a 401.
@@ -85,11 +88,17 @@ impl Client {
                 ),
             ));
         }
+        let auth = api_key.as_deref().map(|key| {
+            let style = profile.auth_style();
+            (style.header_name(), style.header_value(key))
+        });
         Ok(Client {
             budget: RetryBudget::from_config(&policy.budget),
+            transport: Transport::new(&config, auth)?,
+            chat_url: prepare::chat_url(&config.base_url),
+            idempotency_prefix: prepare::idempotency_prefix(),
             api_key,
             policy,
-            transport,
             metrics: Metrics::default(),
             clock,
             events: RwLock::new(None),
@@ -168,11 +177,12 @@ impl Client {
         let cancel = cancel.unwrap_or(&never_cancelled);
         let call_id = self.next_call_id.fetch_add(1, Ordering::Relaxed);
         self.metrics.call_started();
-        let result =
-            prepare::prepare(self, request, on_chunk.is_some()).and_then(|mut prepared| {
+        let result = prepare::prepare(self, call_id, request, on_chunk.is_some()).and_then(
+            |mut prepared| {
                 attempt::attempt_loop(self, call_id, &mut prepared, on_chunk, cancel)
                     .map_err(|error| overflow::with_trim_records(error, &prepared))
-            });
+            },
+        );
         match &result {
             Ok(_) => self.metrics.call_succeeded(),
             Err(error) => self.metrics.call_failed(error.class()),

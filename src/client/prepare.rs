@@ -1,6 +1,7 @@
 //! Turning a caller's request into bytes on the wire: default model, local validation (and repair),
 //! the URL, authentication and the idempotency key shared by every attempt of the call.
 
+use crate::json::Field;
 use std::borrow::Cow;
 
 use serde_json::Value;
@@ -8,14 +9,13 @@ use serde_json::Value;
 use super::Client;
 use crate::config::ValidationMode;
 use crate::error::ErrorObject;
-use crate::profile::Profile;
 use crate::taxonomy::ErrorClass;
 use crate::validate::{validate, validate_owned, Finding, Report, ValidateOptions};
 
 /// A request ready to send, identical for every attempt of one call.
 pub(super) struct Prepared {
-    pub url: String,
-    pub headers: Vec<(String, String)>,
+    /// The call's idempotency key, sent unchanged with every attempt so the server can deduplicate.
+    pub idempotency_key: String,
     pub body: Vec<u8>,
     pub stream: bool,
     /// Repairs applied and warnings found by local validation, reported with the result.
@@ -27,6 +27,7 @@ pub(super) struct Prepared {
 
 pub(super) fn prepare(
     client: &Client,
+    call_id: u64,
     request: &Value,
     force_stream: bool,
 ) -> Result<Prepared, ErrorObject> {
@@ -38,14 +39,14 @@ pub(super) fn prepare(
     };
     // The caller's request is only copied when something must change in it.
     let mut request = Cow::Borrowed(request);
-    if let (None, Some(model)) = (fields.get("model"), &client.config.model) {
+    if let (None, Some(model)) = (fields.field("model"), &client.config.model) {
         request.to_mut()["model"] = Value::String(model.clone());
     }
-    if force_stream && fields.get("stream") != Some(&Value::Bool(true)) {
+    if force_stream && fields.field("stream") != Some(&Value::Bool(true)) {
         request.to_mut()["stream"] = Value::Bool(true);
     }
     let stream = request
-        .get("stream")
+        .field("stream")
         .and_then(Value::as_bool)
         .unwrap_or(false);
 
@@ -63,8 +64,7 @@ pub(super) fn prepare(
         )
     })?;
     Ok(Prepared {
-        url: chat_url(&client.config.base_url),
-        headers: headers(client),
+        idempotency_key: idempotency_key(&client.idempotency_prefix, call_id),
         body,
         stream,
         repairs,
@@ -148,33 +148,30 @@ fn validation_failed(report: &Report) -> ErrorObject {
 }
 
 /// `{base}/chat/completions`, keeping a query string (Azure's `?api-version=`) at the end.
-fn chat_url(base_url: &str) -> String {
+pub(super) fn chat_url(base_url: &str) -> String {
     match base_url.split_once('?') {
         Some((path, query)) => format!("{}/chat/completions?{query}", path.trim_end_matches('/')),
         None => format!("{base_url}/chat/completions"),
     }
 }
 
-fn headers(client: &Client) -> Vec<(String, String)> {
-    let mut headers = Vec::with_capacity(client.config.headers.len() + 3);
-    if let Some(key) = &client.api_key {
-        let auth = Profile::for_provider(client.config.provider).auth_style();
-        headers.push((auth.header_name().to_owned(), auth.header_value(key)));
-    }
-    headers.push(("idempotency-key".to_owned(), idempotency_key()));
-    headers.extend(client.config.headers.iter().cloned());
-    headers
-}
-
-/// A key unique to this call, sent unchanged with every attempt so the server can deduplicate.
-fn idempotency_key() -> String {
+/// A prefix no other client shares: process, creation time, and a count of clients created.
+pub(super) fn idempotency_prefix() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    static CLIENTS: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
-    let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("llmwire-{:x}-{:x}-{unique:x}", std::process::id(), nanos)
+    let client = CLIENTS.fetch_add(1, Ordering::Relaxed);
+    format!("llmwire-{:x}-{nanos:x}-{client:x}-", std::process::id())
+}
+
+fn idempotency_key(prefix: &str, call_id: u64) -> String {
+    use std::fmt::Write;
+    let mut key = String::with_capacity(prefix.len() + 16);
+    key.push_str(prefix);
+    let _ = write!(key, "{call_id:x}");
+    key
 }
 
 #[cfg(test)]
@@ -191,7 +188,10 @@ mod tests {
     }
 
     #[test]
-    fn idempotency_keys_differ_between_calls() {
-        assert_ne!(idempotency_key(), idempotency_key());
+    fn idempotency_keys_differ_between_calls_and_clients() {
+        let (one, two) = (idempotency_prefix(), idempotency_prefix());
+        assert_ne!(one, two);
+        assert_ne!(idempotency_key(&one, 1), idempotency_key(&one, 2));
+        assert_ne!(idempotency_key(&one, 1), idempotency_key(&two, 1));
     }
 }

@@ -30,6 +30,7 @@ pub use overflow::{OnOverflow, OverflowFigures};
 pub use report::{DroppedMessages, ShortenedOutput, TrimReport};
 pub use trim::{trim, trim_json, TrimError, Trimmed};
 
+use crate::json::Field;
 use serde_json::Value;
 
 /// Tokens charged per message for role markers and separators (OpenAI's chat format uses 3, plus
@@ -55,7 +56,7 @@ pub const LOW_DETAIL_IMAGE_TOKENS: u64 = 85;
 /// ```
 pub fn estimate_request_tokens(request: &Value) -> u64 {
     let messages = request
-        .get("messages")
+        .field("messages")
         .and_then(Value::as_array)
         .map_or(0, |messages| {
             messages.iter().map(estimate_message_tokens).sum::<u64>()
@@ -66,9 +67,9 @@ pub fn estimate_request_tokens(request: &Value) -> u64 {
 /// Tokens for what the request sends besides messages: `tools` and the `response_format` schema,
 /// estimated as their JSON text.
 pub fn estimate_definitions_tokens(request: &Value) -> u64 {
-    let tools = request.get("tools").map_or(0, estimate_json_tokens);
+    let tools = request.field("tools").map_or(0, estimate_json_tokens);
     let format = request
-        .get("response_format")
+        .field("response_format")
         .map_or(0, estimate_json_tokens);
     tools + format
 }
@@ -77,9 +78,9 @@ pub fn estimate_definitions_tokens(request: &Value) -> u64 {
 pub fn estimate_message_tokens(message: &Value) -> u64 {
     match message.as_object() {
         Some(message) => estimate_message_parts_tokens(
-            message.get("content"),
-            message.get("name"),
-            message.get("tool_calls"),
+            message.field("content"),
+            message.field("name"),
+            message.field("tool_calls"),
         ),
         None => MESSAGE_OVERHEAD_TOKENS,
     }
@@ -100,10 +101,10 @@ pub fn estimate_message_parts_tokens(
     }
     if let Some(Value::Array(calls)) = tool_calls {
         for call in calls {
-            let function = call.get("function");
+            let function = call.field("function");
             let text = |key: &str| {
                 function
-                    .and_then(|f| f.get(key))
+                    .and_then(|f| f.field(key))
                     .and_then(Value::as_str)
                     .map_or(0, estimate_text_tokens)
             };
@@ -123,15 +124,15 @@ pub fn estimate_content_tokens(content: &Value) -> u64 {
 }
 
 fn estimate_part_tokens(part: &Value) -> u64 {
-    match part.get("type").and_then(Value::as_str) {
+    match part.field("type").and_then(Value::as_str) {
         Some("text") | Some("refusal") => {
-            let text = part.get("text").or_else(|| part.get("refusal"));
+            let text = part.field("text").or_else(|| part.field("refusal"));
             text.and_then(Value::as_str).map_or(0, estimate_text_tokens)
         }
         Some("image_url") => {
             let detail = part
-                .get("image_url")
-                .and_then(|image| image.get("detail"))
+                .field("image_url")
+                .and_then(|image| image.field("detail"))
                 .and_then(Value::as_str);
             if detail == Some("low") {
                 LOW_DETAIL_IMAGE_TOKENS

@@ -2,6 +2,7 @@
 //!
 //! Not here: the trimming itself (`trim`).
 
+use crate::json::Field;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -177,7 +178,7 @@ impl TrimOptions {
                 reserve_output_tokens: None,
             });
         }
-        let model = request.get("model").and_then(Value::as_str).unwrap_or("");
+        let model = request.field("model").and_then(Value::as_str).unwrap_or("");
         let matched = Profile::for_provider(self.provider).model_limits(model);
         let window = match self.window_tokens {
             Some(window) => window,
@@ -220,7 +221,7 @@ impl TrimOptions {
 pub fn requested_output_tokens(request: &Value) -> Option<u64> {
     ["max_completion_tokens", "max_tokens"]
         .into_iter()
-        .find_map(|key| request.get(key).and_then(Value::as_u64))
+        .find_map(|key| request.field(key).and_then(Value::as_u64))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //!
 //! Not for: deciding which outputs to shorten (`trim`).
 
+use crate::json::Field;
 use serde_json::Value;
 
 /// Characters kept from the start of a shortened output.
@@ -88,7 +89,7 @@ pub fn can_shorten(content: &Value) -> bool {
         }
         Value::Array(parts) => parts
             .iter()
-            .filter_map(|part| part.get("text"))
+            .filter_map(|part| part.field("text"))
             .any(can_shorten),
         _ => false,
     }

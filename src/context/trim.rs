@@ -37,6 +37,7 @@
 //! assert_eq!(trimmed.request["messages"].as_array().unwrap().len(), 2);
 //! ```
 
+use crate::json::Field;
 use serde_json::{json, Map, Value};
 
 use super::options::{Strategy, TrimOptions};
@@ -119,7 +120,7 @@ pub fn trim(request: &Value, options: &TrimOptions) -> Result<Trimmed, TrimError
             "the request must be a JSON object with \"messages\"",
         ));
     };
-    let Some(messages) = fields.get("messages").and_then(Value::as_array) else {
+    let Some(messages) = fields.field("messages").and_then(Value::as_array) else {
         return Err(invalid("the request has no \"messages\" array"));
     };
     let budget = options.budget_for(request)?;
@@ -147,8 +148,8 @@ pub fn trim(request: &Value, options: &TrimOptions) -> Result<Trimmed, TrimError
             };
             let size = estimate_message_parts_tokens(
                 Some(&content),
-                message.get("name"),
-                message.get("tool_calls"),
+                message.field("name"),
+                message.field("tool_calls"),
             );
             total = total - sizes[index] + size;
             sizes[index] = size;
@@ -184,7 +185,7 @@ pub fn trim(request: &Value, options: &TrimOptions) -> Result<Trimmed, TrimError
             report.dropped_indices.push(index);
             report
                 .dropped_messages
-                .count(message.get("role").and_then(Value::as_str));
+                .count(message.field("role").and_then(Value::as_str));
             continue;
         }
         match rewrite {
@@ -232,7 +233,7 @@ fn invalid(message: &str) -> TrimError {
 }
 
 fn role(message: &Value) -> Option<&str> {
-    message.get("role").and_then(Value::as_str)
+    message.field("role").and_then(Value::as_str)
 }
 
 fn is_instruction(message: &Value) -> bool {
@@ -244,7 +245,7 @@ fn shortened_tool_output(message: &Value) -> Option<(Value, usize)> {
     if role(message) != Some("tool") {
         return None;
     }
-    let content = message.get("content")?;
+    let content = message.field("content")?;
     match content {
         Value::String(text) => {
             shorten_text(text).map(|(short, removed)| (Value::String(short), removed))

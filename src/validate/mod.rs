@@ -142,6 +142,7 @@ mod tools;
 
 pub use report::{Code, Finding, Report};
 
+use crate::json::Field;
 use serde_json::Value;
 
 use crate::error::Error;
@@ -346,7 +347,7 @@ fn effective_model<'a>(request: &'a Value, options: &'a ValidateOptions) -> Opti
     options
         .model
         .as_deref()
-        .or_else(|| request.get("model").and_then(Value::as_str))
+        .or_else(|| request.field("model").and_then(Value::as_str))
 }
 
 /// What every rule needs to know about the call being validated.
@@ -355,6 +356,8 @@ pub(crate) struct Context<'a> {
     /// The model name (option override, else the request's), `""` when there is none.
     pub(crate) model: &'a str,
     pub(crate) limits: ModelLimits,
+    /// Whether the model is in the provider's table.
+    pub(crate) model_known: bool,
     /// Whether the window figure is authoritative (from the table or the caller): then exceeding it
     /// is an error; with a default it is a warning.
     pub(crate) window_known: bool,
@@ -377,6 +380,7 @@ impl<'a> Context<'a> {
             profile,
             model,
             limits,
+            model_known: matched.known,
             window_known: matched.known || options.window_tokens.is_some(),
             output_known: matched.known || options.max_output_tokens.is_some(),
         }

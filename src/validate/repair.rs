@@ -9,6 +9,7 @@
 //! Everything else is left for the report: conversation order, content, names and limits need the
 //! caller's judgement.
 
+use crate::json::Field;
 use serde_json::{Map, Value};
 
 use super::params::{judge_param, unsupported_reasoning_effort, wrong_max_tokens_field};
@@ -35,7 +36,7 @@ pub(super) fn repair_request(
         .clone()
         .or_else(|| {
             object
-                .get("model")
+                .field("model")
                 .and_then(Value::as_str)
                 .map(str::to_owned)
         })
@@ -93,7 +94,7 @@ fn repair_params(
             continue;
         };
         let effort = value
-            .get("effort")
+            .field("effort")
             .and_then(Value::as_str)
             .map(str::to_owned);
         match effort {
@@ -134,8 +135,10 @@ fn repair_max_tokens(
     repairs: &mut Vec<Finding>,
 ) {
     let wrong = wrong_max_tokens_field(profile, model);
-    let legacy = object.get("max_tokens").and_then(Value::as_i64);
-    let current = object.get("max_completion_tokens").and_then(Value::as_i64);
+    let legacy = object.field("max_tokens").and_then(Value::as_i64);
+    let current = object
+        .field("max_completion_tokens")
+        .and_then(Value::as_i64);
     match (legacy, current) {
         (Some(a), Some(b)) if a == b && a >= 1 => {
             let drop = wrong.map_or("max_tokens", |(field, _)| field);
@@ -197,7 +200,7 @@ fn repair_tools(object: &mut Map<String, Value>, profile: &Profile, repairs: &mu
     let gemini = profile.schema_dialect() == SchemaDialect::GeminiOpenApi;
     for (index, tool) in tools.iter_mut().enumerate() {
         if tool
-            .get("type")
+            .field("type")
             .and_then(Value::as_str)
             .is_some_and(|kind| kind != "function")
         {
@@ -222,7 +225,7 @@ fn repair_tools(object: &mut Map<String, Value>, profile: &Profile, repairs: &mu
                 ));
             }
         }
-        let strict = function.get("strict").and_then(Value::as_bool) == Some(true)
+        let strict = function.field("strict").and_then(Value::as_bool) == Some(true)
             && profile.openai_request_rules;
         let Some(parameters) = function.get_mut("parameters") else {
             continue;
@@ -259,7 +262,7 @@ fn repair_response_format(
         return;
     };
     let strict =
-        spec.get("strict").and_then(Value::as_bool) == Some(true) && profile.openai_request_rules;
+        spec.field("strict").and_then(Value::as_bool) == Some(true) && profile.openai_request_rules;
     let Some(schema) = spec.get_mut("schema").filter(|schema| schema.is_object()) else {
         return;
     };

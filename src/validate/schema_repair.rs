@@ -3,6 +3,7 @@
 //! Every rewrite keeps the schema's meaning or loosens it (a dropped `pattern` accepts more values
 //! than before); none makes valid arguments invalid. Mirrors the checks in `schema`.
 
+use crate::json::Field;
 use serde_json::{Map, Value};
 
 use super::report::{push_token, Code, Finding};
@@ -130,7 +131,7 @@ impl Repairer<'_> {
     }
 
     fn json_schema_node(&mut self, map: &mut Map<String, Value>) {
-        if matches!(map.get("properties"), Some(Value::Array(items)) if items.is_empty()) {
+        if matches!(map.field("properties"), Some(Value::Array(items)) if items.is_empty()) {
             map.insert("properties".into(), Value::Object(Map::new()));
             self.record(
                 Code::SchemaPropertiesIsArray,
@@ -182,7 +183,7 @@ impl Repairer<'_> {
             return;
         };
         for _ in 0..32 {
-            let Some(Value::String(reference)) = map.get("$ref") else {
+            let Some(Value::String(reference)) = map.field("$ref") else {
                 return;
             };
             let reference = reference.clone();
@@ -341,7 +342,7 @@ impl Repairer<'_> {
     }
 
     fn fix_enum_and_format(&mut self, map: &mut Map<String, Value>, effective: Option<&str>) {
-        if matches!(map.get("enum"), Some(Value::Array(values)) if values.is_empty()) {
+        if matches!(map.field("enum"), Some(Value::Array(values)) if values.is_empty()) {
             map.remove("enum");
             self.record(
                 Code::SchemaEnumEmpty,
@@ -350,8 +351,8 @@ impl Repairer<'_> {
             );
         }
         let has_values =
-            matches!(map.get("enum"), Some(Value::Array(values)) if !values.is_empty());
-        let Some(format) = map.get("format") else {
+            matches!(map.field("enum"), Some(Value::Array(values)) if !values.is_empty());
+        let Some(format) = map.field("format") else {
             return;
         };
         let (code, reason) = match format.as_str() {
@@ -375,7 +376,7 @@ impl Repairer<'_> {
     }
 
     fn fix_properties(&mut self, map: &mut Map<String, Value>, effective: Option<&str>) {
-        if matches!(map.get("properties"), Some(Value::Array(items)) if items.is_empty()) {
+        if matches!(map.field("properties"), Some(Value::Array(items)) if items.is_empty()) {
             map.remove("properties");
             self.record(
                 Code::SchemaPropertiesIsArray,
@@ -395,7 +396,7 @@ impl Repairer<'_> {
             }
             return;
         }
-        match map.get("properties") {
+        match map.field("properties") {
             Some(Value::Object(properties)) if properties.is_empty() => {
                 map.remove("properties");
                 self.record(
@@ -419,13 +420,13 @@ impl Repairer<'_> {
     /// Drops `required` entries that name no property (Gemini and strict mode reject them).
     fn drop_unknown_required(&mut self, map: &mut Map<String, Value>) {
         let gemini = self.rules.dialect == SchemaDialect::GeminiOpenApi;
-        let Some(Value::Array(names)) = map.get("required") else {
+        let Some(Value::Array(names)) = map.field("required") else {
             return;
         };
         if !names.iter().all(Value::is_string) {
             return;
         }
-        let known = |name: &Value| matches!(map.get("properties"), Some(Value::Object(properties)) if properties.contains_key(name.as_str().unwrap_or_default()));
+        let known = |name: &Value| matches!(map.field("properties"), Some(Value::Object(properties)) if properties.contains_key(name.as_str().unwrap_or_default()));
         let unknown: Vec<(usize, String)> = names
             .iter()
             .enumerate()

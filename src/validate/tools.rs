@@ -1,5 +1,6 @@
 //! Tool definitions: `tools` (types, names, declaration keys, parameter schemas) and `tool_choice`.
 
+use crate::json::Field;
 use std::collections::HashSet;
 
 use serde_json::{Map, Value};
@@ -29,7 +30,7 @@ pub(super) fn check_tools<'a>(
         present: false,
         names: HashSet::new(),
     };
-    match request.get("tools") {
+    match request.field("tools") {
         None | Some(Value::Null) => {}
         Some(Value::Array(tools)) if tools.is_empty() => findings.add(
             Severity::error_if(context.profile.openai_request_rules),
@@ -70,7 +71,7 @@ fn check_tool<'a>(
         );
         return;
     };
-    match tool.get("type").and_then(Value::as_str) {
+    match tool.field("type").and_then(Value::as_str) {
         Some("function") => {}
         Some(other) => {
             let known_elsewhere = other == "custom" && profile.openai_request_rules;
@@ -98,7 +99,7 @@ fn check_tool<'a>(
             );
         }
     }
-    let Some(function) = tool.get("function").and_then(Value::as_object) else {
+    let Some(function) = tool.field("function").and_then(Value::as_object) else {
         findings.error(
             Code::InvalidTool,
             format!("{path}/function"),
@@ -107,7 +108,7 @@ fn check_tool<'a>(
         return;
     };
     let function_path = format!("{path}/function");
-    match function.get("name") {
+    match function.field("name") {
         Some(Value::String(name)) => {
             check_tool_name(&function_path, name, context, summary, findings)
         }
@@ -117,7 +118,7 @@ fn check_tool<'a>(
             "a function needs a string \"name\"".into(),
         ),
     }
-    if let Some(description) = function.get("description") {
+    if let Some(description) = function.field("description") {
         if !description.is_string() {
             findings.error(
                 Code::InvalidTool,
@@ -138,7 +139,7 @@ fn check_tool<'a>(
             );
         }
     }
-    let strict = function.get("strict").and_then(Value::as_bool) == Some(true);
+    let strict = function.field("strict").and_then(Value::as_bool) == Some(true);
     if function.contains_key("strict") && context.provider() == Provider::Anthropic {
         findings.warn(
             Code::ParamIgnored,
@@ -146,7 +147,7 @@ fn check_tool<'a>(
             "Anthropic ignores \"strict\": tool-call arguments are not guaranteed to follow the schema".into(),
         );
     }
-    if let Some(parameters) = function.get("parameters").filter(|p| !p.is_null()) {
+    if let Some(parameters) = function.field("parameters").filter(|p| !p.is_null()) {
         let rules = SchemaRules::for_tool(context, strict && profile.openai_request_rules);
         check_parameters(
             &format!("{function_path}/parameters"),
@@ -234,7 +235,7 @@ fn check_parameters(
         );
         return;
     };
-    match schema.get("type") {
+    match schema.field("type") {
         Some(Value::String(kind)) if kind == "object" => {}
         Some(other) => findings.error(
             Code::InvalidToolParameters,
@@ -273,7 +274,7 @@ fn check_tool_choice(
     findings: &mut Findings,
 ) {
     let Some(choice) = request
-        .get("tool_choice")
+        .field("tool_choice")
         .filter(|choice| !choice.is_null())
     else {
         return;
@@ -283,10 +284,10 @@ fn check_tool_choice(
         Value::String(mode) if matches!(mode.as_str(), "none" | "auto" | "required") => None,
         Value::Object(object) => {
             let name = object
-                .get("function")
-                .and_then(|f| f.get("name"))
+                .field("function")
+                .and_then(|f| f.field("name"))
                 .and_then(Value::as_str);
-            if object.get("type").and_then(Value::as_str) != Some("function") || name.is_none() {
+            if object.field("type").and_then(Value::as_str) != Some("function") || name.is_none() {
                 findings.error(
                     Code::InvalidToolChoice,
                     "/tool_choice".into(),

@@ -1,5 +1,6 @@
 //! Message content: strings, parts, images, and empty or whitespace-only text.
 
+use crate::json::Field;
 use serde_json::{Map, Value};
 
 use super::{Pass, Role};
@@ -119,7 +120,7 @@ impl<'a> Pass<'a, '_> {
         let mut text_parts = 0;
         for (part_index, part) in parts.iter().enumerate() {
             let path = format!("/messages/{index}/content/{part_index}");
-            let Some(kind) = part.get("type").and_then(Value::as_str) else {
+            let Some(kind) = part.field("type").and_then(Value::as_str) else {
                 self.findings.error(
                     Code::InvalidContentPart,
                     path,
@@ -131,7 +132,7 @@ impl<'a> Pass<'a, '_> {
             match kind {
                 "text" => {
                     text_parts += 1;
-                    match part.get("text") {
+                    match part.field("text") {
                         Some(Value::String(text)) => self.text(
                             &format!("{path}/text"),
                             text,
@@ -178,9 +179,9 @@ impl<'a> Pass<'a, '_> {
         if role != Role::User {
             self.part_not_allowed(path, "image_url", role);
         }
-        let image = part.get("image_url");
+        let image = part.field("image_url");
         let Some(url) = image
-            .and_then(|image| image.get("url"))
+            .and_then(|image| image.field("url"))
             .and_then(Value::as_str)
         else {
             self.findings.error(
@@ -196,7 +197,7 @@ impl<'a> Pass<'a, '_> {
             self.context,
             self.findings,
         );
-        if let Some(detail) = image.and_then(|image| image.get("detail")) {
+        if let Some(detail) = image.and_then(|image| image.field("detail")) {
             if !matches!(detail.as_str(), Some("auto" | "low" | "high")) {
                 self.findings.add(
                     Severity::error_if(self.context.profile.openai_request_rules),

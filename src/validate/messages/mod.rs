@@ -1,6 +1,7 @@
 //! The `messages` array in one pass: structure, roles, content, images, tool calls and the order of
 //! turns (every tool call answered by exactly one `tool` message right after its assistant turn).
 
+use crate::json::Field;
 use std::collections::HashSet;
 
 use serde_json::{Map, Value};
@@ -85,11 +86,11 @@ pub(super) fn check_messages<'a>(
     findings: &mut Findings,
 ) -> MessagesSummary {
     let needs_json_word = request
-        .get("response_format")
-        .and_then(|format| format.get("type"))
+        .field("response_format")
+        .and_then(|format| format.field("type"))
         .and_then(Value::as_str)
         == Some("json_object");
-    let messages = match request.get("messages") {
+    let messages = match request.field("messages") {
         None => {
             findings.error(
                 Code::MissingMessages,
@@ -166,10 +167,10 @@ impl<'a> Pass<'a, '_> {
             );
             return;
         };
-        let content = object.get("content");
-        let tool_calls = object.get("tool_calls").filter(|calls| !calls.is_null());
+        let content = object.field("content");
+        let tool_calls = object.field("tool_calls").filter(|calls| !calls.is_null());
         self.estimated_tokens +=
-            estimate_message_parts_tokens(content, object.get("name"), tool_calls);
+            estimate_message_parts_tokens(content, object.field("name"), tool_calls);
         let Some(role) = self.role(index, object) else {
             self.pending
                 .flush("before the next non-tool message", self.findings);
@@ -208,7 +209,7 @@ impl<'a> Pass<'a, '_> {
 
     fn role(&mut self, index: usize, object: &Map<String, Value>) -> Option<Role> {
         let path = || format!("/messages/{index}/role");
-        let name = match object.get("role") {
+        let name = match object.field("role") {
             Some(Value::String(name)) => name,
             Some(other) => {
                 self.findings.error(
@@ -257,7 +258,7 @@ impl<'a> Pass<'a, '_> {
     }
 
     fn name(&mut self, index: usize, object: &Map<String, Value>) {
-        let Some(name) = object.get("name") else {
+        let Some(name) = object.field("name") else {
             return;
         };
         let valid = name.as_str().is_some_and(|name| {

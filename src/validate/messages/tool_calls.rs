@@ -1,6 +1,7 @@
 //! Tool calls and tool results: call structure, names, arguments, and the pairing of every call
 //! with exactly one `tool` message right after its assistant turn.
 
+use crate::json::Field;
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
@@ -66,7 +67,7 @@ impl<'a> PendingCalls<'a> {
 impl<'a> Pass<'a, '_> {
     pub(super) fn tool_result(&mut self, index: usize, object: &'a Map<String, Value>) {
         let path = format!("/messages/{index}/tool_call_id");
-        let Some(id) = object.get("tool_call_id").and_then(Value::as_str) else {
+        let Some(id) = object.field("tool_call_id").and_then(Value::as_str) else {
             self.findings.error(
                 Code::OrphanToolMessage,
                 path,
@@ -124,7 +125,7 @@ impl<'a> Pass<'a, '_> {
         for (call_index, call) in calls.iter().enumerate() {
             let call_path = format!("{path}/{call_index}");
             let Some(id) = call
-                .get("id")
+                .field("id")
                 .and_then(Value::as_str)
                 .filter(|id| !id.is_empty())
             else {
@@ -165,7 +166,7 @@ impl<'a> Pass<'a, '_> {
     }
 
     fn call_function(&mut self, call_path: &str, call: &Value) {
-        if let Some(kind) = call.get("type") {
+        if let Some(kind) = call.field("type") {
             if kind.as_str() != Some("function") {
                 self.findings.error(
                     Code::InvalidToolCall,
@@ -174,8 +175,11 @@ impl<'a> Pass<'a, '_> {
                 );
             }
         }
-        let function = call.get("function");
-        let Some(name) = function.and_then(|f| f.get("name")).and_then(Value::as_str) else {
+        let function = call.field("function");
+        let Some(name) = function
+            .and_then(|f| f.field("name"))
+            .and_then(Value::as_str)
+        else {
             self.findings.error(
                 Code::InvalidToolCall,
                 format!("{call_path}/function"),
@@ -201,7 +205,7 @@ impl<'a> Pass<'a, '_> {
                 format!("\"{name}\" is called here but not declared in \"tools\""),
             );
         }
-        match function.and_then(|f| f.get("arguments")) {
+        match function.and_then(|f| f.field("arguments")) {
             Some(Value::String(arguments)) => self.arguments(call_path, arguments),
             None => self.findings.error(
                 Code::InvalidToolCall,

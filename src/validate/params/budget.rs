@@ -1,6 +1,7 @@
 //! The output budget (`max_tokens` / `max_completion_tokens`), structured-output formats, and
 //! whether prompt plus output fit the context window.
 
+use crate::json::Field;
 use serde_json::{Map, Value};
 
 use super::{integer_in, wrong_max_tokens_field};
@@ -45,8 +46,8 @@ pub(super) fn check_max_tokens(
             ),
         ),
         _ => {
-            if let Some((wrong_field, right_field)) =
-                wrong.filter(|(field, _)| request.get(*field).is_some_and(|value| !value.is_null()))
+            if let Some((wrong_field, right_field)) = wrong
+                .filter(|(field, _)| request.field(field).is_some_and(|value| !value.is_null()))
             {
                 findings.error(
                     Code::WrongMaxTokensField,
@@ -95,12 +96,12 @@ pub(super) fn check_response_format(
     findings: &mut Findings,
 ) {
     let Some(format) = request
-        .get("response_format")
+        .field("response_format")
         .filter(|format| !format.is_null())
     else {
         return;
     };
-    let kind = format.get("type").and_then(Value::as_str);
+    let kind = format.field("type").and_then(Value::as_str);
     match kind {
         Some("text") => {}
         Some("json_object") => {
@@ -114,7 +115,7 @@ pub(super) fn check_response_format(
             }
         }
         Some("json_schema") => {
-            let Some(spec) = format.get("json_schema").and_then(Value::as_object) else {
+            let Some(spec) = format.field("json_schema").and_then(Value::as_object) else {
                 findings.error(
                     Code::InvalidResponseFormat,
                     "/response_format".into(),
@@ -123,7 +124,7 @@ pub(super) fn check_response_format(
                 return;
             };
             let name_ok = spec
-                .get("name")
+                .field("name")
                 .and_then(Value::as_str)
                 .is_some_and(|name| crate::profile::ToolNameRule::OpenAi.check(name).is_ok());
             if !name_ok {
@@ -134,9 +135,9 @@ pub(super) fn check_response_format(
                     "json_schema needs a \"name\" matching ^[a-zA-Z0-9_-]{1,64}$".into(),
                 );
             }
-            let strict = spec.get("strict").and_then(Value::as_bool) == Some(true)
+            let strict = spec.field("strict").and_then(Value::as_bool) == Some(true)
                 && context.profile.openai_request_rules;
-            match spec.get("schema") {
+            match spec.field("schema") {
                 Some(schema @ Value::Object(_)) => check_schema(
                     "/response_format/json_schema/schema",
                     schema,
@@ -157,7 +158,7 @@ pub(super) fn check_response_format(
             format!(
                 "response_format type {} must be \"text\", \"json_object\" or \"json_schema\"",
                 format
-                    .get("type")
+                    .field("type")
                     .map(show)
                     .unwrap_or_else(|| "(missing)".into())
             ),

@@ -1,6 +1,7 @@
 //! Top-level parameters: the model name, parameters the provider rejects or ignores, value ranges,
 //! the output-budget field, response formats, and the context window.
 
+use crate::json::Field;
 use serde_json::{Map, Value};
 
 mod budget;
@@ -93,7 +94,7 @@ pub(super) fn judge_param(
             }
             // GPT-5.1 and later accept sampling parameters when reasoning is turned off.
             let reasoning_off =
-                request.get("reasoning_effort").and_then(Value::as_str) == Some("none");
+                request.field("reasoning_effort").and_then(Value::as_str) == Some("none");
             let severity = Severity::error_if(!reasoning_off);
             let code = if reasoning_off {
                 Code::ParamMaybeUnsupported
@@ -175,7 +176,7 @@ pub(super) fn check_params(
     number_in(request, "temperature", 0.0, 2.0, range, findings);
     if let (Some(cap), Some(temperature)) = (
         profile.temperature_cap,
-        request.get("temperature").and_then(Value::as_f64),
+        request.field("temperature").and_then(Value::as_f64),
     ) {
         if temperature > cap && temperature <= 2.0 {
             findings.warn(
@@ -195,7 +196,7 @@ pub(super) fn check_params(
     boolean(request, "parallel_tool_calls", findings);
     integer_in(request, "seed", i64::MIN, i64::MAX, range, findings);
     let openai_rules = Severity::error_if(profile.openai_request_rules);
-    if is_set(request, "top_logprobs") && request.get("logprobs") != Some(&Value::Bool(true)) {
+    if is_set(request, "top_logprobs") && request.field("logprobs") != Some(&Value::Bool(true)) {
         findings.add(
             openai_rules,
             Code::TopLogprobsWithoutLogprobs,
@@ -204,9 +205,9 @@ pub(super) fn check_params(
         );
     }
     if request
-        .get("stream_options")
+        .field("stream_options")
         .is_some_and(|options| !options.is_null())
-        && request.get("stream") != Some(&Value::Bool(true))
+        && request.field("stream") != Some(&Value::Bool(true))
     {
         findings.add(openai_rules, Code::StreamOptionsWithoutStream, "/stream_options".into(), "\"stream_options\" is only allowed with \"stream\": true; set stream or drop stream_options".into());
     }
@@ -218,7 +219,7 @@ pub(super) fn check_params(
         );
     }
     if let Some(effort) = request
-        .get("reasoning_effort")
+        .field("reasoning_effort")
         .filter(|effort| !effort.is_null())
     {
         if let Some(nearest) = unsupported_reasoning_effort(profile, context.model, effort) {
@@ -246,7 +247,7 @@ pub(super) fn check_params(
 
 /// Whether `key` is present with a value other than `null` (which clients send for "not set").
 fn is_set(request: &Map<String, Value>, key: &str) -> bool {
-    request.get(key).is_some_and(|value| !value.is_null())
+    request.field(key).is_some_and(|value| !value.is_null())
 }
 
 fn number_in(
@@ -257,7 +258,7 @@ fn number_in(
     severity: Severity,
     findings: &mut Findings,
 ) {
-    let Some(value) = request.get(key).filter(|value| !value.is_null()) else {
+    let Some(value) = request.field(key).filter(|value| !value.is_null()) else {
         return;
     };
     match value.as_f64() {
@@ -284,7 +285,7 @@ fn integer_in(
     severity: Severity,
     findings: &mut Findings,
 ) -> Option<i64> {
-    let value = request.get(key).filter(|value| !value.is_null())?;
+    let value = request.field(key).filter(|value| !value.is_null())?;
     let Some(number) = value.as_i64() else {
         findings.error(
             Code::InvalidParamType,
@@ -306,7 +307,7 @@ fn integer_in(
 
 fn boolean(request: &Map<String, Value>, key: &str, findings: &mut Findings) {
     if let Some(value) = request
-        .get(key)
+        .field(key)
         .filter(|value| !value.is_null() && !value.is_boolean())
     {
         findings.error(
@@ -339,7 +340,7 @@ fn check_choices(request: &Map<String, Value>, context: &Context<'_>, findings: 
 }
 
 fn check_stop(request: &Map<String, Value>, context: &Context<'_>, findings: &mut Findings) {
-    let sequences: Vec<&str> = match request.get("stop") {
+    let sequences: Vec<&str> = match request.field("stop") {
         None | Some(Value::Null) => return,
         Some(Value::String(text)) => vec![text.as_str()],
         Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
@@ -374,7 +375,7 @@ fn check_stop(request: &Map<String, Value>, context: &Context<'_>, findings: &mu
     for (index, sequence) in sequences.iter().enumerate() {
         let whitespace = sequence.trim().is_empty();
         if sequence.is_empty() || (anthropic && whitespace) {
-            let path = if request.get("stop").is_some_and(Value::is_array) {
+            let path = if request.field("stop").is_some_and(Value::is_array) {
                 format!("/stop/{index}")
             } else {
                 "/stop".into()

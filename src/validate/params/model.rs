@@ -1,6 +1,7 @@
 //! The model name: presence, Gemini's `models/` prefix, retired and foreign names, and names the
 //! limits table does not know.
 
+use crate::json::Field;
 use serde_json::{Map, Value};
 
 use crate::profile::models::{self, strip_models_prefix};
@@ -15,7 +16,7 @@ pub(in crate::validate) fn check_model(
 ) {
     let profile = context.profile;
     let provider = context.provider();
-    let name = match request.get("model") {
+    let name = match request.field("model") {
         None => {
             if profile.requires_model {
                 findings.error(
@@ -84,7 +85,7 @@ pub(in crate::validate) fn check_model(
             | Provider::Xai
             | Provider::Groq
     );
-    if has_table && !profile.model_limits(context.model).known && !foreign {
+    if has_table && !context.model_known && !foreign {
         findings.warn(
             Code::UnknownModel,
             "/model".into(),

@@ -8,6 +8,7 @@ mod walker;
 
 pub(super) use walker::check_schema;
 
+use crate::json::Field;
 use serde_json::{Map, Value};
 
 use super::report::Severity;
@@ -119,7 +120,7 @@ pub(crate) enum TypeInfo<'a> {
 
 impl<'a> TypeInfo<'a> {
     pub(crate) fn of(node: &'a Map<String, Value>) -> TypeInfo<'a> {
-        match node.get("type") {
+        match node.field("type") {
             None => TypeInfo::Absent,
             Some(Value::String(name)) if TYPE_NAMES.contains(&name.as_str()) => TypeInfo::One(name),
             Some(Value::Array(names)) if !names.is_empty() => {

@@ -1,5 +1,6 @@
 //! The schema walk: one recursive pass over a schema, reporting what the dialect rejects.
 
+use crate::json::Field;
 use serde_json::{Map, Value};
 
 use super::{
@@ -82,7 +83,7 @@ impl<'a> Walker<'a, '_> {
         }
         if self.rules.gemini() {
             self.check_gemini_values(map, types);
-        } else if let Some(extra @ Value::Object(_)) = map.get("additionalProperties") {
+        } else if let Some(extra @ Value::Object(_)) = map.field("additionalProperties") {
             self.descend(&["additionalProperties"], extra, depth);
         }
         for definitions in ["$defs", "definitions"] {
@@ -100,7 +101,7 @@ impl<'a> Walker<'a, '_> {
     fn check_type(&mut self, map: &Map<String, Value>, types: TypeInfo<'_>) {
         match types {
             TypeInfo::Invalid => {
-                let value = map.get("type").map(show).unwrap_or_default();
+                let value = map.field("type").map(show).unwrap_or_default();
                 self.findings.add(
                     self.rules.structural,
                     Code::SchemaInvalidType,
@@ -112,7 +113,7 @@ impl<'a> Walker<'a, '_> {
                 );
             }
             TypeInfo::Many { .. } if self.rules.gemini() => {
-                let value = map.get("type").map(show).unwrap_or_default();
+                let value = map.field("type").map(show).unwrap_or_default();
                 self.findings.error(
                     Code::SchemaTypeArray,
                     self.at("type"),
@@ -172,7 +173,7 @@ impl<'a> Walker<'a, '_> {
     }
 
     fn check_ref(&mut self, map: &Map<String, Value>) {
-        let reference = map.get("$ref").and_then(Value::as_str).unwrap_or("");
+        let reference = map.field("$ref").and_then(Value::as_str).unwrap_or("");
         match ref_is_inlinable(self.root, reference) {
             Ok(()) => self.findings.error(
                 Code::SchemaRefUnsupported,
@@ -191,7 +192,7 @@ impl<'a> Walker<'a, '_> {
         let gemini = self.rules.gemini();
         let effective = types.effective();
         let non_object = gemini && effective.is_some_and(|name| name != "object");
-        let property_names: Option<&Map<String, Value>> = match map.get("properties") {
+        let property_names: Option<&Map<String, Value>> = match map.field("properties") {
             None => None,
             Some(Value::Object(properties)) => {
                 if non_object {
@@ -239,7 +240,7 @@ impl<'a> Walker<'a, '_> {
                 None
             }
         };
-        match map.get("required") {
+        match map.field("required") {
             None => {}
             Some(Value::Array(names)) if names.iter().all(Value::is_string) => {
                 if non_object {
@@ -284,7 +285,7 @@ impl<'a> Walker<'a, '_> {
 
     fn check_items(&mut self, map: &'a Map<String, Value>, types: TypeInfo<'_>, depth: usize) {
         let tuple_rejected = self.rules.gemini() || self.rules.strict;
-        match map.get("items") {
+        match map.field("items") {
             None => {
                 if self.rules.gemini() && types.effective() == Some("array") {
                     self.findings.error(
@@ -335,7 +336,7 @@ impl<'a> Walker<'a, '_> {
 
     fn check_gemini_values(&mut self, map: &Map<String, Value>, types: TypeInfo<'_>) {
         let effective = types.effective();
-        let enum_values = map.get("enum");
+        let enum_values = map.field("enum");
         match enum_values {
             Some(Value::Array(values)) if values.is_empty() => self.findings.error(
                 Code::SchemaEnumEmpty,
@@ -364,7 +365,7 @@ impl<'a> Walker<'a, '_> {
             ),
             None => {}
         }
-        let Some(format) = map.get("format") else {
+        let Some(format) = map.field("format") else {
             return;
         };
         let has_values = matches!(enum_values, Some(Value::Array(values)) if !values.is_empty());
@@ -388,22 +389,22 @@ impl<'a> Walker<'a, '_> {
 
     fn check_strict_object(&mut self, map: &Map<String, Value>, types: TypeInfo<'_>) {
         let is_object = types.effective() == Some("object")
-            || matches!(map.get("type"), Some(Value::Array(names)) if names.iter().any(|n| n == "object"))
+            || matches!(map.field("type"), Some(Value::Array(names)) if names.iter().any(|n| n == "object"))
             || map.contains_key("properties");
         if !is_object {
             return;
         }
-        if map.get("additionalProperties") != Some(&Value::Bool(false)) {
+        if map.field("additionalProperties") != Some(&Value::Bool(false)) {
             self.findings.error(
                 Code::StrictSchemaAdditionalProperties,
                 self.path.clone(),
                 "strict mode requires \"additionalProperties\": false on every object; add it (or turn strict off)".into(),
             );
         }
-        let Some(Value::Object(properties)) = map.get("properties") else {
+        let Some(Value::Object(properties)) = map.field("properties") else {
             return;
         };
-        let required: Vec<&str> = match map.get("required") {
+        let required: Vec<&str> = match map.field("required") {
             Some(Value::Array(names)) => names.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),
         };
