@@ -16,12 +16,12 @@ use llmwire::client::Client;
 use llmwire::mock::{MockOptions, MockServer};
 use serde_json::{json, Value};
 
-const WARMUP: usize = 500;
-const SEQUENTIAL_CALLS: usize = 5_000;
+const WARMUP: usize = 300;
+const SEQUENTIAL_CALLS: usize = 6_000;
 const THREADS: usize = 16;
 const CALLS_PER_THREAD: usize = 500;
 const RSS_CALLS: usize = 100_000;
-const ROUNDS: usize = 9;
+const ROUNDS: usize = 30;
 
 fn request() -> Value {
     json!({ "model": "gpt-4o-mini", "messages": [{ "role": "user", "content": "How fast is this?" }] })
@@ -59,58 +59,80 @@ fn per_call(total: Duration, calls: usize) -> f64 {
     total.as_secs_f64() * 1e6 / calls as f64
 }
 
+/// One side of the sequential comparison: a name and one call.
+type Side<'a> = (&'static str, Box<dyn Fn() + 'a>);
+
 fn sequential(base_url: &str) {
     let url = format!("{base_url}/chat/completions");
-    let body = serde_json::to_vec(&request()).unwrap();
     let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
     let strict = client(base_url, "strict");
     let off = client(base_url, "off");
     let request = request();
-    for _ in 0..WARMUP {
-        black_box(bare_call(&agent, &url, &body));
-        black_box(strict.chat(&request, None).unwrap());
-        black_box(off.chat(&request, None).unwrap());
+    let sides: Vec<Side> = vec![
+        (
+            "bare ureq: serialise, send, read the bytes",
+            Box::new(|| {
+                let body = serde_json::to_vec(&request).unwrap();
+                black_box(bare_call(&agent, &url, &body));
+            }),
+        ),
+        (
+            "llmwire chat_json, validation strict",
+            Box::new(|| drop(black_box(strict.chat_json(&request, None).unwrap()))),
+        ),
+        (
+            "llmwire chat_json, validation off",
+            Box::new(|| drop(black_box(off.chat_json(&request, None).unwrap()))),
+        ),
+        (
+            "bare ureq + parse the answer to a Value",
+            Box::new(|| drop(black_box(bare_parsed_call(&agent, &url, &request)))),
+        ),
+        (
+            "llmwire chat (a Value), validation strict",
+            Box::new(|| drop(black_box(strict.chat(&request, None).unwrap()))),
+        ),
+    ];
+    for (_, call) in &sides {
+        for _ in 0..WARMUP {
+            call();
+        }
     }
-    // Interleaved rounds, so drift in machine load hits every side alike; the median round counts.
-    let mut rounds: Vec<(f64, f64, f64)> = Vec::new();
-    for _ in 0..ROUNDS {
-        let calls = SEQUENTIAL_CALLS / ROUNDS;
-        let start = Instant::now();
-        for _ in 0..calls {
-            black_box(bare_call(&agent, &url, &body));
+    // Many short rounds, the sides in a different order each round, so that drift in machine load
+    // hits every side alike; each ratio is taken within a round, and the median round counts.
+    let calls = SEQUENTIAL_CALLS / ROUNDS;
+    let mut rounds: Vec<Vec<f64>> = Vec::new();
+    for round in 0..ROUNDS {
+        let mut times = vec![0.0; sides.len()];
+        for k in 0..sides.len() {
+            let index = (round + k) % sides.len();
+            let start = Instant::now();
+            for _ in 0..calls {
+                (sides[index].1)();
+            }
+            times[index] = per_call(start.elapsed(), calls);
         }
-        let bare = per_call(start.elapsed(), calls);
-        let start = Instant::now();
-        for _ in 0..calls {
-            black_box(off.chat(&request, None).unwrap());
-        }
-        let without_validation = per_call(start.elapsed(), calls);
-        let start = Instant::now();
-        for _ in 0..calls {
-            black_box(strict.chat(&request, None).unwrap());
-        }
-        rounds.push((bare, without_validation, per_call(start.elapsed(), calls)));
+        rounds.push(times);
     }
-    let fastest =
-        |side: fn(&(f64, f64, f64)) -> f64| rounds.iter().map(side).fold(f64::MAX, f64::min);
-    let (min_bare, min_off, min_strict) = (fastest(|r| r.0), fastest(|r| r.1), fastest(|r| r.2));
-    rounds.sort_by(|a, b| (a.2 / a.0).total_cmp(&(b.2 / b.0)));
-    let (bare, off_us, strict_us) = rounds[rounds.len() / 2];
-    println!("sequential, one keep-alive connection ({SEQUENTIAL_CALLS} calls each, median of {ROUNDS} rounds)");
-    println!("  bare ureq loop                 {bare:8.1} µs/call");
+    let median = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    let ratio =
+        |side: usize, base: usize| median(rounds.iter().map(|r| r[side] / r[base]).collect());
     println!(
-        "  llmwire, validation off        {off_us:8.1} µs/call   ratio {:.3}×",
-        off_us / bare
+        "sequential calls over one keep-alive connection ({ROUNDS} rounds of {calls} calls per side; medians)"
     );
-    println!(
-        "  llmwire, validation strict     {strict_us:8.1} µs/call   ratio {:.3}×  (target ≤ 1.10×)",
-        strict_us / bare
-    );
-    println!(
-        "  fastest round of each side: bare {min_bare:.1}, off {min_off:.1} ({:.3}×), strict {min_strict:.1} µs ({:.3}×)",
-        min_off / min_bare,
-        min_strict / min_bare
-    );
+    for (index, (name, _)) in sides.iter().enumerate() {
+        let us = median(rounds.iter().map(|r| r[index]).collect());
+        let versus = match index {
+            1 | 2 => format!("ratio {:.3}× the bare loop", ratio(index, 0)),
+            4 => format!("ratio {:.3}× bare + parse", ratio(4, 3)),
+            _ => String::new(),
+        };
+        println!("  {name:44} {us:7.1} µs/call  {versus}");
+    }
+    println!("  target: ≤ 1.10× for llmwire over the bare loop");
 }
 
 fn threaded(base_url: &str) {

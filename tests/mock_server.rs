@@ -94,6 +94,34 @@ fn keep_alive_serves_many_requests_and_connection_close_ends_it() {
 }
 
 #[test]
+fn fast_mode_answers_every_request_with_one_usable_completion() {
+    let server = start_with(MockOptions {
+        fast: true,
+        ..MockOptions::default()
+    });
+    let mut connection = Connection::open(server.port());
+    let body = chat_body("anything").to_string();
+    // Any path and scenario: fast mode does not route.
+    for path in [
+        "/v1/chat/completions",
+        "/s/overloaded/s1/v1/chat/completions",
+    ] {
+        connection
+            .send("POST", path, &[], body.as_bytes())
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let response = connection
+            .read_response()
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(response.status, 200);
+        assert_eq!(response.json()["choices"][0]["message"]["content"], "pong");
+        assert!(llmwire::classify::plainly_usable(&response.text()));
+    }
+    // Not even the mock's own endpoints: every request gets the completion.
+    let other = ok(get(server.port(), "/_mock/requests?session=default"));
+    assert_eq!(other.json()["choices"][0]["message"]["content"], "pong");
+}
+
+#[test]
 fn http_1_0_closes_after_the_response() {
     let server = start();
     let mut connection = Connection::open(server.port());

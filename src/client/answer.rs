@@ -44,6 +44,10 @@ pub(super) struct Report {
     pub trimmed: Vec<Value>,
 }
 
+/// Room for the report of an ordinary call (one attempt, nothing repaired), so that appending it
+/// does not reallocate.
+const REPORT_BYTES: usize = 192;
+
 /// A completion with the report on how it was obtained.
 pub(super) struct Answer {
     pub completion: Completion,
@@ -54,17 +58,23 @@ impl Answer {
     /// The completion as JSON text, the report under its `llmwire` key.
     pub(super) fn into_json(self) -> Result<String, ErrorObject> {
         match self.completion {
-            Completion::Text(mut text) => {
-                let report = serde_json::to_string(&self.report).map_err(unserialisable)?;
+            Completion::Text(text) => {
                 // The text is one JSON object with at least a `choices` member: the report goes
-                // in as its last member.
+                // in as its last member, written straight after it.
                 let end = text.trim_end().len();
                 debug_assert!(text[..end].ends_with('}'));
-                text.truncate(end - 1);
-                text.push_str(",\"llmwire\":");
-                text.push_str(&report);
-                text.push('}');
-                Ok(text)
+                let mut bytes = text.into_bytes();
+                bytes.truncate(end - 1);
+                bytes.reserve(REPORT_BYTES);
+                bytes.extend_from_slice(b",\"llmwire\":");
+                serde_json::to_writer(&mut bytes, &self.report).map_err(unserialisable)?;
+                bytes.push(b'}');
+                String::from_utf8(bytes).map_err(|e| {
+                    ErrorObject::local(
+                        ErrorClass::Internal,
+                        format!("cannot assemble the answer: {e}"),
+                    )
+                })
             }
             Completion::Value(_) => Ok(self.into_value()?.to_string()),
         }

@@ -40,7 +40,9 @@ pub(super) fn attempt_loop(
 ) -> Result<Answer, ErrorObject> {
     let start = client.clock.now();
     let elapsed_ms = || millis(client.clock.now().saturating_sub(start));
-    let mut random = client.policy.jitter_rng(entropy(call_id));
+    let mut random = client
+        .policy
+        .jitter_rng(client.entropy ^ call_id.wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let mut attempts: Vec<AttemptRecord> = Vec::new();
     let mut delivered = false;
     let mut last_failure: Option<Classification> = None;
@@ -451,14 +453,6 @@ fn emit(
     if let Ok(json) = serde_json::to_string(&event) {
         hook(&json);
     }
-}
-
-/// Jitter entropy for one call: distinct per call and per process, unless the policy fixes a seed.
-fn entropy(call_id: u64) -> u64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    nanos ^ call_id.rotate_left(32) ^ u64::from(std::process::id())
 }
 
 /// The largest single stream event accepted (a chunk is normally well under a kilobyte).

@@ -48,6 +48,9 @@ pub struct Client {
     chat_url: String,
     /// Unique to this client; a call's idempotency key is this and the call's number.
     idempotency_prefix: String,
+    /// Jitter entropy, distinct per client (mixed with the call number per call) unless the retry
+    /// policy fixes a seed. Derived once, so a call makes no system call for it.
+    entropy: u64,
     budget: RetryBudget,
     metrics: Metrics,
     clock: Arc<dyn Clock>,
@@ -88,6 +91,7 @@ impl Client {
                 ),
             ));
         }
+        let idempotency_prefix = prepare::idempotency_prefix();
         let auth = api_key.as_deref().map(|key| {
             let style = profile.auth_style();
             (style.header_name(), style.header_value(key))
@@ -96,7 +100,8 @@ impl Client {
             budget: RetryBudget::from_config(&policy.budget),
             transport: Transport::new(&config, auth)?,
             chat_url: prepare::chat_url(&config.base_url),
-            idempotency_prefix: prepare::idempotency_prefix(),
+            entropy: seed_from(&idempotency_prefix),
+            idempotency_prefix,
             api_key,
             policy,
             metrics: Metrics::default(),
@@ -189,4 +194,10 @@ impl Client {
         }
         result
     }
+}
+
+/// A seed from text unique to a client (its idempotency prefix: process, time, count).
+fn seed_from(unique: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(unique)
 }

@@ -15,7 +15,7 @@ use super::server::{check_scenario_files, MockOptions, MockServer};
 /// The usage text of `llmwire mock`.
 pub const USAGE: &str = "\
 usage: llmwire mock [--host HOST] [--port PORT] [--scenarios FILE]... [--max-connections N]
-                    [--until-stdin-eof]
+                    [--until-stdin-eof] [--fast]
        llmwire mock --check FILE...
        llmwire mock --list-scenarios
 
@@ -31,6 +31,8 @@ x-llmwire-scenario and x-llmwire-session). SCENARIO is name[:key=value,...].
   --scenarios FILE      load scenarios from a JSON file (repeatable)
   --max-connections N   connections served at once (default 512)
   --until-stdin-eof     stop when stdin closes (for harnesses that spawn the mock)
+  --fast                answer every request at once with one fixed completion: no
+                        scenarios, no request log (an endpoint for benchmarking clients)
   --check FILE...       validate scenario files and exit (0 valid, 1 invalid)
   --list-scenarios      print the built-in scenarios and exit
 ";
@@ -88,6 +90,7 @@ pub fn parse_cli_args(args: &[String]) -> Result<CliCommand, String> {
                     })?;
             }
             "--until-stdin-eof" => until_stdin_eof = true,
+            "--fast" => options.fast = true,
             "--list-scenarios" => list = true,
             "--check" => check = Some(Vec::new()),
             other if other.starts_with('-') => return Err(format!("unknown option {other}")),

@@ -163,8 +163,11 @@ fn write_whole(
     body: &[u8],
 ) -> io::Result<()> {
     headers.push(("content-length".to_string(), body.len().to_string()));
-    write_head(out, status, &headers)?;
-    out.write_all(body)?;
+    // One write, so that the answer leaves as one segment and the client wakes once.
+    let mut whole = Vec::with_capacity(256 + body.len());
+    write_head(&mut whole, status, &headers)?;
+    whole.extend_from_slice(body);
+    out.write_all(&whole)?;
     out.flush()
 }
 

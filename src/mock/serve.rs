@@ -42,6 +42,18 @@ pub struct Shared {
     /// Makes ids unique across servers and runs.
     pub instance: u32,
     pub serial: AtomicU64,
+    /// The whole response sent to every request in fast mode ([`fast_answer`]).
+    pub fast_answer: Option<Vec<u8>>,
+}
+
+/// The response of fast mode: a complete, ordinary completion, the size of an echo reply.
+pub fn fast_answer() -> Vec<u8> {
+    let body = r#"{"id":"chatcmpl-mock-fast","object":"chat.completion","created":1767225600,"model":"mock-model","choices":[{"index":0,"message":{"role":"assistant","content":"pong"},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}"#;
+    format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nserver: llmwire-mock\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
 }
 
 /// How a served connection must end.
@@ -79,6 +91,17 @@ pub fn serve_connection<T: Transport>(transport: T, shared: &Shared) -> Ending {
             Ok(body) => body,
             Err(error) => return refuse(&mut conn, error, shared),
         };
+        if let Some(fast) = &shared.fast_answer {
+            let out = conn.get_mut();
+            if out.write_all(fast).and_then(|()| out.flush()).is_err() {
+                return Ending::Close;
+            }
+            if head.wants_close() {
+                close_gracefully(&mut conn);
+                return Ending::Close;
+            }
+            continue;
+        }
         let after = match answer(conn.get_mut(), &head, &body, shared) {
             Ok(after) => after,
             Err(_) => return Ending::Close,

@@ -41,6 +41,9 @@ pub struct MockOptions {
     /// Scenario documents given as JSON text, in the same format as the files.
     pub scenario_documents: Vec<String>,
     pub limits: Limits,
+    /// Answer every request at once with one fixed completion, skipping scenarios, routing and
+    /// the request log: an endpoint for measuring clients (benchmarks), not for testing them.
+    pub fast: bool,
 }
 
 impl Default for MockOptions {
@@ -51,6 +54,7 @@ impl Default for MockOptions {
             scenario_files: Vec::new(),
             scenario_documents: Vec::new(),
             limits: Limits::default(),
+            fast: false,
         }
     }
 }
@@ -101,6 +105,7 @@ impl MockServer {
             file_scenarios,
             instance: instance_id(),
             serial: AtomicU64::new(1),
+            fast_answer: options.fast.then(super::serve::fast_answer),
         });
         let registry = Arc::new(Registry::default());
         let accept_thread = thread::Builder::new()

@@ -206,13 +206,14 @@ fn find_in(tables: &[&'static [Entry]], model: &str) -> Option<&'static Entry> {
 }
 
 fn name_matches(entry: &str, model: &str) -> bool {
-    let (Some(head), Some(rest)) = (model.get(..entry.len()), model.get(entry.len()..)) else {
-        return false;
+    // What follows the entry's name is tested first: it rules out most entries in one byte.
+    let suffix_fits = match model.as_bytes().get(entry.len()) {
+        None => model.len() == entry.len(),
+        // A `-` is one byte, so both ends of the suffix are character boundaries.
+        Some(b'-') => is_snapshot_suffix(&model[entry.len() + 1..]),
+        Some(_) => false,
     };
-    if !head.eq_ignore_ascii_case(entry) {
-        return false;
-    }
-    rest.is_empty() || rest.strip_prefix('-').is_some_and(is_snapshot_suffix)
+    suffix_fits && model.as_bytes()[..entry.len()].eq_ignore_ascii_case(entry.as_bytes())
 }
 
 /// `20250514`, `2024-08-06`, `0125-preview`, `latest`, `preview-05-20`, `exp-1206`: a snapshot of

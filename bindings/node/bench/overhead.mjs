@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Per-call overhead: sequential chat calls per second over one keep-alive connection to the
-// simulated provider's `echo` scenario, through llmwire's binding, the `openai` npm package, and
-// Node's own fetch (the floor: one HTTP exchange, no client logic).
+// Per-call overhead: sequential chat calls per second over one keep-alive connection to a fast
+// loopback endpoint (`llmwire mock --fast`: one fixed completion, answered at once, so that what
+// is measured is the clients), through llmwire's binding, the `openai` npm package, and Node's
+// own fetch (the floor: one HTTP exchange, no client logic).
 //
 //   node bench/overhead.mjs [--calls 2000] [--rounds 10] [--warmup 200] [--openai DIR]
 //
@@ -47,7 +48,7 @@ function loadOpenAI() {
 /** Starts `llmwire mock` (`LLMWIRE_BIN`, else the CLI beside the loaded library). */
 function startMock() {
   const binary = process.env.LLMWIRE_BIN ?? path.join(path.dirname(llmwire.libraryPath), 'llmwire');
-  const child = spawn(binary, ['mock', '--port', '0', '--until-stdin-eof'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(binary, ['mock', '--port', '0', '--until-stdin-eof', '--fast'], { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.stdout.once('data', (data) => {
@@ -70,7 +71,7 @@ async function round(call, count) {
     const t0 = performance.now();
     const text = await call();
     times.push(performance.now() - t0);
-    if (text !== 'benchmark prompt') throw new Error(`unexpected answer ${JSON.stringify(text)}`);
+    if (text !== 'pong') throw new Error(`unexpected answer ${JSON.stringify(text)}`);
   }
   return times;
 }

@@ -2,7 +2,8 @@
 """Per-call overhead of the Python binding, against the `openai` package and raw HTTP.
 
 Sequential chat-completions calls over one keep-alive connection to a fast loopback endpoint
-(the simulated provider's `echo` scenario), each measured as calls per second and µs per call:
+(`llmwire mock --fast`: one fixed completion, answered at once, so that what is measured is the
+clients), each measured as calls per second and µs per call:
 
 - ``llmwire``: ``llmwire.Client.chat`` (the binding plus the whole Rust call);
 - ``openai``: ``openai.OpenAI(...).chat.completions.create`` (when the package is installed;
@@ -52,7 +53,7 @@ MODEL = "mock-model"
 def start_mock() -> tuple[subprocess.Popen[str], str]:
     binary = os.environ.get("LLMWIRE_MOCK_BIN") or str(Path(llmwire.library_path).resolve().parent / "llmwire")
     process = subprocess.Popen(
-        [binary, "mock", "--port", "0", "--until-stdin-eof"],
+        [binary, "mock", "--port", "0", "--until-stdin-eof", "--fast"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
