@@ -5,8 +5,11 @@
 //! 2. 16 threads sharing one `Client` vs 16 threads with a bare ureq agent each: the throughput
 //!    ratio (target ≥ 0.9×).
 //! 3. Peak RSS across 100,000 calls through one client, sampled every 10,000 (target: flat).
+//! 4. `fast`: the Rust API against `llmwire mock --fast`, the figure the binding benchmarks
+//!    compare with.
 //!
-//! The mock runs in this process and competes for the same cores; both sides pay that equally.
+//! The mock runs in this process. Sequential modes pin the process to one CPU (see
+//! [`pin_to_one_cpu`]); each mode runs in its own process.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -32,17 +35,19 @@ fn client(base_url: &str, validation: &str) -> Client {
     Client::new(&config.to_string()).expect("bench config")
 }
 
-fn bare_call(agent: &ureq::Agent, url: &str, body: &[u8]) -> usize {
+/// What a caller without llmwire minimally does: serialise the request, send it, read the bytes.
+fn bare_call(agent: &ureq::Agent, url: &str, request: &Value) -> usize {
+    let body = serde_json::to_vec(request).expect("request serialises");
     let mut response = agent
         .post(url)
         .header("content-type", "application/json")
         .header("authorization", "Bearer bench-key")
-        .send(body)
+        .send(&body[..])
         .expect("bare ureq call");
     response.body_mut().read_to_vec().expect("bare body").len()
 }
 
-/// What a caller without llmwire minimally does: serialise the request, send it, parse the answer.
+/// As [`bare_call`], and the answer parsed into a `Value`.
 fn bare_parsed_call(agent: &ureq::Agent, url: &str, request: &Value) -> Value {
     let body = serde_json::to_vec(request).expect("request serialises");
     let mut response = agent
@@ -72,8 +77,7 @@ fn sequential(base_url: &str) {
         (
             "bare ureq: serialise, send, read the bytes",
             Box::new(|| {
-                let body = serde_json::to_vec(&request).unwrap();
-                black_box(bare_call(&agent, &url, &body));
+                black_box(bare_call(&agent, &url, &request));
             }),
         ),
         (
@@ -137,16 +141,16 @@ fn sequential(base_url: &str) {
 
 fn threaded(base_url: &str) {
     let url = Arc::new(format!("{base_url}/chat/completions"));
-    let body = Arc::new(serde_json::to_vec(&request()).unwrap());
     let run_bare = || {
         let start = Instant::now();
         let handles: Vec<_> = (0..THREADS)
             .map(|_| {
-                let (url, body) = (Arc::clone(&url), Arc::clone(&body));
+                let url = Arc::clone(&url);
                 std::thread::spawn(move || {
                     let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+                    let request = request();
                     for _ in 0..CALLS_PER_THREAD {
-                        black_box(bare_call(&agent, &url, &body));
+                        black_box(bare_call(&agent, &url, &request));
                     }
                 })
             })
@@ -159,14 +163,11 @@ fn threaded(base_url: &str) {
         let start = Instant::now();
         let handles: Vec<_> = (0..THREADS)
             .map(|_| {
-                let (url, body, agent) = (
-                    Arc::clone(&url),
-                    Arc::clone(&body),
-                    Arc::clone(&shared_agent),
-                );
+                let (url, agent) = (Arc::clone(&url), Arc::clone(&shared_agent));
                 std::thread::spawn(move || {
+                    let request = request();
                     for _ in 0..CALLS_PER_THREAD {
-                        black_box(bare_call(&agent, &url, &body));
+                        black_box(bare_call(&agent, &url, &request));
                     }
                 })
             })
@@ -183,7 +184,7 @@ fn threaded(base_url: &str) {
                 std::thread::spawn(move || {
                     let request = request();
                     for _ in 0..CALLS_PER_THREAD {
-                        black_box(shared.chat(&request, None).unwrap());
+                        drop(black_box(shared.chat_json(&request, None).unwrap()));
                     }
                 })
             })
@@ -258,11 +259,7 @@ fn profile(base_url: &str, side: &str, calls: usize) {
     for _ in 0..calls {
         match side {
             "bare" => {
-                black_box(bare_call(
-                    &agent,
-                    &url,
-                    &serde_json::to_vec(&request).unwrap(),
-                ));
+                black_box(bare_call(&agent, &url, &request));
             }
             "bare-parse" => {
                 black_box(bare_parsed_call(&agent, &url, &request));
@@ -286,11 +283,96 @@ fn profile(base_url: &str, side: &str, calls: usize) {
     }
 }
 
+/// Runs this process (and every thread it starts from now on) on its first allowed CPU only,
+/// unless `LLMWIRE_BENCH_PIN=0`. Sequential calls then cost what the client, the server and the
+/// kernel do, rather than how long an idle core takes to wake up, which on a small VM varies from
+/// run to run and from connection to connection by more than a whole call costs.
+fn pin_to_one_cpu() -> String {
+    if std::env::var("LLMWIRE_BENCH_PIN").as_deref() == Ok("0") {
+        return "not pinned (LLMWIRE_BENCH_PIN=0)".into();
+    }
+    // SAFETY: a zeroed cpu_set_t is a valid empty set; both calls only read or write `set`.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        let size = std::mem::size_of::<libc::cpu_set_t>();
+        if libc::sched_getaffinity(0, size, &mut set) != 0 {
+            return "not pinned (sched_getaffinity failed)".into();
+        }
+        let Some(cpu) = (0..libc::CPU_SETSIZE as usize).find(|&cpu| libc::CPU_ISSET(cpu, &set))
+        else {
+            return "not pinned (no CPU allowed?)".into();
+        };
+        libc::CPU_ZERO(&mut set);
+        libc::CPU_SET(cpu, &mut set);
+        if libc::sched_setaffinity(0, size, &set) != 0 {
+            return "not pinned (sched_setaffinity failed)".into();
+        }
+        format!("client and mock pinned to CPU {cpu} (LLMWIRE_BENCH_PIN=0 to leave them free)")
+    }
+}
+
+/// The Rust API against `llmwire mock --fast` (one fixed completion, nothing else done): the
+/// figure the Python and Node binding benchmarks compare with.
+fn fast_endpoint() {
+    // In this process, unless LLMWIRE_BENCH_BASE_URL names one (e.g. a separate `mock --fast`).
+    let external = std::env::var("LLMWIRE_BENCH_BASE_URL").ok();
+    let server = external.is_none().then(|| {
+        MockServer::start(MockOptions {
+            fast: true,
+            ..MockOptions::default()
+        })
+        .expect("the mock starts")
+    });
+    let base_url = match (&server, external) {
+        (Some(server), _) => server.base_url(),
+        (None, url) => url.unwrap_or_default(),
+    };
+    let client = client(&base_url, "strict");
+    let request = request();
+    let mut rounds = Vec::new();
+    for _ in 0..WARMUP {
+        drop(black_box(client.chat_json(&request, None).unwrap()));
+    }
+    for _ in 0..ROUNDS {
+        let calls = SEQUENTIAL_CALLS / ROUNDS;
+        let start = Instant::now();
+        for _ in 0..calls {
+            drop(black_box(client.chat_json(&request, None).unwrap()));
+        }
+        rounds.push(per_call(start.elapsed(), calls));
+    }
+    rounds.sort_by(f64::total_cmp);
+    println!(
+        "Rust API against `llmwire mock --fast` (chat_json, validation strict): {:.1} µs/call (median of {ROUNDS} rounds; fastest {:.1})",
+        rounds[rounds.len() / 2],
+        rounds[0]
+    );
+    if let Some(server) = server {
+        server.shutdown();
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
+    let Some(mode) = args.first().cloned() else {
+        // Every mode in its own process: pinning (sequential ones) must come before any thread.
+        let me = std::env::current_exe().expect("the bench knows its own path");
+        for mode in ["sequential", "fast", "threaded", "memory"] {
+            let status = std::process::Command::new(&me).arg(mode).status();
+            assert!(status.is_ok_and(|s| s.success()), "mode {mode} failed");
+        }
+        return;
+    };
+    if matches!(mode.as_str(), "sequential" | "fast") {
+        println!("{}", pin_to_one_cpu());
+    }
+    if mode == "fast" {
+        fast_endpoint();
+        return;
+    }
     let external = std::env::var("LLMWIRE_BENCH_BASE_URL").ok();
     let server = match external {
         Some(_) => None,
@@ -301,22 +383,16 @@ fn main() {
         (None, Some(url)) => url,
         (None, None) => unreachable!(),
     };
-    if let [mode, side, calls] = args.as_slice() {
-        if mode == "profile" {
-            profile(&base_url, side, calls.parse().expect("a number of calls"));
-            return;
+    match (mode.as_str(), &args[1..]) {
+        ("profile", [side, calls]) => {
+            profile(&base_url, side, calls.parse().expect("a number of calls"))
         }
-    }
-    let only = args.first().cloned();
-    let wants = |name: &str| only.as_deref().is_none_or(|o| name.contains(o));
-    if wants("sequential") {
-        sequential(&base_url);
-    }
-    if wants("threaded") {
-        threaded(&base_url);
-    }
-    if wants("memory") {
-        memory(&base_url);
+        ("sequential", []) => sequential(&base_url),
+        ("threaded", []) => threaded(&base_url),
+        ("memory", []) => memory(&base_url),
+        _ => panic!(
+            "usage: cargo bench --bench client [-- sequential | fast | threaded | memory | profile SIDE N]"
+        ),
     }
     if let Some(server) = server {
         server.shutdown();

@@ -11,6 +11,9 @@ use std::io::{self, Read};
 use std::time::Duration;
 
 use ureq::http::{HeaderName, HeaderValue};
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, NextTimeout, Transport as Connection,
+};
 
 use crate::classify::TransportFault;
 use crate::config::{ClientConfig, ProxySetting};
@@ -104,7 +107,7 @@ impl Transport {
             .build();
         let agent = ureq::Agent::with_parts(
             agent_config,
-            ureq::unversioned::transport::DefaultConnector::default(),
+            ureq::unversioned::transport::DefaultConnector::default().chain(OneWriteConnector),
             CachingResolver::default(),
         );
         Ok(Transport {
@@ -267,6 +270,91 @@ fn fault_from(error: ureq::Error) -> Exchange {
     }
 }
 
+/// Requests up to this size (head and body together) leave in one write.
+const ONE_WRITE_LIMIT: usize = 64 * 1024;
+
+/// Wraps every connection in [`OneWrite`].
+#[derive(Debug)]
+struct OneWriteConnector;
+
+impl Connector<Box<dyn Connection>> for OneWriteConnector {
+    type Out = OneWrite;
+
+    fn connect(
+        &self,
+        _: &ConnectionDetails,
+        chained: Option<Box<dyn Connection>>,
+    ) -> Result<Option<OneWrite>, ureq::Error> {
+        Ok(chained.map(|inner| OneWrite {
+            inner,
+            pending: Vec::new(),
+        }))
+    }
+}
+
+/// Sends a request's head and body in one write.
+///
+/// ureq writes the head, then the body, as two writes; with `TCP_NODELAY` they leave as two
+/// segments, and a server on another core wakes up for the head only to wait again for the body.
+/// Here writes are held back (up to [`ONE_WRITE_LIMIT`]) until the first read, which is when the
+/// request is complete, and then go out together.
+#[derive(Debug)]
+struct OneWrite {
+    inner: Box<dyn Connection>,
+    pending: Vec<u8>,
+}
+
+impl OneWrite {
+    fn flush(&mut self, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        let mut sent = 0;
+        while sent < self.pending.len() {
+            let output = self.inner.buffers().output();
+            let amount = output.len().min(self.pending.len() - sent);
+            output[..amount].copy_from_slice(&self.pending[sent..sent + amount]);
+            self.inner.transmit_output(amount, timeout)?;
+            sent += amount;
+        }
+        self.pending.clear();
+        Ok(())
+    }
+}
+
+impl Connection for OneWrite {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        self.inner.buffers()
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        if self.pending.is_empty() && amount >= ONE_WRITE_LIMIT {
+            return self.inner.transmit_output(amount, timeout);
+        }
+        let output = &self.inner.buffers().output()[..amount];
+        self.pending.extend_from_slice(output);
+        if self.pending.len() >= ONE_WRITE_LIMIT {
+            self.flush(timeout)?;
+        }
+        Ok(())
+    }
+
+    fn maybe_await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.flush(timeout)?;
+        self.inner.maybe_await_input(timeout)
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.flush(timeout)?;
+        self.inner.await_input(timeout)
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.inner.is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        self.inner.is_tls()
+    }
+}
+
 /// How long a resolved address is reused before the host is looked up again.
 const DNS_CACHE_TTL: Duration = Duration::from_secs(30);
 
@@ -288,7 +376,7 @@ impl ureq::unversioned::resolver::Resolver for CachingResolver {
         &self,
         uri: &ureq::http::Uri,
         config: &ureq::config::Config,
-        timeout: ureq::unversioned::transport::NextTimeout,
+        timeout: NextTimeout,
     ) -> Result<ResolvedAddrs, ureq::Error> {
         let (Some(host), Some(port)) = (uri.host(), uri.port_u16().or(default_port(uri))) else {
             return self.lookup.resolve(uri, config, timeout);

@@ -16,8 +16,13 @@ clients), each measured as calls per second and µs per call:
 The binding's own cost is not measurable from Python alone: compare ``llmwire`` here with the
 Rust API's per-call time over the same endpoint (e.g. `cargo bench`) for that.
 
-    python3 bindings/python/bench/overhead.py                    # starts `llmwire mock` itself
+    python3 bindings/python/bench/overhead.py                    # starts `llmwire mock --fast` itself
     python3 bindings/python/bench/overhead.py --base-url http://127.0.0.1:PORT/v1 --calls 5000
+
+By default the benchmark and the mock it starts share one CPU (``--cpus 0``; ``--cpus all`` to
+leave placement to the scheduler). Sequential calls then cost what the clients, the server and
+the kernel do, rather than how long an idle core takes to wake up, which on a small VM varies
+from run to run and from connection to connection by more than a whole call costs.
 
 The mock binary is LLMWIRE_MOCK_BIN, else `llmwire` beside the loaded library. Use a release
 build (LLMWIRE_LIB=target/release/libllmwire.so) for figures that mean something.
@@ -157,7 +162,12 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=2000, help="calls per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--cpus", default="0", help="CPUs to run on, e.g. 0 or 0,1 (default 0), or 'all'")
     arguments = parser.parse_args()
+    if arguments.cpus != "all":
+        # Set before the mock starts: it inherits the same CPUs.
+        os.sched_setaffinity(0, {int(cpu) for cpu in arguments.cpus.split(",")})
+    cpus = ",".join(str(cpu) for cpu in sorted(os.sched_getaffinity(0)))
 
     mock: Optional[subprocess.Popen[str]] = None
     base_url = arguments.base_url
@@ -180,9 +190,12 @@ def main() -> int:
             mock.wait(10)
 
     if arguments.json:
-        print(json.dumps(results, indent=2))
+        print(json.dumps({"cpus": cpus, "results": results}, indent=2))
         return 0
-    print(f"library {llmwire.library_path} (version {llmwire.version()}); {arguments.calls} calls x {arguments.rounds} rounds, best round")
+    print(
+        f"library {llmwire.library_path} (version {llmwire.version()}); CPUs {cpus}; "
+        f"{arguments.calls} calls x {arguments.rounds} rounds, best round"
+    )
     for result in results:
         print(f"  {result['label']:<12} {result['calls_per_s']:>9.0f} calls/s  {result['us_per_call']:>8.1f} µs/call  (median round {result['median_us']:.1f} µs)")
     by_label = {result["label"]: result for result in results}
