@@ -11,13 +11,14 @@ SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 CFLAGS_STRICT := -std=c11 -Wall -Wextra -Werror -pedantic
 C_TESTS   := $(patsubst tests/c/%.c,$(BUILD)/c/%,$(wildcard tests/c/test_*.c))
 
-.PHONY: help build demo test test-rust test-c test-python test-node header-check bless-header lint clean
+.PHONY: help build demo test test-rust test-c test-python test-node header-check bless-header lint bench clean
 
 help:
 	@echo "make demo          build everything and run the demo (C, Python, Node) against the simulated provider"
 	@echo "make examples      build the C example (examples/chat.c)"
 	@echo "make test          run every test (Rust, C under AddressSanitizer, Python, Node)"
 	@echo "make lint          cargo fmt --check and clippy with warnings as errors"
+	@echo "make bench         every benchmark: Rust (cargo bench), Python and Node bindings vs openai"
 	@echo "make bless-header  refresh include/llmwire.h from the sources"
 
 build:
@@ -45,6 +46,15 @@ examples: build $(BUILD)/examples/chat
 $(BUILD)/examples/chat: examples/chat.c include/llmwire.h build
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_STRICT) -O1 -Iinclude $< -o $@ -L$(LIB_DIR) -lllmwire -pthread -Wl,-rpath,$(LIB_DIR)
+
+# Every benchmark (minutes; not part of the tests). The binding benchmarks compare with the openai
+# packages when they are installed: the Python one into build/venv-python (pip install openai), the
+# Node one under build/bench-openai (npm install --prefix build/bench-openai openai).
+bench:
+	$(CARGO) bench
+	$(CARGO) build --release --lib --bins
+	LLMWIRE_LIB=$(CURDIR)/target/release/libllmwire.so PYTHONPATH=bindings/python $(PYTHON) bindings/python/bench/overhead.py
+	cd bindings/node && LLMWIRE_LIB=$(CURDIR)/target/release/libllmwire.so taskset -c 0 node bench/overhead.mjs --openai $(CURDIR)/build/bench-openai
 
 # Every test the project has. CI runs exactly this.
 test: test-rust test-c test-python test-node

@@ -329,24 +329,35 @@ fn fast_endpoint() {
     };
     let client = client(&base_url, "strict");
     let request = request();
-    let mut rounds = Vec::new();
-    for _ in 0..WARMUP {
-        drop(black_box(client.chat_json(&request, None).unwrap()));
-    }
-    for _ in 0..ROUNDS {
-        let calls = SEQUENTIAL_CALLS / ROUNDS;
-        let start = Instant::now();
-        for _ in 0..calls {
-            drop(black_box(client.chat_json(&request, None).unwrap()));
-        }
-        rounds.push(per_call(start.elapsed(), calls));
-    }
-    rounds.sort_by(f64::total_cmp);
+    let sides: Vec<Side> = vec![
+        (
+            "chat (a Value in, a Value out: what a binding does)",
+            Box::new(|| drop(black_box(client.chat(&request, None).unwrap()))),
+        ),
+        (
+            "chat_json (a Value in, JSON text out)",
+            Box::new(|| drop(black_box(client.chat_json(&request, None).unwrap()))),
+        ),
+    ];
     println!(
-        "Rust API against `llmwire mock --fast` (chat_json, validation strict): {:.1} µs/call (median of {ROUNDS} rounds; fastest {:.1})",
-        rounds[rounds.len() / 2],
-        rounds[0]
+        "Rust API against `llmwire mock --fast`, validation strict (median of {ROUNDS} rounds)"
     );
+    for (name, call) in &sides {
+        for _ in 0..WARMUP {
+            call();
+        }
+        let mut rounds = Vec::new();
+        for _ in 0..ROUNDS {
+            let calls = SEQUENTIAL_CALLS / ROUNDS;
+            let start = Instant::now();
+            for _ in 0..calls {
+                call();
+            }
+            rounds.push(per_call(start.elapsed(), calls));
+        }
+        rounds.sort_by(f64::total_cmp);
+        println!("  {name:52} {:6.1} µs/call", rounds[rounds.len() / 2]);
+    }
     if let Some(server) = server {
         server.shutdown();
     }

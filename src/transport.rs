@@ -455,3 +455,76 @@ fn parse_certificates(pem: &str) -> Result<Vec<ureq::tls::Certificate<'static>>,
     }
     Ok(certificates)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ureq::unversioned::transport::LazyBuffers;
+
+    /// A connection that records every write it is asked to make.
+    #[derive(Debug)]
+    struct Recorder {
+        buffers: LazyBuffers,
+        writes: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+    }
+
+    impl Connection for Recorder {
+        fn buffers(&mut self) -> &mut dyn Buffers {
+            &mut self.buffers
+        }
+
+        fn transmit_output(&mut self, amount: usize, _: NextTimeout) -> Result<(), ureq::Error> {
+            let written = self.buffers.output()[..amount].to_vec();
+            self.writes.lock().unwrap().push(written);
+            Ok(())
+        }
+
+        fn await_input(&mut self, _: NextTimeout) -> Result<bool, ureq::Error> {
+            Ok(false)
+        }
+
+        fn is_open(&mut self) -> bool {
+            true
+        }
+    }
+
+    /// Writes `pieces` through a [`OneWrite`] as ureq does (each into the output buffer, then
+    /// transmitted), waits for input, and returns the writes that reached the connection.
+    fn writes_for(pieces: &[Vec<u8>]) -> Vec<Vec<u8>> {
+        let writes = std::sync::Arc::default();
+        let mut one = OneWrite {
+            inner: Box::new(Recorder {
+                buffers: LazyBuffers::new(16 * 1024, 16 * 1024),
+                writes: std::sync::Arc::clone(&writes),
+            }),
+            pending: Vec::new(),
+        };
+        for piece in pieces {
+            for chunk in piece.chunks(16 * 1024) {
+                one.buffers().output()[..chunk.len()].copy_from_slice(chunk);
+                one.transmit_output(chunk.len(), NextTimeout::default())
+                    .unwrap();
+            }
+        }
+        one.await_input(NextTimeout::default()).unwrap();
+        let writes = writes.lock().unwrap().clone();
+        writes
+    }
+
+    #[test]
+    fn head_and_body_leave_in_one_write() {
+        let head = b"POST /v1/chat/completions HTTP/1.1\r\ncontent-length: 17\r\n\r\n".to_vec();
+        let body = br#"{"messages": []} "#.to_vec();
+        let writes = writes_for(&[head.clone(), body.clone()]);
+        assert_eq!(writes, vec![[head, body].concat()]);
+    }
+
+    #[test]
+    fn large_requests_still_arrive_whole_and_in_order() {
+        let head = b"POST / HTTP/1.1\r\n\r\n".to_vec();
+        let body: Vec<u8> = (0..200_000_u32).map(|i| (i % 251) as u8).collect();
+        let writes = writes_for(&[head.clone(), body.clone()]);
+        assert!(writes.len() > 1, "a large body streams");
+        assert_eq!(writes.concat(), [head, body].concat());
+    }
+}

@@ -11,8 +11,13 @@
 //   npm install --no-save --prefix /tmp/llmwire-bench openai
 //   node bench/overhead.mjs --openai /tmp/llmwire-bench
 // Build the library with `cargo build --release` first: the binding prefers target/release.
+//
+// For figures that count the clients' work rather than how long an idle core takes to wake up
+// (which on a small VM varies by more than a whole call costs), run it on one CPU; the mock it
+// starts inherits the CPU:  taskset -c 0 node bench/overhead.mjs --openai /tmp/llmwire-bench
 
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -138,8 +143,9 @@ const rows = Object.entries(results).map(([name, r]) => ({
   'p50 ms': r.p50Ms.toFixed(3),
   'p99 ms': r.p99Ms.toFixed(3),
 }));
+const cpus = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 'unknown';
 console.log(`${CALLS} sequential calls per client in ${ROUNDS} interleaved rounds, ` +
-  `after ${WARMUP} warm-up calls; library: ${llmwire.libraryPath}`);
+  `after ${WARMUP} warm-up calls; CPUs ${cpus}; library: ${llmwire.libraryPath}`);
 console.table(rows);
 const ours = results['llmwire (binding)'].callsPerSecond;
 const theirs = results['openai (npm)']?.callsPerSecond;

@@ -16,18 +16,22 @@ from ._errors import EXCEPTION_BY_CLASS, Error, Internal, parse_details
 from ._native import ErrorPtr, lib
 
 
+# One encoder for every call: ``json.dumps`` with options builds a new one each time.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
 def encode_json(value: Any, what: str) -> bytes:
     """Serialises ``value`` (a JSON object given as a mapping) to UTF-8 JSON for the library.
 
     Raises ``TypeError`` when ``value`` is not a mapping or holds something JSON cannot represent,
     and ``ValueError`` for NaN or infinite floats, before anything reaches the library.
     """
-    if not isinstance(value, Mapping):
+    if type(value) is not dict and not isinstance(value, Mapping):
         raise TypeError(
             f"{what} must be a dict (a JSON object), not {type(value).__name__}"
         )
     try:
-        text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        text = _ENCODER.encode(value)
     except TypeError as error:
         raise TypeError(f"{what} must be JSON-serialisable: {error}") from None
     except ValueError as error:
