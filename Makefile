@@ -50,10 +50,11 @@ $(BUILD)/examples/chat: examples/chat.c include/llmwire.h build
 # Every benchmark (minutes; not part of the tests). The binding benchmarks compare with the openai
 # packages when they are installed: the Python one into build/venv-python (pip install openai), the
 # Node one under build/bench-openai (npm install --prefix build/bench-openai openai).
+BENCH_PYTHON = $(if $(wildcard $(BUILD)/venv-python/bin/python),$(BUILD)/venv-python/bin/python,$(PYTHON))
 bench:
 	$(CARGO) bench
 	$(CARGO) build --release --lib --bins
-	LLMWIRE_LIB=$(CURDIR)/target/release/libllmwire.so PYTHONPATH=bindings/python $(PYTHON) bindings/python/bench/overhead.py
+	LLMWIRE_LIB=$(CURDIR)/target/release/libllmwire.so PYTHONPATH=bindings/python $(BENCH_PYTHON) bindings/python/bench/overhead.py
 	cd bindings/node && LLMWIRE_LIB=$(CURDIR)/target/release/libllmwire.so taskset -c 0 node bench/overhead.mjs --openai $(CURDIR)/build/bench-openai
 
 # Every test the project has. CI runs exactly this.
