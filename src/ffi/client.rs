@@ -94,8 +94,9 @@ pub unsafe extern "C" fn llmwire_client_free(client: *mut LlmwireClient) {
 /// Sends a chat-completions request (a JSON object, as for the provider's API) and waits for the
 /// completion, retrying what can succeed. A request without "model" gets the config's model.
 ///
-/// On success `*out_response_json` receives the completion JSON, with an extra "llmwire" key
-/// holding the attempts, repairs and warnings. On failure `*err` (if given) receives the error
+/// On success `*out_response_json` receives the completion JSON: the provider's text as it
+/// arrived (its layout kept), with an extra "llmwire" key, last, holding the attempts, repairs,
+/// warnings and trims. On failure `*err` (if given) receives the error
 /// object: class, stop reason, summary, the provider's message and every attempt.
 ///
 /// `cancel` may be NULL; otherwise `llmwire_cancel_trigger` on it (from any thread) stops the call
