@@ -801,6 +801,18 @@ fn the_api_key_never_appears_in_errors_events_or_metrics() {
 }
 
 #[test]
+fn a_key_no_header_can_carry_is_a_config_error_that_does_not_show_it() {
+    let key = "sk-live-SECRET\n-0123456789";
+    let config = json!({ "base_url": server().base_url(), "api_key": key });
+    let error = Client::new(&config.to_string())
+        .err()
+        .expect("a line break cannot be sent in a header");
+    assert_eq!(error.class(), ErrorClass::InvalidConfig);
+    assert!(error.to_json().contains("API key"), "{}", error.to_json());
+    assert!(!error.to_json().contains("SECRET"), "part of the key leaked");
+}
+
+#[test]
 fn metrics_count_attempts_retries_and_failures_by_class() {
     let (client, _) = client_for("overloaded_then_ok:n=2", json!({}));
     succeeds(&client);
