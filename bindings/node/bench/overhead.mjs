@@ -110,7 +110,8 @@ async function measure(clients) {
   }]));
 }
 
-const request = { model: 'mock-model', messages: [{ role: 'user', content: 'benchmark prompt' }] };
+// A model llmwire knows, as in the Rust benchmark (an unknown one adds a warning to every answer).
+const request = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'benchmark prompt' }] };
 const mock = await startMock();
 let results;
 const client = new llmwire.Client({ base_url: mock.baseUrl('llmwire'), api_key: 'sk-bench' });

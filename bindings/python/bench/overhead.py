@@ -52,7 +52,9 @@ except ModuleNotFoundError as missing:
     import llmwire
 
 MESSAGES = [{"role": "user", "content": "ping"}]
-MODEL = "mock-model"
+# A model llmwire knows, as in the Rust benchmark: an unknown one adds a validation warning to
+# every answer (more to build and to parse).
+MODEL = "gpt-4o-mini"
 
 
 def start_mock() -> tuple[subprocess.Popen[str], str]:
