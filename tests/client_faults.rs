@@ -809,7 +809,10 @@ fn a_key_no_header_can_carry_is_a_config_error_that_does_not_show_it() {
         .expect("a line break cannot be sent in a header");
     assert_eq!(error.class(), ErrorClass::InvalidConfig);
     assert!(error.to_json().contains("API key"), "{}", error.to_json());
-    assert!(!error.to_json().contains("SECRET"), "part of the key leaked");
+    assert!(
+        !error.to_json().contains("SECRET"),
+        "part of the key leaked"
+    );
 }
 
 #[test]

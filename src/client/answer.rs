@@ -60,21 +60,17 @@ impl Answer {
         match self.completion {
             Completion::Text(text) => {
                 // The text is one JSON object with at least a `choices` member: the report goes
-                // in as its last member, written straight after it.
-                let end = text.trim_end().len();
-                debug_assert!(text[..end].ends_with('}'));
+                // in as its last member, in place of the closing brace.
+                let Some(members) = text.trim_end().strip_suffix('}').map(str::len) else {
+                    return Err(unassembled("the completion is not a JSON object"));
+                };
                 let mut bytes = text.into_bytes();
-                bytes.truncate(end - 1);
+                bytes.truncate(members);
                 bytes.reserve(REPORT_BYTES);
                 bytes.extend_from_slice(b",\"llmwire\":");
-                serde_json::to_writer(&mut bytes, &self.report).map_err(unserialisable)?;
+                serde_json::to_writer(&mut bytes, &self.report).map_err(unassembled)?;
                 bytes.push(b'}');
-                String::from_utf8(bytes).map_err(|e| {
-                    ErrorObject::local(
-                        ErrorClass::Internal,
-                        format!("cannot assemble the answer: {e}"),
-                    )
-                })
+                String::from_utf8(bytes).map_err(unassembled)
             }
             Completion::Value(_) => Ok(self.into_value()?.to_string()),
         }
@@ -83,11 +79,11 @@ impl Answer {
     /// The completion as a `Value`, the report under its `llmwire` key.
     pub(super) fn into_value(self) -> Result<Value, ErrorObject> {
         let mut completion = match self.completion {
-            Completion::Text(text) => serde_json::from_str(&text).map_err(unserialisable)?,
+            Completion::Text(text) => serde_json::from_str(&text).map_err(unassembled)?,
             Completion::Value(value) => value,
         };
         if let Value::Object(fields) = &mut completion {
-            let report = serde_json::to_value(&self.report).map_err(unserialisable)?;
+            let report = serde_json::to_value(&self.report).map_err(unassembled)?;
             fields.insert("llmwire".to_owned(), report);
         }
         Ok(completion)
@@ -95,7 +91,7 @@ impl Answer {
 }
 
 /// Cannot happen (the text was proven to be JSON; the report is plain data), but is not a panic.
-fn unserialisable(error: serde_json::Error) -> ErrorObject {
+fn unassembled(error: impl std::fmt::Display) -> ErrorObject {
     ErrorObject::local(
         ErrorClass::Internal,
         format!("cannot assemble the answer: {error}"),

@@ -1,7 +1,6 @@
 //! Turning a caller's request into bytes on the wire: default model, local validation (and repair),
 //! the URL, authentication and the idempotency key shared by every attempt of the call.
 
-use crate::json::Field;
 use std::borrow::Cow;
 
 use serde_json::Value;
@@ -9,6 +8,7 @@ use serde_json::Value;
 use super::Client;
 use crate::config::ValidationMode;
 use crate::error::ErrorObject;
+use crate::json::Field;
 use crate::taxonomy::ErrorClass;
 use crate::validate::{validate, validate_owned, Finding, Report, ValidateOptions};
 

@@ -30,8 +30,9 @@ pub use overflow::{OnOverflow, OverflowFigures};
 pub use report::{DroppedMessages, ShortenedOutput, TrimReport};
 pub use trim::{trim, trim_json, TrimError, Trimmed};
 
-use crate::json::Field;
 use serde_json::Value;
+
+use crate::json::Field;
 
 /// Tokens charged per message for role markers and separators (OpenAI's chat format uses 3, plus
 /// one for the role name).

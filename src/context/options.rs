@@ -2,11 +2,11 @@
 //!
 //! Not here: the trimming itself (`trim`).
 
-use crate::json::Field;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::Error;
+use crate::json::Field;
 use crate::profile::Profile;
 use crate::provider::Provider;
 

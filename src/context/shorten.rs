@@ -3,8 +3,9 @@
 //!
 //! Not for: deciding which outputs to shorten (`trim`).
 
-use crate::json::Field;
 use serde_json::Value;
+
+use crate::json::Field;
 
 /// Characters kept from the start of a shortened output.
 pub const KEEP_HEAD_CHARS: usize = 1_000;

@@ -37,7 +37,6 @@
 //! assert_eq!(trimmed.request["messages"].as_array().unwrap().len(), 2);
 //! ```
 
-use crate::json::Field;
 use serde_json::{json, Map, Value};
 
 use super::options::{Strategy, TrimOptions};
@@ -48,6 +47,7 @@ use super::{
     REPLY_PRIMER_TOKENS,
 };
 use crate::error::{Error, ErrorObject};
+use crate::json::Field;
 use crate::taxonomy::ErrorClass;
 
 /// A trimmed request and what was done to it.

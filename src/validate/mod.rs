@@ -142,10 +142,10 @@ mod tools;
 
 pub use report::{Code, Finding, Report};
 
-use crate::json::Field;
 use serde_json::Value;
 
 use crate::error::Error;
+use crate::json::Field;
 use crate::profile::{ModelLimits, Profile};
 use crate::provider::Provider;
 use report::{Findings, Severity};

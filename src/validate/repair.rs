@@ -9,7 +9,6 @@
 //! Everything else is left for the report: conversation order, content, names and limits need the
 //! caller's judgement.
 
-use crate::json::Field;
 use serde_json::{Map, Value};
 
 use super::params::{judge_param, unsupported_reasoning_effort, wrong_max_tokens_field};
@@ -18,6 +17,7 @@ use super::schema::SchemaRules;
 use super::schema_repair::repair_schema;
 use super::tools::GEMINI_FUNCTION_KEYS;
 use super::ValidateOptions;
+use crate::json::Field;
 use crate::profile::{Profile, RoleSupport, SchemaDialect};
 use crate::provider::Provider;
 

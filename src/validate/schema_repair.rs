@@ -3,7 +3,6 @@
 //! Every rewrite keeps the schema's meaning or loosens it (a dropped `pattern` accepts more values
 //! than before); none makes valid arguments invalid. Mirrors the checks in `schema`.
 
-use crate::json::Field;
 use serde_json::{Map, Value};
 
 use super::report::{push_token, Code, Finding};
@@ -11,6 +10,7 @@ use super::schema::{
     gemini_format_allowed, ref_is_inlinable, SchemaRules, TypeInfo, GEMINI_KEYWORDS,
     MAX_SCHEMA_DEPTH, STRICT_UNSUPPORTED,
 };
+use crate::json::Field;
 use crate::profile::SchemaDialect;
 
 /// Repairs the schema at `path` in place, appending one entry per rewrite to `repairs`.

@@ -1,6 +1,5 @@
 //! Tool definitions: `tools` (types, names, declaration keys, parameter schemas) and `tool_choice`.
 
-use crate::json::Field;
 use std::collections::HashSet;
 
 use serde_json::{Map, Value};
@@ -8,6 +7,7 @@ use serde_json::{Map, Value};
 use super::report::{show, Code, Findings, Severity};
 use super::schema::{check_schema, SchemaRules};
 use super::Context;
+use crate::json::Field;
 use crate::profile::SchemaDialect;
 use crate::provider::Provider;
 

@@ -1,9 +1,9 @@
 //! Message content: strings, parts, images, and empty or whitespace-only text.
 
-use crate::json::Field;
 use serde_json::{Map, Value};
 
 use super::{Pass, Role};
+use crate::json::Field;
 use crate::provider::Provider;
 use crate::validate::images::check_image_url;
 use crate::validate::report::{show, Code, Severity};

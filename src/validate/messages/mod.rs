@@ -1,7 +1,6 @@
 //! The `messages` array in one pass: structure, roles, content, images, tool calls and the order of
 //! turns (every tool call answered by exactly one `tool` message right after its assistant turn).
 
-use crate::json::Field;
 use std::collections::HashSet;
 
 use serde_json::{Map, Value};
@@ -13,6 +12,7 @@ use super::report::{Code, Findings, Severity};
 use super::tools::ToolsSummary;
 use super::Context;
 use crate::context::{estimate_message_parts_tokens, MESSAGE_OVERHEAD_TOKENS};
+use crate::json::Field;
 use crate::profile::RoleSupport;
 use crate::provider::Provider;
 use tool_calls::PendingCalls;

@@ -1,12 +1,12 @@
 //! Tool calls and tool results: call structure, names, arguments, and the pairing of every call
 //! with exactly one `tool` message right after its assistant turn.
 
-use crate::json::Field;
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
 use super::Pass;
+use crate::json::Field;
 use crate::profile::models;
 use crate::provider::Provider;
 use crate::validate::report::{show, Code, Findings, Severity};

@@ -1,10 +1,10 @@
 //! The output budget (`max_tokens` / `max_completion_tokens`), structured-output formats, and
 //! whether prompt plus output fit the context window.
 
-use crate::json::Field;
 use serde_json::{Map, Value};
 
 use super::{integer_in, wrong_max_tokens_field};
+use crate::json::Field;
 use crate::validate::messages::MessagesSummary;
 use crate::validate::report::{join, show, Code, Findings, Severity};
 use crate::validate::schema::{check_schema, SchemaRules};

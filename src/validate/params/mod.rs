@@ -1,7 +1,6 @@
 //! Top-level parameters: the model name, parameters the provider rejects or ignores, value ranges,
 //! the output-budget field, response formats, and the context window.
 
-use crate::json::Field;
 use serde_json::{Map, Value};
 
 mod budget;
@@ -13,6 +12,7 @@ use super::messages::MessagesSummary;
 use super::report::{join, show, Code, Findings, Severity};
 use super::tools::ToolsSummary;
 use super::Context;
+use crate::json::Field;
 use crate::profile::models::{is_gemini_before_3, is_openai_reasoning_model};
 use crate::profile::params::is_default_value;
 use crate::profile::{MaxTokensField, ParamVerdict, Profile};

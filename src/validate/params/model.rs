@@ -1,9 +1,9 @@
 //! The model name: presence, Gemini's `models/` prefix, retired and foreign names, and names the
 //! limits table does not know.
 
-use crate::json::Field;
 use serde_json::{Map, Value};
 
+use crate::json::Field;
 use crate::profile::models::{self, strip_models_prefix};
 use crate::provider::Provider;
 use crate::validate::report::{show, Code, Findings};

@@ -8,11 +8,11 @@ mod walker;
 
 pub(super) use walker::check_schema;
 
-use crate::json::Field;
 use serde_json::{Map, Value};
 
 use super::report::Severity;
 use super::Context;
+use crate::json::Field;
 use crate::profile::SchemaDialect;
 
 /// Deeper schemas are reported and not descended into.

@@ -1,12 +1,12 @@
 //! The schema walk: one recursive pass over a schema, reporting what the dialect rejects.
 
-use crate::json::Field;
 use serde_json::{Map, Value};
 
 use super::{
     gemini_format_allowed, ref_is_inlinable, SchemaRules, TypeInfo, GEMINI_KEYWORDS,
     MAX_SCHEMA_DEPTH, STRICT_UNSUPPORTED, TYPE_NAMES,
 };
+use crate::json::Field;
 use crate::validate::report::{join, push_token, show, Code, Findings, Severity};
 
 /// Checks the schema at `path` (a tool's `parameters` or a response format's `schema`).
