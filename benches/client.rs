@@ -36,7 +36,7 @@ fn client(base_url: &str, validation: &str) -> Client {
 }
 
 /// What a caller without llmwire minimally does: serialise the request, send it, read the bytes.
-fn bare_call(agent: &ureq::Agent, url: &str, request: &Value) -> usize {
+fn bare_call(agent: &ureq::Agent, url: &str, request: &Value) -> Vec<u8> {
     let body = serde_json::to_vec(request).expect("request serialises");
     let mut response = agent
         .post(url)
@@ -44,20 +44,12 @@ fn bare_call(agent: &ureq::Agent, url: &str, request: &Value) -> usize {
         .header("authorization", "Bearer bench-key")
         .send(&body[..])
         .expect("bare ureq call");
-    response.body_mut().read_to_vec().expect("bare body").len()
+    response.body_mut().read_to_vec().expect("bare body")
 }
 
 /// As [`bare_call`], and the answer parsed into a `Value`.
 fn bare_parsed_call(agent: &ureq::Agent, url: &str, request: &Value) -> Value {
-    let body = serde_json::to_vec(request).expect("request serialises");
-    let mut response = agent
-        .post(url)
-        .header("content-type", "application/json")
-        .header("authorization", "Bearer bench-key")
-        .send(&body[..])
-        .expect("bare ureq call");
-    let bytes = response.body_mut().read_to_vec().expect("bare body");
-    serde_json::from_slice(&bytes).expect("a JSON answer")
+    serde_json::from_slice(&bare_call(agent, url, request)).expect("a JSON answer")
 }
 
 fn per_call(total: Duration, calls: usize) -> f64 {
@@ -76,9 +68,7 @@ fn sequential(base_url: &str) {
     let sides: Vec<Side> = vec![
         (
             "bare ureq: serialise, send, read the bytes",
-            Box::new(|| {
-                black_box(bare_call(&agent, &url, &request));
-            }),
+            Box::new(|| drop(black_box(bare_call(&agent, &url, &request)))),
         ),
         (
             "llmwire chat_json, validation strict",
