@@ -288,35 +288,71 @@ impl Connector<Box<dyn Connection>> for OneWriteConnector {
         Ok(chained.map(|inner| OneWrite {
             inner,
             pending: Vec::new(),
+            refused: None,
         }))
     }
 }
 
-/// Sends a request's head and body in one write.
+/// Sends a request's head and body in one write, and reads the answer of a server that stopped
+/// reading the request.
 ///
 /// ureq writes the head, then the body, as two writes; with `TCP_NODELAY` they leave as two
 /// segments, and a server on another core wakes up for the head only to wait again for the body.
 /// Here writes are held back (up to [`ONE_WRITE_LIMIT`]) until the first read, which is when the
 /// request is complete, and then go out together.
+///
+/// A server may also answer before the body is all sent (a 413 for a body over its limit) and
+/// close: the next write fails with a broken pipe. The rest of the body is then dropped and the
+/// answer read; only when there is none is the write failure reported.
 #[derive(Debug)]
 struct OneWrite {
     inner: Box<dyn Connection>,
     pending: Vec<u8>,
+    /// The write failure of a server that closed its side while the request was being sent.
+    refused: Option<ureq::Error>,
 }
 
 impl OneWrite {
     fn flush(&mut self, timeout: NextTimeout) -> Result<(), ureq::Error> {
         let mut sent = 0;
-        while sent < self.pending.len() {
+        while sent < self.pending.len() && self.refused.is_none() {
             let output = self.inner.buffers().output();
             let amount = output.len().min(self.pending.len() - sent);
             output[..amount].copy_from_slice(&self.pending[sent..sent + amount]);
-            self.inner.transmit_output(amount, timeout)?;
+            self.send(amount, timeout)?;
             sent += amount;
         }
         self.pending.clear();
         Ok(())
     }
+
+    /// Transmits `amount` bytes of the output buffer, keeping a peer's close for later.
+    fn send(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        match self.inner.transmit_output(amount, timeout) {
+            Err(error) if peer_closed(&error) => {
+                self.refused = Some(error);
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    /// After waiting for input: the answer if one came, else why the request could not be sent.
+    fn answered(&mut self, waited: Result<bool, ureq::Error>) -> Result<bool, ureq::Error> {
+        match (waited, self.refused.take()) {
+            (Ok(true), _) => Ok(true),
+            (_, Some(refused)) => Err(refused),
+            (waited, None) => waited,
+        }
+    }
+}
+
+/// A write failed because the server closed the connection (it may have answered first).
+fn peer_closed(error: &ureq::Error) -> bool {
+    matches!(error, ureq::Error::Io(io) if matches!(
+        io.kind(),
+        io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+    ))
 }
 
 impl Connection for OneWrite {
@@ -325,8 +361,11 @@ impl Connection for OneWrite {
     }
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        if self.refused.is_some() {
+            return Ok(()); // the server stopped reading: the rest of the request is dropped
+        }
         if self.pending.is_empty() && amount >= ONE_WRITE_LIMIT {
-            return self.inner.transmit_output(amount, timeout);
+            return self.send(amount, timeout);
         }
         let output = &self.inner.buffers().output()[..amount];
         self.pending.extend_from_slice(output);
@@ -338,12 +377,14 @@ impl Connection for OneWrite {
 
     fn maybe_await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         self.flush(timeout)?;
-        self.inner.maybe_await_input(timeout)
+        let waited = self.inner.maybe_await_input(timeout);
+        self.answered(waited)
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         self.flush(timeout)?;
-        self.inner.await_input(timeout)
+        let waited = self.inner.await_input(timeout);
+        self.answered(waited)
     }
 
     fn is_open(&mut self) -> bool {
@@ -461,11 +502,14 @@ mod tests {
     use super::*;
     use ureq::unversioned::transport::LazyBuffers;
 
-    /// A connection that records every write it is asked to make.
+    /// A connection that records every write it is asked to make; after `accepts` writes it fails
+    /// them as a server that closed would, and `answer` says whether input then arrives.
     #[derive(Debug)]
     struct Recorder {
         buffers: LazyBuffers,
         writes: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+        accepts: usize,
+        answer: bool,
     }
 
     impl Connection for Recorder {
@@ -474,13 +518,20 @@ mod tests {
         }
 
         fn transmit_output(&mut self, amount: usize, _: NextTimeout) -> Result<(), ureq::Error> {
-            let written = self.buffers.output()[..amount].to_vec();
-            self.writes.lock().unwrap().push(written);
+            let mut writes = self.writes.lock().unwrap();
+            if writes.len() == self.accepts {
+                return Err(io::Error::from(io::ErrorKind::BrokenPipe).into());
+            }
+            writes.push(self.buffers.output()[..amount].to_vec());
             Ok(())
         }
 
         fn await_input(&mut self, _: NextTimeout) -> Result<bool, ureq::Error> {
-            Ok(false)
+            if self.answer {
+                Ok(true)
+            } else {
+                Err(io::Error::from(io::ErrorKind::ConnectionReset).into())
+            }
         }
 
         fn is_open(&mut self) -> bool {
@@ -488,17 +539,26 @@ mod tests {
         }
     }
 
-    /// Writes `pieces` through a [`OneWrite`] as ureq does (each into the output buffer, then
-    /// transmitted), waits for input, and returns the writes that reached the connection.
-    fn writes_for(pieces: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    fn one_write(
+        accepts: usize,
+        answer: bool,
+    ) -> (OneWrite, std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>) {
         let writes = std::sync::Arc::default();
-        let mut one = OneWrite {
+        let one = OneWrite {
             inner: Box::new(Recorder {
                 buffers: LazyBuffers::new(16 * 1024, 16 * 1024),
                 writes: std::sync::Arc::clone(&writes),
+                accepts,
+                answer,
             }),
             pending: Vec::new(),
+            refused: None,
         };
+        (one, writes)
+    }
+
+    /// Feeds `pieces` to `one` as ureq does (each into the output buffer, then transmitted).
+    fn send_all(one: &mut OneWrite, pieces: &[Vec<u8>]) {
         for piece in pieces {
             for chunk in piece.chunks(16 * 1024) {
                 one.buffers().output()[..chunk.len()].copy_from_slice(chunk);
@@ -506,6 +566,13 @@ mod tests {
                     .unwrap();
             }
         }
+    }
+
+    /// Writes `pieces` through a [`OneWrite`], waits for input, and returns the writes that
+    /// reached the connection.
+    fn writes_for(pieces: &[Vec<u8>]) -> Vec<Vec<u8>> {
+        let (mut one, writes) = one_write(usize::MAX, true);
+        send_all(&mut one, pieces);
         one.await_input(NextTimeout::default()).unwrap();
         let writes = writes.lock().unwrap().clone();
         writes
@@ -526,5 +593,30 @@ mod tests {
         let writes = writes_for(&[head.clone(), body.clone()]);
         assert!(writes.len() > 1, "a large body streams");
         assert_eq!(writes.concat(), [head, body].concat());
+    }
+
+    #[test]
+    fn an_answer_sent_before_the_body_was_read_is_still_read() {
+        let body = vec![b'x'; 300_000];
+        // The server takes the first 64 KiB, answers (a 413, say) and closes.
+        let (mut one, writes) = one_write(1, true);
+        send_all(
+            &mut one,
+            &[b"POST / HTTP/1.1\r\n\r\n".to_vec(), body.clone()],
+        );
+        assert!(one.await_input(NextTimeout::default()).unwrap());
+        assert_eq!(
+            writes.lock().unwrap().len(),
+            1,
+            "nothing sent after the close"
+        );
+        // The same close with no answer reports the write failure, not the read's.
+        let (mut one, _) = one_write(1, false);
+        send_all(&mut one, &[body]);
+        let error = one.await_input(NextTimeout::default()).unwrap_err();
+        assert!(
+            error.to_string().to_lowercase().contains("broken pipe"),
+            "{error}"
+        );
     }
 }

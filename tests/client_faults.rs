@@ -231,6 +231,25 @@ fn request_too_large_413_is_not_retried() {
 }
 
 #[test]
+fn a_413_sent_while_the_body_is_still_uploading_is_read_not_retried() {
+    // The mock refuses bodies over 32 MiB as soon as it has the headers, answers 413 and closes
+    // while the client is still writing: the write fails, yet the answer is there to read.
+    let (client, _) = client_for("echo", json!({}));
+    let huge = "x".repeat(40 * 1024 * 1024);
+    let request = json!({ "messages": [{ "role": "user", "content": huge }] });
+    let error = client
+        .chat(&request, None)
+        .expect_err("over the mock's limit");
+    assert_stopped(
+        &error,
+        ErrorClass::RequestTooLarge,
+        1,
+        StopReason::NotRetryable,
+    );
+    assert_eq!(error.classification.http_status, Some(413));
+}
+
+#[test]
 fn server_error_with_x_should_retry_false_is_not_retried() {
     let (client, _) = client_for("server_error_no_retry", json!({}));
     assert_stopped(
