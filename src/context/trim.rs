@@ -223,7 +223,7 @@ pub fn trim_json(request_json: &str, options_json: Option<&str>) -> Result<Trimm
         Some(text) => TrimOptions::from_json(text)?,
         None => TrimOptions::default(),
     };
-    let request: Value = serde_json::from_str(request_json)
+    let request = crate::json::parse(request_json)
         .map_err(|e| invalid(&format!("the request is not valid JSON: {e}")))?;
     trim(&request, &options)
 }

@@ -51,7 +51,7 @@ unsafe fn handle<'a, T>(ptr: *const T, name: &str) -> Result<&'a T, ErrorObject>
 }
 
 fn parse_request(text: &str) -> Result<Value, ErrorObject> {
-    serde_json::from_str(text).map_err(|e| invalid(&format!("request_json is not valid JSON: {e}")))
+    crate::json::parse(text).map_err(|e| invalid(&format!("request_json is not valid JSON: {e}")))
 }
 
 /// Creates a client from a JSON configuration (see the README's "Configuration"; NULL or "" means

@@ -292,7 +292,7 @@ pub fn validate_json(request_text: &str, options_json: Option<&str>) -> Result<R
         Some(text) => ValidateOptions::from_json(text)?,
         None => ValidateOptions::default(),
     };
-    let request: Value = serde_json::from_str(request_text)
+    let request = crate::json::parse(request_text)
         .map_err(|e| Error::InvalidArgument(format!("request is not valid JSON: {e}")))?;
     Ok(validate_owned(request, &options))
 }
@@ -313,7 +313,7 @@ pub fn validate_to_json(
 ) -> Result<(String, bool), Error> {
     let provider = Provider::from_name(provider_name)
         .ok_or_else(|| Error::InvalidArgument(unknown_provider_message(provider_name)))?;
-    let request: Value = serde_json::from_str(request_text)
+    let request = crate::json::parse(request_text)
         .map_err(|e| Error::InvalidArgument(format!("request is not valid JSON: {e}")))?;
     let options = ValidateOptions {
         repair,

@@ -51,7 +51,7 @@ describe('bad inputs give clear errors', () => {
 
   it('text that is not valid Unicode (a lone surrogate) is refused before sending', async () => {
     const error = await rejectionOf(client.chat(ask('broken \ud800 text')));
-    assertInvalidArgument(error, /not valid JSON/);
+    assertInvalidArgument(error, /not valid JSON: a lone UTF-16 surrogate \\ud800 at line 1 column \d+/);
   });
 
   it('an 8 MB message goes through whole', async () => {
