@@ -226,6 +226,7 @@ mod tests {
             "a.json",
             "--scenarios=b.json",
             "--until-stdin-eof",
+            "--fast",
         ]));
         let Ok(CliCommand::Serve {
             options,
@@ -239,7 +240,7 @@ mod tests {
             options.scenario_files,
             vec![PathBuf::from("a.json"), PathBuf::from("b.json")]
         );
-        assert!(until_stdin_eof);
+        assert!(until_stdin_eof && options.fast);
         let Ok(CliCommand::Serve {
             options,
             until_stdin_eof,
@@ -248,8 +249,13 @@ mod tests {
             panic!()
         };
         assert_eq!(
-            (options.host.as_str(), options.port, until_stdin_eof),
-            ("127.0.0.1", 0, false)
+            (
+                options.host.as_str(),
+                options.port,
+                until_stdin_eof,
+                options.fast
+            ),
+            ("127.0.0.1", 0, false, false)
         );
     }
 
