@@ -289,6 +289,7 @@ impl Connector<Box<dyn Connection>> for OneWriteConnector {
             inner,
             pending: Vec::new(),
             refused: None,
+            closed: false,
         }))
     }
 }
@@ -308,14 +309,17 @@ impl Connector<Box<dyn Connection>> for OneWriteConnector {
 struct OneWrite {
     inner: Box<dyn Connection>,
     pending: Vec<u8>,
-    /// The write failure of a server that closed its side while the request was being sent.
+    /// The write failure of a server that closed its side while the request was being sent,
+    /// until the wait for its answer.
     refused: Option<ureq::Error>,
+    /// The server closed its side once: the connection is not reused.
+    closed: bool,
 }
 
 impl OneWrite {
     fn flush(&mut self, timeout: NextTimeout) -> Result<(), ureq::Error> {
         let mut sent = 0;
-        while sent < self.pending.len() && self.refused.is_none() {
+        while sent < self.pending.len() && !self.closed {
             let output = self.inner.buffers().output();
             let amount = output.len().min(self.pending.len() - sent);
             output[..amount].copy_from_slice(&self.pending[sent..sent + amount]);
@@ -331,6 +335,7 @@ impl OneWrite {
         match self.inner.transmit_output(amount, timeout) {
             Err(error) if peer_closed(&error) => {
                 self.refused = Some(error);
+                self.closed = true;
                 Ok(())
             }
             other => other,
@@ -361,7 +366,7 @@ impl Connection for OneWrite {
     }
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
-        if self.refused.is_some() {
+        if self.closed {
             return Ok(()); // the server stopped reading: the rest of the request is dropped
         }
         if self.pending.is_empty() && amount >= ONE_WRITE_LIMIT {
@@ -388,7 +393,7 @@ impl Connection for OneWrite {
     }
 
     fn is_open(&mut self) -> bool {
-        self.inner.is_open()
+        !self.closed && self.inner.is_open()
     }
 
     fn is_tls(&self) -> bool {
@@ -553,6 +558,7 @@ mod tests {
             }),
             pending: Vec::new(),
             refused: None,
+            closed: false,
         };
         (one, writes)
     }
