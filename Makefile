@@ -54,7 +54,7 @@ BENCH_PYTHON = $(if $(wildcard $(BUILD)/venv-python/bin/python),$(BUILD)/venv-py
 bench:
 	$(CARGO) bench
 	$(CARGO) build --release --lib --bins
-	LLMWIRE_LIB=$(CURDIR)/target/release/libllmwire.so PYTHONPATH=bindings/python $(BENCH_PYTHON) bindings/python/bench/overhead.py
+	LLMWIRE_LIB=$(CURDIR)/target/release/libllmwire.so PYTHONPATH=bindings/python $(BENCH_PYTHON) bindings/python/bench/overhead.py --rust
 	cd bindings/node && LLMWIRE_LIB=$(CURDIR)/target/release/libllmwire.so taskset -c 0 node bench/overhead.mjs --openai $(CURDIR)/build/bench-openai
 
 # Every test the project has. CI runs exactly this.

@@ -13,8 +13,9 @@ clients), each measured as calls per second and µs per call:
 - ``binding-only``: the binding's Python-side work per call with the Rust call replaced by a
   no-op export (an estimate of what the binding adds over the Rust API).
 
-The binding's own cost is not measurable from Python alone: compare ``llmwire`` here with the
-Rust API's per-call time over the same endpoint (e.g. `cargo bench`) for that.
+- ``rust-api`` (with ``--rust``): the same call from a Rust program (``Client::chat``, a
+  ``Value`` in and out), run by ``cargo bench --bench client -- fast`` against the same mock, so
+  that "what the binding costs over Rust" is one subtraction within one run.
 
     python3 bindings/python/bench/overhead.py                    # starts `llmwire mock --fast` itself
     python3 bindings/python/bench/overhead.py --base-url http://127.0.0.1:PORT/v1 --calls 5000
@@ -158,6 +159,21 @@ def raw_http_call(base_url: str) -> Callable[[], Any]:
     return call
 
 
+def rust_api(base_url: str) -> dict[str, Any]:
+    """Times ``Client::chat`` from Rust against ``base_url`` with the client benchmark's ``fast`` mode."""
+    repo = Path(__file__).resolve().parents[3]
+    env = dict(os.environ, LLMWIRE_BENCH_BASE_URL=base_url, LLMWIRE_BENCH_PIN="0")  # already pinned
+    run = subprocess.run(
+        ["cargo", "bench", "--quiet", "--bench", "client", "--", "fast"],
+        cwd=repo, env=env, capture_output=True, text=True, check=True,
+    )
+    match = re.search(r"chat \(a Value in.*?([0-9.]+) µs/call", run.stdout)
+    if not match:
+        raise SystemExit(f"unexpected output from the Rust benchmark:\n{run.stdout}{run.stderr}")
+    us = float(match.group(1))
+    return {"label": "rust-api", "us_per_call": us, "median_us": us, "calls_per_s": 1e6 / us}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-url", help="an endpoint answering quickly (default: start the mock)")
@@ -165,6 +181,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--cpus", default="0", help="CPUs to run on, e.g. 0 or 0,1 (default 0), or 'all'")
+    parser.add_argument("--rust", action="store_true", help="also time the Rust API (needs cargo)")
     arguments = parser.parse_args()
     if arguments.cpus != "all":
         # Set before the mock starts: it inherits the same CPUs.
@@ -186,6 +203,8 @@ def main() -> int:
         results.append(
             measure("binding-only", binding_python_side(base_url), arguments.calls, arguments.rounds)
         )
+        if arguments.rust:
+            results.append(rust_api(base_url))
     finally:
         if mock is not None and mock.stdin is not None:
             mock.stdin.close()
@@ -204,6 +223,9 @@ def main() -> int:
     if "openai" in by_label:
         ratio = by_label["openai"]["us_per_call"] / by_label["llmwire"]["us_per_call"]
         print(f"  llmwire is {ratio:.1f}x faster per call than openai")
+    if "rust-api" in by_label:
+        over = by_label["llmwire"]["median_us"] - by_label["rust-api"]["median_us"]
+        print(f"  the binding costs {over:.1f} µs per call over the Rust API (median rounds)")
     return 0
 
 
