@@ -17,7 +17,7 @@ help:
 	@echo "make demo          build everything and run the demo (C, Python, Node) against the simulated provider"
 	@echo "make examples      build the C example (examples/chat.c)"
 	@echo "make test          run every test (Rust, C under AddressSanitizer, Python, Node)"
-	@echo "make lint          cargo fmt --check and clippy with warnings as errors"
+	@echo "make lint          cargo fmt --check, clippy and rustdoc with warnings as errors"
 	@echo "make bench         every benchmark: Rust (cargo bench), Python and Node bindings vs openai"
 	@echo "make bless-header  refresh include/llmwire.h from the sources"
 
@@ -92,6 +92,7 @@ bless-header:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --quiet
 
 clean:
 	rm -rf $(BUILD)

@@ -2,7 +2,7 @@
 //!
 //! The crate is a functional core inside an imperative shell:
 //!
-//! - core (pure, no I/O): [`taxonomy`] names every failure, [`classify`] reads any provider's error
+//! - core (pure, no I/O): [`taxonomy`] names every failure, [`mod@classify`] reads any provider's error
 //!   response into a [`classify::Classification`], [`validate`] checks (and repairs) a request for
 //!   a provider's [`profile`], [`retry`] decides whether and when to try again, [`context`]
 //!   estimates tokens and trims history, [`stream`] decodes and assembles server-sent events;

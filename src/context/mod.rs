@@ -4,7 +4,7 @@
 //! - [`estimate`]: a tokenizer-free estimate of text ([`estimate_text_tokens`]), fitted against
 //!   o200k_base to stay on the safe side; below, the estimate of messages and whole requests
 //!   ([`estimate_request_tokens`]), which the validator's `context_window_exceeded` rule uses.
-//! - [`trim`]: [`trim::trim`] drops the oldest turns (and first shortens over-long tool outputs)
+//! - [`mod@trim`]: [`trim::trim`] drops the oldest turns (and first shortens over-long tool outputs)
 //!   until a request fits a token budget, never producing a conversation the provider rejects.
 //! - [`overflow`]: reading a provider's "context length exceeded" message for its token figures,
 //!   and the tighter budget to retry with.

@@ -1,6 +1,6 @@
 //! The C ABI: conversions and the panic boundary, nothing else.
 //!
-//! Every exported function runs its body inside [`guard`] (or [`guard_value`]), so no panic ever
+//! Every exported function runs its body inside `guard` (or `guard_value`), so no panic ever
 //! unwinds into C. Fallible functions return [`Status`] and write an owned `llmwire_error` to their
 //! optional last parameter on failure; their out-parameters are written only on success. Logic lives
 //! in the core; this module only checks pointers, converts strings and moves ownership.
