@@ -12,7 +12,6 @@
 //! [`pin_to_one_cpu`]); each mode runs in its own process.
 
 use std::hint::black_box;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use llmwire::client::Client;
@@ -129,58 +128,45 @@ fn sequential(base_url: &str) {
     println!("  target: ≤ 1.10× for llmwire over the bare loop");
 }
 
+/// Calls per second of `THREADS` threads making `CALLS_PER_THREAD` calls each, with the call that
+/// `setup` makes on each thread (so what it builds there is that thread's own).
+fn throughput<C: FnMut()>(setup: impl Fn() -> C + Sync) -> f64 {
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..THREADS {
+            scope.spawn(|| {
+                let mut call = setup();
+                for _ in 0..CALLS_PER_THREAD {
+                    call();
+                }
+            });
+        }
+    });
+    (THREADS * CALLS_PER_THREAD) as f64 / start.elapsed().as_secs_f64()
+}
+
 fn threaded(base_url: &str) {
-    let url = Arc::new(format!("{base_url}/chat/completions"));
+    let url = &format!("{base_url}/chat/completions");
     let run_bare = || {
-        let start = Instant::now();
-        let handles: Vec<_> = (0..THREADS)
-            .map(|_| {
-                let url = Arc::clone(&url);
-                std::thread::spawn(move || {
-                    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
-                    let request = request();
-                    for _ in 0..CALLS_PER_THREAD {
-                        black_box(bare_call(&agent, &url, &request));
-                    }
-                })
-            })
-            .collect();
-        handles.into_iter().for_each(|h| h.join().unwrap());
-        (THREADS * CALLS_PER_THREAD) as f64 / start.elapsed().as_secs_f64()
+        throughput(|| {
+            let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+            let request = request();
+            move || drop(black_box(bare_call(&agent, url, &request)))
+        })
     };
-    let shared_agent: Arc<ureq::Agent> = Arc::new(ureq::Agent::config_builder().build().into());
+    let shared_agent: &ureq::Agent = &ureq::Agent::config_builder().build().into();
     let run_bare_shared = || {
-        let start = Instant::now();
-        let handles: Vec<_> = (0..THREADS)
-            .map(|_| {
-                let (url, agent) = (Arc::clone(&url), Arc::clone(&shared_agent));
-                std::thread::spawn(move || {
-                    let request = request();
-                    for _ in 0..CALLS_PER_THREAD {
-                        black_box(bare_call(&agent, &url, &request));
-                    }
-                })
-            })
-            .collect();
-        handles.into_iter().for_each(|h| h.join().unwrap());
-        (THREADS * CALLS_PER_THREAD) as f64 / start.elapsed().as_secs_f64()
+        throughput(|| {
+            let request = request();
+            move || drop(black_box(bare_call(shared_agent, url, &request)))
+        })
     };
-    let shared = Arc::new(client(base_url, "strict"));
+    let shared = &client(base_url, "strict");
     let run_shared = || {
-        let start = Instant::now();
-        let handles: Vec<_> = (0..THREADS)
-            .map(|_| {
-                let shared = Arc::clone(&shared);
-                std::thread::spawn(move || {
-                    let request = request();
-                    for _ in 0..CALLS_PER_THREAD {
-                        drop(black_box(shared.chat_json(&request, None).unwrap()));
-                    }
-                })
-            })
-            .collect();
-        handles.into_iter().for_each(|h| h.join().unwrap());
-        (THREADS * CALLS_PER_THREAD) as f64 / start.elapsed().as_secs_f64()
+        throughput(|| {
+            let request = request();
+            move || drop(black_box(shared.chat_json(&request, None).unwrap()))
+        })
     };
     run_bare();
     run_shared();

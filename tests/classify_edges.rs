@@ -11,12 +11,10 @@ use llmwire::provider::Provider;
 use llmwire::ErrorClass;
 
 fn run(status: u16, body: impl Into<Vec<u8>>) -> Classification {
-    let input = ClassifyInput {
-        status: Some(status),
-        body: body.into(),
-        ..ClassifyInput::default()
-    };
-    classify(&input, SystemTime::UNIX_EPOCH)
+    classify(
+        &ClassifyInput::response(status, &[], body),
+        SystemTime::UNIX_EPOCH,
+    )
 }
 
 #[test]

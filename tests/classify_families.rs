@@ -12,17 +12,7 @@ fn now() -> SystemTime {
 }
 
 fn run(status: u16, headers: &[(&str, &str)], body: &str) -> Classification {
-    let input = ClassifyInput {
-        provider: None,
-        status: Some(status),
-        headers: headers
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
-            .collect(),
-        body: body.as_bytes().to_vec(),
-        transport: None,
-    };
-    classify(&input, now())
+    classify(&ClassifyInput::response(status, headers, body), now())
 }
 
 #[track_caller]

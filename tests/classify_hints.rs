@@ -16,16 +16,7 @@ const RATE_BODY: &str =
     r#"{"error":{"message":"Rate limit exceeded","type":"requests","code":"rate_limit_exceeded"}}"#;
 
 fn run(status: u16, headers: &[(&str, &str)], body: &str) -> Classification {
-    let input = ClassifyInput {
-        status: Some(status),
-        headers: headers
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
-            .collect(),
-        body: body.as_bytes().to_vec(),
-        ..ClassifyInput::default()
-    };
-    classify(&input, now())
+    classify(&ClassifyInput::response(status, headers, body), now())
 }
 
 fn hint(c: &Classification) -> (Option<u64>, Option<HintSource>) {

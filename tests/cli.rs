@@ -36,6 +36,22 @@ fn server() -> &'static MockServer {
     SERVER.get_or_init(|| MockServer::start(MockOptions::default()).unwrap())
 }
 
+/// `llmwire chat --model m --base-url <scenario's URL> --api-key KEY EXTRA...` with `stdin`.
+fn chat(scenario: &str, session: &str, key: &str, extra: &[&str], stdin: &str) -> Output {
+    let base_url = server().scenario_base_url(scenario, session);
+    let mut args = vec![
+        "chat",
+        "--model",
+        "m",
+        "--base-url",
+        &base_url,
+        "--api-key",
+        key,
+    ];
+    args.extend_from_slice(extra);
+    llmwire(&args, stdin)
+}
+
 #[test]
 fn classify_reads_stdin_and_prints_one_classification() {
     let input = r#"{"status": 429, "body": "{\"error\": {\"message\": \"You exceeded your current quota\", \"type\": \"insufficient_quota\", \"code\": \"insufficient_quota\"}}"}"#;
@@ -103,21 +119,7 @@ fn validate_repair_prints_the_repaired_request() {
 
 #[test]
 fn chat_json_prints_exactly_one_object_on_success() {
-    let base_url = server().scenario_base_url("echo", "cli-ok");
-    let output = llmwire(
-        &[
-            "chat",
-            "--model",
-            "m",
-            "--base-url",
-            &base_url,
-            "--api-key",
-            "k",
-            "--json",
-            "hello cli",
-        ],
-        "",
-    );
+    let output = chat("echo", "cli-ok", "k", &["--json", "hello cli"], "");
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -134,19 +136,11 @@ fn chat_json_prints_exactly_one_object_on_success() {
 
 #[test]
 fn chat_json_prints_the_error_object_and_exits_1_on_failure() {
-    let base_url = server().scenario_base_url("quota_exhausted", "cli-quota");
-    let output = llmwire(
-        &[
-            "chat",
-            "--model",
-            "m",
-            "--base-url",
-            &base_url,
-            "--api-key",
-            "k",
-            "--json",
-            "-",
-        ],
+    let output = chat(
+        "quota_exhausted",
+        "cli-quota",
+        "k",
+        &["--json", "-"],
         "from stdin",
     );
     assert_eq!(output.status.code(), Some(1));
@@ -158,36 +152,16 @@ fn chat_json_prints_the_error_object_and_exits_1_on_failure() {
 
 #[test]
 fn chat_prints_the_answer_and_streams_it() {
-    let base_url = server().scenario_base_url("echo", "cli-plain");
-    let output = llmwire(
-        &[
-            "chat",
-            "--model",
-            "m",
-            "--base-url",
-            &base_url,
-            "--api-key",
-            "k",
-            "plain answer",
-        ],
-        "",
-    );
+    let output = chat("echo", "cli-plain", "k", &["plain answer"], "");
     assert_eq!(
         String::from_utf8_lossy(&output.stdout).trim(),
         "plain answer"
     );
-    let output = llmwire(
-        &[
-            "chat",
-            "--model",
-            "m",
-            "--base-url",
-            &base_url,
-            "--api-key",
-            "k",
-            "--stream",
-            "streamed answer",
-        ],
+    let output = chat(
+        "echo",
+        "cli-plain",
+        "k",
+        &["--stream", "streamed answer"],
         "",
     );
     assert_eq!(output.status.code(), Some(0));
@@ -217,19 +191,12 @@ fn chat_usage_errors_exit_2() {
 
 #[test]
 fn chat_failure_without_json_prints_the_summary_and_never_the_key() {
-    let base_url = server().scenario_base_url("invalid_api_key:format=openai", "cli-auth");
     let key = "sk-cli-SECRET-abcdef123456";
-    let output = llmwire(
-        &[
-            "chat",
-            "--model",
-            "m",
-            "--base-url",
-            &base_url,
-            "--api-key",
-            key,
-            "hi",
-        ],
+    let output = chat(
+        "invalid_api_key:format=openai",
+        "cli-auth",
+        key,
+        &["hi"],
         "",
     );
     assert_eq!(output.status.code(), Some(1));

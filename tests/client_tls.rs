@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use llmwire::client::Client;
 use llmwire::taxonomy::ErrorClass;
+use llmwire::ErrorObject;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::{json, Value};
@@ -108,6 +109,13 @@ fn https_with_the_test_ca_succeeds() {
     }
 }
 
+/// A TLS failure over the certificate: `network`, and the message says so.
+fn assert_refused_for_its_certificate(error: &ErrorObject) {
+    assert_eq!(error.class(), ErrorClass::Network, "{}", error.to_json());
+    let message = error.classification.message.to_lowercase();
+    assert!(message.contains("certificate"), "{}", error.to_json());
+}
+
 #[test]
 fn an_unknown_ca_is_rejected() {
     let port = start_tls_server();
@@ -115,16 +123,7 @@ fn an_unknown_ca_is_rejected() {
     let error = client(format!("https://localhost:{port}/v1"), None)
         .chat(&hello(), None)
         .unwrap_err();
-    assert_eq!(error.class(), ErrorClass::Network, "{}", error.to_json());
-    assert!(
-        error
-            .classification
-            .message
-            .to_lowercase()
-            .contains("certificate"),
-        "{}",
-        error.to_json()
-    );
+    assert_refused_for_its_certificate(&error);
 }
 
 #[test]
@@ -134,16 +133,7 @@ fn a_certificate_for_another_host_is_rejected() {
     let error = client(format!("https://127.0.0.2:{port}/v1"), Some(CA))
         .chat(&hello(), None)
         .unwrap_err();
-    assert_eq!(error.class(), ErrorClass::Network, "{}", error.to_json());
-    assert!(
-        error
-            .classification
-            .message
-            .to_lowercase()
-            .contains("certificate"),
-        "{}",
-        error.to_json()
-    );
+    assert_refused_for_its_certificate(&error);
 }
 
 #[test]

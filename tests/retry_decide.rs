@@ -300,34 +300,15 @@ fn a_lower_class_limit_counts_attempts_of_that_class() {
 #[test]
 fn a_server_hint_is_used_verbatim_with_its_source() {
     let sources = [
-        (
-            HintSource::RetryAfterMs,
-            DelaySource::Hint(HintSource::RetryAfterMs),
-            "retry-after-ms",
-        ),
-        (
-            HintSource::RetryAfter,
-            DelaySource::Hint(HintSource::RetryAfter),
-            "retry-after",
-        ),
-        (
-            HintSource::RetryInfo,
-            DelaySource::Hint(HintSource::RetryInfo),
-            "retry_info",
-        ),
-        (
-            HintSource::Message,
-            DelaySource::Hint(HintSource::Message),
-            "message",
-        ),
-        (
-            HintSource::RatelimitReset,
-            DelaySource::Hint(HintSource::RatelimitReset),
-            "ratelimit-reset",
-        ),
+        (HintSource::RetryAfterMs, "retry-after-ms"),
+        (HintSource::RetryAfter, "retry-after"),
+        (HintSource::RetryInfo, "retry_info"),
+        (HintSource::Message, "message"),
+        (HintSource::RatelimitReset, "ratelimit-reset"),
     ];
     let policy = RetryPolicy::default(); // equal jitter: a hint must still not be jittered
-    for (hint_source, delay_source, name) in sources {
+    for (hint_source, name) in sources {
+        let delay_source = DelaySource::Hint(hint_source);
         let got = plan(
             &hinted(ErrorClass::RateLimited, 1_234, hint_source),
             &after(1),

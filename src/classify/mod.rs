@@ -307,6 +307,29 @@ struct ClassifyInputJson {
 }
 
 impl ClassifyInput {
+    /// An HTTP response to classify, its provider detected from what it says.
+    ///
+    /// ```
+    /// use llmwire::classify::{classify, ClassifyInput};
+    /// use llmwire::ErrorClass;
+    ///
+    /// let input = ClassifyInput::response(503, &[("retry-after", "2")], "model overloaded");
+    /// let classification = classify(&input, std::time::SystemTime::now());
+    /// assert_eq!(classification.class, ErrorClass::Overloaded);
+    /// assert_eq!(classification.retry_after_ms, Some(2_000));
+    /// ```
+    pub fn response(status: u16, headers: &[(&str, &str)], body: impl Into<Vec<u8>>) -> Self {
+        ClassifyInput {
+            status: Some(status),
+            headers: headers
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect(),
+            body: body.into(),
+            ..ClassifyInput::default()
+        }
+    }
+
     /// Parses the classification input JSON of DESIGN §3.
     ///
     /// `provider` is a provider name or `"auto"` (the default); header values may be strings or

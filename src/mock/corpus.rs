@@ -65,6 +65,9 @@ pub fn openai_invalid_api_key_401() -> Canned {
     )
 }
 
+/// The message of both Gemini quota 429s below (per day and per minute).
+const GEMINI_QUOTA_MESSAGE: &str = "You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.";
+
 /// Google's per-day quota 429: gemini-429-quotafailure-per-minute-and-per-day-freetier-1 (its
 /// Python repr converted to JSON; the source is cut inside the Help detail, which is completed
 /// from gemini-429-help-only-no-quotafailure-1).
@@ -80,7 +83,7 @@ pub fn gemini_daily_quota_429() -> Canned {
         429,
         json!({"error": {
             "code": 429,
-            "message": "You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.",
+            "message": GEMINI_QUOTA_MESSAGE,
             "status": "RESOURCE_EXHAUSTED",
             "details": [
                 {
@@ -117,7 +120,7 @@ pub fn gemini_retry_info_429(retry_delay: &str) -> Canned {
         429,
         json!({"error": {
             "code": 429,
-            "message": "You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.",
+            "message": GEMINI_QUOTA_MESSAGE,
             "status": "RESOURCE_EXHAUSTED",
             "details": [
                 {
