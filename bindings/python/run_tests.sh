@@ -4,7 +4,7 @@
 #   bindings/python/run_tests.sh [pytest arguments...]
 #
 # Builds the library (cargo build: a no-op when up to date) unless LLMWIRE_LIB is already set,
-# creates the virtual environment build/venv-python (needs PyPI only for pytest and setuptools),
+# creates the virtual environment build/venv-python (needs PyPI only for pytest, setuptools and mypy),
 # installs the package from bindings/python into it, and runs pytest with LLMWIRE_LIB pointing at
 # target/debug/libllmwire.so. The `llmwire mock` binary is taken from beside the library (or
 # LLMWIRE_MOCK_BIN). Exits with pytest's status.
@@ -27,8 +27,8 @@ fi
 if [ ! -x "$venv/bin/python" ]; then
     "$python" -m venv "$venv"
 fi
-if ! "$venv/bin/python" -c "import pytest, setuptools" >/dev/null 2>&1; then
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check pytest "setuptools>=61" wheel
+if ! "$venv/bin/python" -c "import pytest, setuptools, mypy" >/dev/null 2>&1; then
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check pytest "setuptools>=61" wheel mypy
 fi
 # A real (non-editable) install, so the tests exercise the package as users get it.
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-build-isolation \
