@@ -73,11 +73,11 @@ describe('client.chat', () => {
     const events = [];
     const unsubscribe = client.onEvent((event) => events.push(event));
     await client.chat(ask());
-    assert.deepEqual(events.map((e) => [e.attempt, e.outcome, e.decision, e.http_status]), [
+    assert.deepEqual(events.map((e) => [e.attempt, e.outcome, e.decision, e.httpStatus]), [
       [1, 'failure', 'retry', 503],
       [2, 'success', 'done', 200],
     ]);
-    assert.equal(new Set(events.map((e) => e.call_id)).size, 1);
+    assert.equal(new Set(events.map((e) => e.callId)).size, 1);
     unsubscribe();
     await client.chat(ask());
     assert.equal(events.length, 2, 'no event after unsubscribing');
