@@ -7,11 +7,12 @@ const completion = await client.chat.completions
   .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'This may fail.' }] })
   .catch(async (err) => {
     if (err instanceof OpenAI.RateLimitError) {
-      console.log('rate limited', err.status, err.name);
+      console.log('rate limited', err.status);
     } else if (err instanceof OpenAI.APIConnectionError) {
-      console.log('The server could not be reached', err.name);
+      console.log('The server could not be reached');
     } else if (err instanceof OpenAI.APIError) {
-      console.log('API error', err.status, err.name, typeof err.message === 'string');
+      const types = [OpenAI.NotFoundError, OpenAI.BadRequestError, OpenAI.AuthenticationError];
+      console.log('API error', err.status, types.map((type) => err instanceof type).join(','));
     } else {
       throw err;
     }

@@ -23,6 +23,9 @@ const second = await client.chat.completions.create({
 let pieces = 0;
 for await (const chunk of second) {
   if (chunk.choices[0]?.delta?.content) pieces += 1;
-  if (pieces === 2) second.controller.abort();
+  if (pieces === 2) {
+    second.controller.abort();
+    break;
+  }
 }
 console.log('stopped after', pieces, 'pieces');
