@@ -18,7 +18,6 @@ import asyncio
 import os
 import threading
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from types import TracebackType
 from typing import Any, Literal, Optional, TypeVar, Union, overload
 
 from ._client import CancelToken, ChatStream, Client
@@ -240,12 +239,7 @@ class Stream(Iterator[ChatCompletionChunk]):
     def __enter__(self) -> Stream:
         return self
 
-    def __exit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc: Optional[BaseException],
-        traceback: Optional[TracebackType],
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 
@@ -304,20 +298,30 @@ class AsyncStream(AsyncIterator[ChatCompletionChunk]):
     async def __aenter__(self) -> AsyncStream:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc: Optional[BaseException],
-        traceback: Optional[TracebackType],
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
 
-class Completions:
-    """``client.chat.completions``."""
-
+class _CompletionsBase:
     def __init__(self, transport: _Transport) -> None:
         self._transport = transport
+
+    def _prepare(
+        self, messages: Iterable[Any], model: Optional[str], params: dict[str, Any]
+    ) -> tuple[Client, dict[str, Any]]:
+        """The client and request body for ``create``'s arguments (the per-request options
+        ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` taken out of them)."""
+        extra_headers = params.pop("extra_headers", None)
+        if params.pop("extra_query", None):
+            raise TypeError("llmwire.OpenAI does not support extra_query=: put the query in base_url")
+        extra_body = params.pop("extra_body", None)
+        timeout = params.pop("timeout", _UNSET)
+        body = _request_body(messages, model, params, extra_body)
+        return self._transport.client(timeout, extra_headers), body
+
+
+class Completions(_CompletionsBase):
+    """``client.chat.completions``."""
 
     @overload
     def create(
@@ -326,75 +330,40 @@ class Completions:
         messages: Iterable[Any],
         model: Optional[str] = ...,
         stream: Literal[False] = ...,
-        extra_headers: Optional[Mapping[str, str]] = ...,
-        extra_query: Optional[Mapping[str, Any]] = ...,
-        extra_body: Optional[Mapping[str, Any]] = ...,
-        timeout: TimeoutLike = ...,
         **params: Any,
     ) -> ChatCompletion: ...
 
     @overload
     def create(
-        self,
-        *,
-        messages: Iterable[Any],
-        model: Optional[str] = ...,
-        stream: Literal[True],
-        extra_headers: Optional[Mapping[str, str]] = ...,
-        extra_query: Optional[Mapping[str, Any]] = ...,
-        extra_body: Optional[Mapping[str, Any]] = ...,
-        timeout: TimeoutLike = ...,
-        **params: Any,
+        self, *, messages: Iterable[Any], model: Optional[str] = ..., stream: Literal[True], **params: Any
     ) -> Stream: ...
 
     @overload
     def create(
-        self,
-        *,
-        messages: Iterable[Any],
-        model: Optional[str] = ...,
-        stream: bool,
-        extra_headers: Optional[Mapping[str, str]] = ...,
-        extra_query: Optional[Mapping[str, Any]] = ...,
-        extra_body: Optional[Mapping[str, Any]] = ...,
-        timeout: TimeoutLike = ...,
-        **params: Any,
+        self, *, messages: Iterable[Any], model: Optional[str] = ..., stream: bool, **params: Any
     ) -> Union[ChatCompletion, Stream]: ...
 
     def create(
-        self,
-        *,
-        messages: Iterable[Any],
-        model: Optional[str] = None,
-        stream: bool = False,
-        extra_headers: Optional[Mapping[str, str]] = None,
-        extra_query: Optional[Mapping[str, Any]] = None,
-        extra_body: Optional[Mapping[str, Any]] = None,
-        timeout: TimeoutLike = _UNSET,
-        **params: Any,
+        self, *, messages: Iterable[Any], model: Optional[str] = None, stream: bool = False, **params: Any
     ) -> Union[ChatCompletion, Stream]:
         """Creates a chat completion, as the official ``client.chat.completions.create``.
 
         Every request parameter (``tools``, ``response_format``, ``temperature``, …) is passed
-        through; ``None`` means "not given". ``extra_body`` is merged into the body,
-        ``extra_headers`` and ``timeout`` apply to this request only. With ``stream=True`` the
-        result is a :class:`Stream` of chunks. Failures raise :class:`llmwire.Error` subclasses,
-        which are also the official exception types (``RateLimitError``, …).
+        through; ``None`` means "not given". The per-request options: ``extra_body`` (merged into
+        the body), ``extra_headers`` and ``timeout`` (seconds, or a timeout object) for this
+        request only; ``extra_query`` raises ``TypeError``. With ``stream=True`` the result is a
+        :class:`Stream` of chunks. Failures raise :class:`llmwire.Error` subclasses, which are
+        also the official exception types (``RateLimitError``, …).
         """
-        _refuse_query(extra_query)
-        body = _request_body(messages, model, params, extra_body)
-        client = self._transport.client(timeout, extra_headers)
+        client, body = self._prepare(messages, model, params)
         if stream:
             body["stream"] = True
             return Stream(client.stream(body))
         return ChatCompletion(client.chat(body))
 
 
-class AsyncCompletions:
+class AsyncCompletions(_CompletionsBase):
     """``client.chat.completions`` of an :class:`AsyncOpenAI`."""
-
-    def __init__(self, transport: _Transport) -> None:
-        self._transport = transport
 
     @overload
     async def create(
@@ -403,68 +372,30 @@ class AsyncCompletions:
         messages: Iterable[Any],
         model: Optional[str] = ...,
         stream: Literal[False] = ...,
-        extra_headers: Optional[Mapping[str, str]] = ...,
-        extra_query: Optional[Mapping[str, Any]] = ...,
-        extra_body: Optional[Mapping[str, Any]] = ...,
-        timeout: TimeoutLike = ...,
         **params: Any,
     ) -> ChatCompletion: ...
 
     @overload
     async def create(
-        self,
-        *,
-        messages: Iterable[Any],
-        model: Optional[str] = ...,
-        stream: Literal[True],
-        extra_headers: Optional[Mapping[str, str]] = ...,
-        extra_query: Optional[Mapping[str, Any]] = ...,
-        extra_body: Optional[Mapping[str, Any]] = ...,
-        timeout: TimeoutLike = ...,
-        **params: Any,
+        self, *, messages: Iterable[Any], model: Optional[str] = ..., stream: Literal[True], **params: Any
     ) -> AsyncStream: ...
 
     @overload
     async def create(
-        self,
-        *,
-        messages: Iterable[Any],
-        model: Optional[str] = ...,
-        stream: bool,
-        extra_headers: Optional[Mapping[str, str]] = ...,
-        extra_query: Optional[Mapping[str, Any]] = ...,
-        extra_body: Optional[Mapping[str, Any]] = ...,
-        timeout: TimeoutLike = ...,
-        **params: Any,
+        self, *, messages: Iterable[Any], model: Optional[str] = ..., stream: bool, **params: Any
     ) -> Union[ChatCompletion, AsyncStream]: ...
 
     async def create(
-        self,
-        *,
-        messages: Iterable[Any],
-        model: Optional[str] = None,
-        stream: bool = False,
-        extra_headers: Optional[Mapping[str, str]] = None,
-        extra_query: Optional[Mapping[str, Any]] = None,
-        extra_body: Optional[Mapping[str, Any]] = None,
-        timeout: TimeoutLike = _UNSET,
-        **params: Any,
+        self, *, messages: Iterable[Any], model: Optional[str] = None, stream: bool = False, **params: Any
     ) -> Union[ChatCompletion, AsyncStream]:
         """Like :meth:`Completions.create`, awaitable; ``stream=True`` gives an
         :class:`AsyncStream` for ``async for``. Cancelling the awaiting task cancels the call."""
-        _refuse_query(extra_query)
-        body = _request_body(messages, model, params, extra_body)
-        client = self._transport.client(timeout, extra_headers)
+        client, body = self._prepare(messages, model, params)
         if stream:
             body["stream"] = True
             token = CancelToken()
             return AsyncStream(client.stream(body, cancel=token), token)
         return ChatCompletion(await client.achat(body))
-
-
-def _refuse_query(extra_query: Optional[Mapping[str, Any]]) -> None:
-    if extra_query:
-        raise TypeError("llmwire.OpenAI does not support extra_query=: put the query in base_url")
 
 
 class Chat:
@@ -594,12 +525,7 @@ class OpenAI(_BaseOpenAI):
     def __enter__(self) -> OpenAI:
         return self
 
-    def __exit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc: Optional[BaseException],
-        traceback: Optional[TracebackType],
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 
@@ -618,12 +544,7 @@ class AsyncOpenAI(_BaseOpenAI):
     async def __aenter__(self) -> AsyncOpenAI:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc: Optional[BaseException],
-        traceback: Optional[TracebackType],
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
 
