@@ -148,7 +148,7 @@ export interface ChatRequest {
   [key: string]: unknown;
 }
 
-/** One attempt in a completion's `llmwire` report (snake_case, as the library writes it). */
+/** One attempt in an error's `details` (snake_case, as the library writes it). */
 export interface AttemptRecord {
   n: number;
   class: ErrorClass | null;
@@ -158,9 +158,9 @@ export interface AttemptRecord {
   delay_source: string | null;
 }
 
-/** The report llmwire adds to every completion under the `llmwire` key. */
+/** The report llmwire adds to every completion under the `llmwire` key (camelCase keys). */
 export interface LlmwireReport {
-  attempts: AttemptRecord[];
+  attempts: Attempt[];
   repairs: Array<{ code: string; path: string; message: string }>;
   warnings: Array<{ code: string; path: string; message: string }>;
   [key: string]: unknown;

@@ -62,6 +62,20 @@ function snakeCaseKeys(value, opaque = NOTHING) {
   return renameKeys(value, snakeKey, opaque);
 }
 
+/**
+ * A completion with its `llmwire` report (attempts, repairs, warnings) in camelCase; the rest is
+ * the provider's object, left as it is.
+ *
+ * @param {any} completion
+ * @returns {any}
+ */
+function camelCaseReport(completion) {
+  if (completion && typeof completion === 'object' && completion.llmwire) {
+    completion.llmwire = camelCaseKeys(completion.llmwire);
+  }
+  return completion;
+}
+
 /** Values in the metrics that are maps from class names to counts. */
 const METRICS_MAPS = new Set(['failures_by_class', 'retries_by_class']);
 /** In the client configuration, header names are data. */
@@ -69,4 +83,4 @@ const CONFIG_MAPS = new Set(['headers']);
 /** In a validation report, the (repaired) request is a request body, in the API's own names. */
 const REPORT_BODIES = new Set(['request']);
 
-module.exports = { camelCaseKeys, snakeCaseKeys, METRICS_MAPS, CONFIG_MAPS, REPORT_BODIES };
+module.exports = { camelCaseKeys, camelCaseReport, snakeCaseKeys, METRICS_MAPS, CONFIG_MAPS, REPORT_BODIES };

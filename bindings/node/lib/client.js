@@ -14,7 +14,7 @@
 const { koffi, functions: native, ChunkCallback, EventCallback } = require('./native');
 const { toJson, callSync, callAsync } = require('./boundary');
 const { localError } = require('./errors');
-const { camelCaseKeys, snakeCaseKeys, CONFIG_MAPS, METRICS_MAPS } = require('./case');
+const { camelCaseKeys, camelCaseReport, snakeCaseKeys, CONFIG_MAPS, METRICS_MAPS } = require('./case');
 
 const ChunkCallbackPointer = koffi.pointer(ChunkCallback);
 const EventCallbackPointer = koffi.pointer(EventCallback);
@@ -123,7 +123,7 @@ class Client {
     const { signal } = callOptions(options);
     const requestJson = toJson(request, 'request');
     const responseJson = await this.#run(native.llmwire_chat, requestJson, [signal], []);
-    return JSON.parse(responseJson);
+    return camelCaseReport(JSON.parse(responseJson));
   }
 
   /**
@@ -329,7 +329,7 @@ class ChatStream {
     this.#response = start(onChunk, this.#stop.signal).then(
       (responseJson) => {
         this.#finish(null);
-        return JSON.parse(responseJson);
+        return camelCaseReport(JSON.parse(responseJson));
       },
       (error) => {
         this.#finish(error);
