@@ -458,7 +458,16 @@ export function validate(request: ChatRequest, options?: ValidateOptions): Valid
  * Trims a request's history to fit its model's window. Throws an error with code
  * `ERR_LLMWIRE_UNSUPPORTED` when the loaded library has no `llmwire_trim`.
  */
-export function trim(request: ChatRequest, options?: Record<string, unknown>): ChatRequest & Record<string, unknown>;
+export function trim(request: ChatRequest, options?: Record<string, unknown>): TrimResult;
+
+/** What `trim` returns. */
+export interface TrimResult {
+  /** The trimmed request, in the API's own names. */
+  request: ChatRequest;
+  /** What was done: `trimmed`, `strategy`, `budgetTokens`, `estimatedTokensBefore`, `droppedTurns`, … */
+  report: { trimmed: boolean; [key: string]: unknown };
+  [key: string]: unknown;
+}
 /** The native library's version, e.g. `"0.1.0"`. */
 export function version(): string;
 /** The native library's C ABI version. */

@@ -82,7 +82,8 @@ function validate(request, options = {}) {
 }
 
 /**
- * Trims a request's history to fit its model's context window, and returns the result.
+ * Trims a request's history to fit its model's context window: returns `{request, report}`, the
+ * trimmed request (in the API's own names) and what was done (camelCase keys).
  *
  * @param {object} request A chat-completions request body.
  * @param {object} [options] (either case)
@@ -90,7 +91,8 @@ function validate(request, options = {}) {
  */
 function trim(request, options = {}) {
   const fn = requireFunction('llmwire_trim');
-  return JSON.parse(callSync(fn, toJson(request, 'request'), toJson(snakeCaseKeys(options), 'options')));
+  const result = JSON.parse(callSync(fn, toJson(request, 'request'), toJson(snakeCaseKeys(options), 'options')));
+  return camelCaseKeys(result, REPORT_BODIES);
 }
 
 /**

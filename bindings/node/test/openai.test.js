@@ -182,6 +182,17 @@ describe('naming: camelCase out, either case in', () => {
     await client.close();
   });
 
+  it('trim reports in camelCase, takes options in either case, and leaves the request alone', () => {
+    const history = [];
+    for (let i = 0; i < 10; i++) history.push({ role: 'user', content: 'q '.repeat(400) }, { role: 'assistant', content: 'a '.repeat(400) });
+    history.push({ role: 'user', content: 'last' });
+    const result = llmwire.trim({ model: 'm', messages: history, max_tokens: 10 }, { budgetTokens: 500 });
+    assert.equal(result.report.budgetTokens, 500);
+    assert.equal(result.report.trimmed, true);
+    assert.ok(result.report.droppedTurns > 0);
+    assert.equal(result.request.max_tokens, 10);
+  });
+
   it('validate reports in camelCase, and leaves the repaired request in the API\'s names', () => {
     const report = llmwire.validate(
       { model: 'gemini-2.0-flash', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 },
