@@ -139,7 +139,9 @@ class _Settings:
             options[key] = value
         return _Settings(**options)
 
-    def client_config(self, timeout: TimeoutLike = _UNSET, headers: Mapping[str, str] = {}) -> dict[str, Any]:
+    def client_config(
+        self, timeout: TimeoutLike = _UNSET, headers: Optional[Mapping[str, str]] = None
+    ) -> dict[str, Any]:
         """The :class:`llmwire.Client` configuration these options stand for."""
         config = dict(self.llmwire_config)
         for key, value in (("provider", self.provider), ("base_url", self.base_url), ("api_key", self.api_key)):
@@ -151,7 +153,7 @@ class _Settings:
         if self.project:
             sent_headers["OpenAI-Project"] = self.project
         sent_headers.update(self.default_headers)
-        sent_headers.update(headers)
+        sent_headers.update(headers or {})
         if sent_headers:
             config["headers"] = sent_headers
         timeouts = _timeouts(self.timeout if timeout is _UNSET else timeout)
