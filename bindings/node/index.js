@@ -24,19 +24,10 @@
  */
 
 const { functions: native, libraryPath } = require('./lib/native');
+const { camelCaseKeys, snakeCaseKeys, REPORT_BODIES } = require('./lib/case');
 const { toJson, callSync } = require('./lib/boundary');
 const errors = require('./lib/errors');
 const { Client, ChatStream, CancelToken } = require('./lib/client');
-const { OpenAI } = require('./lib/openai');
-const { camelCaseKeys, snakeCaseKeys, REPORT_BODIES } = require('./lib/case');
-
-// The official `openai` package's error names (also static members of `OpenAI`), bound to names
-// so that `import { RateLimitError } from 'llmwire'` finds them too.
-const {
-  OpenAIError, APIError, BadRequestError, AuthenticationError, PermissionDeniedError, NotFoundError,
-  ConflictError, UnprocessableEntityError, RateLimitError, InternalServerError, APIConnectionError,
-  APIConnectionTimeoutError, APIUserAbortError,
-} = errors.OFFICIAL_ERRORS;
 
 /**
  * Classifies a provider's failure (DESIGN §3): `{provider, status, headers, body}` or
@@ -112,6 +103,16 @@ function version() {
 function abiVersion() {
   return native.llmwire_abi_version();
 }
+
+const { OpenAI } = require('./lib/openai');
+
+// The official `openai` package's error names (also static members of `OpenAI`), bound to names
+// so that `import { RateLimitError } from 'llmwire'` finds them too.
+const {
+  OpenAIError, APIError, BadRequestError, AuthenticationError, PermissionDeniedError, NotFoundError,
+  ConflictError, UnprocessableEntityError, RateLimitError, InternalServerError, APIConnectionError,
+  APIConnectionTimeoutError, APIUserAbortError,
+} = errors.OFFICIAL_ERRORS;
 
 module.exports = {
   OpenAI,

@@ -75,36 +75,22 @@ library_path: str = _lib.cdll._name
 __version__ = "0.1.0"
 
 # Public classes say `llmwire.X` in reprs and tracebacks, not the private module they live in.
-for _name in ("CancelToken", "ChatStream", "Client", "OpenAI", "AsyncOpenAI", "Stream", "AsyncStream"):
+for _name in ("CancelToken", "ChatStream", "Client"):
     globals()[_name].__module__ = __name__
 _exceptions: list[type[Error]] = [Error, *EXCEPTION_BY_CLASS.values()]
 for _exception in _exceptions:
     for _base in _exception.__mro__:  # the official names (RateLimitError, …) as well
         if _base.__module__ == _errors.__name__:
             _base.__module__ = __name__
+
+# The official `openai` package's interface (see llmwire._openai).
+for _name in ("OpenAI", "AsyncOpenAI", "Stream", "AsyncStream"):
+    globals()[_name].__module__ = __name__
 del _name, _exceptions, _exception, _base
 
 __all__ = [
     "ABI_VERSION",
-    "APIConnectionError",
-    "APIError",
-    "APIStatusError",
-    "APITimeoutError",
-    "APIUserAbortError",
-    "AsyncOpenAI",
-    "AsyncStream",
-    "AuthenticationError",
-    "BadRequestError",
-    "ConflictError",
     "EXCEPTION_BY_CLASS",
-    "InternalServerError",
-    "NotFoundError",
-    "OpenAI",
-    "OpenAIError",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "Stream",
-    "UnprocessableEntityError",
     "Authentication",
     "CancelToken",
     "Cancelled",
@@ -141,4 +127,24 @@ __all__ = [
     "trim",
     "validate",
     "version",
+]
+__all__ += [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "APIUserAbortError",
+    "AsyncOpenAI",
+    "AsyncStream",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "InternalServerError",
+    "NotFoundError",
+    "OpenAI",
+    "OpenAIError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "Stream",
+    "UnprocessableEntityError",
 ]

@@ -248,47 +248,68 @@ class Stream(Iterator[ChatCompletionChunk]):
 _DONE: Any = object()
 
 
+class _ChunksInThreads:
+    """``Client.stream``'s iterator for ``async for``: each chunk is awaited in a worker thread.
+
+    Used only with a binding whose ``Client`` has no ``astream`` (which serves chunks without a
+    Python thread); it has the same three members: ``__anext__``, ``aclose`` and ``response``.
+    """
+
+    def __init__(self, client: Client, body: dict[str, Any]) -> None:
+        self._token = CancelToken()
+        self._chunks = client.stream(body, cancel=self._token)
+
+    async def __anext__(self) -> Any:
+        try:
+            chunk = await asyncio.get_running_loop().run_in_executor(None, next, self._chunks, _DONE)
+        except asyncio.CancelledError:
+            self._token.cancel()
+            raise
+        if chunk is _DONE:
+            raise StopAsyncIteration
+        return chunk
+
+    async def aclose(self) -> None:
+        # Through the token, not ChatStream.close(): a worker thread may be waiting for a chunk,
+        # and a cancelled call always ends that wait.
+        self._token.cancel()
+
+    @property
+    def response(self) -> Any:
+        return self._chunks.response
+
+
 class AsyncStream(AsyncIterator[ChatCompletionChunk]):
     """A streamed completion for ``async for``; an async context manager.
 
-    Each chunk is waited for in a worker thread, so the event loop never blocks. Leaving the
-    ``async with`` block, :meth:`close`, or cancelling the iterating task cancels the call.
+    The event loop never blocks. Leaving the ``async with`` block, :meth:`close`, or cancelling
+    the iterating task cancels the call.
     """
 
-    def __init__(self, chunks: ChatStream, token: CancelToken) -> None:
-        self._chunks = chunks
-        self._token = token
+    def __init__(self, client: Client, body: dict[str, Any]) -> None:
+        astream = getattr(client, "astream", None)
+        self._chunks: Any = astream(body) if astream is not None else _ChunksInThreads(client, body)
         self._closed = False
 
     def __aiter__(self) -> AsyncStream:
         return self
 
-    def _next(self) -> Any:
-        return next(self._chunks, _DONE)
-
     async def __anext__(self) -> ChatCompletionChunk:
         if self._closed:
             raise StopAsyncIteration
-        loop = asyncio.get_running_loop()
         try:
-            chunk = await loop.run_in_executor(None, self._next)
-        except asyncio.CancelledError:
-            self._token.cancel()
-            raise
+            chunk = await self._chunks.__anext__()
         except Cancelled:
             if self._closed:  # closed by us while a chunk was awaited
                 raise StopAsyncIteration from None
             raise
-        if chunk is _DONE:
-            raise StopAsyncIteration
         return ChatCompletionChunk(chunk)
 
     async def close(self) -> None:
         """Stops reading; cancels the call if it still runs. Idempotent."""
-        self._closed = True
-        # Through the token, not ChatStream.close(): a worker thread may be waiting for a chunk,
-        # and a cancelled call always ends that wait.
-        self._token.cancel()
+        if not self._closed:
+            self._closed = True
+            await self._chunks.aclose()
 
     aclose = close
 
@@ -395,8 +416,7 @@ class AsyncCompletions(_CompletionsBase):
         client, body = self._prepare(messages, model, params)
         if stream:
             body["stream"] = True
-            token = CancelToken()
-            return AsyncStream(client.stream(body, cancel=token), token)
+            return AsyncStream(client, body)
         return ChatCompletion(await client.achat(body))
 
 
