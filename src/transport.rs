@@ -85,7 +85,13 @@ impl Transport {
             ProxySetting::Env => ureq::Proxy::try_from_env(),
             ProxySetting::None => None,
             ProxySetting::Url(url) => Some(ureq::Proxy::new(url).map_err(|e| {
-                Error::InvalidConfig(format!("config: proxy \"{url}\" is not usable: {e}"))
+                // Neither the URL nor ureq's words about it may show the password.
+                let redactor = crate::redact::Redactor::new(crate::redact::url_credentials(url));
+                let shown = crate::redact::shown_url(url);
+                Error::InvalidConfig(format!(
+                    "config: proxy \"{shown}\" is not usable: {}",
+                    redactor.text(&e.to_string())
+                ))
             })?),
         };
         let mut tls = ureq::tls::TlsConfig::builder();
@@ -220,12 +226,14 @@ fn fixed_headers(
         let parsed = HeaderName::try_from(name.as_str())
             .ok()
             .zip(HeaderValue::try_from(value.as_str()).ok());
-        let Some(header) = parsed else {
+        let Some((name, mut value)) = parsed else {
             return Err(Error::InvalidConfig(format!(
                 "config: header \"{name}\" cannot be sent (invalid name or value)"
             )));
         };
-        headers.push(header);
+        // A secret never shows in a Debug form (of a request, a header map, an error).
+        value.set_sensitive(config.is_sensitive_header(name.as_str()));
+        headers.push((name, value));
     }
     Ok(headers)
 }

@@ -100,7 +100,7 @@ pub(super) fn attempt_loop(
             }
             Outcome::Failure(classification) => classification,
         };
-        redact(&mut classification, client.api_key.as_deref());
+        client.redactor.classification(&mut classification);
         attempts.push(record(
             n,
             Some(&classification),
@@ -215,7 +215,7 @@ fn outcome_of(client: &Client, exchange: Exchange) -> Outcome {
                 body,
                 transport: None,
             };
-            Outcome::Failure(classify(&input, client.clock.wall()))
+            Outcome::Failure(classify_redacted(client, input))
         }
         Exchange::Fault { fault, detail } => {
             Outcome::Failure(transport_failure(client, fault, &detail))
@@ -229,6 +229,16 @@ fn outcome_of(client: &Client, exchange: Exchange) -> Outcome {
             Outcome::Failure(classification)
         }
     }
+}
+
+/// Classifies a response with every secret already gone from its body and headers, so that no
+/// length cap inside the classifier can cut a secret and leave part of it behind.
+fn classify_redacted(client: &Client, mut input: ClassifyInput) -> Classification {
+    if !client.redactor.is_empty() {
+        input.body = client.redactor.bytes(std::mem::take(&mut input.body));
+        client.redactor.headers(&mut input.headers);
+    }
+    classify(&input, client.clock.wall())
 }
 
 fn transport_failure(client: &Client, fault: TransportFault, detail: &str) -> Classification {
@@ -306,7 +316,7 @@ fn stream_attempt<'f>(
                         body: stream_error_body(raw),
                         transport: None,
                     };
-                    return Outcome::Failure(classify(&input, client.clock.wall()));
+                    return Outcome::Failure(classify_redacted(client, input));
                 }
                 StreamItem::Malformed { message } => return Outcome::Failure(malformed(message)),
                 StreamItem::Done => {}
@@ -400,22 +410,6 @@ fn cancelled(
     error
 }
 
-/// Removes the API key from everything a server said (some proxies echo it back).
-fn redact(classification: &mut Classification, api_key: Option<&str>) {
-    let Some(key) = api_key.filter(|key| key.len() >= 4) else {
-        return;
-    };
-    for text in [&mut classification.message]
-        .into_iter()
-        .chain(classification.param.iter_mut())
-        .chain(classification.request_id.iter_mut())
-    {
-        if text.contains(key) {
-            *text = text.replace(key, "[REDACTED]");
-        }
-    }
-}
-
 fn emit(
     client: &Client,
     call_id: u64,
@@ -432,6 +426,7 @@ fn emit(
     let (Some(hook), Some(attempt)) = (hook, attempts.last()) else {
         return;
     };
+    let message = classification.map(|c| client.redactor.text(&c.message));
     let event = AttemptEvent {
         event: "attempt",
         call_id,
@@ -448,7 +443,7 @@ fn emit(
         delay_ms: (decision == "retry").then_some(attempt.delay_ms),
         delay_source: attempt.delay_source.as_deref(),
         stop_reason,
-        message: classification.map(|c| c.message.as_str()),
+        message: message.as_deref(),
     };
     if let Ok(json) = serde_json::to_string(&event) {
         hook(&json);
