@@ -432,7 +432,10 @@ mod tests {
         assert!(config.is_sensitive_header("x-tenant"));
         assert!(!config.is_sensitive_header("x-plain"));
         let redactor = config.redactor(None);
-        assert_eq!(redactor.text("v1-aaaa t-bbbb cccc"), "[REDACTED] [REDACTED] cccc");
+        assert_eq!(
+            redactor.text("v1-aaaa t-bbbb cccc"),
+            "[REDACTED] [REDACTED] cccc"
+        );
     }
 
     #[test]
@@ -442,7 +445,10 @@ mod tests {
         )
         .unwrap();
         let shown = format!("{config:?}");
-        assert!(!shown.contains("hunter22") && !shown.contains("pw-9999"), "{shown}");
+        assert!(
+            !shown.contains("hunter22") && !shown.contains("pw-9999"),
+            "{shown}"
+        );
         let redactor = config.redactor(None);
         assert_eq!(redactor.text("hunter22 pw-9999"), "[REDACTED] [REDACTED]");
     }
@@ -451,7 +457,10 @@ mod tests {
     fn a_value_in_the_wrong_place_is_not_quoted_back() {
         let message = config_error(r#"{"headers": "Bearer sk-\"quoted\"-secret"}"#);
         assert!(!message.contains("secret"), "{message}");
-        assert!(message.contains("invalid type: string, expected a map"), "{message}");
+        assert!(
+            message.contains("invalid type: string, expected a map"),
+            "{message}"
+        );
     }
 
     #[test]

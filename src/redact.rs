@@ -72,7 +72,8 @@ impl Redactor {
 
     /// Adds one secret (and its encoded forms).
     pub fn add(&mut self, secret: &str) {
-        if secret.trim().chars().count() < MIN_SECRET_CHARS || self.secrets.iter().any(|s| s == secret)
+        if secret.trim().chars().count() < MIN_SECRET_CHARS
+            || self.secrets.iter().any(|s| s == secret)
         {
             return;
         }
@@ -204,7 +205,10 @@ impl Redactor {
         if let Some(validation) = &mut error.validation {
             self.value(validation);
         }
-        error.trimmed.iter_mut().for_each(|record| self.value(record));
+        error
+            .trimmed
+            .iter_mut()
+            .for_each(|record| self.value(record));
     }
 
     /// Header values as received.
@@ -223,7 +227,12 @@ impl Redactor {
                 // The longest leading piece of the secret that ends the text.
                 (MIN_SECRET_CHARS..secret.chars().count())
                     .rev()
-                    .map(|chars| secret.char_indices().nth(chars).map_or(secret.len(), |(i, _)| i))
+                    .map(|chars| {
+                        secret
+                            .char_indices()
+                            .nth(chars)
+                            .map_or(secret.len(), |(i, _)| i)
+                    })
                     .find(|&len| body.ends_with(&secret[..len]))
                     .map(|len| body.len() - len)
             })
@@ -425,7 +434,10 @@ mod tests {
 
     #[test]
     fn bearer_credentials_are_secrets_alone_too() {
-        assert_eq!(header_secrets("Bearer abc123"), vec!["Bearer abc123", "abc123"]);
+        assert_eq!(
+            header_secrets("Bearer abc123"),
+            vec!["Bearer abc123", "abc123"]
+        );
         assert_eq!(header_secrets("abc123"), vec!["abc123"]);
     }
 }

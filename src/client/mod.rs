@@ -14,6 +14,7 @@ pub mod events;
 pub mod metrics;
 mod overflow;
 mod prepare;
+mod unusual;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
