@@ -152,7 +152,12 @@ fn ref_request(tools: usize, props: usize) -> String {
                 })
                 .collect();
             let properties: serde_json::Map<String, Value> = (0..props)
-                .map(|i| (format!("p{i}"), json!({"$ref": format!("#/$defs/d{}", i % 32)})))
+                .map(|i| {
+                    (
+                        format!("p{i}"),
+                        json!({"$ref": format!("#/$defs/d{}", i % 32)}),
+                    )
+                })
                 .collect();
             json!({"type": "function", "function": {"name": format!("tool_{tool}"),
                    "parameters": {"type": "object", "properties": properties, "$defs": defs}}})
@@ -165,8 +170,10 @@ fn ref_request(tools: usize, props: usize) -> String {
 /// One assistant message calling `calls` tools at once, then one tool message per call.
 fn tool_call_request(calls: usize) -> String {
     let tool_calls: Vec<Value> = (0..calls)
-        .map(|i| json!({"id": format!("call_{i:08}"), "type": "function",
-                        "function": {"name": "lookup", "arguments": format!("{{\"n\": {i}}}")}}))
+        .map(|i| {
+            json!({"id": format!("call_{i:08}"), "type": "function",
+                        "function": {"name": "lookup", "arguments": format!("{{\"n\": {i}}}")}})
+        })
         .collect();
     let mut messages = vec![
         json!({"role": "user", "content": "Look everything up."}),
@@ -183,10 +190,23 @@ fn tool_call_request(calls: usize) -> String {
 /// Times validation of the hostile shapes at three sizes, each ten times the last.
 fn hostile_shapes() {
     println!();
-    println!("{:>14} {:>8} {:>12} {:>11} {:>9}", "shape", "size", "validate ms", "MB/s", "x prev");
+    println!(
+        "{:>14} {:>8} {:>12} {:>11} {:>9}",
+        "shape", "size", "validate ms", "MB/s", "x prev"
+    );
     let shapes: [(&str, &str, fn(usize) -> String, [usize; 3]); 2] = [
-        ("gemini $refs", "gemini", |n| ref_request(n, 500), [8, 80, 800]),
-        ("tool calls", "openai", tool_call_request, [1_100, 11_000, 110_000]),
+        (
+            "gemini $refs",
+            "gemini",
+            |n| ref_request(n, 500),
+            [8, 80, 800],
+        ),
+        (
+            "tool calls",
+            "openai",
+            tool_call_request,
+            [1_100, 11_000, 110_000],
+        ),
     ];
     for (name, provider, build, scales) in shapes {
         let options = format!("{{\"provider\": \"{provider}\", \"window_tokens\": 100000000}}");

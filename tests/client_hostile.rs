@@ -466,3 +466,24 @@ fn a_base_url_query_is_kept_after_the_chat_path_and_a_fragment_is_refused() {
     );
     assert_eq!(error.stop_reason, None::<StopReason>);
 }
+
+#[test]
+fn the_cli_json_error_never_shows_an_echoed_key() {
+    let key = "sk-cli.hostile*key+(0123456789)";
+    let server = Hostile::serve(vec![http(
+        "400 Bad Request",
+        &[("content-type", "application/json")],
+        &echoing_body(key),
+    )]);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_llmwire"))
+        .args(["chat", "--json", "--provider", "gemini", "--base-url"])
+        .arg(server.base_url())
+        .args(["--api-key", key, "--model", "m", "hi"])
+        .output()
+        .expect("the CLI runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stdout.contains("[REDACTED]"), "{stdout}{stderr}");
+    assert_no_piece_of(key, &stdout);
+    assert_no_piece_of(key, &stderr);
+}
