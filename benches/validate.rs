@@ -135,14 +135,16 @@ fn mb_per_s(bytes: usize, time: Duration) -> f64 {
     bytes as f64 / 1e6 / time.as_secs_f64()
 }
 
-/// Gemini tools whose parameters hold a chain of 32 definitions and `props` properties, each a
-/// `$ref` into the chain.
+/// Gemini tools whose parameters hold a chain of `LINKS` definitions (each referring to the next)
+/// and `props` properties, each a `$ref` into the chain: every reference expands to up to `LINKS`
+/// nodes, just within the inlining limit.
 fn ref_request(tools: usize, props: usize) -> String {
+    const LINKS: usize = 250;
     let tools: Vec<Value> = (0..tools)
         .map(|tool| {
-            let defs: serde_json::Map<String, Value> = (0..32)
+            let defs: serde_json::Map<String, Value> = (0..LINKS)
                 .map(|i| {
-                    let def = if i < 31 {
+                    let def = if i + 1 < LINKS {
                         json!({"type": "object", "description": sentence(i, 4),
                                "properties": {"next": {"$ref": format!("#/$defs/d{}", i + 1)}}})
                     } else {
@@ -155,7 +157,7 @@ fn ref_request(tools: usize, props: usize) -> String {
                 .map(|i| {
                     (
                         format!("p{i}"),
-                        json!({"$ref": format!("#/$defs/d{}", i % 32)}),
+                        json!({"$ref": format!("#/$defs/d{}", i % 8)}),
                     )
                 })
                 .collect();
@@ -187,14 +189,18 @@ fn tool_call_request(calls: usize) -> String {
     json!({"model": "gpt-4.1", "messages": messages, "tools": tools}).to_string()
 }
 
-/// Times validation of the hostile shapes at three sizes, each ten times the last.
-fn hostile_shapes() {
+/// A request shape: its name, the provider profile, how to build it at a scale, three scales.
+type Shape = (&'static str, &'static str, fn(usize) -> String, [usize; 3]);
+
+/// Times validation of the hostile shapes at three sizes, each ten times the last (only the first
+/// `sizes` of them: `--sizes N` on the command line).
+fn hostile_shapes(sizes: usize) {
     println!();
     println!(
         "{:>14} {:>8} {:>12} {:>11} {:>9}",
         "shape", "size", "validate ms", "MB/s", "x prev"
     );
-    let shapes: [(&str, &str, fn(usize) -> String, [usize; 3]); 2] = [
+    let shapes: [Shape; 2] = [
         (
             "gemini $refs",
             "gemini",
@@ -211,7 +217,7 @@ fn hostile_shapes() {
     for (name, provider, build, scales) in shapes {
         let options = format!("{{\"provider\": \"{provider}\", \"window_tokens\": 100000000}}");
         let mut previous: Option<f64> = None;
-        for (scale, runs) in scales.into_iter().zip([7, 3, 1]) {
+        for (scale, runs) in scales.into_iter().zip([7, 3, 1]).take(sizes) {
             let text = build(scale);
             let time = median_time(runs, || {
                 black_box(validate_json(black_box(&text), Some(&options)).ok());
@@ -231,8 +237,14 @@ fn hostile_shapes() {
 }
 
 fn main() {
-    if std::env::args().any(|arg| arg == "--hostile-only") {
-        hostile_shapes();
+    let args: Vec<String> = std::env::args().collect();
+    let sizes = args
+        .iter()
+        .position(|arg| arg == "--sizes")
+        .and_then(|at| args.get(at + 1)?.parse().ok())
+        .unwrap_or(3);
+    if args.iter().any(|arg| arg == "--hostile-only") {
+        hostile_shapes(sizes);
         return;
     }
     println!(
@@ -293,5 +305,5 @@ fn main() {
             }
         }
     }
-    hostile_shapes();
+    hostile_shapes(sizes);
 }

@@ -182,10 +182,11 @@ impl Redactor {
             &mut classification.param,
             &mut classification.request_id,
             &mut classification.quota_id,
-        ] {
-            if let Some(text) = field {
-                self.in_place(text);
-            }
+        ]
+        .into_iter()
+        .flatten()
+        {
+            self.in_place(field);
         }
     }
 
