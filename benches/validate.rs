@@ -205,7 +205,7 @@ fn hostile_shapes(sizes: usize) {
             "gemini $refs",
             "gemini",
             |n| ref_request(n, 500),
-            [8, 80, 800],
+            [5, 47, 470],
         ),
         (
             "tool calls",
