@@ -487,3 +487,23 @@ fn the_cli_json_error_never_shows_an_echoed_key() {
     assert_no_piece_of(key, &stdout);
     assert_no_piece_of(key, &stderr);
 }
+
+#[test]
+fn a_key_cut_by_the_stream_decoders_text_limit_does_not_survive_in_part() {
+    // A "stream" that is plain text (a proxy's page), the key straddling the 4 KiB kept of it.
+    let key = "sk-stream-ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let text = format!("{} {key} more text after it\n", "y".repeat(4096 - 12));
+    let server = Hostile::serve(vec![http(
+        "200 OK",
+        &[("content-type", "text/event-stream")],
+        text.as_bytes(),
+    )]);
+    let client = client(
+        &server.base_url(),
+        json!({"api_key": key, "retry": {"max_attempts": 1}}),
+    );
+    let request = json!({"messages": [{"role": "user", "content": "hi"}], "stream": true});
+    let error = client.chat(&request, None).unwrap_err();
+    let json = error.to_json();
+    assert_no_piece_of(key, &json);
+}

@@ -271,6 +271,11 @@ impl SseParser {
             self.stray_text.push('\n');
         }
         self.stray_text.push_str(&text[..cut]);
+        if cut < text.len() {
+            // Marked, so that whoever shows it knows it was cut (and a secret cut in two here is
+            // still recognised: see `redact`).
+            self.stray_text.push('…');
+        }
     }
 
     fn dispatch(&mut self, events: &mut Vec<SseEvent>) {
