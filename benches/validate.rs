@@ -3,7 +3,12 @@
 //! Generates requests of about 0.2, 2 and 20 MB (100 to 10,000 messages with tool calls, tool
 //! results, image parts, and 64 tools with nested schemas), then times `validate_json` for the Gemini
 //! and OpenAI profiles and `serde_json::from_str::<Value>` on the same text. Prints MB/s and the
-//! ratio validate/parse (target: at most 2x, growing linearly with size). Run with
+//! ratio validate/parse (target: at most 2x, growing linearly with size).
+//!
+//! Then two shapes built to find super-linear work, at about 0.2, 2 and 20 MB: Gemini tool schemas
+//! full of `$ref`s into a chain of definitions, and one assistant message with tens of thousands of
+//! tool calls answered one by one. For each it prints the time and the ratio to the previous size
+//! (about 10x for linear work; quadratic work shows as about 100x). Run with
 //! `cargo bench --bench validate`.
 
 use std::hint::black_box;
@@ -130,7 +135,118 @@ fn mb_per_s(bytes: usize, time: Duration) -> f64 {
     bytes as f64 / 1e6 / time.as_secs_f64()
 }
 
+/// Gemini tools whose parameters hold a chain of `LINKS` definitions (each referring to the next)
+/// and `props` properties, each a `$ref` into the chain: every reference expands to up to `LINKS`
+/// nodes, just within the inlining limit.
+fn ref_request(tools: usize, props: usize) -> String {
+    const LINKS: usize = 250;
+    let tools: Vec<Value> = (0..tools)
+        .map(|tool| {
+            let defs: serde_json::Map<String, Value> = (0..LINKS)
+                .map(|i| {
+                    let def = if i + 1 < LINKS {
+                        json!({"type": "object", "description": sentence(i, 4),
+                               "properties": {"next": {"$ref": format!("#/$defs/d{}", i + 1)}}})
+                    } else {
+                        json!({"type": "string"})
+                    };
+                    (format!("d{i}"), def)
+                })
+                .collect();
+            let properties: serde_json::Map<String, Value> = (0..props)
+                .map(|i| {
+                    (
+                        format!("p{i}"),
+                        json!({"$ref": format!("#/$defs/d{}", i % 8)}),
+                    )
+                })
+                .collect();
+            json!({"type": "function", "function": {"name": format!("tool_{tool}"),
+                   "parameters": {"type": "object", "properties": properties, "$defs": defs}}})
+        })
+        .collect();
+    json!({"model": "gemini-2.5-pro", "messages": [{"role": "user", "content": "hi"}], "tools": tools})
+        .to_string()
+}
+
+/// One assistant message calling `calls` tools at once, then one tool message per call.
+fn tool_call_request(calls: usize) -> String {
+    let tool_calls: Vec<Value> = (0..calls)
+        .map(|i| {
+            json!({"id": format!("call_{i:08}"), "type": "function",
+                        "function": {"name": "lookup", "arguments": format!("{{\"n\": {i}}}")}})
+        })
+        .collect();
+    let mut messages = vec![
+        json!({"role": "user", "content": "Look everything up."}),
+        json!({"role": "assistant", "content": null, "tool_calls": tool_calls}),
+    ];
+    messages.extend((0..calls).map(|i| {
+        json!({"role": "tool", "tool_call_id": format!("call_{i:08}"), "content": format!("result {i}")})
+    }));
+    let tools = json!([{"type": "function", "function": {"name": "lookup",
+                        "parameters": {"type": "object", "properties": {"n": {"type": "integer"}}}}}]);
+    json!({"model": "gpt-4.1", "messages": messages, "tools": tools}).to_string()
+}
+
+/// A request shape: its name, the provider profile, how to build it at a scale, three scales.
+type Shape = (&'static str, &'static str, fn(usize) -> String, [usize; 3]);
+
+/// Times validation of the hostile shapes at three sizes, each ten times the last (only the first
+/// `sizes` of them: `--sizes N` on the command line).
+fn hostile_shapes(sizes: usize) {
+    println!();
+    println!(
+        "{:>14} {:>8} {:>12} {:>11} {:>9}",
+        "shape", "size", "validate ms", "MB/s", "x prev"
+    );
+    let shapes: [Shape; 2] = [
+        (
+            "gemini $refs",
+            "gemini",
+            |n| ref_request(n, 500),
+            [5, 47, 470],
+        ),
+        (
+            "tool calls",
+            "openai",
+            tool_call_request,
+            [1_100, 11_000, 110_000],
+        ),
+    ];
+    for (name, provider, build, scales) in shapes {
+        let options = format!("{{\"provider\": \"{provider}\", \"window_tokens\": 100000000}}");
+        let mut previous: Option<f64> = None;
+        for (scale, runs) in scales.into_iter().zip([7, 3, 1]).take(sizes) {
+            let text = build(scale);
+            let time = median_time(runs, || {
+                black_box(validate_json(black_box(&text), Some(&options)).ok());
+            });
+            let ms = time.as_secs_f64() * 1e3;
+            println!(
+                "{:>14} {:>6.2}MB {:>12.1} {:>11.1} {:>9}",
+                name,
+                text.len() as f64 / 1e6,
+                ms,
+                mb_per_s(text.len(), time),
+                previous.map_or(String::from("-"), |p| format!("{:.1}x", ms / p)),
+            );
+            previous = Some(ms);
+        }
+    }
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let sizes = args
+        .iter()
+        .position(|arg| arg == "--sizes")
+        .and_then(|at| args.get(at + 1)?.parse().ok())
+        .unwrap_or(3);
+    if args.iter().any(|arg| arg == "--hostile-only") {
+        hostile_shapes(sizes);
+        return;
+    }
     println!(
         "{:>8} {:>9} {:>9} {:>11} {:>14} {:>12} {:>12} {:>7} {:>4}",
         "size",
@@ -189,4 +305,5 @@ fn main() {
             }
         }
     }
+    hostile_shapes(sizes);
 }

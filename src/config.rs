@@ -86,6 +86,7 @@ struct RawConfig {
     api_key_env: Option<String>,
     model: Option<String>,
     headers: std::collections::BTreeMap<String, String>,
+    sensitive_headers: Vec<String>,
     timeouts: Timeouts,
     retry: Option<serde_json::Value>,
     validation: ValidationMode,
@@ -110,6 +111,9 @@ pub struct ClientConfig {
     pub model: Option<String>,
     /// Extra headers sent with every request (checked: no CR/LF, valid names).
     pub headers: Vec<(String, String)>,
+    /// Names (lowercased) of further headers whose values are secrets, beside those
+    /// [`crate::redact::is_sensitive_header_name`] recognises (`"sensitive_headers": [...]`).
+    pub sensitive_headers: Vec<String>,
     pub timeouts: Timeouts,
     /// The `retry` object, parsed by the retry policy.
     pub retry: serde_json::Value,
@@ -159,8 +163,8 @@ impl ClientConfig {
     pub fn from_json(text: &str) -> Result<ClientConfig, Error> {
         let text = if text.trim().is_empty() { "{}" } else { text };
         let raw: RawConfig = serde_json::from_str(text).map_err(|e| {
-            let message =
-                unknown_key_message(text, &e.to_string()).unwrap_or_else(|| format!("config: {e}"));
+            let message = unknown_key_message(text, &e.to_string())
+                .unwrap_or_else(|| format!("config: {}", without_string_values(&e.to_string())));
             Error::InvalidConfig(message)
         })?;
         ClientConfig::from_raw(raw)
@@ -224,6 +228,11 @@ impl ClientConfig {
             }),
             model: raw.model,
             headers,
+            sensitive_headers: raw
+                .sensitive_headers
+                .iter()
+                .map(|name| name.to_ascii_lowercase())
+                .collect(),
             timeouts: t,
             retry: raw.retry.unwrap_or_else(|| serde_json::json!({})),
             validation: raw.validation,
@@ -235,6 +244,45 @@ impl ClientConfig {
                 .unwrap_or_else(|| format!("llmwire/{}", crate::VERSION)),
             context: raw.context,
         })
+    }
+
+    /// Whether the configured header `name` carries a secret: its name looks like one
+    /// (authorization, `*api-key*`, `*token*`, `*secret*`, cookie, …) or `sensitive_headers` lists it.
+    pub fn is_sensitive_header(&self, name: &str) -> bool {
+        crate::redact::is_sensitive_header_name(name)
+            || self
+                .sensitive_headers
+                .iter()
+                .any(|listed| listed.eq_ignore_ascii_case(name))
+    }
+
+    /// A redactor for every secret this configuration holds, beside `api_key`: the values of
+    /// sensitive headers and the passwords of the proxy and base URLs.
+    pub fn redactor(&self, api_key: Option<&str>) -> crate::redact::Redactor {
+        let mut redactor = crate::redact::Redactor::default();
+        if let Some(key) = api_key {
+            redactor.add(key);
+        }
+        if let Some(key) = &self.api_key {
+            redactor.add(key);
+        }
+        for (name, value) in &self.headers {
+            if self.is_sensitive_header(name) {
+                crate::redact::header_secrets(value)
+                    .into_iter()
+                    .for_each(|secret| redactor.add(secret));
+            }
+        }
+        let proxy = match &self.proxy {
+            ProxySetting::Url(url) => Some(url.as_str()),
+            _ => None,
+        };
+        for url in [Some(self.base_url.as_str()), proxy].into_iter().flatten() {
+            crate::redact::url_credentials(url)
+                .into_iter()
+                .for_each(|secret| redactor.add(secret));
+        }
+        redactor
     }
 
     /// The API key: `api_key` if set, else the `api_key_env` variable if set and non-empty.
@@ -251,7 +299,7 @@ impl fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientConfig")
             .field("provider", &self.provider)
-            .field("base_url", &self.base_url)
+            .field("base_url", &crate::redact::shown_url(&self.base_url))
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("api_key_env", &self.api_key_env)
             .field("model", &self.model)
@@ -266,24 +314,64 @@ impl fmt::Debug for ClientConfig {
             .field("timeouts", &self.timeouts)
             .field("validation", &self.validation)
             .field("max_response_bytes", &self.max_response_bytes)
-            .field("proxy", &self.proxy)
+            .field(
+                "proxy",
+                &match &self.proxy {
+                    ProxySetting::Url(url) => ProxySetting::Url(crate::redact::shown_url(url)),
+                    other => other.clone(),
+                },
+            )
             .field("user_agent", &self.user_agent)
             .finish_non_exhaustive()
     }
 }
 
+/// An http(s) URL without spaces or a `#fragment` (a fragment is never sent, so everything after
+/// `#` would silently vanish from the path). A query (Azure's `?api-version=…`) is kept; the chat
+/// path goes before it. Messages show the URL without its credentials.
 fn check_base_url(url: &str) -> Result<String, Error> {
     let trimmed = url.trim_end_matches('/');
+    let shown = crate::redact::shown_url(url);
     let scheme_ok = trimmed.starts_with("http://") || trimmed.starts_with("https://");
     if !scheme_ok
         || trimmed.len() <= "https://".len()
         || trimmed.chars().any(|c| c.is_whitespace() || c.is_control())
     {
         return Err(Error::InvalidConfig(format!(
-            "config: base_url \"{url}\" must be an http:// or https:// URL without spaces"
+            "config: base_url \"{shown}\" must be an http:// or https:// URL without spaces"
+        )));
+    }
+    if trimmed.contains('#') {
+        return Err(Error::InvalidConfig(format!(
+            "config: base_url \"{shown}\" has a #fragment, which is never sent to the server; \
+remove it (a ?query is kept)"
         )));
     }
     Ok(trimmed.to_owned())
+}
+
+/// A parse error with the string values it quotes left out: a value in the wrong place may be a key
+/// or a header's secret (`"headers": "Bearer sk-…"`), and the key name and position say enough.
+fn without_string_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find("string \"") {
+        out.push_str(&rest[..at + "string".len()]);
+        let quoted = &rest[at + "string ".len()..];
+        let mut escaped = false;
+        let end = quoted
+            .char_indices()
+            .skip(1)
+            .find(|&(_, c)| {
+                let closes = c == '"' && !escaped;
+                escaped = c == '\\' && !escaped;
+                closes
+            })
+            .map_or(quoted.len(), |(i, _)| i + 1);
+        rest = &quoted[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Header names are HTTP tokens; values may not contain CR, LF or NUL (header injection).
@@ -361,6 +449,57 @@ mod tests {
         assert!(config_error(r#"{"base_url": "ftp://x"}"#).contains("base_url"));
         let config = ClientConfig::from_json(r#"{"base_url": "http://127.0.0.1:9/v1/"}"#).unwrap();
         assert_eq!(config.base_url, "http://127.0.0.1:9/v1");
+    }
+
+    #[test]
+    fn a_fragment_in_base_url_is_rejected_and_a_query_kept() {
+        assert!(config_error(r#"{"base_url": "http://h:1/v1#frag"}"#).contains("#fragment"));
+        let config =
+            ClientConfig::from_json(r#"{"base_url": "https://h/openai/d?api-version=2024-10-21"}"#)
+                .unwrap();
+        assert_eq!(config.base_url, "https://h/openai/d?api-version=2024-10-21");
+    }
+
+    #[test]
+    fn sensitive_headers_are_recognised_by_name_or_listed() {
+        let config = ClientConfig::from_json(
+            r#"{"headers": {"X-Api-Key": "v1-aaaa", "x-tenant": "t-bbbb", "x-plain": "cccc"},
+                "sensitive_headers": ["X-Tenant"]}"#,
+        )
+        .unwrap();
+        assert!(config.is_sensitive_header("x-api-key"));
+        assert!(config.is_sensitive_header("x-tenant"));
+        assert!(!config.is_sensitive_header("x-plain"));
+        let redactor = config.redactor(None);
+        assert_eq!(
+            redactor.text("v1-aaaa t-bbbb cccc"),
+            "[REDACTED] [REDACTED] cccc"
+        );
+    }
+
+    #[test]
+    fn proxy_and_url_passwords_never_show() {
+        let config = ClientConfig::from_json(
+            r#"{"proxy": "http://bob:hunter22@proxy:3128", "base_url": "https://u:pw-9999@h/v1"}"#,
+        )
+        .unwrap();
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains("hunter22") && !shown.contains("pw-9999"),
+            "{shown}"
+        );
+        let redactor = config.redactor(None);
+        assert_eq!(redactor.text("hunter22 pw-9999"), "[REDACTED] [REDACTED]");
+    }
+
+    #[test]
+    fn a_value_in_the_wrong_place_is_not_quoted_back() {
+        let message = config_error(r#"{"headers": "Bearer sk-\"quoted\"-secret"}"#);
+        assert!(!message.contains("secret"), "{message}");
+        assert!(
+            message.contains("invalid type: string, expected a map"),
+            "{message}"
+        );
     }
 
     #[test]

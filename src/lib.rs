@@ -62,6 +62,7 @@ mod json;
 pub mod mock;
 pub mod profile;
 pub mod provider;
+pub mod redact;
 pub mod retry;
 pub mod stream;
 pub mod taxonomy;

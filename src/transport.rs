@@ -85,7 +85,13 @@ impl Transport {
             ProxySetting::Env => ureq::Proxy::try_from_env(),
             ProxySetting::None => None,
             ProxySetting::Url(url) => Some(ureq::Proxy::new(url).map_err(|e| {
-                Error::InvalidConfig(format!("config: proxy \"{url}\" is not usable: {e}"))
+                // Neither the URL nor ureq's words about it may show the password.
+                let redactor = crate::redact::Redactor::new(crate::redact::url_credentials(url));
+                let shown = crate::redact::shown_url(url);
+                Error::InvalidConfig(format!(
+                    "config: proxy \"{shown}\" is not usable: {}",
+                    redactor.text(&e.to_string())
+                ))
             })?),
         };
         let mut tls = ureq::tls::TlsConfig::builder();
@@ -206,26 +212,34 @@ fn fixed_headers(
         HeaderValue::from_static("application/json"),
     ));
     if let Some((name, value)) = auth {
-        let mut value = HeaderValue::try_from(value).map_err(|_| {
-            Error::InvalidConfig(
-                "the API key holds characters an HTTP header cannot carry (a line break, a control character?)".into(),
-            )
-        })?;
+        // ureq sends only visible ASCII: anything else would fail every attempt as a network fault.
+        let mut value = HeaderValue::try_from(value)
+            .ok()
+            .filter(|value| value.to_str().is_ok())
+            .ok_or_else(|| {
+                Error::InvalidConfig(
+                    "the API key holds characters an HTTP header cannot carry (a line break, a control character, a non-ASCII character?)".into(),
+                )
+            })?;
         value.set_sensitive(true);
         let name = HeaderName::try_from(name)
             .map_err(|_| Error::Internal(format!("bad auth header name {name}")))?;
         headers.push((name, value));
     }
     for (name, value) in &config.headers {
-        let parsed = HeaderName::try_from(name.as_str())
-            .ok()
-            .zip(HeaderValue::try_from(value.as_str()).ok());
-        let Some(header) = parsed else {
+        let parsed = HeaderName::try_from(name.as_str()).ok().zip(
+            HeaderValue::try_from(value.as_str())
+                .ok()
+                .filter(|value| value.to_str().is_ok()),
+        );
+        let Some((name, mut value)) = parsed else {
             return Err(Error::InvalidConfig(format!(
-                "config: header \"{name}\" cannot be sent (invalid name or value)"
+                "config: header \"{name}\" cannot be sent (invalid name, or a value with other than visible ASCII)"
             )));
         };
-        headers.push(header);
+        // A secret never shows in a Debug form (of a request, a header map, an error).
+        value.set_sensitive(config.is_sensitive_header(name.as_str()));
+        headers.push((name, value));
     }
     Ok(headers)
 }
@@ -236,6 +250,9 @@ pub fn fault_from_io(error: &io::Error) -> (TransportFault, String) {
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => TransportFault::Timeout,
         io::ErrorKind::UnexpectedEof => TransportFault::Truncated,
         io::ErrorKind::ConnectionRefused => TransportFault::ConnectionRefused,
+        // Only the TLS layer reports undecodable bytes this way (rustls: a bad certificate, a
+        // corrupt record); plain HTTP protocol faults come as ureq's own errors.
+        io::ErrorKind::InvalidData => TransportFault::Tls,
         _ => TransportFault::ConnectionReset,
     };
     // ureq wraps its own errors (timeouts, limits) in io::Error when read through a reader.
@@ -246,6 +263,15 @@ pub fn fault_from_io(error: &io::Error) -> (TransportFault, String) {
         fault
     };
     (fault, text)
+}
+
+/// The cap a body read went over, when it failed because of `max_response_bytes` (ureq reports
+/// it as an I/O error when the body is read through a reader, as a stream is).
+pub fn exceeded_limit(error: &io::Error) -> Option<u64> {
+    match error.get_ref()?.downcast_ref::<ureq::Error>()? {
+        ureq::Error::BodyExceedsLimit(limit) => Some(*limit),
+        _ => None,
+    }
 }
 
 fn fault_from(error: ureq::Error) -> Exchange {

@@ -163,3 +163,23 @@ fn invalid_ca_pem_is_a_config_error() {
     let error = Client::new(&config).err().expect("rejected");
     assert_eq!(error.class(), ErrorClass::InvalidConfig);
 }
+
+#[test]
+fn an_unknown_ca_is_a_tls_fault_that_is_not_retried() {
+    let port = start_tls_server();
+    let config = json!({
+        "base_url": format!("https://localhost:{port}/v1"),
+        "api_key": "k",
+        "model": "m",
+        "retry": { "initial_backoff_ms": 1, "max_backoff_ms": 1 },
+    });
+    let error = Client::new(&config.to_string())
+        .unwrap()
+        .chat(&hello(), None)
+        .unwrap_err();
+    assert_refused_for_its_certificate(&error);
+    assert_eq!(error.attempts.len(), 1, "{}", error.to_json());
+    let message = &error.classification.message;
+    assert!(message.contains("TLS"), "{}", error.to_json());
+    assert!(!message.contains("reset"), "{}", error.to_json());
+}

@@ -330,16 +330,31 @@ fn a_server_hint_is_used_verbatim_with_its_source() {
 }
 
 #[test]
-fn a_zero_hint_retries_at_once() {
+fn a_zero_or_tiny_hint_waits_the_delay_floor_keeping_its_source() {
+    // `Retry-After: 0`, a date already past, "try again in 1ms": without a floor five attempts
+    // would go out back to back. The floor is the policy's first backoff step.
+    let policy = RetryPolicy::default();
+    for hint in [0, 1, policy.initial_backoff_ms - 1] {
+        let got = plan(
+            &hinted(ErrorClass::RateLimited, hint, HintSource::RetryAfterMs),
+            &after(3),
+            &policy,
+        );
+        assert_eq!(
+            (got.delay_ms, got.delay_source),
+            (
+                policy.initial_backoff_ms,
+                DelaySource::Hint(HintSource::RetryAfterMs)
+            )
+        );
+    }
+    let floor_off = RetryPolicy::from_json(&serde_json::json!({"initial_backoff_ms": 0})).unwrap();
     let got = plan(
-        &hinted(ErrorClass::RateLimited, 0, HintSource::RetryAfterMs),
-        &after(3),
-        &RetryPolicy::default(),
+        &hinted(ErrorClass::RateLimited, 0, HintSource::RetryAfter),
+        &after(1),
+        &floor_off,
     );
-    assert_eq!(
-        (got.delay_ms, got.delay_source),
-        (0, DelaySource::Hint(HintSource::RetryAfterMs))
-    );
+    assert_eq!(got.delay_ms, 0, "a policy may still ask for no floor");
 }
 
 #[test]

@@ -8,7 +8,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::classify::{plainly_usable, usable_completion};
+use crate::classify::{plainly_usable, usable_completion, Classification};
 use crate::error::{AttemptRecord, ErrorObject};
 use crate::taxonomy::ErrorClass;
 
@@ -22,7 +22,10 @@ pub(super) enum Completion {
 
 impl Completion {
     /// The completion in a 2xx body, or the body back when it is not a usable one.
-    pub(super) fn from_body(body: Vec<u8>) -> Result<Completion, Vec<u8>> {
+    pub(super) fn from_body(body: Vec<u8>) -> Result<Completion, Unusable> {
+        if !nesting_within(&body, MAX_NESTING) {
+            return Err(Unusable::TooDeep);
+        }
         let body = match String::from_utf8(body) {
             Ok(text) if plainly_usable(&text) => return Ok(Completion::Text(text)),
             Ok(text) => text.into_bytes(),
@@ -30,9 +33,65 @@ impl Completion {
         };
         match usable_completion(&body) {
             Ok(value) => Ok(Completion::Value(value)),
-            Err(_) => Err(body),
+            Err(_) => Err(Unusable::Body(body)),
         }
     }
+}
+
+/// A 2xx body that is not a completion the caller can use.
+pub(super) enum Unusable {
+    /// For the classifier to read (an error inside, empty choices, not JSON, …).
+    Body(Vec<u8>),
+    /// Nested deeper than [`MAX_NESTING`]: nothing could read it back.
+    TooDeep,
+}
+
+/// The failure for a 2xx body nested deeper than [`MAX_NESTING`].
+pub(super) fn too_deep(status: u16) -> Classification {
+    let mut classification = Classification::local(
+        ErrorClass::MalformedResponse,
+        format!(
+            "HTTP {status}: the body nests arrays or objects deeper than {MAX_NESTING} levels, \
+which no completion does"
+        ),
+    );
+    classification.http_status = Some(status);
+    classification
+}
+
+/// The deepest nesting of arrays and objects a completion may have: serde_json's own limit, so
+/// every completion handed out can be read back — by `Client::chat`, and by the bindings' JSON
+/// parsers (Python's recursion limit is about 1000, Node's stack a few thousand levels). A real
+/// completion nests fewer than ten levels; a deeper 2xx body is `malformed_response`.
+pub const MAX_NESTING: usize = 128;
+
+/// Whether `json` nests arrays and objects at most `limit` deep (one linear pass; brackets inside
+/// strings do not count). Not a validity check: only the depth is looked at.
+pub(crate) fn nesting_within(json: &[u8], limit: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0_usize, false, false);
+    for &byte in json {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return false;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    true
 }
 
 /// What llmwire did during the call.
@@ -96,4 +155,22 @@ fn unassembled(error: impl std::fmt::Display) -> ErrorObject {
         ErrorClass::Internal,
         format!("cannot assemble the answer: {error}"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_is_counted_outside_strings_only() {
+        assert!(nesting_within(br#"{"a":[[1]],"s":"[[[[[[["}"#, 3));
+        assert!(!nesting_within(br#"{"a":[[[1]]]}"#, 3));
+        assert!(nesting_within(br#"{"s":"\"[[[[\\"}"#, 1));
+        let deep = format!(
+            "{}{}",
+            "[".repeat(MAX_NESTING + 1),
+            "]".repeat(MAX_NESTING + 1)
+        );
+        assert!(!nesting_within(deep.as_bytes(), MAX_NESTING));
+    }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::answer::{Answer, Completion, Report};
+use super::answer::{too_deep, Answer, Completion, Report, Unusable};
 use super::cancel::CancelToken;
 use super::events::AttemptEvent;
 use super::prepare::Prepared;
@@ -100,7 +100,7 @@ pub(super) fn attempt_loop(
             }
             Outcome::Failure(classification) => classification,
         };
-        redact(&mut classification, client.api_key.as_deref());
+        client.redactor.classification(&mut classification);
         attempts.push(record(
             n,
             Some(&classification),
@@ -205,30 +205,58 @@ fn outcome_of(client: &Client, exchange: Exchange) -> Outcome {
                             http_status: response.status,
                         }
                     }
-                    Err(unusable) => body = unusable,
+                    Err(Unusable::Body(unusable)) => body = unusable,
+                    Err(Unusable::TooDeep) => return Outcome::Failure(too_deep(response.status)),
                 }
+            }
+            let headers = response.header_pairs();
+            // An encoded body is not read: its bytes would only be mojibake (see `unusual`).
+            let encoding = super::unusual::undecoded_encoding(&headers);
+            let encoded_bytes = body.len();
+            if encoding.is_some() {
+                body.clear();
             }
             let input = ClassifyInput {
                 provider: Some(client.config.provider),
                 status: Some(response.status),
-                headers: response.header_pairs(),
+                headers,
                 body,
                 transport: None,
             };
-            Outcome::Failure(classify(&input, client.clock.wall()))
+            let mut classification = classify_redacted(client, input);
+            let encoded = encoding.as_deref().map(|name| (name, encoded_bytes));
+            super::unusual::explain(
+                &mut classification,
+                response.status,
+                &response.header_pairs(),
+                encoded,
+            );
+            Outcome::Failure(classification)
         }
         Exchange::Fault { fault, detail } => {
             Outcome::Failure(transport_failure(client, fault, &detail))
         }
-        Exchange::TooLarge { status, limit } => {
-            let mut classification = Classification::local(
-                ErrorClass::ResponseTooLarge,
-                format!("the response body exceeded max_response_bytes ({limit} bytes)"),
-            );
-            classification.http_status = (status != 0).then_some(status);
-            Outcome::Failure(classification)
-        }
+        Exchange::TooLarge { status, limit } => Outcome::Failure(too_large(status, limit)),
     }
+}
+
+fn too_large(status: u16, limit: u64) -> Classification {
+    let mut classification = Classification::local(
+        ErrorClass::ResponseTooLarge,
+        format!("the response body exceeded max_response_bytes ({limit} bytes)"),
+    );
+    classification.http_status = (status != 0).then_some(status);
+    classification
+}
+
+/// Classifies a response with every secret already gone from its body and headers, so that no
+/// length cap inside the classifier can cut a secret and leave part of it behind.
+fn classify_redacted(client: &Client, mut input: ClassifyInput) -> Classification {
+    if !client.redactor.is_empty() {
+        input.body = client.redactor.bytes(std::mem::take(&mut input.body));
+        client.redactor.headers(&mut input.headers);
+    }
+    classify(&input, client.clock.wall())
 }
 
 fn transport_failure(client: &Client, fault: TransportFault, detail: &str) -> Classification {
@@ -239,6 +267,14 @@ fn transport_failure(client: &Client, fault: TransportFault, detail: &str) -> Cl
     };
     let mut classification = classify(&input, client.clock.wall());
     classification.message = format!("{} ({detail})", classification.message);
+    if fault == TransportFault::Tls && detail.contains("certificate") {
+        // Trying again cannot make the certificate trusted.
+        classification.message = format!(
+            "{}: the server's certificate was rejected; not retried (add its CA with ca_certs_pem if the server is yours)",
+            classification.message
+        );
+        classification.retryable = false;
+    }
     classification
 }
 
@@ -273,6 +309,9 @@ fn stream_attempt<'f>(
             }
             Ok(read) => decoder.feed(&buffer[..read], &mut items),
             Err(error) => {
+                if let Some(limit) = crate::transport::exceeded_limit(&error) {
+                    return Outcome::Failure(too_large(stream.status, limit));
+                }
                 let (fault, detail) = fault_from_io(&error);
                 return Outcome::Failure(transport_failure(client, fault, &detail));
             }
@@ -306,7 +345,7 @@ fn stream_attempt<'f>(
                         body: stream_error_body(raw),
                         transport: None,
                     };
-                    return Outcome::Failure(classify(&input, client.clock.wall()));
+                    return Outcome::Failure(classify_redacted(client, input));
                 }
                 StreamItem::Malformed { message } => return Outcome::Failure(malformed(message)),
                 StreamItem::Done => {}
@@ -400,22 +439,6 @@ fn cancelled(
     error
 }
 
-/// Removes the API key from everything a server said (some proxies echo it back).
-fn redact(classification: &mut Classification, api_key: Option<&str>) {
-    let Some(key) = api_key.filter(|key| key.len() >= 4) else {
-        return;
-    };
-    for text in [&mut classification.message]
-        .into_iter()
-        .chain(classification.param.iter_mut())
-        .chain(classification.request_id.iter_mut())
-    {
-        if text.contains(key) {
-            *text = text.replace(key, "[REDACTED]");
-        }
-    }
-}
-
 fn emit(
     client: &Client,
     call_id: u64,
@@ -432,6 +455,7 @@ fn emit(
     let (Some(hook), Some(attempt)) = (hook, attempts.last()) else {
         return;
     };
+    let message = classification.map(|c| client.redactor.text(&c.message));
     let event = AttemptEvent {
         event: "attempt",
         call_id,
@@ -448,7 +472,7 @@ fn emit(
         delay_ms: (decision == "retry").then_some(attempt.delay_ms),
         delay_source: attempt.delay_source.as_deref(),
         stop_reason,
-        message: classification.map(|c| c.message.as_str()),
+        message: message.as_deref(),
     };
     if let Ok(json) = serde_json::to_string(&event) {
         hook(&json);

@@ -14,6 +14,7 @@ pub mod events;
 pub mod metrics;
 mod overflow;
 mod prepare;
+mod unusual;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -40,8 +41,8 @@ pub enum ChunkControl {
 /// A thread-safe chat-completions client.
 pub struct Client {
     config: ClientConfig,
-    /// Never logged, never in an error (see `attempt::redact`).
-    api_key: Option<String>,
+    /// Removes the key and every other configured secret from errors and events.
+    redactor: crate::redact::Redactor,
     policy: RetryPolicy,
     transport: Transport,
     /// `{base_url}/chat/completions`.
@@ -74,8 +75,21 @@ impl Client {
         clock: Arc<dyn Clock>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Client, ErrorObject> {
-        let policy = RetryPolicy::from_json(&config.retry)?;
         let api_key = config.resolve_api_key(env);
+        let redactor = config.redactor(api_key.as_deref());
+        Client::build(config, clock, api_key, &redactor).map_err(|mut error| {
+            redactor.error_object(&mut error);
+            error
+        })
+    }
+
+    fn build(
+        config: ClientConfig,
+        clock: Arc<dyn Clock>,
+        api_key: Option<String>,
+        redactor: &crate::redact::Redactor,
+    ) -> Result<Client, ErrorObject> {
+        let policy = RetryPolicy::from_json(&config.retry)?;
         let profile = crate::profile::Profile::for_provider(config.provider);
         // The provider's own endpoint always wants a key: say so now rather than after a 401.
         // (Another base_url may be a proxy that adds the key itself.)
@@ -102,7 +116,7 @@ impl Client {
             chat_url: prepare::chat_url(&config.base_url),
             entropy: seed_from(&idempotency_prefix),
             idempotency_prefix,
-            api_key,
+            redactor: redactor.clone(),
             policy,
             metrics: Metrics::default(),
             clock,
@@ -188,11 +202,17 @@ impl Client {
                     .map_err(|error| overflow::with_trim_records(error, &prepared))
             },
         );
-        match &result {
-            Ok(_) => self.metrics.call_succeeded(),
-            Err(error) => self.metrics.call_failed(error.class()),
+        match result {
+            Ok(answer) => {
+                self.metrics.call_succeeded();
+                Ok(answer)
+            }
+            Err(mut error) => {
+                self.redactor.error_object(&mut error);
+                self.metrics.call_failed(error.class());
+                Err(error)
+            }
         }
-        result
     }
 }
 

@@ -15,7 +15,9 @@
 //! 4. the server asked for a delay above `max_server_delay_ms` → `Stop(ServerDelayTooLong)`;
 //! 5. the overall or per-class attempt limit is reached → `Stop(MaxAttempts)` (`conflict` and
 //!    `malformed_response` are retried once unless overridden);
-//! 6. the delay is the server's hint verbatim (no jitter; 0 means at once), else jittered backoff;
+//! 6. the delay is the server's hint (no jitter), raised to the policy's `initial_backoff_ms` when it
+//!    is shorter — so `Retry-After: 0`, a date in the past or "try again in 1ms" never turn the
+//!    retries into a burst with no pause — else jittered backoff;
 //! 7. the next attempt could not start before the deadline → `Stop(Deadline)`;
 //! 8. otherwise `Retry` with the delay, where it came from, and its cost in budget tokens.
 //!
@@ -150,7 +152,7 @@ pub struct RetryPlan {
 /// Where a retry delay came from: one of the server's hints, or the policy's backoff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DelaySource {
-    /// A server hint, used verbatim.
+    /// A server hint, used as given (no jitter) unless below the delay floor.
     Hint(HintSource),
     /// No hint: the policy's exponential backoff with jitter.
     Backoff,
@@ -247,7 +249,7 @@ pub fn decide(
             let source = classification
                 .hint_source
                 .map_or(DelaySource::Hint(HintSource::RetryAfter), DelaySource::from);
-            (hint, source)
+            (hint.max(policy.initial_backoff_ms), source)
         }
         None => {
             let base = exponential_backoff_ms(

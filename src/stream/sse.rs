@@ -262,7 +262,11 @@ impl SseParser {
             return;
         }
         let text = String::from_utf8_lossy(line);
-        let room = STRAY_TEXT_LIMIT - self.stray_text.len();
+        let mut room = STRAY_TEXT_LIMIT - self.stray_text.len();
+        let cut_short = text.len() > room;
+        if cut_short {
+            room = room.saturating_sub('…'.len_utf8());
+        }
         let cut = (0..=room.min(text.len()))
             .rev()
             .find(|&i| text.is_char_boundary(i))
@@ -271,6 +275,11 @@ impl SseParser {
             self.stray_text.push('\n');
         }
         self.stray_text.push_str(&text[..cut]);
+        if cut_short {
+            // Marked, so that whoever shows it knows it was cut (and a secret cut in two here is
+            // still recognised: see `redact`).
+            self.stray_text.push('…');
+        }
     }
 
     fn dispatch(&mut self, events: &mut Vec<SseEvent>) {

@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 
 use super::report::{push_token, Code, Finding};
 use super::schema::{
-    gemini_format_allowed, ref_is_inlinable, SchemaRules, TypeInfo, GEMINI_KEYWORDS,
-    MAX_SCHEMA_DEPTH, STRICT_UNSUPPORTED,
+    gemini_format_allowed, RefResolver, SchemaRules, TypeInfo, GEMINI_KEYWORDS, MAX_SCHEMA_DEPTH,
+    STRICT_UNSUPPORTED,
 };
 use crate::json::Field;
 use crate::profile::SchemaDialect;
@@ -26,6 +26,7 @@ pub(super) fn repair_schema(
     let mut repairer = Repairer {
         rules,
         original: original.as_ref(),
+        refs: original.as_ref().map(RefResolver::new),
         repairs,
         path: path.to_owned(),
     };
@@ -46,6 +47,8 @@ fn contains_ref(value: &Value, depth: usize) -> bool {
 struct Repairer<'r> {
     rules: SchemaRules,
     original: Option<&'r Value>,
+    /// Answers for the original's `$ref`s, each worked out once.
+    refs: Option<RefResolver<'r>>,
     repairs: &'r mut Vec<Finding>,
     path: String,
 }
@@ -187,7 +190,10 @@ impl Repairer<'_> {
                 return;
             };
             let reference = reference.clone();
-            let target = match ref_is_inlinable(original, &reference) {
+            let Some(refs) = self.refs.as_mut() else {
+                return;
+            };
+            let target = match refs.inlinable(&reference) {
                 Ok(()) => original
                     .pointer(&reference[1..])
                     .and_then(Value::as_object)

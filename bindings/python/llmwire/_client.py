@@ -131,8 +131,8 @@ class Client:
         self._lock = threading.Lock()
         self._active = 0
         self._closed = False
-        # Every event callback ever installed stays alive until the handle is freed: a call
-        # running on another thread may still be inside the one that was just replaced.
+        # The installed event callback, and those it replaced while calls were running (one of
+        # them may still be inside an old callback): released once no other call is running.
         self._event_callbacks: list[Any] = []
         # What repr shows: the settings given that cannot hold a secret (URLs lose user info and
         # query, where keys hide).
@@ -334,12 +334,17 @@ class Client:
         native = EVENT_CALLBACK(_event_trampoline(callback) if callback is not None else 0)
         handle = self._enter()
         try:
-            if callback is not None:
-                self._event_callbacks.append(native)
             error = ErrorPtr()
             status = lib.llmwire_client_set_event_callback(handle, native, None, byref(error))
             if status != 0:
                 raise error_from_pointer(error, status)
+            with self._lock:
+                # From now on the library hands out the new callback only; an old one can still be
+                # running only inside a call in progress. With none but this one, drop them all.
+                if self._active == 1:
+                    self._event_callbacks.clear()
+                if callback is not None:
+                    self._event_callbacks.append(native)
         finally:
             self._leave()
         return callback

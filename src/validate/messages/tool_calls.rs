@@ -121,7 +121,6 @@ impl<'a> Pass<'a, '_> {
         }
         self.turn_position(index);
         self.pending.reset(index);
-        let mut ids_here: Vec<&str> = Vec::with_capacity(calls.len());
         for (call_index, call) in calls.iter().enumerate() {
             let call_path = format!("{path}/{call_index}");
             let Some(id) = call
@@ -136,7 +135,8 @@ impl<'a> Pass<'a, '_> {
                 );
                 continue;
             };
-            if ids_here.contains(&id) {
+            // The pending calls are this message's calls so far (a hash lookup, not a scan).
+            if self.pending.find(id).is_some() {
                 self.findings.error(
                     Code::DuplicateToolCallId,
                     format!("{call_path}/id"),
@@ -150,7 +150,6 @@ impl<'a> Pass<'a, '_> {
                     format!("tool call id \"{id}\" was already used earlier in the conversation; ids should be unique"),
                 );
             }
-            ids_here.push(id);
             self.pending.push(id, call_index);
             self.call_function(&call_path, call);
         }

@@ -3,8 +3,8 @@
 use serde_json::{Map, Value};
 
 use super::{
-    gemini_format_allowed, ref_is_inlinable, SchemaRules, TypeInfo, GEMINI_KEYWORDS,
-    MAX_SCHEMA_DEPTH, STRICT_UNSUPPORTED, TYPE_NAMES,
+    gemini_format_allowed, RefResolver, SchemaRules, TypeInfo, GEMINI_KEYWORDS, MAX_SCHEMA_DEPTH,
+    STRICT_UNSUPPORTED, TYPE_NAMES,
 };
 use crate::json::Field;
 use crate::validate::report::{join, push_token, show, Code, Findings, Severity};
@@ -18,7 +18,7 @@ pub(in crate::validate) fn check_schema(
 ) {
     let mut walker = Walker {
         rules,
-        root: schema,
+        refs: RefResolver::new(schema),
         findings,
         path: path.to_owned(),
     };
@@ -27,7 +27,8 @@ pub(in crate::validate) fn check_schema(
 
 struct Walker<'a, 'f> {
     rules: SchemaRules,
-    root: &'a Value,
+    /// Answers for the root's `$ref`s, each worked out once.
+    refs: RefResolver<'a>,
     findings: &'f mut Findings,
     /// JSON Pointer of the node being checked; extended and truncated as the walk descends.
     path: String,
@@ -174,7 +175,7 @@ impl<'a> Walker<'a, '_> {
 
     fn check_ref(&mut self, map: &Map<String, Value>) {
         let reference = map.field("$ref").and_then(Value::as_str).unwrap_or("");
-        match ref_is_inlinable(self.root, reference) {
+        match self.refs.inlinable(reference) {
             Ok(()) => self.findings.error(
                 Code::SchemaRefUnsupported,
                 self.at("$ref"),
