@@ -89,7 +89,7 @@ test_python() {
     local dir="$work/python"
     step "Python: python -m build --wheel bindings/python"
     LLMWIRE_PREBUILT_LIB="$lib" "$tools/bin/python" -m build --wheel --no-isolation \
-        --outdir "$dir/dist" bindings/python >/dev/null
+        --outdir "$dir/dist" bindings/python > "$dir/build.log" 2>&1 || { cat "$dir/build.log"; fail "no wheel"; }
     rm -rf bindings/python/build bindings/python/*.egg-info
     local wheel
     wheel="$(ls "$dir"/dist/*.whl)"
@@ -252,7 +252,7 @@ echo "($((SECONDS - started)) s)"
 
 step "packaging tools in $tools"
 [ -x "$tools/bin/python" ] || "$python" -m venv "$tools"
-need=(build "setuptools>=70.1" "setuptools-rust>=1.9" wheel)
+need=(build "setuptools>=77" "setuptools-rust>=1.9" wheel)
 command -v cmake >/dev/null || need+=(cmake)
 command -v pkg-config >/dev/null || need+=(pkgconf)
 "$tools/bin/python" -m pip install --quiet --disable-pip-version-check "${need[@]}"
