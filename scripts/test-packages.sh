@@ -26,6 +26,17 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 sections=("$@")
 [ ${#sections[@]} -gt 0 ] || sections=(c python node)
+# Runs a command with the repository hidden: an empty tmpfs over it, in a private mount namespace
+# (as root, with util-linux's unshare); elsewhere it runs as is, and the checks of the loaded
+# library's path still prove the repository was not used.
+without_repo() {
+    if [ "$(id -u)" = 0 ] && unshare --mount true 2>/dev/null; then
+        unshare --mount sh -c 'mount -t tmpfs llmwire-hidden "$0" && exec "$@"' "$repo" "$@"
+    else
+        "$@"
+    fi
+}
+
 test_c() {
     local prefix="$work/c/prefix" dir="$work/c"
     step "C: make install PREFIX=$prefix"
@@ -87,6 +98,7 @@ EOF
 
 test_python() {
     local dir="$work/python"
+    mkdir -p "$dir"
     step "Python: python -m build --wheel bindings/python"
     LLMWIRE_PREBUILT_LIB="$lib" "$tools/bin/python" -m build --wheel --no-isolation \
         --outdir "$dir/dist" bindings/python > "$dir/build.log" 2>&1 || { cat "$dir/build.log"; fail "no wheel"; }
@@ -97,11 +109,26 @@ test_python() {
     [[ "$(basename "$wheel")" == llmwire-*-py3-none-linux_*.whl ]] || fail "the wheel is not tagged py3-none-linux_*"
     python_smoke "$dir" "$wheel"
 
+    step "Python: the sdist carries the crate"
+    "$tools/bin/python" -m build --sdist --no-isolation --outdir "$dir/dist" bindings/python \
+        > "$dir/sdist.log" 2>&1 || { cat "$dir/sdist.log"; fail "no sdist"; }
+    rm -rf bindings/python/*.egg-info
+    local sdist entry
+    sdist="$(ls "$dir"/dist/*.tar.gz)"
+    for entry in rust/Cargo.toml rust/Cargo.lock rust/build.rs rust/src/lib.rs rust/LICENSE-MIT setup.py; do
+        tar -tzf "$sdist" | grep -qx "llmwire-[0-9.]*/$entry" || fail "$entry is not in $(basename "$sdist")"
+    done
+    echo "$(basename "$sdist"): rust/ and setup.py inside"
+
     if [ -n "${LLMWIRE_PACKAGES_FROM_SOURCE:-}" ]; then
-        step "Python: pip install ./bindings/python from another folder (setuptools-rust runs cargo)"
         local started=$SECONDS
+        step "Python: pip install ./bindings/python from another folder (setuptools-rust runs cargo)"
         python_smoke "$dir/source" "$repo/bindings/python"
-        echo "(from source: $((SECONDS - started)) s)"
+        echo "(from the checkout: $((SECONDS - started)) s)"
+        started=$SECONDS
+        step "Python: pip install of the sdist (the crate inside it, built from scratch)"
+        python_smoke "$dir/sdist" "$sdist"
+        echo "(from the sdist: $((SECONDS - started)) s)"
     fi
 }
 
@@ -114,7 +141,7 @@ python_smoke() {
     (cd "$dir" && env -u LLMWIRE_LIB "$dir/venv/bin/python" -m pip install --quiet --disable-pip-version-check \
         "$package")
     cat > "$dir/smoke.py" <<'EOF'
-import os, sys, pathlib
+import os, pathlib, uuid
 import llmwire
 
 site = pathlib.Path(llmwire.__file__).resolve().parent
@@ -122,14 +149,14 @@ library = pathlib.Path(llmwire.library_path).resolve()
 assert library.parent == site, f"loaded {library}, not the library inside the package ({site})"
 origin = os.environ["LLMWIRE_MOCK_ORIGIN"]
 fast = {"initial_backoff_ms": 1, "max_backoff_ms": 5, "jitter": "none"}
-with llmwire.Client(base_url=f"{origin}/s/overloaded_then_ok/py/v1", model="m", api_key="k", retry=fast) as client:
+with llmwire.Client(base_url=f"{origin}/s/overloaded_then_ok/{uuid.uuid4().hex}/v1", model="m", api_key="k", retry=fast) as client:
     reply = client.chat({"messages": [{"role": "user", "content": "hi"}]})
     assert reply["choices"][0]["message"]["content"], reply
     assert len(reply["llmwire"]["attempts"]) > 1, reply["llmwire"]
 assert llmwire.classify({"status": 429, "body": "{}"})["class"] == "rate_limited"
 print(f"python: ok ({llmwire.version()}, {library})")
 EOF
-    (cd "$dir" && env -u LLMWIRE_LIB -u PYTHONPATH "$dir/venv/bin/python" smoke.py)
+    (cd "$dir" && without_repo env -u LLMWIRE_LIB -u PYTHONPATH "$dir/venv/bin/python" smoke.py)
     local other="$work/c/prefix/lib/libllmwire.so"
     [ -e "$other" ] || other="$lib"
     (cd "$dir" && LLMWIRE_LIB="$other" "$dir/venv/bin/python" -c \
@@ -177,7 +204,7 @@ const path = require('node:path');
 const llmwire = require('llmwire');
 const own = path.join(__dirname, 'node_modules', 'llmwire', 'prebuilds', `${process.platform}-${process.arch}`);
 assert.equal(path.dirname(llmwire.libraryPath), own, `loaded ${llmwire.libraryPath}`);
-const client = new llmwire.Client({ base_url: `${process.env.LLMWIRE_MOCK_ORIGIN}/s/overloaded_then_ok/cjs/v1`,
+const client = new llmwire.Client({ base_url: `${process.env.LLMWIRE_MOCK_ORIGIN}/s/overloaded_then_ok/${require('node:crypto').randomUUID()}/v1`,
   model: 'm', api_key: 'k', retry: { initial_backoff_ms: 1, max_backoff_ms: 5, jitter: 'none' } });
 client.chat({ messages: [{ role: 'user', content: 'hi' }] }).then(async (reply) => {
   assert.ok(reply.choices[0].message.content);
@@ -209,7 +236,7 @@ export const done: Promise<void> = client.close();
 export const report: Classification = llmwire.classify({ status: 429, body: '{}' });
 export const isError = (e: unknown): boolean => e instanceof LlmwireError;
 EOF
-    (cd "$app" && env -u LLMWIRE_LIB node smoke.cjs && env -u LLMWIRE_LIB node smoke.mjs)
+    (cd "$app" && without_repo env -u LLMWIRE_LIB node smoke.cjs && without_repo env -u LLMWIRE_LIB node smoke.mjs)
     (cd "$app" && npx --no-install tsc --noEmit --strict --module nodenext --moduleResolution nodenext \
         --target es2022 --types node types.cts types.mts) || fail "tsc could not resolve llmwire's types"
     echo "tsc (CommonJS and ES module): ok"
@@ -249,6 +276,10 @@ step "release build (shared by every package)"
 started=$SECONDS
 make --no-print-directory release
 echo "($((SECONDS - started)) s)"
+
+if [ "$(id -u)" = 0 ] && unshare --mount true 2>/dev/null; then
+    echo "(the smoke runs see the repository hidden under an empty tmpfs)"
+fi
 
 step "packaging tools in $tools"
 [ -x "$tools/bin/python" ] || "$python" -m venv "$tools"
