@@ -19,6 +19,7 @@ help:
 	@echo "make examples      build the C example (examples/chat.c)"
 	@echo "make test          run every test (Rust, C under AddressSanitizer, Python, Node)"
 	@echo "make test-packages build the wheel, the npm tarball and a C install; use each as a user would"
+	@echo "make release       cargo build --release, plus the libllmwire.so.0 link programs look for"
 	@echo "make install       install the C library, header, pkg-config and CMake files (PREFIX=/usr/local)"
 	@echo "make lint          cargo fmt --check, clippy and rustdoc with warnings as errors"
 	@echo "make bench         every benchmark: Rust (cargo bench), Python and Node bindings vs openai"

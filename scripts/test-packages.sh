@@ -13,9 +13,11 @@
 #   node    `npm pack` in bindings/node (prebuilds/linux-x64/ and rust/ inside), installed into a fresh
 #           folder: require() and import both work against the mock; tsc resolves the types of both.
 # The wheel and the tarball package the shared release build (LLMWIRE_PREBUILT_LIB) instead of
-# building the library again. LLMWIRE_PACKAGES_FROM_SOURCE=1 adds the slow paths users take without
-# a prebuilt library: `pip install ./bindings/python` from another folder (setuptools-rust runs
-# cargo) and an npm install whose tarball has no prebuilt library (the install script runs cargo).
+# building the library again, and `cargo install --path .` (whose `llmwire mock` every section talks
+# to) reuses it too. LLMWIRE_PACKAGES_FROM_SOURCE=1 adds the slow paths users take without a prebuilt
+# library: `pip install ./bindings/python` from another folder and `pip install` of the sdist
+# (setuptools-rust runs cargo), and an npm install of a tarball with no prebuilt library (the
+# install script runs cargo).
 #
 # Tools beyond Rust, C/C++, Python 3 and Node come from PyPI and npm into build/ and the temporary
 # folder: build, setuptools-rust, cmake and pkgconf (when the system has no cmake or pkg-config),
@@ -26,6 +28,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 sections=("$@")
 [ ${#sections[@]} -gt 0 ] || sections=(c python node)
+
 # Runs a command with the repository hidden: an empty tmpfs over it, in a private mount namespace
 # (as root, with util-linux's unshare); elsewhere it runs as is, and the checks of the loaded
 # library's path still prove the repository was not used.
@@ -115,8 +118,9 @@ test_python() {
     rm -rf bindings/python/*.egg-info
     local sdist entry
     sdist="$(ls "$dir"/dist/*.tar.gz)"
+    tar -tzf "$sdist" > "$dir/sdist-contents"
     for entry in rust/Cargo.toml rust/Cargo.lock rust/build.rs rust/src/lib.rs rust/LICENSE-MIT setup.py; do
-        tar -tzf "$sdist" | grep -qx "llmwire-[0-9.]*/$entry" || fail "$entry is not in $(basename "$sdist")"
+        grep -qx "llmwire-[0-9.]*/$entry" "$dir/sdist-contents" || fail "$entry is not in $(basename "$sdist")"
     done
     echo "$(basename "$sdist"): rust/ and setup.py inside"
 
@@ -291,9 +295,12 @@ if ! command -v pkg-config >/dev/null && [ -x "$tools/bin/pkgconf" ]; then
     ln -sf pkgconf "$tools/bin/pkg-config"
 fi
 
-# The simulated provider and CLI, copied out of the repository like an installed binary; every
-# section runs under one instance of it.
-mkdir -p "$work/bin"
-cp target/release/llmwire "$work/bin/llmwire"
-LLMWIRE_PACKAGES_WORK="$work" scripts/with-mock.sh "$work/bin/llmwire" -- "$0" "${sections[@]}"
+# The command line as the README installs it (cargo install reuses the release build); its
+# simulated provider serves every section.
+step "cargo install --path . (the llmwire command)"
+cargo install --quiet --locked --path . --root "$work/cargo"
+echo '{"status": 503, "body": "overloaded"}' | "$work/cargo/bin/llmwire" classify | grep -q '"class":"overloaded"' \
+    || fail "the installed llmwire does not classify"
+echo "$work/cargo/bin/llmwire: ok"
+LLMWIRE_PACKAGES_WORK="$work" scripts/with-mock.sh "$work/cargo/bin/llmwire" -- "$0" "${sections[@]}"
 step "packages: all good ($((SECONDS)) s in all)"
