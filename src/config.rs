@@ -123,23 +123,45 @@ pub struct ClientConfig {
     pub context: crate::context::overflow::ContextConfig,
 }
 
-/// Keys accepted at the top level, for error messages.
-const TOP_LEVEL_KEYS: &str =
-    "provider, base_url, api_key, api_key_env, model, headers, timeouts, retry, \
-validation, max_response_bytes, proxy, ca_certs_pem, user_agent, context";
+/// Rewrites serde's ``unknown field `x`, expected one of `a`, `b` at line 1 column 8`` as
+/// `unknown key "x" in config.timeouts (did you mean "…"? expected one of: a, b)`: the words of
+/// the rest of the library, the object named instead of a text position, the keys listed once.
+/// The list comes from serde, so it always matches the structs. `None` for any other error.
+fn unknown_key_message(text: &str, serde_message: &str) -> Option<String> {
+    let rest = serde_message.strip_prefix("unknown field `")?;
+    let (name, expected) = rest.split_once('`')?;
+    let expected = expected.split(" at line ").next().unwrap_or(expected);
+    let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    let path = key_path(&value, name, "config").unwrap_or_else(|| "config".to_owned());
+    let Error::InvalidConfig(message) = crate::retry::unknown_key_error("key", name, &path, &known)
+    else {
+        return None;
+    };
+    Some(message)
+}
+
+/// The dotted path of the first object (depth first, `headers` skipped: its keys are free)
+/// that holds `name` as a key.
+fn key_path(value: &serde_json::Value, name: &str, path: &str) -> Option<String> {
+    let object = value.as_object()?;
+    if object.contains_key(name) {
+        return Some(path.to_owned());
+    }
+    object
+        .iter()
+        .filter(|(key, _)| key.as_str() != "headers")
+        .find_map(|(key, inner)| key_path(inner, name, &format!("{path}.{key}")))
+}
 
 impl ClientConfig {
     /// Parses and checks a configuration. An empty text or `{}` gives every default.
     pub fn from_json(text: &str) -> Result<ClientConfig, Error> {
         let text = if text.trim().is_empty() { "{}" } else { text };
         let raw: RawConfig = serde_json::from_str(text).map_err(|e| {
-            let message = e.to_string();
-            let hint = if message.contains("unknown field") {
-                format!(" (accepted keys: {TOP_LEVEL_KEYS})")
-            } else {
-                String::new()
-            };
-            Error::InvalidConfig(format!("config: {message}{hint}"))
+            let message =
+                unknown_key_message(text, &e.to_string()).unwrap_or_else(|| format!("config: {e}"));
+            Error::InvalidConfig(message)
         })?;
         ClientConfig::from_raw(raw)
     }
@@ -307,6 +329,23 @@ mod tests {
     fn unknown_keys_are_named() {
         assert!(config_error(r#"{"retyr": {}}"#).contains("retyr"));
         assert!(config_error(r#"{"timeouts": {"conect_ms": 5}}"#).contains("conect_ms"));
+    }
+
+    #[test]
+    fn unknown_key_message_names_the_object_lists_keys_once_and_has_no_text_position() {
+        let message = config_error(r#"{"model": "m", "max_retries": 2}"#);
+        assert!(
+            message.starts_with("unknown key \"max_retries\" in config (expected one of: provider, base_url, api_key,"),
+            "{message}"
+        );
+        assert_eq!(message.matches("base_url").count(), 1, "{message}");
+        assert!(!message.contains("line 1"), "{message}");
+        assert!(!message.contains('`'), "{message}");
+        let nested = config_error(r#"{"timeouts": {"conect_ms": 5}}"#);
+        assert!(
+            nested.starts_with("unknown key \"conect_ms\" in config.timeouts (did you mean \"connect_ms\"? expected one of: connect_ms, attempt_ms,"),
+            "{nested}"
+        );
     }
 
     #[test]

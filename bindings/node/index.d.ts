@@ -115,6 +115,22 @@ export interface ClientConfig {
   user_agent?: string;
 }
 
+/** `snake_case` → `camelCase`, for key names. */
+export type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
+  ? `${Head}${Capitalize<CamelCase<Tail>>}`
+  : S;
+
+/** An object type with its keys (and its nested objects' keys) in camelCase. */
+export type Camelized<T> = T extends ReadonlyArray<unknown> ? T
+  : T extends object ? { [K in keyof T as K extends string ? CamelCase<K> : K]: Camelized<T[K]> }
+  : T;
+
+/**
+ * What `new Client()` accepts: the configuration with snake_case keys (as in JSON) or camelCase
+ * ones (`baseUrl`, `apiKey`, `timeouts.attemptMs`, …); the binding gives the library snake_case.
+ */
+export type ClientOptions = ClientConfig | Camelized<ClientConfig>;
+
 // ─── Requests and results ──────────────────────────────────────────────────────────────────────
 
 export interface ChatMessage {
@@ -132,7 +148,7 @@ export interface ChatRequest {
   [key: string]: unknown;
 }
 
-/** One attempt in a completion's `llmwire` report (snake_case, as the library writes it). */
+/** One attempt in an error's `details` (snake_case, as the library writes it). */
 export interface AttemptRecord {
   n: number;
   class: ErrorClass | null;
@@ -142,9 +158,9 @@ export interface AttemptRecord {
   delay_source: string | null;
 }
 
-/** The report llmwire adds to every completion under the `llmwire` key. */
+/** The report llmwire adds to every completion under the `llmwire` key (camelCase keys). */
 export interface LlmwireReport {
-  attempts: AttemptRecord[];
+  attempts: Attempt[];
   repairs: Array<{ code: string; path: string; message: string }>;
   warnings: Array<{ code: string; path: string; message: string }>;
   [key: string]: unknown;
@@ -181,20 +197,21 @@ export interface ChatCompletionChunk {
   [key: string]: unknown;
 }
 
-/** One event per attempt outcome (snake_case, as the library writes it). */
+/** One event per attempt outcome. */
 export interface AttemptEvent {
   event: 'attempt';
-  call_id: number;
+  callId: number;
   attempt: number;
   outcome: 'success' | 'failure';
   class: ErrorClass | null;
-  http_status: number | null;
-  elapsed_ms: number;
+  httpStatus: number | null;
+  elapsedMs: number;
   decision: 'retry' | 'stop' | 'done';
-  delay_ms: number | null;
-  delay_source: string | null;
-  stop_reason: StopReason | null;
+  delayMs: number | null;
+  delaySource: string | null;
+  stopReason: StopReason | null;
   message: string | null;
+  [key: string]: unknown;
 }
 
 export interface CallOptions {
@@ -202,17 +219,18 @@ export interface CallOptions {
   signal?: AbortSignal | CancelToken;
 }
 
+/** The client's metrics (keys in camelCase; the maps are keyed by class name). */
 export interface Metrics {
   calls: number;
   attempts: number;
   successes: number;
   failures: number;
   retries: number;
-  slept_ms: number;
-  budget_level: number;
-  budget_capacity: number;
-  failures_by_class: Record<ErrorClass, number>;
-  retries_by_class: Record<ErrorClass, number>;
+  sleptMs: number;
+  budgetLevel: number;
+  budgetCapacity: number;
+  failuresByClass: Record<ErrorClass, number>;
+  retriesByClass: Record<ErrorClass, number>;
   [key: string]: unknown;
 }
 
@@ -221,7 +239,7 @@ export interface Metrics {
 /** A chat-completions client, safe to use from any number of concurrent calls. */
 export class Client implements AsyncDisposable {
   /** @throws {InvalidConfig} for an unknown key (named in the message) or a bad value. */
-  constructor(config?: ClientConfig);
+  constructor(config?: ClientOptions);
   /** Sends a request on a worker thread; resolves to the completion, rejects with an `LlmwireError`. */
   chat(request: ChatRequest, options?: CallOptions): Promise<ChatCompletion>;
   /** Streams a request; the call starts at once. Leaving the loop early cancels it. */
@@ -312,29 +330,62 @@ export class LlmwireError extends Error {
   readonly details: ErrorDetails;
 }
 
-export class RateLimited extends LlmwireError {}
-export class QuotaExhausted extends LlmwireError {}
-export class Overloaded extends LlmwireError {}
-export class ServerError extends LlmwireError {}
-export class Timeout extends LlmwireError {}
-export class Network extends LlmwireError {}
-export class InvalidRequest extends LlmwireError {}
-export class ContextLengthExceeded extends LlmwireError {}
-export class Authentication extends LlmwireError {}
-export class PermissionDenied extends LlmwireError {}
-export class NotFound extends LlmwireError {}
-export class ContentFiltered extends LlmwireError {}
-export class RequestTooLarge extends LlmwireError {}
-export class Conflict extends LlmwireError {}
-export class MalformedResponse extends LlmwireError {}
+/** The official package's root error type is `LlmwireError` itself. */
+export { LlmwireError as OpenAIError };
+
+/** The official `APIError`; every llmwire error that involves the API is one. */
+export class APIError extends LlmwireError {
+  /**
+   * On errors thrown by `OpenAI`: the HTTP status (undefined when there was none), as in the
+   * official package. On errors thrown by `Client`: the C status name (see `LlmwireError`).
+   */
+  readonly status: any;
+  /** The provider's error object as the official package gives it, or undefined. */
+  readonly error: { message: string | null; type: string | null; param: string | null; code: string | null } | undefined;
+  readonly code: string | null;
+  readonly param: string | null;
+  readonly type: string | null;
+  /** The official spelling of `requestId`. */
+  readonly requestID: string | null;
+  /** The response headers llmwire knows: `x-request-id` when there was one. */
+  readonly headers: Record<string, string>;
+}
+export class BadRequestError extends APIError {}
+export class AuthenticationError extends APIError {}
+export class PermissionDeniedError extends APIError {}
+export class NotFoundError extends APIError {}
+export class ConflictError extends APIError {}
+/** Exists for code naming it; llmwire classes a 422 as `InvalidRequest`, a `BadRequestError`. */
+export class UnprocessableEntityError extends APIError {}
+export class RateLimitError extends APIError {}
+export class InternalServerError extends APIError {}
+export class APIConnectionError extends APIError {}
+export class APIConnectionTimeoutError extends APIConnectionError {}
+export class APIUserAbortError extends APIError {}
+
+export class RateLimited extends RateLimitError {}
+export class QuotaExhausted extends RateLimitError {}
+export class Overloaded extends InternalServerError {}
+export class ServerError extends InternalServerError {}
+export class Timeout extends APIConnectionTimeoutError {}
+export class Network extends APIConnectionError {}
+export class InvalidRequest extends BadRequestError {}
+export class ContextLengthExceeded extends BadRequestError {}
+export class Authentication extends AuthenticationError {}
+export class PermissionDenied extends PermissionDeniedError {}
+export class NotFound extends NotFoundError {}
+export class ContentFiltered extends BadRequestError {}
+export class RequestTooLarge extends APIError {}
+export class Conflict extends ConflictError {}
+export class MalformedResponse extends APIError {}
 export class InvalidArgument extends LlmwireError {}
 export class InvalidConfig extends LlmwireError {}
-export class ValidationFailed extends LlmwireError {
+export class ValidationFailed extends BadRequestError {
   /** The validation report, when the library attached one. */
   readonly report: ValidationReport | null;
 }
-export class Cancelled extends LlmwireError {}
-export class ResponseTooLarge extends LlmwireError {}
+export class Cancelled extends APIUserAbortError {}
+export class ResponseTooLarge extends APIError {}
 export class Internal extends LlmwireError {}
 export class Panic extends LlmwireError {}
 
@@ -348,20 +399,21 @@ export type ClassifyInput =
   | { provider?: Provider | 'auto'; status: number; headers?: Record<string, string>; body?: string }
   | { transport: 'connection_refused' | 'connection_reset' | 'timeout' | 'dns' | 'tls' | 'truncated' };
 
+/** What `classify` returns (DESIGN §3, keys in camelCase). */
 export interface Classification {
   class: ErrorClass;
   retryable: boolean;
-  retry_after_ms: number | null;
-  hint_source: 'retry-after-ms' | 'retry-after' | 'retry_info' | 'message' | 'ratelimit-reset' | null;
-  http_status: number | null;
+  retryAfterMs: number | null;
+  hintSource: 'retry-after-ms' | 'retry-after' | 'retry_info' | 'message' | 'ratelimit-reset' | null;
+  httpStatus: number | null;
   provider: string | null;
-  provider_status: string | null;
-  provider_code: string | null;
-  error_type: string | null;
+  providerStatus: string | null;
+  providerCode: string | null;
+  errorType: string | null;
   param: string | null;
   message: string;
-  request_id: string | null;
-  quota_id: string | null;
+  requestId: string | null;
+  quotaId: string | null;
   [key: string]: unknown;
 }
 
@@ -378,19 +430,22 @@ export interface ValidationReport {
   warnings: ValidationFinding[];
   /** Only with `repair: true`. */
   repairs?: ValidationFinding[];
-  /** The repaired request, only with `repair: true`. */
+  /** The repaired request (a request body, in the API's own names), only with `repair: true`. */
   request?: ChatRequest;
-  estimated_prompt_tokens: number;
+  estimatedPromptTokens: number;
   provider: string;
   model: string | null;
   [key: string]: unknown;
 }
 
+/** Options of `validate`, in camelCase or snake_case. */
 export interface ValidateOptions {
   provider?: Provider;
   repair?: boolean;
   /** Validate as this model. */
   model?: string;
+  windowTokens?: number;
+  maxOutputTokens?: number;
   window_tokens?: number;
   max_output_tokens?: number;
 }
@@ -403,10 +458,92 @@ export function validate(request: ChatRequest, options?: ValidateOptions): Valid
  * Trims a request's history to fit its model's window. Throws an error with code
  * `ERR_LLMWIRE_UNSUPPORTED` when the loaded library has no `llmwire_trim`.
  */
-export function trim(request: ChatRequest, options?: Record<string, unknown>): ChatRequest & Record<string, unknown>;
+export function trim(request: ChatRequest, options?: Record<string, unknown>): TrimResult;
+
+/** What `trim` returns. */
+export interface TrimResult {
+  /** The trimmed request, in the API's own names. */
+  request: ChatRequest;
+  /** What was done: `trimmed`, `strategy`, `budgetTokens`, `estimatedTokensBefore`, `droppedTurns`, … */
+  report: { trimmed: boolean; [key: string]: unknown };
+  [key: string]: unknown;
+}
 /** The native library's version, e.g. `"0.1.0"`. */
 export function version(): string;
 /** The native library's C ABI version. */
 export function abiVersion(): number;
 /** The path of the loaded native library. */
 export const libraryPath: string;
+
+// ─── The official package's interface ─────────────────────────────────────────────────────────
+
+/** Options of `new OpenAI()`: the official package's, plus any llmwire configuration key. */
+export interface OpenAIOptions extends Omit<Camelized<ClientConfig>, 'apiKey' | 'baseUrl' | 'provider'> {
+  /** Default: the `OPENAI_API_KEY` environment variable (for the `openai` provider). */
+  apiKey?: string | null;
+  /** Default: `OPENAI_BASE_URL`, else the provider's endpoint. */
+  baseURL?: string | null;
+  organization?: string | null;
+  project?: string | null;
+  /** Milliseconds for each attempt (default 600 000). */
+  timeout?: number;
+  /** Attempts are `maxRetries + 1`; default llmwire's policy (5 attempts, honouring server hints). */
+  maxRetries?: number;
+  defaultHeaders?: Record<string, string>;
+  provider?: Provider;
+  [key: string]: unknown;
+}
+
+/** Per-request options of `create()`. */
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Milliseconds for each attempt of this request. */
+  timeout?: number;
+  maxRetries?: number;
+  /** Headers for this request, over the client's. */
+  headers?: Record<string, string>;
+}
+
+/** What `create({stream: true})` resolves to. */
+export interface ChatCompletionStream extends AsyncIterable<ChatCompletionChunk> {
+  /** Aborting it stops the stream and cancels the call. */
+  readonly controller: AbortController;
+  /** The assembled completion, once the stream has ended (llmwire's addition). */
+  readonly completion: Promise<ChatCompletion>;
+}
+
+export interface ChatCompletions {
+  create(body: ChatRequest & { stream?: false | null }, options?: RequestOptions): Promise<ChatCompletion>;
+  create(body: ChatRequest & { stream: true }, options?: RequestOptions): Promise<ChatCompletionStream>;
+  create(body: ChatRequest, options?: RequestOptions): Promise<ChatCompletion | ChatCompletionStream>;
+}
+
+/** A client with the official `openai` package's interface, over an llmwire `Client`. */
+export class OpenAI {
+  constructor(options?: OpenAIOptions);
+  readonly chat: { readonly completions: ChatCompletions };
+  /** The llmwire `Client` making the calls: metrics, events, the full-control interface. */
+  readonly llmwire: Client;
+  readonly apiKey: string | undefined;
+  readonly baseURL: string | undefined;
+  readonly maxRetries: number | undefined;
+  readonly timeout: number | undefined;
+  /** A new client with these options changed. */
+  withOptions(options: OpenAIOptions): OpenAI;
+  close(): Promise<void>;
+
+  static OpenAI: typeof OpenAI;
+  static OpenAIError: typeof LlmwireError;
+  static APIError: typeof APIError;
+  static BadRequestError: typeof BadRequestError;
+  static AuthenticationError: typeof AuthenticationError;
+  static PermissionDeniedError: typeof PermissionDeniedError;
+  static NotFoundError: typeof NotFoundError;
+  static ConflictError: typeof ConflictError;
+  static UnprocessableEntityError: typeof UnprocessableEntityError;
+  static RateLimitError: typeof RateLimitError;
+  static InternalServerError: typeof InternalServerError;
+  static APIConnectionError: typeof APIConnectionError;
+  static APIConnectionTimeoutError: typeof APIConnectionTimeoutError;
+  static APIUserAbortError: typeof APIUserAbortError;
+}

@@ -6,6 +6,12 @@
  * streaming, cancellation, metrics).
  *
  * @example
+ * // The official `openai` package's interface:
+ * const { OpenAI } = require('llmwire');
+ * const openai = new OpenAI(); // OPENAI_API_KEY, OPENAI_BASE_URL
+ * const reply = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] });
+ *
+ * // The full-control interface:
  * const llmwire = require('llmwire');
  * const client = new llmwire.Client({ base_url: 'http://127.0.0.1:8080/v1', model: 'mock-model' });
  * try {
@@ -18,19 +24,20 @@
  */
 
 const { functions: native, libraryPath } = require('./lib/native');
+const { camelCaseKeys, snakeCaseKeys, REPORT_BODIES } = require('./lib/case');
 const { toJson, callSync } = require('./lib/boundary');
 const errors = require('./lib/errors');
 const { Client, ChatStream, CancelToken } = require('./lib/client');
 
 /**
  * Classifies a provider's failure (DESIGN §3): `{provider, status, headers, body}` or
- * `{transport}` in, `{class, retryable, retry_after_ms, hint_source, …}` out.
+ * `{transport}` in, `{class, retryable, retryAfterMs, hintSource, …}` out (camelCase keys).
  *
  * @param {object} input
  * @returns {object}
  */
 function classify(input) {
-  return JSON.parse(callSync(native.llmwire_classify, toJson(input, 'input')));
+  return camelCaseKeys(JSON.parse(callSync(native.llmwire_classify, toJson(input, 'input'))));
 }
 
 /**
@@ -52,29 +59,31 @@ function requireFunction(name) {
 
 /**
  * Validates a request locally (DESIGN §5); nothing is sent. Returns the report
- * `{ok, errors, warnings, estimated_prompt_tokens, provider, model}`, plus `repairs` and the
- * repaired `request` with `repair: true`. An invalid request is a report with `ok: false`, not an
+ * `{ok, errors, warnings, estimatedPromptTokens, provider, model}`, plus `repairs` and the
+ * repaired `request` (a request body, in the API's own names) with `repair: true`. An invalid request is a report with `ok: false`, not an
  * exception; bad arguments (unknown option, unknown provider) throw `InvalidArgument`.
  *
  * @param {object} request A chat-completions request body.
- * @param {object} [options] `{provider, repair, model, window_tokens, max_output_tokens}`.
+ * @param {object} [options] `{provider, repair, model, windowTokens, maxOutputTokens}` (either case).
  * @returns {object}
  */
 function validate(request, options = {}) {
-  const report = callSync(native.llmwire_validate, toJson(request, 'request'), toJson(options, 'options'));
-  return JSON.parse(report);
+  const report = callSync(native.llmwire_validate, toJson(request, 'request'), toJson(snakeCaseKeys(options), 'options'));
+  return camelCaseKeys(JSON.parse(report), REPORT_BODIES);
 }
 
 /**
- * Trims a request's history to fit its model's context window, and returns the result.
+ * Trims a request's history to fit its model's context window: returns `{request, report}`, the
+ * trimmed request (in the API's own names) and what was done (camelCase keys).
  *
  * @param {object} request A chat-completions request body.
- * @param {object} [options]
+ * @param {object} [options] (either case)
  * @returns {object}
  */
 function trim(request, options = {}) {
   const fn = requireFunction('llmwire_trim');
-  return JSON.parse(callSync(fn, toJson(request, 'request'), toJson(options, 'options')));
+  const result = JSON.parse(callSync(fn, toJson(request, 'request'), toJson(snakeCaseKeys(options), 'options')));
+  return camelCaseKeys(result, REPORT_BODIES);
 }
 
 /**
@@ -95,7 +104,31 @@ function abiVersion() {
   return native.llmwire_abi_version();
 }
 
+const { OpenAI } = require('./lib/openai');
+
+// The official `openai` package's error names (also static members of `OpenAI`), bound to names
+// so that `import { RateLimitError } from 'llmwire'` finds them too.
+const {
+  OpenAIError, APIError, BadRequestError, AuthenticationError, PermissionDeniedError, NotFoundError,
+  ConflictError, UnprocessableEntityError, RateLimitError, InternalServerError, APIConnectionError,
+  APIConnectionTimeoutError, APIUserAbortError,
+} = errors.OFFICIAL_ERRORS;
+
 module.exports = {
+  OpenAI,
+  OpenAIError,
+  APIError,
+  BadRequestError,
+  AuthenticationError,
+  PermissionDeniedError,
+  NotFoundError,
+  ConflictError,
+  UnprocessableEntityError,
+  RateLimitError,
+  InternalServerError,
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIUserAbortError,
   Client,
   ChatStream,
   CancelToken,

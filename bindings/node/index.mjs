@@ -4,10 +4,13 @@
 import llmwire from './index.js';
 
 export const {
-  Client, ChatStream, CancelToken, classify, validate, trim, version, abiVersion, libraryPath,
-  LlmwireError, RateLimited, QuotaExhausted, Overloaded, ServerError, Timeout, Network,
-  InvalidRequest, ContextLengthExceeded, Authentication, PermissionDenied, NotFound,
-  ContentFiltered, RequestTooLarge, Conflict, MalformedResponse, InvalidArgument, InvalidConfig,
+  OpenAI, OpenAIError, APIError, BadRequestError, AuthenticationError, PermissionDeniedError,
+  NotFoundError, ConflictError, UnprocessableEntityError, RateLimitError, InternalServerError,
+  APIConnectionError, APIConnectionTimeoutError, APIUserAbortError, Client, ChatStream,
+  CancelToken, classify, validate, trim, version, abiVersion, libraryPath, LlmwireError,
+  RateLimited, QuotaExhausted, Overloaded, ServerError, Timeout, Network, InvalidRequest,
+  ContextLengthExceeded, Authentication, PermissionDenied, NotFound, ContentFiltered,
+  RequestTooLarge, Conflict, MalformedResponse, InvalidArgument, InvalidConfig,
   ValidationFailed, Cancelled, ResponseTooLarge, Internal, Panic, errorTypes,
 } = llmwire;
 export default llmwire;

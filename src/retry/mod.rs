@@ -66,6 +66,7 @@ mod summary;
 
 pub use backoff::{exponential_backoff_ms, uniform_inclusive, Jitter, RandomSource, SplitMix64};
 pub use budget::RetryBudget;
+pub(crate) use policy::unknown_key_error;
 pub use policy::{BudgetConfig, ClassOverride, RetryPolicy};
 pub use summary::summary;
 

@@ -331,7 +331,7 @@ fn check_keys(object: &Map<String, Value>, path: &str, known: &[&str]) -> Result
     }
 }
 
-fn unknown_key_error(what: &str, name: &str, path: &str, known: &[&str]) -> Error {
+pub(crate) fn unknown_key_error(what: &str, name: &str, path: &str, known: &[&str]) -> Error {
     let suggestion = closest(name, known)
         .map(|near| format!("did you mean \"{near}\"? "))
         .unwrap_or_default();

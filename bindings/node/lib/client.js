@@ -14,6 +14,7 @@
 const { koffi, functions: native, ChunkCallback, EventCallback } = require('./native');
 const { toJson, callSync, callAsync } = require('./boundary');
 const { localError } = require('./errors');
+const { camelCaseKeys, camelCaseReport, snakeCaseKeys, CONFIG_MAPS, METRICS_MAPS } = require('./case');
 
 const ChunkCallbackPointer = koffi.pointer(ChunkCallback);
 const EventCallbackPointer = koffi.pointer(EventCallback);
@@ -101,11 +102,12 @@ class Client {
   #leakToken = {};
 
   /**
-   * @param {object} [config] The configuration (DESIGN §7: snake_case keys, e.g. `base_url`,
-   *   `api_key`, `model`, `retry`, `timeouts`). An unknown key throws `InvalidConfig` naming it.
+   * @param {object} [config] The configuration (DESIGN §7: `base_url`, `api_key`, `model`, `retry`,
+   *   `timeouts`, …; camelCase keys such as `baseUrl` are accepted too). An unknown key throws
+   *   `InvalidConfig` naming it.
    */
   constructor(config = {}) {
-    this.#handle = callSync(native.llmwire_client_new, toJson(config, 'config'));
+    this.#handle = callSync(native.llmwire_client_new, toJson(snakeCaseKeys(config, CONFIG_MAPS), 'config'));
     leakGuard.register(this, { handle: this.#handle, trampoline: null }, this.#leakToken);
   }
 
@@ -121,7 +123,7 @@ class Client {
     const { signal } = callOptions(options);
     const requestJson = toJson(request, 'request');
     const responseJson = await this.#run(native.llmwire_chat, requestJson, [signal], []);
-    return JSON.parse(responseJson);
+    return camelCaseReport(JSON.parse(responseJson));
   }
 
   /**
@@ -155,7 +157,7 @@ class Client {
     if (typeof format !== 'string') throw localError('invalid_argument', 'the metrics format must be "json" or "prometheus"');
     this.#checkOpen();
     const text = callSync(native.llmwire_client_metrics, this.#handle, format);
-    return format === 'json' ? JSON.parse(text) : text;
+    return format === 'json' ? camelCaseKeys(JSON.parse(text), METRICS_MAPS) : text;
   }
 
   /**
@@ -283,7 +285,7 @@ if (typeof Symbol.asyncDispose === 'symbol') {
  */
 function dispatchEvent(listeners, eventJson) {
   if (listeners.size === 0) return;
-  const event = JSON.parse(eventJson);
+  const event = camelCaseKeys(JSON.parse(eventJson));
   for (const listener of listeners) {
     try {
       listener(event);
@@ -327,7 +329,7 @@ class ChatStream {
     this.#response = start(onChunk, this.#stop.signal).then(
       (responseJson) => {
         this.#finish(null);
-        return JSON.parse(responseJson);
+        return camelCaseReport(JSON.parse(responseJson));
       },
       (error) => {
         this.#finish(error);

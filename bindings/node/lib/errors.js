@@ -71,53 +71,114 @@ function camelAttempt(attempt) {
   };
 }
 
+// The official `openai` package's names (its Node SDK's hierarchy), so that code written for it
+// keeps working: each llmwire type below extends the official name that fits it. `OpenAIError` is
+// `LlmwireError` itself. The official fields are getters over llmwire's; errors thrown by
+// `llmwire.OpenAI` also get the official `status` (the HTTP status) and `name`, see lib/openai.js.
+
+/** The official `APIError`: a failure that involved (or would have involved) the API. */
+class APIError extends LlmwireError {
+  /** The provider's error object as the official package gives it: `{message, type, param, code}`. */
+  get error() {
+    if (this.httpStatus === null) return undefined;
+    return { message: this.providerMessage, type: this.type, param: this.param, code: this.code };
+  }
+
+  /** The provider's error code (e.g. `"insufficient_quota"`), or null. */
+  get code() {
+    return this.details.provider_code ?? null;
+  }
+
+  /** The request parameter the provider blamed, or null. */
+  get param() {
+    return this.details.param ?? null;
+  }
+
+  /** The provider's error type (e.g. `"invalid_request_error"`), or null. */
+  get type() {
+    return this.details.error_type ?? null;
+  }
+
+  /** The official spelling of `requestId`. */
+  get requestID() {
+    return this.requestId;
+  }
+
+  /** The headers llmwire knows of the response: `x-request-id`, when the provider sent one. */
+  get headers() {
+    return this.requestId ? { 'x-request-id': this.requestId } : {};
+  }
+}
+/** The official name for a 400: the request was rejected (or refused before sending). */
+class BadRequestError extends APIError {}
+/** The official name for a 401. */
+class AuthenticationError extends APIError {}
+/** The official name for a 403. */
+class PermissionDeniedError extends APIError {}
+/** The official name for a 404. */
+class NotFoundError extends APIError {}
+/** The official name for a 409. */
+class ConflictError extends APIError {}
+/** The official name for a 422 (llmwire classes one as `InvalidRequest`, a `BadRequestError`). */
+class UnprocessableEntityError extends APIError {}
+/** The official name for a 429: a rate limit or an exhausted quota. */
+class RateLimitError extends APIError {}
+/** The official name for a 5xx: a server fault or an overloaded provider. */
+class InternalServerError extends APIError {}
+/** The official name for a failure to reach the server or to read its answer. */
+class APIConnectionError extends APIError {}
+/** The official name for a timed-out request. */
+class APIConnectionTimeoutError extends APIConnectionError {}
+/** The official name for a request the caller aborted. */
+class APIUserAbortError extends APIError {}
+
 // Server classes (DESIGN §2).
 /** A per-minute or concurrency limit; passes after a delay. */
-class RateLimited extends LlmwireError {}
+class RateLimited extends RateLimitError {}
 /** Billing, daily or monthly quota gone. */
-class QuotaExhausted extends LlmwireError {}
+class QuotaExhausted extends RateLimitError {}
 /** The provider is overloaded. */
-class Overloaded extends LlmwireError {}
+class Overloaded extends InternalServerError {}
 /** A transient server fault (500, 502, …). */
-class ServerError extends LlmwireError {}
+class ServerError extends InternalServerError {}
 /** The server or the client timed out. */
-class Timeout extends LlmwireError {}
+class Timeout extends APIConnectionTimeoutError {}
 /** Connection refused or reset, DNS, TLS, truncated response. */
-class Network extends LlmwireError {}
+class Network extends APIConnectionError {}
 /** The provider rejected the request shape. */
-class InvalidRequest extends LlmwireError {}
+class InvalidRequest extends BadRequestError {}
 /** Prompt plus output budget exceed the model's window. */
-class ContextLengthExceeded extends LlmwireError {}
+class ContextLengthExceeded extends BadRequestError {}
 /** Missing, invalid or expired credentials. */
-class Authentication extends LlmwireError {}
+class Authentication extends AuthenticationError {}
 /** Valid credentials, not allowed to do this. */
-class PermissionDenied extends LlmwireError {}
+class PermissionDenied extends PermissionDeniedError {}
 /** Unknown model or route. */
-class NotFound extends LlmwireError {}
+class NotFound extends NotFoundError {}
 /** A safety or policy refusal. */
-class ContentFiltered extends LlmwireError {}
+class ContentFiltered extends BadRequestError {}
 /** The request is over a size limit. */
-class RequestTooLarge extends LlmwireError {}
+class RequestTooLarge extends APIError {}
 /** A conflicting concurrent operation (409). */
-class Conflict extends LlmwireError {}
+class Conflict extends ConflictError {}
 /** A 2xx answer that is not a usable completion. */
-class MalformedResponse extends LlmwireError {}
+class MalformedResponse extends APIError {}
 // Local outcomes.
 /** Bad input to the API: wrong type, not JSON-serialisable, malformed JSON. */
 class InvalidArgument extends LlmwireError {}
 /** An unusable client configuration (an unknown key is named in the message). */
 class InvalidConfig extends LlmwireError {}
 /** Local validation rejected the request; nothing was sent. */
-class ValidationFailed extends LlmwireError {
+class ValidationFailed extends BadRequestError {
   /** The validation report (`ok`, `errors`, `warnings`, …), when the library attached one. */
   get report() {
     return this.details.validation ?? null;
   }
 }
 /** The call was cancelled (AbortSignal, CancelToken, or an early end of a stream). */
-class Cancelled extends LlmwireError {}
+class Cancelled extends APIUserAbortError {}
 /** The response was larger than the configured cap. */
-class ResponseTooLarge extends LlmwireError {}
+class ResponseTooLarge extends APIError {}
 /** An internal error in llmwire. */
 class Internal extends LlmwireError {}
 /** A panic inside llmwire was caught at the boundary (please report it). */
@@ -184,6 +245,23 @@ function localError(errorClass, message, options) {
   }, options);
 }
 
+/** The official names, as exported by the official package (and as static members of `OpenAI`). */
+const OFFICIAL_ERRORS = Object.freeze({
+  OpenAIError: LlmwireError,
+  APIError,
+  BadRequestError,
+  AuthenticationError,
+  PermissionDeniedError,
+  NotFoundError,
+  ConflictError,
+  UnprocessableEntityError,
+  RateLimitError,
+  InternalServerError,
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIUserAbortError,
+});
+
 module.exports = {
   LlmwireError,
   RateLimited,
@@ -209,6 +287,7 @@ module.exports = {
   Internal,
   Panic,
   ERROR_TYPES,
+  OFFICIAL_ERRORS,
   errorFromObject,
   localError,
 };

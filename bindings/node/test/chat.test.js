@@ -18,7 +18,7 @@ describe('client.chat', () => {
     assert.equal(completion.model, 'mock-model', 'the config model fills a request without one');
     assert.deepEqual(completion.choices[0].message, { role: 'assistant', content: 'echo this back' });
     assert.equal(completion.llmwire.attempts.length, 1);
-    assert.equal(completion.llmwire.attempts[0].http_status, 200);
+    assert.equal(completion.llmwire.attempts[0].httpStatus, 200);
     await client.close();
   });
 
@@ -26,9 +26,9 @@ describe('client.chat', () => {
     const client = mock.client('overloaded_then_ok:n=2,format=gemini');
     const completion = await client.chat(ask());
     const attempts = completion.llmwire.attempts;
-    assert.deepEqual(attempts.map((a) => a.http_status), [503, 503, 200]);
-    assert.deepEqual(attempts.map((a) => a.delay_ms), [5, 10, 0], 'initial 5 ms, doubled, no jitter');
-    assert.deepEqual(attempts.map((a) => a.delay_source), ['backoff', 'backoff', null]);
+    assert.deepEqual(attempts.map((a) => a.httpStatus), [503, 503, 200]);
+    assert.deepEqual(attempts.map((a) => a.delayMs), [5, 10, 0], 'initial 5 ms, doubled, no jitter');
+    assert.deepEqual(attempts.map((a) => a.delaySource), ['backoff', 'backoff', null]);
     assert.equal((await mock.requests(client.session)).length, 3);
     await client.close();
   });
@@ -39,10 +39,10 @@ describe('client.chat', () => {
     const completion = await client.chat(ask());
     assert.ok(performance.now() - started >= 300, 'waited out the hint');
     const [first, second] = completion.llmwire.attempts;
-    assert.equal(first.http_status, 429);
-    assert.equal(first.delay_ms, 300);
-    assert.equal(first.delay_source, 'retry-after-ms');
-    assert.equal(second.http_status, 200);
+    assert.equal(first.httpStatus, 429);
+    assert.equal(first.delayMs, 300);
+    assert.equal(first.delaySource, 'retry-after-ms');
+    assert.equal(second.httpStatus, 200);
     assert.equal((await mock.requests(client.session)).length, 2, 'an early retry would get the 429 again');
     await client.close();
   });
@@ -52,9 +52,9 @@ describe('client.chat', () => {
       { provider: 'gemini' }, { api: 'v1beta/openai' });
     const completion = await client.chat(ask());
     const [first] = completion.llmwire.attempts;
-    assert.equal(first.http_status, 429);
-    assert.equal(first.delay_source, 'retry_info');
-    assert.equal(first.delay_ms, 300);
+    assert.equal(first.httpStatus, 429);
+    assert.equal(first.delaySource, 'retry_info');
+    assert.equal(first.delayMs, 300);
     assert.equal(completion.llmwire.attempts.length, 2);
     await client.close();
   });
@@ -73,11 +73,11 @@ describe('client.chat', () => {
     const events = [];
     const unsubscribe = client.onEvent((event) => events.push(event));
     await client.chat(ask());
-    assert.deepEqual(events.map((e) => [e.attempt, e.outcome, e.decision, e.http_status]), [
+    assert.deepEqual(events.map((e) => [e.attempt, e.outcome, e.decision, e.httpStatus]), [
       [1, 'failure', 'retry', 503],
       [2, 'success', 'done', 200],
     ]);
-    assert.equal(new Set(events.map((e) => e.call_id)).size, 1);
+    assert.equal(new Set(events.map((e) => e.callId)).size, 1);
     unsubscribe();
     await client.chat(ask());
     assert.equal(events.length, 2, 'no event after unsubscribing');

@@ -137,8 +137,8 @@ describe('module functions', () => {
     const result = llmwire.classify({ provider: 'openai', status: 429, headers: { 'retry-after': '2' }, body: '' });
     assert.equal(result.class, 'rate_limited');
     assert.equal(result.retryable, true);
-    assert.equal(result.retry_after_ms, 2000);
-    assert.equal(result.hint_source, 'retry-after');
+    assert.equal(result.retryAfterMs, 2000);
+    assert.equal(result.hintSource, 'retry-after');
   });
 
   it('classify reads transport faults', () => {

@@ -69,7 +69,7 @@ describe('finding and checking the native library', () => {
       const first = require('.');
       for (const key of Object.keys(require.cache)) if (!key.includes('node_modules')) delete require.cache[key];
       const second = require('.');
-      console.log(first !== second, second.classify({ status: 503 }).http_status, first.classify({ status: 429 }).class);`);
+      console.log(first !== second, second.classify({ status: 503 }).httpStatus, first.classify({ status: 429 }).class);`);
     assert.equal(status, 0, stderr);
     assert.equal(stdout, 'true 503 rate_limited');
   });

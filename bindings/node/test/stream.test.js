@@ -55,7 +55,7 @@ describe('client.stream', () => {
     let text = '';
     for await (const chunk of stream) text += deltaText(chunk);
     assert.equal(text, 'after two 503s');
-    assert.deepEqual((await stream.response).llmwire.attempts.map((a) => a.http_status), [503, 503, 200]);
+    assert.deepEqual((await stream.response).llmwire.attempts.map((a) => a.httpStatus), [503, 503, 200]);
     await client.close();
   });
 

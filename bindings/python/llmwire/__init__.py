@@ -12,6 +12,10 @@ cancels and keeps metrics::
         except llmwire.RateLimited as error:
             print("still rate limited after", len(error.attempts), "attempts:", error)
 
+Code written for the official ``openai`` package runs with its import changed to
+``from llmwire import OpenAI`` (or ``AsyncOpenAI``, or ``import llmwire as openai`` for the
+exception names): see :class:`llmwire.OpenAI`.
+
 Failures raise a subclass of :class:`llmwire.Error`, one per error class (``RateLimited``,
 ``QuotaExhausted``, ``InvalidRequest``, …). The shared library is found through the
 ``LLMWIRE_LIB`` environment variable, a copy next to this package, or the ``target/release`` and
@@ -19,8 +23,23 @@ Failures raise a subclass of :class:`llmwire.Error`, one per error class (``Rate
 """
 
 from ._client import CancelToken, ChatStream, Client, EventCallback, JSONObject
+from . import _errors
 from ._errors import (
     EXCEPTION_BY_CLASS,
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    APIUserAbortError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InternalServerError,
+    NotFoundError,
+    OpenAIError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnprocessableEntityError,
     Authentication,
     Cancelled,
     Conflict,
@@ -45,6 +64,7 @@ from ._errors import (
     Timeout,
     ValidationFailed,
 )
+from ._openai import AsyncOpenAI, AsyncStream, OpenAI, Stream
 from ._functions import abi_version, classify, trim, validate, version
 from ._native import ABI_VERSION, IncompatibleLibrary, LibraryNotFound
 from ._native import lib as _lib
@@ -57,9 +77,16 @@ __version__ = "0.1.0"
 # Public classes say `llmwire.X` in reprs and tracebacks, not the private module they live in.
 for _name in ("CancelToken", "ChatStream", "Client"):
     globals()[_name].__module__ = __name__
-for _exception in {Error, *EXCEPTION_BY_CLASS.values()}:
-    _exception.__module__ = __name__
-del _name, _exception
+_exceptions: list[type[Error]] = [Error, *EXCEPTION_BY_CLASS.values()]
+for _exception in _exceptions:
+    for _base in _exception.__mro__:  # the official names (RateLimitError, …) as well
+        if _base.__module__ == _errors.__name__:
+            _base.__module__ = __name__
+
+# The official `openai` package's interface (see llmwire._openai).
+for _name in ("OpenAI", "AsyncOpenAI", "Stream", "AsyncStream"):
+    globals()[_name].__module__ = __name__
+del _name, _exceptions, _exception, _base
 
 __all__ = [
     "ABI_VERSION",
@@ -100,4 +127,24 @@ __all__ = [
     "trim",
     "validate",
     "version",
+]
+__all__ += [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "APIUserAbortError",
+    "AsyncOpenAI",
+    "AsyncStream",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "InternalServerError",
+    "NotFoundError",
+    "OpenAI",
+    "OpenAIError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "Stream",
+    "UnprocessableEntityError",
 ]

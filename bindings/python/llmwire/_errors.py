@@ -5,6 +5,32 @@ everything the library said: the class, the C status name, the HTTP status, the 
 requested delay, every attempt, the stop reason, the summary and the whole error object as
 ``details``. Which subclass is raised is decided by the class name alone, through
 :data:`EXCEPTION_BY_CLASS`; the library decides the class.
+
+The classes also answer to the names of the official ``openai`` package, so that ``except``
+clauses written for it keep working: each llmwire class derives from the official name that fits
+it (the class statements below follow this table):
+
+=========================================================  ============================
+llmwire class                                              official name it derives from
+=========================================================  ============================
+RateLimited, QuotaExhausted                                RateLimitError
+Overloaded, ServerError                                    InternalServerError
+Timeout (client or server side)                            APITimeoutError
+Network                                                    APIConnectionError
+InvalidRequest, ContextLengthExceeded, ContentFiltered,    BadRequestError
+ValidationFailed (nothing was sent; ``status_code`` None)
+Authentication                                             AuthenticationError
+PermissionDenied                                           PermissionDeniedError
+NotFound                                                   NotFoundError
+Conflict                                                   ConflictError
+RequestTooLarge                                            APIStatusError
+MalformedResponse, ResponseTooLarge                        APIError
+Cancelled                                                  APIUserAbortError
+InvalidArgument, InvalidConfig, Internal, Panic            OpenAIError (= :class:`Error`)
+=========================================================  ============================
+
+``UnprocessableEntityError`` exists for code that names it; llmwire classes a 422 as
+``InvalidRequest``, which is a ``BadRequestError``.
 """
 
 from __future__ import annotations
@@ -90,66 +116,186 @@ def _rebuild(cls: type[Error], summary: str, fields: dict[str, Any]) -> Error:
     return cls(summary, **fields)
 
 
-class RateLimited(Error):
+#: The official package's root name: every llmwire exception is one.
+OpenAIError = Error
+
+
+class APIError(Error):
+    """The official ``openai.APIError``: a failure that involved (or would have involved) the API.
+
+    Besides llmwire's fields, it has the official package's: ``body`` (the provider's error object,
+    ``{"message", "type", "param", "code"}``), ``code``, ``param``, ``type`` and ``request``
+    (always ``None``: llmwire does not expose its HTTP request objects).
+    """
+
+    request: None = None
+
+    @property
+    def body(self) -> Optional[dict[str, Any]]:
+        """The provider's error object as the official package gives it, or ``None``."""
+        if self.http_status is None:
+            return None
+        return {"message": self.message, "type": self.type, "param": self.param, "code": self.code}
+
+    @property
+    def code(self) -> Optional[str]:
+        """The provider's error code (e.g. ``"insufficient_quota"``), or ``None``."""
+        return _text_or_none(self.details.get("provider_code"))
+
+    @property
+    def param(self) -> Optional[str]:
+        """The request parameter the provider blamed, or ``None``."""
+        return _text_or_none(self.details.get("param"))
+
+    @property
+    def type(self) -> Optional[str]:
+        """The provider's error type (e.g. ``"invalid_request_error"``), or ``None``."""
+        return _text_or_none(self.details.get("error_type"))
+
+
+class APIStatusError(APIError):
+    """The official ``openai.APIStatusError``: the server answered with an error status.
+
+    ``status_code`` is that status (``None`` only for a request llmwire refused before sending
+    it); ``request_id`` the provider's request id; ``response`` a small stand-in for the official
+    ``httpx.Response`` with ``status_code`` and ``headers`` (holding ``x-request-id`` when known).
+    """
+
+    @property
+    def status_code(self) -> Optional[int]:
+        """The HTTP status of the response that decided the error."""
+        return self.http_status
+
+    @property
+    def request_id(self) -> Optional[str]:
+        """The provider's request id (``x-request-id`` and the like), or ``None``."""
+        return _text_or_none(self.details.get("request_id"))
+
+    @property
+    def response(self) -> StatusResponse:
+        """A stand-in for the official ``response`` attribute."""
+        return StatusResponse(self.http_status, self.request_id)
+
+
+class StatusResponse:
+    """What an :class:`APIStatusError` offers as ``response``: the status and known headers."""
+
+    def __init__(self, status_code: Optional[int], request_id: Optional[str]) -> None:
+        self.status_code = status_code
+        self.headers: dict[str, str] = {"x-request-id": request_id} if request_id else {}
+
+    def __repr__(self) -> str:
+        return f"<llmwire.StatusResponse [{self.status_code}]>"
+
+
+class BadRequestError(APIStatusError):
+    """The official name for a 400: the request was rejected (or refused locally)."""
+
+
+class AuthenticationError(APIStatusError):
+    """The official name for a 401: missing or invalid credentials."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """The official name for a 403."""
+
+
+class NotFoundError(APIStatusError):
+    """The official name for a 404."""
+
+
+class ConflictError(APIStatusError):
+    """The official name for a 409."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """The official name for a 422 (llmwire raises :class:`InvalidRequest` for one)."""
+
+
+class RateLimitError(APIStatusError):
+    """The official name for a 429: a rate limit, or an exhausted quota."""
+
+
+class InternalServerError(APIStatusError):
+    """The official name for a 5xx: a server fault or an overloaded provider."""
+
+
+class APIConnectionError(APIError):
+    """The official name for a failure to reach the server or to read its answer."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The official name for a timed-out request."""
+
+
+class APIUserAbortError(APIError):
+    """The official name for a request the caller aborted."""
+
+
+def _text_or_none(value: Any) -> Optional[str]:
+    return value if isinstance(value, str) else None
+
+
+class RateLimited(RateLimitError):
     """A per-minute or concurrency limit; passes after a delay (see ``retry_after_ms``)."""
 
 
-class QuotaExhausted(Error):
+class QuotaExhausted(RateLimitError):
     """A billing, daily or monthly quota is gone; retrying will not help."""
 
 
-class Overloaded(Error):
+class Overloaded(InternalServerError):
     """The provider is overloaded (503 "overloaded", 529)."""
 
 
-class ServerError(Error):
+class ServerError(InternalServerError):
     """A transient server fault (500, 502, …)."""
 
 
-class Timeout(Error):
+class Timeout(APITimeoutError):
     """The server (408, 504) or the client (attempt timeout) timed out.
 
     Named ``Timeout`` rather than ``TimeoutError`` so as not to shadow the builtin.
     """
 
 
-class Network(Error):
+class Network(APIConnectionError):
     """Connection refused or reset, DNS, TLS, or a truncated response."""
 
 
-class InvalidRequest(Error):
+class InvalidRequest(BadRequestError):
     """The provider rejected the request's shape."""
 
 
-class ContextLengthExceeded(Error):
+class ContextLengthExceeded(BadRequestError):
     """The prompt plus the output budget exceed the model's context window."""
 
 
-class Authentication(Error):
+class Authentication(AuthenticationError):
     """Missing, invalid or expired credentials."""
 
 
-class PermissionDenied(Error):
+class PermissionDenied(PermissionDeniedError):
     """Valid credentials, but not allowed to do this (403)."""
 
 
-class NotFound(Error):
+class NotFound(NotFoundError):
     """Unknown model or route."""
 
 
-class ContentFiltered(Error):
+class ContentFiltered(BadRequestError):
     """A safety or policy refusal."""
 
 
-class RequestTooLarge(Error):
+class RequestTooLarge(APIStatusError):
     """The request is over a size limit (413)."""
 
 
-class Conflict(Error):
+class Conflict(ConflictError):
     """A conflicting concurrent operation (409)."""
 
 
-class MalformedResponse(Error):
+class MalformedResponse(APIError):
     """A 2xx answer that is not a usable completion."""
 
 
@@ -161,7 +307,7 @@ class InvalidConfig(Error):
     """An unusable client configuration, e.g. an unknown key (named in the message)."""
 
 
-class ValidationFailed(Error):
+class ValidationFailed(BadRequestError):
     """Local validation rejected the request; nothing was sent. See :attr:`report`."""
 
     @property
@@ -171,11 +317,11 @@ class ValidationFailed(Error):
         return report if isinstance(report, dict) else None
 
 
-class Cancelled(Error):
+class Cancelled(APIUserAbortError):
     """The call was cancelled (a cancel token, or an abandoned stream)."""
 
 
-class ResponseTooLarge(Error):
+class ResponseTooLarge(APIError):
     """The response was larger than ``max_response_bytes``."""
 
 

@@ -27,6 +27,8 @@ from llmwire._native import find_repository
 
 TESTS_DIR = Path(__file__).resolve().parent
 SCENARIOS_FILE = TESTS_DIR / "scenarios.json"
+#: Scenarios of the compatibility suite (tests/compat), loaded by the same mock.
+COMPAT_SCENARIOS_FILE = TESTS_DIR / "compat" / "scenarios.json"
 
 #: Tiny backoff so retries take milliseconds.
 FAST_RETRY = {"initial_backoff_ms": 5, "max_backoff_ms": 20, "jitter": "none"}
@@ -88,7 +90,8 @@ def mock() -> Iterator[Mock]:
     if not binary.is_file():
         pytest.fail(f"the llmwire binary {binary} does not exist: run `cargo build` first")
     process = subprocess.Popen(
-        [str(binary), "mock", "--port", "0", "--until-stdin-eof", "--scenarios", str(SCENARIOS_FILE)],
+        [str(binary), "mock", "--port", "0", "--until-stdin-eof", "--scenarios", str(SCENARIOS_FILE),
+         "--scenarios", str(COMPAT_SCENARIOS_FILE)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

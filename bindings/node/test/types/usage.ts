@@ -1,7 +1,7 @@
 // Compiled (never run) by types.test.js: every public API used the way the README shows, so a
 // declaration that drifts from index.js's shape breaks the build here.
 import llmwire = require('../..');
-import { Client, CancelToken, ChatStream, LlmwireError, RateLimited, ValidationFailed } from '../..';
+import { Client, CancelToken, ChatStream, LlmwireError, RateLimited, ValidationFailed, OpenAI, APIError } from '../..';
 
 export async function usage(): Promise<void> {
   const client = new Client({
@@ -28,7 +28,7 @@ export async function usage(): Promise<void> {
   const metrics = client.metrics();
   const prometheus: string = client.metrics('prometheus');
   const unsubscribe = client.onEvent((event) => {
-    const delay: number | null = event.delay_ms;
+    const delay: number | null = event.delayMs;
     void delay;
   });
   unsubscribe();
@@ -51,7 +51,35 @@ export async function usage(): Promise<void> {
   const classification = llmwire.classify({ provider: 'openai', status: 429, headers: { 'retry-after': '2' } });
   const transport = llmwire.classify({ transport: 'dns' });
   const Type: typeof LlmwireError = llmwire.errorTypes.rate_limited;
-  console.log(text, attempts, assembled.id, metrics.calls, prometheus, report.ok, classification.retry_after_ms,
+  console.log(text, attempts, assembled.id, metrics.calls, prometheus, report.ok, classification.retryAfterMs,
     transport.class, Type.name, llmwire.version(), llmwire.abiVersion(), llmwire.libraryPath, token.cancelled);
   await client.close();
 }
+
+async function officialInterface(): Promise<void> {
+  const openai = new OpenAI({ baseURL: 'http://127.0.0.1:9/v1', timeout: 5000, maxRetries: 1, defaultHeaders: { 'x-a': '1' } });
+  const completion = await openai.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
+  const content: string | null = completion.choices[0].message.content;
+  const total: number | undefined = completion.usage?.total_tokens;
+  const stream = await openai.chat.completions.create({ model: 'm', messages: [], stream: true }, { timeout: 100 });
+  for await (const chunk of stream) {
+    const piece: string | null | undefined = chunk.choices[0]?.delta.content;
+    void piece;
+  }
+  stream.controller.abort();
+  try {
+    await openai.chat.completions.create({ model: 'm', messages: [] });
+  } catch (err) {
+    if (err instanceof OpenAI.RateLimitError) {
+      const status: number | undefined = err.status;
+      const attempts: number = err.attempts.length;
+      console.log(status, attempts, err.requestID, err.summary);
+    }
+    if (err instanceof APIError) console.log(err.code, err.headers);
+  }
+  const camel = new llmwire.Client({ baseUrl: 'http://127.0.0.1:9/v1', timeouts: { attemptMs: 100 } });
+  const slept: number = camel.metrics().sleptMs;
+  console.log(content, total, slept, openai.llmwire.metrics().calls);
+  await openai.close();
+}
+void officialInterface;
