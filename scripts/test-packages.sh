@@ -158,6 +158,7 @@ with llmwire.Client(base_url=f"{origin}/s/overloaded_then_ok/{uuid.uuid4().hex}/
     assert reply["choices"][0]["message"]["content"], reply
     assert len(reply["llmwire"]["attempts"]) > 1, reply["llmwire"]
 assert llmwire.classify({"status": 429, "body": "{}"})["class"] == "rate_limited"
+assert callable(llmwire.OpenAI)  # every module of the package is inside the wheel
 print(f"python: ok ({llmwire.version()}, {library})")
 EOF
     (cd "$dir" && without_repo env -u LLMWIRE_LIB -u PYTHONPATH "$dir/venv/bin/python" smoke.py)
@@ -218,8 +219,9 @@ client.chat({ messages: [{ role: 'user', content: 'hi' }] }).then(async (reply) 
 EOF
     cat > "$app/smoke.mjs" <<'EOF'
 import assert from 'node:assert/strict';
-import llmwire, { Client, RateLimited, classify } from 'llmwire';
+import llmwire, { Client, OpenAI, RateLimited, classify } from 'llmwire';
 assert.equal(llmwire.Client, Client);
+assert.equal(typeof OpenAI, 'function');
 assert.ok(classify({ status: 429, body: '{}' }).class === 'rate_limited' && RateLimited.prototype instanceof Error);
 const client = new Client({ base_url: `${process.env.LLMWIRE_MOCK_ORIGIN}/s/echo/esm/v1`, model: 'm', api_key: 'k' });
 const reply = await client.chat({ messages: [{ role: 'user', content: 'hi' }] });
