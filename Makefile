@@ -11,18 +11,74 @@ SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 CFLAGS_STRICT := -std=c11 -Wall -Wextra -Werror -pedantic
 C_TESTS   := $(patsubst tests/c/%.c,$(BUILD)/c/%,$(wildcard tests/c/test_*.c))
 
-.PHONY: help build demo test test-rust test-c test-python test-node header-check bless-header lint bench clean
+.PHONY: help build demo test test-rust test-c test-python test-node header-check bless-header lint bench clean \
+	install uninstall release test-packages
 
 help:
 	@echo "make demo          build everything and run the demo (C, Python, Node) against the simulated provider"
 	@echo "make examples      build the C example (examples/chat.c)"
 	@echo "make test          run every test (Rust, C under AddressSanitizer, Python, Node)"
+	@echo "make test-packages build the wheel, the npm tarball and a C install; use each as a user would"
+	@echo "make release       cargo build --release, plus the libllmwire.so.0 link programs look for"
+	@echo "make install       install the C library, header, pkg-config and CMake files (PREFIX=/usr/local)"
 	@echo "make lint          cargo fmt --check, clippy and rustdoc with warnings as errors"
 	@echo "make bench         every benchmark: Rust (cargo bench), Python and Node bindings vs openai"
 	@echo "make bless-header  refresh include/llmwire.h from the sources"
 
 build:
 	$(CARGO) build --lib --bins
+	@ln -sf libllmwire.so $(LIB_DIR)/$(SONAME)
+
+# The library's SONAME is libllmwire.so.N, N the C ABI version counted from 0 (build.rs sets it).
+# Programs linked against a build tree look for that name at run time: `build` and `release` put a
+# link to the library under it next to the library.
+VERSION     := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+ABI_VERSION := $(shell sed -n 's/^pub const ABI_VERSION: u32 = \([0-9]*\);/\1/p' src/lib.rs)
+SO_MAJOR    := $(shell echo $$(( $(ABI_VERSION) - 1 )))
+SONAME      := libllmwire.so.$(SO_MAJOR)
+REAL_NAME   := libllmwire.so.$(SO_MAJOR).$(word 2,$(subst ., ,$(VERSION))).$(word 3,$(subst ., ,$(VERSION)))
+RELEASE_DIR := $(CURDIR)/target/release
+
+release:
+	$(CARGO) build --release --lib --bins
+	@ln -sf libllmwire.so $(RELEASE_DIR)/$(SONAME)
+
+# `make install PREFIX=...` (and DESTDIR for staging): the header, the shared library under its
+# versioned name with the SONAME and development links, the static library, llmwire.pc and the
+# CMake package llmwire::llmwire. ELF platforms (Linux, the BSDs); docs/packaging.md has the layout.
+PREFIX     ?= /usr/local
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+# What the static library needs besides libc (rustc --print native-static-libs, for the standard
+# library on Linux): pkg-config --static and the CMake static target add these.
+STATIC_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+SUBST = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+	-e 's|@VERSION@|$(VERSION)|g' -e 's|@VERSION_MAJOR@|$(word 1,$(subst ., ,$(VERSION)))|g' \
+	-e 's|@VERSION_MINOR@|$(word 2,$(subst ., ,$(VERSION)))|g' -e 's|@ABI_VERSION@|$(ABI_VERSION)|g' \
+	-e 's|@SONAME@|$(SONAME)|g' -e 's|@REAL_NAME@|$(REAL_NAME)|g' -e 's|@STATIC_LIBS@|$(STATIC_LIBS)|g' \
+	-e 's|@SIZEOF_VOID_P@|$(shell getconf LONG_BIT | sed 's/64/8/;s/32/4/')|g'
+
+install: release
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(LIBDIR)/cmake/llmwire
+	install -m 644 include/llmwire.h $(DESTDIR)$(INCLUDEDIR)/llmwire.h
+	install -m 755 $(RELEASE_DIR)/libllmwire.so $(DESTDIR)$(LIBDIR)/$(REAL_NAME)
+	ln -sf $(REAL_NAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libllmwire.so
+	install -m 644 $(RELEASE_DIR)/libllmwire.a $(DESTDIR)$(LIBDIR)/libllmwire.a
+	$(SUBST) packaging/llmwire.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/llmwire.pc
+	$(SUBST) packaging/llmwireConfig.cmake.in > $(DESTDIR)$(LIBDIR)/cmake/llmwire/llmwireConfig.cmake
+	$(SUBST) packaging/llmwireConfigVersion.cmake.in > $(DESTDIR)$(LIBDIR)/cmake/llmwire/llmwireConfigVersion.cmake
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/llmwire.h $(DESTDIR)$(LIBDIR)/$(REAL_NAME) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	  $(DESTDIR)$(LIBDIR)/libllmwire.so $(DESTDIR)$(LIBDIR)/libllmwire.a $(DESTDIR)$(LIBDIR)/pkgconfig/llmwire.pc
+	rm -rf $(DESTDIR)$(LIBDIR)/cmake/llmwire
+
+# The packages as users install them (minutes: one release build shared by all three): the C
+# install (pkg-config and CMake), the Python wheel and the npm tarball, each used from a fresh
+# environment outside the repository against `llmwire mock`. See scripts/test-packages.sh.
+test-packages:
+	scripts/test-packages.sh
 
 # The main job: build, start the simulated provider on loopback, and run the same demo through the
 # C API, then Python (ctypes, from the source tree) and Node (koffi), all against that one mock.

@@ -2,6 +2,11 @@
 //!
 //! The committed `include/llmwire.h` is checked against this file by `tests/header.rs`; refresh it
 //! with `make bless-header` after changing the C API.
+//!
+//! On ELF platforms it also gives the shared library its SONAME, `libllmwire.so.N`, where N is
+//! the C ABI version counted from 0 (ABI version 1 is `libllmwire.so.0`): programs linked against
+//! one ABI never load a library of another. `make install` names the installed files to match
+//! (see docs/packaging.md).
 
 use std::env;
 use std::path::PathBuf;
@@ -17,6 +22,14 @@ fn main() {
     let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .expect("cbindgen.toml is readable and valid");
 
+    let abi = abi_version(&crate_dir);
+    if target_uses_soname() {
+        println!(
+            "cargo:rustc-cdylib-link-arg=-Wl,-soname,libllmwire.so.{}",
+            soname_major(abi)
+        );
+    }
+
     let version =
         |part: &str| env::var(format!("CARGO_PKG_VERSION_{part}")).expect("cargo sets the version");
     let header_extra = format!(
@@ -30,7 +43,7 @@ fn main() {
         version("MAJOR"),
         version("MINOR"),
         version("PATCH"),
-        abi_version(&crate_dir),
+        abi,
     );
 
     cbindgen::Builder::new()
@@ -51,6 +64,22 @@ fn abi_version(crate_dir: &std::path::Path) -> u32 {
         .find_map(|line| line.strip_prefix("pub const ABI_VERSION: u32 = "))
         .and_then(|rest| rest.trim_end_matches(';').trim().parse().ok())
         .expect("src/lib.rs defines `pub const ABI_VERSION: u32 = N;`")
+}
+
+/// The SONAME's number for an ABI version: ABI versions count from 1, SONAME majors from 0.
+fn soname_major(abi: u32) -> u32 {
+    abi.checked_sub(1).expect("ABI_VERSION starts at 1")
+}
+
+/// Whether the target links ELF shared objects with GNU-style `-soname` (not macOS or Windows).
+fn target_uses_soname() -> bool {
+    let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let family = env::var("CARGO_CFG_TARGET_FAMILY").unwrap_or_default();
+    family.split(',').any(|f| f == "unix")
+        && !matches!(
+            os.as_str(),
+            "macos" | "ios" | "tvos" | "watchos" | "visionos"
+        )
 }
 
 const HEADER_PREAMBLE: &str = "\

@@ -11,6 +11,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const koffi = require('koffi');
+const { prebuiltLibrary } = require('./prebuilds');
 
 /** The C ABI version this binding speaks (`LLMWIRE_ABI_VERSION` in the header). */
 const EXPECTED_ABI_VERSION = 1;
@@ -43,7 +44,8 @@ function findCrateRoot(start) {
 }
 
 /**
- * The places the library is looked for, in order: `LLMWIRE_LIB`, a copy next to the package, then
+ * The places the library is looked for, in order: `LLMWIRE_LIB`, the package's own copy for this
+ * platform (`prebuilds/<platform>-<arch>/`, see lib/prebuilds.js), a copy next to the package, then
  * the Cargo build outputs of the repository the package sits in (release before debug).
  *
  * @returns {{path: string, origin: string}[]}
@@ -54,6 +56,7 @@ function candidatePaths() {
     candidates.push({ path: path.resolve(process.env.LLMWIRE_LIB), origin: 'LLMWIRE_LIB' });
     return candidates; // An explicit choice is never second-guessed.
   }
+  candidates.push({ path: prebuiltLibrary(PACKAGE_DIR), origin: 'built for this platform with the package' });
   candidates.push({ path: path.join(PACKAGE_DIR, LIBRARY_FILE), origin: 'next to the package' });
   const root = findCrateRoot(PACKAGE_DIR);
   if (root) {

@@ -8,8 +8,8 @@ Discovery order (the first that loads wins):
 
 1. ``LLMWIRE_LIB``: a path to the library file. When it is set, nothing else is tried, so a
    typo never silently loads some other build.
-2. A copy next to this package: ``llmwire/libllmwire.so`` (``.dylib`` on macOS, ``llmwire.dll``
-   on Windows).
+2. The copy inside this package: ``llmwire/libllmwire.so`` (``.dylib`` on macOS, ``llmwire.dll``
+   on Windows), which ``pip install`` and the wheel put there (setup.py, docs/packaging.md).
 3. The repository this package sits in (the nearest parent folder whose ``Cargo.toml`` names the
    package ``llmwire``): ``target/release``, then ``target/debug``.
 """
@@ -209,7 +209,8 @@ def _open(path: Path) -> ctypes.CDLL:
 
 
 _FIX = (
-    "Build the library with `cargo build --release` in the llmwire repository, or set "
+    "Reinstall the package from the llmwire repository (`pip install ./bindings/python` builds the "
+    "library into it), build the library with `cargo build --release` there, or set "
     f"{LIB_ENV} to the path of libllmwire.so (libllmwire.dylib on macOS, llmwire.dll on Windows)."
 )
 
