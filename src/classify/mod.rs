@@ -300,8 +300,9 @@ struct ClassifyInputJson {
     status: Option<u16>,
     #[serde(default)]
     headers: serde_json::Map<String, serde_json::Value>,
+    /// The body as text, or as the JSON value the provider sent (read back as its JSON text).
     #[serde(default)]
-    body: Option<String>,
+    body: Option<serde_json::Value>,
     #[serde(default)]
     transport: Option<TransportFault>,
 }
@@ -333,7 +334,19 @@ impl ClassifyInput {
     /// Parses the classification input JSON of DESIGN §3.
     ///
     /// `provider` is a provider name or `"auto"` (the default); header values may be strings or
-    /// numbers. Unknown keys are rejected with the key named.
+    /// numbers; `body` is the body's text, or the JSON value the provider sent (an object, a
+    /// list, …), which is classified as its JSON text. Unknown keys are rejected with the key named.
+    ///
+    /// ```
+    /// use llmwire::classify::{classify, ClassifyInput};
+    /// use llmwire::ErrorClass;
+    ///
+    /// let input = ClassifyInput::from_json(
+    ///     r#"{"status": 429, "body": {"error": {"code": "insufficient_quota", "message": "quota"}}}"#,
+    /// ).unwrap();
+    /// let classification = classify(&input, std::time::SystemTime::now());
+    /// assert_eq!(classification.class, ErrorClass::QuotaExhausted);
+    /// ```
     pub fn from_json(text: &str) -> Result<ClassifyInput, crate::error::Error> {
         use crate::error::Error;
         let raw: ClassifyInputJson = serde_json::from_str(text)
@@ -369,7 +382,11 @@ impl ClassifyInput {
             provider,
             status: raw.status,
             headers,
-            body: raw.body.unwrap_or_default().into_bytes(),
+            body: match raw.body {
+                None | Some(serde_json::Value::Null) => Vec::new(),
+                Some(serde_json::Value::String(text)) => text.into_bytes(),
+                Some(value) => value.to_string().into_bytes(),
+            },
             transport: raw.transport,
         })
     }
