@@ -13,8 +13,11 @@
 //!   `server_error`. 529 is always `overloaded`.
 //! - A 429 whose delay is longer than an hour is `quota_exhausted` (the delay is still reported);
 //!   so is any 429 about a day-or-longer window, a zero allowance (`limit: 0`), or billing.
-//! - A 429 or 413 whose single request is over the limit itself ("Limit 6000, Requested 14368")
-//!   is `request_too_large`; a 429 whose body is a schema rejection is `invalid_request`.
+//! - A 429 or 413 whose single request is over the limit itself ("Limit 6000, Requested 14368",
+//!   approximate figures such as "Requested ~12903" included) is `request_too_large`; a 429 whose
+//!   body is a schema rejection is `invalid_request`.
+//! - A completion budget the server computed and found negative ("max_tokens must be at least 1,
+//!   got -344") means the prompt alone fills the window: `context_length_exceeded`.
 //! - A 5xx that carries an upstream 4xx (a proxy re-wrapping a 400) is judged as that 4xx.
 //! - Delays are reported only for classes where waiting can help; reset headers only for rate
 //!   classes. Delays are capped at [`MAX_HINT_MS`] (30 days); garbage hints are ignored.
