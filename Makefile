@@ -87,7 +87,7 @@ test-node: build
 	cd bindings/node && npm ci --no-audit --no-fund && npm test
 
 # The three chat examples (C, Python, Node) run with the same flags against the mock and agree.
-test-examples: examples
+test-examples: examples $(BUILD)/demo
 	@test -d bindings/node/node_modules || (cd bindings/node && npm ci --no-audit --no-fund --silent)
 	scripts/with-mock.sh -- $(PYTHON) tests/examples/agree.py
 

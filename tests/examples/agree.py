@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """The three chat examples (C, Python, Node) agree: run with the same flags against the bundled
 simulated provider, they print the same answer, the same report and exit with the same status.
+And the three demos show a stream arriving in pieces and metrics that count every call they made.
 
 Run by `make test-examples` (inside scripts/with-mock.sh, so $LLMWIRE_MOCK_ORIGIN is set; one case
 unsets it to check that `--mock` starts its own mock in every language). Needs build/examples/chat
-(`make examples`), the debug library and bindings/node/node_modules.
+and build/demo (`make examples build/demo`), the debug library and bindings/node/node_modules.
 """
 
 from __future__ import annotations
@@ -57,6 +58,37 @@ def run(language: str, flags: list[str], unset_origin: bool) -> subprocess.Compl
     )
 
 
+DEMOS = {
+    "c": [str(ROOT / "build" / "demo")],
+    "python": [sys.executable, str(ROOT / "examples" / "demo.py")],
+    "node": ["node", str(ROOT / "examples" / "demo.mjs")],
+}
+
+
+def check_demos() -> int:
+    """The demos' metrics count every call each demo made, and the stream arrives in pieces."""
+    failures = 0
+    env = dict(os.environ, LLMWIRE_LIB=str(LIBRARY), PYTHONPATH=str(ROOT / "bindings" / "python"))
+    for language, command in DEMOS.items():
+        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+        counted = re.search(r"^   llmwire_calls_total (\d+)$", result.stdout, re.M)
+        made = re.search(r"\(this demo made (\d+) calls\)", result.stdout)
+        pieces = re.search(r"\((\d+) pieces over \d+ ms", result.stdout)
+        problems = []
+        if result.returncode != 0:
+            problems.append(f"exit {result.returncode}: {result.stderr}")
+        if not (counted and made and counted.group(1) == made.group(1)):
+            problems.append(f"metrics count {counted and counted.group(1)} calls, the demo made {made and made.group(1)}")
+        if not (pieces and int(pieces.group(1)) > 1):
+            problems.append("the stream did not arrive in pieces")
+        if problems:
+            failures += 1
+            print(f"FAIL demo ({language})", *problems, sep="\n  ")
+        else:
+            print(f"ok   demo ({language}): {made.group(1)} calls counted, stream in {pieces.group(1)} pieces")
+    return failures
+
+
 def main() -> int:
     if not os.environ.get("LLMWIRE_MOCK_ORIGIN"):
         print("agree.py: run it inside scripts/with-mock.sh (make test-examples)", file=sys.stderr)
@@ -86,6 +118,7 @@ def main() -> int:
             first = reference.stderr.strip().splitlines()
             print(f"ok   {label}  (exit {status}; {first[-1] if first else 'no report'})")
     print(f"{len(CASES) - failures} of {len(CASES)} cases agree")
+    failures += check_demos()
     return 1 if failures else 0
 
 
