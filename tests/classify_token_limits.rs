@@ -114,11 +114,16 @@ fn respace(rng: &mut Rng, text: &str) -> String {
 
 #[test]
 fn a_request_over_a_per_minute_token_limit_is_too_large_and_never_retried() {
-    let mut rng = Rng(SplitMix64::new(0x7e57_11));
+    let mut rng = Rng(SplitMix64::new(0x7e57_0011));
     for round in 0..600 {
         let limit = 1_000 + rng.below(2_000_000);
         let over = limit + 1 + rng.below(limit * 3);
-        let model = rng.pick(&["gpt-4o", "`llama-3.3-70b-versatile`", "gpt-4.1-mini", "grok-4"]);
+        let model = rng.pick(&[
+            "gpt-4o",
+            "`llama-3.3-70b-versatile`",
+            "gpt-4.1-mini",
+            "grok-4",
+        ]);
         let message = match rng.below(4) {
             0 => format!(
                 "Request too large for {model} in organization org-x on tokens per min (TPM): Limit {}, Requested {}. The input or output tokens must be reduced in order to run successfully.",
@@ -156,7 +161,7 @@ fn a_request_over_a_per_minute_token_limit_is_too_large_and_never_retried() {
 
 #[test]
 fn a_request_within_the_limit_that_hit_the_window_stays_rate_limited() {
-    let mut rng = Rng(SplitMix64::new(0x7e57_12));
+    let mut rng = Rng(SplitMix64::new(0x7e57_0012));
     for round in 0..600 {
         let limit = 1_000 + rng.below(2_000_000);
         let requested = 1 + rng.below(limit);
@@ -177,7 +182,7 @@ fn a_request_within_the_limit_that_hit_the_window_stays_rate_limited() {
 
 #[test]
 fn a_negative_completion_budget_means_the_prompt_fills_the_window() {
-    let mut rng = Rng(SplitMix64::new(0x7e57_13));
+    let mut rng = Rng(SplitMix64::new(0x7e57_0013));
     for round in 0..600 {
         let short = 1 + rng.below(200_000);
         let param = rng.pick(&["max_tokens", "max_completion_tokens", "max_new_tokens"]);

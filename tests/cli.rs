@@ -272,9 +272,18 @@ fn chat_json_reports_usage_and_configuration_errors_as_one_object() {
     let cases: [(&[&str], &str); 5] = [
         (&["chat", "--json"], "invalid_argument"),
         (&["chat", "--json", "--bogus", "x"], "invalid_argument"),
-        (&["chat", "--timeout-ms", "soon", "--json", "x"], "invalid_argument"),
-        (&["chat", "--json", "--provider", "nosuch", "x"], "invalid_config"),
-        (&["chat", "--json", "--config", missing, "x"], "invalid_config"),
+        (
+            &["chat", "--timeout-ms", "soon", "--json", "x"],
+            "invalid_argument",
+        ),
+        (
+            &["chat", "--json", "--provider", "nosuch", "x"],
+            "invalid_config",
+        ),
+        (
+            &["chat", "--json", "--config", missing, "x"],
+            "invalid_config",
+        ),
     ];
     for (args, class) in cases {
         let output = llmwire(args, "");
@@ -293,7 +302,15 @@ fn chat_stream_error_starts_on_its_own_line() {
     let file = std::fs::File::create(&path).unwrap();
     let base_url = server().scenario_base_url("stream_error_after_chunks:chunks=2", "cli-glued");
     let status = Command::new(env!("CARGO_BIN_EXE_llmwire"))
-        .args(["chat", "--model", "m", "--api-key", "k", "--base-url", &base_url])
+        .args([
+            "chat",
+            "--model",
+            "m",
+            "--api-key",
+            "k",
+            "--base-url",
+            &base_url,
+        ])
         .args(["--stream", "hello there"])
         .stdin(Stdio::null())
         .stdout(file.try_clone().unwrap())
@@ -317,14 +334,20 @@ fn classify_takes_a_file_a_json_body_or_a_bare_body() {
     // The body as JSON, not as a string.
     let as_value = format!(r#"{{"status": 429, "body": {quota}}}"#);
     let output = llmwire(&["classify"], &as_value);
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(stdout_json(&output)["class"], "quota_exhausted");
     // Gemini's list-wrapped body as JSON.
     let list = r#"{"status": 503, "body": [{"error": {"code": 503, "message": "The model is overloaded.", "status": "UNAVAILABLE"}}]}"#;
     let output = llmwire(&["classify", "-"], list);
     assert_eq!(stdout_json(&output)["class"], "overloaded");
     // From a file.
-    let path = std::env::temp_dir().join(format!("llmwire-cli-classify-{}.json", std::process::id()));
+    let path =
+        std::env::temp_dir().join(format!("llmwire-cli-classify-{}.json", std::process::id()));
     std::fs::write(&path, &as_value).unwrap();
     let output = llmwire(&["classify", path.to_str().unwrap()], "");
     assert_eq!(output.status.code(), Some(0));
@@ -332,14 +355,24 @@ fn classify_takes_a_file_a_json_body_or_a_bare_body() {
     // A bare body, with its status, provider and headers as flags (from the file, then stdin).
     std::fs::write(&path, "rate limited, slow down").unwrap();
     let output = llmwire(
-        &["classify", "--status", "429", "--header", "retry-after: 3", path.to_str().unwrap()],
+        &[
+            "classify",
+            "--status",
+            "429",
+            "--header",
+            "retry-after: 3",
+            path.to_str().unwrap(),
+        ],
         "",
     );
     let _ = std::fs::remove_file(&path);
     let classification = stdout_json(&output);
     assert_eq!(classification["class"], "rate_limited");
     assert_eq!(classification["retry_after_ms"], 3000);
-    let output = llmwire(&["classify", "--status", "429", "--provider", "openai"], quota);
+    let output = llmwire(
+        &["classify", "--status", "429", "--provider", "openai"],
+        quota,
+    );
     let classification = stdout_json(&output);
     assert_eq!(classification["class"], "quota_exhausted");
     assert_eq!(classification["provider"], "openai");
@@ -365,13 +398,27 @@ fn help_for_a_command_prints_that_commands_help() {
         assert_eq!(via_help.stdout, via_flag.stdout, "help {command}");
         let text = String::from_utf8_lossy(&via_help.stdout);
         assert!(text.contains(&format!("llmwire {command}")), "{text}");
-        assert_ne!(via_help.stdout, llmwire(&["help"], "").stdout, "help {command}");
+        assert_ne!(
+            via_help.stdout,
+            llmwire(&["help"], "").stdout,
+            "help {command}"
+        );
     }
     let chat_help = String::from_utf8_lossy(&llmwire(&["chat", "--help"], "").stdout).to_string();
     for provider in llmwire::provider::Provider::ALL {
-        assert!(chat_help.contains(provider.as_str()), "{provider:?} in {chat_help}");
+        assert!(
+            chat_help.contains(provider.as_str()),
+            "{provider:?} in {chat_help}"
+        );
     }
-    for key in ["\"retry\"", "max_attempts", "initial_backoff_ms", "\"timeouts\"", "deadline_ms", "attempt_ms"] {
+    for key in [
+        "\"retry\"",
+        "max_attempts",
+        "initial_backoff_ms",
+        "\"timeouts\"",
+        "deadline_ms",
+        "attempt_ms",
+    ] {
         assert!(chat_help.contains(key), "{key} in {chat_help}");
     }
     assert!(chat_help.contains("{\"chunk\": …}"), "{chat_help}");

@@ -18,6 +18,8 @@ fuzz_target!(|data: &[u8]| {
     let clock = Arc::new(llmwire::client::SystemClock::default());
     match Client::with_clock(config, clock, |_| None) {
         Ok(_) => {}
-        Err(error) => assert!(!error.classification.message.is_empty() && !error.summary.is_empty()),
+        Err(error) => {
+            assert!(!error.classification.message.is_empty() && !error.summary.is_empty())
+        }
     }
 });

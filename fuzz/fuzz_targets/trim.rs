@@ -11,7 +11,10 @@ use llmwire::provider::Provider;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = trim_json(r#"{"messages":[{"role":"user","content":"hi"}]}"#, Some(text));
+        let _ = trim_json(
+            r#"{"messages":[{"role":"user","content":"hi"}]}"#,
+            Some(text),
+        );
     }
     if data.len() < 3 {
         return;
@@ -20,8 +23,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let budget = u64::from(u16::from_be_bytes([data[0], data[1]]));
-    let mut options =
-        TrimOptions::with_budget(Provider::ALL[usize::from(data[2] >> 1) % Provider::ALL.len()], budget);
+    let mut options = TrimOptions::with_budget(
+        Provider::ALL[usize::from(data[2] >> 1) % Provider::ALL.len()],
+        budget,
+    );
     if data[2] & 1 == 1 {
         options.strategy = Strategy::DropOldest;
     }

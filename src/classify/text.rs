@@ -237,7 +237,10 @@ pub(crate) fn has_negative_number(s: &str) -> bool {
         b == b'-'
             && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
             && (i == 0
-                || matches!(bytes[i - 1], b' ' | b'=' | b'(' | b':' | b',' | b'[' | b'"' | b'\'' | b'\t' | b'\n'))
+                || matches!(
+                    bytes[i - 1],
+                    b' ' | b'=' | b'(' | b':' | b',' | b'[' | b'"' | b'\'' | b'\t' | b'\n'
+                ))
     })
 }
 

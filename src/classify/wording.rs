@@ -412,7 +412,9 @@ mod tests {
         assert!(yes("tokens per minute (actual/limit): 65605/16000."));
         assert!(!yes("rate limit reached on tokens per day (tpd): limit 500000, used 499715, requested 1463."));
         assert!(!yes("(actual/limit): 100/16000."));
-        assert!(yes("on tokens per min (tpm): limit 7000, requested ~12903."));
+        assert!(yes(
+            "on tokens per min (tpm): limit 7000, requested ~12903."
+        ));
         assert!(yes("tokens per min: limit=7000 requested=≈ 12,903"));
         assert!(yes("tpm limit: 7000, requested: about 9000 tokens"));
         assert!(!yes("tpm limit: 7000, requested: ~6999"));
@@ -425,12 +427,18 @@ mod tests {
     fn negative_completion_budgets_are_overflows() {
         let overflow = |w: &str| Wording::read(w).context_overflow();
         assert!(overflow("max_tokens must be at least 1, got -344."));
-        assert!(overflow("max_tokens must be at least1, got -736. (parameter=max_tokens, value=-736)"));
-        assert!(overflow("-2473 is less than the minimum of 1 - 'max_tokens'"));
+        assert!(overflow(
+            "max_tokens must be at least1, got -736. (parameter=max_tokens, value=-736)"
+        ));
+        assert!(overflow(
+            "-2473 is less than the minimum of 1 - 'max_tokens'"
+        ));
         assert!(overflow("max_new_tokens (-12) must be >= 1"));
         assert!(!overflow("max_tokens must be at least 1, got 0."));
         assert!(!overflow("temperature must be at least 0, got -1."));
-        assert!(!overflow("max_tokens is too large for gpt-4-0613: at least 1 and at most 8192"));
+        assert!(!overflow(
+            "max_tokens is too large for gpt-4-0613: at least 1 and at most 8192"
+        ));
     }
 
     #[test]

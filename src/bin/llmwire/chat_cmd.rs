@@ -54,9 +54,10 @@ pub fn run(args: &[String]) -> u8 {
     let json_output = args.iter().any(|arg| arg == "--json");
     let options = match parse(args) {
         Ok(options) => options,
-        Err(error) if json_output => return fail_json(&error, 2),
-        Err(error) => {
-            let reason = &error.classification.message;
+        Err((class, reason)) if json_output => {
+            return fail_json(&ErrorObject::local(class, reason), 2)
+        }
+        Err((_, reason)) => {
             eprintln!("llmwire chat: {reason}\n\n{}", usage());
             return 2;
         }
@@ -144,13 +145,9 @@ fn print_line(value: &Value, code: u8) -> u8 {
     code
 }
 
-/// Reads the arguments; a refusal is an error object of class `invalid_argument` (a usage error)
-/// or `invalid_config` (an unusable `--config` file).
-fn parse(args: &[String]) -> Result<Options, ErrorObject> {
-    parse_args(args).map_err(|(class, reason)| ErrorObject::local(class, reason))
-}
-
-fn parse_args(args: &[String]) -> Result<Options, (ErrorClass, String)> {
+/// Reads the arguments; a refusal is `invalid_argument` (a usage error) or `invalid_config` (an
+/// unusable `--config` file), with the reason.
+fn parse(args: &[String]) -> Result<Options, (ErrorClass, String)> {
     let usage_error = |reason: String| (ErrorClass::InvalidArgument, reason);
     let config_error = |reason: String| (ErrorClass::InvalidConfig, reason);
     let mut config = Map::new();
@@ -171,10 +168,9 @@ fn parse_args(args: &[String]) -> Result<Options, (ErrorClass, String)> {
             "--api-key" => drop(flags.insert("api_key".into(), Value::String(value(arg)?))),
             "--timeout-ms" => {
                 let text = value(arg)?;
-                timeout_ms = Some(
-                    text.parse::<u64>()
-                        .map_err(|_| usage_error(format!("--timeout-ms \"{text}\" is not a number")))?,
-                );
+                timeout_ms = Some(text.parse::<u64>().map_err(|_| {
+                    usage_error(format!("--timeout-ms \"{text}\" is not a number"))
+                })?);
             }
             "--config" => {
                 let path = value(arg)?;
@@ -188,7 +184,9 @@ fn parse_args(args: &[String]) -> Result<Options, (ErrorClass, String)> {
             }
             "--stream" => stream = true,
             "--json" => {}
-            "-" if prompt.is_none() => prompt = Some(crate::read_stdin_utf8().map_err(usage_error)?),
+            "-" if prompt.is_none() => {
+                prompt = Some(crate::read_stdin_utf8().map_err(usage_error)?)
+            }
             other if other.starts_with("--") => {
                 return Err(usage_error(format!("unknown option {other}")))
             }
