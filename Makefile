@@ -11,8 +11,8 @@ SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 CFLAGS_STRICT := -std=c11 -Wall -Wextra -Werror -pedantic
 C_TESTS   := $(patsubst tests/c/%.c,$(BUILD)/c/%,$(wildcard tests/c/test_*.c))
 
-.PHONY: help build demo test test-rust test-c test-python test-node header-check bless-header lint bench clean \
-	install uninstall release test-packages
+.PHONY: help build demo test test-rust test-c test-python test-node test-examples header-check bless-header lint \
+	bench clean install uninstall release test-packages
 
 help:
 	@echo "make demo          build everything and run the demo (C, Python, Node) against the simulated provider"
@@ -114,7 +114,7 @@ bench:
 	cd bindings/node && LLMWIRE_LIB=$(CURDIR)/target/release/libllmwire.so taskset -c 0 node bench/overhead.mjs --openai $(CURDIR)/build/bench-openai
 
 # Every test the project has. CI runs exactly this.
-test: test-rust test-c test-python test-node
+test: test-rust test-c test-python test-node test-examples
 
 test-rust:
 	$(CARGO) test
@@ -141,6 +141,11 @@ test-python: build
 # The Node binding (koffi) with node --test, after a clean `npm ci`.
 test-node: build
 	cd bindings/node && npm ci --no-audit --no-fund && npm test
+
+# The three chat examples (C, Python, Node) run with the same flags against the mock and agree.
+test-examples: examples $(BUILD)/demo
+	@test -d bindings/node/node_modules || (cd bindings/node && npm ci --no-audit --no-fund --silent)
+	scripts/with-mock.sh -- $(PYTHON) tests/examples/agree.py
 
 bless-header:
 	LLMWIRE_BLESS=1 $(CARGO) test --test header

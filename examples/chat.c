@@ -1,33 +1,41 @@
 /* chat: one robust chat completion through llmwire's C API, printed token by token as it streams.
  *
- * The same call as examples/chat.py and examples/chat.mjs: llmwire validates the request, retries
- * only what can succeed (honouring the server's hints), and when it gives up says exactly why.
+ * The same program as examples/chat.py and examples/chat.mjs: the same options, the same report
+ * and the same exit status (tests/examples/agree.py runs the three side by side). llmwire
+ * validates the request, retries only what can succeed (honouring the server's hints), and when it
+ * gives up says exactly why.
  *
  *   make examples
+ *   build/examples/chat --mock "Tell me about retries"          # the bundled simulated provider
+ *   build/examples/chat --mock=overloaded_then_ok:n=2 "Survive two 503s"
  *   build/examples/chat --model gpt-4o-mini "Tell me a joke"             # key from $OPENAI_API_KEY
  *   build/examples/chat --provider gemini --model gemini-2.5-flash "Hi"   # key from $GEMINI_API_KEY
- *   scripts/with-mock.sh -- sh -c 'build/examples/chat \
- *       --base-url $LLMWIRE_MOCK_ORIGIN/s/overloaded_then_ok:n=2/x/v1 --model m "Hello"'
  *
- * Options: --base-url URL, --model M (gpt-4o-mini), --provider P, --api-key-env VAR, --system TEXT,
- * --max-attempts N (4), --timeout-ms N (120000: the whole call), --no-stream. LLMWIRE_BASE_URL and
- * LLMWIRE_MODEL may replace --base-url and --model. Ctrl-C cancels the call (twice: exits at once).
- * Exit status: 0 success, 1 a failed call, 2 bad usage, 130 interrupted.
+ * Options: --mock[=SCENARIO] (uses $LLMWIRE_MOCK_ORIGIN when set, else starts `llmwire mock` from
+ * next to the library, or $LLMWIRE_BIN), --base-url URL, --model M (gpt-4o-mini), --provider P,
+ * --api-key-env VAR, --system TEXT, --max-attempts N (4), --timeout-ms N (120000: the whole call),
+ * --no-stream. LLMWIRE_BASE_URL and LLMWIRE_MODEL may replace --base-url and --model.
+ *
+ * The answer goes to stdout; the report (retries as they happen, then the attempts and tokens, or
+ * the error's class, summary and advice) to stderr. Ctrl-C cancels the call (twice: exits at
+ * once). Exit status: 0 success, 1 the call failed, 2 usage or configuration, 130 interrupted.
  *
  * Ownership, as everywhere in the C API: a `char *` from llmwire goes back through
  * llmwire_string_free, an error through llmwire_error_free, and a `const char *` is only borrowed.
  * Strings this program builds itself are malloc'd and go back through free().
  */
-#define _POSIX_C_SOURCE 200809L /* pthread_sigmask, sigwait, pause */
+#define _GNU_SOURCE /* dladdr (where the library is, to find `llmwire mock`), and POSIX */
 
 #include "llmwire.h"
 
+#include <dlfcn.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* ---- Just enough JSON for this program; a real one would use a JSON library. ---------------- */
@@ -169,17 +177,22 @@ static char *json_field(const char *json, const char *key) {
 
 /* ---- Command line ----------------------------------------------------------------------------- */
 
+/* The scenario `--mock` alone plays: an echo, streamed a little slowly so it can be seen arriving. */
+#define DEFAULT_SCENARIO "echo:chunk_delay_ms=40"
+
+static const char USAGE[] =
+    "usage: chat [--mock[=SCENARIO]] [--base-url URL] [--model M] [--provider P] [--api-key-env VAR]\n"
+    "            [--system TEXT] [--max-attempts N] [--timeout-ms N] [--no-stream] [PROMPT...]\n";
+
 struct options {
-    const char *base_url, *model, *provider, *api_key_env, *system;
+    const char *base_url, *model, *provider, *api_key_env, *system, *mock;
     long max_attempts, timeout_ms;
     int stream;
     char *prompt; /* the words after the options, joined; owned (free it) */
 };
 
 static int usage(void) {
-    fputs("usage: chat [--base-url URL] [--model M] [--provider P] [--api-key-env VAR] [--system TEXT]\n"
-          "            [--max-attempts N] [--timeout-ms N] [--no-stream] [PROMPT...]\n",
-          stderr);
+    fputs(USAGE, stderr);
     return 2;
 }
 
@@ -187,9 +200,6 @@ static int usage(void) {
 static int parse_options(int argc, char **argv, struct options *o) {
     *o = (struct options){.base_url = getenv("LLMWIRE_BASE_URL"), .model = getenv("LLMWIRE_MODEL"),
                           .max_attempts = 4, .timeout_ms = 120000, .stream = 1};
-    if (o->model == NULL) {
-        o->model = "gpt-4o-mini";
-    }
     size_t prompt_size = 32; /* room for the default prompt */
     for (int i = 1; i < argc; i++) {
         prompt_size += strlen(argv[i]) + 1;
@@ -207,8 +217,12 @@ static int parse_options(int argc, char **argv, struct options *o) {
                        : strcmp(arg, "--timeout-ms") == 0  ? &o->timeout_ms
                                                            : NULL;
         if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-            usage();
+            fputs(USAGE, stdout);
             return 0;
+        } else if (strcmp(arg, "--mock") == 0) {
+            o->mock = DEFAULT_SCENARIO;
+        } else if (strncmp(arg, "--mock=", 7) == 0) {
+            o->mock = arg[7] != '\0' ? arg + 7 : DEFAULT_SCENARIO;
         } else if (strcmp(arg, "--no-stream") == 0) {
             o->stream = 0;
         } else if ((text != NULL || number != NULL) && i + 1 == argc) {
@@ -219,7 +233,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
         } else if (number != NULL) {
             char *end;
             *number = strtol(argv[++i], &end, 10);
-            if (*end != '\0' || *number <= 0) {
+            if (*end != '\0' || end == argv[i] || *number <= 0 || strspn(argv[i], "0123456789") != strlen(argv[i])) {
                 fprintf(stderr, "chat: %s wants a positive number, not \"%s\"\n", arg, argv[i]);
                 return usage();
             }
@@ -233,7 +247,88 @@ static int parse_options(int argc, char **argv, struct options *o) {
     if (o->prompt[0] == '\0') {
         strcpy(o->prompt, "Say hello in five words.");
     }
+    if (o->model == NULL) {
+        o->model = o->mock != NULL ? "mock-model" : "gpt-4o-mini";
+    }
     return -1;
+}
+
+/* ---- The bundled simulated provider ----------------------------------------------------------- */
+
+struct mock {
+    char origin[64]; /* http://127.0.0.1:PORT */
+    pid_t pid;       /* 0 when $LLMWIRE_MOCK_ORIGIN was used */
+    int stdin_fd;    /* closing it stops `llmwire mock --until-stdin-eof` */
+};
+
+/* `llmwire` from $LLMWIRE_BIN, else from the directory the library was loaded from; new string. */
+static char *mock_binary(void) {
+    const char *from_env = getenv("LLMWIRE_BIN");
+    if (from_env != NULL && from_env[0] != '\0') {
+        return format("%s", from_env);
+    }
+    /* ISO C has no cast from a function pointer to `void *`; POSIX guarantees the bytes agree. */
+    const char *(*function)(void) = llmwire_version;
+    void *address;
+    _Static_assert(sizeof address == sizeof function, "POSIX: function and object pointers agree");
+    memcpy(&address, &function, sizeof address);
+    Dl_info info;
+    if (dladdr(address, &info) != 0 && info.dli_fname != NULL && strchr(info.dli_fname, '/')) {
+        const char *slash = strrchr(info.dli_fname, '/');
+        return format("%.*s/llmwire", (int)(slash - info.dli_fname), info.dli_fname);
+    }
+    return format("llmwire"); /* from $PATH */
+}
+
+/* $LLMWIRE_MOCK_ORIGIN, or `llmwire mock --port 0` started now; 0 on success. */
+static int mock_start(struct mock *m) {
+    *m = (struct mock){.pid = 0, .stdin_fd = -1};
+    const char *origin = getenv("LLMWIRE_MOCK_ORIGIN");
+    if (origin != NULL && origin[0] != '\0') {
+        snprintf(m->origin, sizeof m->origin, "%s", origin);
+        return 0;
+    }
+    char *binary = mock_binary();
+    int to_child[2], from_child[2];
+    if (pipe(to_child) != 0 || pipe(from_child) != 0) {
+        free(binary);
+        return -1;
+    }
+    m->pid = fork();
+    if (m->pid == 0) {
+        dup2(to_child[0], STDIN_FILENO);
+        dup2(from_child[1], STDOUT_FILENO);
+        close(to_child[1]);
+        close(from_child[0]);
+        execl(binary, binary, "mock", "--port", "0", "--until-stdin-eof", (char *)NULL);
+        _exit(127);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    m->stdin_fd = to_child[1];
+    char line[256] = {0};
+    size_t length = 0;
+    while (length + 1 < sizeof line && read(from_child[0], line + length, 1) == 1 && line[length] != '\n') {
+        length++;
+    }
+    close(from_child[0]);
+    const char *port = strstr(line, "(port ");
+    if (m->pid < 0 || port == NULL) {
+        fprintf(stderr, "chat: could not start %s mock\n", binary);
+        free(binary);
+        return -1;
+    }
+    free(binary);
+    snprintf(m->origin, sizeof m->origin, "http://127.0.0.1:%ld", strtol(port + 6, NULL, 10));
+    return 0;
+}
+
+static void mock_stop(struct mock *m) {
+    if (m->pid > 0) {
+        close(m->stdin_fd);
+        waitpid(m->pid, NULL, 0);
+        m->pid = 0;
+    }
 }
 
 /* ---- The call --------------------------------------------------------------------------------- */
@@ -246,6 +341,7 @@ static void on_event(const char *event, void *user_data) {
     if (decision != NULL && strcmp(decision, "retry") == 0) {
         char *class_name = json_field(event, "class"), *http_status = json_field(event, "http_status"),
              *delay_ms = json_field(event, "delay_ms"), *delay_source = json_field(event, "delay_source");
+        fflush(stdout); /* the answer's text first, when both go to one terminal or file */
         fprintf(stderr, "[llmwire] attempt %d failed (%s, HTTP %s); retrying in %s ms (%s)\n", *attempts,
                 class_name ? class_name : "?", http_status ? http_status : "-", delay_ms ? delay_ms : "?",
                 delay_source ? delay_source : "?");
@@ -286,24 +382,47 @@ static void *cancel_on_sigint(void *cancel) {
     return NULL;
 }
 
-/* What the person at the terminal can do about a failure. */
-static const char *advice(llmwire_status status) {
-    switch (status) {
-    case LLMWIRE_STATUS_AUTHENTICATION: return "check the API key (the provider's variable, or --api-key-env)";
-    case LLMWIRE_STATUS_RATE_LIMITED: return "still rate limited after every attempt: try again later";
-    case LLMWIRE_STATUS_QUOTA_EXHAUSTED: return "the quota or billing limit is used up; retrying will not help";
-    case LLMWIRE_STATUS_CONTEXT_LENGTH_EXCEEDED: return "the prompt is too long for this model";
-    case LLMWIRE_STATUS_VALIDATION_FAILED: return "the request was not sent: fix what the summary names";
-    case LLMWIRE_STATUS_NETWORK:
-    case LLMWIRE_STATUS_TIMEOUT: return "no answer from the provider: is the base URL reachable?";
-    case LLMWIRE_STATUS_OVERLOADED:
-    case LLMWIRE_STATUS_SERVER_ERROR: return "the provider is struggling: try again in a while";
-    case LLMWIRE_STATUS_NOT_FOUND:
-    case LLMWIRE_STATUS_PERMISSION_DENIED: return "check the model name and that this key may use it";
-    case LLMWIRE_STATUS_CONTENT_FILTERED: return "the provider refused the content";
-    default: return NULL; /* the summary says it all */
+/* What the person at the terminal can do about a failure, by class (the same table in all three). */
+static const char *advice(const char *class_name) {
+    static const char *const table[][2] = {
+        {"authentication", "check the API key (the provider's variable, or --api-key-env)"},
+        {"rate_limited", "still rate limited after every attempt: try again later"},
+        {"quota_exhausted", "the quota or billing limit is used up; retrying will not help"},
+        {"context_length_exceeded", "the prompt is too long for this model"},
+        {"request_too_large", "the request is over the provider's size limit: shorten it"},
+        {"validation_failed", "the request was not sent: fix what the summary names"},
+        {"network", "no answer from the provider: is the base URL reachable?"},
+        {"timeout", "no answer from the provider: is the base URL reachable?"},
+        {"overloaded", "the provider is struggling: try again in a while"},
+        {"server_error", "the provider is struggling: try again in a while"},
+        {"not_found", "check the model name and that this key may use it"},
+        {"permission_denied", "check the model name and that this key may use it"},
+        {"content_filtered", "the provider refused the content"},
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        if (strcmp(table[i][0], class_name) == 0) {
+            return table[i][1];
+        }
+    }
+    return NULL; /* the summary says it all */
+}
+
+/* The error's class, summary and advice, on stderr. */
+static void report_error(const llmwire_error *err) {
+    fflush(stdout);
+    fprintf(stderr, "[llmwire] error [%s]: %s\n", llmwire_error_class(err), llmwire_error_summary(err));
+    const char *what_to_do = advice(llmwire_error_class(err));
+    if (what_to_do != NULL) {
+        fprintf(stderr, "[llmwire] %s", what_to_do);
+        if (llmwire_error_retry_after_ms(err) >= 0) {
+            fprintf(stderr, " (the server asked for %.1f s)", (double)llmwire_error_retry_after_ms(err) / 1000);
+        }
+        fputc('\n', stderr);
     }
 }
+
+/* A stream asks for the token counts at its end. */
+#define STREAM_USAGE(stream) ((stream) ? ",\"stream_options\":{\"include_usage\":true}" : "")
 
 int main(int argc, char **argv) {
     if (llmwire_abi_version() != LLMWIRE_ABI_VERSION) {
@@ -317,6 +436,12 @@ int main(int argc, char **argv) {
         return stop;
     }
 
+    struct mock mock = {.pid = 0, .stdin_fd = -1};
+    if (o.mock != NULL && mock_start(&mock) != 0) {
+        free(o.prompt);
+        return 2;
+    }
+
     /* SIGINT is blocked before any thread starts, so that every thread inherits the mask. */
     sigset_t sigint;
     sigemptyset(&sigint);
@@ -326,17 +451,25 @@ int main(int argc, char **argv) {
     char *config = format("{\"retry\":{\"max_attempts\":%ld},\"timeouts\":{\"deadline_ms\":%ld}}", o.max_attempts,
                           o.timeout_ms);
     config = with_string(config, "model", o.model);
-    config = with_string(config, "base_url", o.base_url);
     config = with_string(config, "provider", o.provider);
     config = with_string(config, "api_key_env", o.api_key_env); /* the key is read from it, once, now */
+    if (o.mock != NULL) {
+        char *base_url = format("%s/s/%s/chat-%ld/v1", mock.origin, o.mock, (long)getpid());
+        config = with_string(config, "base_url", base_url);
+        config = with_string(config, "api_key", "sk-mock");
+        free(base_url);
+    } else {
+        config = with_string(config, "base_url", o.base_url);
+    }
     llmwire_client *client = NULL;
     llmwire_error *err = NULL;
     llmwire_status status = llmwire_client_new(config, &client, &err);
     free(config);
     if (status != LLMWIRE_STATUS_OK) {
-        fprintf(stderr, "chat: %s\n", llmwire_error_summary(err));
+        report_error(err);
         llmwire_error_free(err);
         free(o.prompt);
+        mock_stop(&mock);
         return 2;
     }
     int attempts = 0; /* outlives the client, which holds a pointer to it */
@@ -345,9 +478,9 @@ int main(int argc, char **argv) {
     char *user = json_quote(o.prompt), *system = o.system != NULL ? json_quote(o.system) : NULL;
     char *request =
         system != NULL
-            ? format("{\"messages\":[{\"role\":\"system\",\"content\":%s},{\"role\":\"user\",\"content\":%s}]}",
-                     system, user)
-            : format("{\"messages\":[{\"role\":\"user\",\"content\":%s}]}", user);
+            ? format("{\"messages\":[{\"role\":\"system\",\"content\":%s},{\"role\":\"user\",\"content\":%s}]%s}",
+                     system, user, STREAM_USAGE(o.stream))
+            : format("{\"messages\":[{\"role\":\"user\",\"content\":%s}]%s}", user, STREAM_USAGE(o.stream));
     free(user);
     free(system);
     free(o.prompt);
@@ -389,22 +522,23 @@ int main(int argc, char **argv) {
         free(prompt_tokens);
         free(completion_tokens);
         llmwire_string_free(response);
-    } else {
+    } else if (status == LLMWIRE_STATUS_CANCELLED) {
         if (printed) {
             putchar('\n');
         }
         fflush(stdout);
-        fprintf(stderr, "error [%s]: %s\n", llmwire_error_class(err), llmwire_error_summary(err));
-        if (advice(status) != NULL) {
-            fprintf(stderr, "  %s", advice(status));
-            if (llmwire_error_retry_after_ms(err) >= 0) {
-                fprintf(stderr, " (the server asked for %.1f s)", (double)llmwire_error_retry_after_ms(err) / 1000);
-            }
-            fputc('\n', stderr);
+        fputs("[llmwire] interrupted\n", stderr);
+        exit_status = 130;
+        llmwire_error_free(err);
+    } else {
+        if (printed) {
+            putchar('\n'); /* a failure starts on a line of its own */
         }
-        exit_status = status == LLMWIRE_STATUS_CANCELLED ? 130 : 1;
+        report_error(err);
+        exit_status = 1;
         llmwire_error_free(err);
     }
     llmwire_client_free(client);
+    mock_stop(&mock);
     return exit_status;
 }

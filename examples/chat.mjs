@@ -1,120 +1,237 @@
 #!/usr/bin/env node
-// A robust streaming chat call with llmwire's Node binding: tokens are printed as they arrive,
-// retries are reported as they happen, and a failure is explained by its class.
+// One robust chat completion through llmwire's Node binding, printed as it streams.
 //
-// Against the bundled simulated provider (starts `llmwire mock` for you; no key needed):
+// The same program as examples/chat.c and examples/chat.py: the same options, the same report and
+// the same exit status (tests/examples/agree.py runs the three side by side).
+//
+// Against the bundled simulated provider (no key needed; uses $LLMWIRE_MOCK_ORIGIN when it is set,
+// else starts `llmwire mock` from next to the library):
 //   node examples/chat.mjs --mock "Tell me about retries"
 //   node examples/chat.mjs --mock=overloaded_then_ok:n=2 "Survive two 503s"
 //   node examples/chat.mjs --mock=quota_exhausted "See a quota error explained"
 //
 // Against a real provider (the key comes from its usual environment variable):
 //   OPENAI_API_KEY=… node examples/chat.mjs --model gpt-4o-mini "Say hello"
-//   GEMINI_API_KEY=… node examples/chat.mjs --provider gemini --model gemini-2.0-flash "Say hello"
+//   GEMINI_API_KEY=… node examples/chat.mjs --provider gemini --model gemini-2.5-flash "Say hello"
 //
-// Ctrl-C cancels the call cleanly (even while it waits between attempts).
+// Options: --mock[=SCENARIO], --base-url URL, --model M (gpt-4o-mini), --provider P,
+// --api-key-env VAR, --system TEXT, --max-attempts N (4), --timeout-ms N (120000: the whole call),
+// --no-stream. LLMWIRE_BASE_URL and LLMWIRE_MODEL may replace --base-url and --model.
+//
+// The answer goes to stdout; the report (retries as they happen, then the attempts and tokens, or
+// the error's class, summary and advice) to stderr. Exit status: 0 success, 1 the call failed,
+// 2 usage or configuration, 130 interrupted (Ctrl-C cancels the call, even between attempts).
 
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 
 const require = createRequire(import.meta.url);
 const llmwire = require('../bindings/node');
 
-const { values: options, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    mock: { type: 'string' },
-    provider: { type: 'string' },
-    model: { type: 'string' },
-    'base-url': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  },
-  args: process.argv.slice(2).map((arg) => (arg === '--mock' ? '--mock=echo:chunk_delay_ms=40' : arg)),
-});
+const USAGE = `usage: chat [--mock[=SCENARIO]] [--base-url URL] [--model M] [--provider P] [--api-key-env VAR]
+            [--system TEXT] [--max-attempts N] [--timeout-ms N] [--no-stream] [PROMPT...]`;
 
-if (options.help || positionals.length === 0) {
-  console.error('usage: node examples/chat.mjs [--mock[=SCENARIO]] [--provider P] [--model M] [--base-url URL] PROMPT');
-  process.exit(options.help ? 0 : 2);
+// The scenario `--mock` alone plays: an echo, streamed a little slowly so it can be seen arriving.
+const DEFAULT_SCENARIO = 'echo:chunk_delay_ms=40';
+
+// What the person at the terminal can do about a failure, by class (the same table in all three).
+const ADVICE = {
+  authentication: "check the API key (the provider's variable, or --api-key-env)",
+  rate_limited: 'still rate limited after every attempt: try again later',
+  quota_exhausted: 'the quota or billing limit is used up; retrying will not help',
+  context_length_exceeded: 'the prompt is too long for this model',
+  request_too_large: "the request is over the provider's size limit: shorten it",
+  validation_failed: 'the request was not sent: fix what the summary names',
+  network: 'no answer from the provider: is the base URL reachable?',
+  timeout: 'no answer from the provider: is the base URL reachable?',
+  overloaded: 'the provider is struggling: try again in a while',
+  server_error: 'the provider is struggling: try again in a while',
+  not_found: 'check the model name and that this key may use it',
+  permission_denied: 'check the model name and that this key may use it',
+  content_filtered: 'the provider refused the content',
+};
+
+class UsageError extends Error {}
+
+/** The options; null when help was asked for. */
+function parseOptions(argv) {
+  const options = {
+    mock: null,
+    base_url: process.env.LLMWIRE_BASE_URL || null,
+    model: process.env.LLMWIRE_MODEL || null,
+    provider: null,
+    api_key_env: null,
+    system: null,
+    max_attempts: 4,
+    timeout_ms: 120000,
+    stream: true,
+  };
+  const texts = new Set(['--base-url', '--model', '--provider', '--api-key-env', '--system']);
+  const numbers = new Set(['--max-attempts', '--timeout-ms']);
+  const words = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const name = arg.replace(/^-+/, '').replaceAll('-', '_');
+    if (arg === '-h' || arg === '--help') return null;
+    if (arg === '--no-stream') {
+      options.stream = false;
+    } else if (arg === '--mock' || arg.startsWith('--mock=')) {
+      options.mock = arg.slice('--mock='.length) || DEFAULT_SCENARIO;
+    } else if (texts.has(arg) || numbers.has(arg)) {
+      const value = argv[++i];
+      if (value === undefined) throw new UsageError(`${arg} needs a value`);
+      if (numbers.has(arg)) {
+        if (!/^[0-9]+$/.test(value) || Number(value) <= 0) {
+          throw new UsageError(`${arg} wants a positive number, not "${value}"`);
+        }
+        options[name] = Number(value);
+      } else {
+        options[name] = value;
+      }
+    } else if (arg.startsWith('--')) {
+      throw new UsageError(`unknown option ${arg}`);
+    } else {
+      words.push(arg);
+    }
+  }
+  options.prompt = words.join(' ') || 'Say hello in five words.';
+  return options;
 }
 
-/** Starts `llmwire mock --port 0` from the same build as the library; resolves to its origin. */
-function startMock() {
-  const binary = path.join(path.dirname(llmwire.libraryPath), process.platform === 'win32' ? 'llmwire.exe' : 'llmwire');
+/** The bundled simulated provider: $LLMWIRE_MOCK_ORIGIN, or `llmwire mock` started here. */
+async function startMock() {
+  if (process.env.LLMWIRE_MOCK_ORIGIN) return { origin: process.env.LLMWIRE_MOCK_ORIGIN, stop: () => {} };
+  const binary = process.env.LLMWIRE_BIN || path.join(path.dirname(llmwire.libraryPath), 'llmwire');
   const child = spawn(binary, ['mock', '--port', '0', '--until-stdin-eof'], { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.stdout.once('data', (data) => {
-      const port = /port (\d+)/.exec(String(data))?.[1];
-      if (port) resolve({ origin: `http://127.0.0.1:${port}`, stop: () => child.kill() });
+      const port = /\(port (\d+)\)/.exec(String(data))?.[1];
+      if (port) resolve({ origin: `http://127.0.0.1:${port}`, stop: () => child.stdin.end() });
       else reject(new Error(`unexpected output from ${binary}: ${data}`));
     });
   });
 }
 
-const mock = options.mock === undefined ? null : await startMock();
-const config = {
-  provider: options.provider,
-  model: options.model ?? (mock ? 'mock-model' : undefined),
-  base_url: mock ? `${mock.origin}/s/${encodeURIComponent(options.mock)}/demo-${process.pid}/v1` : options['base-url'],
-  api_key: mock ? 'sk-mock' : undefined,
-  retry: { max_attempts: 4 },
-};
-
-const controller = new AbortController();
-process.once('SIGINT', () => controller.abort());
-
-/** What a person should do about a failure, by class. */
-function advice(error) {
-  if (error instanceof llmwire.RateLimited) {
-    return error.retryAfterMs === null ? 'slow down and try later' : `try again in ${Math.ceil(error.retryAfterMs / 1000)} s`;
+function buildConfig(options, mock) {
+  const config = {
+    model: options.model ?? (mock ? 'mock-model' : 'gpt-4o-mini'),
+    retry: { max_attempts: options.max_attempts },
+    timeouts: { deadline_ms: options.timeout_ms },
+  };
+  for (const key of ['provider', 'api_key_env', 'base_url']) {
+    if (options[key]) config[key] = options[key];
   }
-  if (error instanceof llmwire.QuotaExhausted) return 'the quota or billing limit is spent: check your plan';
-  if (error instanceof llmwire.Authentication) return 'check the API key (and that it belongs to this provider)';
-  if (error instanceof llmwire.PermissionDenied) return 'this key may not use this model or endpoint';
-  if (error instanceof llmwire.NotFound) return 'check the model name and the base URL';
-  if (error instanceof llmwire.ContextLengthExceeded) return 'shorten the conversation or lower max_tokens';
-  if (error instanceof llmwire.ContentFiltered) return 'the provider refused the content';
-  if (error instanceof llmwire.ValidationFailed) return 'fix the request (nothing was sent)';
-  if (error instanceof llmwire.InvalidConfig) return 'fix the configuration';
-  if (error instanceof llmwire.Cancelled) return 'cancelled';
-  if (error instanceof llmwire.Overloaded || error instanceof llmwire.ServerError ||
-      error instanceof llmwire.Timeout || error instanceof llmwire.Network) {
-    return 'the provider is struggling: try again in a while';
+  if (mock) {
+    config.base_url = `${mock.origin}/s/${options.mock}/chat-${process.pid}/v1`;
+    config.api_key = 'sk-mock';
   }
-  return 'see the summary above';
+  return config;
 }
 
-let client;
-let midLine = false; // Whether tokens were printed since the last newline.
-try {
-  client = new llmwire.Client(config);
-  client.onEvent((event) => {
-    if (event.decision === 'retry') {
-      console.error(`[llmwire] attempt ${event.attempt} failed (${event.class}, HTTP ${event.http_status ?? '-'}); ` +
-        `retrying in ${event.delay_ms} ms (${event.delay_source})`);
+function buildRequest(options) {
+  const messages = [];
+  if (options.system) messages.push({ role: 'system', content: options.system });
+  messages.push({ role: 'user', content: options.prompt });
+  const request = { messages };
+  if (options.stream) request.stream_options = { include_usage: true }; // the token counts, at the end
+  return request;
+}
+
+function report(line) {
+  process.stderr.write(`[llmwire] ${line}\n`);
+}
+
+function reportError(error) {
+  report(`error [${error.errorClass}]: ${error.summary}`);
+  let advice = ADVICE[error.errorClass];
+  if (advice !== undefined) {
+    if (error.retryAfterMs !== null) advice += ` (the server asked for ${(error.retryAfterMs / 1000).toFixed(1)} s)`;
+    report(advice);
+  }
+}
+
+/** Makes the call, printing the answer; returns the completion. */
+async function call(client, options, signal) {
+  const request = buildRequest(options);
+  if (!options.stream) {
+    const completion = await client.chat(request, { signal });
+    process.stdout.write(`${completion.choices[0].message.content ?? ''}\n`);
+    return completion;
+  }
+  let printed = false;
+  try {
+    const stream = client.stream(request, { signal });
+    for await (const chunk of stream) {
+      for (const choice of chunk.choices ?? []) {
+        const text = choice.delta?.content;
+        if (text) {
+          process.stdout.write(text);
+          printed = true;
+        }
+      }
     }
-  });
-  const stream = client.stream({ messages: [{ role: 'user', content: positionals.join(' ') }] },
-    { signal: controller.signal });
-  for await (const chunk of stream) {
-    const text = chunk.choices[0]?.delta?.content ?? '';
-    process.stdout.write(text);
-    midLine ||= text.length > 0;
+    process.stdout.write('\n');
+    return await stream.response;
+  } catch (error) {
+    if (printed) process.stdout.write('\n'); // a failure starts on a line of its own
+    throw error;
   }
-  const completion = await stream.response;
-  const { usage, llmwire: report } = completion;
-  process.stdout.write('\n');
-  midLine = false;
-  console.error(`[llmwire] done in ${report.attempts.length} attempt(s)` +
-    (usage ? `; ${usage.prompt_tokens} prompt + ${usage.completion_tokens} completion tokens` : ''));
-} catch (error) {
-  if (!(error instanceof llmwire.LlmwireError)) throw error;
-  if (midLine) process.stdout.write('\n');
-  console.error(`[llmwire] ${error.name}: ${error.summary}`);
-  console.error(`[llmwire] ${advice(error)}` + (error.requestId ? ` (request id ${error.requestId})` : ''));
-  process.exitCode = error instanceof llmwire.Cancelled ? 130 : 1;
-} finally {
-  await client?.close();
-  mock?.stop();
 }
+
+async function main(argv) {
+  let options;
+  try {
+    options = parseOptions(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`chat: ${error.message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (options === null) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const mock = options.mock === null ? null : await startMock();
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  let client;
+  try {
+    try {
+      client = new llmwire.Client(buildConfig(options, mock));
+    } catch (error) {
+      if (!(error instanceof llmwire.LlmwireError)) throw error;
+      reportError(error);
+      return 2;
+    }
+    client.onEvent((event) => {
+      if (event.decision === 'retry') {
+        report(`attempt ${event.attempt} failed (${event.class}, HTTP ${event.http_status ?? '-'}); ` +
+          `retrying in ${event.delay_ms} ms (${event.delay_source})`);
+      }
+    });
+    let completion;
+    try {
+      completion = await call(client, options, controller.signal);
+    } catch (error) {
+      if (!(error instanceof llmwire.LlmwireError)) throw error;
+      if (error instanceof llmwire.Cancelled && controller.signal.aborted) {
+        report('interrupted');
+        return 130;
+      }
+      reportError(error);
+      return 1;
+    }
+    const attempts = completion.llmwire?.attempts?.length ?? 0;
+    const { usage } = completion;
+    report(`done in ${attempts} attempt(s)` +
+      (usage ? `; ${usage.prompt_tokens} prompt + ${usage.completion_tokens} completion tokens` : ''));
+    return 0;
+  } finally {
+    await client?.close();
+    mock?.stop();
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

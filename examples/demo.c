@@ -3,13 +3,52 @@
  *
  * Each scene makes one real HTTP call through the C API and prints what happened, attempt by
  * attempt, as reported by the library's event callback. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+
 #include "llmwire.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char *origin;
+
+/* Every client's counters, added up as each client is freed (Prometheus series -> value), and the
+ * number of calls the demo made: the metrics scene shows that the two agree. */
+static struct {
+    char series[96];
+    double value;
+} totals[64];
+static size_t total_count;
+static int calls_made;
+
+/* Adds a client's counters (the `_total` series) to the demo's totals, then frees the client. */
+static void tally_and_free(llmwire_client *c) {
+    char *metrics = NULL;
+    if (llmwire_client_metrics(c, "prometheus", &metrics, NULL) == LLMWIRE_STATUS_OK) {
+        for (char *line = strtok(metrics, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+            char *space = strrchr(line, ' ');
+            size_t name_length = strcspn(line, "{ ");
+            if (line[0] == '#' || space == NULL || name_length < 6 || strncmp(line + name_length - 6, "_total", 6) != 0) {
+                continue;
+            }
+            *space = '\0';
+            size_t i = 0;
+            while (i < total_count && strcmp(totals[i].series, line) != 0) {
+                i++;
+            }
+            if (i == total_count && total_count < sizeof totals / sizeof totals[0]) {
+                snprintf(totals[total_count++].series, sizeof totals[0].series, "%s", line);
+            }
+            if (i < total_count) {
+                totals[i].value += strtod(space + 1, NULL);
+            }
+        }
+        llmwire_string_free(metrics);
+    }
+    llmwire_client_free(c);
+}
 
 /* Copies the value of "key" from a flat JSON object into out (strings unquoted), or "-". Enough
  * for the library's event objects; a real program would use a JSON parser. */
@@ -75,6 +114,7 @@ static void scene(const char *title, const char *what_others_do) {
 
 /* Makes the call and prints the outcome: the answer, or the one-line summary of the failure. */
 static void call(llmwire_client *c, const char *request) {
+    calls_made++;
     char *response = NULL;
     llmwire_error *err = NULL;
     if (llmwire_chat(c, request, NULL, &response, &err) == LLMWIRE_STATUS_OK) {
@@ -118,13 +158,14 @@ static char *long_conversation(void) {
     return json;
 }
 
-static int32_t print_token(const char *chunk, void *user_data) {
-    (void)user_data;
+/* Prints each piece of text as it arrives, counting the pieces in *(int *)pieces. */
+static int32_t print_token(const char *chunk, void *pieces) {
     char text[128];
     const char *delta = strstr(chunk, "\"delta\"");
-    if (delta != NULL && strstr(delta, "\"content\"") != NULL) {
-        printf("%s", field(delta, "content", text, sizeof text));
+    if (delta != NULL && strstr(delta, "\"content\"") != NULL && field(delta, "content", text, sizeof text)[0] != '\0') {
+        printf("%s", text);
         fflush(stdout);
+        ++*(int *)pieces;
     }
     return 0;
 }
@@ -146,47 +187,58 @@ int main(void) {
           "others send it and get a 400 they cannot read");
     llmwire_client *strict = client("gemini", "/s/echo/demo-1/v1beta/openai", "");
     call(strict, bad_gemini);
-    llmwire_client_free(strict);
+    tally_and_free(strict);
     printf("   ... and with \"validation\": \"repair\" it is fixed and sent:\n");
     llmwire_client *repair = client("gemini", "/s/echo/demo-1/v1beta/openai", ",\"validation\":\"repair\"");
     call(repair, bad_gemini);
-    llmwire_client_free(repair);
+    tally_and_free(repair);
 
     scene("2. Gemini's list-wrapped 400 is read, and not retried",
           "others cannot parse the list, retry, and print \"no more retries left\"");
     llmwire_client *list = client("gemini", "/s/gemini_unknown_field_400/demo-2/v1beta/openai", ",\"validation\":\"off\"");
     call(list, hello);
-    llmwire_client_free(list);
+    tally_and_free(list);
 
     scene("3. A per-day quota is not retried", "others retry a quota that is gone until tomorrow");
     llmwire_client *quota = client("gemini", "/s/quota_exhausted/demo-3/v1beta/openai", "");
     call(quota, hello);
-    llmwire_client_free(quota);
+    tally_and_free(quota);
 
     scene("4. Gemini's RetryInfo delay (in the body) is honoured",
           "others ignore it, retry too early, and give up");
     llmwire_client *hinted = client("gemini", "/s/retry_info_then_ok:ms=2000/demo-4/v1beta/openai", "");
     call(hinted, hello);
-    llmwire_client_free(hinted);
+    tally_and_free(hinted);
 
     scene("5. An overloaded model is ridden out (3 x 503, then OK)", "others give up after their 3rd try");
     llmwire_client *overloaded = client("gemini", "/s/overloaded_then_ok:n=3/demo-5/v1beta/openai", "");
     call(overloaded, hello);
+    tally_and_free(overloaded);
 
-    scene("6. A stream, token by token", "retried only before the first token reaches you");
-    llmwire_client_set_event_callback(overloaded, NULL, NULL, NULL); /* keep the tokens on one line */
+    scene("6. A stream, token by token, printed as it arrives", "retried only before the first token reaches you");
+    llmwire_client *streaming = client("gemini", "/s/echo:chunk_delay_ms=80/demo-6/v1beta/openai", "");
+    llmwire_client_set_event_callback(streaming, NULL, NULL, NULL); /* keep the tokens on one line */
     printf("  => ");
+    fflush(stdout);
     char *assembled = NULL;
-    llmwire_chat_stream(overloaded, "{\"messages\":[{\"role\":\"user\",\"content\":\"streamed one token at a time\"}]}",
-                        NULL, print_token, NULL, &assembled, NULL);
-    printf("\n");
+    int pieces = 0;
+    struct timespec started, ended;
+    clock_gettime(CLOCK_MONOTONIC, &started);
+    calls_made++;
+    llmwire_chat_stream(streaming, "{\"messages\":[{\"role\":\"user\",\"content\":\"streamed one token at a time\"}]}",
+                        NULL, print_token, &pieces, &assembled, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &ended);
+    printf("\n     (%d pieces over %.0f ms, each printed on arrival)\n", pieces,
+           (double)(ended.tv_sec - started.tv_sec) * 1000 + (double)(ended.tv_nsec - started.tv_nsec) / 1e6);
     llmwire_string_free(assembled);
+    tally_and_free(streaming);
 
     scene("7. A conversation over gpt-4's 8k window is trimmed before it is sent",
           "others send it and get a 400 no retry can cure");
     llmwire_client *trimming = client("openai", "/s/echo/demo-7/v1", ",\"context\":{\"on_overflow\":\"trim\"}");
     char *conversation = long_conversation();
     char *trimmed = NULL;
+    calls_made++;
     if (llmwire_chat(trimming, conversation, NULL, &trimmed, NULL) == LLMWIRE_STATUS_OK) {
         char before[32], after[32], turns[32], content[128];
         const char *report = strstr(trimmed, "\"trimmed\":[");
@@ -200,19 +252,14 @@ int main(void) {
         llmwire_string_free(trimmed);
     }
     free(conversation);
-    llmwire_client_free(trimming);
+    tally_and_free(trimming);
 
-    scene("8. Metrics, per class (Prometheus text)", "for dashboards and alerts");
-    char *metrics = NULL;
-    if (llmwire_client_metrics(overloaded, "prometheus", &metrics, NULL) == LLMWIRE_STATUS_OK) {
-        for (char *line = strtok(metrics, "\n"); line != NULL; line = strtok(NULL, "\n")) {
-            size_t length = strlen(line);
-            if (line[0] != '#' && !(length >= 2 && strcmp(line + length - 2, " 0") == 0)) {
-                printf("   %s\n", line);
-            }
+    scene("8. Metrics, per class (Prometheus text), over every client of this demo", "for dashboards and alerts");
+    for (size_t i = 0; i < total_count; i++) {
+        if (totals[i].value != 0) {
+            printf("   %s %g\n", totals[i].series, totals[i].value);
         }
-        llmwire_string_free(metrics);
     }
-    llmwire_client_free(overloaded);
+    printf("   (this demo made %d calls)\n", calls_made);
     return 0;
 }

@@ -43,9 +43,26 @@ function printAttempt(event) {
   }
 }
 
+// Every client's counters, added up as each client is closed (Prometheus series -> value), and the
+// number of calls the demo made: the metrics scene shows that the two agree.
+const totals = new Map();
+let callsMade = 0;
+
+/** Adds a client's counters (the `_total` series) to the demo's totals. */
+function tally(client) {
+  for (const line of client.metrics('prometheus').split('\n')) {
+    const at = line.lastIndexOf(' ');
+    const series = line.slice(0, at);
+    if (at > 0 && !line.startsWith('#') && series.split('{')[0].endsWith('_total')) {
+      totals.set(series, (totals.get(series) ?? 0) + Number(line.slice(at + 1)));
+    }
+  }
+}
+
 /**
  * Runs `body` with a Gemini client for one mock scenario and session that reports its attempts,
- * then closes the client. `body` also gets the function that stops the reporting.
+ * then adds its counters to the totals and closes it. `body` also gets the function that stops
+ * the reporting.
  */
 async function withClient(path, config, body) {
   const client = new llmwire.Client({
@@ -53,7 +70,9 @@ async function withClient(path, config, body) {
   });
   const stopReporting = client.onEvent(printAttempt);
   try {
-    return await body(client, stopReporting);
+    const result = await body(client, stopReporting);
+    tally(client);
+    return result;
   } finally {
     await client.close();
   }
@@ -76,6 +95,7 @@ function scene(title, whatOthersDo) {
 
 /** Makes the call and prints the outcome: the answer, or the failure's one-line summary. */
 async function call(client, request) {
+  callsMade += 1;
   try {
     const completion = await client.chat(request);
     console.log(`  => answer: "${completion.choices[0].message.content}"`);
@@ -104,34 +124,44 @@ scene("4. Gemini's RetryInfo delay (in the body) is honoured", 'others ignore it
 await withClient('/s/retry_info_then_ok:ms=1000/demo-node-4/v1beta/openai', {}, (hinted) => call(hinted, hello));
 
 scene('5. An overloaded model is ridden out (3 x 503, then OK)', 'others give up after their 3rd try');
-await withClient('/s/overloaded_then_ok:n=3/demo-node-5/v1beta/openai', {}, async (overloaded, stopReporting) => {
-  await call(overloaded, hello);
+await withClient('/s/overloaded_then_ok:n=3/demo-node-5/v1beta/openai', {}, (overloaded) => call(overloaded, hello));
 
-  scene('6. A stream, token by token', 'retried only before the first token reaches you');
+scene('6. A stream, token by token, printed as it arrives', 'retried only before the first token reaches you');
+await withClient('/s/echo:chunk_delay_ms=80/demo-node-6/v1beta/openai', {}, async (streaming, stopReporting) => {
   stopReporting(); // keep the tokens on one line
   process.stdout.write('  => ');
-  for await (const chunk of overloaded.stream({ messages: [{ role: 'user', content: 'streamed one token at a time' }] })) {
-    process.stdout.write(chunk.choices[0]?.delta?.content ?? '');
+  callsMade += 1;
+  const started = performance.now();
+  let pieces = 0;
+  for await (const chunk of streaming.stream({ messages: [{ role: 'user', content: 'streamed one token at a time' }] })) {
+    const text = chunk.choices[0]?.delta?.content;
+    if (text) {
+      process.stdout.write(text);
+      pieces += 1;
+    }
   }
-  process.stdout.write('\n');
-
-  scene("7. A conversation over gpt-4's 8k window is trimmed before it is sent", 'others send it and get a 400 no retry can cure');
-  const trimming = new llmwire.Client({
-    provider: 'openai', base_url: `${origin}/s/echo/demo-node-7/v1`, api_key: 'demo-key', context: { on_overflow: 'trim' },
-  });
-  try {
-    trimming.onEvent(printAttempt);
-    const completion = await trimming.chat(longConversation());
-    const report = completion.llmwire.trimmed[0];
-    console.log(`  => dropped the ${report.dropped_turns} oldest turns: about ${report.estimated_tokens_before} -> ` +
-      `${report.estimated_tokens_after} tokens; the system prompt and the newest question kept`);
-    console.log(`  => answer: "${completion.choices[0].message.content}"`);
-  } finally {
-    await trimming.close();
-  }
-
-  scene('8. Metrics, per class (Prometheus text)', 'for dashboards and alerts');
-  for (const line of overloaded.metrics('prometheus').split('\n')) {
-    if (line && !line.startsWith('#') && !line.endsWith(' 0')) console.log(`   ${line}`);
-  }
+  console.log(`\n     (${pieces} pieces over ${Math.round(performance.now() - started)} ms, each printed on arrival)`);
 });
+
+scene("7. A conversation over gpt-4's 8k window is trimmed before it is sent", 'others send it and get a 400 no retry can cure');
+const trimming = new llmwire.Client({
+  provider: 'openai', base_url: `${origin}/s/echo/demo-node-7/v1`, api_key: 'demo-key', context: { on_overflow: 'trim' },
+});
+try {
+  trimming.onEvent(printAttempt);
+  callsMade += 1;
+  const completion = await trimming.chat(longConversation());
+  const report = completion.llmwire.trimmed[0];
+  console.log(`  => dropped the ${report.dropped_turns} oldest turns: about ${report.estimated_tokens_before} -> ` +
+    `${report.estimated_tokens_after} tokens; the system prompt and the newest question kept`);
+  console.log(`  => answer: "${completion.choices[0].message.content}"`);
+  tally(trimming);
+} finally {
+  await trimming.close();
+}
+
+scene('8. Metrics, per class (Prometheus text), over every client of this demo', 'for dashboards and alerts');
+for (const [series, value] of totals) {
+  if (value) console.log(`   ${series} ${+value.toFixed(6)}`);
+}
+console.log(`   (this demo made ${callsMade} calls)`);

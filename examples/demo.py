@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import os
 import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 try:
     import llmwire
@@ -54,13 +56,31 @@ def print_attempt(event: dict[str, Any]) -> None:
         print(f"    attempt {n}: {event['class']} (HTTP {status}) -> stop: {event['stop_reason']}")
 
 
-def client(origin: str, path: str, **config: Any) -> llmwire.Client:
-    """A Gemini client for one mock scenario and session, reporting its attempts."""
+# Every client's counters, added up as each client is closed (Prometheus series -> value), and the
+# number of calls the demo made: the metrics scene shows that the two agree.
+TOTALS: dict[str, float] = {}
+CALLS_MADE = 0
+
+
+def tally(client: llmwire.Client) -> None:
+    """Adds a client's counters (the `_total` series) to the demo's totals."""
+    for line in client.metrics("prometheus").splitlines():
+        series, _, value = line.rpartition(" ")
+        if series and not line.startswith("#") and series.split("{")[0].endswith("_total"):
+            TOTALS[series] = TOTALS.get(series, 0.0) + float(value)
+
+
+@contextmanager
+def client(origin: str, path: str, **config: Any) -> Iterator[llmwire.Client]:
+    """A Gemini client for one mock scenario and session, reporting its attempts; its counters go
+    to the demo's totals when the block ends."""
     created = llmwire.Client(
         provider="gemini", base_url=origin + path, api_key="demo-key", model="gemini-2.5-flash", **config
     )
     created.on_event(print_attempt)
-    return created
+    with created:
+        yield created
+        tally(created)
 
 
 def scene(title: str, what_others_do: str) -> None:
@@ -69,6 +89,8 @@ def scene(title: str, what_others_do: str) -> None:
 
 def call(client: llmwire.Client, request: dict[str, Any]) -> None:
     """Makes the call and prints the outcome: the answer, or the failure's one-line summary."""
+    global CALLS_MADE
+    CALLS_MADE += 1
     try:
         completion = client.chat(request)
     except llmwire.Error as error:  # one subclass per class: llmwire.QuotaExhausted, …
@@ -122,40 +144,50 @@ def main() -> int:
     with client(origin, "/s/overloaded_then_ok:n=3/demo-py-5/v1beta/openai") as overloaded:
         call(overloaded, HELLO)
 
-        scene("6. A stream, token by token", "retried only before the first token reaches you")
-        overloaded.on_event(None)  # keep the tokens on one line
-        print("  => ", end="")
+    scene("6. A stream, token by token, printed as it arrives", "retried only before the first token reaches you")
+    global CALLS_MADE
+    with client(origin, "/s/echo:chunk_delay_ms=80/demo-py-6/v1beta/openai") as streaming:
+        streaming.on_event(None)  # keep the tokens on one line
+        print("  => ", end="", flush=True)
         request = {"messages": [{"role": "user", "content": "streamed one token at a time"}]}
-        with overloaded.stream(request) as chunks:
+        CALLS_MADE += 1
+        started, pieces = time.monotonic(), 0
+        with streaming.stream(request) as chunks:
             for chunk in chunks:
                 for choice in chunk["choices"]:
-                    print(choice["delta"].get("content") or "", end="", flush=True)
-        print()
+                    text = choice["delta"].get("content")
+                    if text:
+                        print(text, end="", flush=True)
+                        pieces += 1
+        print(f"\n     ({pieces} pieces over {(time.monotonic() - started) * 1000:.0f} ms, each printed on arrival)")
 
-        scene(
-            "7. A conversation over gpt-4's 8k window is trimmed before it is sent",
-            "others send it and get a 400 no retry can cure",
+    scene(
+        "7. A conversation over gpt-4's 8k window is trimmed before it is sent",
+        "others send it and get a 400 no retry can cure",
+    )
+    with llmwire.Client(
+        provider="openai",
+        base_url=origin + "/s/echo/demo-py-7/v1",
+        api_key="demo-key",
+        context={"on_overflow": "trim"},
+    ) as trimming:
+        trimming.on_event(print_attempt)
+        CALLS_MADE += 1
+        completion = trimming.chat(long_conversation())
+        report = completion["llmwire"]["trimmed"][0]
+        print(
+            f"  => dropped the {report['dropped_turns']} oldest turns: about "
+            f"{report['estimated_tokens_before']} -> {report['estimated_tokens_after']} tokens; "
+            "the system prompt and the newest question kept"
         )
-        with llmwire.Client(
-            provider="openai",
-            base_url=origin + "/s/echo/demo-py-7/v1",
-            api_key="demo-key",
-            context={"on_overflow": "trim"},
-        ) as trimming:
-            trimming.on_event(print_attempt)
-            completion = trimming.chat(long_conversation())
-            report = completion["llmwire"]["trimmed"][0]
-            print(
-                f"  => dropped the {report['dropped_turns']} oldest turns: about "
-                f"{report['estimated_tokens_before']} -> {report['estimated_tokens_after']} tokens; "
-                "the system prompt and the newest question kept"
-            )
-            print(f'  => answer: "{completion["choices"][0]["message"]["content"]}"')
+        print(f'  => answer: "{completion["choices"][0]["message"]["content"]}"')
+        tally(trimming)
 
-        scene("8. Metrics, per class (Prometheus text)", "for dashboards and alerts")
-        for line in overloaded.metrics("prometheus").splitlines():
-            if line and not line.startswith("#") and not line.endswith(" 0"):
-                print(f"   {line}")
+    scene("8. Metrics, per class (Prometheus text), over every client of this demo", "for dashboards and alerts")
+    for series, value in TOTALS.items():
+        if value:
+            print(f"   {series} {value:g}")
+    print(f"   (this demo made {CALLS_MADE} calls)")
     return 0
 
 

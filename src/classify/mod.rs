@@ -13,8 +13,11 @@
 //!   `server_error`. 529 is always `overloaded`.
 //! - A 429 whose delay is longer than an hour is `quota_exhausted` (the delay is still reported);
 //!   so is any 429 about a day-or-longer window, a zero allowance (`limit: 0`), or billing.
-//! - A 429 or 413 whose single request is over the limit itself ("Limit 6000, Requested 14368")
-//!   is `request_too_large`; a 429 whose body is a schema rejection is `invalid_request`.
+//! - A 429 or 413 whose single request is over the limit itself ("Limit 6000, Requested 14368",
+//!   approximate figures such as "Requested ~12903" included) is `request_too_large`; a 429 whose
+//!   body is a schema rejection is `invalid_request`.
+//! - A completion budget the server computed and found negative ("max_tokens must be at least 1,
+//!   got -344") means the prompt alone fills the window: `context_length_exceeded`.
 //! - A 5xx that carries an upstream 4xx (a proxy re-wrapping a 400) is judged as that 4xx.
 //! - Delays are reported only for classes where waiting can help; reset headers only for rate
 //!   classes. Delays are capped at [`MAX_HINT_MS`] (30 days); garbage hints are ignored.
@@ -300,8 +303,9 @@ struct ClassifyInputJson {
     status: Option<u16>,
     #[serde(default)]
     headers: serde_json::Map<String, serde_json::Value>,
+    /// The body as text, or as the JSON value the provider sent (read back as its JSON text).
     #[serde(default)]
-    body: Option<String>,
+    body: Option<serde_json::Value>,
     #[serde(default)]
     transport: Option<TransportFault>,
 }
@@ -333,7 +337,19 @@ impl ClassifyInput {
     /// Parses the classification input JSON of DESIGN §3.
     ///
     /// `provider` is a provider name or `"auto"` (the default); header values may be strings or
-    /// numbers. Unknown keys are rejected with the key named.
+    /// numbers; `body` is the body's text, or the JSON value the provider sent (an object, a
+    /// list, …), which is classified as its JSON text. Unknown keys are rejected with the key named.
+    ///
+    /// ```
+    /// use llmwire::classify::{classify, ClassifyInput};
+    /// use llmwire::ErrorClass;
+    ///
+    /// let input = ClassifyInput::from_json(
+    ///     r#"{"status": 429, "body": {"error": {"code": "insufficient_quota", "message": "quota"}}}"#,
+    /// ).unwrap();
+    /// let classification = classify(&input, std::time::SystemTime::now());
+    /// assert_eq!(classification.class, ErrorClass::QuotaExhausted);
+    /// ```
     pub fn from_json(text: &str) -> Result<ClassifyInput, crate::error::Error> {
         use crate::error::Error;
         let raw: ClassifyInputJson = serde_json::from_str(text)
@@ -369,7 +385,11 @@ impl ClassifyInput {
             provider,
             status: raw.status,
             headers,
-            body: raw.body.unwrap_or_default().into_bytes(),
+            body: match raw.body {
+                None | Some(serde_json::Value::Null) => Vec::new(),
+                Some(serde_json::Value::String(text)) => text.into_bytes(),
+                Some(value) => value.to_string().into_bytes(),
+            },
             transport: raw.transport,
         })
     }

@@ -212,6 +212,38 @@ pub(crate) fn leading_status(text: &str) -> Option<(u16, &str)> {
     }
 }
 
+/// `s` without what may stand between a label and its figure: spaces, `:` and `=`, and the marks
+/// of an approximate figure (`~12903`, `≈ 12903`, `about 12903`, `approximately 12903`).
+pub(crate) fn skip_approximation(s: &str) -> &str {
+    const WORDS: [&str; 5] = ["approximately", "approx.", "approx", "about", "around"];
+    let mut rest = s.trim_start_matches([' ', ':', '=', '~', '≈']);
+    for word in WORDS {
+        if rest
+            .get(..word.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(word))
+        {
+            rest = rest[word.len()..].trim_start_matches([' ', '~']);
+            break;
+        }
+    }
+    rest
+}
+
+/// Whether `s` writes a negative number: a `-` right before a digit that does not continue a word
+/// or a figure (so not `gpt-4`, `2024-08-01` or `org-1x`).
+pub(crate) fn has_negative_number(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| {
+        b == b'-'
+            && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
+            && (i == 0
+                || matches!(
+                    bytes[i - 1],
+                    b' ' | b'=' | b'(' | b':' | b',' | b'[' | b'"' | b'\'' | b'\t' | b'\n'
+                ))
+    })
+}
+
 /// A number at the start of `s`: digits with optional thousands separators (`20,000`) and an
 /// optional fraction. Returns the value and the bytes consumed. No signs, exponents or words.
 pub(crate) fn scan_number(s: &str) -> Option<(f64, usize)> {

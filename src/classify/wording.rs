@@ -39,6 +39,8 @@ enum G {
     Delay,
     TokenWord,
     RequestWord,
+    BudgetParam,
+    MinimumWord,
     RequestId,
     OpenRouter,
     Azure,
@@ -133,6 +135,11 @@ const TABLE: &[(G, &[&str])] = &[
     (G::Delay, &["try again in", "try again after", "retry in", "retry after", "retry-after",
         "retrying in", "please wait", "resets in", "reset after"]),
     (G::TokenWord, &["token", "tpm"]),
+    // The completion budget, by the names servers give it.
+    (G::BudgetParam, &["max_tokens", "max_completion_tokens", "max_new_tokens", "max_output_tokens",
+        "maxoutputtokens", "max tokens"]),
+    // A lower bound a value failed to reach.
+    (G::MinimumWord, &["at least", "minimum", ">=", "greater than", "positive", "negative"]),
     (G::RequestWord, &["request", "rpm"]),
     (G::RequestId, &["request id"]),
     // Links and names that give a provider away.
@@ -216,7 +223,7 @@ impl<'a> Wording<'a> {
     /// The first number written right after a match of `group` (`limit: 6000`, `requested 14368`).
     fn number_after(&self, group: G) -> Option<f64> {
         self.after(group).find_map(|rest| {
-            text::scan_number(rest.trim_start_matches([' ', ':', '='])).map(|(value, _)| value)
+            text::scan_number(text::skip_approximation(rest)).map(|(value, _)| value)
         })
     }
 
@@ -225,10 +232,21 @@ impl<'a> Wording<'a> {
         self.has(G::RateWindow)
     }
 
-    /// The prompt (plus output budget) is over the model's window.
+    /// The prompt (plus output budget) is over the model's window, or a completion budget the
+    /// server computed came out negative.
     pub fn context_overflow(&self) -> bool {
         self.has(G::ContextStrong)
             || (self.has(G::ContextWeak) && !self.rate_window() && !self.per_long_period())
+            || self.negative_completion_budget()
+    }
+
+    /// "max_tokens must be at least 1, got -344", "-2473 is less than the minimum of 1 -
+    /// 'max_tokens'": a server that fills in the completion budget as the window minus the
+    /// prompt got a negative figure, so the prompt alone already fills the window. (A caller
+    /// cannot send a negative budget through a validating client; a budget of 0 is a request
+    /// problem, not this.)
+    fn negative_completion_budget(&self) -> bool {
+        self.has(G::BudgetParam) && self.has(G::MinimumWord) && text::has_negative_number(self.text)
     }
 
     /// One request is bigger than any limit lets through: "Request too large … Limit 6000,
@@ -394,8 +412,32 @@ mod tests {
         assert!(yes("tokens per minute (actual/limit): 65605/16000."));
         assert!(!yes("rate limit reached on tokens per day (tpd): limit 500000, used 499715, requested 1463."));
         assert!(!yes("(actual/limit): 100/16000."));
+        assert!(yes(
+            "on tokens per min (tpm): limit 7000, requested ~12903."
+        ));
+        assert!(yes("tokens per min: limit=7000 requested=≈ 12,903"));
+        assert!(yes("tpm limit: 7000, requested: about 9000 tokens"));
+        assert!(!yes("tpm limit: 7000, requested: ~6999"));
         assert!(!yes(
             "this request would exceed the rate limit for your organization of 20,000 input tokens"
+        ));
+    }
+
+    #[test]
+    fn negative_completion_budgets_are_overflows() {
+        let overflow = |w: &str| Wording::read(w).context_overflow();
+        assert!(overflow("max_tokens must be at least 1, got -344."));
+        assert!(overflow(
+            "max_tokens must be at least1, got -736. (parameter=max_tokens, value=-736)"
+        ));
+        assert!(overflow(
+            "-2473 is less than the minimum of 1 - 'max_tokens'"
+        ));
+        assert!(overflow("max_new_tokens (-12) must be >= 1"));
+        assert!(!overflow("max_tokens must be at least 1, got 0."));
+        assert!(!overflow("temperature must be at least 0, got -1."));
+        assert!(!overflow(
+            "max_tokens is too large for gpt-4-0613: at least 1 and at most 8192"
         ));
     }
 

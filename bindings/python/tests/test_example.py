@@ -35,11 +35,29 @@ def test_example_streams_the_answer(mock: Mock) -> None:
     result = run_example("--base-url", mock.url("echo"), "--model", "mock-model", "hello from the example")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "hello from the example"
-    assert "#1 ok 200" in result.stderr
+    assert "[llmwire] done in 1 attempt(s)" in result.stderr
 
 
 def test_example_explains_a_failure(mock: Mock) -> None:
     result = run_example("--base-url", mock.url("quota_exhausted"), "--model", "mock-model", "hi")
     assert result.returncode == 1
-    assert "error [quota_exhausted]" in result.stderr
+    assert "[llmwire] error [quota_exhausted]" in result.stderr
     assert "retrying will not help" in result.stderr
+
+
+def test_readme_streaming_example_prints_the_usage(mock: Mock) -> None:
+    """The README's first Python example runs as written (pointed at the mock) and prints usage."""
+    assert REPOSITORY is not None
+    readme = (REPOSITORY / "bindings" / "python" / "README.md").read_text()
+    code = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    assert 'base_url="http://127.0.0.1:8080/v1"' in code
+    code = code.replace("http://127.0.0.1:8080/v1", mock.url("echo"))
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=dict(os.environ)
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Hello [{"), lines  # the reply, then its attempts
+    assert lines[1] == "Count to 3", lines  # the streamed echo
+    usage = lines[2]
+    assert "'prompt_tokens':" in usage and "'completion_tokens':" in usage, lines

@@ -18,14 +18,14 @@ usage: llmwire <command> [options]
 
 commands:
   chat        send one prompt through the robust client and print the answer
-  classify    read a failure (JSON: status, headers, body, provider) on stdin; print its classification
+  classify    read a failure (classification JSON, or a bare body with --status); print its class
   validate    check a request against a provider profile (and --repair it) before sending
   trim        fit a request's history to a token budget (drop oldest turns, shorten tool outputs)
   mock        run the bundled simulated provider (every provider fault, on loopback)
   version     print the version
-  help        print this help
+  help [CMD]  print this help, or that command's
 
-Run `llmwire <command> --help` for a command's options.";
+Run `llmwire help <command>` or `llmwire <command> --help` for a command's options.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,7 +33,12 @@ fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
-    let code = match command.as_str() {
+    ExitCode::from(dispatch(command, rest))
+}
+
+/// Runs one command with its arguments; returns the exit code.
+fn dispatch(command: &str, rest: &[String]) -> u8 {
+    match command {
         "chat" => chat_cmd::run(rest),
         "classify" => classify_cmd::run(rest),
         "validate" => validate_cmd::run(rest),
@@ -47,16 +52,21 @@ fn main() -> ExitCode {
             ));
             0
         }
-        "help" | "--help" | "-h" => {
-            print_stdout(USAGE);
-            0
-        }
+        "help" | "--help" | "-h" => match rest.first() {
+            // `llmwire help chat` is `llmwire chat --help`.
+            Some(topic) if !matches!(topic.as_str(), "help" | "--help" | "-h") => {
+                dispatch(topic, &["--help".to_owned()])
+            }
+            _ => {
+                print_stdout(USAGE);
+                0
+            }
+        },
         other => {
             eprintln!("llmwire: unknown command \"{other}\"\n\n{USAGE}");
             2
         }
-    };
-    ExitCode::from(code)
+    }
 }
 
 /// Reads all of stdin as UTF-8, or explains why it could not.
