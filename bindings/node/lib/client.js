@@ -49,17 +49,20 @@ const pending = new Map();
 let nextCallId = 1;
 
 /**
- * Started calls keep the process alive, as a socket would: without this, a script awaiting only
- * llmwire calls would see Node exit with the promise unsettled (koffi's queue does not hold the
- * event loop open). One timer, referenced while any call runs.
+ * Calls whose promise is unsettled keep the process alive, as a socket would: without this, a
+ * script awaiting only llmwire calls would see Node exit with the promise unsettled (koffi's queue
+ * does not hold the event loop open). One timer, referenced while any such call runs. A call
+ * settled early (by `close()`) no longer holds the process, even if the library has not yet
+ * reported it.
  */
 const keepAlive = setInterval(() => {}, 2 ** 31 - 1);
 keepAlive.unref();
-function callStarted() {
-  if (pending.size === 1) keepAlive.ref();
+let unsettled = 0;
+function holdProcess() {
+  if (++unsettled === 1) keepAlive.ref();
 }
-function callEnded() {
-  if (pending.size === 0) keepAlive.unref();
+function releaseProcess() {
+  if (--unsettled === 0) keepAlive.unref();
 }
 
 /** Reports the end of a started call (on the main thread, queued there by koffi). */
@@ -81,7 +84,6 @@ function onDone(call, status, responsePointer, errorPointer, id) {
   }
   if (!entry) return;
   pending.delete(Number(id));
-  callEnded();
   if (error) entry.reject(error);
   else entry.resolve(text);
   entry.ended();
@@ -319,10 +321,7 @@ class Client {
       this.#closed = true;
       this.#closing = new Promise((resolve) => { this.#resolveClosing = resolve; });
       const calls = [...this.#calls];
-      for (const entry of calls) {
-        entry.reject(cancelledError('the client was closed while the call ran'));
-        entry.resolve = entry.reject = () => {}; // the library's later report changes nothing
-      }
+      for (const entry of calls) entry.reject(cancelledError('the client was closed while the call ran'));
       // Cancels every call still running; they report later, through onDone.
       leakGuard.unregister(this.#leakToken);
       native.llmwire_client_free(this.#handle);
@@ -382,12 +381,22 @@ class Client {
     if (stream) stream._attach(() => native.llmwire_call_resume(handle));
     const cancel = () => native.llmwire_call_cancel(handle);
     return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = () => {
+        if (settled) return false;
+        settled = true;
+        releaseProcess();
+        return true;
+      };
       /** @type {PendingCall} */
       const entry = {
         handle,
         stream,
-        resolve,
+        resolve: (text) => {
+          if (settle()) resolve(text);
+        },
         reject: (error) => {
+          if (!settle()) return; // settled by close(): the library's later report changes nothing
           const reason = watched.find((signal) => signal.aborted)?.reason;
           if (error?.errorClass === 'cancelled' && reason !== undefined && error.cause === undefined) {
             error.cause = reason;
@@ -403,7 +412,7 @@ class Client {
       };
       pending.set(id, entry);
       this.#calls.add(entry);
-      callStarted();
+      holdProcess();
       for (const signal of watched) signal.addEventListener('abort', cancel, { once: true });
     });
   }
