@@ -48,6 +48,7 @@ from ._errors import (
 from ._functions import abi_version, classify, trim, validate, version
 from ._native import ABI_VERSION, IncompatibleLibrary, LibraryNotFound
 from ._native import lib as _lib
+from ._started import AsyncChatStream, max_threads, set_max_threads
 
 #: The path of the loaded shared library.
 library_path: str = _lib.cdll._name
@@ -55,7 +56,7 @@ library_path: str = _lib.cdll._name
 __version__ = "0.1.0"
 
 # Public classes say `llmwire.X` in reprs and tracebacks, not the private module they live in.
-for _name in ("CancelToken", "ChatStream", "Client"):
+for _name in ("AsyncChatStream", "CancelToken", "ChatStream", "Client"):
     globals()[_name].__module__ = __name__
 for _exception in {Error, *EXCEPTION_BY_CLASS.values()}:
     _exception.__module__ = __name__
@@ -64,6 +65,7 @@ del _name, _exception
 __all__ = [
     "ABI_VERSION",
     "EXCEPTION_BY_CLASS",
+    "AsyncChatStream",
     "Authentication",
     "CancelToken",
     "Cancelled",
@@ -97,6 +99,8 @@ __all__ = [
     "abi_version",
     "classify",
     "library_path",
+    "max_threads",
+    "set_max_threads",
     "trim",
     "validate",
     "version",
