@@ -178,7 +178,8 @@ impl Client {
         on_chunk: &mut dyn FnMut(&Value) -> ChunkControl,
         cancel: Option<&CancelToken>,
     ) -> Result<Value, ErrorObject> {
-        self.run(request, Some(on_chunk), cancel, None)?.into_value()
+        self.run(request, Some(on_chunk), cancel, None)?
+            .into_value()
     }
 
     /// The client's metrics as JSON.
@@ -242,8 +243,8 @@ impl Client {
         else {
             return Ok(());
         };
-        let waited_ms = u64::try_from(self.clock.now().saturating_sub(at).as_millis())
-            .unwrap_or(u64::MAX);
+        let waited_ms =
+            u64::try_from(self.clock.now().saturating_sub(at).as_millis()).unwrap_or(u64::MAX);
         if waited_ms < deadline_ms {
             return Ok(());
         }

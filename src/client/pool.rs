@@ -221,7 +221,10 @@ mod tests {
         assert_eq!(pool.counts().0, 1);
         let start = std::time::Instant::now();
         while pool.counts().0 > 0 {
-            assert!(start.elapsed() < Duration::from_secs(10), "idle thread never ended");
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "idle thread never ended"
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
     }

@@ -135,8 +135,10 @@ impl StartedCalls {
 /// The caller's callbacks and user data, carried to library threads.
 #[derive(Clone, Copy)]
 struct Callbacks {
-    on_done: unsafe extern "C" fn(*mut LlmwireCall, Status, *mut c_char, *mut LlmwireError, *mut c_void),
-    on_chunks: Option<unsafe extern "C" fn(*mut LlmwireCall, *const c_char, usize, *mut c_void) -> i32>,
+    on_done:
+        unsafe extern "C" fn(*mut LlmwireCall, Status, *mut c_char, *mut LlmwireError, *mut c_void),
+    on_chunks:
+        Option<unsafe extern "C" fn(*mut LlmwireCall, *const c_char, usize, *mut c_void) -> i32>,
     /// A raw pointer is not `Send`; the header makes the caller promise it may cross threads.
     user_data: usize,
 }
@@ -212,13 +214,18 @@ impl LlmwireCall {
 
 /// Runs `body`, turning a panic into the error object the call reports.
 fn contained<T>(body: impl FnOnce() -> Result<T, ErrorObject>) -> Result<T, ErrorObject> {
-    panic::catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|payload| Err(panic_error(&*payload)))
+    panic::catch_unwind(AssertUnwindSafe(body))
+        .unwrap_or_else(|payload| Err(panic_error(&*payload)))
 }
 
 /// Hands the call's end to `on_done`, then lets go of the library's reference to the call.
 fn report_done(call: Arc<LlmwireCall>, callbacks: Callbacks, outcome: Result<String, ErrorObject>) {
     let (status, response, error) = match outcome {
-        Ok(text) => (Status::Ok, to_cstring(text).into_raw(), std::ptr::null_mut()),
+        Ok(text) => (
+            Status::Ok,
+            to_cstring(text).into_raw(),
+            std::ptr::null_mut(),
+        ),
         Err(error) => (
             Status::from(error.class()),
             std::ptr::null_mut(),
@@ -228,7 +235,15 @@ fn report_done(call: Arc<LlmwireCall>, callbacks: Callbacks, outcome: Result<Str
     let raw = Arc::as_ptr(&call).cast_mut();
     // SAFETY: the caller's callback, with pointers it owns from now on and a call handle kept
     // alive by `call` until it returns.
-    unsafe { (callbacks.on_done)(raw, status, response, error, callbacks.user_data as *mut c_void) };
+    unsafe {
+        (callbacks.on_done)(
+            raw,
+            status,
+            response,
+            error,
+            callbacks.user_data as *mut c_void,
+        )
+    };
     drop(call);
 }
 
@@ -258,7 +273,12 @@ fn deliver_stream(call: Arc<LlmwireCall>, callbacks: Callbacks) {
                     // SAFETY: the caller's callback, given a string that lives until it returns
                     // and a call handle kept alive by `call`.
                     unsafe {
-                        on_chunks(raw, text.as_ptr(), batch.len(), callbacks.user_data as *mut c_void)
+                        on_chunks(
+                            raw,
+                            text.as_ptr(),
+                            batch.len(),
+                            callbacks.user_data as *mut c_void,
+                        )
                     }
                 }
                 None => ChunksReply::Continue as i32,
@@ -333,7 +353,11 @@ impl Job {
         if let Err(error) = Pool::global().spawn_beside(deliverer) {
             started.remove(id);
             let message = format!("cannot start a thread to deliver the stream: {error}");
-            report_done(call, callbacks, Err(ErrorObject::local(ErrorClass::Internal, message)));
+            report_done(
+                call,
+                callbacks,
+                Err(ErrorObject::local(ErrorClass::Internal, message)),
+            );
             return;
         }
         let outcome = contained(|| {
