@@ -21,10 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import re
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -38,23 +35,7 @@ except ModuleNotFoundError as missing:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     import llmwire
 
-MODEL = "gpt-4o-mini"
-
-
-def start_mock() -> tuple[subprocess.Popen[str], str]:
-    binary = os.environ.get("LLMWIRE_MOCK_BIN") or str(Path(llmwire.library_path).resolve().parent / "llmwire")
-    process = subprocess.Popen(
-        [binary, "mock", "--port", "0", "--until-stdin-eof"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    match = re.search(r"port (\d+)", process.stdout.readline())
-    if not match:
-        process.kill()
-        raise SystemExit(f"{binary} mock did not announce its port")
-    return process, f"http://127.0.0.1:{match.group(1)}/v1"
+from overhead import MODEL, start_mock  # the benchmark next to this one
 
 
 def measure(label: str, read_one: Callable[[], int], rounds: int) -> dict[str, Any]:
@@ -122,7 +103,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--words", type=int, default=500)
     args = parser.parse_args()
-    mock, base_url = start_mock()
+    mock, base_url = start_mock(fast=False)
     messages = [{"role": "user", "content": " ".join(f"w{i}" for i in range(args.words))}]
     try:
         results = []

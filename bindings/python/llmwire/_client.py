@@ -94,6 +94,17 @@ def _check_token(cancel: Optional[CancelToken]) -> None:
         )
 
 
+def _stream_arguments(
+    request: Mapping[str, Any], cancel: Optional[CancelToken], max_buffered_chunks: Any
+) -> bytes:
+    """Checks a streaming call's arguments; returns the encoded request."""
+    body = encode_json(request, "request")
+    _check_token(cancel)
+    if not isinstance(max_buffered_chunks, int) or max_buffered_chunks < 1:
+        raise ValueError("max_buffered_chunks must be a positive int")
+    return body
+
+
 def _public_url(url: Any) -> str:
     """A URL without user info, query or fragment, which may hold secrets (e.g. ``?key=``)."""
     try:
@@ -253,10 +264,7 @@ class Client:
                     print(chunk["choices"][0]["delta"].get("content") or "", end="")
             completion = chunks.response
         """
-        body = encode_json(request, "request")
-        _check_token(cancel)
-        if not isinstance(max_buffered_chunks, int) or max_buffered_chunks < 1:
-            raise ValueError("max_buffered_chunks must be a positive int")
+        body = _stream_arguments(request, cancel, max_buffered_chunks)
         return ChatStream(_StreamCall(self, body, cancel, max_buffered_chunks))
 
     async def achat(
@@ -312,13 +320,10 @@ class Client:
 
             async with client.astream(request) as chunks:
                 async for chunk in chunks:
-                    print(chunk["choices"][0]["delta"].get("content") or "", end="")
+                    ...  # as for stream()
             completion = chunks.response
         """
-        body = encode_json(request, "request")
-        _check_token(cancel)
-        if not isinstance(max_buffered_chunks, int) or max_buffered_chunks < 1:
-            raise ValueError("max_buffered_chunks must be a positive int")
+        body = _stream_arguments(request, cancel, max_buffered_chunks)
         stream = _started.AsyncChatStream(max_buffered_chunks)
         call = stream.call
         deliver = call.on_done
