@@ -48,7 +48,7 @@ function loadOpenAI() {
 
 function startMock(fast) {
   const binary = process.env.LLMWIRE_BIN ?? path.join(path.dirname(llmwire.libraryPath), 'llmwire');
-  const flags = ['mock', '--port', '0', '--until-stdin-eof', ...(fast ? ['--fast'] : [])];
+  const flags = ['mock', '--port', '0', '--until-stdin-eof', '--max-connections', '4096', ...(fast ? ['--fast'] : [])];
   const child = spawn(binary, flags, { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
@@ -104,7 +104,7 @@ const client = new llmwire.Client({ base_url: mock.baseUrl, api_key: 'sk-bench' 
 const readers = {
   'llmwire (binding)': async () => {
     let count = 0;
-    for await (const chunk of client.stream(streamRequest, { maxBufferedChunks: 1024 })) count += chunk ? 1 : 0;
+    for await (const chunk of client.stream(streamRequest)) count += chunk ? 1 : 0;
     return count;
   },
 };

@@ -64,7 +64,7 @@ def llmwire_async(base_url: str, messages: list[dict[str, str]]) -> Callable[[],
     loop = asyncio.new_event_loop()
 
     async def read() -> int:
-        return len([chunk async for chunk in client.astream({"messages": messages}, max_buffered_chunks=1024)])
+        return len([chunk async for chunk in client.astream({"messages": messages})])
 
     return lambda: loop.run_until_complete(read())
 
