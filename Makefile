@@ -76,11 +76,11 @@ test-c: build header-check $(C_TESTS) $(C_TSAN_TESTS)
 	@scripts/with-mock.sh -- sh -c 'set -e; for t in $(C_TESTS); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $$t; done; \
 	  for t in $(C_TSAN_TESTS); do echo "== $$t (ThreadSanitizer)"; TSAN_OPTIONS=halt_on_error=1:ignore_noninstrumented_modules=1 setarch -R $$t; done'
 
-$(BUILD)/c-tsan/%: tests/c/%.c tests/c/check.h include/llmwire.h build
+$(BUILD)/c-tsan/%: tests/c/%.c tests/c/check.h tests/c/mock_client.h include/llmwire.h build
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_STRICT) -g -O1 -fsanitize=thread -Iinclude -Itests/c $< -o $@ -L$(LIB_DIR) -lllmwire -lpthread -Wl,-rpath,$(LIB_DIR)
 
-$(BUILD)/c/%: tests/c/%.c tests/c/check.h include/llmwire.h build
+$(BUILD)/c/%: tests/c/%.c tests/c/check.h tests/c/mock_client.h include/llmwire.h build
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_STRICT) -g $(SANITIZE) -Iinclude -Itests/c $< -o $@ -L$(LIB_DIR) -lllmwire -lpthread -Wl,-rpath,$(LIB_DIR)
 

@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, strdup */
 #include "llmwire.h"
 #include "check.h"
+#include "mock_client.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -15,31 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static const char *origin;
-
-#define FAST_RETRY "{\"initial_backoff_ms\":2,\"max_backoff_ms\":10,\"jitter\":\"none\"}"
-
-static llmwire_client *client_with_retry(const char *scenario, const char *session, const char *extra,
-                                         const char *retry) {
-    char config[1024];
-    snprintf(config, sizeof config,
-             "{\"base_url\":\"%s/s/%s/%s/v1\",\"api_key\":\"sk-c-test\",\"model\":\"m\","
-             "\"validation\":\"off\",\"retry\":%s%s}",
-             origin, scenario, session, retry, extra ? extra : "");
-    llmwire_client *client = NULL;
-    llmwire_error *err = NULL;
-    if (llmwire_client_new(config, &client, &err) != LLMWIRE_STATUS_OK) {
-        fprintf(stderr, "client_new failed: %s\n", llmwire_error_summary(err));
-        llmwire_error_free(err);
-        exit(1);
-    }
-    return client;
-}
-
-static llmwire_client *client_for(const char *scenario, const char *session, const char *extra) {
-    return client_with_retry(scenario, session, extra, FAST_RETRY);
-}
 
 static double now_s(void) {
     struct timespec t;
