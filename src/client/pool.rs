@@ -180,63 +180,82 @@ mod tests {
         Box::leak(Box::new(Pool::new(max_threads, idle_exit)))
     }
 
+    /// Polls `done` until it holds (the pool's threads move on their own schedule).
+    fn wait_until(what: &str, done: impl Fn() -> bool) {
+        let start = std::time::Instant::now();
+        while !done() {
+            assert!(start.elapsed() < Duration::from_secs(10), "never: {what}");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
     #[test]
-    fn jobs_past_the_cap_wait_in_the_queue_and_run_in_order() {
+    fn jobs_past_the_cap_wait_in_the_queue_until_a_thread_is_free() {
         let pool = leaked(2, Duration::from_secs(5));
-        let gate = Arc::new((Mutex::new(false), Condvar::new()));
+        let (release, gate) = mpsc::channel::<()>();
+        let gate = Arc::new(Mutex::new(gate));
+        let (started, running) = mpsc::channel();
         let (done, finished) = mpsc::channel();
         for n in 0..5 {
-            let gate = Arc::clone(&gate);
-            let done = done.clone();
+            let (gate, started, done) = (Arc::clone(&gate), started.clone(), done.clone());
             pool.spawn(Box::new(move || {
-                let (open, opened) = &*gate;
-                let mut open = open.lock().unwrap();
-                while !*open {
-                    open = opened.wait(open).unwrap();
-                }
+                started.send(n).unwrap();
+                gate.lock().unwrap().recv().unwrap();
                 done.send(n).unwrap();
             }))
             .unwrap();
         }
-        let (threads, _, queued) = pool.counts();
-        assert_eq!((threads, queued), (2, 3));
-        *gate.0.lock().unwrap() = true;
-        gate.1.notify_all();
+        // The first two run (one thread each, at the cap); the other three wait, in order.
+        assert_eq!(
+            [running.recv().unwrap(), running.recv().unwrap()]
+                .iter()
+                .sum::<i32>(),
+            1
+        );
+        assert_eq!(pool.counts(), (2, 0, 3));
+        for _ in 0..5 {
+            release.send(()).unwrap();
+        }
         let mut order: Vec<i32> = (0..5).map(|_| finished.recv().unwrap()).collect();
         order.sort_unstable();
         assert_eq!(order, vec![0, 1, 2, 3, 4]);
+        let later: Vec<i32> = (0..3).map(|_| running.recv().unwrap()).collect();
+        assert_eq!(
+            later,
+            vec![2, 3, 4],
+            "queued jobs start first in, first out"
+        );
     }
 
     #[test]
     fn an_idle_thread_takes_the_next_job_and_ends_after_the_idle_timeout() {
-        let pool = leaked(8, Duration::from_millis(50));
+        let pool = leaked(8, Duration::from_millis(200));
         let (done, finished) = mpsc::channel();
         for _ in 0..3 {
             let done = done.clone();
             pool.spawn(Box::new(move || done.send(()).unwrap()))
                 .unwrap();
             finished.recv().unwrap();
+            wait_until("the thread is idle again", || pool.counts().1 == 1);
         }
         // Sequential jobs reuse the idle thread instead of starting new ones.
         assert_eq!(pool.counts().0, 1);
-        let start = std::time::Instant::now();
-        while pool.counts().0 > 0 {
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "idle thread never ended"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        wait_until("the idle thread ends", || pool.counts().0 == 0);
     }
 
     #[test]
     fn raising_the_cap_starts_threads_for_queued_jobs() {
         let pool = leaked(1, Duration::from_secs(5));
         let (release, wait) = mpsc::channel::<()>();
+        let (started, running) = mpsc::channel();
         let (done, finished) = mpsc::channel();
-        pool.spawn(Box::new(move || wait.recv().unwrap())).unwrap();
-        let job_done = done.clone();
-        pool.spawn(Box::new(move || job_done.send(()).unwrap()))
+        pool.spawn(Box::new(move || {
+            started.send(()).unwrap();
+            wait.recv().unwrap();
+        }))
+        .unwrap();
+        running.recv().unwrap();
+        pool.spawn(Box::new(move || done.send(()).unwrap()))
             .unwrap();
         assert_eq!(pool.counts().2, 1);
         pool.set_max_threads(2);
