@@ -326,7 +326,9 @@ void llmwire_call_cancel(const llmwire_call *call);
 
 /**
  * Ends a pause that `on_chunks` asked for (`LLMWIRE_CHUNKS_REPLY_PAUSE`): delivery and reading
- * go on. NULL is ignored; a no-op when not paused. Thread-safety: as for `llmwire_call_cancel`.
+ * go on. Called while that `on_chunks` is still running (from another thread), it cancels the
+ * pause it is about to ask for, so a consumer on another thread never loses a resume. NULL is
+ * ignored; a no-op when not paused. Thread-safety: as for `llmwire_call_cancel`.
  */
 void llmwire_call_resume(const llmwire_call *call);
 

@@ -45,6 +45,10 @@ struct Flow {
     pending: Vec<String>,
     /// `on_chunks` asked for a pause; `llmwire_call_resume` ends it.
     paused: bool,
+    /// How many times `llmwire_call_resume` was called: a resume that comes while the
+    /// `on_chunks` asking for a pause still runs (possible when the consumer runs on another
+    /// thread) cancels that pause instead of being lost.
+    resumes: u64,
     /// `on_chunks` asked to stop the call.
     aborted: bool,
     /// `llmwire_call_cancel` (or the client's free) was called.
@@ -173,6 +177,7 @@ impl LlmwireCall {
     fn resume(&self) {
         let mut flow = self.lock();
         flow.paused = false;
+        flow.resumes += 1;
         if flow.deliverer_waiting {
             self.changed.notify_all();
         }
@@ -263,6 +268,7 @@ fn deliver_stream(call: Arc<LlmwireCall>, callbacks: Callbacks) {
             }
         } else if !flow.paused {
             let batch = std::mem::take(&mut flow.pending);
+            let resumes_before = flow.resumes;
             if flow.reader_waiting {
                 call.changed.notify_all();
             }
@@ -286,7 +292,7 @@ fn deliver_stream(call: Arc<LlmwireCall>, callbacks: Callbacks) {
             flow = call.lock();
             match reply {
                 0 => {}
-                1 => flow.paused = true,
+                1 => flow.paused = flow.resumes == resumes_before,
                 _ => {
                     flow.aborted = true;
                     call.changed.notify_all();
@@ -538,7 +544,9 @@ pub unsafe extern "C" fn llmwire_call_cancel(call: *const LlmwireCall) {
 }
 
 /// Ends a pause that `on_chunks` asked for (`LLMWIRE_CHUNKS_REPLY_PAUSE`): delivery and reading
-/// go on. NULL is ignored; a no-op when not paused. Thread-safety: as for `llmwire_call_cancel`.
+/// go on. Called while that `on_chunks` is still running (from another thread), it cancels the
+/// pause it is about to ask for, so a consumer on another thread never loses a resume. NULL is
+/// ignored; a no-op when not paused. Thread-safety: as for `llmwire_call_cancel`.
 #[no_mangle]
 pub unsafe extern "C" fn llmwire_call_resume(call: *const LlmwireCall) {
     guard_value((), || {
