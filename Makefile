@@ -10,6 +10,12 @@ BUILD     := build
 SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 CFLAGS_STRICT := -std=c11 -Wall -Wextra -Werror -pedantic
 C_TESTS   := $(patsubst tests/c/%.c,$(BUILD)/c/%,$(wildcard tests/c/test_*.c))
+# The tests of calls on library threads, also built with ThreadSanitizer. Stable Rust cannot
+# instrument the library (-Zsanitizer is nightly-only), so TSan checks the C side: the callbacks on
+# library threads against the main thread. ignore_noninstrumented_modules keeps it from reporting
+# the library's own memory traffic, whose locks it cannot see; setarch -R avoids its failure on
+# kernels with high ASLR entropy.
+C_TSAN_TESTS := $(patsubst tests/c/%.c,$(BUILD)/c-tsan/%,$(wildcard tests/c/test_async*.c))
 
 .PHONY: help build demo test test-rust test-c test-python test-node test-examples header-check bless-header lint \
 	bench clean install uninstall release test-packages
@@ -122,10 +128,15 @@ test-rust:
 # C programs compiled against the committed header, linked to the real shared library,
 # run under AddressSanitizer and UndefinedBehaviorSanitizer (leak detection on).
 # They run against the bundled simulated provider (scripts/with-mock.sh sets LLMWIRE_MOCK_ORIGIN).
-test-c: build header-check $(C_TESTS)
-	@scripts/with-mock.sh -- sh -c 'set -e; for t in $(C_TESTS); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $$t; done'
+test-c: build header-check $(C_TESTS) $(C_TSAN_TESTS)
+	@scripts/with-mock.sh -- sh -c 'set -e; for t in $(C_TESTS); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $$t; done; \
+	  for t in $(C_TSAN_TESTS); do echo "== $$t (ThreadSanitizer)"; TSAN_OPTIONS=halt_on_error=1:ignore_noninstrumented_modules=1 setarch -R $$t; done'
 
-$(BUILD)/c/%: tests/c/%.c tests/c/check.h include/llmwire.h build
+$(BUILD)/c-tsan/%: tests/c/%.c tests/c/check.h tests/c/mock_client.h include/llmwire.h build
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_STRICT) -g -O1 -fsanitize=thread -Iinclude -Itests/c $< -o $@ -L$(LIB_DIR) -lllmwire -lpthread -Wl,-rpath,$(LIB_DIR)
+
+$(BUILD)/c/%: tests/c/%.c tests/c/check.h tests/c/mock_client.h include/llmwire.h build
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_STRICT) -g $(SANITIZE) -Iinclude -Itests/c $< -o $@ -L$(LIB_DIR) -lllmwire -lpthread -Wl,-rpath,$(LIB_DIR)
 

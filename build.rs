@@ -98,4 +98,7 @@ const HEADER_PREAMBLE: &str = "\
  *    Strings handed out as `const char *` are borrowed: never free them.
  *  - No function lets a panic escape: a bug inside llmwire returns LLMWIRE_STATUS_PANIC.
  *  - There is no global or thread-local \"last error\" state.
+ *  - Blocking calls (llmwire_chat, llmwire_chat_stream) run on the calling thread. Started calls
+ *    (llmwire_chat_start, llmwire_chat_stream_start) return at once and run on llmwire's own
+ *    threads, which also run their callbacks; see those functions for what a callback may do.
  */";

@@ -13,6 +13,9 @@
  *    Strings handed out as `const char *` are borrowed: never free them.
  *  - No function lets a panic escape: a bug inside llmwire returns LLMWIRE_STATUS_PANIC.
  *  - There is no global or thread-local "last error" state.
+ *  - Blocking calls (llmwire_chat, llmwire_chat_stream) run on the calling thread. Started calls
+ *    (llmwire_chat_start, llmwire_chat_stream_start) return at once and run on llmwire's own
+ *    threads, which also run their callbacks; see those functions for what a callback may do.
  */
 
 #ifndef LLMWIRE_H
@@ -143,6 +146,42 @@ typedef int32_t llmwire_status;
 #endif // __cplusplus
 
 /**
+ * What `on_chunks` returns: continue, pause until `llmwire_call_resume`, or stop the call.
+ */
+enum llmwire_chunks_reply
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Deliver more chunks as they arrive.
+   */
+  LLMWIRE_CHUNKS_REPLY_CONTINUE = 0,
+  /**
+   * Deliver nothing more until `llmwire_call_resume` (or `llmwire_call_cancel`); reading goes
+   * on until `max_buffered_chunks` chunks wait, then stops until the pause ends.
+   */
+  LLMWIRE_CHUNKS_REPLY_PAUSE = 1,
+  /**
+   * Stop the call: it completes with `LLMWIRE_STATUS_CANCELLED`, stop reason
+   * "aborted_by_callback". Any value other than 0 and 1 does the same.
+   */
+  LLMWIRE_CHUNKS_REPLY_ABORT = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum llmwire_chunks_reply llmwire_chunks_reply;
+#else
+typedef int32_t llmwire_chunks_reply;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * A call started with `llmwire_chat_start` or `llmwire_chat_stream_start`. Opaque in C.
+ */
+typedef struct llmwire_call llmwire_call;
+
+/**
  * A cancel handle. Opaque in C.
  */
 typedef struct llmwire_cancel llmwire_cancel;
@@ -156,6 +195,30 @@ typedef struct llmwire_client llmwire_client;
  * An error object owned by the caller. Opaque in C.
  */
 typedef struct llmwire_error llmwire_error;
+
+/**
+ * Receives the end of a started call, exactly once, on a library thread: `status` is
+ * `LLMWIRE_STATUS_OK` with `response_json` (as `llmwire_chat` would write it), or the failure's
+ * status with `error` (as `llmwire_chat` would write to `err`). Both are owned by the callback's
+ * receiver: free them with `llmwire_string_free` / `llmwire_error_free` (each may be NULL, then
+ * there is nothing to free). `call` is the handle `llmwire_*_start` wrote, valid during the
+ * callback even if the caller freed its reference already.
+ */
+typedef void (*llmwire_done_callback)(llmwire_call *call,
+                                      llmwire_status status,
+                                      char *response_json,
+                                      llmwire_error *error,
+                                      void *user_data);
+
+/**
+ * Receives the chunks of a started stream that arrived since the last call, on a library thread:
+ * `chunks_json` is a JSON array of `count` (at least 1) chat.completion.chunk objects, borrowed
+ * for the duration of the callback. Returns a `llmwire_chunks_reply` value.
+ */
+typedef int32_t (*llmwire_chunks_callback)(llmwire_call *call,
+                                           const char *chunks_json,
+                                           size_t count,
+                                           void *user_data);
 
 /**
  * Receives one stream chunk (a chat.completion.chunk JSON object, NUL-terminated) and the
@@ -186,6 +249,117 @@ extern "C" {
  * Thread-safety: safe from any thread.
  */
 void llmwire_string_free(char *string);
+
+/**
+ * Starts a chat-completions call on a library thread and returns at once; `on_done` receives
+ * the completion or the error later. The call is the one `llmwire_chat` makes (validation,
+ * retries, deadline), with one difference: when every library thread is busy (see
+ * `llmwire_pool_set_max_threads`) it waits in a queue, and that wait counts against the
+ * config's `deadline_ms` (a call whose deadline passes there fails with
+ * `LLMWIRE_STATUS_TIMEOUT`, stop reason "deadline", without sending anything).
+ *
+ * Threads: `on_done` runs exactly once, on a library thread (never the caller's, never during
+ * this function), possibly before this function has returned. Inside it the callback may call
+ * any llmwire function: free the call handle, start other calls, free the client.
+ * Cancellation: `llmwire_call_cancel` on the handle, or `llmwire_client_free`.
+ *
+ * Ownership: `client` and `request_json` are borrowed for this function only (the request is
+ * copied; the call keeps the client's internals alive itself). On success `*out_call` receives a
+ * handle the caller frees once with `llmwire_call_free`, before or after `on_done` ran (freeing
+ * does not cancel the call; `on_done` still runs). `user_data` is passed to `on_done` untouched
+ * and must stay valid, and usable from a library thread, until `on_done` has returned.
+ * Errors (then `on_done` is never called and `*out_call` is untouched):
+ * `LLMWIRE_STATUS_INVALID_ARGUMENT` for a NULL `client`, `request_json`, `on_done` or `out_call`,
+ * or a request that is not JSON; `LLMWIRE_STATUS_INTERNAL` when no thread can be started. Every
+ * other failure (validation included) comes through `on_done`.
+ * Thread-safety: any number of threads may start calls on one client at once.
+ */
+llmwire_status llmwire_chat_start(const llmwire_client *client,
+                                  const char *request_json,
+                                  llmwire_done_callback on_done,
+                                  void *user_data,
+                                  llmwire_call **out_call,
+                                  llmwire_error **err);
+
+/**
+ * Starts a streaming call on library threads and returns at once: `on_chunks` receives the
+ * chunks as they arrive, then `on_done` the assembled completion (as `llmwire_chat_stream`
+ * returns it) or the error. Retries, deadline and queueing as for `llmwire_chat_start`; a stream
+ * that delivered chunks is never replayed (stop reason "stream_started").
+ *
+ * Delivery: every chunk that arrived while `on_chunks` was busy (or before its first call) comes
+ * in the next call, as one JSON array, so a slow callback gets fewer, larger batches rather than
+ * a growing delay. At most `max_buffered_chunks` (0 means 256) chunks wait undelivered: when
+ * that many wait (the callback is slow, or paused it with `LLMWIRE_CHUNKS_REPLY_PAUSE`), the
+ * library stops reading the response until the callback catches up or `llmwire_call_resume`.
+ * `on_chunks` returns a `llmwire_chunks_reply`: continue, pause, or abort the call.
+ *
+ * Threads: one library thread reads the response and one calls `on_chunks` and then `on_done`;
+ * calls to `on_chunks` never overlap, and `on_done` runs exactly once, after the last
+ * `on_chunks` has returned. Both may call any llmwire function, as for `llmwire_chat_start`.
+ * After `llmwire_call_cancel` returns, undelivered chunks are dropped and no new `on_chunks`
+ * call starts (one already running finishes).
+ *
+ * Ownership and errors as for `llmwire_chat_start`; `on_chunks` must not be NULL, and
+ * `user_data` is passed to both callbacks. A running stream holds two library threads.
+ * Thread-safety: as for `llmwire_chat_start`.
+ */
+llmwire_status llmwire_chat_stream_start(const llmwire_client *client,
+                                         const char *request_json,
+                                         size_t max_buffered_chunks,
+                                         llmwire_chunks_callback on_chunks,
+                                         llmwire_done_callback on_done,
+                                         void *user_data,
+                                         llmwire_call **out_call,
+                                         llmwire_error **err);
+
+/**
+ * Cancels a started call, with the guarantees of `llmwire_cancel_trigger`: at once while it
+ * waits in the queue or between attempts, otherwise when the current network read returns. Its
+ * `on_done` still runs, once (with `LLMWIRE_STATUS_CANCELLED`, unless the call had just
+ * completed). A paused stream is released. NULL is ignored; idempotent; a no-op after the call
+ * completed.
+ * Thread-safety: safe from any thread, including inside the call's own callbacks, as long as the
+ * caller has not freed the handle (or from inside a callback of this call).
+ */
+void llmwire_call_cancel(const llmwire_call *call);
+
+/**
+ * Ends a pause that `on_chunks` asked for (`LLMWIRE_CHUNKS_REPLY_PAUSE`): delivery and reading
+ * go on. Called while that `on_chunks` is still running (from another thread), it cancels the
+ * pause it is about to ask for, so a consumer on another thread never loses a resume. NULL is
+ * ignored; a no-op when not paused. Thread-safety: as for `llmwire_call_cancel`.
+ */
+void llmwire_call_resume(const llmwire_call *call);
+
+/**
+ * Frees the caller's handle to a started call. NULL is ignored.
+ *
+ * Ownership: takes back the handle `llmwire_chat_start`/`llmwire_chat_stream_start` wrote; call
+ * it exactly once per handle, before, during (from inside `on_done` or `on_chunks`) or after
+ * the call's completion. It does not cancel the call: a call freed before completion runs on and
+ * still calls `on_done`, whose `call` argument stays valid for the callback's duration.
+ * Thread-safety: safe from any thread.
+ */
+void llmwire_call_free(llmwire_call *call);
+
+/**
+ * Sets the cap on library threads that run started calls (process-wide, for every client;
+ * default 512). Threads start as calls need them, up to the cap; past it, started calls wait in
+ * a FIFO queue (the wait counts against their `deadline_ms`); a thread idle for 10 s ends. A
+ * running stream holds one more thread, outside the cap, to deliver its chunks. Lowering the cap
+ * lets running calls finish; raising it starts queued calls at once.
+ * Errors: `LLMWIRE_STATUS_INVALID_ARGUMENT` when `max_threads` is 0.
+ * Thread-safety: safe from any thread, at any time.
+ */
+llmwire_status llmwire_pool_set_max_threads(size_t max_threads,
+                                            llmwire_error **err);
+
+/**
+ * The current cap on library threads (see `llmwire_pool_set_max_threads`). Never fails.
+ * Thread-safety: safe from any thread.
+ */
+size_t llmwire_pool_max_threads(void);
 
 /**
  * Classifies a provider's failure.
@@ -227,7 +401,14 @@ llmwire_status llmwire_client_new(const char *config_json,
  * Frees a client. NULL is ignored.
  *
  * Ownership: takes back a client from `llmwire_client_new`. Thread-safety: call it once, after
- * every call on this client (on any thread) has returned.
+ * every blocking call on this client (on any thread) has returned.
+ *
+ * Calls started with `llmwire_chat_start` or `llmwire_chat_stream_start` that are still running
+ * are cancelled, and this function returns at once without waiting for them: they keep what
+ * they need of the client alive, and each still completes, later, on a library thread, through
+ * its `on_done` (usually with `LLMWIRE_STATUS_CANCELLED`; a call that finished at the same moment
+ * may report its result). Their `user_data`, and the event callback's, must stay valid until then.
+ * This may be called from inside an `on_done` callback.
  */
 void llmwire_client_free(llmwire_client *client);
 

@@ -219,6 +219,14 @@ export interface CallOptions {
   signal?: AbortSignal | CancelToken;
 }
 
+export interface StreamOptions extends CallOptions {
+  /**
+   * Unread chunks the stream holds before the library pauses (default 64); the library buffers as
+   * many more, then stops reading the response until the loop catches up.
+   */
+  maxBufferedChunks?: number;
+}
+
 /** The client's metrics (keys in camelCase; the maps are keyed by class name). */
 export interface Metrics {
   calls: number;
@@ -240,15 +248,21 @@ export interface Metrics {
 export class Client implements AsyncDisposable {
   /** @throws {InvalidConfig} for an unknown key (named in the message) or a bad value. */
   constructor(config?: ClientOptions);
-  /** Sends a request on a worker thread; resolves to the completion, rejects with an `LlmwireError`. */
+  /**
+   * Sends a request on the library's own threads (never libuv's pool); resolves to the
+   * completion, rejects with an `LlmwireError`.
+   */
   chat(request: ChatRequest, options?: CallOptions): Promise<ChatCompletion>;
   /** Streams a request; the call starts at once. Leaving the loop early cancels it. */
-  stream(request: ChatRequest, options?: CallOptions): ChatStream;
+  stream(request: ChatRequest, options?: StreamOptions): ChatStream;
   metrics(format?: 'json'): Metrics;
   metrics(format: 'prometheus'): string;
   /** Adds an event listener; returns a function that removes it. */
   onEvent(listener: (event: AttemptEvent) => void): () => void;
-  /** New calls throw at once; running calls finish; resolves when the client is freed. */
+  /**
+   * New calls throw at once; running calls are cancelled and settle at once with `Cancelled`;
+   * resolves when the library has reported every one of them.
+   */
   close(): Promise<void>;
   readonly closed: boolean;
   [Symbol.asyncDispose](): Promise<void>;
@@ -470,6 +484,14 @@ export interface TrimResult {
 }
 /** The native library's version, e.g. `"0.1.0"`. */
 export function version(): string;
+/**
+ * Sets the cap on the library's threads for calls (process-wide, default 512); past it calls wait
+ * in a queue, and the wait counts against their `deadline_ms`.
+ * @throws {InvalidArgument} unless `maxThreads` is a positive integer.
+ */
+export function setMaxThreads(maxThreads: number): void;
+/** The cap on the library's threads for calls. */
+export function maxThreads(): number;
 /** The native library's C ABI version. */
 export function abiVersion(): number;
 /** The path of the loaded native library. */

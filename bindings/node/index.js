@@ -27,7 +27,7 @@ const { functions: native, libraryPath } = require('./lib/native');
 const { camelCaseKeys, snakeCaseKeys, REPORT_BODIES } = require('./lib/case');
 const { toJson, callSync } = require('./lib/boundary');
 const errors = require('./lib/errors');
-const { Client, ChatStream, CancelToken } = require('./lib/client');
+const { Client, ChatStream, CancelToken, setMaxThreads, maxThreads } = require('./lib/client');
 
 /**
  * Classifies a provider's failure (DESIGN §3): `{provider, status, headers, body}` or
@@ -132,6 +132,8 @@ module.exports = {
   Client,
   ChatStream,
   CancelToken,
+  setMaxThreads,
+  maxThreads,
   classify,
   validate,
   trim,

@@ -38,7 +38,7 @@ pub(super) fn attempt_loop(
     mut on_chunk: ChunkSink<'_>,
     cancel: &CancelToken,
 ) -> Result<Answer, ErrorObject> {
-    let start = client.clock.now();
+    let start = prepared.started.unwrap_or_else(|| client.clock.now());
     let elapsed_ms = || millis(client.clock.now().saturating_sub(start));
     let mut random = client
         .policy

@@ -13,11 +13,13 @@ pub mod clock;
 pub mod events;
 pub mod metrics;
 mod overflow;
+pub mod pool;
 mod prepare;
 mod unusual;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -37,6 +39,11 @@ pub enum ChunkControl {
     Continue,
     Abort,
 }
+
+/// When a call was handed to llmwire to run later (on a pool thread): the time it waits counts
+/// against its `deadline_ms`. Made by [`Client::queue_mark`].
+#[derive(Debug, Clone, Copy)]
+pub struct Queued(Duration);
 
 /// A thread-safe chat-completions client.
 pub struct Client {
@@ -134,7 +141,7 @@ impl Client {
         request: &Value,
         cancel: Option<&CancelToken>,
     ) -> Result<Value, ErrorObject> {
-        self.run(request, None, cancel)?.into_value()
+        self.run(request, None, cancel, None)?.into_value()
     }
 
     /// As [`Client::chat`], returning the completion as JSON text: the provider's own text,
@@ -145,7 +152,36 @@ impl Client {
         request: &Value,
         cancel: Option<&CancelToken>,
     ) -> Result<String, ErrorObject> {
-        self.run(request, None, cancel)?.into_json()
+        self.run(request, None, cancel, None)?.into_json()
+    }
+
+    /// Marks the moment a call is queued (see [`Client::chat_json_queued`]).
+    pub fn queue_mark(&self) -> Queued {
+        Queued(self.clock.now())
+    }
+
+    /// As [`Client::chat_json`], for a call queued at `queued`: its deadline counts from then, and
+    /// a call whose deadline passed in the queue fails with `timeout` (stop reason `deadline`)
+    /// without sending anything.
+    pub fn chat_json_queued(
+        &self,
+        request: &Value,
+        cancel: Option<&CancelToken>,
+        queued: Queued,
+    ) -> Result<String, ErrorObject> {
+        self.run(request, None, cancel, Some(queued))?.into_json()
+    }
+
+    /// As [`Client::chat_stream`], for a call queued at `queued` (see [`Client::chat_json_queued`]).
+    pub fn chat_stream_queued(
+        &self,
+        request: &Value,
+        on_chunk: &mut dyn FnMut(&Value) -> ChunkControl,
+        cancel: Option<&CancelToken>,
+        queued: Queued,
+    ) -> Result<Value, ErrorObject> {
+        self.run(request, Some(on_chunk), cancel, Some(queued))?
+            .into_value()
     }
 
     /// Streams a request, handing each chunk to `on_chunk` as it arrives, and returns the assembled
@@ -156,7 +192,8 @@ impl Client {
         on_chunk: &mut dyn FnMut(&Value) -> ChunkControl,
         cancel: Option<&CancelToken>,
     ) -> Result<Value, ErrorObject> {
-        self.run(request, Some(on_chunk), cancel)?.into_value()
+        self.run(request, Some(on_chunk), cancel, None)?
+            .into_value()
     }
 
     /// The client's metrics as JSON.
@@ -191,17 +228,20 @@ impl Client {
         request: &Value,
         on_chunk: Option<&mut dyn FnMut(&Value) -> ChunkControl>,
         cancel: Option<&CancelToken>,
+        queued: Option<Queued>,
     ) -> Result<answer::Answer, ErrorObject> {
         let never_cancelled = CancelToken::new();
         let cancel = cancel.unwrap_or(&never_cancelled);
         let call_id = self.next_call_id.fetch_add(1, Ordering::Relaxed);
         self.metrics.call_started();
-        let result = prepare::prepare(self, call_id, request, on_chunk.is_some()).and_then(
-            |mut prepared| {
+        let result = self
+            .queue_wait_within_deadline(queued)
+            .and_then(|()| prepare::prepare(self, call_id, request, on_chunk.is_some()))
+            .and_then(|mut prepared| {
+                prepared.started = queued.map(|Queued(at)| at);
                 attempt::attempt_loop(self, call_id, &mut prepared, on_chunk, cancel)
                     .map_err(|error| overflow::with_trim_records(error, &prepared))
-            },
-        );
+            });
         match result {
             Ok(answer) => {
                 self.metrics.call_succeeded();
@@ -213,6 +253,30 @@ impl Client {
                 Err(error)
             }
         }
+    }
+}
+
+impl Client {
+    /// Fails a queued call whose deadline passed before a thread could run it.
+    fn queue_wait_within_deadline(&self, queued: Option<Queued>) -> Result<(), ErrorObject> {
+        let (Some(Queued(at)), Some(deadline_ms)) = (queued, self.config.timeouts.deadline_ms)
+        else {
+            return Ok(());
+        };
+        let waited_ms =
+            u64::try_from(self.clock.now().saturating_sub(at).as_millis()).unwrap_or(u64::MAX);
+        if waited_ms < deadline_ms {
+            return Ok(());
+        }
+        let mut error = ErrorObject::local(
+            crate::ErrorClass::Timeout,
+            format!(
+                "the call waited {waited_ms} ms for a library thread (all busy), past its \
+                 deadline_ms of {deadline_ms}; nothing was sent"
+            ),
+        );
+        error.stop_reason = Some(crate::taxonomy::StopReason::Deadline);
+        Err(error)
     }
 }
 

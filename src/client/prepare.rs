@@ -23,6 +23,9 @@ pub(super) struct Prepared {
     pub warnings: Vec<Value>,
     /// The request's size and the history trims made (see `overflow`).
     pub context: super::overflow::ContextTrace,
+    /// When the call's deadline started counting (the client clock), if not at the first attempt:
+    /// a call that waited in the pool's queue (see `Client::queue_mark`).
+    pub started: Option<std::time::Duration>,
 }
 
 pub(super) fn prepare(
@@ -70,6 +73,7 @@ pub(super) fn prepare(
         repairs,
         warnings,
         context,
+        started: None,
     })
 }
 

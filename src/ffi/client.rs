@@ -17,7 +17,17 @@ use crate::taxonomy::ErrorClass;
 
 /// A chat-completions client. Opaque in C.
 pub struct LlmwireClient {
-    client: Client,
+    /// Shared with the calls started on library threads, which may outlive this handle.
+    pub(crate) client: Arc<Client>,
+    /// Calls started with `llmwire_chat_start`/`llmwire_chat_stream_start` still running: freeing
+    /// the client cancels them.
+    pub(crate) started: Arc<super::async_call::StartedCalls>,
+}
+
+impl Drop for LlmwireClient {
+    fn drop(&mut self) {
+        self.started.cancel_all();
+    }
 }
 
 /// A cancel handle. Opaque in C.
@@ -37,7 +47,7 @@ pub type LlmwireChunkCallback =
 pub type LlmwireEventCallback =
     Option<unsafe extern "C" fn(event_json: *const c_char, user_data: *mut c_void)>;
 
-fn invalid(message: &str) -> ErrorObject {
+pub(super) fn invalid(message: &str) -> ErrorObject {
     ErrorObject::local(ErrorClass::InvalidArgument, message)
 }
 
@@ -45,12 +55,12 @@ fn invalid(message: &str) -> ErrorObject {
 ///
 /// # Safety
 /// `ptr` is NULL or a live handle returned by llmwire.
-unsafe fn handle<'a, T>(ptr: *const T, name: &str) -> Result<&'a T, ErrorObject> {
+pub(super) unsafe fn handle<'a, T>(ptr: *const T, name: &str) -> Result<&'a T, ErrorObject> {
     // SAFETY: per this function's contract.
     unsafe { ptr.as_ref() }.ok_or_else(|| invalid(&format!("{name} is NULL")))
 }
 
-fn parse_request(text: &str) -> Result<Value, ErrorObject> {
+pub(super) fn parse_request(text: &str) -> Result<Value, ErrorObject> {
     crate::json::parse(text).map_err(|e| invalid(&format!("request_json is not valid JSON: {e}")))
 }
 
@@ -74,7 +84,10 @@ pub unsafe extern "C" fn llmwire_client_new(
         // SAFETY: NULL or a NUL-terminated string valid for the call, per the header.
         let config = unsafe { optional_arg_str(config_json, "config_json") }?;
         let client = Client::new(config.unwrap_or_default())?;
-        let raw = Box::into_raw(Box::new(LlmwireClient { client }));
+        let raw = Box::into_raw(Box::new(LlmwireClient {
+            client: Arc::new(client),
+            started: Arc::default(),
+        }));
         // SAFETY: checked non-NULL above.
         unsafe { *out_client = raw };
         Ok(())
@@ -84,7 +97,14 @@ pub unsafe extern "C" fn llmwire_client_new(
 /// Frees a client. NULL is ignored.
 ///
 /// Ownership: takes back a client from `llmwire_client_new`. Thread-safety: call it once, after
-/// every call on this client (on any thread) has returned.
+/// every blocking call on this client (on any thread) has returned.
+///
+/// Calls started with `llmwire_chat_start` or `llmwire_chat_stream_start` that are still running
+/// are cancelled, and this function returns at once without waiting for them: they keep what
+/// they need of the client alive, and each still completes, later, on a library thread, through
+/// its `on_done` (usually with `LLMWIRE_STATUS_CANCELLED`; a call that finished at the same moment
+/// may report its result). Their `user_data`, and the event callback's, must stay valid until then.
+/// This may be called from inside an `on_done` callback.
 #[no_mangle]
 pub unsafe extern "C" fn llmwire_client_free(client: *mut LlmwireClient) {
     // SAFETY: NULL or a pointer llmwire handed out, freed once, per the header.

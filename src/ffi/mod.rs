@@ -12,6 +12,7 @@
 //! it is written for C readers rather than as a Rust `# Safety` section.
 #![allow(clippy::missing_safety_doc)]
 
+pub mod async_call;
 pub mod classify;
 pub mod client;
 pub mod error;
@@ -39,13 +40,7 @@ where
     let error = match panic::catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => return Status::Ok,
         Ok(Err(error)) => error,
-        Err(payload) => ErrorObject::local(
-            ErrorClass::Panic,
-            format!(
-                "llmwire panicked (please report this bug): {}",
-                panic_message(&*payload)
-            ),
-        ),
+        Err(payload) => panic_error(&*payload),
     };
     let status = Status::from(error.class());
     if !err.is_null() {
@@ -60,6 +55,17 @@ where
 /// Runs an infallible export's body behind the panic boundary, returning `fallback` on a panic.
 pub(crate) fn guard_value<T, F: FnOnce() -> T>(fallback: T, body: F) -> T {
     panic::catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
+}
+
+/// The error object reporting a caught panic.
+pub(crate) fn panic_error(payload: &(dyn std::any::Any + Send)) -> ErrorObject {
+    ErrorObject::local(
+        ErrorClass::Panic,
+        format!(
+            "llmwire panicked (please report this bug): {}",
+            panic_message(payload)
+        ),
+    )
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {

@@ -6,8 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static int check_passed = 0;
-static int check_failed = 0;
+/* Atomic: CHECK may run in callbacks on library threads while the main thread checks too. */
+static _Atomic int check_passed = 0;
+static _Atomic int check_failed = 0;
 
 #define CHECK(cond)                                                                   \
     do {                                                                              \

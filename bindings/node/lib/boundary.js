@@ -1,9 +1,9 @@
 'use strict';
 
 /**
- * Crossing the boundary: JS values to JSON text, status codes to thrown errors, and the two call
- * shapes (synchronous, and asynchronous on a koffi worker thread). Every `llmwire_error` handed
- * out by the library is rendered and freed here, and nowhere else.
+ * Crossing the boundary: JS values to JSON text, status codes to thrown errors, and synchronous
+ * calls (the started calls of `client.js` report through callbacks instead). Every
+ * `llmwire_error` handed out by the library is rendered and freed here, and nowhere else.
  *
  * @module llmwire/lib/boundary
  */
@@ -78,24 +78,4 @@ function callSync(fn, ...inputs) {
   return out[0];
 }
 
-/**
- * Calls a fallible function on a koffi worker thread, so the event loop keeps running. Resolves to
- * the value written to the out-parameter.
- *
- * @param {Function & {async: Function}} fn
- * @param {unknown[]} inputs
- * @returns {Promise<any>}
- */
-function callAsync(fn, inputs) {
-  return new Promise((resolve, reject) => {
-    const out = [null];
-    const err = [null];
-    fn.async(...inputs, out, err, (ffiError, status) => {
-      if (ffiError) reject(ffiError);
-      else if (status !== STATUS_OK) reject(takeError(status, err[0]));
-      else resolve(out[0]);
-    });
-  });
-}
-
-module.exports = { toJson, takeError, callSync, callAsync };
+module.exports = { toJson, takeError, callSync };

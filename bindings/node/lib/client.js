@@ -1,23 +1,142 @@
 'use strict';
 
 /**
- * The client: promises and async iterators over `llmwire_chat` and `llmwire_chat_stream`, with
- * cancellation through `AbortSignal` (or a `CancelToken`) mapped onto `llmwire_cancel` handles.
+ * The client: promises and async iterators over the library's started calls
+ * (`llmwire_chat_start`, `llmwire_chat_stream_start`), with cancellation through `AbortSignal`
+ * (or a `CancelToken`) mapped onto `llmwire_call_cancel`.
  *
- * Every blocking call runs on a koffi worker thread (libuv's thread pool), so the event loop never
- * waits for the network. At most `UV_THREADPOOL_SIZE` (default 4) calls run at once; more wait in
- * the pool's queue.
+ * No call occupies a thread of libuv's pool (4 by default, shared with `fs`, `dns.lookup`,
+ * `crypto`, `zlib`): each runs on the library's own threads, and its completion, its stream
+ * chunks and its events reach JavaScript on the main thread through koffi callbacks registered
+ * once for the module (koffi queues a call from a foreign thread to the event loop, and the
+ * library thread waits for it). That is the simplest way to the main thread that koffi supports,
+ * and it costs one event-loop wake-up per completion or per batch of chunks (the library hands
+ * over every chunk buffered since the previous batch at once). A stream's backpressure is the
+ * library's pause: when `maxBufferedChunks` chunks wait unread in the `ChatStream`, the chunk
+ * callback answers "pause"; the library then stops delivering, and stops reading the response once
+ * its own buffer of as many chunks is full, until the reader catches up (`llmwire_call_resume`).
+ * See docs/event-loops.md.
  *
  * @module llmwire/lib/client
  */
 
-const { koffi, functions: native, ChunkCallback, EventCallback } = require('./native');
-const { toJson, callSync, callAsync } = require('./boundary');
+const { koffi, functions: native, EventCallback, DoneCallback, ChunksCallback } = require('./native');
+const { toJson, callSync, takeError } = require('./boundary');
 const { localError } = require('./errors');
 const { camelCaseKeys, camelCaseReport, snakeCaseKeys, CONFIG_MAPS, METRICS_MAPS } = require('./case');
 
-const ChunkCallbackPointer = koffi.pointer(ChunkCallback);
 const EventCallbackPointer = koffi.pointer(EventCallback);
+
+/** `llmwire_chunks_reply` values. */
+const CHUNKS_CONTINUE = 0;
+const CHUNKS_PAUSE = 1;
+const CHUNKS_ABORT = 2;
+
+/** The default bound on chunks a `ChatStream` holds unread (and the library buffers besides). */
+const DEFAULT_MAX_BUFFERED_CHUNKS = 64;
+
+/**
+ * Every started call not yet reported by the library, by the id passed as its `user_data`.
+ *
+ * @typedef {object} PendingCall
+ * @property {bigint | null} handle The `llmwire_call *`, once `llmwire_*_start` returned.
+ * @property {(text: string) => void} resolve Called with the response text.
+ * @property {(error: Error) => void} reject
+ * @property {ChatStream | null} stream The stream being fed, for streaming calls.
+ * @property {() => void} ended Called once the library reported the call, whatever happened.
+ * @type {Map<number, PendingCall>}
+ */
+const pending = new Map();
+let nextCallId = 1;
+
+/**
+ * Calls whose promise is unsettled keep the process alive, as a socket would: without this, a
+ * script awaiting only llmwire calls would see Node exit with the promise unsettled (koffi's queue
+ * does not hold the event loop open). One timer, referenced while any such call runs. A call
+ * settled early (by `close()`) no longer holds the process, even if the library has not yet
+ * reported it.
+ */
+const keepAlive = setInterval(() => {}, 2 ** 31 - 1);
+keepAlive.unref();
+let unsettled = 0;
+function holdProcess() {
+  if (++unsettled === 1) keepAlive.ref();
+}
+function releaseProcess() {
+  if (--unsettled === 0) keepAlive.unref();
+}
+
+/** Reports the end of a started call (on the main thread, queued there by koffi). */
+function onDone(call, status, responsePointer, errorPointer, id) {
+  const entry = pending.get(Number(id));
+  let text = null;
+  let error = null;
+  try {
+    if (status === 0) {
+      text = koffi.decode.string(responsePointer);
+    } else {
+      error = takeError(status, errorPointer); // frees the error object
+    }
+  } catch (cause) {
+    error = localError('internal', `cannot read the result of a call: ${cause.message}`, { cause });
+  } finally {
+    if (responsePointer) native.llmwire_string_free(responsePointer);
+    native.llmwire_call_free(call);
+  }
+  if (!entry) return;
+  pending.delete(Number(id));
+  if (error) entry.reject(error);
+  else entry.resolve(text);
+  entry.ended();
+}
+
+/** Hands a batch of chunks to a stream (on the main thread); the reply paces the library. */
+function onChunks(call, chunksJson, count, id) {
+  const stream = pending.get(Number(id))?.stream;
+  if (!stream) return CHUNKS_ABORT;
+  try {
+    return stream._accept(JSON.parse(chunksJson));
+  } catch {
+    return CHUNKS_ABORT;
+  }
+}
+
+// Registered for the life of the process: a call may report after any client is gone.
+const doneTrampoline = koffi.register(onDone, koffi.pointer(DoneCallback));
+const chunksTrampoline = koffi.register(onChunks, koffi.pointer(ChunksCallback));
+
+/**
+ * A `Cancelled` error made here, for a call the library never ran or whose end no longer matters.
+ *
+ * @param {string} message
+ * @param {unknown} [cause]
+ */
+function cancelledError(message, cause) {
+  const error = localError('cancelled', message, cause === undefined ? undefined : { cause });
+  error.stopReason = 'cancelled';
+  error.details.stop_reason = 'cancelled';
+  return error;
+}
+
+/**
+ * Sets the cap on the library's threads for calls (process-wide; default 512). Past it, calls
+ * wait in a queue, and the wait counts against their `deadline_ms`.
+ *
+ * @param {number} maxThreads At least 1.
+ */
+function setMaxThreads(maxThreads) {
+  if (!Number.isInteger(maxThreads) || maxThreads < 1) {
+    throw localError('invalid_argument', 'maxThreads must be a positive integer');
+  }
+  const err = [null];
+  const status = native.llmwire_pool_set_max_threads(maxThreads, err);
+  if (status !== 0) throw takeError(status, err[0]);
+}
+
+/** The cap on the library's threads for calls (see `setMaxThreads`). */
+function maxThreads() {
+  return Number(native.llmwire_pool_max_threads());
+}
 
 /**
  * A cancellation switch that may serve many calls: once cancelled, it stays cancelled, and every
@@ -62,12 +181,16 @@ function toAbortSignal(signal) {
 
 /**
  * @param {unknown} options
- * @returns {{signal?: AbortSignal}}
+ * @returns {{signal?: AbortSignal, maxBufferedChunks: number}}
  */
 function callOptions(options) {
-  if (options === undefined || options === null) return {};
+  if (options === undefined || options === null) return { maxBufferedChunks: DEFAULT_MAX_BUFFERED_CHUNKS };
   if (typeof options !== 'object') throw localError('invalid_argument', 'options must be an object');
-  return { signal: toAbortSignal(/** @type {any} */ (options).signal) };
+  const { signal, maxBufferedChunks = DEFAULT_MAX_BUFFERED_CHUNKS } = /** @type {any} */ (options);
+  if (!Number.isInteger(maxBufferedChunks) || maxBufferedChunks < 1) {
+    throw localError('invalid_argument', 'options.maxBufferedChunks must be a positive integer');
+  }
+  return { signal: toAbortSignal(signal), maxBufferedChunks };
 }
 
 /** Frees what a client that was never closed still holds, once it is garbage. */
@@ -89,7 +212,8 @@ const leakGuard = new FinalizationRegistry(({ handle, trampoline }) => {
 class Client {
   /** @type {bigint | null} */
   #handle;
-  #inFlight = 0;
+  /** This client's started calls not yet reported, so that `close()` can settle them. */
+  #calls = new Set();
   #closed = false;
   /** @type {Promise<void> | null} */
   #closing = null;
@@ -97,7 +221,7 @@ class Client {
   #resolveClosing = null;
   /** @type {Set<(event: object) => void>} */
   #listeners = new Set();
-  /** The registered event callback, kept until the client is freed (a call may still hold it). */
+  /** The registered event callback, kept until every call that may use it has ended. */
   #eventTrampoline = null;
   #leakToken = {};
 
@@ -113,7 +237,8 @@ class Client {
 
   /**
    * Sends a request and resolves to the completion (with its extra `llmwire` key: attempts,
-   * repairs, warnings). The call runs on a worker thread; the event loop keeps running.
+   * repairs, warnings). The call runs on the library's threads; the event loop keeps running and
+   * no libuv pool thread is used.
    *
    * @param {object} request A chat-completions request body.
    * @param {{signal?: AbortSignal | CancelToken}} [options]
@@ -122,28 +247,33 @@ class Client {
   async chat(request, options) {
     const { signal } = callOptions(options);
     const requestJson = toJson(request, 'request');
-    const responseJson = await this.#run(native.llmwire_chat, requestJson, [signal], []);
-    return camelCaseReport(JSON.parse(responseJson));
+    try {
+      return camelCaseReport(JSON.parse(await this.#start(requestJson, [signal], null, 0)));
+    } catch (error) {
+      // Created in a completion callback, the error has no caller frames; after the await, V8's
+      // async stack trace leads back to the code that awaited the call.
+      Error.captureStackTrace(error);
+      throw error;
+    }
   }
 
   /**
    * Streams a request: iterate the result for chunks as they arrive, then read `response` for
-   * the assembled completion. The call starts at once; chunks wait in the stream until read.
-   * Leaving the loop early (`break`, `return`, a thrown error) cancels the call.
+   * the assembled completion. The call starts at once; up to `maxBufferedChunks` chunks (default
+   * 64) wait in the stream until read, and as many in the library, which then stops reading the
+   * response until the loop catches up. Leaving the loop early (`break`, `return`, a thrown
+   * error) cancels the call.
    *
    * @param {object} request A chat-completions request body (`stream` is set for you).
-   * @param {{signal?: AbortSignal | CancelToken}} [options]
+   * @param {{signal?: AbortSignal | CancelToken, maxBufferedChunks?: number}} [options]
    * @returns {ChatStream}
    */
   stream(request, options) {
-    const { signal } = callOptions(options);
+    const { signal, maxBufferedChunks } = callOptions(options);
     const requestJson = toJson(request, 'request');
     this.#checkOpen();
-    return new ChatStream((onChunk, stopSignal) => {
-      const trampoline = koffi.register(onChunk, ChunkCallbackPointer);
-      return this.#run(native.llmwire_chat_stream, requestJson, [signal, stopSignal], [trampoline, null])
-        .finally(() => koffi.unregister(trampoline));
-    });
+    return new ChatStream(maxBufferedChunks, (stream, stopSignal) =>
+      this.#start(requestJson, [signal, stopSignal], stream, maxBufferedChunks));
   }
 
   /**
@@ -163,7 +293,7 @@ class Client {
   /**
    * Calls `listener` with one event object per attempt outcome (call id, attempt, class, HTTP
    * status, elapsed ms, decision, delay, stop reason, message; never a key or a request body).
-   * Listeners run on the main thread while the call's worker thread waits for them, so keep them
+   * Listeners run on the main thread while the call's library thread waits for them, so keep them
    * quick; they may use the client. An exception thrown by a listener surfaces as an uncaught
    * exception, as in `diagnostics_channel`.
    *
@@ -182,8 +312,9 @@ class Client {
   }
 
   /**
-   * Closes the client: new calls throw at once; calls already running finish, then the native
-   * client is freed. Resolves when it is freed. Idempotent.
+   * Closes the client: new calls throw at once; calls still running are cancelled, and their
+   * promises (and streams) settle at once with `Cancelled`. Resolves once the library has
+   * reported every one of them, after which nothing of the client remains. Idempotent.
    *
    * @returns {Promise<void>}
    */
@@ -191,7 +322,13 @@ class Client {
     if (!this.#closing) {
       this.#closed = true;
       this.#closing = new Promise((resolve) => { this.#resolveClosing = resolve; });
-      if (this.#inFlight === 0) this.#free();
+      const calls = [...this.#calls];
+      for (const entry of calls) entry.reject(cancelledError('the client was closed while the call ran'));
+      // Cancels every call still running; they report later, through onDone.
+      leakGuard.unregister(this.#leakToken);
+      native.llmwire_client_free(this.#handle);
+      this.#handle = null;
+      if (this.#calls.size === 0) this.#released();
     }
     return this.#closing;
   }
@@ -205,7 +342,7 @@ class Client {
     if (this.#closed) throw localError('invalid_argument', 'the client is closed');
   }
 
-  /** Sets (or clears) the native event hook; the trampoline itself lives until the client is freed. */
+  /** Sets (or clears) the native event hook; the trampoline itself lives until the client is released. */
   #installEventCallback(on) {
     if (on && !this.#eventTrampoline) {
       const listeners = this.#listeners; // Not `this`: the trampoline must not keep the client alive.
@@ -217,54 +354,73 @@ class Client {
   }
 
   /**
-   * Runs a blocking call on a worker thread with a fresh cancel handle wired to `signals`.
+   * Starts a call on the library's threads, wired to `signals`, and returns a promise of its
+   * response text.
    *
-   * @param {Function & {async: Function}} fn `llmwire_chat` or `llmwire_chat_stream`.
    * @param {string} requestJson
    * @param {(AbortSignal | undefined)[]} signals
-   * @param {unknown[]} extra Arguments between the cancel handle and the out-parameters.
+   * @param {ChatStream | null} stream The stream to feed, for a streaming call.
+   * @param {number} maxBufferedChunks
    * @returns {Promise<string>}
    */
-  async #run(fn, requestJson, signals, extra) {
+  #start(requestJson, signals, stream, maxBufferedChunks) {
     this.#checkOpen();
-    const cancel = native.llmwire_cancel_new();
-    if (!cancel) throw localError('internal', 'cannot allocate a cancel handle');
-    const trigger = () => native.llmwire_cancel_trigger(cancel);
     const watched = signals.filter(Boolean);
-    for (const signal of watched) {
-      if (signal.aborted) trigger();
-      else signal.addEventListener('abort', trigger, { once: true });
+    const aborted = watched.find((signal) => signal.aborted);
+    if (aborted) {
+      // Nothing is started, so nothing can be sent (a cancel after the start would race the send).
+      return Promise.reject(cancelledError('the call was cancelled before it started', aborted.reason));
     }
-    this.#inFlight += 1;
-    try {
-      return await callAsync(fn, [this.#handle, requestJson, cancel, ...extra]);
-    } catch (error) {
-      // Created in a completion callback, the error has no caller frames; after the await, V8's
-      // async stack trace leads back to the code that awaited the call.
-      Error.captureStackTrace(error);
-      const reason = watched.find((signal) => signal.aborted)?.reason;
-      if (error?.errorClass === 'cancelled' && reason !== undefined && error.cause === undefined) {
-        error.cause = reason;
-      }
-      throw error;
-    } finally {
-      // The call has returned: nothing can trigger or use the handle any more.
-      for (const signal of watched) signal.removeEventListener('abort', trigger);
-      native.llmwire_cancel_free(cancel);
-      this.#callEnded();
-    }
+    const id = nextCallId++;
+    const out = [null];
+    const err = [null];
+    const status = stream
+      ? native.llmwire_chat_stream_start(this.#handle, requestJson, maxBufferedChunks, chunksTrampoline,
+        doneTrampoline, id, out, err)
+      : native.llmwire_chat_start(this.#handle, requestJson, doneTrampoline, id, out, err);
+    if (status !== 0) return Promise.reject(takeError(status, err[0]));
+    const handle = out[0];
+    if (stream) stream._attach(() => native.llmwire_call_resume(handle));
+    const cancel = () => native.llmwire_call_cancel(handle);
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = () => {
+        if (settled) return false;
+        settled = true;
+        releaseProcess();
+        return true;
+      };
+      /** @type {PendingCall} */
+      const entry = {
+        handle,
+        stream,
+        resolve: (text) => {
+          if (settle()) resolve(text);
+        },
+        reject: (error) => {
+          if (!settle()) return; // settled by close(): the library's later report changes nothing
+          const reason = watched.find((signal) => signal.aborted)?.reason;
+          if (error?.errorClass === 'cancelled' && reason !== undefined && error.cause === undefined) {
+            error.cause = reason;
+          }
+          reject(error);
+        },
+        ended: () => {
+          // The library has reported the call: its handle is freed, nothing can use it any more.
+          for (const signal of watched) signal.removeEventListener('abort', cancel);
+          this.#calls.delete(entry);
+          if (this.#closed && this.#calls.size === 0) this.#released();
+        },
+      };
+      pending.set(id, entry);
+      this.#calls.add(entry);
+      holdProcess();
+      for (const signal of watched) signal.addEventListener('abort', cancel, { once: true });
+    });
   }
 
-  #callEnded() {
-    this.#inFlight -= 1;
-    if (this.#closed && this.#inFlight === 0) this.#free();
-  }
-
-  #free() {
-    if (this.#handle === null) return;
-    leakGuard.unregister(this.#leakToken);
-    native.llmwire_client_free(this.#handle);
-    this.#handle = null;
+  /** Everything is over: drop the event callback and resolve `close()`. */
+  #released() {
     if (this.#eventTrampoline) koffi.unregister(this.#eventTrampoline);
     this.#eventTrampoline = null;
     this.#listeners.clear();
@@ -306,6 +462,7 @@ function dispatchEvent(listeners, eventJson) {
 class ChatStream {
   /** @type {object[]} */
   #chunks = [];
+  #head = 0;
   /** @type {{resolve: Function, reject: Function}[]} */
   #waiters = [];
   #finished = false;
@@ -313,20 +470,21 @@ class ChatStream {
   #error = null;
   #stopped = false;
   #stop = new AbortController();
+  #maxBuffered;
+  #paused = false;
+  /** @type {() => void} */
+  #resume = () => {};
   /** @type {Promise<object>} */
   #response;
 
   /**
-   * @param {(onChunk: (chunkJson: string) => number, stopSignal: AbortSignal) => Promise<string>} start
+   * @param {number} maxBuffered Unread chunks held before the library is asked to pause.
+   * @param {(stream: ChatStream, stopSignal: AbortSignal) => Promise<string>} start
    * @internal Use `client.stream()`.
    */
-  constructor(start) {
-    const onChunk = (chunkJson) => {
-      if (this.#stopped) return 1; // Non-zero stops the native call.
-      this.#push(JSON.parse(chunkJson));
-      return 0;
-    };
-    this.#response = start(onChunk, this.#stop.signal).then(
+  constructor(maxBuffered, start) {
+    this.#maxBuffered = maxBuffered;
+    this.#response = start(this, this.#stop.signal).then(
       (responseJson) => {
         this.#finish(null);
         return camelCaseReport(JSON.parse(responseJson));
@@ -347,7 +505,7 @@ class ChatStream {
 
   /** @returns {Promise<IteratorResult<object, undefined>>} */
   next() {
-    if (this.#chunks.length > 0) return Promise.resolve({ value: this.#chunks.shift(), done: false });
+    if (this.#head < this.#chunks.length) return Promise.resolve({ value: this.#take(), done: false });
     if (this.#finished || this.#stopped) {
       const result = this.#finalResult();
       return result instanceof Error ? Promise.reject(result) : Promise.resolve(result);
@@ -370,7 +528,8 @@ class ChatStream {
   cancel() {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.#chunks.length = 0;
+    this.#chunks = [];
+    this.#head = 0;
     if (!this.#finished) this.#stop.abort();
     this.#error = null; // A stopped reader is not told why the call ended.
     for (const waiter of this.#waiters.splice(0)) waiter.resolve({ value: undefined, done: true });
@@ -380,10 +539,44 @@ class ChatStream {
     return this;
   }
 
-  #push(chunk) {
-    const waiter = this.#waiters.shift();
-    if (waiter) waiter.resolve({ value: chunk, done: false });
-    else this.#chunks.push(chunk);
+  /** @internal The call's resume function (`llmwire_call_resume` on its handle). */
+  _attach(resume) {
+    this.#resume = resume;
+  }
+
+  /**
+   * @internal A batch of chunks from the library; returns its `llmwire_chunks_reply`.
+   * @param {object[]} batch
+   * @returns {number}
+   */
+  _accept(batch) {
+    if (this.#stopped) return CHUNKS_ABORT;
+    let next = 0;
+    while (next < batch.length && this.#waiters.length > 0) {
+      this.#waiters.shift().resolve({ value: batch[next++], done: false });
+    }
+    for (; next < batch.length; next++) this.#chunks.push(batch[next]);
+    if (this.#chunks.length - this.#head >= this.#maxBuffered) {
+      this.#paused = true;
+      return CHUNKS_PAUSE;
+    }
+    return CHUNKS_CONTINUE;
+  }
+
+  #take() {
+    const chunk = this.#chunks[this.#head];
+    this.#chunks[this.#head++] = undefined;
+    const unread = this.#chunks.length - this.#head;
+    if (unread === 0) {
+      this.#chunks = [];
+      this.#head = 0;
+    }
+    // Resume once half the buffer is read, so the library refills while the rest is consumed.
+    if (this.#paused && unread <= this.#maxBuffered / 2) {
+      this.#paused = false;
+      this.#resume();
+    }
+    return chunk;
   }
 
   #finish(error) {
@@ -407,4 +600,4 @@ class ChatStream {
   }
 }
 
-module.exports = { Client, ChatStream, CancelToken };
+module.exports = { Client, ChatStream, CancelToken, setMaxThreads, maxThreads };

@@ -137,6 +137,14 @@ const ChunkCallback = namedType('llmwire_chunk_callback',
   () => koffi.proto('int32_t llmwire_chunk_callback(const char *chunk_json, void *user_data)'));
 const EventCallback = namedType('llmwire_event_callback',
   () => koffi.proto('void llmwire_event_callback(const char *event_json, void *user_data)'));
+namedType('llmwire_call', () => koffi.opaque('llmwire_call'));
+// The started-call callbacks. `user_data` is declared as an integer (the binding passes a call
+// id, not a pointer; same size and passing convention as `void *`), and the owned response as
+// `void *` so that the binding can free it after decoding.
+const DoneCallback = namedType('llmwire_done_callback',
+  () => koffi.proto('void llmwire_done_callback(llmwire_call *call, llmwire_status status, void *response_json, llmwire_error *error, uintptr_t user_data)'));
+const ChunksCallback = namedType('llmwire_chunks_callback',
+  () => koffi.proto('int32_t llmwire_chunks_callback(llmwire_call *call, const char *chunks_json, size_t count, uintptr_t user_data)'));
 
 /**
  * A `char *` the library hands over: converted to a JS string, then freed with
@@ -160,6 +168,13 @@ const SIGNATURES = [
   ['llmwire_cancel *llmwire_cancel_new()'],
   ['void llmwire_cancel_trigger(const llmwire_cancel *cancel)'],
   ['void llmwire_cancel_free(llmwire_cancel *cancel)'],
+  ['llmwire_status llmwire_chat_start(const llmwire_client *client, const char *request_json, llmwire_done_callback *on_done, uintptr_t user_data, _Out_ llmwire_call **out_call, _Out_ llmwire_error **err)'],
+  ['llmwire_status llmwire_chat_stream_start(const llmwire_client *client, const char *request_json, size_t max_buffered_chunks, llmwire_chunks_callback *on_chunks, llmwire_done_callback *on_done, uintptr_t user_data, _Out_ llmwire_call **out_call, _Out_ llmwire_error **err)'],
+  ['void llmwire_call_cancel(const llmwire_call *call)'],
+  ['void llmwire_call_resume(const llmwire_call *call)'],
+  ['void llmwire_call_free(llmwire_call *call)'],
+  ['llmwire_status llmwire_pool_set_max_threads(size_t max_threads, _Out_ llmwire_error **err)'],
+  ['size_t llmwire_pool_max_threads()'],
   ['llmwire_status llmwire_client_metrics(const llmwire_client *client, const char *format, _Out_ llmwire_owned_string *out, _Out_ llmwire_error **err)'],
   ['llmwire_status llmwire_client_set_event_callback(const llmwire_client *client, llmwire_event_callback *callback, void *user_data, _Out_ llmwire_error **err)'],
   ['const char *llmwire_status_str(int32_t status)'],
@@ -215,6 +230,8 @@ module.exports = {
   functions,
   ChunkCallback,
   EventCallback,
+  DoneCallback,
+  ChunksCallback,
   EXPECTED_ABI_VERSION,
   candidatePaths,
 };

@@ -185,13 +185,21 @@ describe('client.chat', () => {
     await client.close();
   });
 
-  it('close() lets running calls finish, then frees the client; later calls reject', async () => {
-    const client = mock.client('slow_headers:delay_ms=300');
-    const running = client.chat(ask('still answered'));
+  it('close() settles running calls with Cancelled at once, then frees the client; later calls reject', async () => {
+    const client = mock.client('retry_after_then_ok:s=30');
+    const running = [client.chat(ask()), client.chat(ask())];
+    const stream = client.stream(ask());
+    const started = performance.now();
     const closed = client.close();
     assert.equal(client.closed, true);
-    assert.equal((await running).choices[0].message.content, 'still answered');
-    await closed;
+    for (const call of running) {
+      const error = await rejectionOf(call);
+      assert.ok(error instanceof llmwire.Cancelled, `${error.name}: ${error.message}`);
+      assert.equal(error.stopReason, 'cancelled');
+    }
+    await assert.rejects(stream.next(), llmwire.Cancelled);
+    await closed; // the library has reported every call: nothing of the client is left
+    assert.ok(performance.now() - started < 5000, 'long before the 30 s the server asked to wait');
     const error = await rejectionOf(client.chat(ask()));
     assert.ok(error instanceof llmwire.InvalidArgument);
     assert.match(error.message, /closed/);

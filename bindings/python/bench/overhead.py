@@ -58,10 +58,11 @@ MESSAGES = [{"role": "user", "content": "ping"}]
 MODEL = "gpt-4o-mini"
 
 
-def start_mock() -> tuple[subprocess.Popen[str], str]:
+def start_mock(fast: bool = True) -> tuple[subprocess.Popen[str], str]:
+    """Starts `llmwire mock` (`--fast` unless told otherwise); returns it and its base URL."""
     binary = os.environ.get("LLMWIRE_MOCK_BIN") or str(Path(llmwire.library_path).resolve().parent / "llmwire")
     process = subprocess.Popen(
-        [binary, "mock", "--port", "0", "--until-stdin-eof", "--fast"],
+        [binary, "mock", "--port", "0", "--until-stdin-eof", *(["--fast"] if fast else [])],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

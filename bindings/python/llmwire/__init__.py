@@ -68,6 +68,7 @@ from ._openai import AsyncOpenAI, AsyncStream, OpenAI, Stream
 from ._functions import abi_version, classify, trim, validate, version
 from ._native import ABI_VERSION, IncompatibleLibrary, LibraryNotFound
 from ._native import lib as _lib
+from ._started import AsyncChatStream, max_threads, set_max_threads
 
 #: The path of the loaded shared library.
 library_path: str = _lib.cdll._name
@@ -75,7 +76,7 @@ library_path: str = _lib.cdll._name
 __version__ = "0.1.0"
 
 # Public classes say `llmwire.X` in reprs and tracebacks, not the private module they live in.
-for _name in ("CancelToken", "ChatStream", "Client"):
+for _name in ("AsyncChatStream", "CancelToken", "ChatStream", "Client"):
     globals()[_name].__module__ = __name__
 _exceptions: list[type[Error]] = [Error, *EXCEPTION_BY_CLASS.values()]
 for _exception in _exceptions:
@@ -91,6 +92,7 @@ del _name, _exceptions, _exception, _base
 __all__ = [
     "ABI_VERSION",
     "EXCEPTION_BY_CLASS",
+    "AsyncChatStream",
     "Authentication",
     "CancelToken",
     "Cancelled",
@@ -124,6 +126,8 @@ __all__ = [
     "abi_version",
     "classify",
     "library_path",
+    "max_threads",
+    "set_max_threads",
     "trim",
     "validate",
     "version",

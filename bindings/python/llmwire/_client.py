@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ._errors import Error
 from ._ffi import call_for_string, encode_json, encode_text, error_from_pointer, take_string
+from . import _started
 from ._native import CHUNK_CALLBACK, EVENT_CALLBACK, ClientPtr, ErrorPtr, lib
 
 _log = logging.getLogger("llmwire")
@@ -47,8 +48,9 @@ class CancelToken:
         self._handle = handle
         self._lock = threading.Lock()
         self._cancelled = False
-        # Tokens made for one call (a stream, an achat) that must be cancelled with this one.
-        self._linked: set[CancelToken] = set()
+        # What must be cancelled with this token: tokens made for one call (a stream), or calls
+        # started on the library's threads (achat, astream). Anything with a ``cancel()``.
+        self._linked: set[Any] = set()
         # Calls hold a reference to their token, so it is freed only after they returned. Not at
         # interpreter exit: a daemon thread may still be inside a call that uses it.
         finalizer = weakref.finalize(self, lib.llmwire_cancel_free, handle)
@@ -68,7 +70,7 @@ class CancelToken:
         """Whether :meth:`cancel` was called."""
         return self._cancelled
 
-    def _link(self, token: CancelToken) -> None:
+    def _link(self, token: Any) -> None:
         """Makes ``token`` cancelled whenever this one is (at once, if it already is)."""
         with self._lock:
             if not self._cancelled:
@@ -76,7 +78,7 @@ class CancelToken:
                 return
         token.cancel()
 
-    def _unlink(self, token: CancelToken) -> None:
+    def _unlink(self, token: Any) -> None:
         with self._lock:
             self._linked.discard(token)
 
@@ -90,6 +92,17 @@ def _check_token(cancel: Optional[CancelToken]) -> None:
         raise TypeError(
             f"cancel must be an llmwire.CancelToken or None, not {type(cancel).__name__}"
         )
+
+
+def _stream_arguments(
+    request: Mapping[str, Any], cancel: Optional[CancelToken], max_buffered_chunks: Any
+) -> bytes:
+    """Checks a streaming call's arguments; returns the encoded request."""
+    body = encode_json(request, "request")
+    _check_token(cancel)
+    if not isinstance(max_buffered_chunks, int) or max_buffered_chunks < 1:
+        raise ValueError("max_buffered_chunks must be a positive int")
+    return body
 
 
 def _public_url(url: Any) -> str:
@@ -251,50 +264,86 @@ class Client:
                     print(chunk["choices"][0]["delta"].get("content") or "", end="")
             completion = chunks.response
         """
-        body = encode_json(request, "request")
-        _check_token(cancel)
-        if not isinstance(max_buffered_chunks, int) or max_buffered_chunks < 1:
-            raise ValueError("max_buffered_chunks must be a positive int")
+        body = _stream_arguments(request, cancel, max_buffered_chunks)
         return ChatStream(_StreamCall(self, body, cancel, max_buffered_chunks))
 
     async def achat(
         self, request: Mapping[str, Any], *, cancel: Optional[CancelToken] = None
     ) -> JSONObject:
-        """Like :meth:`chat`, awaitable: the call runs in its own thread, never blocking the loop.
+        """Like :meth:`chat`, awaitable: the call runs on the library's own threads (no Python
+        thread is started) and its result reaches the loop through ``call_soon_threadsafe``.
 
-        Cancelling the awaiting task cancels the call (through a cancel token of its own, linked
-        to ``cancel`` when one is given).
+        Cancelling the awaiting task cancels the call, as does ``cancel`` when one is given.
         """
         body = encode_json(request, "request")
         _check_token(cancel)
-        token = CancelToken()
-        if cancel is not None:
-            cancel._link(token)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[JSONObject] = loop.create_future()
+        settle = _started.settle(loop, future)
 
-        def run() -> None:
-            try:
-                outcome: tuple[Optional[JSONObject], Optional[BaseException]] = (
-                    self._chat_encoded(body, token),
-                    None,
-                )
-            except BaseException as error:  # delivered to the awaiting task
-                outcome = (None, error)
-            try:
-                loop.call_soon_threadsafe(_settle, future, *outcome)
-            except RuntimeError:
-                pass  # the loop is closed: nobody is waiting any more
+        def on_done(result: Optional[JSONObject], error: Optional[BaseException]) -> None:
+            self._leave()
+            settle(result, error)
 
-        threading.Thread(target=run, name="llmwire-achat", daemon=True).start()
+        handle = self._enter()
+        call = _started.StartedCall(on_done)
+        try:
+            _started.start(handle, body, call)
+        except BaseException:
+            self._leave()
+            raise
+        if cancel is not None:
+            cancel._link(call)
         try:
             return await future
         except asyncio.CancelledError:
-            token.cancel()
+            call.cancel()
             raise
         finally:
             if cancel is not None:
-                cancel._unlink(token)
+                cancel._unlink(call)
+
+    def astream(
+        self,
+        request: Mapping[str, Any],
+        *,
+        cancel: Optional[CancelToken] = None,
+        max_buffered_chunks: int = 64,
+    ) -> _started.AsyncChatStream:
+        """Streams a request for ``async for``: chunk dicts as they arrive, then ``.response``.
+
+        Call it from a running event loop. The call starts at once, on the library's threads (no
+        Python thread); chunks arrive in batches, at most ``max_buffered_chunks`` wait unread (then
+        the library pauses reading). A failure raises from the iterator after the chunks before
+        it. Leaving ``async with`` early, :meth:`AsyncChatStream.aclose`, cancelling the task
+        that awaits a chunk, or ``cancel`` cancels the call. ::
+
+            async with client.astream(request) as chunks:
+                async for chunk in chunks:
+                    ...  # as for stream()
+            completion = chunks.response
+        """
+        body = _stream_arguments(request, cancel, max_buffered_chunks)
+        stream = _started.AsyncChatStream(max_buffered_chunks)
+        call = stream.call
+        deliver = call.on_done
+
+        def on_done(result: Optional[JSONObject], error: Optional[BaseException]) -> None:
+            self._leave()
+            if cancel is not None:
+                cancel._unlink(call)
+            deliver(result, error)
+
+        call.on_done = on_done
+        handle = self._enter()
+        try:
+            _started.start(handle, body, call, max_buffered_chunks)
+        except BaseException:
+            self._leave()
+            raise
+        if cancel is not None:
+            cancel._link(call)
+        return stream
 
     # -- observation ------------------------------------------------------------------------
 
@@ -359,20 +408,6 @@ def _event_trampoline(callback: EventCallback) -> Callable[[Optional[bytes], Any
             _log.exception("llmwire: the event callback %r raised; ignored", callback)
 
     return trampoline
-
-
-def _settle(
-    future: asyncio.Future[JSONObject],
-    result: Optional[JSONObject],
-    error: Optional[BaseException],
-) -> None:
-    if future.done():  # the awaiting task was cancelled
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        assert result is not None
-        future.set_result(result)
 
 
 _CHUNK = "chunk"

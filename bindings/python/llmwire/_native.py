@@ -72,6 +72,13 @@ Status = c_int32
 CHUNK_CALLBACK = ctypes.CFUNCTYPE(c_int32, c_char_p, c_void_p)
 #: ``llmwire_event_callback``: ``void (*)(const char *event_json, void *user_data)``.
 EVENT_CALLBACK = ctypes.CFUNCTYPE(None, c_char_p, c_void_p)
+#: ``llmwire_done_callback``: ``void (*)(llmwire_call *call, llmwire_status status,
+#: char *response_json, llmwire_error *error, void *user_data)``; the owned pointers arrive as
+#: plain addresses so that they can be freed.
+DONE_CALLBACK = ctypes.CFUNCTYPE(None, c_void_p, c_int32, c_void_p, c_void_p, c_void_p)
+#: ``llmwire_chunks_callback``: ``int32_t (*)(llmwire_call *call, const char *chunks_json,
+#: size_t count, void *user_data)``.
+CHUNKS_CALLBACK = ctypes.CFUNCTYPE(c_int32, c_void_p, c_char_p, ctypes.c_size_t, c_void_p)
 
 
 class Signature(NamedTuple):
@@ -89,6 +96,30 @@ class Signature(NamedTuple):
 # and the function that needs it raises NotImplementedError.
 SIGNATURES: tuple[Signature, ...] = (
     Signature("llmwire_string_free", None, (c_void_p,)),
+    Signature(
+        "llmwire_chat_start",
+        Status,
+        (ClientPtr, c_char_p, DONE_CALLBACK, c_void_p, POINTER(c_void_p), ErrorOut),
+    ),
+    Signature(
+        "llmwire_chat_stream_start",
+        Status,
+        (
+            ClientPtr,
+            c_char_p,
+            ctypes.c_size_t,
+            CHUNKS_CALLBACK,
+            DONE_CALLBACK,
+            c_void_p,
+            POINTER(c_void_p),
+            ErrorOut,
+        ),
+    ),
+    Signature("llmwire_call_cancel", None, (c_void_p,)),
+    Signature("llmwire_call_resume", None, (c_void_p,)),
+    Signature("llmwire_call_free", None, (c_void_p,)),
+    Signature("llmwire_pool_set_max_threads", Status, (ctypes.c_size_t, ErrorOut)),
+    Signature("llmwire_pool_max_threads", ctypes.c_size_t, ()),
     Signature("llmwire_classify", Status, (c_char_p, StringOut, ErrorOut)),
     Signature("llmwire_client_new", Status, (c_char_p, POINTER(ClientPtr), ErrorOut)),
     Signature("llmwire_client_free", None, (ClientPtr,)),

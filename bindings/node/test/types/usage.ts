@@ -17,7 +17,8 @@ export async function usage(): Promise<void> {
   const attempts: number = completion.llmwire.attempts.length;
 
   const stream: ChatStream = client.stream({ messages: [{ role: 'user', content: 'hi' }] },
-    { signal: AbortSignal.timeout(1000) });
+    { signal: AbortSignal.timeout(1000), maxBufferedChunks: 16 });
+  llmwire.setMaxThreads(llmwire.maxThreads() + 1);
   for await (const chunk of stream) {
     const delta: string | null | undefined = chunk.choices[0]?.delta.content;
     void delta;

@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+// Streaming throughput and many concurrent calls, llmwire's binding beside the `openai` npm
+// package, in one run:
+//
+// - stream: one stream of about 500 chunks (`llmwire mock`'s `echo` scenario answers a 500-word
+//   message with one chunk per word) on loopback, read to the end, repeated; chunks per second.
+// - concurrent: 1,000 calls started at once against the fast mock (`llmwire mock --fast`), each
+//   client in a fresh child process; wall time until all resolved, and the process's peak RSS.
+//
+//   node bench/stream.mjs [--rounds 20] [--words 500] [--concurrent 1000] [--openai DIR]
+//
+// The `openai` package is not a dependency of llmwire: install it anywhere and point --openai (or
+// OPENAI_NODE_DIR) at that folder (e.g. `npm install --prefix build/bench-openai openai`). Build
+// the library with `cargo build --release` first.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const llmwire = require('..');
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '20' },
+    words: { type: 'string', default: '500' },
+    concurrent: { type: 'string', default: '1000' },
+    openai: { type: 'string', default: process.env.OPENAI_NODE_DIR },
+    child: { type: 'string' }, // internal: run the concurrent measure for one client
+    'base-url': { type: 'string' },
+  },
+});
+
+function loadOpenAI() {
+  const bases = [args.openai && path.join(path.resolve(args.openai), 'package.json'), import.meta.url].filter(Boolean);
+  for (const base of bases) {
+    try {
+      const module = createRequire(base)('openai');
+      return module.default ?? module;
+    } catch {
+      // Try the next place.
+    }
+  }
+  return null;
+}
+
+function startMock(fast) {
+  const binary = process.env.LLMWIRE_BIN ?? path.join(path.dirname(llmwire.libraryPath), 'llmwire');
+  const flags = ['mock', '--port', '0', '--until-stdin-eof', '--max-connections', '4096', ...(fast ? ['--fast'] : [])];
+  const child = spawn(binary, flags, { stdio: ['pipe', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout.once('data', (data) => {
+      const port = /port (\d+)/.exec(String(data))?.[1];
+      if (!port) return reject(new Error(`unexpected output from ${binary}: ${data}`));
+      resolve({ baseUrl: `http://127.0.0.1:${port}/v1`, stop: () => child.kill() });
+    });
+  });
+}
+
+const MODEL = 'gpt-4o-mini';
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** The child process of the concurrent measure: N calls at once, wall time and peak RSS. */
+async function concurrentChild(which, baseUrl, count) {
+  const request = { model: MODEL, messages: [{ role: 'user', content: 'benchmark prompt' }] };
+  let call;
+  let close = async () => {};
+  if (which === 'llmwire') {
+    const client = new llmwire.Client({ base_url: baseUrl, api_key: 'sk-bench' });
+    call = () => client.chat(request);
+    close = () => client.close();
+  } else {
+    const OpenAI = loadOpenAI();
+    const client = new OpenAI({ apiKey: 'sk-bench', baseURL: baseUrl, maxRetries: 0 });
+    call = () => client.chat.completions.create(request);
+  }
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 5);
+  const started = performance.now();
+  const results = await Promise.all(Array.from({ length: count }, call));
+  const wall = performance.now() - started;
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  if (results.some((r) => r.choices[0].message.content !== 'pong')) throw new Error('unexpected answer');
+  await close();
+  console.log(JSON.stringify({ wallMs: wall, rssBeforeMb: before / 2 ** 20, rssPeakMb: peak / 2 ** 20 }));
+}
+
+if (args.child) {
+  await concurrentChild(args.child, args['base-url'], Number(args.concurrent));
+  process.exit(0);
+}
+
+const OpenAI = loadOpenAI();
+const words = Array.from({ length: Number(args.words) }, (_, n) => `w${n}`).join(' ');
+const streamRequest = { model: MODEL, messages: [{ role: 'user', content: words }] };
+
+const mock = await startMock(false);
+const client = new llmwire.Client({ base_url: mock.baseUrl, api_key: 'sk-bench' });
+const readers = {
+  'llmwire (binding)': async () => {
+    let count = 0;
+    for await (const chunk of client.stream(streamRequest)) count += chunk ? 1 : 0;
+    return count;
+  },
+};
+if (OpenAI) {
+  const openai = new OpenAI({ apiKey: 'sk-bench', baseURL: mock.baseUrl, maxRetries: 0 });
+  readers['openai (npm)'] = async () => {
+    let count = 0;
+    const stream = await openai.chat.completions.create({ ...streamRequest, stream: true });
+    for await (const chunk of stream) count += chunk ? 1 : 0;
+    return count;
+  };
+}
+const rates = Object.fromEntries(Object.keys(readers).map((name) => [name, []]));
+const chunks = {};
+try {
+  for (const read of Object.values(readers)) for (let i = 0; i < 3; i += 1) await read(); // warm-up
+  for (let r = 0; r < Number(args.rounds); r += 1) {
+    for (const [name, read] of Object.entries(readers)) {
+      const started = performance.now();
+      chunks[name] = await read();
+      rates[name].push(chunks[name] / ((performance.now() - started) / 1000));
+    }
+  }
+} finally {
+  await client.close();
+  mock.stop();
+}
+console.log(`one ${args.words}-word stream on loopback, ${args.rounds} interleaved rounds; library: ${llmwire.libraryPath}`);
+console.table(Object.entries(rates).map(([name, values]) => ({
+  client: name,
+  'chunks/stream': chunks[name],
+  'median chunks/s': Math.round(median(values)),
+  'best chunks/s': Math.round(Math.max(...values)),
+})));
+if (OpenAI) {
+  const ratio = median(rates['llmwire (binding)']) / median(rates['openai (npm)']);
+  console.log(`llmwire streams ${ratio.toFixed(2)}× the chunks per second of openai (medians)`);
+}
+
+const fast = await startMock(true);
+try {
+  const rows = [];
+  for (const which of OpenAI ? ['llmwire', 'openai'] : ['llmwire']) {
+    const script = fileURLToPath(import.meta.url);
+    const output = execFileSync(process.execPath, [script, '--child', which, '--base-url', fast.baseUrl,
+      '--concurrent', args.concurrent, ...(args.openai ? ['--openai', args.openai] : [])], { encoding: 'utf8' });
+    const result = JSON.parse(output.trim().split('\n').pop());
+    rows.push({ client: which, 'wall ms': Math.round(result.wallMs), 'RSS before MB': result.rssBeforeMb.toFixed(1),
+      'peak RSS MB': result.rssPeakMb.toFixed(1) });
+  }
+  console.log(`${args.concurrent} concurrent calls against the fast mock, each client in a fresh process:`);
+  console.table(rows);
+} finally {
+  fast.stop();
+}

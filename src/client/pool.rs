@@ -1,0 +1,275 @@
+//! The library's own threads, for calls started without a caller that waits for them (the C API's
+//! `llmwire_chat_start` and `llmwire_chat_stream_start`).
+//!
+//! An LLM call spends nearly all its life waiting on the network, for seconds or minutes, so a
+//! thread per running call is cheap and a small fixed pool would be wrong: the pool grows with
+//! demand, one thread per job, up to a cap (default [`DEFAULT_MAX_THREADS`]); past the cap, jobs
+//! wait in a FIFO queue. A thread idle for [`IDLE_EXIT`] ends. Jobs that another running job needs
+//! in order to make progress (a stream's delivery) use [`Pool::spawn_beside`], which never queues,
+//! so the cap can never deadlock a stream.
+//!
+//! Not for: anything that decides about a call. Jobs are opaque closures; the deadline accounting
+//! of a queued call is the client's (see `Client::queue_mark`).
+
+use std::collections::VecDeque;
+use std::io;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use once_cell::sync::Lazy;
+
+/// The default cap on threads running queued jobs: calls mostly wait, so hundreds are cheap.
+pub const DEFAULT_MAX_THREADS: usize = 512;
+
+/// How long an idle thread waits for work before it ends.
+pub const IDLE_EXIT: Duration = Duration::from_secs(10);
+
+/// A unit of work for the pool.
+pub type Job = Box<dyn FnOnce() + Send + 'static>;
+
+/// A growing thread pool with a cap and a queue.
+pub struct Pool {
+    state: Mutex<State>,
+    work: Condvar,
+    idle_exit: Duration,
+}
+
+struct State {
+    queue: VecDeque<Job>,
+    /// Threads that take jobs from the queue (alive, busy or idle).
+    threads: usize,
+    /// Of those, the ones waiting for a job.
+    idle: usize,
+    max_threads: usize,
+}
+
+static GLOBAL: Lazy<Pool> = Lazy::new(|| Pool::new(DEFAULT_MAX_THREADS, IDLE_EXIT));
+
+impl Pool {
+    /// A pool with its own cap and idle timeout (tests; the library uses [`Pool::global`]).
+    pub fn new(max_threads: usize, idle_exit: Duration) -> Pool {
+        Pool {
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                threads: 0,
+                idle: 0,
+                max_threads: max_threads.max(1),
+            }),
+            work: Condvar::new(),
+            idle_exit,
+        }
+    }
+
+    /// The process-wide pool every client's started calls share.
+    pub fn global() -> &'static Pool {
+        &GLOBAL
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The cap on threads that run queued jobs.
+    pub fn max_threads(&self) -> usize {
+        self.lock().max_threads
+    }
+
+    /// Changes the cap (at least 1). Lowering it lets extra threads finish their job and end;
+    /// raising it starts threads for jobs already queued.
+    pub fn set_max_threads(&'static self, max_threads: usize) {
+        let mut state = self.lock();
+        state.max_threads = max_threads.max(1);
+        let unserved = state.queue.len().saturating_sub(state.idle);
+        let room = state.max_threads.saturating_sub(state.threads);
+        for _ in 0..unserved.min(room) {
+            if self.start_worker(&mut state).is_err() {
+                break;
+            }
+        }
+    }
+
+    /// (threads, idle threads, queued jobs): a snapshot for tests and diagnostics.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let state = self.lock();
+        (state.threads, state.idle, state.queue.len())
+    }
+
+    /// Runs `job` on a pool thread: an idle one, else a new one while under the cap, else the job
+    /// waits in the queue. Fails only when no thread exists and none can be created (the job is
+    /// then dropped without running).
+    pub fn spawn(&'static self, job: Job) -> io::Result<()> {
+        let mut state = self.lock();
+        state.queue.push_back(job);
+        if state.idle >= state.queue.len() {
+            self.work.notify_one();
+            return Ok(());
+        }
+        if state.threads < state.max_threads {
+            if let Err(error) = self.start_worker(&mut state) {
+                if state.threads == 0 {
+                    state.queue.pop_back();
+                    return Err(error);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `job` on a new thread of its own at once, whatever the cap: for work a running job
+    /// waits on (queueing it behind that job could deadlock).
+    pub fn spawn_beside(&self, job: Job) -> io::Result<()> {
+        std::thread::Builder::new()
+            .name("llmwire-deliver".into())
+            .spawn(move || run_job(job))
+            .map(drop)
+    }
+
+    /// Starts one worker; the caller holds the lock.
+    fn start_worker(&'static self, state: &mut State) -> io::Result<()> {
+        std::thread::Builder::new()
+            .name("llmwire-call".into())
+            .spawn(move || self.work_loop())?;
+        state.threads += 1;
+        Ok(())
+    }
+
+    fn work_loop(&self) {
+        loop {
+            let job = {
+                let mut state = self.lock();
+                loop {
+                    if state.threads > state.max_threads {
+                        state.threads -= 1; // The cap was lowered: this thread is surplus.
+                        return;
+                    }
+                    if let Some(job) = state.queue.pop_front() {
+                        break job;
+                    }
+                    state.idle += 1;
+                    let (next, timeout) = self
+                        .work
+                        .wait_timeout(state, self.idle_exit)
+                        .unwrap_or_else(PoisonError::into_inner);
+                    state = next;
+                    state.idle -= 1;
+                    if timeout.timed_out() && state.queue.is_empty() {
+                        state.threads -= 1;
+                        return;
+                    }
+                }
+            };
+            run_job(job);
+        }
+    }
+}
+
+/// Runs a job; a panic in it (a bug: jobs catch their own) must not kill a pool thread silently
+/// while the pool counts it as alive, so it is contained here.
+fn run_job(job: Job) {
+    let _ = panic::catch_unwind(AssertUnwindSafe(job));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::sync::Arc;
+
+    fn leaked(max_threads: usize, idle_exit: Duration) -> &'static Pool {
+        Box::leak(Box::new(Pool::new(max_threads, idle_exit)))
+    }
+
+    /// Polls `done` until it holds (the pool's threads move on their own schedule).
+    fn wait_until(what: &str, done: impl Fn() -> bool) {
+        let start = std::time::Instant::now();
+        while !done() {
+            assert!(start.elapsed() < Duration::from_secs(10), "never: {what}");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    #[test]
+    fn jobs_past_the_cap_wait_in_the_queue_until_a_thread_is_free() {
+        let pool = leaked(2, Duration::from_secs(5));
+        let (release, gate) = mpsc::channel::<()>();
+        let gate = Arc::new(Mutex::new(gate));
+        let (started, running) = mpsc::channel();
+        let (done, finished) = mpsc::channel();
+        for n in 0..5 {
+            let (gate, started, done) = (Arc::clone(&gate), started.clone(), done.clone());
+            pool.spawn(Box::new(move || {
+                started.send(n).unwrap();
+                gate.lock().unwrap().recv().unwrap();
+                done.send(n).unwrap();
+            }))
+            .unwrap();
+        }
+        // The first two run (one thread each, at the cap); the other three wait, in order.
+        assert_eq!(
+            [running.recv().unwrap(), running.recv().unwrap()]
+                .iter()
+                .sum::<i32>(),
+            1
+        );
+        assert_eq!(pool.counts(), (2, 0, 3));
+        for _ in 0..5 {
+            release.send(()).unwrap();
+        }
+        let mut order: Vec<i32> = (0..5).map(|_| finished.recv().unwrap()).collect();
+        order.sort_unstable();
+        assert_eq!(order, vec![0, 1, 2, 3, 4]);
+        let later: Vec<i32> = (0..3).map(|_| running.recv().unwrap()).collect();
+        assert_eq!(
+            later,
+            vec![2, 3, 4],
+            "queued jobs start first in, first out"
+        );
+    }
+
+    #[test]
+    fn an_idle_thread_takes_the_next_job_and_ends_after_the_idle_timeout() {
+        let pool = leaked(8, Duration::from_millis(200));
+        let (done, finished) = mpsc::channel();
+        for _ in 0..3 {
+            let done = done.clone();
+            pool.spawn(Box::new(move || done.send(()).unwrap()))
+                .unwrap();
+            finished.recv().unwrap();
+            wait_until("the thread is idle again", || pool.counts().1 == 1);
+        }
+        // Sequential jobs reuse the idle thread instead of starting new ones.
+        assert_eq!(pool.counts().0, 1);
+        wait_until("the idle thread ends", || pool.counts().0 == 0);
+    }
+
+    #[test]
+    fn raising_the_cap_starts_threads_for_queued_jobs() {
+        let pool = leaked(1, Duration::from_secs(5));
+        let (release, wait) = mpsc::channel::<()>();
+        let (started, running) = mpsc::channel();
+        let (done, finished) = mpsc::channel();
+        pool.spawn(Box::new(move || {
+            started.send(()).unwrap();
+            wait.recv().unwrap();
+        }))
+        .unwrap();
+        running.recv().unwrap();
+        pool.spawn(Box::new(move || done.send(()).unwrap()))
+            .unwrap();
+        assert_eq!(pool.counts().2, 1);
+        pool.set_max_threads(2);
+        finished.recv().unwrap(); // ran although the first job still holds its thread
+        release.send(()).unwrap();
+    }
+
+    #[test]
+    fn a_panicking_job_leaves_the_pool_working() {
+        let pool = leaked(1, Duration::from_secs(5));
+        pool.spawn(Box::new(|| panic!("boom"))).unwrap();
+        let (done, finished) = mpsc::channel();
+        pool.spawn(Box::new(move || done.send(()).unwrap()))
+            .unwrap();
+        finished.recv().unwrap();
+    }
+}
