@@ -46,10 +46,11 @@ def test_example_explains_a_failure(mock: Mock) -> None:
 
 
 def test_readme_streaming_example_prints_the_usage(mock: Mock) -> None:
-    """The README's first Python example runs as written (pointed at the mock) and prints usage."""
+    """The README's `llmwire.Client` example runs as written (pointed at the mock) and prints usage."""
     assert REPOSITORY is not None
     readme = (REPOSITORY / "bindings" / "python" / "README.md").read_text()
-    code = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    blocks = [block.split("```", 1)[0] for block in readme.split("```python\n")[1:]]
+    code = next(block for block in blocks if "llmwire.Client(" in block)
     assert 'base_url="http://127.0.0.1:8080/v1"' in code
     code = code.replace("http://127.0.0.1:8080/v1", mock.url("echo"))
     result = subprocess.run(
