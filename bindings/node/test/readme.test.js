@@ -1,6 +1,7 @@
 'use strict';
 
-// The README's first example runs as written (CommonJS), pointed at the simulated provider.
+// The README's examples run as written (the OpenAI-shaped one as an ES module, the `Client` one as
+// CommonJS), pointed at the simulated provider.
 
 const assert = require('node:assert/strict');
 const { execFile } = require('node:child_process');
@@ -14,24 +15,36 @@ let mock;
 before(async () => { mock = await startMock(); });
 after(() => mock?.stop());
 
-test('the README example runs as written', async () => {
-  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
-  const code = readme.split('```js\n')[1].split('```')[0];
-  // A directory of its own where `require('llmwire')` finds this package, as after `npm install`.
+async function runAsWritten(fileName, code) {
+  // A directory of its own where `llmwire` resolves to this package, as after `npm install`.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmwire-readme-'));
   try {
     fs.mkdirSync(path.join(dir, 'node_modules'));
     fs.symlinkSync(path.resolve(__dirname, '..'), path.join(dir, 'node_modules', 'llmwire'), 'dir');
-    fs.writeFileSync(path.join(dir, 'hello.js'), code);
+    fs.writeFileSync(path.join(dir, fileName), code);
     const env = { ...process.env, OPENAI_BASE_URL: mock.baseUrl('echo', 'readme'), OPENAI_API_KEY: 'sk-readme' };
-    const { stdout } = await new Promise((resolve, reject) => {
-      execFile(process.execPath, ['hello.js'], { cwd: dir, env, timeout: 30_000 }, (error, out, err) => {
+    return await new Promise((resolve, reject) => {
+      execFile(process.execPath, [fileName], { cwd: dir, env, timeout: 30_000 }, (error, out, err) => {
         if (error) reject(new Error(`${error.message}\n${err}`));
-        else resolve({ stdout: out });
+        else resolve(out);
       });
     });
-    assert.equal(stdout, 'Hello 1\n');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function readmeBlocks() {
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  return readme.split('```js\n').slice(1).map((block) => block.split('```')[0]);
+}
+
+test('the README example of the OpenAI-shaped client runs as written', async () => {
+  const code = readmeBlocks().find((block) => block.includes('new OpenAI('));
+  assert.equal(await runAsWritten('hello.mjs', code), 'Hello\n');
+});
+
+test('the README example of Client runs as written', async () => {
+  const code = readmeBlocks().find((block) => block.includes("require('llmwire')"));
+  assert.equal(await runAsWritten('hello.js', code), 'Hello 1\n');
 });
