@@ -69,27 +69,36 @@ _calls_lock = threading.Lock()
 
 
 def _done(call: Any, status: int, response: Any, error: Any, user_data: Any) -> None:
-    with _calls_lock:
-        started = _calls.pop(user_data or 0, None)
-    result: Optional[JSONObject] = None
-    failure: Optional[BaseException] = None
+    # The call leaves `_calls` only as the callback's last step: until then, the exit handler
+    # below waits for it, so that no library thread is still in here (and about to take the GIL
+    # again) when the interpreter shuts down. A thread that asks for the GIL during shutdown is
+    # ended with a forced unwind, which the library's panic boundary cannot let through.
+    key = user_data or 0
     try:
-        if status == 0:
-            result = json.loads(take_string(c_void_p(response)))
-        else:
-            failure = error_from_pointer(cast(error, ErrorPtr) if error else ErrorPtr(), status)
-    except BaseException as unexpected:  # delivered to the caller, never into the library
-        failure = unexpected
-    if started is None:  # cannot happen; free what there is
-        lib.llmwire_call_free(call)
-        return
-    with started.lock:
-        started.finished = True
-        lib.llmwire_call_free(call)
-    try:
-        started.on_done(result, failure)
-    except BaseException:
-        pass  # a closed loop: nobody is waiting any more
+        with _calls_lock:
+            started = _calls.get(key)
+        result: Optional[JSONObject] = None
+        failure: Optional[BaseException] = None
+        try:
+            if status == 0:
+                result = json.loads(take_string(c_void_p(response)))
+            else:
+                failure = error_from_pointer(cast(error, ErrorPtr) if error else ErrorPtr(), status)
+        except BaseException as unexpected:  # delivered to the caller, never into the library
+            failure = unexpected
+        if started is None:  # cannot happen; free what there is
+            lib.llmwire_call_free(call)
+            return
+        with started.lock:
+            started.finished = True
+            lib.llmwire_call_free(call)
+        try:
+            started.on_done(result, failure)
+        except BaseException:
+            pass  # a closed loop: nobody is waiting any more
+    finally:
+        with _calls_lock:
+            _calls.pop(key, None)
 
 
 def _chunks(call: Any, chunks_json: Optional[bytes], count: int, user_data: Any) -> int:
