@@ -17,6 +17,7 @@ pub mod estimate;
 pub mod overflow;
 mod scanner;
 pub mod trim;
+mod vocab;
 
 mod options;
 mod report;
