@@ -412,4 +412,26 @@ mod tests {
             tally_text("first part. second part").word_pieces
         );
     }
+
+    #[test]
+    fn characters_without_a_token_cost_their_measured_weight_up_to_their_bytes() {
+        // Mathematical alphanumerics are four bytes and never one token: at most 4 each.
+        let fraktur = "𝔘𝔫𝔦𝔠𝔬𝔡𝔢";
+        let tally = tally_text(fraktur);
+        assert_eq!(tally.other_letters, 0);
+        assert!(tally.rare_char_milli >= 7 * 2_000, "{tally:?}");
+        assert!(tally.rare_char_milli <= 7 * 4_000, "{tally:?}");
+        // Common Cyrillic letters are one token each: counted as letters, not rare.
+        let tally = tally_text("Привет, мир");
+        assert_eq!(tally.rare_char_milli, 0);
+        assert_eq!(tally.cyrillic_letters, 9);
+        // An unassigned code point of the basic plane is charged the byte ceiling.
+        assert_eq!(tally_text("\u{0378}").rare_char_milli, 2_000);
+    }
+
+    #[test]
+    fn russian_is_told_from_other_cyrillic_languages() {
+        assert!(tally_text("Мы были вместе, это было давно, и ещё вчера").is_russian());
+        assert!(!tally_text("Ми були разом, це було давно, і ще вчора").is_russian());
+    }
 }

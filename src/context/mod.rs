@@ -25,7 +25,8 @@ pub mod shorten;
 
 pub use estimate::{estimate_text_tokens, tally_text, TextScanner, TextTally};
 pub use options::{
-    requested_output_tokens, Budget, Strategy, TrimOptions, DEFAULT_RESERVE_OUTPUT_TOKENS,
+    requested_output_tokens, Budget, SafetyMargin, Strategy, TrimOptions,
+    DEFAULT_RESERVE_OUTPUT_TOKENS,
 };
 pub use overflow::{OnOverflow, OverflowFigures};
 pub use report::{DroppedMessages, ShortenedOutput, TrimReport};
