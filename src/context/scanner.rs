@@ -324,6 +324,17 @@ impl TextScanner {
         }
     }
 
+    /// Counts whitespace that changes kind inside a run (see `TextTally::mixed_whitespace`).
+    fn whitespace_kind(&mut self, code: u32) {
+        if matches!(self.previous, CharClass::Space | CharClass::Newline)
+            && code != self.previous_code
+            && !matches!(code, 0x20 | 0x0A)
+            && !matches!(self.previous_code, 0x0A | 0x0D)
+        {
+            self.tally.mixed_whitespace += 1;
+        }
+    }
+
     /// The pre-token split and the base64 watch, for any character.
     #[inline(always)]
     fn split(&mut self, class: CharClass, code: u32) {
@@ -334,18 +345,16 @@ impl TextScanner {
         if !in_base64_alphabet && self.base64.len > 0 {
             self.end_base64_run();
         }
-        if matches!(class, CharClass::Space | CharClass::Newline)
-            && matches!(self.previous, CharClass::Space | CharClass::Newline)
-            && code != self.previous_code
-            && !matches!(code, 0x20 | 0x0A)
-            && !matches!(self.previous_code, 0x0A | 0x0D)
-        {
-            self.tally.mixed_whitespace += 1;
-        }
         match class {
             CharClass::Digit => self.digit(),
-            CharClass::Space => self.space(),
-            CharClass::Newline => self.newline(),
+            CharClass::Space => {
+                self.whitespace_kind(code);
+                self.space()
+            }
+            CharClass::Newline => {
+                self.whitespace_kind(code);
+                self.newline()
+            }
             CharClass::Punct | CharClass::Symbol | CharClass::AstralSymbol => {
                 self.punct(class, code)
             }
