@@ -156,6 +156,24 @@ impl Figures {
         )
     }
 
+    /// Adds this set's row to `table`, its missed targets (per item and on the mean) to `misses`,
+    /// and its items to `all`.
+    fn tabulate(
+        self,
+        label: &str,
+        table: &mut Vec<String>,
+        misses: &mut Vec<String>,
+        all: &mut Figures,
+    ) {
+        table.push(self.row(label));
+        misses.extend(self.misses(
+            label,
+            1.0 - MAX_UNDER_ESTIMATE,
+            Some(MAX_MEAN_OVER_ESTIMATE),
+        ));
+        all.ratios.extend(self.ratios);
+    }
+
     /// The targets this set misses, as messages.
     fn misses(&self, label: &str, floor: f64, mean_target: Option<f64>) -> Vec<String> {
         let mut misses = Vec::new();
@@ -206,10 +224,7 @@ fn estimator_meets_the_targets_on_the_corpus_and_prints_the_table() {
                 })
                 .collect(),
         };
-        table.push(figures.row(&kind));
-        let floor = 1.0 - MAX_UNDER_ESTIMATE;
-        misses.extend(figures.misses(&kind, floor, Some(MAX_MEAN_OVER_ESTIMATE)));
-        everything.ratios.extend(figures.ratios);
+        figures.tabulate(&kind, &mut table, &mut misses, &mut everything);
     }
     table.push(everything.row("all texts"));
     report(
@@ -348,22 +363,18 @@ fn conversation_figures(conversations: Vec<(String, Value)>) -> Figures {
 fn conversations_meet_the_targets() {
     let mut table = Vec::new();
     let mut misses = Vec::new();
-    let floor = 1.0 - MAX_UNDER_ESTIMATE;
     let mut all = Figures { ratios: Vec::new() };
     for kind in OWN_KINDS {
         let figures = conversation_figures(conversations(kind));
-        table.push(figures.row(kind));
-        misses.extend(figures.misses(
+        figures.tabulate(
             &format!("{kind} conversations"),
-            floor,
-            Some(MAX_MEAN_OVER_ESTIMATE),
-        ));
-        all.ratios.extend(figures.ratios);
+            &mut table,
+            &mut misses,
+            &mut all,
+        );
     }
     let mixed = conversation_figures(mixed_conversations());
-    table.push(mixed.row("mixed"));
-    misses.extend(mixed.misses("mixed conversations", floor, Some(MAX_MEAN_OVER_ESTIMATE)));
-    all.ratios.extend(mixed.ratios);
+    mixed.tabulate("mixed conversations", &mut table, &mut misses, &mut all);
     table.push(all.row("all conversations"));
     report(
         "conversations (estimate_request_tokens vs o200k_base in the chat format)",
