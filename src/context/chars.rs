@@ -68,6 +68,7 @@ pub(super) const ASCII_CLASSES: [CharClass; 128] = {
 };
 
 /// The class of a non-ASCII code point, from the Unicode blocks that matter for tokenizing.
+#[inline]
 pub(super) fn non_ascii_class(code: u32) -> CharClass {
     match code {
         0x00A0 | 0x1680 | 0x2000..=0x200A | 0x202F | 0x205F | 0x3000 => CharClass::Space,
@@ -152,6 +153,7 @@ pub(super) enum Script {
     Other,
 }
 
+#[inline]
 pub(super) fn script(code: u32) -> Script {
     match code {
         0x00C0..=0x00FF => Script::Latin1,

@@ -39,7 +39,7 @@
 //! ```
 //! use llmwire::context::estimate_text_tokens;
 //! // o200k_base: 10 tokens.
-//! assert_eq!(estimate_text_tokens("The quick brown fox jumps over the lazy dog."), 10);
+//! assert_eq!(estimate_text_tokens("The quick brown fox jumps over the lazy dog."), 11);
 //! ```
 
 pub use super::scanner::TextScanner;
@@ -133,47 +133,49 @@ pub struct TextTally {
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 37;
+pub const FEATURES: usize = 39;
 
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
-    866,  // word_pieces
-    112,  // long_word_letters, English-like text
+    1000, // word_pieces
+    0,    // long_word_letters, English-like text
     0,    // long_word_letters, other Latin-script text
-    377,  // marked_word_letters
-    1597, // very_long_word_letters
-    360,  // inner_capitals
-    1100, // digit_groups
-    1213, // punct_runs
+    165,  // marked_word_letters
+    1793, // very_long_word_letters
+    156,  // inner_capitals
+    1045, // digit_groups
+    1261, // punct_runs
     0,    // long_punct_chars
-    405,  // repeated_chars
-    558,  // space_runs
-    2188, // newline_runs
+    404,  // repeated_chars
+    454,  // space_runs
+    1666, // newline_runs
     0,    // long_whitespace_chars
-    588,  // han_chars, Simplified Chinese or Japanese text
-    571,  // han_chars, Traditional Chinese text
-    597,  // kana_chars
-    356,  // hangul_chars
-    1061, // accented_letters: Latin-1
-    2024, // accented_letters: extended_latin_letters
-    0,    // accented_letters: vietnamese_letters
-    289,  // other_letters: greek_letters
-    192,  // other_letters: cyrillic_letters, other than Russian text
-    107,  // other_letters: cyrillic_letters, Russian text
-    263,  // other_letters: hebrew_letters
-    181,  // other_letters: arabic_letters
-    250,  // other_letters: indic_letters
-    516,  // other_letters: the rest
-    358,  // unspaced_letters
-    688,  // symbols
-    0,    // astral_symbols
+    564,  // han_chars, Simplified Chinese or Japanese text
+    557,  // han_chars, Traditional Chinese text
+    585,  // kana_chars
+    319,  // hangul_chars
+    1032, // accented_letters: Latin-1
+    2064, // accented_letters: extended_latin_letters
+    384,  // accented_letters: vietnamese_letters
+    0,    // accented_letters: Latin-1, Vietnamese text
+    0,    // accented_letters: extended_latin_letters, Vietnamese text
+    311,  // other_letters: greek_letters
+    216,  // other_letters: cyrillic_letters, other than Russian text
+    86,   // other_letters: cyrillic_letters, Russian text
+    259,  // other_letters: hebrew_letters
+    202,  // other_letters: arabic_letters
+    287,  // other_letters: indic_letters
+    1000, // other_letters: the rest
+    354,  // unspaced_letters
+    763,  // symbols
+    1000, // astral_symbols
     657,  // base64_chars
-    784,  // long_run_letters
+    779,  // long_run_letters
     1,    // rare_char_milli (already in thousandths)
-    2700, // after_rare_chars
-    591,  // repeated_non_ascii
-    1671, // unmerged_punct_pairs
-    1286, // mixed_whitespace
+    2405, // after_rare_chars
+    592,  // repeated_non_ascii
+    1668, // unmerged_punct_pairs
+    1323, // mixed_whitespace
 ];
 
 impl TextTally {
@@ -184,6 +186,10 @@ impl TextTally {
         let (simplified, traditional) = split_if(self.is_traditional(), self.han_chars);
         let (cyrillic, russian) = split_if(self.is_russian(), self.cyrillic_letters);
         let latin1 = self.accented_letters - self.extended_latin_letters - self.vietnamese_letters;
+        let vietnamese = self.is_vietnamese();
+        let (latin1, vietnamese_latin1) = split_if(vietnamese, latin1);
+        let (extended_latin, vietnamese_extended) =
+            split_if(vietnamese, self.extended_latin_letters);
         let other = self.other_letters
             - self.greek_letters
             - self.cyrillic_letters
@@ -209,8 +215,10 @@ impl TextTally {
             self.kana_chars,
             self.hangul_chars,
             latin1,
-            self.extended_latin_letters,
+            extended_latin,
             self.vietnamese_letters,
+            vietnamese_latin1,
+            vietnamese_extended,
             self.greek_letters,
             cyrillic,
             russian,
@@ -235,6 +243,13 @@ impl TextTally {
     /// o200k_base has fewer merges for Traditional characters than for Simplified or Japanese.
     pub fn is_traditional(&self) -> bool {
         self.traditional_markers > 0 && self.traditional_markers * 50 >= self.han_chars
+    }
+
+    /// Whether the Latin-script text reads as Vietnamese: at least one letter with stacked marks
+    /// (ạ, ế, ộ, …) per 10 word pieces. o200k_base merges Vietnamese syllables well, accented
+    /// letters and all.
+    pub fn is_vietnamese(&self) -> bool {
+        self.vietnamese_letters > 0 && self.vietnamese_letters * 10 >= self.word_pieces
     }
 
     /// Whether the Cyrillic letters read as Russian: at least one in 60 is ы, э or ё, which

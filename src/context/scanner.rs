@@ -301,6 +301,7 @@ impl TextScanner {
         self.previous_code = code;
     }
 
+    #[inline]
     fn script_letter(&mut self, class: CharClass, code: u32) {
         let tally = &mut self.tally;
         if class == CharClass::AccentedLetter {
