@@ -67,18 +67,20 @@ pub struct TrimOptions {
 pub struct SafetyMargin(pub u32);
 
 impl SafetyMargin {
-    /// No margin: OpenAI and Azure OpenAI, whose current models use o200k_base.
+    /// No margin: OpenAI and Azure OpenAI, whose current models use o200k_base, and `generic`,
+    /// where nothing is known (set one).
     pub const NONE: SafetyMargin = SafetyMargin(0);
     /// The default elsewhere: 10%, an assumption (see `docs/token-estimate.md`), not a measure.
     pub const OTHER_TOKENIZER: SafetyMargin = SafetyMargin(100);
 
     /// The default margin for `provider`: none where the estimate's reference tokenizer is the
-    /// provider's, [`SafetyMargin::OTHER_TOKENIZER`] elsewhere (Gemini's SentencePiece vocabulary,
-    /// Llama-family and Mistral models behind Groq, Ollama or vLLM, DeepSeek, Anthropic, xAI, and
-    /// unknown gateways).
+    /// provider's (and for `generic`, whose models nothing is known about),
+    /// [`SafetyMargin::OTHER_TOKENIZER`] for the named providers whose models tokenize otherwise
+    /// (Gemini's SentencePiece vocabulary, Llama-family and Mistral models behind Groq, Ollama or
+    /// vLLM, DeepSeek, Anthropic, xAI, OpenRouter).
     pub fn for_provider(provider: Provider) -> SafetyMargin {
         match provider {
-            Provider::OpenAI | Provider::Azure => SafetyMargin::NONE,
+            Provider::OpenAI | Provider::Azure | Provider::Generic => SafetyMargin::NONE,
             _ => SafetyMargin::OTHER_TOKENIZER,
         }
     }
