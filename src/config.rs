@@ -123,7 +123,8 @@ pub struct ClientConfig {
     /// Extra trusted CA certificates (PEM), added to the bundled web roots.
     pub ca_certs_pem: Option<String>,
     pub user_agent: String,
-    /// `"context": {"on_overflow": "error" | "trim"}`: what to do about a prompt over the window.
+    /// `"context": {"on_overflow": "error" | "trim", "safety_margin": 0.1}`: what to do about a
+    /// prompt over the window, and the room kept for a tokenizer other than o200k_base.
     pub context: crate::context::overflow::ContextConfig,
 }
 

@@ -1,22 +1,55 @@
 //! The token estimator measured against a real tokenizer (o200k_base, the encoding of GPT-4o and
-//! later OpenAI models, from the `tiktoken-rs` dev-dependency) on the corpus of real text in
-//! `tests/fixtures/context/` (sources in its README).
+//! later OpenAI models, from the `tiktoken-rs` dev-dependency).
 //!
-//! Targets, asserted per kind of text and over everything: the estimate never under-counts a text
-//! or a conversation by more than 5%, and over-counts by at most 15% on average.
+//! Three sets of text:
+//! - the corpus in `tests/fixtures/context/`: the project's own text (`prose/`, `code/`, …, see
+//!   its README) and, under `external/`, excerpts of text the project did not write (man pages,
+//!   licence texts, translation catalogues, source code, logs, checksums; origin and licence of
+//!   each in `external/MANIFEST.tsv`). Their o200k_base counts are stored in
+//!   `tests/fixtures/context/counts.tsv`, so the accuracy table needs no tokenizer;
+//!   [`stored_counts_match_o200k_base`] checks them (and rewrites them with
+//!   `LLMWIRE_BLESS_CONTEXT_COUNTS=1`);
+//! - adversarial strings generated from a fixed seed for every Unicode block
+//!   (`context_tables::adversarial`), counted with the tokenizer at run time;
+//! - conversations built from the corpus, in OpenAI's chat format.
 //!
-//! The table: `cargo test --test context_accuracy -- --nocapture`.
+//! Targets: no text and no conversation under-counted by more than 5%; on ordinary text a mean
+//! over-estimate of at most 15% per kind. The adversarial strings of ASCII letters and mixed
+//! ASCII (`KNOWN_GAPS`) are the exception, documented in `docs/token-estimate.md`.
+//!
+//! The table: `cargo test --test context_accuracy -- --nocapture` (a failing target prints it too).
 
-use std::path::PathBuf;
+mod context_tables;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use llmwire::context::{estimate_request_tokens, estimate_text_tokens};
 use serde_json::{json, Value};
 use tiktoken_rs::CoreBPE;
 
-const KINDS: [&str; 6] = ["prose", "code", "json", "cjk", "other_scripts", "base64"];
+/// The project's own kinds (folders of `tests/fixtures/context/`).
+const OWN_KINDS: [&str; 6] = ["prose", "code", "json", "cjk", "other_scripts", "base64"];
 const MAX_UNDER_ESTIMATE: f64 = 0.05;
 const MAX_MEAN_OVER_ESTIMATE: f64 = 0.15;
+/// The seed of the adversarial strings.
+const SEED: u64 = 0x2545_F491_4F6C_DD1D;
+/// Adversarial strings the estimator is known to under-count by more than 5%: random ASCII
+/// letters (the estimate charges a word about one token, and o200k_base has a token for almost
+/// every pair of letters, so nothing short of the vocabulary tells a random word from a real one)
+/// and punctuation mixed with letters. They are held to `KNOWN_GAP_FLOOR` instead.
+const KNOWN_GAPS: [&str; 8] = [
+    "ASCII lower case: words",
+    "ASCII letters: run",
+    "ASCII letters: words",
+    "ASCII letters: with ASCII",
+    "ASCII printable: run",
+    "ASCII printable: words",
+    "ASCII printable: with ASCII",
+    "ASCII punctuation: with ASCII",
+];
+const KNOWN_GAP_FLOOR: f64 = 0.40;
 
 fn o200k() -> &'static CoreBPE {
     static BPE: OnceLock<CoreBPE> = OnceLock::new();
@@ -27,12 +60,13 @@ fn tokens(text: &str) -> u64 {
     o200k().encode_ordinary(text).len() as u64
 }
 
-/// The samples of one kind, in file-name order: (file name, text).
-fn samples(kind: &str) -> Vec<(String, String)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/context")
-        .join(kind);
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/context")
+}
+
+/// The `.txt` files of a folder, in name order: (path relative to the fixtures, text).
+fn files(dir: &Path) -> Vec<(String, String)> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.expect("a directory entry").path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "txt"))
@@ -41,16 +75,55 @@ fn samples(kind: &str) -> Vec<(String, String)> {
     paths
         .into_iter()
         .map(|path| {
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            (
-                name,
-                std::fs::read_to_string(&path).expect("a UTF-8 sample"),
-            )
+            let name = path
+                .strip_prefix(fixtures())
+                .expect("under the fixtures")
+                .to_string_lossy()
+                .into_owned();
+            let text = std::fs::read_to_string(&path).expect("a UTF-8 sample");
+            (name, text)
         })
         .collect()
 }
 
-/// estimate / actual for each item, and a one-line summary.
+/// The samples of one of the project's own kinds.
+fn samples(kind: &str) -> Vec<(String, String)> {
+    files(&fixtures().join(kind))
+}
+
+/// Every sample of the corpus by kind: the project's own (`llmwire: prose`, …) and the external
+/// ones (`prose-cyrillic`, …).
+fn corpus() -> BTreeMap<String, Vec<(String, String)>> {
+    let mut kinds = BTreeMap::new();
+    for kind in OWN_KINDS {
+        kinds.insert(format!("llmwire: {kind}"), samples(kind));
+    }
+    let external = fixtures().join("external");
+    for entry in std::fs::read_dir(&external).expect("tests/fixtures/context/external") {
+        let path = entry.expect("a directory entry").path();
+        if path.is_dir() {
+            let kind = path.file_name().unwrap().to_string_lossy().into_owned();
+            kinds.insert(kind, files(&path));
+        }
+    }
+    kinds
+}
+
+const COUNTS: &str = "counts.tsv";
+
+/// The stored o200k_base counts: sample path → tokens.
+fn stored_counts() -> BTreeMap<String, u64> {
+    let text = std::fs::read_to_string(fixtures().join(COUNTS)).expect("counts.tsv");
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .map(|line| {
+            let (path, count) = line.split_once('\t').expect("path<TAB>count");
+            (path.to_owned(), count.parse().expect("a count"))
+        })
+        .collect()
+}
+
+/// estimate / actual for each item.
 struct Figures {
     ratios: Vec<(String, f64)>,
 }
@@ -75,7 +148,7 @@ impl Figures {
     fn row(&self, label: &str) -> String {
         let (_, min) = self.min();
         format!(
-            "| {label:<26} | {:>3} | {:>+8.1}% | {:>+9.1}% | {:>+8.1}% |",
+            "| {label:<34} | {:>4} | {:>+8.1}% | {:>+9.1}% | {:>+8.1}% |",
             self.ratios.len(),
             (min - 1.0) * 100.0,
             (self.mean() - 1.0) * 100.0,
@@ -83,31 +156,123 @@ impl Figures {
         )
     }
 
-    fn assert_targets(&self, label: &str) {
-        let (worst, min) = self.min();
-        assert!(
-            min >= 1.0 - MAX_UNDER_ESTIMATE,
-            "{label}: {worst} is under-estimated by {:.1}%",
-            (1.0 - min) * 100.0
-        );
-        assert!(
-            self.mean() <= 1.0 + MAX_MEAN_OVER_ESTIMATE,
-            "{label}: mean over-estimate {:.1}%",
-            (self.mean() - 1.0) * 100.0
-        );
+    /// Adds this set's row to `table`, its missed targets (per item and on the mean) to `misses`,
+    /// and its items to `all`.
+    fn tabulate(
+        self,
+        label: &str,
+        table: &mut Vec<String>,
+        misses: &mut Vec<String>,
+        all: &mut Figures,
+    ) {
+        table.push(self.row(label));
+        misses.extend(self.misses(
+            label,
+            1.0 - MAX_UNDER_ESTIMATE,
+            Some(MAX_MEAN_OVER_ESTIMATE),
+        ));
+        all.ratios.extend(self.ratios);
+    }
+
+    /// The targets this set misses, as messages.
+    fn misses(&self, label: &str, floor: f64, mean_target: Option<f64>) -> Vec<String> {
+        let mut misses = Vec::new();
+        for (name, ratio) in &self.ratios {
+            if *ratio < floor {
+                misses.push(format!(
+                    "{label}: {name} is under-estimated by {:.1}%",
+                    (1.0 - ratio) * 100.0
+                ));
+            }
+        }
+        if let Some(target) = mean_target {
+            if self.mean() > 1.0 + target {
+                misses.push(format!(
+                    "{label}: mean over-estimate {:.1}%",
+                    (self.mean() - 1.0) * 100.0
+                ));
+            }
+        }
+        misses
     }
 }
 
-fn text_figures(kind: &str) -> Figures {
-    Figures {
-        ratios: samples(kind)
-            .into_iter()
-            .map(|(name, text)| {
-                let ratio = estimate_text_tokens(&text) as f64 / tokens(&text) as f64;
-                (name, ratio)
-            })
-            .collect(),
+const HEADER: &str = "| kind                               |    n | min error | mean error | max error |\n|---|---|---|---|---|";
+
+/// Prints the table, then fails with every missed target.
+fn report(title: &str, table: &[String], misses: &[String]) {
+    println!("{title} (error = estimate / o200k_base - 1; negative is an under-estimate):");
+    println!("{HEADER}\n{}\n", table.join("\n"));
+    assert!(misses.is_empty(), "targets missed:\n{}", misses.join("\n"));
+}
+
+#[test]
+fn estimator_meets_the_targets_on_the_corpus_and_prints_the_table() {
+    let counts = stored_counts();
+    let mut table = Vec::new();
+    let mut misses = Vec::new();
+    let mut everything = Figures { ratios: Vec::new() };
+    for (kind, samples) in corpus() {
+        let figures = Figures {
+            ratios: samples
+                .into_iter()
+                .map(|(name, text)| {
+                    let actual = *counts.get(&name).unwrap_or_else(|| {
+                        panic!("{name} has no count in {COUNTS}: bless them (see the module docs)")
+                    });
+                    (name, estimate_text_tokens(&text) as f64 / actual as f64)
+                })
+                .collect(),
+        };
+        figures.tabulate(&kind, &mut table, &mut misses, &mut everything);
     }
+    table.push(everything.row("all texts"));
+    report(
+        "texts of the corpus (estimate_text_tokens)",
+        &table,
+        &misses,
+    );
+}
+
+#[test]
+fn adversarial_strings_of_every_unicode_block_are_not_under_estimated() {
+    let blocks = std::fs::read_to_string(fixtures().join("unicode-blocks.txt")).unwrap();
+    let strings = context_tables::adversarial(&context_tables::blocks(&blocks), SEED);
+    assert!(strings.len() > 1_000, "{} strings", strings.len());
+    // Grouped by shape: "<block>: run" → "run"; emoji, mixed scripts and the rest by label.
+    let mut groups: BTreeMap<String, Figures> = BTreeMap::new();
+    let mut misses = Vec::new();
+    for (label, text) in strings {
+        let ratio = estimate_text_tokens(&text) as f64 / tokens(&text).max(1) as f64;
+        let floor = if KNOWN_GAPS.contains(&label.as_str()) {
+            KNOWN_GAP_FLOOR
+        } else {
+            1.0 - MAX_UNDER_ESTIMATE
+        };
+        if ratio < floor {
+            misses.push(format!(
+                "{label}: under-estimated by {:.1}%: {text:?}",
+                (1.0 - ratio) * 100.0
+            ));
+        }
+        let group = match label.rsplit_once(": ") {
+            _ if KNOWN_GAPS.contains(&label.as_str()) => "known gaps (ASCII)".to_owned(),
+            Some((_, shape)) => format!("per block: {shape}"),
+            None => label
+                .trim_end_matches(|c: char| c.is_ascii_digit() || c == ' ')
+                .to_owned(),
+        };
+        let figures = groups
+            .entry(group)
+            .or_insert(Figures { ratios: Vec::new() });
+        figures.ratios.push((label, ratio));
+    }
+    let table: Vec<String> = groups.iter().map(|(group, f)| f.row(group)).collect();
+    report(
+        "adversarial strings (estimate_text_tokens)",
+        &table,
+        &misses,
+    );
 }
 
 /// The reference count of a request in OpenAI's chat format (the cookbook's rule for o200k models):
@@ -163,12 +328,12 @@ fn conversations(kind: &str) -> Vec<(String, Value)> {
 
 /// Conversations mixing every kind: message `i` of conversation `n` is a sample of kind `n + i`.
 fn mixed_conversations() -> Vec<(String, Value)> {
-    let all: Vec<Vec<(String, String)>> = KINDS.iter().map(|kind| samples(kind)).collect();
+    let all: Vec<Vec<(String, String)>> = OWN_KINDS.iter().map(|kind| samples(kind)).collect();
     (0..8)
         .map(|n| {
             let mut messages = vec![json!({"role": "system", "content": "Answer briefly."})];
             for i in 0..6 {
-                let kind = &all[(n + i) % KINDS.len()];
+                let kind = &all[(n + i) % OWN_KINDS.len()];
                 let text = &kind[(n * 3 + i) % kind.len()].1;
                 let role = if i % 2 == 0 { "user" } else { "assistant" };
                 messages.push(json!({"role": role, "content": text}));
@@ -195,55 +360,52 @@ fn conversation_figures(conversations: Vec<(String, Value)>) -> Figures {
 }
 
 #[test]
-fn estimator_meets_the_targets_on_every_kind_of_text_and_prints_the_table() {
-    // error = estimate / o200k_base count - 1: negative is an under-estimate.
-    let header = "| kind                       |   n | min error | mean error | max error |";
-    let mut table = vec![
-        "texts (estimate_text_tokens vs o200k_base):".to_owned(),
-        header.to_owned(),
-        "|---|---|---|---|---|".to_owned(),
-    ];
-    let mut everything = Figures { ratios: Vec::new() };
-    for kind in KINDS {
-        let figures = text_figures(kind);
-        table.push(figures.row(kind));
-        figures.assert_targets(kind);
-        everything.ratios.extend(figures.ratios);
-    }
-    table.push(everything.row("all texts"));
-    everything.assert_targets("all texts");
-
-    table.push(String::new());
-    table.push(
-        "conversations (estimate_request_tokens vs o200k_base in the chat format):".to_owned(),
-    );
-    table.push(header.to_owned());
-    table.push("|---|---|---|---|---|".to_owned());
-    let mut all_conversations = Figures { ratios: Vec::new() };
-    for kind in KINDS {
+fn conversations_meet_the_targets() {
+    let mut table = Vec::new();
+    let mut misses = Vec::new();
+    let mut all = Figures { ratios: Vec::new() };
+    for kind in OWN_KINDS {
         let figures = conversation_figures(conversations(kind));
-        table.push(figures.row(kind));
-        figures.assert_targets(&format!("{kind} conversations"));
-        all_conversations.ratios.extend(figures.ratios);
+        figures.tabulate(
+            &format!("{kind} conversations"),
+            &mut table,
+            &mut misses,
+            &mut all,
+        );
     }
     let mixed = conversation_figures(mixed_conversations());
-    table.push(mixed.row("mixed"));
-    mixed.assert_targets("mixed conversations");
-    all_conversations.ratios.extend(mixed.ratios);
-    table.push(all_conversations.row("all conversations"));
-    all_conversations.assert_targets("all conversations");
-    println!("{}", table.join("\n"));
+    mixed.tabulate("mixed conversations", &mut table, &mut misses, &mut all);
+    table.push(all.row("all conversations"));
+    report(
+        "conversations (estimate_request_tokens vs o200k_base in the chat format)",
+        &table,
+        &misses,
+    );
 }
 
 #[test]
 fn corpus_is_small_and_every_kind_has_samples() {
+    let manifest = std::fs::read_to_string(fixtures().join("external/MANIFEST.tsv")).unwrap();
+    for (kind, samples) in corpus() {
+        if kind.starts_with("llmwire: ") {
+            continue;
+        }
+        for (name, _) in samples {
+            let entry = name.trim_start_matches("external/");
+            assert!(
+                manifest
+                    .lines()
+                    .any(|line| line.starts_with(&format!("{entry}\t"))),
+                "{name} is not in external/MANIFEST.tsv"
+            );
+        }
+    }
     let mut bytes = 0;
-    for kind in KINDS {
-        let samples = samples(kind);
-        assert!(samples.len() >= 8, "{kind}: {} samples", samples.len());
+    for (kind, samples) in corpus() {
+        assert!(samples.len() >= 4, "{kind}: {} samples", samples.len());
         bytes += samples.iter().map(|(_, text)| text.len()).sum::<usize>();
     }
-    assert!(bytes < 1_000_000, "the corpus is {bytes} bytes");
+    assert!(bytes < 1_500_000, "the corpus is {bytes} bytes");
 }
 
 #[test]
@@ -256,4 +418,46 @@ fn json_definitions_are_not_under_estimated() {
     let tools_text = serde_json::to_string(&request["tools"]).unwrap();
     let estimate = llmwire::context::estimate_definitions_tokens(request);
     assert!(estimate as f64 >= tokens(&tools_text) as f64 * (1.0 - MAX_UNDER_ESTIMATE));
+}
+
+/// The stored counts are o200k_base's: recounts every sample (about a second once the
+/// tokenizer is loaded). `LLMWIRE_BLESS_CONTEXT_COUNTS=1` rewrites them instead.
+#[test]
+fn stored_counts_match_o200k_base() {
+    let mut fresh = BTreeMap::new();
+    for samples in corpus().into_values() {
+        for (name, text) in samples {
+            fresh.insert(name, tokens(&text));
+        }
+    }
+    if std::env::var_os("LLMWIRE_BLESS_CONTEXT_COUNTS").is_some() {
+        let mut out = String::from(
+            "# o200k_base token counts of the corpus samples (tiktoken-rs encode_ordinary), written by\n\
+             # LLMWIRE_BLESS_CONTEXT_COUNTS=1 cargo test --test context_accuracy stored_counts\n",
+        );
+        for (name, count) in &fresh {
+            out.push_str(&format!("{name}\t{count}\n"));
+        }
+        std::fs::write(fixtures().join(COUNTS), out).unwrap();
+        return;
+    }
+    assert_eq!(stored_counts(), fresh, "bless them: see the module docs");
+}
+
+/// Rewrites `src/context/vocab.rs` from o200k_base and the Unicode block list (see
+/// `context_tables`), and `tests/fixtures/context/unicode-blocks.txt` is what it read the blocks
+/// from. Slow (it encodes every code point): run it on purpose.
+#[test]
+#[ignore]
+fn regenerate_vocab_tables() {
+    let path = context_tables::blocks_txt_path();
+    let blocks_txt = std::fs::read_to_string(&path).unwrap();
+    let version = blocks_txt
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_start_matches("# ");
+    let source = context_tables::generate(o200k(), &blocks_txt, &format!("{version} ({path})"));
+    let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/context/vocab.rs");
+    std::fs::write(target, source).unwrap();
 }

@@ -329,7 +329,7 @@ fn nothing_fits_is_context_length_exceeded_and_changes_nothing() {
 
 #[test]
 fn the_window_defaults_from_the_profile_minus_the_requested_output() {
-    let text = " word".repeat(7_000);
+    let text = " word".repeat(7_500); // 7,500 o200k_base tokens: over the 7,192 budget
     let request = json!({"model": "gpt-4", "max_tokens": 1_000, "messages": [
         {"role": "user", "content": text}, {"role": "assistant", "content": "ok"},
         {"role": "user", "content": "go on"}]});

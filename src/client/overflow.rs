@@ -65,6 +65,7 @@ pub(super) fn fit_before_send<'r>(
     }
     let options = TrimOptions {
         provider: client.config.provider,
+        safety_margin: client.config.context.safety_margin,
         ..TrimOptions::default()
     };
     let Ok(budget) = options.budget_for(&request) else {

@@ -1,6 +1,12 @@
 //! Character classes for the text estimator: what each byte or code point is for the pre-token
 //! split (letters by script, digits, whitespace, punctuation, symbols), and the Han characters that
-//! mark Traditional Chinese. Not for: Unicode correctness beyond what changes a token count.
+//! mark Traditional Chinese; and, from the measured tables in `vocab.rs`, whether o200k_base has a
+//! token for a character alone and what a character without one costs. Not for: Unicode
+//! correctness beyond what changes a token count.
+
+use super::vocab::{
+    RARE_CHAR_MILLI, SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL, SINGLE_TOKEN_BMP,
+};
 
 /// What a character is, for the pre-token split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +68,7 @@ pub(super) const ASCII_CLASSES: [CharClass; 128] = {
 };
 
 /// The class of a non-ASCII code point, from the Unicode blocks that matter for tokenizing.
+#[inline]
 pub(super) fn non_ascii_class(code: u32) -> CharClass {
     match code {
         0x00A0 | 0x1680 | 0x2000..=0x200A | 0x202F | 0x205F | 0x3000 => CharClass::Space,
@@ -89,3 +96,75 @@ pub(super) const TRADITIONAL_MARKERS: [u32; 36] = [
     0x64DA, 0x6703, 0x6A94, 0x6AA2, 0x6B0A, 0x7522, 0x7576, 0x767C, 0x78BC, 0x7A97, 0x7D93, 0x8207,
     0x8655, 0x865F, 0x88E1, 0x89BA, 0x8AAA, 0x8B6F, 0x8B80, 0x9019, 0x95DC, 0x9AD4, 0x9EBC, 0x9EDE,
 ];
+
+/// Whether o200k_base encodes the non-ASCII code point `code` as one token on its own: the
+/// letters, marks and symbols of text it was trained on. Anything else is a *rare* character,
+/// charged by [`rare_char_milli`].
+#[inline]
+pub(super) fn is_single_token(code: u32) -> bool {
+    match SINGLE_TOKEN_BMP.get((code / 64) as usize) {
+        Some(word) => word & (1 << (code % 64)) != 0,
+        None => SINGLE_TOKEN_ASTRAL.binary_search(&code).is_ok(),
+    }
+}
+
+/// Whether o200k_base has one token for the two ASCII characters `first` then `second`.
+#[inline]
+pub(super) fn is_single_token_pair(first: u32, second: u32) -> bool {
+    match SINGLE_TOKEN_ASCII_PAIRS.get(first as usize) {
+        Some(row) if second < 128 => row & (1 << second) != 0,
+        _ => false,
+    }
+}
+
+/// What a rare character costs, in thousandths of a token: its Unicode block's measured figure, or
+/// its UTF-8 length (the byte-level ceiling: every token covers at least one byte) outside every
+/// block.
+pub(super) fn rare_char_milli(code: u32) -> u64 {
+    let index = RARE_CHAR_MILLI.partition_point(|&(_, last, _)| last < code);
+    match RARE_CHAR_MILLI.get(index) {
+        Some(&(first, _, milli)) if first <= code => u64::from(milli),
+        _ => match code {
+            0..=0x7FF => 2_000,
+            0x800..=0xFFFF => 3_000,
+            _ => 4_000,
+        },
+    }
+}
+
+/// Letters of an alphabet that o200k_base tokenizes at its own rate: accented Latin letters and
+/// letters of other alphabets are counted per script (see `TextTally`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Script {
+    /// Latin-1 letters (French, German, Spanish, Portuguese, Nordic).
+    Latin1,
+    /// Latin Extended-A and -B (Czech, Polish, Turkish, Romanian, Hungarian, …).
+    ExtendedLatin,
+    /// Latin Extended Additional: letters with stacked marks (Vietnamese).
+    Vietnamese,
+    Greek,
+    Cyrillic,
+    /// The Cyrillic letters only Russian (and Belarusian) writes: ы, э, ё.
+    RussianCyrillic,
+    Hebrew,
+    Arabic,
+    /// Devanagari and the other Brahmic scripts of India and Sri Lanka.
+    Indic,
+    Other,
+}
+
+#[inline]
+pub(super) fn script(code: u32) -> Script {
+    match code {
+        0x00C0..=0x00FF => Script::Latin1,
+        0x0100..=0x024F => Script::ExtendedLatin,
+        0x1E00..=0x1EFF => Script::Vietnamese,
+        0x0370..=0x03FF | 0x1F00..=0x1FFF => Script::Greek,
+        0x042B | 0x042D | 0x0401 | 0x044B | 0x044D | 0x0451 => Script::RussianCyrillic,
+        0x0400..=0x052F => Script::Cyrillic,
+        0x0590..=0x05FF | 0xFB1D..=0xFB4F => Script::Hebrew,
+        0x0600..=0x06FF | 0x0750..=0x077F | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF => Script::Arabic,
+        0x0900..=0x0DFF => Script::Indic,
+        _ => Script::Other,
+    }
+}

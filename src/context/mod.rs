@@ -17,6 +17,7 @@ pub mod estimate;
 pub mod overflow;
 mod scanner;
 pub mod trim;
+mod vocab;
 
 mod options;
 mod report;
@@ -24,7 +25,8 @@ pub mod shorten;
 
 pub use estimate::{estimate_text_tokens, tally_text, TextScanner, TextTally};
 pub use options::{
-    requested_output_tokens, Budget, Strategy, TrimOptions, DEFAULT_RESERVE_OUTPUT_TOKENS,
+    requested_output_tokens, Budget, SafetyMargin, Strategy, TrimOptions,
+    DEFAULT_RESERVE_OUTPUT_TOKENS,
 };
 pub use overflow::{OnOverflow, OverflowFigures};
 pub use report::{DroppedMessages, ShortenedOutput, TrimReport};

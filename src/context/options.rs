@@ -54,6 +54,60 @@ pub struct TrimOptions {
     /// The provider whose rules the trimmed request must satisfy (default `generic`).
     pub provider: Provider,
     pub strategy: Strategy,
+    /// Room kept for a tokenizer that counts more than the estimate's reference (o200k_base): a
+    /// budget from a window is `(window - reserve) / (1 + margin)`. Default: the provider's
+    /// ([`SafetyMargin::for_provider`]). An explicit `budget_tokens` is used as given.
+    pub safety_margin: Option<SafetyMargin>,
+}
+
+/// A safety margin, in thousandths (`100` is 10%): what the estimate is scaled by before it is
+/// compared with a provider's window, for providers whose tokenizer is not o200k_base, which the
+/// estimate is fitted against. Written as a fraction in JSON (`"safety_margin": 0.1`), from 0 to 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct SafetyMargin(pub u32);
+
+impl SafetyMargin {
+    /// No margin: OpenAI and Azure OpenAI, whose current models use o200k_base, and `generic`,
+    /// where nothing is known (set one).
+    pub const NONE: SafetyMargin = SafetyMargin(0);
+    /// The default elsewhere: 10%, an assumption (see `docs/token-estimate.md`), not a measure.
+    pub const OTHER_TOKENIZER: SafetyMargin = SafetyMargin(100);
+
+    /// The default margin for `provider`: none where the estimate's reference tokenizer is the
+    /// provider's (and for `generic`, whose models nothing is known about),
+    /// [`SafetyMargin::OTHER_TOKENIZER`] for the named providers whose models tokenize otherwise
+    /// (Gemini's SentencePiece vocabulary, Llama-family and Mistral models behind Groq, Ollama or
+    /// vLLM, DeepSeek, Anthropic, xAI, OpenRouter).
+    pub fn for_provider(provider: Provider) -> SafetyMargin {
+        match provider {
+            Provider::OpenAI | Provider::Azure | Provider::Generic => SafetyMargin::NONE,
+            _ => SafetyMargin::OTHER_TOKENIZER,
+        }
+    }
+
+    /// From a fraction (`0.1` is 10%); `None` unless it is a number from 0 to 1.
+    pub fn from_fraction(fraction: f64) -> Option<SafetyMargin> {
+        (0.0..=1.0)
+            .contains(&fraction)
+            .then(|| SafetyMargin((fraction * 1_000.0).round() as u32))
+    }
+
+    /// `tokens` less the margin: the most an estimate may be for `tokens` of the provider's.
+    pub fn shrink(self, tokens: u64) -> u64 {
+        let scaled = u128::from(tokens) * 1_000 / (1_000 + u128::from(self.0));
+        u64::try_from(scaled).unwrap_or(u64::MAX)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SafetyMargin {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<SafetyMargin, D::Error> {
+        let fraction = f64::deserialize(deserializer)?;
+        SafetyMargin::from_fraction(fraction).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "safety_margin must be a fraction from 0 to 1 (0.1 is 10%), not {fraction}"
+            ))
+        })
+    }
 }
 
 impl Default for TrimOptions {
@@ -64,6 +118,7 @@ impl Default for TrimOptions {
             reserve_output_tokens: None,
             provider: Provider::Generic,
             strategy: Strategy::default(),
+            safety_margin: None,
         }
     }
 }
@@ -71,7 +126,8 @@ impl Default for TrimOptions {
 /// The output reserve when neither the options nor the request give one.
 pub const DEFAULT_RESERVE_OUTPUT_TOKENS: u64 = 4_096;
 
-const OPTION_KEYS: &str = "budget_tokens, window_tokens, reserve_output_tokens, provider, strategy";
+const OPTION_KEYS: &str =
+    "budget_tokens, window_tokens, reserve_output_tokens, provider, strategy, safety_margin";
 
 /// The budget a request is trimmed to, and where it came from (reported as is).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +181,11 @@ impl TrimOptions {
                 "budget_tokens" => options.budget_tokens = Some(count()?),
                 "window_tokens" => options.window_tokens = Some(count()?),
                 "reserve_output_tokens" => options.reserve_output_tokens = Some(count()?),
+                "safety_margin" => {
+                    let margin = value.as_f64().and_then(SafetyMargin::from_fraction);
+                    options.safety_margin =
+                        Some(margin.ok_or_else(|| wrong("a fraction from 0 to 1 (0.1 is 10%)"))?);
+                }
                 "provider" => {
                     let name = value.as_str().ok_or_else(|| wrong("a provider name"))?;
                     options.provider = Provider::from_name(name).ok_or_else(|| {
@@ -168,7 +229,7 @@ impl TrimOptions {
     }
 
     /// The budget for `request`: `budget_tokens`, or the window (given, or the model's) minus the
-    /// output reserve.
+    /// output reserve, less the safety margin.
     pub fn budget_for(&self, request: &Value) -> Result<Budget, Error> {
         self.check()?;
         if let Some(budget_tokens) = self.budget_tokens {
@@ -209,8 +270,11 @@ impl TrimOptions {
                     .min(window / 4)
             })
         });
+        let margin = self
+            .safety_margin
+            .unwrap_or_else(|| SafetyMargin::for_provider(self.provider));
         Ok(Budget {
-            budget_tokens: window.saturating_sub(reserve),
+            budget_tokens: margin.shrink(window.saturating_sub(reserve)),
             window_tokens: Some(window),
             reserve_output_tokens: Some(reserve),
         })
@@ -266,5 +330,50 @@ mod tests {
         let request = json!({"model": "my-local-model", "messages": []});
         let error = TrimOptions::default().budget_for(&request).unwrap_err();
         assert!(error.to_string().contains("my-local-model"), "{error}");
+    }
+
+    #[test]
+    fn a_window_budget_keeps_the_safety_margin_and_an_explicit_budget_does_not() {
+        let request = json!({"model": "m", "max_tokens": 1000, "messages": []});
+        let window = |provider, margin| TrimOptions {
+            provider,
+            window_tokens: Some(11_000),
+            safety_margin: margin,
+            ..TrimOptions::default()
+        };
+        let budget = |options: TrimOptions| options.budget_for(&request).unwrap().budget_tokens;
+        assert_eq!(budget(window(Provider::OpenAI, None)), 10_000);
+        assert_eq!(budget(window(Provider::Vllm, None)), 9_090); // 10,000 / 1.1
+        assert_eq!(
+            budget(window(Provider::Vllm, Some(SafetyMargin(250)))),
+            8_000
+        );
+        assert_eq!(
+            budget(window(Provider::OpenAI, Some(SafetyMargin(0)))),
+            10_000
+        );
+        assert_eq!(
+            budget(TrimOptions::with_budget(Provider::Gemini, 5_000)),
+            5_000
+        );
+    }
+
+    #[test]
+    fn the_safety_margin_is_a_fraction_from_zero_to_one() {
+        let options = TrimOptions::from_json(r#"{"safety_margin": 0.25}"#).unwrap();
+        assert_eq!(options.safety_margin, Some(SafetyMargin(250)));
+        for bad in ["-0.1", "1.5", "\"10%\""] {
+            let error =
+                TrimOptions::from_json(&format!(r#"{{"safety_margin": {bad}}}"#)).unwrap_err();
+            assert!(error.to_string().contains("safety_margin"), "{error}");
+        }
+        let config: super::super::overflow::ContextConfig =
+            serde_json::from_str(r#"{"on_overflow": "trim", "safety_margin": 0.2}"#).unwrap();
+        assert_eq!(config.safety_margin, Some(SafetyMargin(200)));
+        let error = serde_json::from_str::<super::super::overflow::ContextConfig>(
+            r#"{"safety_margin": 2}"#,
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("from 0 to 1"), "{error}");
     }
 }

@@ -38,6 +38,9 @@ pub enum OnOverflow {
 #[serde(deny_unknown_fields, default)]
 pub struct ContextConfig {
     pub on_overflow: OnOverflow,
+    /// `context.safety_margin`: room for a tokenizer other than the estimate's reference, as a
+    /// fraction (`0.1`); default per provider ([`super::SafetyMargin::for_provider`]).
+    pub safety_margin: Option<super::SafetyMargin>,
 }
 
 /// The figures a provider gave in its overflow message.

@@ -7,7 +7,10 @@
 //! last space joins the next word) closely enough to count pre-tokens, without matching it byte
 //! for byte. Not for: producing tokens.
 
-use super::chars::{non_ascii_class, CharClass, ASCII_CLASSES, TRADITIONAL_MARKERS};
+use super::chars::{
+    is_single_token, is_single_token_pair, non_ascii_class, rare_char_milli, script, CharClass,
+    Script, ASCII_CLASSES, TRADITIONAL_MARKERS,
+};
 use super::estimate::TextTally;
 
 /// Letters of a word piece past which BPE starts splitting (see `long_word_letters`).
@@ -21,6 +24,9 @@ const VERY_LONG_WORD_LETTERS: u32 = 10;
 const SHORT_PUNCT_CHARS: u32 = 2;
 /// Whitespace characters of a run that BPE usually keeps as one token.
 const SHORT_WHITESPACE_CHARS: u32 = 16;
+/// Letters of a word piece past which letters of other alphabets are charged as a run without
+/// spaces (see `long_run_letters`).
+const LONG_RUN_LETTERS: u32 = 12;
 /// The shortest run of base64 characters charged as base64.
 const MIN_BASE64_RUN: u32 = 20;
 
@@ -120,6 +126,10 @@ pub struct TextScanner {
     run_len: u32,
     /// The word piece began with a punctuation mark (`.email`, `/path`, `-rs`, `_name`).
     led_by_mark: bool,
+    /// Letters of the word piece, of any script.
+    word_letters: u32,
+    /// The previous character was a rare one (see `TextTally::after_rare_chars`).
+    after_rare: bool,
     previous: CharClass,
     /// The previous character (its byte or code point), to tell repeats.
     previous_code: u32,
@@ -143,6 +153,8 @@ impl TextScanner {
             run: Run::Nothing,
             run_len: 0,
             led_by_mark: false,
+            word_letters: 0,
+            after_rare: false,
             previous: CharClass::Space,
             previous_code: 0,
             base64: Base64Run::default(),
@@ -249,14 +261,84 @@ impl TextScanner {
 
     fn non_ascii(&mut self, code: u32) {
         let class = non_ascii_class(code);
-        if class == CharClass::Han && TRADITIONAL_MARKERS.binary_search(&code).is_ok() {
-            self.tally.traditional_markers += 1;
+        if matches!(class, CharClass::Space | CharClass::Newline) || is_single_token(code) {
+            if class == CharClass::Han && TRADITIONAL_MARKERS.binary_search(&code).is_ok() {
+                self.tally.traditional_markers += 1;
+            }
+            if code == self.previous_code {
+                self.tally.repeated_non_ascii += 1;
+            }
+            self.char(class, code);
+        } else {
+            // A character o200k_base has no token for: its block's measured cost, whatever the
+            // text around it.
+            self.split(class, code);
+            self.tally.rare_char_milli += rare_char_milli(code);
+            self.after_rare = true;
+            self.previous = class;
+            self.previous_code = code;
         }
-        self.char(class, code);
     }
 
     #[inline(always)]
     fn char(&mut self, class: CharClass, code: u32) {
+        if self.after_rare {
+            self.after_rare = false;
+            self.tally.after_rare_chars += 1;
+        }
+        self.split(class, code);
+        match class {
+            CharClass::Han => self.tally.han_chars += 1,
+            CharClass::Kana => self.tally.kana_chars += 1,
+            CharClass::Hangul => self.tally.hangul_chars += 1,
+            CharClass::AccentedLetter | CharClass::OtherLetter => self.script_letter(class, code),
+            CharClass::UnspacedLetter => self.tally.unspaced_letters += 1,
+            CharClass::Symbol if code != self.previous_code => self.tally.symbols += 1,
+            CharClass::AstralSymbol => self.tally.astral_symbols += 1,
+            _ => {}
+        }
+        self.previous = class;
+        self.previous_code = code;
+    }
+
+    #[inline]
+    fn script_letter(&mut self, class: CharClass, code: u32) {
+        let tally = &mut self.tally;
+        if class == CharClass::AccentedLetter {
+            tally.accented_letters += 1;
+        } else {
+            tally.other_letters += 1;
+        }
+        match script(code) {
+            Script::Latin1 | Script::Other => {}
+            Script::ExtendedLatin => tally.extended_latin_letters += 1,
+            Script::Vietnamese => tally.vietnamese_letters += 1,
+            Script::Greek => tally.greek_letters += 1,
+            Script::Cyrillic => tally.cyrillic_letters += 1,
+            Script::RussianCyrillic => {
+                tally.cyrillic_letters += 1;
+                tally.russian_markers += 1;
+            }
+            Script::Hebrew => tally.hebrew_letters += 1,
+            Script::Arabic => tally.arabic_letters += 1,
+            Script::Indic => tally.indic_letters += 1,
+        }
+    }
+
+    /// Counts whitespace that changes kind inside a run (see `TextTally::mixed_whitespace`).
+    fn whitespace_kind(&mut self, code: u32) {
+        if matches!(self.previous, CharClass::Space | CharClass::Newline)
+            && code != self.previous_code
+            && !matches!(code, 0x20 | 0x0A)
+            && !matches!(self.previous_code, 0x0A | 0x0D)
+        {
+            self.tally.mixed_whitespace += 1;
+        }
+    }
+
+    /// The pre-token split and the base64 watch, for any character.
+    #[inline(always)]
+    fn split(&mut self, class: CharClass, code: u32) {
         let in_base64_alphabet = matches!(
             class,
             CharClass::Lower | CharClass::Upper | CharClass::Digit
@@ -266,8 +348,14 @@ impl TextScanner {
         }
         match class {
             CharClass::Digit => self.digit(),
-            CharClass::Space => self.space(),
-            CharClass::Newline => self.newline(),
+            CharClass::Space => {
+                self.whitespace_kind(code);
+                self.space()
+            }
+            CharClass::Newline => {
+                self.whitespace_kind(code);
+                self.newline()
+            }
             CharClass::Punct | CharClass::Symbol | CharClass::AstralSymbol => {
                 self.punct(class, code)
             }
@@ -276,19 +364,6 @@ impl TextScanner {
         if in_base64_alphabet {
             self.extend_base64_run(class);
         }
-        match class {
-            CharClass::Han => self.tally.han_chars += 1,
-            CharClass::Kana => self.tally.kana_chars += 1,
-            CharClass::Hangul => self.tally.hangul_chars += 1,
-            CharClass::AccentedLetter => self.tally.accented_letters += 1,
-            CharClass::OtherLetter => self.tally.other_letters += 1,
-            CharClass::UnspacedLetter => self.tally.unspaced_letters += 1,
-            CharClass::Symbol if code != self.previous_code => self.tally.symbols += 1,
-            CharClass::AstralSymbol => self.tally.astral_symbols += 1,
-            _ => {}
-        }
-        self.previous = class;
-        self.previous_code = code;
     }
 
     fn letter(&mut self, class: CharClass) {
@@ -315,6 +390,13 @@ impl TextScanner {
                 } && self.run_len == 1;
             self.run = Run::Word;
             self.run_len = 0;
+            self.word_letters = 0;
+        }
+        self.word_letters += 1;
+        if self.word_letters > LONG_RUN_LETTERS
+            && matches!(class, CharClass::AccentedLetter | CharClass::OtherLetter)
+        {
+            self.tally.long_run_letters += 1;
         }
         if matches!(class, CharClass::Lower | CharClass::Upper) {
             self.run_len += 1;
@@ -340,12 +422,17 @@ impl TextScanner {
         if self.base64.len > 0 {
             self.end_base64_run();
         }
+        if self.after_rare {
+            self.after_rare = false;
+            self.tally.after_rare_chars += 1;
+        }
         self.end_run(Some(CharClass::Space));
         // The space leads the word.
         self.tally.word_pieces += 1;
         self.led_by_mark = false;
         self.run = Run::Word;
         self.run_len = 1;
+        self.word_letters = 1;
         if base64_follows {
             self.before_base64 = Checkpoint::of(&self.tally);
             self.base64 = Base64Run {
@@ -370,6 +457,7 @@ impl TextScanner {
         let past =
             |limit: u32| u64::from(after.saturating_sub(limit) - before.saturating_sub(limit));
         self.run_len = after;
+        self.word_letters = self.word_letters.saturating_add(count);
         self.tally.long_word_letters += past(LONG_WORD_LETTERS);
         self.tally.very_long_word_letters += past(VERY_LONG_WORD_LETTERS);
         if self.led_by_mark {
@@ -403,6 +491,12 @@ impl TextScanner {
                 newlines: false, ..
             } => {
                 self.run_len += 1;
+                if class == CharClass::Punct
+                    && self.previous == CharClass::Punct
+                    && !is_single_token_pair(self.previous_code, code)
+                {
+                    self.tally.unmerged_punct_pairs += 1;
+                }
                 if self.run_len > SHORT_PUNCT_CHARS {
                     if code == self.previous_code {
                         self.tally.repeated_chars += 1;
