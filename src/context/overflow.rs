@@ -233,7 +233,7 @@ mod tests {
         (f.limit_tokens, f.prompt_tokens, f.completion_tokens)
     }
 
-    // Bodies from shared/corpus/errors.jsonl (ids in the test names' comments).
+    // Bodies from tests/fixtures/errors.jsonl (ids in the test names' comments).
     #[test]
     fn real_wordings_give_their_figures() {
         // openai-400-context-length-exceeded-compact-1

@@ -1,5 +1,5 @@
 //! The provider error responses the built-in scenarios send: real bodies from
-//! `shared/corpus/errors.jsonl`, each with its case id (the case's `source` URL is in the corpus).
+//! `tests/fixtures/errors.jsonl`, each with its case id (the case's `source` URL is in the corpus).
 //!
 //! For: the exact bytes a provider sent, so clients are tested against what they will meet. Where
 //! a value must vary (a delay, a model name, token counts) the real wording is kept and only the
@@ -15,7 +15,7 @@ use super::scenario::{Body, Canned};
 /// know. Shape (list wrapper, BadRequest fieldViolations):
 /// gemini-compat-400-list-wrapped-unknown-name-google-1 and
 /// gemini-code-assist-400-tool-schema-unknown-name-tools-1; message and path verbatim from
-/// shared/corpus/gemini_compat_400_causes.md §1.2 (openswarm-ai/openswarm#24), with `field`
+/// the public report openswarm-ai/openswarm#24, with `field`
 /// substituted for "additionalProperties".
 pub fn gemini_unknown_field_400(field: &str) -> Canned {
     let path = "tools[0].function_declarations[1].parameters.properties[0].value.items";
