@@ -182,6 +182,14 @@ impl Client {
         let cancel = cancel.unwrap_or(&never_cancelled);
         let call_id = self.next_call_id.fetch_add(1, Ordering::Relaxed);
         self.metrics.call_started();
+        // From here on, every blocking step of the call is bounded by the deadline and
+        // interrupted by a cancel (see `transport::watch`).
+        let deadline = self
+            .config
+            .timeouts
+            .deadline_ms
+            .map(|ms| std::time::Instant::now() + std::time::Duration::from_millis(ms));
+        let _watch = crate::transport::watch::begin_call(cancel, deadline);
         let result = prepare::prepare(self, call_id, request, on_chunk.is_some()).and_then(
             |mut prepared| {
                 attempt::attempt_loop(self, call_id, &mut prepared, on_chunk, cancel)
