@@ -675,10 +675,7 @@ fn a_name_that_does_not_resolve_is_a_dns_fault() {
     assert_eq!((fault, phase), ("dns", "dns"), "{json}");
     assert_eq!(error.class(), ErrorClass::Network, "{json}");
     assert!(
-        error
-            .classification
-            .message
-            .contains("DNS lookup failed ("),
+        error.classification.message.contains("DNS lookup failed ("),
         "{json}"
     );
     assert!(!json.contains("reset"), "{json}");
@@ -770,5 +767,34 @@ fn a_connect_timeout_is_named_connect_timeout() {
         ("connect_timeout", "connect"),
         "{}",
         error.to_json()
+    );
+}
+
+// ---- The command line ------------------------------------------------------------------------
+
+#[test]
+fn cli_timeout_ms_cuts_slow_headers() {
+    let url = mock().scenario_base_url("slow_headers:delay_ms=3000", &unique("cli"));
+    let started = Instant::now();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_llmwire"))
+        .args([
+            "chat",
+            "--provider",
+            "openai",
+            "--base-url",
+            &url,
+            "--api-key",
+            "sk-test-1234",
+        ])
+        .args(["--model", "m", "--timeout-ms", "1000", "hi"])
+        .output()
+        .expect("llmwire runs");
+    let elapsed = started.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("deadline"), "{stderr}");
+    assert!(
+        elapsed < Duration::from_millis(1000) + MARGIN,
+        "{elapsed:?}"
     );
 }
