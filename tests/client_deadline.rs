@@ -221,18 +221,21 @@ fn failure(ran: &Ran) -> &ErrorObject {
     }
 }
 
-/// Asserts a call cut by its deadline, in `phase`, and prints the overshoot.
-fn assert_deadline(label: &str, ran: &Ran, phase: &str) {
-    let error = failure(ran);
-    let json = error.to_json();
-    let limit = Duration::from_millis(DEADLINE_MS);
+/// Prints how long after `limit` (a deadline, or a cancel) a call returned.
+fn report(what: &str, label: &str, limit: Duration, ran: &Ran) {
     println!(
-        "measure deadline {label:<28} limit {:>5} ms elapsed {:>8.1} ms overshoot {:>6.1} ms",
-        DEADLINE_MS,
+        "measure {what:<8} {label:<28} at {:>5} ms: returned after {:>8.1} ms, {:>6.1} ms late",
+        limit.as_millis(),
         ran.elapsed.as_secs_f64() * 1e3,
         (ran.elapsed.as_secs_f64() - limit.as_secs_f64()) * 1e3
     );
-    assert!(ran.elapsed >= limit - Duration::from_millis(5), "{json}");
+}
+
+/// Asserts a call cut by a deadline of `limit`, in `phase`, and prints the overshoot.
+fn assert_deadline_at(label: &str, ran: &Ran, phase: &str, limit: Duration) {
+    let error = failure(ran);
+    let json = error.to_json();
+    report("deadline", label, limit, ran);
     assert!(ran.elapsed < limit + MARGIN, "{:?}: {json}", ran.elapsed);
     assert_eq!(error.class(), ErrorClass::Timeout, "{json}");
     assert_eq!(error.stop_reason, Some(StopReason::Deadline), "{json}");
@@ -242,22 +245,24 @@ fn assert_deadline(label: &str, ran: &Ran, phase: &str) {
     assert!(error.classification.message.contains("deadline"), "{json}");
 }
 
-/// Asserts a call stopped by a cancel at [`CANCEL_AFTER`], and prints how long it took to stop.
-fn assert_cancelled(label: &str, ran: &Ran, phase: Option<&str>) {
-    let error = failure(ran);
-    let json = error.to_json();
-    println!(
-        "measure cancel   {label:<28} cancel {:>4} ms elapsed {:>8.1} ms after    {:>6.1} ms",
-        CANCEL_AFTER.as_millis(),
-        ran.elapsed.as_secs_f64() * 1e3,
-        (ran.elapsed.as_secs_f64() - CANCEL_AFTER.as_secs_f64()) * 1e3
-    );
-    assert!(ran.elapsed >= CANCEL_AFTER, "{json}");
+/// [`assert_deadline_at`] for [`DEADLINE_MS`], which the call must not end before.
+fn assert_deadline(label: &str, ran: &Ran, phase: &str) {
+    let limit = Duration::from_millis(DEADLINE_MS);
     assert!(
-        ran.elapsed < CANCEL_AFTER + MARGIN,
-        "{:?}: {json}",
+        ran.elapsed >= limit - Duration::from_millis(5),
+        "{:?}",
         ran.elapsed
     );
+    assert_deadline_at(label, ran, phase, limit);
+}
+
+/// Asserts a call stopped by a cancel at `after`, and prints how long it took to stop.
+fn assert_cancelled_at(label: &str, ran: &Ran, phase: Option<&str>, after: Duration) {
+    let error = failure(ran);
+    let json = error.to_json();
+    report("cancel", label, after, ran);
+    assert!(ran.elapsed >= after, "{json}");
+    assert!(ran.elapsed < after + MARGIN, "{:?}: {json}", ran.elapsed);
     assert_eq!(error.class(), ErrorClass::Cancelled, "{json}");
     assert_eq!(error.stop_reason, Some(StopReason::Cancelled), "{json}");
     if let Some(phase) = phase {
@@ -268,6 +273,10 @@ fn assert_cancelled(label: &str, ran: &Ran, phase: Option<&str>) {
         assert_eq!(last.fault, Some("cancelled"), "{json}");
         assert_eq!(last.phase, Some(phase), "{json}");
     }
+}
+
+fn assert_cancelled(label: &str, ran: &Ran, phase: Option<&str>) {
+    assert_cancelled_at(label, ran, phase, CANCEL_AFTER);
 }
 
 fn deadline() -> Value {
@@ -327,23 +336,7 @@ fn deadline_cuts_sending_to_a_server_that_never_reads() {
     let client = client(&server.url("http"), json!({ "deadline_ms": SEND_LIMIT_MS }));
     let ran = run(&client, &oversized(), None);
     let limit = Duration::from_millis(SEND_LIMIT_MS);
-    let error = failure(&ran);
-    let json = error.to_json();
-    println!(
-        "measure deadline {:<28} limit {:>5} ms elapsed {:>8.1} ms overshoot {:>6.1} ms",
-        "send (never read)",
-        SEND_LIMIT_MS,
-        ran.elapsed.as_secs_f64() * 1e3,
-        (ran.elapsed.as_secs_f64() - limit.as_secs_f64()) * 1e3
-    );
-    assert!(ran.elapsed < limit + MARGIN, "{:?}: {json}", ran.elapsed);
-    assert_eq!(error.stop_reason, Some(StopReason::Deadline), "{json}");
-    let last = error.attempts.last().unwrap();
-    assert_eq!(
-        (last.fault, last.phase),
-        (Some("deadline"), Some("send")),
-        "{json}"
-    );
+    assert_deadline_at("send (never read)", &ran, "send", limit);
 }
 
 #[test]
@@ -530,26 +523,7 @@ fn cancel_interrupts_sending_to_a_server_that_never_reads() {
     let token = CancelToken::new();
     let after = Duration::from_millis(SEND_LIMIT_MS);
     let ran = run(&client, &oversized(), Some((&token, after)));
-    let error = failure(&ran);
-    let json = error.to_json();
-    println!(
-        "measure cancel   {:<28} cancel {:>4} ms elapsed {:>8.1} ms after    {:>6.1} ms",
-        "send (never read)",
-        SEND_LIMIT_MS,
-        ran.elapsed.as_secs_f64() * 1e3,
-        (ran.elapsed.as_secs_f64() - after.as_secs_f64()) * 1e3
-    );
-    assert!(ran.elapsed < after + MARGIN, "{:?}: {json}", ran.elapsed);
-    assert_eq!(error.class(), ErrorClass::Cancelled, "{json}");
-    let last = error
-        .attempts
-        .last()
-        .expect("the interrupted attempt is recorded");
-    assert_eq!(
-        (last.fault, last.phase),
-        (Some("cancelled"), Some("send")),
-        "{json}"
-    );
+    assert_cancelled_at("send (never read)", &ran, Some("send"), after);
 }
 
 #[test]

@@ -47,6 +47,18 @@ static llmwire_client *client_for(const char *scenario, const char *session, con
     return client;
 }
 
+/* Makes one chat call; returns how long it took, in ms. */
+static double timed_chat(llmwire_client *client, const llmwire_cancel *cancel, llmwire_status *status,
+                         llmwire_error **err) {
+    char *response = NULL;
+    double started = now_ms();
+    *status = llmwire_chat(client, hello, cancel, &response, err);
+    double elapsed = now_ms() - started;
+    CHECK(response == NULL);
+    llmwire_string_free(response);
+    return elapsed;
+}
+
 static char *error_json(const llmwire_error *err) {
     char *json = NULL;
     if (llmwire_error_to_json(err, &json, NULL) != LLMWIRE_STATUS_OK) return NULL;
@@ -55,15 +67,12 @@ static char *error_json(const llmwire_error *err) {
 
 static void test_deadline_cuts_a_server_that_never_sends_its_head(void) {
     llmwire_client *client = client_for("slow_headers:delay_ms=30000", "c-deadline", "{\"deadline_ms\":500}");
-    char *response = NULL;
     llmwire_error *err = NULL;
-    double started = now_ms();
-    llmwire_status status = llmwire_chat(client, hello, NULL, &response, &err);
-    double elapsed = now_ms() - started;
+    llmwire_status status;
+    double elapsed = timed_chat(client, NULL, &status, &err);
     printf("measure deadline C head          limit   500 ms elapsed %8.1f ms overshoot %6.1f ms\n",
            elapsed, elapsed - 500.0);
     CHECK(status == LLMWIRE_STATUS_TIMEOUT);
-    CHECK(response == NULL);
     CHECK(elapsed >= 495.0 && elapsed < 500.0 + MARGIN_MS);
     char *json = error_json(err);
     CHECK_STR_CONTAINS(json, "\"stop_reason\":\"deadline\"");
@@ -92,16 +101,13 @@ static void test_cancel_stops_a_trickled_body_and_is_not_a_success(void) {
     CHECK(canceller.cancel != NULL);
     pthread_t thread;
     CHECK(pthread_create(&thread, NULL, cancel_later, &canceller) == 0);
-    char *response = NULL;
     llmwire_error *err = NULL;
-    double started = now_ms();
-    llmwire_status status = llmwire_chat(client, hello, canceller.cancel, &response, &err);
-    double elapsed = now_ms() - started;
+    llmwire_status status;
+    double elapsed = timed_chat(client, canceller.cancel, &status, &err);
     pthread_join(thread, NULL);
     printf("measure cancel   C body trickle  cancel 1000 ms elapsed %8.1f ms after    %6.1f ms\n",
            elapsed, elapsed - 1000.0);
     CHECK(status == LLMWIRE_STATUS_CANCELLED);
-    CHECK(response == NULL);
     CHECK(elapsed >= 1000.0 && elapsed < 1000.0 + MARGIN_MS);
     char *json = error_json(err);
     CHECK_STR_CONTAINS(json, "\"fault\":\"cancelled\"");
@@ -134,11 +140,9 @@ static void test_an_interrupt_check_stops_a_blocked_call_from_its_own_thread(voi
     llmwire_cancel *cancel = llmwire_cancel_new();
     struct check_state state = {now_ms() + 300.0, 0};
     CHECK(llmwire_cancel_set_interrupt_check(cancel, stop_after, &state) == LLMWIRE_STATUS_OK);
-    char *response = NULL;
     llmwire_error *err = NULL;
-    double started = now_ms();
-    llmwire_status status = llmwire_chat(client, hello, cancel, &response, &err);
-    double elapsed = now_ms() - started;
+    llmwire_status status;
+    double elapsed = timed_chat(client, cancel, &status, &err);
     printf("measure cancel   C interrupt chk cancel  300 ms elapsed %8.1f ms after    %6.1f ms\n",
            elapsed, elapsed - 300.0);
     CHECK(status == LLMWIRE_STATUS_CANCELLED);
