@@ -7,11 +7,11 @@
 //!
 //! Every blocking step (name lookup, connect, TLS, each read and write) is bounded by the running
 //! call's deadline and stream timers and interrupted by its cancel token: see [`watch`] and
-//! [`socket`]. A failure is named for what it was and the phase it cut ([`name_fault`]).
+//! the `socket` module. A failure is named for what it was and the phase it cut ([`name_fault`]).
 //!
 //! Not here: deciding what a response means (classify) or whether to try again (retry).
 
-pub mod socket;
+pub(crate) mod socket;
 pub mod watch;
 
 use std::io::{self, Read};
