@@ -215,6 +215,11 @@ enum Direction {
     Write,
 }
 
+/// The longest single wait of a blocked write. The kernel may keep a write waiting for buffer
+/// space well past its `SO_SNDTIMEO` (measured: over 100 ms late on a loaded machine), so a write
+/// that has to wait does so in slices and looks at the time left between them.
+const WRITE_SLICE: Duration = Duration::from_millis(20);
+
 /// One blocking operation on `stream`, bounded and cancellable; `io` is retried after a signal
 /// or an interrupt-check slice.
 fn blocking(
@@ -238,10 +243,15 @@ fn blocking(
             return Err(ureq::Error::Timeout(timeout.reason));
         }
         let polls = token.as_ref().is_some_and(|t| t.polls_interrupt());
-        let slice = match (wait, polls) {
-            (Some(wait), true) => Some(wait.min(INTERRUPT_POLL)),
-            (None, true) => Some(INTERRUPT_POLL),
-            (wait, false) => wait,
+        let most = match direction {
+            _ if polls => Some(INTERRUPT_POLL),
+            Direction::Write => Some(WRITE_SLICE),
+            Direction::Read => None,
+        };
+        let slice = match (wait, most) {
+            (Some(wait), Some(most)) => Some(wait.min(most)),
+            (wait, None) => wait,
+            (None, most) => most,
         };
         let sliced = slice != wait;
         // A zero timeout means "none" to the socket: wait at least a millisecond.
