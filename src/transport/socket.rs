@@ -215,6 +215,12 @@ enum Direction {
     Write,
 }
 
+/// The longest single wait of a blocked read. The kernel's timers grow coarser with their length
+/// (a 500 ms read timeout fired 10–25 ms late), so a long wait is cut into slices short enough to
+/// end on time; a read that is answered (nearly all of them) never reaches its first slice, and
+/// the timeout stays the same from read to read, so it is not set again.
+const READ_SLICE: Duration = Duration::from_millis(100);
+
 /// The longest single wait of a blocked write. The kernel may keep a write waiting for buffer
 /// space well past its `SO_SNDTIMEO` (measured: over 100 ms late on a loaded machine), so a write
 /// that has to wait does so in slices and looks at the time left between them.
@@ -246,7 +252,7 @@ fn blocking(
         let most = match direction {
             _ if polls => Some(INTERRUPT_POLL),
             Direction::Write => Some(WRITE_SLICE),
-            Direction::Read => None,
+            Direction::Read => Some(READ_SLICE),
         };
         let slice = match (wait, most) {
             (Some(wait), Some(most)) => Some(wait.min(most)),
