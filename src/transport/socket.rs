@@ -240,8 +240,14 @@ fn blocking(
         return Err(ureq::Error::Timeout(timeout.reason));
     }
     let token = watch::cancel_token();
+    // When ureq's bound ends: each slice of a sliced wait is measured against it.
+    let mut ureq_until: Option<Instant> = None;
     loop {
-        let (wait, limit) = watch::bound(ureq);
+        let ureq_left = match ureq_until {
+            Some(until) => Some(until.saturating_duration_since(Instant::now())),
+            None => ureq,
+        };
+        let (wait, limit) = watch::bound(ureq_left);
         if wait == Some(Duration::ZERO) {
             if let Some(limit) = limit {
                 watch::cut(limit);
@@ -260,6 +266,9 @@ fn blocking(
             (None, most) => most,
         };
         let sliced = slice != wait;
+        if sliced && ureq_until.is_none() {
+            ureq_until = ureq.map(|ureq| Instant::now() + ureq);
+        }
         // A zero timeout means "none" to the socket: wait at least a millisecond.
         let slice = slice.map(|slice| slice.max(Duration::from_millis(1)));
         if *cached != slice {
