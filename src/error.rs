@@ -46,6 +46,15 @@ pub struct AttemptRecord {
     pub delay_ms: u64,
     /// `"retry-after"`, `"retry_info"`, …, or `"backoff"`; `None` when there was no delay.
     pub delay_source: Option<String>,
+    /// For a failure below HTTP, what it was: `dns`, `connection_refused`, `connection_reset`,
+    /// `tls`, `truncated`, `connect_timeout`, `attempt_timeout`, `deadline`,
+    /// `first_chunk_timeout`, `stream_idle_timeout`; `cancelled` for an attempt a cancel stopped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<&'static str>,
+    /// Where that attempt was when it ended: `dns`, `connect`, `tls`, `send`, `head`, `body`,
+    /// `first_chunk`, `stream`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase: Option<&'static str>,
 }
 
 /// Everything known about a failed call. Serialises to the error object JSON of DESIGN §4.

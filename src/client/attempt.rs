@@ -16,7 +16,8 @@ use crate::error::{AttemptRecord, ErrorObject};
 use crate::retry::{self, AttemptState, Decision};
 use crate::stream::{StreamAssembler, StreamDecoder, StreamItem};
 use crate::taxonomy::{ErrorClass, StopReason};
-use crate::transport::{fault_from_io, Exchange, StreamStart};
+use crate::transport::watch::{self, Limit, Phase};
+use crate::transport::{fault_from_io, name_fault, Exchange, NamedFault, StreamStart};
 
 /// How one attempt ended.
 enum Outcome {
@@ -25,6 +26,8 @@ enum Outcome {
         http_status: u16,
     },
     Failure(Classification),
+    /// A failure below HTTP, named for the attempt record.
+    Fault(Classification, NamedFault),
     /// The caller stopped it: `Cancelled`, or `AbortedByCallback` from the stream callback.
     Interrupted(StopReason),
 }
@@ -60,7 +63,8 @@ pub(super) fn attempt_loop(
             ));
         }
         client.metrics.attempt_made();
-        let outcome = if prepared.stream {
+        watch::begin_attempt();
+        let mut outcome = if prepared.stream {
             stream_attempt(
                 client,
                 prepared,
@@ -71,7 +75,12 @@ pub(super) fn attempt_loop(
         } else {
             plain_attempt(client, prepared)
         };
-        let mut classification = match outcome {
+        // A cancel wins over whatever the attempt became meanwhile: a cancelled call never
+        // succeeds, and a read the cancel cut short is not a network failure.
+        if cancel.is_cancelled() && !matches!(outcome, Outcome::Interrupted(_)) {
+            outcome = Outcome::Interrupted(StopReason::Cancelled);
+        }
+        let (mut classification, fault) = match outcome {
             Outcome::Success {
                 completion,
                 http_status,
@@ -98,15 +107,22 @@ pub(super) fn attempt_loop(
                     interrupted,
                 ));
             }
-            Outcome::Failure(classification) => classification,
+            Outcome::Failure(classification) => (classification, None),
+            Outcome::Fault(classification, fault) => (classification, Some(fault)),
         };
         client.redactor.classification(&mut classification);
-        attempts.push(record(
+        let mut failed = record(
             n,
             Some(&classification),
             classification.http_status,
             elapsed_ms(),
-        ));
+        );
+        if let Some(fault) = fault {
+            failed.fault = Some(fault.name);
+            failed.phase = fault.phase.map(Phase::as_str);
+        }
+        attempts.push(failed);
+        let cut_by_deadline = fault.is_some_and(|f| f.limit == Some(Limit::Deadline));
         if super::overflow::retry_trimmed(
             client,
             prepared,
@@ -131,13 +147,18 @@ pub(super) fn attempt_loop(
             cancelled: cancel.is_cancelled(),
             ..AttemptState::from_records(&attempts)
         };
-        let plan = match retry::decide_with_budget(
-            &classification,
-            &state,
-            &client.policy,
-            &mut random,
-            &client.budget,
-        ) {
+        let decision = if cut_by_deadline {
+            Decision::Stop(StopReason::Deadline)
+        } else {
+            retry::decide_with_budget(
+                &classification,
+                &state,
+                &client.policy,
+                &mut random,
+                &client.budget,
+            )
+        };
+        let plan = match decision {
             Decision::Retry(plan) => plan,
             Decision::Stop(reason) => {
                 emit(
@@ -233,9 +254,7 @@ fn outcome_of(client: &Client, exchange: Exchange) -> Outcome {
             );
             Outcome::Failure(classification)
         }
-        Exchange::Fault { fault, detail } => {
-            Outcome::Failure(transport_failure(client, fault, &detail))
-        }
+        Exchange::Fault { fault, detail } => transport_failure(client, fault, &detail),
         Exchange::TooLarge { status, limit } => Outcome::Failure(too_large(status, limit)),
     }
 }
@@ -259,14 +278,41 @@ fn classify_redacted(client: &Client, mut input: ClassifyInput) -> Classificatio
     classify(&input, client.clock.wall())
 }
 
-fn transport_failure(client: &Client, fault: TransportFault, detail: &str) -> Classification {
+/// A failure below HTTP: classified (`network` or `timeout`) and named for what it was and where.
+fn transport_failure(client: &Client, fault: TransportFault, detail: &str) -> Outcome {
     let input = ClassifyInput {
         provider: Some(client.config.provider),
         transport: Some(fault),
         ..ClassifyInput::default()
     };
     let mut classification = classify(&input, client.clock.wall());
-    classification.message = format!("{} ({detail})", classification.message);
+    let named = name_fault(fault);
+    let timeouts = &client.config.timeouts;
+    let what = match named.name {
+        "deadline" => format!(
+            "the deadline ({} ms) was reached",
+            timeouts.deadline_ms.unwrap_or(0)
+        ),
+        "first_chunk_timeout" => format!(
+            "no stream event carrying data arrived within first_chunk_ms ({} ms)",
+            timeouts.first_chunk_ms
+        ),
+        "stream_idle_timeout" => format!(
+            "the stream sent no event carrying data for stream_idle_ms ({} ms)",
+            timeouts.stream_idle_ms
+        ),
+        "connect_timeout" => format!("timed out (connect_ms {} ms)", timeouts.connect_ms),
+        "attempt_timeout" => format!("timed out (attempt_ms {} ms)", timeouts.attempt_ms),
+        _ => classification.message.clone(),
+    };
+    // Where it happened, unless the fault already says (a DNS, refused or TLS failure).
+    let phase = named
+        .phase
+        .filter(|_| !matches!(named.name, "dns" | "connection_refused" | "tls"));
+    classification.message = match phase {
+        Some(phase) => format!("{what} while {} ({detail})", phase.while_doing()),
+        None => format!("{what} ({detail})"),
+    };
     if fault == TransportFault::Tls && detail.contains("certificate") {
         // Trying again cannot make the certificate trusted.
         classification.message = format!(
@@ -275,7 +321,7 @@ fn transport_failure(client: &Client, fault: TransportFault, detail: &str) -> Cl
         );
         classification.retryable = false;
     }
-    classification
+    Outcome::Fault(classification, named)
 }
 
 fn stream_attempt<'f>(
@@ -293,6 +339,11 @@ fn stream_attempt<'f>(
         StreamStart::Open(stream) => stream,
         StreamStart::Ended(exchange) => return outcome_of(client, exchange),
     };
+    let timeouts = &client.config.timeouts;
+    watch::arm(
+        Limit::FirstChunk,
+        Duration::from_millis(timeouts.first_chunk_ms),
+    );
     let mut decoder = StreamDecoder::with_max_event_bytes(MAX_EVENT_BYTES);
     let mut assembler = StreamAssembler::new();
     let mut buffer = vec![0_u8; 16 * 1024];
@@ -313,7 +364,7 @@ fn stream_attempt<'f>(
                     return Outcome::Failure(too_large(stream.status, limit));
                 }
                 let (fault, detail) = fault_from_io(&error);
-                return Outcome::Failure(transport_failure(client, fault, &detail));
+                return transport_failure(client, fault, &detail);
             }
         };
         if let Err(too_large) = fed {
@@ -329,6 +380,13 @@ fn stream_attempt<'f>(
                     if cancel.is_cancelled() {
                         return Outcome::Interrupted(StopReason::Cancelled);
                     }
+                    // Only an event carrying data restarts the idle timer (comments and blank
+                    // lines never reach here).
+                    watch::advance(Phase::Stream);
+                    watch::arm(
+                        Limit::StreamIdle,
+                        Duration::from_millis(timeouts.stream_idle_ms),
+                    );
                     assembler.push(&chunk);
                     if let Some(sink) = on_chunk.as_deref_mut() {
                         *delivered = true;
@@ -357,10 +415,10 @@ fn stream_attempt<'f>(
             completion: Completion::Value(completion),
             http_status: stream.status,
         },
-        Err(end) => Outcome::Failure(match end.transport_fault() {
+        Err(end) => match end.transport_fault() {
             Some(fault) => transport_failure(client, fault, &end.to_string()),
-            None => end.classification(),
-        }),
+            None => Outcome::Failure(end.classification()),
+        },
     }
 }
 
@@ -392,6 +450,8 @@ fn record(
         elapsed_ms,
         delay_ms: 0,
         delay_source: None,
+        fault: None,
+        phase: None,
     }
 }
 
@@ -424,7 +484,12 @@ fn cancelled(
     }
     let mut error = ErrorObject::local(ErrorClass::Cancelled, message);
     if let Some((n, elapsed_ms)) = interrupted {
-        attempts.push(record(n, Some(&error.classification), None, elapsed_ms));
+        let mut stopped = record(n, Some(&error.classification), None, elapsed_ms);
+        if reason == StopReason::Cancelled {
+            stopped.fault = Some("cancelled");
+            stopped.phase = watch::state().map(|(phase, _)| phase.as_str());
+        }
+        attempts.push(stopped);
     }
     emit(
         client,

@@ -234,6 +234,16 @@ impl Client {
         let cancel = cancel.unwrap_or(&never_cancelled);
         let call_id = self.next_call_id.fetch_add(1, Ordering::Relaxed);
         self.metrics.call_started();
+        // From here on, every blocking step of the call is bounded by the deadline and
+        // interrupted by a cancel (see `transport::watch`). A call that waited in the pool's
+        // queue has that much less time.
+        let waited = queued.map_or(std::time::Duration::ZERO, |Queued(at)| {
+            self.clock.now().saturating_sub(at)
+        });
+        let deadline = self.config.timeouts.deadline_ms.map(|ms| {
+            std::time::Instant::now() + std::time::Duration::from_millis(ms).saturating_sub(waited)
+        });
+        let _watch = crate::transport::watch::begin_call(cancel, deadline);
         let result = self
             .queue_wait_within_deadline(queued)
             .and_then(|()| prepare::prepare(self, call_id, request, on_chunk.is_some()))

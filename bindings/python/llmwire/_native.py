@@ -79,6 +79,8 @@ DONE_CALLBACK = ctypes.CFUNCTYPE(None, c_void_p, c_int32, c_void_p, c_void_p, c_
 #: ``llmwire_chunks_callback``: ``int32_t (*)(llmwire_call *call, const char *chunks_json,
 #: size_t count, void *user_data)``.
 CHUNKS_CALLBACK = ctypes.CFUNCTYPE(c_int32, c_void_p, c_char_p, ctypes.c_size_t, c_void_p)
+#: ``llmwire_interrupt_check``: ``int32_t (*)(void *user_data)``.
+INTERRUPT_CHECK = ctypes.CFUNCTYPE(c_int32, c_void_p)
 
 
 class Signature(NamedTuple):
@@ -132,6 +134,12 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("llmwire_cancel_new", CancelPtr, ()),
     Signature("llmwire_cancel_trigger", None, (CancelPtr,)),
     Signature("llmwire_cancel_free", None, (CancelPtr,)),
+    Signature(
+        "llmwire_cancel_set_interrupt_check",
+        Status,
+        (CancelPtr, INTERRUPT_CHECK, c_void_p),
+        optional=True,
+    ),
     Signature("llmwire_client_metrics", Status, (ClientPtr, c_char_p, StringOut, ErrorOut)),
     Signature(
         "llmwire_client_set_event_callback",
