@@ -49,7 +49,7 @@ describe('deadline and cancel', () => {
     assert.ok(elapsed < 300 + MARGIN_MS, `${elapsed} ms`);
     const metrics = client.metrics();
     assert.equal(metrics.successes, 0);
-    assert.equal(metrics.failures_by_class.cancelled, 6);
+    assert.equal(metrics.failuresByClass.cancelled, 6);
     await client.close();
   });
 
