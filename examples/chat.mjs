@@ -207,8 +207,8 @@ async function main(argv) {
     }
     client.onEvent((event) => {
       if (event.decision === 'retry') {
-        report(`attempt ${event.attempt} failed (${event.class}, HTTP ${event.http_status ?? '-'}); ` +
-          `retrying in ${event.delay_ms} ms (${event.delay_source})`);
+        report(`attempt ${event.attempt} failed (${event.class}, HTTP ${event.httpStatus ?? '-'}); ` +
+          `retrying in ${event.delayMs} ms (${event.delaySource})`);
       }
     });
     let completion;

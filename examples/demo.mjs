@@ -33,13 +33,13 @@ const badGemini = {
 
 /** The event listener: one line per attempt, as the library reports it. */
 function printAttempt(event) {
-  const status = event.http_status ?? '-';
+  const status = event.httpStatus ?? '-';
   if (event.decision === 'done') {
     console.log(`    attempt ${event.attempt}: HTTP ${status}, a usable completion`);
   } else if (event.decision === 'retry') {
-    console.log(`    attempt ${event.attempt}: ${event.class} (HTTP ${status}) -> retry in ${event.delay_ms} ms (${event.delay_source})`);
+    console.log(`    attempt ${event.attempt}: ${event.class} (HTTP ${status}) -> retry in ${event.delayMs} ms (${event.delaySource})`);
   } else {
-    console.log(`    attempt ${event.attempt}: ${event.class} (HTTP ${status}) -> stop: ${event.stop_reason}`);
+    console.log(`    attempt ${event.attempt}: ${event.class} (HTTP ${status}) -> stop: ${event.stopReason}`);
   }
 }
 
@@ -152,8 +152,8 @@ try {
   callsMade += 1;
   const completion = await trimming.chat(longConversation());
   const report = completion.llmwire.trimmed[0];
-  console.log(`  => dropped the ${report.dropped_turns} oldest turns: about ${report.estimated_tokens_before} -> ` +
-    `${report.estimated_tokens_after} tokens; the system prompt and the newest question kept`);
+  console.log(`  => dropped the ${report.droppedTurns} oldest turns: about ${report.estimatedTokensBefore} -> ` +
+    `${report.estimatedTokensAfter} tokens; the system prompt and the newest question kept`);
   console.log(`  => answer: "${completion.choices[0].message.content}"`);
   tally(trimming);
 } finally {
