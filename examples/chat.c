@@ -410,7 +410,14 @@ static const char *advice(const char *class_name) {
 /* The error's class, summary and advice, on stderr. */
 static void report_error(const llmwire_error *err) {
     fflush(stdout);
-    fprintf(stderr, "[llmwire] error [%s]: %s\n", llmwire_error_class(err), llmwire_error_summary(err));
+    const char *cls = llmwire_error_class(err);
+    const char *summary = llmwire_error_summary(err);
+    /* A local error's summary starts with its class already: say it once. */
+    size_t cls_len = strlen(cls);
+    if (strncmp(summary, cls, cls_len) == 0 && strncmp(summary + cls_len, ": ", 2) == 0) {
+        summary += cls_len + 2;
+    }
+    fprintf(stderr, "[llmwire] error [%s]: %s\n", cls, summary);
     const char *what_to_do = advice(llmwire_error_class(err));
     if (what_to_do != NULL) {
         fprintf(stderr, "[llmwire] %s", what_to_do);

@@ -144,7 +144,10 @@ function report(line) {
 }
 
 function reportError(error) {
-  report(`error [${error.errorClass}]: ${error.summary}`);
+  // A local error's summary starts with its class already: say it once.
+  const prefix = `${error.errorClass}: `;
+  const summary = error.summary.startsWith(prefix) ? error.summary.slice(prefix.length) : error.summary;
+  report(`error [${error.errorClass}]: ${summary}`);
   let advice = ADVICE[error.errorClass];
   if (advice !== undefined) {
     if (error.retryAfterMs !== null) advice += ` (the server asked for ${(error.retryAfterMs / 1000).toFixed(1)} s)`;

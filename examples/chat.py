@@ -191,7 +191,9 @@ def report(line: str) -> None:
 
 
 def report_error(error: llmwire.Error) -> None:
-    report(f"error [{error.error_class}]: {error.summary}")
+    # A local error's summary starts with its class already: say it once.
+    summary = error.summary.removeprefix(f"{error.error_class}: ")
+    report(f"error [{error.error_class}]: {summary}")
     advice = ADVICE.get(error.error_class)
     if advice is not None:
         if error.retry_after_ms is not None:

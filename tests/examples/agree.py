@@ -102,6 +102,8 @@ def main() -> int:
                 problems.append(f"{language} exited {result.returncode}, not {status}: {result.stderr}")
             if stdout is not None and result.stdout != stdout:
                 problems.append(f"{language} printed {result.stdout!r}, not {stdout!r}")
+            if re.search(r"error \[(\w+)\]: \1: ", result.stderr):
+                problems.append(f"{language} names the class twice: {result.stderr!r}")
         reference = results["c"]
         for language in ("python", "node"):
             result = results[language]
