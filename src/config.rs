@@ -94,6 +94,9 @@ struct RawConfig {
     ca_certs_pem: Option<String>,
     user_agent: Option<String>,
     context: crate::context::overflow::ContextConfig,
+    targets: Option<Vec<crate::fleet::targets::RawTarget>>,
+    limits: Option<crate::fleet::Limits>,
+    fleet: crate::fleet::FleetPolicy,
 }
 
 /// A parsed, checked client configuration.
@@ -121,12 +124,19 @@ pub struct ClientConfig {
     pub user_agent: String,
     /// `"context": {"on_overflow": "error" | "trim"}`: what to do about a prompt over the window.
     pub context: crate::context::overflow::ContextConfig,
+    /// The targets a call tries in order (docs/fleet.md); one, named `default`, without `targets`.
+    pub targets: Vec<crate::fleet::TargetConfig>,
+    /// `fleet`: breaker, cooldown and failover settings.
+    pub fleet: crate::fleet::FleetPolicy,
+    /// Whether the configuration asks for the fleet machinery (`targets` or `limits` given); a
+    /// plain single-endpoint configuration runs without it, exactly as before.
+    pub fleet_enabled: bool,
 }
 
 /// Keys accepted at the top level, for error messages.
 const TOP_LEVEL_KEYS: &str =
     "provider, base_url, api_key, api_key_env, model, headers, timeouts, retry, \
-validation, max_response_bytes, proxy, ca_certs_pem, user_agent, context";
+validation, max_response_bytes, proxy, ca_certs_pem, user_agent, context, targets, limits, fleet";
 
 impl ClientConfig {
     /// Parses and checks a configuration. An empty text or `{}` gives every default.
@@ -191,15 +201,29 @@ impl ClientConfig {
         if let Some(user_agent) = &raw.user_agent {
             check_header("user_agent", user_agent)?;
         }
+        let api_key_env = raw.api_key_env.or_else(|| {
+            Profile::for_provider(provider)
+                .api_key_env()
+                .map(str::to_owned)
+        });
+        let fleet_enabled = raw.targets.is_some() || raw.limits.is_some();
+        let targets = crate::fleet::targets::resolve_targets(
+            raw.targets,
+            &crate::fleet::targets::TopLevel {
+                provider,
+                base_url: &base_url,
+                api_key: raw.api_key.as_deref(),
+                api_key_env: api_key_env.as_deref(),
+                model: raw.model.as_deref(),
+                headers: &headers,
+                limits: raw.limits.unwrap_or_default(),
+            },
+        )?;
         Ok(ClientConfig {
             provider,
             base_url,
             api_key: raw.api_key,
-            api_key_env: raw.api_key_env.or_else(|| {
-                Profile::for_provider(provider)
-                    .api_key_env()
-                    .map(str::to_owned)
-            }),
+            api_key_env,
             model: raw.model,
             headers,
             timeouts: t,
@@ -212,6 +236,9 @@ impl ClientConfig {
                 .user_agent
                 .unwrap_or_else(|| format!("llmwire/{}", crate::VERSION)),
             context: raw.context,
+            targets,
+            fleet: raw.fleet,
+            fleet_enabled,
         })
     }
 
@@ -246,11 +273,12 @@ impl fmt::Debug for ClientConfig {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("proxy", &self.proxy)
             .field("user_agent", &self.user_agent)
+            .field("targets", &self.targets)
             .finish_non_exhaustive()
     }
 }
 
-fn check_base_url(url: &str) -> Result<String, Error> {
+pub(crate) fn check_base_url(url: &str) -> Result<String, Error> {
     let trimmed = url.trim_end_matches('/');
     let scheme_ok = trimmed.starts_with("http://") || trimmed.starts_with("https://");
     if !scheme_ok
@@ -265,7 +293,7 @@ fn check_base_url(url: &str) -> Result<String, Error> {
 }
 
 /// Header names are HTTP tokens; values may not contain CR, LF or NUL (header injection).
-fn check_header(name: &str, value: &str) -> Result<(), Error> {
+pub(crate) fn check_header(name: &str, value: &str) -> Result<(), Error> {
     let valid_name = !name.is_empty()
         && name
             .bytes()

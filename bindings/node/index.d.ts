@@ -46,7 +46,8 @@ export type StopReason =
   | 'server_delay_too_long'
   | 'cancelled'
   | 'aborted_by_callback'
-  | 'stream_started';
+  | 'stream_started'
+  | 'all_targets_unavailable';
 
 export type Provider =
   | 'openai' | 'gemini' | 'azure' | 'anthropic' | 'openrouter' | 'groq' | 'deepseek' | 'mistral'

@@ -9,6 +9,7 @@ pub mod breaker;
 pub mod limits;
 pub mod policy;
 pub mod state;
+pub mod targets;
 
 pub use breaker::{BreakerConfig, BreakerState, BreakerTransition};
 pub use limits::Limits;
@@ -17,3 +18,4 @@ pub use state::{
     Acquire, Grant, MemoryStore, Outcome, TargetKey, TargetSnapshot, TargetStateStore, Transition,
     Unavailable,
 };
+pub use targets::{TargetConfig, DEFAULT_TARGET_NAME};
