@@ -13,16 +13,44 @@ use super::prepare::Prepared;
 use super::{ChunkControl, Client};
 use crate::classify::{classify, Classification, ClassifyInput, TransportFault};
 use crate::error::{AttemptRecord, ErrorObject};
+use crate::fleet::limits::pacing_from_headers;
+use crate::provider::Provider;
 use crate::retry::{self, AttemptState, Decision};
 use crate::stream::{StreamAssembler, StreamDecoder, StreamItem};
 use crate::taxonomy::{ErrorClass, StopReason};
-use crate::transport::{fault_from_io, Exchange, StreamStart};
+use crate::transport::{fault_from_io, Exchange, StreamStart, Transport};
+
+/// Where an attempt goes: the client's own endpoint, or one of its targets (`fleet_loop`).
+pub(super) struct Route<'c> {
+    pub transport: &'c Transport,
+    pub chat_url: &'c str,
+    pub provider: Provider,
+    pub api_key: Option<&'c str>,
+    /// Read the provider's `x-ratelimit-*` pacing headers from a success (targets only, so a
+    /// plain client pays nothing for it).
+    pub pacing: bool,
+}
+
+impl Client {
+    /// The route of a client without targets: its own endpoint.
+    pub(super) fn own_route(&self) -> Route<'_> {
+        Route {
+            transport: &self.transport,
+            chat_url: &self.chat_url,
+            provider: self.config.provider,
+            api_key: self.api_key.as_deref(),
+            pacing: false,
+        }
+    }
+}
 
 /// How one attempt ended.
-enum Outcome {
+pub(super) enum Outcome {
     Success {
         completion: Completion,
         http_status: u16,
+        /// The provider's headers say its window is spent for this long (ms); see `pacing`.
+        pace_ms: Option<u64>,
     },
     Failure(Classification),
     /// The caller stopped it: `Cancelled`, or `AbortedByCallback` from the stream callback.
@@ -40,12 +68,11 @@ pub(super) fn attempt_loop(
 ) -> Result<Answer, ErrorObject> {
     let start = client.clock.now();
     let elapsed_ms = || millis(client.clock.now().saturating_sub(start));
-    let mut random = client
-        .policy
-        .jitter_rng(client.entropy ^ call_id.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let mut random = call_rng(client, call_id);
     let mut attempts: Vec<AttemptRecord> = Vec::new();
     let mut delivered = false;
     let mut last_failure: Option<Classification> = None;
+    let route = client.own_route();
 
     loop {
         let n = attempts.len() as u32 + 1;
@@ -63,18 +90,20 @@ pub(super) fn attempt_loop(
         let outcome = if prepared.stream {
             stream_attempt(
                 client,
+                &route,
                 prepared,
                 on_chunk.as_deref_mut(),
                 &mut delivered,
                 cancel,
             )
         } else {
-            plain_attempt(client, prepared)
+            plain_attempt(client, &route, prepared)
         };
         let mut classification = match outcome {
             Outcome::Success {
                 completion,
                 http_status,
+                ..
             } => {
                 client.budget.record_success();
                 attempts.push(record(n, None, Some(http_status), elapsed_ms()));
@@ -100,7 +129,7 @@ pub(super) fn attempt_loop(
             }
             Outcome::Failure(classification) => classification,
         };
-        redact(&mut classification, client.api_key.as_deref());
+        redact(&mut classification, route.api_key);
         attempts.push(record(
             n,
             Some(&classification),
@@ -148,15 +177,7 @@ pub(super) fn attempt_loop(
                     "stop",
                     Some(reason),
                 );
-                return Err(ErrorObject {
-                    status: classification.class.status_name(),
-                    summary: retry::summary(reason, &classification, &state, &client.policy),
-                    stop_reason: Some(reason),
-                    attempts,
-                    classification,
-                    validation: None,
-                    trimmed: Vec::new(),
-                });
+                return Err(stopped(client, reason, classification, &state, attempts));
             }
         };
         if let Some(last) = attempts.last_mut() {
@@ -180,11 +201,38 @@ pub(super) fn attempt_loop(
     }
 }
 
-fn plain_attempt(client: &Client, prepared: &Prepared) -> Outcome {
-    let exchange = client
+/// The call's jitter source: the client's entropy (or the policy's seed) mixed with the call number.
+pub(super) fn call_rng(client: &Client, call_id: u64) -> impl retry::RandomSource {
+    client
+        .policy
+        .jitter_rng(client.entropy ^ call_id.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
+/// The error of a call the retry policy stopped after a failure.
+pub(super) fn stopped(
+    client: &Client,
+    reason: StopReason,
+    classification: Classification,
+    state: &AttemptState,
+    attempts: Vec<AttemptRecord>,
+) -> ErrorObject {
+    ErrorObject {
+        status: classification.class.status_name(),
+        summary: retry::summary(reason, &classification, state, &client.policy),
+        stop_reason: Some(reason),
+        attempts,
+        classification,
+        validation: None,
+        trimmed: Vec::new(),
+        targets: Vec::new(),
+    }
+}
+
+pub(super) fn plain_attempt(client: &Client, route: &Route<'_>, prepared: &Prepared) -> Outcome {
+    let exchange = route
         .transport
-        .post(&client.chat_url, &call_headers(prepared), &prepared.body);
-    outcome_of(client, exchange)
+        .post(route.chat_url, &call_headers(prepared), &prepared.body);
+    outcome_of(client, route, exchange)
 }
 
 /// The headers that belong to this call, beside the transport's fixed ones.
@@ -193,23 +241,28 @@ fn call_headers(prepared: &Prepared) -> [(&'static str, &str); 1] {
 }
 
 /// Classifies a finished exchange; a 2xx is a success only when it is a usable completion.
-fn outcome_of(client: &Client, exchange: Exchange) -> Outcome {
+fn outcome_of(client: &Client, route: &Route<'_>, exchange: Exchange) -> Outcome {
     match exchange {
         Exchange::Response(mut response) => {
             let mut body = std::mem::take(&mut response.body);
             if (200..300).contains(&response.status) {
                 match Completion::from_body(body) {
                     Ok(completion) => {
+                        let pace_ms = route
+                            .pacing
+                            .then(|| pacing_from_headers(&response.header_pairs()))
+                            .flatten();
                         return Outcome::Success {
                             completion,
                             http_status: response.status,
-                        }
+                            pace_ms,
+                        };
                     }
                     Err(unusable) => body = unusable,
                 }
             }
             let input = ClassifyInput {
-                provider: Some(client.config.provider),
+                provider: Some(route.provider),
                 status: Some(response.status),
                 headers: response.header_pairs(),
                 body,
@@ -218,7 +271,7 @@ fn outcome_of(client: &Client, exchange: Exchange) -> Outcome {
             Outcome::Failure(classify(&input, client.clock.wall()))
         }
         Exchange::Fault { fault, detail } => {
-            Outcome::Failure(transport_failure(client, fault, &detail))
+            Outcome::Failure(transport_failure(client, route, fault, &detail))
         }
         Exchange::TooLarge { status, limit } => {
             let mut classification = Classification::local(
@@ -231,9 +284,14 @@ fn outcome_of(client: &Client, exchange: Exchange) -> Outcome {
     }
 }
 
-fn transport_failure(client: &Client, fault: TransportFault, detail: &str) -> Classification {
+fn transport_failure(
+    client: &Client,
+    route: &Route<'_>,
+    fault: TransportFault,
+    detail: &str,
+) -> Classification {
     let input = ClassifyInput {
-        provider: Some(client.config.provider),
+        provider: Some(route.provider),
         transport: Some(fault),
         ..ClassifyInput::default()
     };
@@ -242,21 +300,22 @@ fn transport_failure(client: &Client, fault: TransportFault, detail: &str) -> Cl
     classification
 }
 
-fn stream_attempt<'f>(
+pub(super) fn stream_attempt<'f>(
     client: &Client,
+    route: &Route<'_>,
     prepared: &Prepared,
     mut on_chunk: Option<&mut (dyn FnMut(&Value) -> ChunkControl + 'f)>,
     delivered: &mut bool,
     cancel: &CancelToken,
 ) -> Outcome {
-    let mut stream = match client.transport.post_stream(
-        &client.chat_url,
-        &call_headers(prepared),
-        &prepared.body,
-    ) {
-        StreamStart::Open(stream) => stream,
-        StreamStart::Ended(exchange) => return outcome_of(client, exchange),
-    };
+    let mut stream =
+        match route
+            .transport
+            .post_stream(route.chat_url, &call_headers(prepared), &prepared.body)
+        {
+            StreamStart::Open(stream) => stream,
+            StreamStart::Ended(exchange) => return outcome_of(client, route, exchange),
+        };
     let mut decoder = StreamDecoder::with_max_event_bytes(MAX_EVENT_BYTES);
     let mut assembler = StreamAssembler::new();
     let mut buffer = vec![0_u8; 16 * 1024];
@@ -274,7 +333,7 @@ fn stream_attempt<'f>(
             Ok(read) => decoder.feed(&buffer[..read], &mut items),
             Err(error) => {
                 let (fault, detail) = fault_from_io(&error);
-                return Outcome::Failure(transport_failure(client, fault, &detail));
+                return Outcome::Failure(transport_failure(client, route, fault, &detail));
             }
         };
         if let Err(too_large) = fed {
@@ -300,7 +359,7 @@ fn stream_attempt<'f>(
                 }
                 StreamItem::Error { raw } => {
                     let input = ClassifyInput {
-                        provider: Some(client.config.provider),
+                        provider: Some(route.provider),
                         status: Some(stream.status),
                         headers: stream.headers.clone(),
                         body: stream_error_body(raw),
@@ -317,9 +376,13 @@ fn stream_attempt<'f>(
         Ok(completion) => Outcome::Success {
             completion: Completion::Value(completion),
             http_status: stream.status,
+            pace_ms: route
+                .pacing
+                .then(|| pacing_from_headers(&stream.headers))
+                .flatten(),
         },
         Err(end) => Outcome::Failure(match end.transport_fault() {
-            Some(fault) => transport_failure(client, fault, &end.to_string()),
+            Some(fault) => transport_failure(client, route, fault, &end.to_string()),
             None => end.classification(),
         }),
     }
@@ -340,7 +403,7 @@ fn malformed(message: String) -> Classification {
     Classification::local(ErrorClass::MalformedResponse, message)
 }
 
-fn record(
+pub(super) fn record(
     n: u32,
     classification: Option<&Classification>,
     http_status: Option<u16>,
@@ -353,12 +416,13 @@ fn record(
         elapsed_ms,
         delay_ms: 0,
         delay_source: None,
+        target: None,
     }
 }
 
 /// The error for a call the caller stopped, keeping what the last failure said. `interrupted` is
 /// the attempt (number, elapsed ms) that was under way, if any.
-fn cancelled(
+pub(super) fn cancelled(
     client: &Client,
     call_id: u64,
     reason: StopReason,
@@ -401,7 +465,7 @@ fn cancelled(
 }
 
 /// Removes the API key from everything a server said (some proxies echo it back).
-fn redact(classification: &mut Classification, api_key: Option<&str>) {
+pub(super) fn redact(classification: &mut Classification, api_key: Option<&str>) {
     let Some(key) = api_key.filter(|key| key.len() >= 4) else {
         return;
     };
@@ -416,7 +480,7 @@ fn redact(classification: &mut Classification, api_key: Option<&str>) {
     }
 }
 
-fn emit(
+pub(super) fn emit(
     client: &Client,
     call_id: u64,
     attempts: &[AttemptRecord],
@@ -449,6 +513,7 @@ fn emit(
         delay_source: attempt.delay_source.as_deref(),
         stop_reason,
         message: classification.map(|c| c.message.as_str()),
+        target: attempt.target.as_deref(),
     };
     if let Ok(json) = serde_json::to_string(&event) {
         hook(&json);
@@ -458,6 +523,6 @@ fn emit(
 /// The largest single stream event accepted (a chunk is normally well under a kilobyte).
 const MAX_EVENT_BYTES: usize = 4 * 1024 * 1024;
 
-fn millis(duration: Duration) -> u64 {
+pub(super) fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }

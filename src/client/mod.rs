@@ -11,6 +11,7 @@ mod attempt;
 pub mod cancel;
 pub mod clock;
 pub mod events;
+mod fleet_loop;
 pub mod metrics;
 mod overflow;
 mod prepare;
@@ -51,8 +52,10 @@ pub struct Client {
     /// Jitter entropy, distinct per client (mixed with the call number per call) unless the retry
     /// policy fixes a seed. Derived once, so a call makes no system call for it.
     entropy: u64,
-    budget: RetryBudget,
+    budget: Arc<RetryBudget>,
     metrics: Metrics,
+    /// The targets and their state; `None` for a configuration without `targets` or `limits`.
+    fleet: Option<fleet_loop::Fleet>,
     clock: Arc<dyn Clock>,
     events: RwLock<Option<EventHook>>,
     next_call_id: AtomicU64,
@@ -75,11 +78,19 @@ impl Client {
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Client, ErrorObject> {
         let policy = RetryPolicy::from_json(&config.retry)?;
-        let api_key = config.resolve_api_key(env);
+        let api_key = config.resolve_api_key(&env);
         let profile = crate::profile::Profile::for_provider(config.provider);
+        let budget = Arc::new(RetryBudget::from_config(&policy.budget));
+        let fleet = match config.fleet_enabled {
+            true => Some(fleet_loop::Fleet::new(&config, Arc::clone(&budget), &env)?),
+            false => None,
+        };
         // The provider's own endpoint always wants a key: say so now rather than after a 401.
-        // (Another base_url may be a proxy that adds the key itself.)
-        if api_key.is_none() && profile.base_url() == Some(config.base_url.as_str()) {
+        // (Another base_url may be a proxy that adds the key itself.) Targets were checked above.
+        if fleet.is_none()
+            && api_key.is_none()
+            && profile.base_url() == Some(config.base_url.as_str())
+        {
             let source = config.api_key_env.as_deref().map_or(String::new(), |name| {
                 format!(" or the {name} environment variable")
             });
@@ -97,7 +108,8 @@ impl Client {
             (style.header_name(), style.header_value(key))
         });
         Ok(Client {
-            budget: RetryBudget::from_config(&policy.budget),
+            budget,
+            fleet,
             transport: Transport::new(&config, auth)?,
             chat_url: prepare::chat_url(&config.base_url),
             entropy: seed_from(&idempotency_prefix),
@@ -147,7 +159,11 @@ impl Client {
 
     /// The client's metrics as JSON.
     pub fn metrics_json(&self) -> Value {
-        self.metrics.to_json(self.budget_levels())
+        let mut metrics = self.metrics.to_json(self.budget_levels());
+        if let Some(fleet) = &self.fleet {
+            metrics["targets"] = fleet.metrics_json(fleet_loop::wall_ms(self));
+        }
+        metrics
     }
 
     /// The client's metrics in the Prometheus text format.
@@ -182,6 +198,14 @@ impl Client {
         let cancel = cancel.unwrap_or(&never_cancelled);
         let call_id = self.next_call_id.fetch_add(1, Ordering::Relaxed);
         self.metrics.call_started();
+        if let Some(fleet) = &self.fleet {
+            let result = fleet_loop::fleet_call(self, fleet, call_id, request, on_chunk, cancel);
+            match &result {
+                Ok(_) => self.metrics.call_succeeded(),
+                Err(error) => self.metrics.call_failed(error.class()),
+            }
+            return result;
+        }
         let result = prepare::prepare(self, call_id, request, on_chunk.is_some()).and_then(
             |mut prepared| {
                 attempt::attempt_loop(self, call_id, &mut prepared, on_chunk, cancel)

@@ -286,7 +286,10 @@ mod tests {
     fn provider_headers_pace_only_when_a_remaining_count_is_zero() {
         let headers = |remaining: &str| {
             vec![
-                ("x-ratelimit-remaining-requests".to_owned(), remaining.to_owned()),
+                (
+                    "x-ratelimit-remaining-requests".to_owned(),
+                    remaining.to_owned(),
+                ),
                 ("x-ratelimit-reset-requests".to_owned(), "1.5s".to_owned()),
                 ("x-ratelimit-remaining-tokens".to_owned(), "9000".to_owned()),
                 ("x-ratelimit-reset-tokens".to_owned(), "6m0s".to_owned()),
@@ -310,7 +313,8 @@ mod tests {
     #[test]
     fn reservation_is_prompt_estimate_plus_output_allowance() {
         let request = serde_json::json!({"messages": [{"role": "user", "content": "hi"}]});
-        let with_max = serde_json::json!({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 10});
+        let with_max =
+            serde_json::json!({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 10});
         assert_eq!(
             tokens_to_reserve(&request) - DEFAULT_OUTPUT_TOKENS,
             tokens_to_reserve(&with_max) - 10

@@ -77,7 +77,10 @@ pub struct Grant {
 pub enum Acquire {
     Granted(Grant),
     /// Not before `until_ms`, because of `why`.
-    Wait { until_ms: u64, why: Unavailable },
+    Wait {
+        until_ms: u64,
+        why: Unavailable,
+    },
 }
 
 /// How an attempt ended, for its target's record.

@@ -113,7 +113,9 @@ pub fn resolve_targets(
         let name = target
             .name
             .unwrap_or_else(|| format!("target-{}", index + 1));
-        let invalid = |what: String| Error::InvalidConfig(format!("config: targets[{index}] ({name}): {what}"));
+        let invalid = |what: String| {
+            Error::InvalidConfig(format!("config: targets[{index}] ({name}): {what}"))
+        };
         if name.is_empty() || name.chars().any(char::is_control) {
             return Err(invalid("name must be non-empty printable text".into()));
         }
@@ -162,9 +164,11 @@ pub fn resolve_targets(
             }
             None => top.headers.to_vec(),
         };
-        let model = target
-            .model
-            .or_else(|| same_provider.then(|| top.model.map(str::to_owned)).flatten());
+        let model = target.model.or_else(|| {
+            same_provider
+                .then(|| top.model.map(str::to_owned))
+                .flatten()
+        });
         targets.push(TargetConfig {
             name,
             provider,
@@ -194,7 +198,9 @@ mod tests {
 
     #[test]
     fn a_plain_config_is_one_target_named_default_without_the_fleet() {
-        let config = ClientConfig::from_json(r#"{"base_url": "http://127.0.0.1:9/v1", "model": "m"}"#).unwrap();
+        let config =
+            ClientConfig::from_json(r#"{"base_url": "http://127.0.0.1:9/v1", "model": "m"}"#)
+                .unwrap();
         assert!(!config.fleet_enabled);
         assert_eq!(config.targets.len(), 1);
         assert_eq!(config.targets[0].name, "default");
@@ -222,7 +228,11 @@ mod tests {
         assert_eq!((a.limits.rpm, a.limits.max_in_flight), (Some(10), Some(4)));
         assert_eq!(b.name, "target-2");
         assert_eq!(b.provider, Provider::Gemini);
-        assert!(b.base_url.contains("generativelanguage.googleapis.com"), "{}", b.base_url);
+        assert!(
+            b.base_url.contains("generativelanguage.googleapis.com"),
+            "{}",
+            b.base_url
+        );
         assert_eq!(b.api_key, None);
         assert_eq!(b.api_key_env.as_deref(), Some("GEMINI_API_KEY"));
         assert!(!format!("{config:?}").contains("\"k\""));

@@ -85,7 +85,9 @@ impl Outage {
             }
         };
         if parts.next().is_some() {
-            return Err(format!("--outage {text}: expected START_MS:DURATION_MS[:MODE]"));
+            return Err(format!(
+                "--outage {text}: expected START_MS:DURATION_MS[:MODE]"
+            ));
         }
         Ok(Outage {
             start_ms,
@@ -210,7 +212,9 @@ impl Quota {
 
     /// Counts a connection refused by the outage.
     pub fn count_refusal(&self) {
-        self.counters.outage_refusals.fetch_add(1, Ordering::Relaxed);
+        self.counters
+            .outage_refusals
+            .fetch_add(1, Ordering::Relaxed);
     }
 
     /// The 503 of an outage, in the dialect's format (counted).
@@ -232,9 +236,7 @@ impl Quota {
         let window = options.window();
         let now = self.clock.now_ms();
         let mut logs = self.logs.lock().unwrap_or_else(PoisonError::into_inner);
-        let log = logs
-            .entry((key.to_owned(), model.to_owned()))
-            .or_default();
+        let log = logs.entry((key.to_owned(), model.to_owned())).or_default();
         while let Some(&(at, spent)) = log.arrivals.front() {
             if at + window > now {
                 break;
@@ -262,7 +264,11 @@ impl Quota {
             } else {
                 log.tokens
             };
-            let limit = if requests_over { options.rpm } else { options.tpm };
+            let limit = if requests_over {
+                options.rpm
+            } else {
+                options.tpm
+            };
             return Verdict::Limited(limited(
                 dialect,
                 kind,
@@ -353,14 +359,12 @@ pub fn request_tokens(body: &Value) -> u64 {
         .iter()
         .find_map(|key| body.get(key).and_then(Value::as_u64))
         .unwrap_or(16);
-    let prompt: u64 = body["messages"]
-        .as_array()
-        .map_or(0, |messages| {
-            messages
-                .iter()
-                .map(|m| m["content"].to_string().len() as u64 / 4 + 3)
-                .sum()
-        });
+    let prompt: u64 = body["messages"].as_array().map_or(0, |messages| {
+        messages
+            .iter()
+            .map(|m| m["content"].to_string().len() as u64 / 4 + 3)
+            .sum()
+    });
     prompt + output
 }
 
@@ -510,7 +514,10 @@ mod tests {
             panic!("the third request in the window must be limited")
         };
         assert_eq!(canned.status, 429);
-        assert_eq!(header(&canned.headers, "x-ratelimit-remaining-requests"), "0");
+        assert_eq!(
+            header(&canned.headers, "x-ratelimit-remaining-requests"),
+            "0"
+        );
         assert_eq!(header(&canned.headers, "retry-after"), "1");
         quota.clock.advance(1_000);
         allowed(quota.check("k1", "m", 1, Dialect::OpenAi));
@@ -551,7 +558,10 @@ mod tests {
         assert!(parse_settings(r#"{"limits": {"rps": 5}}"#)
             .unwrap_err()
             .contains("rps"));
-        assert_eq!(parse_settings(r#"{"scenarios": {}}"#).unwrap(), (None, None));
+        assert_eq!(
+            parse_settings(r#"{"scenarios": {}}"#).unwrap(),
+            (None, None)
+        );
     }
 
     #[test]
@@ -561,9 +571,14 @@ mod tests {
         assert_eq!(outage.at(100), Some(OutageMode::Unavailable));
         assert_eq!(outage.at(700), Some(OutageMode::Refuse));
         assert_eq!(outage.at(1_100), None);
-        assert!(Outage::parse("1:2:down").unwrap_err().contains("unknown mode"));
+        assert!(Outage::parse("1:2:down")
+            .unwrap_err()
+            .contains("unknown mode"));
         assert!(Outage::parse("x:2").is_err());
-        let quota = Quota::new(QuotaOptions::default(), Some(Outage::parse("0:50").unwrap()));
+        let quota = Quota::new(
+            QuotaOptions::default(),
+            Some(Outage::parse("0:50").unwrap()),
+        );
         assert_eq!(quota.outage_now(), Some(OutageMode::Unavailable));
         quota.clock.advance(50);
         assert_eq!(quota.outage_now(), None);

@@ -22,10 +22,10 @@ use super::http::{
     ReadError, Transport,
 };
 use super::play::{play, respond, After, Exchange};
+use super::quota::{request_key, request_tokens, OutageMode, Quota, Verdict};
 use super::reply::{ChatRequest, ReplyIds, DEFAULT_MODEL};
 use super::route::{route, Dialect, Endpoint, Routed, ScenarioSpec};
 use super::scenario::{Canned, Scenario, Step};
-use super::quota::{request_key, request_tokens, OutageMode, Quota, Verdict};
 use super::state::{redact_target, Arrival, Sessions};
 
 /// The scenario of requests that name none.
@@ -128,8 +128,8 @@ pub fn serve_connection<T: Transport>(transport: T, shared: &Shared) -> Ending {
 
 /// Whether the outage refuses connections now (counted when it does).
 fn refused(shared: &Shared) -> bool {
-    let refusing = shared.fast_answer.is_none()
-        && shared.quota.outage_now() == Some(OutageMode::Refuse);
+    let refusing =
+        shared.fast_answer.is_none() && shared.quota.outage_now() == Some(OutageMode::Refuse);
     if refusing {
         shared.quota.count_refusal();
     }

@@ -198,7 +198,8 @@ impl MockServer {
     /// Starts an outage now, for `duration_ms` on the mock's clock (`None` ends any outage).
     pub fn set_outage(&self, outage: Option<(u64, OutageMode)>) {
         let quota = &self.shared.quota;
-        quota.set_outage(outage.map(|(duration_ms, mode)| quota.outage_from_now(duration_ms, mode)));
+        quota
+            .set_outage(outage.map(|(duration_ms, mode)| quota.outage_from_now(duration_ms, mode)));
     }
 
     /// Moves the mock's clock forward: windows empty and outages end without waiting.
@@ -250,7 +251,10 @@ fn apply_document_settings(options: &mut MockOptions) -> Result<(), Error> {
     let mut texts = Vec::new();
     for path in &options.scenario_files {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::InvalidConfig(format!("{}: cannot read scenario file: {e}", path.display()))
+            Error::InvalidConfig(format!(
+                "{}: cannot read scenario file: {e}",
+                path.display()
+            ))
         })?;
         texts.push((path.display().to_string(), text));
     }
