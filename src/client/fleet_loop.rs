@@ -359,8 +359,9 @@ pub(super) fn fleet_call(
 
         // Fail over at once when the class says so and another target can take the call now.
         let overflow = classification.class == ErrorClass::ContextLengthExceeded;
+        let ruled_out_before = call.ruled_out.clone();
         if overflow {
-            call.ruled_out[index] = true;
+            rule_out_smaller_windows(fleet, index, &mut call.ruled_out);
         }
         let may_fail_over = !delivered
             && (overflow || fails_over(classification.class, &fleet.policy))
@@ -399,10 +400,17 @@ pub(super) fn fleet_call(
                 pending = Some(next);
                 continue;
             }
+            // Every other target is unavailable, and so is this one now (cooling, disabled,
+            // breaker open): wait for the first back, or stop, at the top of the loop.
+            let this_one = fleet.store.snapshot(&target.key, now_ms, &target.config.limits);
+            if !overflow && this_one.state != "available" {
+                last_failure = Some(classification);
+                continue;
+            }
         }
         if overflow {
             // No other window fits: trim per `context.on_overflow`, on this target again.
-            call.ruled_out[index] = false;
+            call.ruled_out = ruled_out_before;
         }
         let trimmed = match call.prepared[index].as_mut() {
             Some(Ok(prepared)) => super::overflow::retry_trimmed(
@@ -511,6 +519,25 @@ fn select(
     match earliest {
         Some(until_ms) => Selection::Wait { until_ms },
         None => Selection::NoneUsable,
+    }
+}
+
+/// After a context overflow on `failed`: rules out that target and every target whose model
+/// window is known not to be larger (unknown windows stay in: the provider has the last word).
+fn rule_out_smaller_windows(fleet: &Fleet, failed: usize, ruled_out: &mut [bool]) {
+    let window = |target: &Target| {
+        let model = target.config.model.as_deref()?;
+        let found = Profile::for_provider(target.config.provider).model_limits(model);
+        found.known.then_some(found.limits.context_window)
+    };
+    let failed_window = window(&fleet.targets[failed]);
+    ruled_out[failed] = true;
+    for (index, target) in fleet.targets.iter().enumerate() {
+        if let (Some(limit), Some(this)) = (failed_window, window(target)) {
+            if this <= limit {
+                ruled_out[index] = true;
+            }
+        }
     }
 }
 
