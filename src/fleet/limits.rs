@@ -51,21 +51,29 @@ impl Limits {
     }
 }
 
-/// One granted reservation in a window.
+/// A request counted in a window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Entry {
     id: u64,
+    /// When the request's answer came back: the latest moment the provider may have counted it.
     at_ms: u64,
     tokens: u64,
 }
 
-/// A target's window: reservations of the last `window_ms`, calls in flight, and the time before
-/// which the provider's headers say not to send.
+/// A target's window: requests answered in the last `window_ms`, requests in flight, and the
+/// time before which the provider's headers say not to send.
+///
+/// A request counts from its reservation until `window_ms` after its answer. The provider counts
+/// it when it arrives, somewhere in between, so however long requests take on the way, no window
+/// of the provider's can hold more than the limit (a request in flight always counts; one
+/// answered counts until no provider window containing its arrival can still be open).
 #[derive(Debug, Default, Clone)]
 pub struct Window {
-    entries: VecDeque<Entry>,
+    /// Answered requests, oldest answer first.
+    answered: VecDeque<Entry>,
+    /// Requests sent (or about to be) and not answered yet.
+    in_flight: Vec<Entry>,
     tokens: u64,
-    in_flight: u32,
     paced_until_ms: u64,
     next_id: u64,
 }
@@ -74,26 +82,37 @@ impl Window {
     /// Takes a slot for a request of `tokens` at `now_ms`, returning the reservation's id, or the
     /// time at which asking again may succeed.
     pub fn reserve(&mut self, now_ms: u64, limits: &Limits, tokens: u64) -> Result<u64, u64> {
-        self.expire(now_ms, limits.window());
+        let window = limits.window();
+        self.expire(now_ms, window);
         if now_ms < self.paced_until_ms {
             return Err(self.paced_until_ms);
         }
-        let window = limits.window();
+        let poll = now_ms + IN_FLIGHT_POLL_MS;
+        if let Some(max) = limits.max_in_flight {
+            if self.in_flight.len() >= max.max(1) as usize {
+                return Err(poll);
+            }
+        }
         if let Some(rpm) = limits.rpm {
+            let counted = self.answered.len() + self.in_flight.len();
             let rpm = rpm.max(1) as usize;
-            if self.entries.len() >= rpm {
-                // The entry whose departure leaves rpm - 1 behind.
-                let oldest = self.entries[self.entries.len() - rpm];
-                return Err(oldest.at_ms + window);
+            if counted >= rpm {
+                // Answered requests that must leave the window to make room.
+                let leaving = counted - rpm + 1;
+                return Err(self
+                    .answered
+                    .get(leaving - 1)
+                    .map_or(poll, |entry| entry.at_ms + window));
             }
         }
         if let Some(tpm) = limits.tpm {
+            let counted = self.answered.len() + self.in_flight.len();
             // A request larger than the whole window still goes, alone, in an empty window.
-            if !self.entries.is_empty() && self.tokens.saturating_add(tokens) > tpm {
-                let mut freed = 0_u64;
+            if counted > 0 && self.tokens.saturating_add(tokens) > tpm {
                 let need = self.tokens.saturating_add(tokens).saturating_sub(tpm);
-                let mut until = now_ms + window;
-                for entry in &self.entries {
+                let mut freed = 0_u64;
+                let mut until = poll;
+                for entry in &self.answered {
                     freed += entry.tokens;
                     if freed >= need {
                         until = entry.at_ms + window;
@@ -103,34 +122,36 @@ impl Window {
                 return Err(until);
             }
         }
-        if let Some(max) = limits.max_in_flight {
-            if self.in_flight >= max.max(1) {
-                return Err(now_ms + IN_FLIGHT_POLL_MS);
-            }
-        }
         self.next_id += 1;
-        self.entries.push_back(Entry {
+        self.in_flight.push(Entry {
             id: self.next_id,
             at_ms: now_ms,
             tokens,
         });
         self.tokens += tokens;
-        self.in_flight += 1;
         Ok(self.next_id)
     }
 
-    /// Replaces a reservation's tokens by what the response's `usage` says was used (a no-op when
-    /// the reservation has already left the window).
-    pub fn correct(&mut self, id: u64, actual_tokens: u64) {
-        if let Some(entry) = self.entries.iter_mut().rev().find(|entry| entry.id == id) {
-            self.tokens = self.tokens - entry.tokens + actual_tokens;
-            entry.tokens = actual_tokens;
+    /// The request of reservation `id` was answered (or given up) at `now_ms`: it leaves the
+    /// requests in flight and counts in the window from now, with `actual_tokens` (the
+    /// response's `usage`) instead of its reservation when known.
+    pub fn settle(&mut self, id: u64, now_ms: u64, actual_tokens: Option<u64>) {
+        let Some(position) = self.in_flight.iter().position(|entry| entry.id == id) else {
+            return;
+        };
+        let mut entry = self.in_flight.swap_remove(position);
+        if let Some(tokens) = actual_tokens {
+            self.tokens = self.tokens - entry.tokens + tokens;
+            entry.tokens = tokens;
         }
-    }
-
-    /// The call of a reservation is over (answered, failed or abandoned).
-    pub fn release(&mut self) {
-        self.in_flight = self.in_flight.saturating_sub(1);
+        entry.at_ms = now_ms.max(entry.at_ms);
+        // Answers arrive nearly in order: search from the back.
+        let at = self
+            .answered
+            .iter()
+            .rposition(|other| other.at_ms <= entry.at_ms)
+            .map_or(0, |i| i + 1);
+        self.answered.insert(at, entry);
     }
 
     /// No request before `until_ms` (the provider said its window is used up).
@@ -143,19 +164,23 @@ impl Window {
         self.paced_until_ms
     }
 
-    /// Requests and tokens in the window at `now_ms`, and calls in flight.
+    /// Requests and tokens in the window at `now_ms` (in flight included), and requests in flight.
     pub fn usage(&mut self, now_ms: u64, limits: &Limits) -> (usize, u64, u32) {
         self.expire(now_ms, limits.window());
-        (self.entries.len(), self.tokens, self.in_flight)
+        (
+            self.answered.len() + self.in_flight.len(),
+            self.tokens,
+            self.in_flight.len() as u32,
+        )
     }
 
     fn expire(&mut self, now_ms: u64, window_ms: u64) {
-        while let Some(front) = self.entries.front() {
+        while let Some(front) = self.answered.front() {
             if front.at_ms + window_ms > now_ms {
                 break;
             }
             self.tokens -= front.tokens;
-            self.entries.pop_front();
+            self.answered.pop_front();
         }
     }
 }
@@ -234,14 +259,40 @@ mod tests {
     }
 
     #[test]
-    fn rpm_refuses_the_extra_request_until_the_oldest_leaves_the_window() {
+    fn rpm_refuses_the_extra_request_until_the_oldest_answer_leaves_the_window() {
         let limits = limits(Some(2), None, None);
         let mut window = Window::default();
-        assert!(window.reserve(0, &limits, 1).is_ok());
-        assert!(window.reserve(400, &limits, 1).is_ok());
-        assert_eq!(window.reserve(500, &limits, 1), Err(1_000));
-        assert!(window.reserve(1_000, &limits, 1).is_ok());
-        assert_eq!(window.reserve(1_100, &limits, 1), Err(1_400));
+        let first = window.reserve(0, &limits, 1).unwrap();
+        window.settle(first, 10, None);
+        let second = window.reserve(400, &limits, 1).unwrap();
+        window.settle(second, 420, None);
+        assert_eq!(window.reserve(500, &limits, 1), Err(1_010));
+        assert!(window.reserve(1_010, &limits, 1).is_ok());
+        assert_eq!(window.reserve(1_100, &limits, 1), Err(1_420));
+    }
+
+    #[test]
+    fn a_request_in_flight_counts_until_answered_however_long_it_takes() {
+        let limits = limits(Some(1), None, None);
+        let mut window = Window::default();
+        let slow = window.reserve(0, &limits, 1).unwrap();
+        assert_eq!(window.reserve(5_000, &limits, 1), Err(5_000 + IN_FLIGHT_POLL_MS));
+        window.settle(slow, 5_000, None);
+        // The provider may have counted it at 4 999: a window from there is open until 5 999.
+        assert_eq!(window.reserve(5_001, &limits, 1), Err(6_000));
+        assert!(window.reserve(6_000, &limits, 1).is_ok());
+    }
+
+    #[test]
+    fn answers_out_of_order_keep_the_window_sorted() {
+        let limits = limits(Some(3), None, None);
+        let mut window = Window::default();
+        let ids: Vec<u64> = (0..3).map(|_| window.reserve(0, &limits, 1).unwrap()).collect();
+        window.settle(ids[2], 300, None);
+        window.settle(ids[0], 100, None);
+        window.settle(ids[1], 200, None);
+        assert_eq!(window.reserve(400, &limits, 1), Err(1_100));
+        assert_eq!(window.usage(1_150, &limits).0, 2);
     }
 
     #[test]
@@ -249,17 +300,18 @@ mod tests {
         let limits = limits(None, Some(1_000), None);
         let mut window = Window::default();
         let first = window.reserve(0, &limits, 800).unwrap();
-        assert_eq!(window.reserve(10, &limits, 300), Err(1_000));
-        window.correct(first, 100);
+        assert_eq!(window.reserve(10, &limits, 300), Err(10 + IN_FLIGHT_POLL_MS));
+        window.settle(first, 10, Some(100));
         assert!(window.reserve(10, &limits, 300).is_ok());
-        assert_eq!(window.usage(20, &limits), (2, 400, 2));
+        assert_eq!(window.usage(20, &limits), (2, 400, 1));
     }
 
     #[test]
     fn a_request_larger_than_the_whole_window_still_goes_alone() {
         let limits = limits(None, Some(100), None);
         let mut window = Window::default();
-        assert!(window.reserve(0, &limits, 500).is_ok());
+        let big = window.reserve(0, &limits, 500).unwrap();
+        window.settle(big, 0, None);
         assert_eq!(window.reserve(1, &limits, 1), Err(1_000));
     }
 
@@ -267,9 +319,9 @@ mod tests {
     fn in_flight_is_released_by_the_end_of_the_call() {
         let limits = limits(None, None, Some(1));
         let mut window = Window::default();
-        window.reserve(0, &limits, 1).unwrap();
+        let id = window.reserve(0, &limits, 1).unwrap();
         assert_eq!(window.reserve(5, &limits, 1), Err(5 + IN_FLIGHT_POLL_MS));
-        window.release();
+        window.settle(id, 5, None);
         assert!(window.reserve(6, &limits, 1).is_ok());
     }
 

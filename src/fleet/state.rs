@@ -271,10 +271,7 @@ impl TargetStateStore for MemoryStore {
     ) -> Vec<Transition> {
         self.with(&grant.target, |record| {
             if let Some(id) = grant.reservation {
-                if let Some(tokens) = outcome.tokens_used {
-                    record.window.correct(id, tokens);
-                }
-                record.window.release();
+                record.window.settle(id, now_ms, outcome.tokens_used);
             }
             if let Some(until_ms) = outcome.pace_until_ms {
                 record.window.pace(until_ms);
