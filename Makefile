@@ -19,6 +19,7 @@ help:
 	@echo "make test          run every test (Rust, C under AddressSanitizer, Python, Node)"
 	@echo "make lint          cargo fmt --check, clippy and rustdoc with warnings as errors"
 	@echo "make bench         every benchmark: Rust (cargo bench), Python and Node bindings vs openai"
+	@echo "make bench-fleet   failover and client-side limits benchmarks (minutes)"
 	@echo "make bless-header  refresh include/llmwire.h from the sources"
 
 build:
@@ -56,6 +57,12 @@ bench:
 	$(CARGO) build --release --lib --bins
 	LLMWIRE_LIB=$(CURDIR)/target/release/libllmwire.so PYTHONPATH=bindings/python $(BENCH_PYTHON) bindings/python/bench/overhead.py --rust
 	cd bindings/node && LLMWIRE_LIB=$(CURDIR)/target/release/libllmwire.so taskset -c 0 node bench/overhead.mjs --openai $(CURDIR)/build/bench-openai
+
+# The fleet benchmarks (docs/fleet.md): overhead of targets, a primary's outage, client-side limits.
+# About three minutes; figures from one run.
+.PHONY: bench-fleet
+bench-fleet:
+	$(CARGO) bench --bench fleet
 
 # Every test the project has. CI runs exactly this.
 test: test-rust test-c test-python test-node
