@@ -48,7 +48,8 @@ fn overhead() {
     let plain = client(&json!({"base_url": url, "api_key": "bench-key", "validation": "off"}));
     let one = client(&json!({"targets": [target("only", &url)], "validation": "off"}));
     let mut limited_target = target("only", &url);
-    limited_target["limits"] = json!({"rpm": 100_000_000, "tpm": 100_000_000_000_u64, "max_in_flight": 64});
+    limited_target["limits"] =
+        json!({"rpm": 100_000_000, "tpm": 100_000_000_000_u64, "max_in_flight": 64});
     let limited = client(&json!({"targets": [limited_target], "validation": "off"}));
     let sides: [(&str, &Client); 3] = [
         ("plain config", &plain),
@@ -72,7 +73,9 @@ fn overhead() {
             samples[side].push(started.elapsed().as_secs_f64() * 1e6 / CALLS as f64);
         }
     }
-    println!("overhead: sequential calls against mock --fast ({ROUNDS} rounds of {CALLS}; medians)");
+    println!(
+        "overhead: sequential calls against mock --fast ({ROUNDS} rounds of {CALLS}; medians)"
+    );
     let base = median(&mut samples[0].clone());
     for (index, (name, _)) in sides.iter().enumerate() {
         let per_call = median(&mut samples[index]);
@@ -115,10 +118,7 @@ fn outage() {
         client.set_event_hook(Some(Arc::new(move |json: &str| {
             let event: Value = serde_json::from_str(json).unwrap_or_default();
             if event["event"] != "attempt" || event["target"] == "primary" {
-                timeline
-                    .lock()
-                    .unwrap()
-                    .push((started.elapsed(), event));
+                timeline.lock().unwrap().push((started.elapsed(), event));
             }
         })));
     }
@@ -155,9 +155,8 @@ fn outage() {
     let mut open = false;
     let mut while_open = 0;
     let mut first_open: Option<Duration> = None;
-    let mut timeline_iter = events.iter().peekable();
     let mut probes = 0;
-    while let Some((at, event)) = timeline_iter.next() {
+    for (at, event) in events.iter() {
         match (event["event"].as_str(), event["transition"].as_str()) {
             (Some("target"), Some("breaker_open")) => {
                 open = true;
@@ -175,9 +174,7 @@ fn outage() {
     let recovered_at = Duration::from_millis(OUTAGE_START_MS + OUTAGE_MS);
     let back = events
         .iter()
-        .find(|(at, e)| {
-            *at >= recovered_at && e["event"] == "attempt" && e["outcome"] == "success"
-        })
+        .find(|(at, e)| *at >= recovered_at && e["event"] == "attempt" && e["outcome"] == "success")
         .map(|(at, _)| *at - recovered_at);
     let stats = primary.limit_stats();
     println!("outage: 2 targets, 16 threads, one call per thread every {PERIOD:?}, {RUN:?}; primary down 20 s from 20 s (503s, then refused connections); breaker 5 failures / 10 s, cooldown {COOLDOWN_MS} ms");
@@ -194,7 +191,14 @@ fn outage() {
         "  breaker first opened at {:?}; attempts on the primary while open: {while_open}; probes: {probes}",
         first_open.unwrap_or_default()
     );
-    println!("  primary transitions: {}", transitions.iter().map(|(at, t)| format!("{t}@{:.1}s", at.as_secs_f64())).collect::<Vec<_>>().join(", "));
+    println!(
+        "  primary transitions: {}",
+        transitions
+            .iter()
+            .map(|(at, t)| format!("{t}@{:.1}s", at.as_secs_f64()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     match back {
         Some(delay) => println!("  first success on the primary {delay:?} after it recovered (cooldown {COOLDOWN_MS} ms)"),
         None => println!("  the primary never answered again"),
@@ -256,12 +260,14 @@ fn limits() {
         one["limits"] = json!({"rpm": 20, "window_ms": 1000});
         json!({"targets": [one], "validation": "off"})
     });
-    limits_run("no client limits, provider pacing", |url| {
-        json!({"targets": [target("limited", url)], "validation": "off"})
-    });
-    limits_run("plain client (retries 429s)", |url| {
-        json!({"base_url": url, "api_key": "bench-key", "validation": "off"})
-    });
+    limits_run(
+        "no client limits, provider pacing",
+        |url| json!({"targets": [target("limited", url)], "validation": "off"}),
+    );
+    limits_run(
+        "plain client (retries 429s)",
+        |url| json!({"base_url": url, "api_key": "bench-key", "validation": "off"}),
+    );
 }
 
 fn main() {

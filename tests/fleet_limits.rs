@@ -46,7 +46,10 @@ fn sixty_four_threads_under_client_limits_never_exceed_the_providers_window() {
     let stats = server.limit_stats();
     assert_eq!(stats["limited"], 0, "{stats}");
     assert_eq!(stats["admitted"], 128, "{stats}");
-    assert!(stats["max_requests_in_window"].as_u64().unwrap() <= 40, "{stats}");
+    assert!(
+        stats["max_requests_in_window"].as_u64().unwrap() <= 40,
+        "{stats}"
+    );
     // 128 calls at 40 a second take at least three full windows.
     assert!(elapsed >= Duration::from_millis(3_000), "{elapsed:?}");
     let metrics = target_metrics(&client, "limited");
@@ -60,11 +63,15 @@ fn tokens_per_window_are_reserved_then_corrected_from_usage() {
     let mut target = openai_target("tpm", &server.base_url());
     target["limits"] = json!({"tpm": 100000});
     let client = client(&config(vec![target], json!({})));
-    let request = json!({"messages": [{"role": "user", "content": "hello there"}], "max_tokens": 5000});
+    let request =
+        json!({"messages": [{"role": "user", "content": "hello there"}], "max_tokens": 5000});
     let answer = client.chat(&request, None).unwrap();
     let used = answer["usage"]["total_tokens"].as_u64().unwrap();
     let metrics = target_metrics(&client, "tpm");
-    assert_eq!(metrics["tokens_in_window"], used, "the 5000-token reservation was corrected");
+    assert_eq!(
+        metrics["tokens_in_window"], used,
+        "the 5000-token reservation was corrected"
+    );
 }
 
 #[test]
@@ -74,14 +81,20 @@ fn the_providers_headers_pace_a_client_without_limits_of_its_own() {
         tpm: None,
         window_ms: Some(600),
     });
-    let client = client(&config(vec![openai_target("paced", &server.base_url())], json!({})));
+    let client = client(&config(
+        vec![openai_target("paced", &server.base_url())],
+        json!({}),
+    ));
     let started = Instant::now();
     for _ in 0..5 {
         let answer = ok(&client);
         assert_eq!(answer["llmwire"]["attempts"].as_array().unwrap().len(), 1);
     }
     let stats = server.limit_stats();
-    assert_eq!(stats["limited"], 0, "paced by x-ratelimit-remaining/reset: {stats}");
+    assert_eq!(
+        stats["limited"], 0,
+        "paced by x-ratelimit-remaining/reset: {stats}"
+    );
     assert!(started.elapsed() >= Duration::from_millis(1_000));
 }
 
@@ -143,7 +156,10 @@ fn a_wait_longer_than_the_deadline_fails_at_once_without_sending() {
     let server = mock(QuotaOptions::default());
     let mut target = openai_target("one-a-minute", &server.base_url());
     target["limits"] = json!({"rpm": 1});
-    let client = client(&config(vec![target], json!({"timeouts": {"deadline_ms": 500}})));
+    let client = client(&config(
+        vec![target],
+        json!({"timeouts": {"deadline_ms": 500}}),
+    ));
     ok(&client);
     let started = Instant::now();
     let error = err(&client);

@@ -157,7 +157,7 @@ pub(super) fn wall_ms(client: &Client) -> u64 {
         .clock
         .wall()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| millis(since))
+        .map_or(0, millis)
 }
 
 /// What the call knows about each target: its prepared request (or why it cannot take one).
@@ -402,7 +402,9 @@ pub(super) fn fleet_call(
             }
             // Every other target is unavailable, and so is this one now (cooling, disabled,
             // breaker open): wait for the first back, or stop, at the top of the loop.
-            let this_one = fleet.store.snapshot(&target.key, now_ms, &target.config.limits);
+            let this_one = fleet
+                .store
+                .snapshot(&target.key, now_ms, &target.config.limits);
             if !overflow && this_one.state != "available" {
                 last_failure = Some(classification);
                 continue;

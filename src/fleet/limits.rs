@@ -276,7 +276,10 @@ mod tests {
         let limits = limits(Some(1), None, None);
         let mut window = Window::default();
         let slow = window.reserve(0, &limits, 1).unwrap();
-        assert_eq!(window.reserve(5_000, &limits, 1), Err(5_000 + IN_FLIGHT_POLL_MS));
+        assert_eq!(
+            window.reserve(5_000, &limits, 1),
+            Err(5_000 + IN_FLIGHT_POLL_MS)
+        );
         window.settle(slow, 5_000, None);
         // The provider may have counted it at 4 999: a window from there is open until 5 999.
         assert_eq!(window.reserve(5_001, &limits, 1), Err(6_000));
@@ -287,7 +290,9 @@ mod tests {
     fn answers_out_of_order_keep_the_window_sorted() {
         let limits = limits(Some(3), None, None);
         let mut window = Window::default();
-        let ids: Vec<u64> = (0..3).map(|_| window.reserve(0, &limits, 1).unwrap()).collect();
+        let ids: Vec<u64> = (0..3)
+            .map(|_| window.reserve(0, &limits, 1).unwrap())
+            .collect();
         window.settle(ids[2], 300, None);
         window.settle(ids[0], 100, None);
         window.settle(ids[1], 200, None);
@@ -300,7 +305,10 @@ mod tests {
         let limits = limits(None, Some(1_000), None);
         let mut window = Window::default();
         let first = window.reserve(0, &limits, 800).unwrap();
-        assert_eq!(window.reserve(10, &limits, 300), Err(10 + IN_FLIGHT_POLL_MS));
+        assert_eq!(
+            window.reserve(10, &limits, 300),
+            Err(10 + IN_FLIGHT_POLL_MS)
+        );
         window.settle(first, 10, Some(100));
         assert!(window.reserve(10, &limits, 300).is_ok());
         assert_eq!(window.usage(20, &limits), (2, 400, 1));

@@ -49,6 +49,8 @@ x-llmwire-scenario and x-llmwire-session). SCENARIO is name[:key=value,...].
 
 /// What the command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
+// Built once per process from the command line: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum CliCommand {
     Serve {
         options: MockOptions,
