@@ -390,4 +390,14 @@ fn a_plain_config_has_no_target_keys_and_a_one_target_list_names_its_target() {
     let answer = ok(&one);
     assert_eq!(targets_of(&answer["llmwire"]["attempts"]), ["only"]);
     assert_eq!(target_metrics(&one, "only")["attempts"], 1);
+    let text = one.metrics_prometheus();
+    assert!(
+        text.contains("llmwire_target_attempts_total{target=\"only\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("llmwire_target_available{target=\"only\"} 1"),
+        "{text}"
+    );
+    assert!(!plain.metrics_prometheus().contains("llmwire_target_"));
 }

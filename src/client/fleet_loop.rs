@@ -151,6 +151,81 @@ impl Fleet {
     }
 }
 
+impl Fleet {
+    /// Every target's counters and whether it is available, in the Prometheus text format.
+    pub(super) fn metrics_prometheus(&self, now_ms: u64) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let targets = self.metrics_json(now_ms);
+        let rows = targets.as_array().map_or(&[][..], Vec::as_slice);
+        for (metric, key, kind, help) in [
+            (
+                "llmwire_target_attempts_total",
+                "attempts",
+                "counter",
+                "Attempts sent to the target.",
+            ),
+            (
+                "llmwire_target_failures_total",
+                "failures",
+                "counter",
+                "Failed attempts on the target.",
+            ),
+            (
+                "llmwire_target_failovers_total",
+                "failovers_from",
+                "counter",
+                "Calls moved from the target to another.",
+            ),
+            (
+                "llmwire_target_breaker_opened_total",
+                "breaker_opened",
+                "counter",
+                "Times the target's breaker opened.",
+            ),
+            (
+                "llmwire_target_in_flight",
+                "in_flight",
+                "gauge",
+                "Attempts on the target awaiting an answer.",
+            ),
+        ] {
+            let _ = writeln!(out, "# HELP {metric} {help}\n# TYPE {metric} {kind}");
+            for row in rows {
+                let _ = writeln!(
+                    out,
+                    "{metric}{{target=\"{}\"}} {}",
+                    prometheus_label(&row["name"]),
+                    row[key]
+                );
+            }
+        }
+        let metric = "llmwire_target_available";
+        let _ = writeln!(
+            out,
+            "# HELP {metric} 1 when the target can take a call now.\n# TYPE {metric} gauge"
+        );
+        for row in rows {
+            let available = u8::from(row["state"] == "available");
+            let _ = writeln!(
+                out,
+                "{metric}{{target=\"{}\"}} {available}",
+                prometheus_label(&row["name"])
+            );
+        }
+        out
+    }
+}
+
+/// A label value with `\\`, `"` and newlines escaped.
+fn prometheus_label(name: &Value) -> String {
+    name.as_str()
+        .unwrap_or_default()
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
 /// Wall-clock milliseconds since the Unix epoch, from the client's clock (the store's time).
 pub(super) fn wall_ms(client: &Client) -> u64 {
     client

@@ -168,7 +168,11 @@ impl Client {
 
     /// The client's metrics in the Prometheus text format.
     pub fn metrics_prometheus(&self) -> String {
-        self.metrics.to_prometheus(self.budget_levels())
+        let mut text = self.metrics.to_prometheus(self.budget_levels());
+        if let Some(fleet) = &self.fleet {
+            text.push_str(&fleet.metrics_prometheus(fleet_loop::wall_ms(self)));
+        }
+        text
     }
 
     /// Installs (or, with `None`, removes) the event hook.
