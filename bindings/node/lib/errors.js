@@ -18,6 +18,7 @@
  * @property {number} elapsedMs Time from the start of the call to the end of this attempt.
  * @property {number} delayMs The delay slept after this attempt.
  * @property {string | null} delaySource `"retry-after"`, `"retry_info"`, …, `"backoff"`, or null.
+ * @property {string} [target] The target the attempt went to (configurations with `targets`).
  */
 
 /** The failure of an llmwire call; `message` is the one-line summary a person can act on. */
@@ -68,6 +69,7 @@ function camelAttempt(attempt) {
     elapsedMs: attempt.elapsed_ms,
     delayMs: attempt.delay_ms,
     delaySource: attempt.delay_source ?? null,
+    ...(attempt.target === undefined ? {} : { target: attempt.target }),
   };
 }
 
