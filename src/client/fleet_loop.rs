@@ -31,6 +31,7 @@ use crate::fleet::{
 use crate::profile::Profile;
 use crate::retry::{self, AttemptState, Decision, RetryBudget};
 use crate::taxonomy::{ErrorClass, StopReason};
+use crate::transport::watch::{self, Limit, Phase};
 use crate::transport::Transport;
 
 /// One target, ready to send to.
@@ -352,7 +353,8 @@ pub(super) fn fleet_call(
         let n = attempts.len() as u32 + 1;
         client.metrics.attempt_made();
         target.counters.attempts.fetch_add(1, Relaxed);
-        let outcome = if prepared.stream {
+        watch::begin_attempt();
+        let mut outcome = if prepared.stream {
             stream_attempt(
                 client,
                 &route,
@@ -364,8 +366,12 @@ pub(super) fn fleet_call(
         } else {
             plain_attempt(client, &route, prepared)
         };
+        // A cancel wins over whatever the attempt became meanwhile (as in `attempt_loop`).
+        if cancel.is_cancelled() && !matches!(outcome, Outcome::Interrupted(_)) {
+            outcome = Outcome::Interrupted(StopReason::Cancelled);
+        }
         let now_ms = wall_ms(client);
-        let mut classification = match outcome {
+        let (mut classification, fault) = match outcome {
             Outcome::Success {
                 completion,
                 http_status,
@@ -408,13 +414,16 @@ pub(super) fn fleet_call(
                 }
                 return Err(error);
             }
-            Outcome::Failure(classification) => classification,
+            Outcome::Failure(classification) => (classification, None),
+            Outcome::Fault(classification, fault) => (classification, Some(fault)),
         };
         redact(&mut classification, route.api_key);
+        // Cut by the call's deadline: says nothing about the target, and nothing is left to try.
+        let cut_by_deadline = fault.is_some_and(|f| f.limit == Some(Limit::Deadline));
         target.counters.failures.fetch_add(1, Relaxed);
-        let effect = effect_of(&classification, now_ms, &fleet.policy);
+        let effect = (!cut_by_deadline).then(|| effect_of(&classification, now_ms, &fleet.policy));
         let finished = crate::fleet::Outcome {
-            effect: Some(effect),
+            effect,
             // A refused or reset connection never reached the model; a provider that answered
             // (429 included) counted the request as reserved.
             tokens_used: classification.http_status.is_none().then_some(0),
@@ -422,7 +431,7 @@ pub(super) fn fleet_call(
         };
         let transitions = fleet.store.finish(&grant, now_ms, &finished, &fleet.policy);
         report_transitions(client, call_id, target, &transitions);
-        attempts.push(targeted(
+        let mut failed = targeted(
             record(
                 n,
                 Some(&classification),
@@ -430,7 +439,29 @@ pub(super) fn fleet_call(
                 elapsed_ms(),
             ),
             target,
-        ));
+        );
+        if let Some(fault) = fault {
+            failed.fault = Some(fault.name);
+            failed.phase = fault.phase.map(Phase::as_str);
+        }
+        attempts.push(failed);
+        if cut_by_deadline {
+            let reason = StopReason::Deadline;
+            let state = AttemptState {
+                deadline_ms: client.config.timeouts.deadline_ms,
+                stream_delivered: delivered,
+                ..AttemptState::from_records(&attempts)
+            };
+            emit(
+                client,
+                call_id,
+                &attempts,
+                Some(&classification),
+                "stop",
+                Some(reason),
+            );
+            return Err(stopped(client, reason, classification, &state, attempts));
+        }
 
         // Fail over at once when the class says so and another target can take the call now.
         let overflow = classification.class == ErrorClass::ContextLengthExceeded;
