@@ -317,10 +317,11 @@ pub(crate) fn check_header(name: &str, value: &str) -> Result<(), Error> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn config_error(text: &str) -> String {
+    /// The message of the `invalid_config` error `text` must produce.
+    pub(crate) fn config_error(text: &str) -> String {
         match ClientConfig::from_json(text) {
             Err(Error::InvalidConfig(message)) => message,
             other => panic!("expected invalid_config for {text}, got {other:?}"),

@@ -187,39 +187,61 @@ pub(super) fn attempt_loop(
                 &client.budget,
             )
         };
-        let plan = match decision {
-            Decision::Retry(plan) => plan,
-            Decision::Stop(reason) => {
-                emit(
-                    client,
-                    call_id,
-                    &attempts,
-                    Some(&classification),
-                    "stop",
-                    Some(reason),
-                );
-                return Err(stopped(client, reason, classification, &state, attempts));
-            }
-        };
-        if let Some(last) = attempts.last_mut() {
-            last.delay_ms = plan.delay_ms;
-            last.delay_source = Some(plan.delay_source.as_str().to_owned());
-        }
-        emit(
+        last_failure = Some(follow(
             client,
             call_id,
-            &attempts,
-            Some(&classification),
-            "retry",
-            None,
-        );
-        client.metrics.retrying(classification.class, plan.delay_ms);
-        last_failure = Some(classification);
-        // A cancel during the wait ends it at once, and the top of the loop reports it.
-        client
-            .clock
-            .sleep(Duration::from_millis(plan.delay_ms), cancel);
+            decision,
+            classification,
+            &state,
+            &mut attempts,
+            cancel,
+        )?);
     }
+}
+
+/// Carries out the retry policy's decision about a failure: stop with the call's error, or record
+/// the delay on the last attempt, report it, and sleep it (a cancel ends the sleep at once; the top
+/// of the loop reports it). Returns the failure, now the call's last.
+pub(super) fn follow(
+    client: &Client,
+    call_id: u64,
+    decision: Decision,
+    classification: Classification,
+    state: &AttemptState,
+    attempts: &mut Vec<AttemptRecord>,
+    cancel: &CancelToken,
+) -> Result<Classification, ErrorObject> {
+    let plan = match decision {
+        Decision::Retry(plan) => plan,
+        Decision::Stop(reason) => {
+            let attempts = std::mem::take(attempts);
+            return Err(stopped(
+                client,
+                call_id,
+                reason,
+                classification,
+                state,
+                attempts,
+            ));
+        }
+    };
+    if let Some(last) = attempts.last_mut() {
+        last.delay_ms = plan.delay_ms;
+        last.delay_source = Some(plan.delay_source.as_str().to_owned());
+    }
+    emit(
+        client,
+        call_id,
+        attempts,
+        Some(&classification),
+        "retry",
+        None,
+    );
+    client.metrics.retrying(classification.class, plan.delay_ms);
+    client
+        .clock
+        .sleep(Duration::from_millis(plan.delay_ms), cancel);
+    Ok(classification)
 }
 
 /// The call's jitter source: the client's entropy (or the policy's seed) mixed with the call number.
@@ -229,14 +251,23 @@ pub(super) fn call_rng(client: &Client, call_id: u64) -> impl retry::RandomSourc
         .jitter_rng(client.entropy ^ call_id.wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
-/// The error of a call the retry policy stopped after a failure.
+/// The error of a call stopped after a failure (reported to the event hook as the stop).
 pub(super) fn stopped(
     client: &Client,
+    call_id: u64,
     reason: StopReason,
     classification: Classification,
     state: &AttemptState,
     attempts: Vec<AttemptRecord>,
 ) -> ErrorObject {
+    emit(
+        client,
+        call_id,
+        &attempts,
+        Some(&classification),
+        "stop",
+        Some(reason),
+    );
     ErrorObject {
         status: classification.class.status_name(),
         summary: retry::summary(reason, &classification, state, &client.policy),

@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 
 use super::answer::{Answer, Completion, Report};
 use super::attempt::{
-    call_rng, cancelled, emit, millis, plain_attempt, record, redact, stopped, stream_attempt,
-    Outcome, Route,
+    call_rng, cancelled, emit, follow, millis, plain_attempt, record, redact, stopped,
+    stream_attempt, Outcome, Route,
 };
 use super::cancel::CancelToken;
 use super::prepare::{prepare_for, Prepared};
@@ -29,7 +29,7 @@ use crate::fleet::{
     TargetConfig, TargetKey, TargetStateStore, Transition,
 };
 use crate::profile::Profile;
-use crate::retry::{self, AttemptState, Decision, RetryBudget};
+use crate::retry::{self, AttemptState, RetryBudget};
 use crate::taxonomy::{ErrorClass, StopReason};
 use crate::transport::watch::{self, Limit, Phase};
 use crate::transport::Transport;
@@ -452,15 +452,14 @@ pub(super) fn fleet_call(
                 stream_delivered: delivered,
                 ..AttemptState::from_records(&attempts)
             };
-            emit(
+            return Err(stopped(
                 client,
                 call_id,
-                &attempts,
-                Some(&classification),
-                "stop",
-                Some(reason),
-            );
-            return Err(stopped(client, reason, classification, &state, attempts));
+                reason,
+                classification,
+                &state,
+                attempts,
+            ));
         }
 
         // Fail over at once when the class says so and another target can take the call now.
@@ -548,43 +547,22 @@ pub(super) fn fleet_call(
             cancelled: cancel.is_cancelled(),
             ..AttemptState::from_records(&attempts)
         };
-        let plan = match retry::decide_with_budget(
+        let decision = retry::decide_with_budget(
             &classification,
             &state,
             &client.policy,
             &mut random,
             &client.budget,
-        ) {
-            Decision::Retry(plan) => plan,
-            Decision::Stop(reason) => {
-                emit(
-                    client,
-                    call_id,
-                    &attempts,
-                    Some(&classification),
-                    "stop",
-                    Some(reason),
-                );
-                return Err(stopped(client, reason, classification, &state, attempts));
-            }
-        };
-        if let Some(last) = attempts.last_mut() {
-            last.delay_ms = plan.delay_ms;
-            last.delay_source = Some(plan.delay_source.as_str().to_owned());
-        }
-        emit(
+        );
+        last_failure = Some(follow(
             client,
             call_id,
-            &attempts,
-            Some(&classification),
-            "retry",
-            None,
-        );
-        client.metrics.retrying(classification.class, plan.delay_ms);
-        last_failure = Some(classification);
-        client
-            .clock
-            .sleep(Duration::from_millis(plan.delay_ms), cancel);
+            decision,
+            classification,
+            &state,
+            &mut attempts,
+            cancel,
+        )?);
     }
 }
 
@@ -725,15 +703,7 @@ fn all_unavailable(
         ..AttemptState::from_records(&attempts)
     };
     let reason = StopReason::AllTargetsUnavailable;
-    emit(
-        client,
-        call_id,
-        &attempts,
-        Some(&classification),
-        "stop",
-        Some(reason),
-    );
-    let mut error = stopped(client, reason, classification, &state, attempts);
+    let mut error = stopped(client, call_id, reason, classification, &state, attempts);
     let now_ms = wall_ms(client);
     error.targets = fleet
         .targets
