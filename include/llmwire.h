@@ -265,8 +265,11 @@ void llmwire_client_free(llmwire_client *client);
  * object: class, stop reason, summary, the provider's message and every attempt.
  *
  * `cancel` may be NULL; otherwise `llmwire_cancel_trigger` on it (from any thread) stops the call
- * with `LLMWIRE_STATUS_CANCELLED`: at once while waiting between attempts, and otherwise when the
- * current network read returns (bounded by the attempt timeout, or the stream-idle timeout).
+ * with `LLMWIRE_STATUS_CANCELLED` within a few milliseconds (documented bound: 50 ms), whatever
+ * it is doing: resolving, connecting, in the TLS handshake, sending, waiting, reading (even a read
+ * that keeps receiving bytes) or waiting to retry. A cancelled call is never a success, and its
+ * connection is not reused. The config's `timeouts.deadline_ms` bounds the call the same way
+ * (`LLMWIRE_STATUS_TIMEOUT`, stop reason "deadline").
  *
  * Ownership: `client`, `request_json` and `cancel` are borrowed for the call; `*out_response_json`
  * is a new string for `llmwire_string_free`.
