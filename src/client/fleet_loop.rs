@@ -310,7 +310,9 @@ pub(super) fn fleet_call(
                     return Err(none_usable(&mut call, attempts, last_failure))
                 }
                 Selection::Wait { until_ms } => {
-                    let wait_ms = until_ms.saturating_sub(wall_ms(client));
+                    // Times are whole milliseconds: one more makes sure the moment has passed
+                    // for the server too (a hint counts from its clock, a little earlier).
+                    let wait_ms = until_ms.saturating_sub(wall_ms(client)) + 1;
                     let fits = match client.config.timeouts.deadline_ms {
                         Some(deadline) => elapsed_ms().saturating_add(wait_ms) <= deadline,
                         None => wait_ms <= client.policy.max_server_delay_ms,
@@ -331,9 +333,7 @@ pub(super) fn fleet_call(
                             .get_or_insert_with(|| "target_wait".to_owned());
                     }
                     // Wakes at once on cancel; the top of the loop reports it.
-                    client
-                        .clock
-                        .sleep(Duration::from_millis(wait_ms.max(1)), cancel);
+                    client.clock.sleep(Duration::from_millis(wait_ms), cancel);
                     continue;
                 }
             },
