@@ -29,6 +29,7 @@ help:
 	@echo "make install       install the C library, header, pkg-config and CMake files (PREFIX=/usr/local)"
 	@echo "make lint          cargo fmt --check, clippy and rustdoc with warnings as errors"
 	@echo "make bench         every benchmark: Rust (cargo bench), Python and Node bindings vs openai"
+	@echo "make bench-fleet   failover and client-side limits benchmarks (minutes)"
 	@echo "make bless-header  refresh include/llmwire.h from the sources"
 
 build:
@@ -118,6 +119,16 @@ bench:
 	$(CARGO) build --release --lib --bins
 	LLMWIRE_LIB=$(CURDIR)/target/release/libllmwire.so PYTHONPATH=bindings/python $(BENCH_PYTHON) bindings/python/bench/overhead.py --rust
 	cd bindings/node && LLMWIRE_LIB=$(CURDIR)/target/release/libllmwire.so taskset -c 0 node bench/overhead.mjs --openai $(CURDIR)/build/bench-openai
+
+# The fleet benchmarks (docs/fleet.md): overhead of targets, a primary's outage, client-side limits.
+# About five minutes; figures from one run. The limits run's baseline is the openai Python package
+# (benches/fleet_openai.py), when installed in build/venv-python.
+.PHONY: bench-fleet
+bench-fleet:
+	$(CARGO) bench --bench fleet
+	$(CARGO) build --release --bins
+	@if $(BENCH_PYTHON) -c 'import openai' 2>/dev/null; then $(BENCH_PYTHON) benches/fleet_openai.py target/release/llmwire; \
+	  else echo "(the openai baseline needs: $(BENCH_PYTHON) -m pip install openai)"; fi
 
 # Every test the project has. CI runs exactly this.
 test: test-rust test-c test-python test-node test-examples

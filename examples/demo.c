@@ -170,6 +170,105 @@ static int32_t print_token(const char *chunk, void *pieces) {
     return 0;
 }
 
+/* ---- Fleet scenes (targets, failover, client-side limits): self-contained. ---- */
+
+/* The fleet scenes' event callback: attempts with their target, state changes, failovers. */
+static void on_fleet_event(const char *event, void *user_data) {
+    (void)user_data;
+    char kind[16], target[32], from[32], to[32], what[48], status[16], n[16];
+    field(event, "event", kind, sizeof kind);
+    if (strcmp(kind, "failover") == 0) {
+        printf("    failover %s -> %s after %s\n", field(event, "from", from, sizeof from), field(event, "to", to, sizeof to),
+               field(event, "class", what, sizeof what));
+    } else if (strcmp(kind, "target") == 0) {
+        printf("    target %s: %s\n", field(event, "target", target, sizeof target),
+               field(event, "transition", what, sizeof what));
+    } else {
+        field(event, "decision", what, sizeof what);
+        field(event, "attempt", n, sizeof n);
+        field(event, "target", target, sizeof target);
+        field(event, "http_status", status, sizeof status);
+        if (strcmp(what, "done") == 0) {
+            printf("    attempt %s on %s: HTTP %s, a usable completion\n", n, target, status);
+        } else {
+            printf("    attempt %s on %s: %s (HTTP %s)\n", n, target, field(event, "class", what, sizeof what), status);
+        }
+    }
+    fflush(stdout);
+}
+
+static llmwire_client *fleet_client(const char *targets, const char *extra) {
+    char config[1024];
+    snprintf(config, sizeof config, "{\"model\":\"gpt-4o-mini\",\"targets\":%s%s}", targets, extra);
+    llmwire_client *created = NULL;
+    llmwire_error *err = NULL;
+    if (llmwire_client_new(config, &created, &err) != LLMWIRE_STATUS_OK) {
+        fprintf(stderr, "demo: %s\n", llmwire_error_summary(err));
+        llmwire_error_free(err);
+        exit(1);
+    }
+    return created;
+}
+
+static void failover_scene(void) {
+    scene("Failover: a failing primary, a healthy backup", "others fail the call, or retry the dead endpoint");
+    char targets[512];
+    snprintf(targets, sizeof targets,
+             "[{\"name\":\"primary\",\"base_url\":\"%s/s/always_500/demo-f1/v1\",\"api_key\":\"demo-key\"},"
+             "{\"name\":\"backup\",\"base_url\":\"%s/s/echo/demo-f2/v1\",\"api_key\":\"demo-key\"}]",
+             origin, origin);
+    llmwire_client *fleet = fleet_client(targets, ",\"fleet\":{\"breaker\":{\"failures\":2,\"cooldown_ms\":30000}}");
+    llmwire_client_set_event_callback(fleet, on_fleet_event, NULL, NULL);
+    for (int n = 1; n <= 3; n++) {
+        printf("  call %d:\n", n);
+        calls_made++;
+        char *response = NULL;
+        if (llmwire_chat(fleet, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", NULL, &response, NULL) ==
+            LLMWIRE_STATUS_OK) {
+            llmwire_string_free(response);
+        }
+    }
+    char *metrics = NULL;
+    if (llmwire_client_metrics(fleet, "json", &metrics, NULL) == LLMWIRE_STATUS_OK) {
+        char state[32], breaker[32];
+        const char *primary = strstr(metrics, "\"targets\":[");
+        if (primary != NULL) {
+            printf("  => the primary is %s (%s breaker)\n", field(primary, "state", state, sizeof state),
+                   field(primary, "breaker", breaker, sizeof breaker));
+        }
+        llmwire_string_free(metrics);
+    }
+    tally_and_free(fleet);
+}
+
+static double seconds_since(const struct timespec *start) {
+    struct timespec now;
+    timespec_get(&now, TIME_UTC);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static void limits_scene(void) {
+    scene("Client-side limits: 3 requests a second, 6 calls", "others send them all and collect 429s");
+    char targets[512];
+    snprintf(targets, sizeof targets,
+             "[{\"name\":\"limited\",\"base_url\":\"%s/s/echo/demo-l1/v1\",\"api_key\":\"demo-key\","
+             "\"limits\":{\"rpm\":3,\"window_ms\":1000}}]",
+             origin);
+    llmwire_client *limited = fleet_client(targets, "");
+    struct timespec start;
+    timespec_get(&start, TIME_UTC);
+    for (int n = 1; n <= 6; n++) {
+        calls_made++;
+        char *response = NULL;
+        if (llmwire_chat(limited, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", NULL, &response, NULL) ==
+            LLMWIRE_STATUS_OK) {
+            llmwire_string_free(response);
+        }
+        printf("  call %d answered at %4.1f s\n", n, seconds_since(&start));
+    }
+    tally_and_free(limited);
+}
+
 int main(void) {
     origin = getenv("LLMWIRE_MOCK_ORIGIN");
     if (origin == NULL) {
@@ -253,6 +352,9 @@ int main(void) {
     }
     free(conversation);
     tally_and_free(trimming);
+
+    failover_scene();
+    limits_scene();
 
     scene("8. Metrics, per class (Prometheus text), over every client of this demo", "for dashboards and alerts");
     for (size_t i = 0; i < total_count; i++) {

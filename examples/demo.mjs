@@ -160,6 +160,68 @@ try {
   await trimming.close();
 }
 
+
+// ---- Fleet scenes (targets, failover, client-side limits): self-contained. ----
+
+/** The fleet scenes' listener: attempts with their target, state changes, failovers. */
+function printFleetEvent(event) {
+  if (event.event === 'failover') {
+    console.log(`    failover ${event.from} -> ${event.to} after ${event.class}`);
+  } else if (event.event === 'target') {
+    const until = event.untilMs ? ` for ${event.untilMs - Date.now()} ms` : '';
+    console.log(`    target ${event.target}: ${event.transition}${until}`);
+  } else if (event.decision === 'done') {
+    console.log(`    attempt ${event.attempt} on ${event.target}: HTTP ${event.httpStatus}, a usable completion`);
+  } else {
+    console.log(`    attempt ${event.attempt} on ${event.target}: ${event.class} (HTTP ${event.httpStatus})`);
+  }
+}
+
+scene('Failover: a failing primary, a healthy backup', 'others fail the call, or retry the dead endpoint');
+{
+  const fleet = new llmwire.Client({
+    targets: [
+      { name: 'primary', base_url: `${origin}/s/always_500/demo-node-f1/v1`, api_key: 'demo-key' },
+      { name: 'backup', base_url: `${origin}/s/echo/demo-node-f2/v1`, api_key: 'demo-key' },
+    ],
+    model: 'gpt-4o-mini',
+    fleet: { breaker: { failures: 2, cooldown_ms: 30000 } },
+  });
+  try {
+    fleet.onEvent(printFleetEvent);
+    for (let n = 1; n <= 3; n++) {
+      console.log(`  call ${n}:`);
+      callsMade += 1;
+      await fleet.chat(hello);
+    }
+    const primary = fleet.metrics().targets[0];
+    console.log(`  => the primary is ${primary.state} (${primary.breaker} breaker) after ${primary.attempts} attempts`);
+    tally(fleet);
+  } finally {
+    await fleet.close();
+  }
+}
+
+scene('Client-side limits: 3 requests a second, 6 calls', 'others send them all and collect 429s');
+{
+  const limited = new llmwire.Client({
+    targets: [{ name: 'limited', base_url: `${origin}/s/echo/demo-node-l1/v1`, api_key: 'demo-key',
+      limits: { rpm: 3, window_ms: 1000 } }],
+    model: 'gpt-4o-mini',
+  });
+  try {
+    const started = performance.now();
+    for (let n = 1; n <= 6; n++) {
+      callsMade += 1;
+      await limited.chat(hello);
+      console.log(`  call ${n} answered at ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    }
+    tally(limited);
+  } finally {
+    await limited.close();
+  }
+}
+
 scene('8. Metrics, per class (Prometheus text), over every client of this demo', 'for dashboards and alerts');
 for (const [series, value] of totals) {
   if (value) console.log(`   ${series} ${+value.toFixed(6)}`);

@@ -111,6 +111,58 @@ def long_conversation() -> dict[str, Any]:
     return {"model": "gpt-4", "max_tokens": 500, "messages": messages}
 
 
+def print_fleet_event(event: dict[str, Any]) -> None:
+    """The event hook of the fleet scenes: attempts with their target, state changes, failovers."""
+    if event["event"] == "failover":
+        print(f"    failover {event['from']} -> {event['to']} after {event['class']}")
+    elif event["event"] == "target":
+        until = f" for {event['until_ms'] - int(time.time() * 1000)} ms" if event.get("until_ms") else ""
+        print(f"    target {event['target']}: {event['transition']}{until}")
+    elif event["decision"] == "done":
+        print(f"    attempt {event['attempt']} on {event['target']}: HTTP {event['http_status']}, a usable completion")
+    else:
+        print(f"    attempt {event['attempt']} on {event['target']}: {event['class']} (HTTP {event['http_status']})")
+
+
+def failover_scene(origin: str) -> None:
+    """A primary that fails, a backup that answers, and the primary's breaker opening."""
+    global CALLS_MADE
+    scene("Failover: a failing primary, a healthy backup", "others fail the call, or retry the dead endpoint")
+    with llmwire.Client(
+        targets=[
+            {"name": "primary", "base_url": origin + "/s/always_500/demo-py-f1/v1", "api_key": "demo-key"},
+            {"name": "backup", "base_url": origin + "/s/echo/demo-py-f2/v1", "api_key": "demo-key"},
+        ],
+        model="gpt-4o-mini",
+        fleet={"breaker": {"failures": 2, "cooldown_ms": 30000}},
+    ) as fleet:
+        fleet.on_event(print_fleet_event)
+        for n in range(1, 4):
+            print(f"  call {n}:")
+            CALLS_MADE += 1
+            fleet.chat(HELLO)
+        primary = fleet.metrics()["targets"][0]
+        print(f"  => the primary is {primary['state']} ({primary['breaker']} breaker) after {primary['attempts']} attempts")
+        tally(fleet)
+
+
+def limits_scene(origin: str) -> None:
+    """Client-side limits: calls over the rate wait for their slot instead of drawing 429s."""
+    global CALLS_MADE
+    scene("Client-side limits: 3 requests a second, 6 calls", "others send them all and collect 429s")
+    with llmwire.Client(
+        targets=[{"name": "limited", "base_url": origin + "/s/echo/demo-py-l1/v1", "api_key": "demo-key",
+                  "limits": {"rpm": 3, "window_ms": 1000}}],
+        model="gpt-4o-mini",
+    ) as limited:
+        started = time.monotonic()
+        for n in range(1, 7):
+            CALLS_MADE += 1
+            limited.chat(HELLO)
+            print(f"  call {n} answered at {time.monotonic() - started:4.1f} s")
+        tally(limited)
+
+
 def main() -> int:
     origin = os.environ.get("LLMWIRE_MOCK_ORIGIN")
     if not origin:
@@ -182,6 +234,9 @@ def main() -> int:
         )
         print(f'  => answer: "{completion["choices"][0]["message"]["content"]}"')
         tally(trimming)
+
+    failover_scene(origin)
+    limits_scene(origin)
 
     scene("8. Metrics, per class (Prometheus text), over every client of this demo", "for dashboards and alerts")
     for series, value in TOTALS.items():

@@ -394,6 +394,23 @@ llmwire_status llmwire_classify(const char *input_json,
  * every default). The API key comes from `api_key`, or else from the environment variable named
  * by `api_key_env` (default: the provider's usual one, e.g. OPENAI_API_KEY), read once, here.
  *
+ * Targets and limits (README "Targets, failover and limits"): `targets` lists endpoints a call
+ * tries in order, each with its own `provider`, `model`, `base_url`, key and optional `limits`
+ * (`rpm`, `tpm`, `max_in_flight`); a failure moves the call to the next available target at once,
+ * and the failed target cools down, opens its circuit breaker or is disabled, by class. Example:
+ *
+ * ```text
+ * {"validation": "repair", "timeouts": {"deadline_ms": 30000},
+ *  "targets": [
+ *    {"name": "main", "provider": "openai", "model": "gpt-4o-mini",
+ *     "limits": {"rpm": 500, "max_in_flight": 32}},
+ *    {"name": "backup", "provider": "gemini", "model": "gemini-2.0-flash"}]}
+ * ```
+ *
+ * A call that finds every target unavailable past its deadline fails with stop reason
+ * "all_targets_unavailable"; its error JSON lists every target's state under "targets". A
+ * target on its provider's public endpoint without a key is `LLMWIRE_STATUS_INVALID_CONFIG`.
+ *
  * Ownership: `config_json` is borrowed for the call; on success `*out_client` receives a client
  * the caller frees with `llmwire_client_free`.
  * Errors: `LLMWIRE_STATUS_INVALID_CONFIG` for an unknown key (named in the message) or a bad

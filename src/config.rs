@@ -99,6 +99,9 @@ struct RawConfig {
     ca_certs_pem: Option<String>,
     user_agent: Option<String>,
     context: crate::context::overflow::ContextConfig,
+    targets: Option<Vec<crate::fleet::targets::RawTarget>>,
+    limits: Option<crate::fleet::Limits>,
+    fleet: crate::fleet::FleetPolicy,
 }
 
 /// A parsed, checked client configuration.
@@ -130,6 +133,13 @@ pub struct ClientConfig {
     /// `"context": {"on_overflow": "error" | "trim", "safety_margin": 0.1}`: what to do about a
     /// prompt over the window, and the room kept for a tokenizer other than o200k_base.
     pub context: crate::context::overflow::ContextConfig,
+    /// The targets a call tries in order (docs/fleet.md); one, named `default`, without `targets`.
+    pub targets: Vec<crate::fleet::TargetConfig>,
+    /// `fleet`: breaker, cooldown and failover settings.
+    pub fleet: crate::fleet::FleetPolicy,
+    /// Whether the configuration asks for the fleet machinery (`targets` or `limits` given); a
+    /// plain single-endpoint configuration runs without it, exactly as before.
+    pub fleet_enabled: bool,
 }
 
 /// Rewrites serde's ``unknown field `x`, expected one of `a`, `b` at line 1 column 8`` as
@@ -223,15 +233,29 @@ impl ClientConfig {
         if let Some(user_agent) = &raw.user_agent {
             check_header("user_agent", user_agent)?;
         }
+        let api_key_env = raw.api_key_env.or_else(|| {
+            Profile::for_provider(provider)
+                .api_key_env()
+                .map(str::to_owned)
+        });
+        let fleet_enabled = raw.targets.is_some() || raw.limits.is_some();
+        let targets = crate::fleet::targets::resolve_targets(
+            raw.targets,
+            &crate::fleet::targets::TopLevel {
+                provider,
+                base_url: &base_url,
+                api_key: raw.api_key.as_deref(),
+                api_key_env: api_key_env.as_deref(),
+                model: raw.model.as_deref(),
+                headers: &headers,
+                limits: raw.limits.unwrap_or_default(),
+            },
+        )?;
         Ok(ClientConfig {
             provider,
             base_url,
             api_key: raw.api_key,
-            api_key_env: raw.api_key_env.or_else(|| {
-                Profile::for_provider(provider)
-                    .api_key_env()
-                    .map(str::to_owned)
-            }),
+            api_key_env,
             model: raw.model,
             headers,
             sensitive_headers: raw
@@ -249,6 +273,9 @@ impl ClientConfig {
                 .user_agent
                 .unwrap_or_else(|| format!("llmwire/{}", crate::VERSION)),
             context: raw.context,
+            targets,
+            fleet: raw.fleet,
+            fleet_enabled,
         })
     }
 
@@ -293,11 +320,20 @@ impl ClientConfig {
 
     /// The API key: `api_key` if set, else the `api_key_env` variable if set and non-empty.
     pub fn resolve_api_key(&self, env: impl Fn(&str) -> Option<String>) -> Option<String> {
-        self.api_key
-            .clone()
-            .or_else(|| self.api_key_env.as_deref().and_then(&env))
-            .filter(|key| !key.is_empty())
+        resolve_key(self.api_key.as_deref(), self.api_key_env.as_deref(), env)
     }
+}
+
+/// `api_key` if set, else the `api_key_env` variable if set and non-empty (also for targets).
+pub(crate) fn resolve_key(
+    api_key: Option<&str>,
+    api_key_env: Option<&str>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Option<String> {
+    api_key
+        .map(str::to_owned)
+        .or_else(|| api_key_env.and_then(&env))
+        .filter(|key| !key.is_empty())
 }
 
 // The key must never reach logs or error messages, so Debug shows only whether one is set.
@@ -328,6 +364,7 @@ impl fmt::Debug for ClientConfig {
                 },
             )
             .field("user_agent", &self.user_agent)
+            .field("targets", &self.targets)
             .finish_non_exhaustive()
     }
 }
@@ -335,7 +372,7 @@ impl fmt::Debug for ClientConfig {
 /// An http(s) URL without spaces or a `#fragment` (a fragment is never sent, so everything after
 /// `#` would silently vanish from the path). A query (Azure's `?api-version=…`) is kept; the chat
 /// path goes before it. Messages show the URL without its credentials.
-fn check_base_url(url: &str) -> Result<String, Error> {
+pub(crate) fn check_base_url(url: &str) -> Result<String, Error> {
     let trimmed = url.trim_end_matches('/');
     let shown = crate::redact::shown_url(url);
     let scheme_ok = trimmed.starts_with("http://") || trimmed.starts_with("https://");
@@ -381,7 +418,7 @@ fn without_string_values(message: &str) -> String {
 }
 
 /// Header names are HTTP tokens; values may not contain CR, LF or NUL (header injection).
-fn check_header(name: &str, value: &str) -> Result<(), Error> {
+pub(crate) fn check_header(name: &str, value: &str) -> Result<(), Error> {
     let valid_name = !name.is_empty()
         && name
             .bytes()
@@ -400,10 +437,11 @@ fn check_header(name: &str, value: &str) -> Result<(), Error> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn config_error(text: &str) -> String {
+    /// The message of the `invalid_config` error `text` must produce.
+    pub(crate) fn config_error(text: &str) -> String {
         match ClientConfig::from_json(text) {
             Err(Error::InvalidConfig(message)) => message,
             other => panic!("expected invalid_config for {text}, got {other:?}"),

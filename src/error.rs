@@ -46,6 +46,9 @@ pub struct AttemptRecord {
     pub delay_ms: u64,
     /// `"retry-after"`, `"retry_info"`, …, or `"backoff"`; `None` when there was no delay.
     pub delay_source: Option<String>,
+    /// The target this attempt went to (configurations with `targets` or `limits` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     /// For a failure below HTTP, what it was: `dns`, `connection_refused`, `connection_reset`,
     /// `tls`, `truncated`, `connect_timeout`, `attempt_timeout`, `deadline`,
     /// `first_chunk_timeout`, `stream_idle_timeout`; `cancelled` for an attempt a cancel stopped.
@@ -74,6 +77,10 @@ pub struct ErrorObject {
     /// The history trims made during the call (`context.on_overflow: "trim"`), if any.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub trimmed: Vec<serde_json::Value>,
+    /// Every target's state, when the call stopped because none was available
+    /// (`all_targets_unavailable`; see docs/fleet.md).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<serde_json::Value>,
 }
 
 impl ErrorObject {
@@ -89,6 +96,7 @@ impl ErrorObject {
             attempts: Vec::new(),
             validation: None,
             trimmed: Vec::new(),
+            targets: Vec::new(),
         }
     }
 

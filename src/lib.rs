@@ -58,6 +58,7 @@ pub mod config;
 pub mod context;
 pub mod error;
 pub mod ffi;
+pub mod fleet;
 mod json;
 pub mod mock;
 pub mod profile;

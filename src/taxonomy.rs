@@ -235,6 +235,9 @@ pub enum StopReason {
     AbortedByCallback,
     /// A stream failed after chunks reached the caller; it is never replayed.
     StreamStarted,
+    /// Every target was cooling, disabled, behind an open breaker or out of limit slots, and
+    /// none would come back before the deadline.
+    AllTargetsUnavailable,
 }
 
 impl StopReason {
@@ -250,6 +253,7 @@ impl StopReason {
             StopReason::Cancelled => "cancelled",
             StopReason::AbortedByCallback => "aborted_by_callback",
             StopReason::StreamStarted => "stream_started",
+            StopReason::AllTargetsUnavailable => "all_targets_unavailable",
         }
     }
 }

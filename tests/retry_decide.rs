@@ -479,6 +479,7 @@ fn attempt_state_counts_records_of_the_last_class() {
         elapsed_ms,
         delay_ms: 0,
         delay_source: None,
+        target: None,
         fault: None,
         phase: None,
     };

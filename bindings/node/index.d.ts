@@ -46,7 +46,8 @@ export type StopReason =
   | 'server_delay_too_long'
   | 'cancelled'
   | 'aborted_by_callback'
-  | 'stream_started';
+  | 'stream_started'
+  | 'all_targets_unavailable';
 
 export type Provider =
   | 'openai' | 'gemini' | 'azure' | 'anthropic' | 'openrouter' | 'groq' | 'deepseek' | 'mistral'
@@ -116,6 +117,52 @@ export interface ClientConfig {
   proxy?: string;
   ca_certs_pem?: string;
   user_agent?: string;
+  /** Endpoints a call tries in order; each key left out comes from the top level. */
+  targets?: TargetConfig[];
+  /** Client-side limits: the default for every target. */
+  limits?: TargetLimits;
+  /** Breaker, cooldown and failover settings. */
+  fleet?: {
+    breaker?: { failures?: number; window_ms?: number; cooldown_ms?: number };
+    disable_ms?: number;
+    quota_minute_ms?: number;
+    quota_day_ms?: number;
+    rate_limit_ms?: number;
+    fail_over_on?: ErrorClass[];
+  };
+}
+
+/** Client-side limits of a target. */
+export interface TargetLimits {
+  rpm?: number;
+  tpm?: number;
+  max_in_flight?: number;
+  window_ms?: number;
+}
+
+/** One entry of `targets`. */
+export interface TargetConfig {
+  name?: string;
+  provider?: Provider;
+  model?: string;
+  base_url?: string;
+  api_key?: string;
+  api_key_env?: string;
+  headers?: Record<string, string>;
+  limits?: TargetLimits;
+}
+
+/** A target's state, in metrics and in `all_targets_unavailable` errors. */
+export interface TargetState {
+  name: string;
+  state: 'available' | 'cooling' | 'disabled' | 'breaker_open' | 'limited';
+  until_ms?: number;
+  retry_in_ms?: number;
+  reason?: ErrorClass;
+  breaker: 'closed' | 'open' | 'half_open';
+  in_flight: number;
+  requests_in_window: number;
+  tokens_in_window: number;
 }
 
 /** `snake_case` → `camelCase`, for key names. */
@@ -163,6 +210,8 @@ export interface AttemptRecord {
   fault?: string;
   /** Where that attempt was (`"connect"`, `"head"`, `"stream"`, …); absent otherwise. */
   phase?: string;
+  /** The target the attempt went to (configurations with `targets` or `limits`). */
+  target?: string;
 }
 
 /** The report llmwire adds to every completion under the `llmwire` key (camelCase keys). */
@@ -310,6 +359,8 @@ export interface Attempt {
   fault: string | null;
   /** Where that attempt was (`"connect"`, `"head"`, `"stream"`, …), else null. */
   phase: string | null;
+  /** The target the attempt went to (configurations with `targets` or `limits`). */
+  target?: string;
 }
 
 /** The error object as the library renders it (DESIGN §4), snake_case. */
@@ -332,6 +383,8 @@ export interface ErrorDetails {
   quota_id?: string | null;
   attempts: AttemptRecord[];
   validation?: ValidationReport;
+  /** Every target's state, with stop reason `all_targets_unavailable`. */
+  targets?: TargetState[];
   [key: string]: unknown;
 }
 

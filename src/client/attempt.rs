@@ -13,17 +13,43 @@ use super::prepare::Prepared;
 use super::{ChunkControl, Client};
 use crate::classify::{classify, Classification, ClassifyInput, TransportFault};
 use crate::error::{AttemptRecord, ErrorObject};
+use crate::fleet::limits::pacing_from_headers;
+use crate::provider::Provider;
 use crate::retry::{self, AttemptState, Decision};
 use crate::stream::{StreamAssembler, StreamDecoder, StreamItem};
 use crate::taxonomy::{ErrorClass, StopReason};
 use crate::transport::watch::{self, Limit, Phase};
-use crate::transport::{fault_from_io, name_fault, Exchange, NamedFault, StreamStart};
+use crate::transport::{fault_from_io, name_fault, Exchange, NamedFault, StreamStart, Transport};
+
+/// Where an attempt goes: the client's own endpoint, or one of its targets (`fleet_loop`).
+pub(super) struct Route<'c> {
+    pub transport: &'c Transport,
+    pub chat_url: &'c str,
+    pub provider: Provider,
+    /// Read the provider's `x-ratelimit-*` pacing headers from a success (targets only, so a
+    /// plain client pays nothing for it).
+    pub pacing: bool,
+}
+
+impl Client {
+    /// The route of a client without targets: its own endpoint.
+    pub(super) fn own_route(&self) -> Route<'_> {
+        Route {
+            transport: &self.transport,
+            chat_url: &self.chat_url,
+            provider: self.config.provider,
+            pacing: false,
+        }
+    }
+}
 
 /// How one attempt ended.
-enum Outcome {
+pub(super) enum Outcome {
     Success {
         completion: Completion,
         http_status: u16,
+        /// The provider's headers say its window is spent for this long (ms); see `pacing`.
+        pace_ms: Option<u64>,
     },
     Failure(Classification),
     /// A failure below HTTP, named for the attempt record.
@@ -43,12 +69,11 @@ pub(super) fn attempt_loop(
 ) -> Result<Answer, ErrorObject> {
     let start = prepared.started.unwrap_or_else(|| client.clock.now());
     let elapsed_ms = || millis(client.clock.now().saturating_sub(start));
-    let mut random = client
-        .policy
-        .jitter_rng(client.entropy ^ call_id.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let mut random = call_rng(client, call_id);
     let mut attempts: Vec<AttemptRecord> = Vec::new();
     let mut delivered = false;
     let mut last_failure: Option<Classification> = None;
+    let route = client.own_route();
 
     loop {
         let n = attempts.len() as u32 + 1;
@@ -63,27 +88,19 @@ pub(super) fn attempt_loop(
             ));
         }
         client.metrics.attempt_made();
-        watch::begin_attempt();
-        let mut outcome = if prepared.stream {
-            stream_attempt(
-                client,
-                prepared,
-                on_chunk.as_deref_mut(),
-                &mut delivered,
-                cancel,
-            )
-        } else {
-            plain_attempt(client, prepared)
-        };
-        // A cancel wins over whatever the attempt became meanwhile: a cancelled call never
-        // succeeds, and a read the cancel cut short is not a network failure.
-        if cancel.is_cancelled() && !matches!(outcome, Outcome::Interrupted(_)) {
-            outcome = Outcome::Interrupted(StopReason::Cancelled);
-        }
+        let outcome = one_attempt(
+            client,
+            &route,
+            prepared,
+            on_chunk.as_deref_mut(),
+            &mut delivered,
+            cancel,
+        );
         let (mut classification, fault) = match outcome {
             Outcome::Success {
                 completion,
                 http_status,
+                ..
             } => {
                 client.budget.record_success();
                 attempts.push(record(n, None, Some(http_status), elapsed_ms()));
@@ -158,54 +175,127 @@ pub(super) fn attempt_loop(
                 &client.budget,
             )
         };
-        let plan = match decision {
-            Decision::Retry(plan) => plan,
-            Decision::Stop(reason) => {
-                emit(
-                    client,
-                    call_id,
-                    &attempts,
-                    Some(&classification),
-                    "stop",
-                    Some(reason),
-                );
-                return Err(ErrorObject {
-                    status: classification.class.status_name(),
-                    summary: retry::summary(reason, &classification, &state, &client.policy),
-                    stop_reason: Some(reason),
-                    attempts,
-                    classification,
-                    validation: None,
-                    trimmed: Vec::new(),
-                });
-            }
-        };
-        if let Some(last) = attempts.last_mut() {
-            last.delay_ms = plan.delay_ms;
-            last.delay_source = Some(plan.delay_source.as_str().to_owned());
-        }
-        emit(
+        last_failure = Some(follow(
             client,
             call_id,
-            &attempts,
-            Some(&classification),
-            "retry",
-            None,
-        );
-        client.metrics.retrying(classification.class, plan.delay_ms);
-        last_failure = Some(classification);
-        // A cancel during the wait ends it at once, and the top of the loop reports it.
-        client
-            .clock
-            .sleep(Duration::from_millis(plan.delay_ms), cancel);
+            decision,
+            classification,
+            &state,
+            &mut attempts,
+            cancel,
+        )?);
     }
 }
 
-fn plain_attempt(client: &Client, prepared: &Prepared) -> Outcome {
-    let exchange = client
+/// Carries out the retry policy's decision about a failure: stop with the call's error, or record
+/// the delay on the last attempt, report it, and sleep it (a cancel ends the sleep at once; the top
+/// of the loop reports it). Returns the failure, now the call's last.
+pub(super) fn follow(
+    client: &Client,
+    call_id: u64,
+    decision: Decision,
+    classification: Classification,
+    state: &AttemptState,
+    attempts: &mut Vec<AttemptRecord>,
+    cancel: &CancelToken,
+) -> Result<Classification, ErrorObject> {
+    let plan = match decision {
+        Decision::Retry(plan) => plan,
+        Decision::Stop(reason) => {
+            let attempts = std::mem::take(attempts);
+            return Err(stopped(
+                client,
+                call_id,
+                reason,
+                classification,
+                state,
+                attempts,
+            ));
+        }
+    };
+    if let Some(last) = attempts.last_mut() {
+        last.delay_ms = plan.delay_ms;
+        last.delay_source = Some(plan.delay_source.as_str().to_owned());
+    }
+    emit(
+        client,
+        call_id,
+        attempts,
+        Some(&classification),
+        "retry",
+        None,
+    );
+    client.metrics.retrying(classification.class, plan.delay_ms);
+    client
+        .clock
+        .sleep(Duration::from_millis(plan.delay_ms), cancel);
+    Ok(classification)
+}
+
+/// Sends one attempt, plain or streamed, under the call's watch.
+pub(super) fn one_attempt(
+    client: &Client,
+    route: &Route<'_>,
+    prepared: &Prepared,
+    on_chunk: Option<&mut (dyn FnMut(&Value) -> ChunkControl + '_)>,
+    delivered: &mut bool,
+    cancel: &CancelToken,
+) -> Outcome {
+    watch::begin_attempt();
+    let outcome = if prepared.stream {
+        stream_attempt(client, route, prepared, on_chunk, delivered, cancel)
+    } else {
+        plain_attempt(client, route, prepared)
+    };
+    // A cancel wins over whatever the attempt became meanwhile: a cancelled call never
+    // succeeds, and a read the cancel cut short is not a network failure.
+    if cancel.is_cancelled() && !matches!(outcome, Outcome::Interrupted(_)) {
+        return Outcome::Interrupted(StopReason::Cancelled);
+    }
+    outcome
+}
+
+/// The call's jitter source: the client's entropy (or the policy's seed) mixed with the call number.
+pub(super) fn call_rng(client: &Client, call_id: u64) -> impl retry::RandomSource {
+    client
+        .policy
+        .jitter_rng(client.entropy ^ call_id.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
+/// The error of a call stopped after a failure (reported to the event hook as the stop).
+pub(super) fn stopped(
+    client: &Client,
+    call_id: u64,
+    reason: StopReason,
+    classification: Classification,
+    state: &AttemptState,
+    attempts: Vec<AttemptRecord>,
+) -> ErrorObject {
+    emit(
+        client,
+        call_id,
+        &attempts,
+        Some(&classification),
+        "stop",
+        Some(reason),
+    );
+    ErrorObject {
+        status: classification.class.status_name(),
+        summary: retry::summary(reason, &classification, state, &client.policy),
+        stop_reason: Some(reason),
+        attempts,
+        classification,
+        validation: None,
+        trimmed: Vec::new(),
+        targets: Vec::new(),
+    }
+}
+
+pub(super) fn plain_attempt(client: &Client, route: &Route<'_>, prepared: &Prepared) -> Outcome {
+    let exchange = route
         .transport
-        .post(&client.chat_url, &call_headers(prepared), &prepared.body);
-    outcome_of(client, exchange)
+        .post(route.chat_url, &call_headers(prepared), &prepared.body);
+    outcome_of(client, route, exchange)
 }
 
 /// The headers that belong to this call, beside the transport's fixed ones.
@@ -214,17 +304,22 @@ fn call_headers(prepared: &Prepared) -> [(&'static str, &str); 1] {
 }
 
 /// Classifies a finished exchange; a 2xx is a success only when it is a usable completion.
-fn outcome_of(client: &Client, exchange: Exchange) -> Outcome {
+fn outcome_of(client: &Client, route: &Route<'_>, exchange: Exchange) -> Outcome {
     match exchange {
         Exchange::Response(mut response) => {
             let mut body = std::mem::take(&mut response.body);
             if (200..300).contains(&response.status) {
                 match Completion::from_body(body) {
                     Ok(completion) => {
+                        let pace_ms = route
+                            .pacing
+                            .then(|| pacing_from_headers(&response.header_pairs()))
+                            .flatten();
                         return Outcome::Success {
                             completion,
                             http_status: response.status,
-                        }
+                            pace_ms,
+                        };
                     }
                     Err(Unusable::Body(unusable)) => body = unusable,
                     Err(Unusable::TooDeep) => return Outcome::Failure(too_deep(response.status)),
@@ -238,7 +333,7 @@ fn outcome_of(client: &Client, exchange: Exchange) -> Outcome {
                 body.clear();
             }
             let input = ClassifyInput {
-                provider: Some(client.config.provider),
+                provider: Some(route.provider),
                 status: Some(response.status),
                 headers,
                 body,
@@ -254,7 +349,7 @@ fn outcome_of(client: &Client, exchange: Exchange) -> Outcome {
             );
             Outcome::Failure(classification)
         }
-        Exchange::Fault { fault, detail } => transport_failure(client, fault, &detail),
+        Exchange::Fault { fault, detail } => transport_failure(client, route, fault, &detail),
         Exchange::TooLarge { status, limit } => Outcome::Failure(too_large(status, limit)),
     }
 }
@@ -279,9 +374,14 @@ fn classify_redacted(client: &Client, mut input: ClassifyInput) -> Classificatio
 }
 
 /// A failure below HTTP: classified (`network` or `timeout`) and named for what it was and where.
-fn transport_failure(client: &Client, fault: TransportFault, detail: &str) -> Outcome {
+fn transport_failure(
+    client: &Client,
+    route: &Route<'_>,
+    fault: TransportFault,
+    detail: &str,
+) -> Outcome {
     let input = ClassifyInput {
-        provider: Some(client.config.provider),
+        provider: Some(route.provider),
         transport: Some(fault),
         ..ClassifyInput::default()
     };
@@ -324,21 +424,22 @@ fn transport_failure(client: &Client, fault: TransportFault, detail: &str) -> Ou
     Outcome::Fault(classification, named)
 }
 
-fn stream_attempt<'f>(
+pub(super) fn stream_attempt<'f>(
     client: &Client,
+    route: &Route<'_>,
     prepared: &Prepared,
     mut on_chunk: Option<&mut (dyn FnMut(&Value) -> ChunkControl + 'f)>,
     delivered: &mut bool,
     cancel: &CancelToken,
 ) -> Outcome {
-    let mut stream = match client.transport.post_stream(
-        &client.chat_url,
-        &call_headers(prepared),
-        &prepared.body,
-    ) {
-        StreamStart::Open(stream) => stream,
-        StreamStart::Ended(exchange) => return outcome_of(client, exchange),
-    };
+    let mut stream =
+        match route
+            .transport
+            .post_stream(route.chat_url, &call_headers(prepared), &prepared.body)
+        {
+            StreamStart::Open(stream) => stream,
+            StreamStart::Ended(exchange) => return outcome_of(client, route, exchange),
+        };
     let timeouts = &client.config.timeouts;
     watch::arm(
         Limit::FirstChunk,
@@ -364,7 +465,7 @@ fn stream_attempt<'f>(
                     return Outcome::Failure(too_large(stream.status, limit));
                 }
                 let (fault, detail) = fault_from_io(&error);
-                return transport_failure(client, fault, &detail);
+                return transport_failure(client, route, fault, &detail);
             }
         };
         if let Err(too_large) = fed {
@@ -397,7 +498,7 @@ fn stream_attempt<'f>(
                 }
                 StreamItem::Error { raw } => {
                     let input = ClassifyInput {
-                        provider: Some(client.config.provider),
+                        provider: Some(route.provider),
                         status: Some(stream.status),
                         headers: stream.headers.clone(),
                         body: stream_error_body(raw),
@@ -414,9 +515,13 @@ fn stream_attempt<'f>(
         Ok(completion) => Outcome::Success {
             completion: Completion::Value(completion),
             http_status: stream.status,
+            pace_ms: route
+                .pacing
+                .then(|| pacing_from_headers(&stream.headers))
+                .flatten(),
         },
         Err(end) => match end.transport_fault() {
-            Some(fault) => transport_failure(client, fault, &end.to_string()),
+            Some(fault) => transport_failure(client, route, fault, &end.to_string()),
             None => Outcome::Failure(end.classification()),
         },
     }
@@ -437,7 +542,7 @@ fn malformed(message: String) -> Classification {
     Classification::local(ErrorClass::MalformedResponse, message)
 }
 
-fn record(
+pub(super) fn record(
     n: u32,
     classification: Option<&Classification>,
     http_status: Option<u16>,
@@ -450,6 +555,7 @@ fn record(
         elapsed_ms,
         delay_ms: 0,
         delay_source: None,
+        target: None,
         fault: None,
         phase: None,
     }
@@ -457,7 +563,7 @@ fn record(
 
 /// The error for a call the caller stopped, keeping what the last failure said. `interrupted` is
 /// the attempt (number, elapsed ms) that was under way, if any.
-fn cancelled(
+pub(super) fn cancelled(
     client: &Client,
     call_id: u64,
     reason: StopReason,
@@ -504,7 +610,7 @@ fn cancelled(
     error
 }
 
-fn emit(
+pub(super) fn emit(
     client: &Client,
     call_id: u64,
     attempts: &[AttemptRecord],
@@ -538,6 +644,7 @@ fn emit(
         delay_source: attempt.delay_source.as_deref(),
         stop_reason,
         message: message.as_deref(),
+        target: attempt.target.as_deref(),
     };
     if let Ok(json) = serde_json::to_string(&event) {
         hook(&json);
@@ -547,6 +654,6 @@ fn emit(
 /// The largest single stream event accepted (a chunk is normally well under a kilobyte).
 const MAX_EVENT_BYTES: usize = 4 * 1024 * 1024;
 
-fn millis(duration: Duration) -> u64 {
+pub(super) fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }

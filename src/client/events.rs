@@ -29,4 +29,7 @@ pub struct AttemptEvent<'a> {
     pub delay_source: Option<&'a str>,
     pub stop_reason: Option<StopReason>,
     pub message: Option<&'a str>,
+    /// The attempt's target (configurations with `targets` or `limits` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<&'a str>,
 }

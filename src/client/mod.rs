@@ -11,6 +11,7 @@ mod attempt;
 pub mod cancel;
 pub mod clock;
 pub mod events;
+mod fleet_loop;
 pub mod metrics;
 mod overflow;
 pub mod pool;
@@ -59,8 +60,10 @@ pub struct Client {
     /// Jitter entropy, distinct per client (mixed with the call number per call) unless the retry
     /// policy fixes a seed. Derived once, so a call makes no system call for it.
     entropy: u64,
-    budget: RetryBudget,
+    budget: Arc<RetryBudget>,
     metrics: Metrics,
+    /// The targets and their state; `None` for a configuration without `targets` or `limits`.
+    fleet: Option<fleet_loop::Fleet>,
     clock: Arc<dyn Clock>,
     events: RwLock<Option<EventHook>>,
     next_call_id: AtomicU64,
@@ -82,9 +85,18 @@ impl Client {
         clock: Arc<dyn Clock>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Client, ErrorObject> {
-        let api_key = config.resolve_api_key(env);
-        let redactor = config.redactor(api_key.as_deref());
-        Client::build(config, clock, api_key, &redactor).map_err(|mut error| {
+        let api_key = config.resolve_api_key(&env);
+        let mut redactor = config.redactor(api_key.as_deref());
+        // Every target's key and URL credentials are secrets of this client too.
+        for target in &config.targets {
+            if let Some(key) = target.resolve_api_key(&env) {
+                redactor.add(&key);
+            }
+            for secret in crate::redact::url_credentials(&target.base_url) {
+                redactor.add(secret);
+            }
+        }
+        Client::build(config, clock, api_key, &redactor, &env).map_err(|mut error| {
             redactor.error_object(&mut error);
             error
         })
@@ -95,12 +107,21 @@ impl Client {
         clock: Arc<dyn Clock>,
         api_key: Option<String>,
         redactor: &crate::redact::Redactor,
+        env: impl Fn(&str) -> Option<String>,
     ) -> Result<Client, ErrorObject> {
         let policy = RetryPolicy::from_json(&config.retry)?;
         let profile = crate::profile::Profile::for_provider(config.provider);
+        let budget = Arc::new(RetryBudget::from_config(&policy.budget));
+        let fleet = match config.fleet_enabled {
+            true => Some(fleet_loop::Fleet::new(&config, Arc::clone(&budget), &env)?),
+            false => None,
+        };
         // The provider's own endpoint always wants a key: say so now rather than after a 401.
-        // (Another base_url may be a proxy that adds the key itself.)
-        if api_key.is_none() && profile.base_url() == Some(config.base_url.as_str()) {
+        // (Another base_url may be a proxy that adds the key itself.) Targets were checked above.
+        if fleet.is_none()
+            && api_key.is_none()
+            && profile.base_url() == Some(config.base_url.as_str())
+        {
             let source = config.api_key_env.as_deref().map_or(String::new(), |name| {
                 format!(" or the {name} environment variable")
             });
@@ -118,7 +139,8 @@ impl Client {
             (style.header_name(), style.header_value(key))
         });
         Ok(Client {
-            budget: RetryBudget::from_config(&policy.budget),
+            budget,
+            fleet,
             transport: Transport::new(&config, auth)?,
             chat_url: prepare::chat_url(&config.base_url),
             entropy: seed_from(&idempotency_prefix),
@@ -198,12 +220,20 @@ impl Client {
 
     /// The client's metrics as JSON.
     pub fn metrics_json(&self) -> Value {
-        self.metrics.to_json(self.budget_levels())
+        let mut metrics = self.metrics.to_json(self.budget_levels());
+        if let Some(fleet) = &self.fleet {
+            metrics["targets"] = fleet.metrics_json(fleet_loop::wall_ms(self));
+        }
+        metrics
     }
 
     /// The client's metrics in the Prometheus text format.
     pub fn metrics_prometheus(&self) -> String {
-        self.metrics.to_prometheus(self.budget_levels())
+        let mut text = self.metrics.to_prometheus(self.budget_levels());
+        if let Some(fleet) = &self.fleet {
+            text.push_str(&fleet.metrics_prometheus(fleet_loop::wall_ms(self)));
+        }
+        text
     }
 
     /// Installs (or, with `None`, removes) the event hook.
@@ -244,6 +274,12 @@ impl Client {
             std::time::Instant::now() + std::time::Duration::from_millis(ms).saturating_sub(waited)
         });
         let _watch = crate::transport::watch::begin_call(cancel, deadline);
+        if let Some(fleet) = &self.fleet {
+            let result = self.queue_wait_within_deadline(queued).and_then(|()| {
+                fleet_loop::fleet_call(self, fleet, call_id, request, on_chunk, cancel)
+            });
+            return self.finished(result);
+        }
         let result = self
             .queue_wait_within_deadline(queued)
             .and_then(|()| prepare::prepare(self, call_id, request, on_chunk.is_some()))
@@ -252,6 +288,11 @@ impl Client {
                 attempt::attempt_loop(self, call_id, &mut prepared, on_chunk, cancel)
                     .map_err(|error| overflow::with_trim_records(error, &prepared))
             });
+        self.finished(result)
+    }
+
+    /// Counts a call's end, with every secret gone from its error.
+    fn finished<T>(&self, result: Result<T, ErrorObject>) -> Result<T, ErrorObject> {
         match result {
             Ok(answer) => {
                 self.metrics.call_succeeded();

@@ -57,6 +57,7 @@ impl ContextTrace {
 /// sent as it is: the estimate is conservative, and the provider has the last word.
 pub(super) fn fit_before_send<'r>(
     client: &Client,
+    provider: crate::provider::Provider,
     request: Cow<'r, Value>,
 ) -> (Cow<'r, Value>, ContextTrace) {
     let mut trace = ContextTrace::default();
@@ -64,7 +65,7 @@ pub(super) fn fit_before_send<'r>(
         return (request, trace);
     }
     let options = TrimOptions {
-        provider: client.config.provider,
+        provider,
         safety_margin: client.config.context.safety_margin,
         ..TrimOptions::default()
     };

@@ -8,7 +8,9 @@ use serde_json::Value;
 use super::Client;
 use crate::config::ValidationMode;
 use crate::error::ErrorObject;
+use crate::fleet::TargetConfig;
 use crate::json::Field;
+use crate::provider::Provider;
 use crate::taxonomy::ErrorClass;
 use crate::validate::{validate, validate_owned, Finding, Report, ValidateOptions};
 
@@ -34,6 +36,18 @@ pub(super) fn prepare(
     request: &Value,
     force_stream: bool,
 ) -> Result<Prepared, ErrorObject> {
+    prepare_for(client, call_id, request, force_stream, None)
+}
+
+/// As [`prepare`], for one of the client's targets: the model set to the target's (when it names
+/// one), validated and repaired for the target's provider.
+pub(super) fn prepare_for(
+    client: &Client,
+    call_id: u64,
+    request: &Value,
+    force_stream: bool,
+    target: Option<&TargetConfig>,
+) -> Result<Prepared, ErrorObject> {
     let Value::Object(fields) = request else {
         return Err(ErrorObject::local(
             ErrorClass::InvalidArgument,
@@ -42,8 +56,17 @@ pub(super) fn prepare(
     };
     // The caller's request is only copied when something must change in it.
     let mut request = Cow::Borrowed(request);
-    if let (None, Some(model)) = (fields.field("model"), &client.config.model) {
-        request.to_mut()["model"] = Value::String(model.clone());
+    let provider = target.map_or(client.config.provider, |target| target.provider);
+    match target.and_then(|target| target.model.as_ref()) {
+        Some(model) if fields.field("model").and_then(Value::as_str) != Some(model) => {
+            request.to_mut()["model"] = Value::String(model.clone());
+        }
+        Some(_) => {}
+        None => {
+            if let (None, Some(model)) = (fields.field("model"), &client.config.model) {
+                request.to_mut()["model"] = Value::String(model.clone());
+            }
+        }
     }
     if force_stream && fields.field("stream") != Some(&Value::Bool(true)) {
         request.to_mut()["stream"] = Value::Bool(true);
@@ -53,12 +76,12 @@ pub(super) fn prepare(
         .and_then(Value::as_bool)
         .unwrap_or(false);
 
-    let (request, mut context) = super::overflow::fit_before_send(client, request);
+    let (request, mut context) = super::overflow::fit_before_send(client, provider, request);
     let Checked {
         request,
         repairs,
         warnings,
-    } = validate_locally(client, request)?;
+    } = validate_locally(client, provider, request)?;
     context.remember(client, &request);
     let body = serde_json::to_vec(&request).map_err(|e| {
         ErrorObject::local(
@@ -86,6 +109,7 @@ struct Checked<'r> {
 
 fn validate_locally<'r>(
     client: &Client,
+    provider: Provider,
     request: Cow<'r, Value>,
 ) -> Result<Checked<'r>, ErrorObject> {
     let mode = client.config.validation;
@@ -97,7 +121,7 @@ fn validate_locally<'r>(
         });
     }
     let options = ValidateOptions {
-        provider: client.config.provider,
+        provider,
         repair: mode == ValidationMode::Repair,
         ..ValidateOptions::default()
     };

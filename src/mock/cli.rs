@@ -10,12 +10,14 @@ use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
 use super::builtin::BUILTINS;
+use super::quota::Outage;
 use super::server::{check_scenario_files, MockOptions, MockServer};
 
 /// The usage text of `llmwire mock`.
 pub const USAGE: &str = "\
 usage: llmwire mock [--host HOST] [--port PORT] [--scenarios FILE]... [--max-connections N]
-                    [--until-stdin-eof] [--fast]
+                    [--until-stdin-eof] [--fast] [--rpm N] [--tpm N]
+                    [--limit-window-ms MS] [--outage START_MS:DURATION_MS[:MODE]]
        llmwire mock --check FILE...
        llmwire mock --list-scenarios
 
@@ -33,12 +35,22 @@ x-llmwire-scenario and x-llmwire-session). SCENARIO is name[:key=value,...].
   --until-stdin-eof     stop when stdin closes (for harnesses that spawn the mock)
   --fast                answer every request at once with one fixed completion: no
                         scenarios, no request log (an endpoint for benchmarking clients)
+  --rpm N               at most N requests per minute per API key and model; over it,
+                        a 429 in the endpoint's format with x-ratelimit-* and retry-after
+  --tpm N               at most N tokens per minute per API key and model (prompt
+                        estimate + max_tokens, counted on arrival)
+  --limit-window-ms MS  the length of those windows (default 60000)
+  --outage START:DUR    an outage DUR ms long, START ms after the server starts; MODE is
+                        503 (default: overloaded answers), refuse (connections reset) or
+                        503_then_refuse (the first half 503, the second refused)
   --check FILE...       validate scenario files and exit (0 valid, 1 invalid)
   --list-scenarios      print the built-in scenarios and exit
 ";
 
 /// What the command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
+// Built once per process from the command line: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum CliCommand {
     Serve {
         options: MockOptions,
@@ -89,6 +101,13 @@ pub fn parse_cli_args(args: &[String]) -> Result<CliCommand, String> {
                         format!("--max-connections {text}: expected a positive number")
                     })?;
             }
+            "--rpm" => options.quota.rpm = Some(positive("--rpm", &value("--rpm")?)?),
+            "--tpm" => options.quota.tpm = Some(positive("--tpm", &value("--tpm")?)?),
+            "--limit-window-ms" => {
+                options.quota.window_ms =
+                    Some(positive("--limit-window-ms", &value("--limit-window-ms")?)?)
+            }
+            "--outage" => options.outage = Some(Outage::parse(&value("--outage")?)?),
             "--until-stdin-eof" => until_stdin_eof = true,
             "--fast" => options.fast = true,
             "--list-scenarios" => list = true,
@@ -114,6 +133,13 @@ pub fn parse_cli_args(args: &[String]) -> Result<CliCommand, String> {
         options,
         until_stdin_eof,
     })
+}
+
+fn positive(flag: &str, text: &str) -> Result<u64, String> {
+    text.parse()
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("{flag} {text}: expected a positive number"))
 }
 
 /// Runs `llmwire mock` with the arguments after `mock`; returns the exit code (0 success,
@@ -257,6 +283,32 @@ mod tests {
             ),
             ("127.0.0.1", 0, false, false)
         );
+    }
+
+    #[test]
+    fn quota_and_outage_options_parse_and_bad_values_are_named() {
+        let Ok(CliCommand::Serve { options, .. }) = parse_cli_args(&args(&[
+            "--rpm",
+            "1200",
+            "--tpm=90000",
+            "--limit-window-ms",
+            "1000",
+            "--outage",
+            "20000:20000:503_then_refuse",
+        ])) else {
+            panic!()
+        };
+        assert_eq!(options.quota.rpm, Some(1200));
+        assert_eq!(options.quota.tpm, Some(90_000));
+        assert_eq!(options.quota.window_ms, Some(1_000));
+        let outage = options.outage.unwrap();
+        assert_eq!((outage.start_ms, outage.duration_ms), (20_000, 20_000));
+        assert!(parse_cli_args(&args(&["--rpm", "0"]))
+            .unwrap_err()
+            .contains("--rpm 0"));
+        assert!(parse_cli_args(&args(&["--outage", "5"]))
+            .unwrap_err()
+            .contains("duration"));
     }
 
     #[test]

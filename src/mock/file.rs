@@ -25,10 +25,14 @@ pub fn load_file(path: &Path) -> Result<Vec<Scenario>, String> {
 pub fn parse_document(text: &str) -> Result<Vec<Scenario>, String> {
     let document: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
     let root = as_object(&document, "the document")?;
-    check_keys(root, "the document", &["scenarios"])?;
-    let scenarios = root
-        .get("scenarios")
-        .ok_or("the document has no \"scenarios\" object")?;
+    check_keys(root, "the document", &["scenarios", "limits", "outage"])?;
+    let settings_only = root.contains_key("limits") || root.contains_key("outage");
+    let scenarios = match root.get("scenarios") {
+        Some(scenarios) => scenarios,
+        // A document may only set the quota and the outage (see `quota::parse_settings`).
+        None if settings_only => return Ok(Vec::new()),
+        None => return Err("the document has no \"scenarios\" object".into()),
+    };
     let scenarios = as_object(scenarios, "scenarios")?;
     if scenarios.is_empty() {
         return Err("\"scenarios\" is empty".into());

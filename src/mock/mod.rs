@@ -19,6 +19,7 @@ mod corpus;
 mod file;
 mod http;
 mod play;
+mod quota;
 mod reply;
 mod response;
 mod route;
@@ -29,6 +30,7 @@ mod state;
 
 pub use cli::{parse_cli_args, run_cli, CliCommand, USAGE};
 pub use http::Limits;
+pub use quota::{Outage, OutageMode, QuotaOptions};
 pub use server::{check_scenario_files, MockOptions, MockServer};
 
 /// The built-in scenarios as `(name, parameters with defaults, summary)`, in catalogue order.

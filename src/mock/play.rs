@@ -44,6 +44,8 @@ pub struct Exchange<'a> {
     /// The client asked to close after this exchange (`connection: close` is sent).
     pub client_closes: bool,
     pub stop: &'a AtomicBool,
+    /// Added to every answer (the quota's `x-ratelimit-*` headers).
+    pub extra_headers: Vec<(String, String)>,
 }
 
 impl Exchange<'_> {
@@ -71,7 +73,7 @@ impl Exchange<'_> {
             ("server".to_string(), "llmwire-mock".to_string()),
             ("date".to_string(), http_date_from_now(0)),
         ];
-        for (name, value) in extra {
+        for (name, value) in self.extra_headers.iter().chain(extra) {
             // Framing is the mock's business: a scenario cannot break it by accident.
             if matches!(
                 name.as_str(),

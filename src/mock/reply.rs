@@ -29,6 +29,11 @@ impl ChatRequest {
         }
     }
 
+    /// The request as sent.
+    pub fn body(&self) -> &Value {
+        &self.body
+    }
+
     pub fn model(&self) -> &str {
         self.body["model"].as_str().unwrap_or(DEFAULT_MODEL)
     }

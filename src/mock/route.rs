@@ -41,6 +41,8 @@ pub enum Endpoint {
     Requests,
     /// `/_mock/scenarios`
     Scenarios,
+    /// `/_mock/limits`: the quota's counters.
+    LimitStats,
     Unknown,
 }
 
@@ -107,6 +109,7 @@ fn endpoint(path: &str) -> Endpoint {
         "/_mock/health" => return Endpoint::Health,
         "/_mock/requests" => return Endpoint::Requests,
         "/_mock/scenarios" => return Endpoint::Scenarios,
+        "/_mock/limits" => return Endpoint::LimitStats,
         _ => {}
     }
     if path.ends_with("/chat/completions") {

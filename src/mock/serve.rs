@@ -22,7 +22,8 @@ use super::http::{
     ReadError, Transport,
 };
 use super::play::{play, respond, After, Exchange};
-use super::reply::{ChatRequest, ReplyIds};
+use super::quota::{request_key, request_tokens, OutageMode, Quota, Verdict};
+use super::reply::{ChatRequest, ReplyIds, DEFAULT_MODEL};
 use super::route::{route, Dialect, Endpoint, Routed, ScenarioSpec};
 use super::scenario::{Canned, Scenario, Step};
 use super::state::{redact_target, Arrival, Sessions};
@@ -44,6 +45,8 @@ pub struct Shared {
     pub serial: AtomicU64,
     /// The whole response sent to every request in fast mode ([`fast_answer`]).
     pub fast_answer: Option<Vec<u8>>,
+    /// Provider-like limits and the scripted outage.
+    pub quota: Quota,
 }
 
 /// The response of fast mode: a complete, ordinary completion, the size of an echo reply.
@@ -70,6 +73,9 @@ pub fn serve_connection<T: Transport>(transport: T, shared: &Shared) -> Ending {
     let limits = &shared.limits;
     let mut conn = BufReader::with_capacity(16 * 1024, PatientReader::new(transport, &shared.stop));
     loop {
+        if refused(shared) {
+            return Ending::Reset;
+        }
         if !await_request(&mut conn, limits) {
             return Ending::Close;
         }
@@ -102,6 +108,9 @@ pub fn serve_connection<T: Transport>(transport: T, shared: &Shared) -> Ending {
             }
             continue;
         }
+        if refused(shared) {
+            return Ending::Reset;
+        }
         let after = match answer(conn.get_mut(), &head, &body, shared) {
             Ok(after) => after,
             Err(_) => return Ending::Close,
@@ -115,6 +124,16 @@ pub fn serve_connection<T: Transport>(transport: T, shared: &Shared) -> Ending {
             After::Reset => return Ending::Reset,
         }
     }
+}
+
+/// Whether the outage refuses connections now (counted when it does).
+fn refused(shared: &Shared) -> bool {
+    let refusing =
+        shared.fast_answer.is_none() && shared.quota.outage_now() == Some(OutageMode::Refuse);
+    if refusing {
+        shared.quota.count_refusal();
+    }
+    refusing
 }
 
 /// Answers a request that could not be read (when it deserves an answer), then closes.
@@ -176,6 +195,7 @@ fn plain_exchange(shared: &Shared, client_closes: bool) -> Exchange<'_> {
         ids,
         client_closes,
         stop: &shared.stop,
+        extra_headers: Vec::new(),
     }
 }
 
@@ -205,6 +225,7 @@ fn answer(out: &mut impl Write, head: &Head, body: &[u8], shared: &Shared) -> io
             }
         }
         (Endpoint::Scenarios, "GET") => Canned::json(200, scenario_list(shared)),
+        (Endpoint::LimitStats, "GET") => Canned::json(200, shared.quota.stats()),
         (Endpoint::Models, "GET") => {
             record(shared, head, body, &routed);
             Canned::json(200, models_list())
@@ -242,14 +263,29 @@ fn chat(
     record(shared, head, body, routed);
     let request = ChatRequest::parse(body);
     let (request_id, ids) = next_ids(shared);
-    let exchange = Exchange {
+    let mut exchange = Exchange {
         request: request.as_ref(),
         dialect,
         request_id,
         ids,
         client_closes: head.wants_close(),
         stop: &shared.stop,
+        extra_headers: Vec::new(),
     };
+    if shared.quota.outage_now() == Some(OutageMode::Unavailable) {
+        return respond(out, &shared.quota.outage_answer(dialect), &exchange);
+    }
+    let model = request.as_ref().map_or(DEFAULT_MODEL, ChatRequest::model);
+    let tokens = request
+        .as_ref()
+        .map_or(0, |request| request_tokens(request.body()));
+    match shared
+        .quota
+        .check(request_key(&head.headers), model, tokens, dialect)
+    {
+        Verdict::Allow(headers) => exchange.extra_headers = headers,
+        Verdict::Limited(canned) => return respond(out, &canned, &exchange),
+    }
     let spec_text = routed.scenario.as_deref().unwrap_or(DEFAULT_SCENARIO);
     let resolved = ScenarioSpec::parse(spec_text).and_then(|spec| {
         let steps = resolve_steps(&spec, dialect, shared)?;

@@ -20,6 +20,7 @@ use crate::error::Error;
 use super::builtin;
 use super::file;
 use super::http::Limits;
+use super::quota::{Outage, OutageMode, Quota, QuotaOptions};
 use super::scenario::Scenario;
 use super::serve::{serve_connection, Ending, Shared};
 use super::state::Sessions;
@@ -44,6 +45,10 @@ pub struct MockOptions {
     /// Answer every request at once with one fixed completion, skipping scenarios, routing and
     /// the request log: an endpoint for measuring clients (benchmarks), not for testing them.
     pub fast: bool,
+    /// Requests and tokens per window per key and model (`--rpm`, `--tpm`, `--limit-window-ms`).
+    pub quota: QuotaOptions,
+    /// A scripted outage (`--outage START_MS:DURATION_MS[:MODE]`), on the mock's clock.
+    pub outage: Option<Outage>,
 }
 
 impl Default for MockOptions {
@@ -55,6 +60,8 @@ impl Default for MockOptions {
             scenario_documents: Vec::new(),
             limits: Limits::default(),
             fast: false,
+            quota: QuotaOptions::default(),
+            outage: None,
         }
     }
 }
@@ -92,8 +99,9 @@ impl MockServer {
     /// Errors (`InvalidConfig`): an unreadable or invalid scenario file (the message names the
     /// file, the place and the key), a scenario name used twice or taken by a built-in, an
     /// address that cannot be listened on.
-    pub fn start(options: MockOptions) -> Result<MockServer, Error> {
+    pub fn start(mut options: MockOptions) -> Result<MockServer, Error> {
         let file_scenarios = load_scenarios(&options)?;
+        apply_document_settings(&mut options)?;
         let listener = bind(&options.host, options.port)?;
         let address = listener
             .local_addr()
@@ -106,6 +114,7 @@ impl MockServer {
             instance: instance_id(),
             serial: AtomicU64::new(1),
             fast_answer: options.fast.then(super::serve::fast_answer),
+            quota: Quota::new(options.quota, options.outage),
         });
         let registry = Arc::new(Registry::default());
         let accept_thread = thread::Builder::new()
@@ -174,6 +183,30 @@ impl MockServer {
         self.shared.sessions.requests(session)
     }
 
+    /// The quota's counters, as `GET /_mock/limits` answers them: `{"admitted", "limited",
+    /// "outage_answers", "outage_refusals", "max_requests_in_window", "max_tokens_in_window",
+    /// "now_ms"}`.
+    pub fn limit_stats(&self) -> serde_json::Value {
+        self.shared.quota.stats()
+    }
+
+    /// Replaces the limits while serving.
+    pub fn set_quota(&self, quota: QuotaOptions) {
+        self.shared.quota.set_options(quota);
+    }
+
+    /// Starts an outage now, for `duration_ms` on the mock's clock (`None` ends any outage).
+    pub fn set_outage(&self, outage: Option<(u64, OutageMode)>) {
+        let quota = &self.shared.quota;
+        quota
+            .set_outage(outage.map(|(duration_ms, mode)| quota.outage_from_now(duration_ms, mode)));
+    }
+
+    /// Moves the mock's clock forward: windows empty and outages end without waiting.
+    pub fn advance_clock(&self, ms: u64) {
+        self.shared.quota.clock.advance(ms);
+    }
+
     /// Stops accepting, ends every connection (stalled answers included), and joins every thread.
     pub fn shutdown(mut self) {
         self.stop();
@@ -211,6 +244,34 @@ pub fn check_scenario_files(files: &[PathBuf]) -> Result<Vec<String>, Error> {
     let mut names: Vec<String> = load_scenarios(&options)?.into_keys().collect();
     names.sort();
     Ok(names)
+}
+
+/// The `limits` and `outage` of scenario files and documents, unless the options set them.
+fn apply_document_settings(options: &mut MockOptions) -> Result<(), Error> {
+    let mut texts = Vec::new();
+    for path in &options.scenario_files {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::InvalidConfig(format!(
+                "{}: cannot read scenario file: {e}",
+                path.display()
+            ))
+        })?;
+        texts.push((path.display().to_string(), text));
+    }
+    for (i, document) in options.scenario_documents.iter().enumerate() {
+        texts.push((format!("scenario document {}", i + 1), document.clone()));
+    }
+    for (origin, text) in texts {
+        let (limits, outage) = super::quota::parse_settings(&text)
+            .map_err(|e| Error::InvalidConfig(format!("{origin}: {e}")))?;
+        if let (Some(limits), true) = (limits, options.quota == QuotaOptions::default()) {
+            options.quota = limits;
+        }
+        if options.outage.is_none() {
+            options.outage = outage;
+        }
+    }
+    Ok(())
 }
 
 fn load_scenarios(options: &MockOptions) -> Result<HashMap<String, Scenario>, Error> {

@@ -69,6 +69,13 @@ pub fn summary(
         StopReason::StreamStarted => {
             format!("stream failed after chunks reached the caller (a stream is never replayed): {failure}")
         }
+        StopReason::AllTargetsUnavailable => match classification.retry_after_ms {
+            Some(wait) => format!(
+                "all targets unavailable after {attempts}; the first is back in {}: {failure}",
+                duration_text(wait)
+            ),
+            None => format!("all targets unavailable after {attempts}: {failure}"),
+        },
     }
 }
 

@@ -24,6 +24,7 @@
  *   `"cancelled"`; null otherwise.
  * @property {string | null} phase Where that attempt was: `"dns"`, `"connect"`, `"tls"`, `"send"`,
  *   `"head"`, `"body"`, `"first_chunk"`, `"stream"`; null otherwise.
+ * @property {string} [target] The target the attempt went to (configurations with `targets`).
  */
 
 /** The failure of an llmwire call; `message` is the one-line summary a person can act on. */
@@ -76,6 +77,7 @@ function camelAttempt(attempt) {
     delaySource: attempt.delay_source ?? null,
     fault: attempt.fault ?? null,
     phase: attempt.phase ?? null,
+    ...(attempt.target === undefined ? {} : { target: attempt.target }),
   };
 }
 

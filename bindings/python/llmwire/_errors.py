@@ -48,7 +48,7 @@ class Error(Exception):
         http_status: the HTTP status of the response that decided the error, or ``None``.
         retry_after_ms: the delay the server asked for, in milliseconds, or ``None``.
         attempts: every attempt: ``{"n", "class", "http_status", "elapsed_ms", "delay_ms",
-            "delay_source"}``.
+            "delay_source"}`` (and ``"target"`` with a ``targets`` configuration).
         summary: one line a person can act on.
         stop_reason: why the library stopped, e.g. ``"not_retryable"``, ``"max_attempts"``.
         message: the provider's own message (or llmwire's, for local errors).
