@@ -60,7 +60,7 @@ impl fmt::Debug for TargetConfig {
         f.debug_struct("TargetConfig")
             .field("name", &self.name)
             .field("provider", &self.provider)
-            .field("base_url", &self.base_url)
+            .field("base_url", &crate::redact::shown_url(&self.base_url))
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("api_key_env", &self.api_key_env)
             .field("model", &self.model)
