@@ -29,7 +29,7 @@ describe('targets', () => {
     const completion = await client.chat(ask());
     const attempts = completion.llmwire.attempts;
     assert.deepEqual(attempts.map((a) => a.target), ['primary', 'backup']);
-    assert.equal(attempts[0].delay_source, 'failover');
+    assert.equal(attempts[0].delaySource, 'failover');
     const metrics = client.metrics();
     assert.deepEqual(metrics.targets.map((t) => t.name), ['primary', 'backup']);
     await client.close();
