@@ -97,6 +97,7 @@ struct RawConfig {
     targets: Option<Vec<crate::fleet::targets::RawTarget>>,
     limits: Option<crate::fleet::Limits>,
     fleet: crate::fleet::FleetPolicy,
+    coordination: crate::coordination::CoordinationConfig,
 }
 
 /// A parsed, checked client configuration.
@@ -131,12 +132,14 @@ pub struct ClientConfig {
     /// Whether the configuration asks for the fleet machinery (`targets` or `limits` given); a
     /// plain single-endpoint configuration runs without it, exactly as before.
     pub fleet_enabled: bool,
+    /// `coordination`: where the fleet state lives (docs/coordination.md); `memory` by default.
+    pub coordination: crate::coordination::CoordinationConfig,
 }
 
 /// Keys accepted at the top level, for error messages.
 const TOP_LEVEL_KEYS: &str =
     "provider, base_url, api_key, api_key_env, model, headers, timeouts, retry, \
-validation, max_response_bytes, proxy, ca_certs_pem, user_agent, context, targets, limits, fleet";
+validation, max_response_bytes, proxy, ca_certs_pem, user_agent, context, targets, limits, fleet, coordination";
 
 impl ClientConfig {
     /// Parses and checks a configuration. An empty text or `{}` gives every default.
@@ -206,7 +209,10 @@ impl ClientConfig {
                 .api_key_env()
                 .map(str::to_owned)
         });
-        let fleet_enabled = raw.targets.is_some() || raw.limits.is_some();
+        raw.coordination.check()?;
+        // Shared state is worth having for one endpoint too (cooldowns, breaker, retry budget).
+        let shared = raw.coordination.backend != crate::coordination::Backend::Memory;
+        let fleet_enabled = raw.targets.is_some() || raw.limits.is_some() || shared;
         let targets = crate::fleet::targets::resolve_targets(
             raw.targets,
             &crate::fleet::targets::TopLevel {
@@ -239,6 +245,7 @@ impl ClientConfig {
             targets,
             fleet: raw.fleet,
             fleet_enabled,
+            coordination: raw.coordination,
         })
     }
 
@@ -274,6 +281,7 @@ impl fmt::Debug for ClientConfig {
             .field("proxy", &self.proxy)
             .field("user_agent", &self.user_agent)
             .field("targets", &self.targets)
+            .field("coordination", &self.coordination)
             .finish_non_exhaustive()
     }
 }

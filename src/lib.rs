@@ -56,6 +56,7 @@ pub mod classify;
 pub mod client;
 pub mod config;
 pub mod context;
+pub mod coordination;
 pub mod error;
 pub mod ffi;
 pub mod fleet;

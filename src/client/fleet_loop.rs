@@ -69,6 +69,8 @@ impl Target {
 pub(super) struct Fleet {
     targets: Vec<Target>,
     store: Arc<dyn TargetStateStore>,
+    /// The shared store's health and counters (`coordination.backend: "redis"`).
+    pub(super) coordination: Option<Arc<dyn crate::coordination::Coordination>>,
     policy: FleetPolicy,
     /// Whether any target has limits (else no token estimate is made).
     limited: bool,
@@ -116,9 +118,18 @@ impl Fleet {
                 counters: TargetCounters::default(),
             });
         }
+        let names: Vec<&str> = config.targets.iter().map(|t| t.name.as_str()).collect();
+        let capacity = budget.capacity();
+        let stores = crate::coordination::stores(
+            config,
+            &names,
+            MemoryStore::new(targets.len(), budget),
+            capacity,
+        )?;
         Ok(Fleet {
             limited: targets.iter().any(|target| target.config.limits.any()),
-            store: Arc::new(MemoryStore::new(targets.len(), budget)),
+            store: stores.state,
+            coordination: stores.coordination,
             policy: config.fleet.clone(),
             targets,
         })
@@ -379,7 +390,10 @@ pub(super) fn fleet_call(
                 let transitions = fleet.store.finish(&grant, now_ms, &finished, &fleet.policy);
                 report_transitions(client, call_id, target, &transitions);
                 target.counters.successes.fetch_add(1, Relaxed);
-                client.budget.record_success();
+                // The store's budget: the client's own, or the namespace's with a shared store.
+                if client.policy.budget.enabled {
+                    fleet.store.refund_retry(client.policy.budget.success_refund);
+                }
                 attempts.push(targeted(
                     record(n, None, Some(http_status), elapsed_ms()),
                     target,
@@ -517,13 +531,13 @@ pub(super) fn fleet_call(
             cancelled: cancel.is_cancelled(),
             ..AttemptState::from_records(&attempts)
         };
-        let plan = match retry::decide_with_budget(
-            &classification,
-            &state,
-            &client.policy,
-            &mut random,
-            &client.budget,
-        ) {
+        let plan = match retry::decide(&classification, &state, &client.policy, &mut random) {
+            Decision::Retry(plan) if !fleet.store.take_retry(plan.budget_cost) => {
+                Decision::Stop(StopReason::BudgetExhausted)
+            }
+            decision => decision,
+        };
+        let plan = match plan {
             Decision::Retry(plan) => plan,
             Decision::Stop(reason) => {
                 emit(
