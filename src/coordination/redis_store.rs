@@ -147,8 +147,10 @@ impl RedisStore {
             scripts: Scripts::new(),
             local,
             pool: Mutex::default(),
+            // Presumed up: every thread connects on its own at first (a Redis unreachable from the
+            // start costs each at most the connect timeout, once).
             health: Mutex::new(Health {
-                up: false,
+                up: true,
                 failed_before: false,
                 retry_at: Instant::now(),
                 backoff_ms: config.reconnect_min_ms,
