@@ -58,11 +58,14 @@ bench:
 	LLMWIRE_LIB=$(CURDIR)/target/release/libllmwire.so PYTHONPATH=bindings/python $(BENCH_PYTHON) bindings/python/bench/overhead.py --rust
 	cd bindings/node && LLMWIRE_LIB=$(CURDIR)/target/release/libllmwire.so taskset -c 0 node bench/overhead.mjs --openai $(CURDIR)/build/bench-openai
 
-# The fleet benchmarks (docs/fleet.md): overhead of targets, a primary's outage, client-side limits.
-# About three minutes; figures from one run.
+# The fleet benchmarks (docs/fleet.md): overhead of targets, a primary's outage, client-side limits;
+# then the shared state (docs/coordination.md): the Redis round trip, and 8 processes sharing one
+# limit through Redis, through memory, and with the openai package (build/venv-python). About ten
+# minutes; figures from one run.
 .PHONY: bench-fleet
 bench-fleet:
 	$(CARGO) bench --bench fleet
+	$(CARGO) bench --bench coordination
 
 # Every test the project has. CI runs exactly this.
 test: test-rust test-c test-python test-node
