@@ -36,8 +36,11 @@ pub struct Timeouts {
     /// One attempt: from sending the request to the last byte of a non-streaming response, or to
     /// the response headers of a stream.
     pub attempt_ms: u64,
-    /// The longest silence allowed between two reads of a stream.
+    /// The longest wait between two stream events that carry data (SSE comments such as
+    /// `: keep-alive` and blank lines do not count).
     pub stream_idle_ms: u64,
+    /// The longest wait, once a stream's response head arrived, for its first event carrying data.
+    pub first_chunk_ms: u64,
     /// The whole call, every attempt and every wait included; no retry sleep crosses it.
     pub deadline_ms: Option<u64>,
 }
@@ -48,6 +51,7 @@ impl Default for Timeouts {
             connect_ms: 10_000,
             attempt_ms: 600_000,
             stream_idle_ms: 120_000,
+            first_chunk_ms: 120_000,
             deadline_ms: None,
         }
     }
@@ -188,6 +192,7 @@ impl ClientConfig {
             ("connect_ms", t.connect_ms),
             ("attempt_ms", t.attempt_ms),
             ("stream_idle_ms", t.stream_idle_ms),
+            ("first_chunk_ms", t.first_chunk_ms),
         ] {
             if value == 0 {
                 return Err(Error::InvalidConfig(format!(
@@ -320,10 +325,11 @@ pub(crate) fn check_header(name: &str, value: &str) -> Result<(), Error> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn config_error(text: &str) -> String {
+    /// The message of the `invalid_config` error `text` must produce.
+    pub(crate) fn config_error(text: &str) -> String {
         match ClientConfig::from_json(text) {
             Err(Error::InvalidConfig(message)) => message,
             other => panic!("expected invalid_config for {text}, got {other:?}"),

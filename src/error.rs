@@ -49,6 +49,15 @@ pub struct AttemptRecord {
     /// The target this attempt went to (configurations with `targets` or `limits` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+    /// For a failure below HTTP, what it was: `dns`, `connection_refused`, `connection_reset`,
+    /// `tls`, `truncated`, `connect_timeout`, `attempt_timeout`, `deadline`,
+    /// `first_chunk_timeout`, `stream_idle_timeout`; `cancelled` for an attempt a cancel stopped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<&'static str>,
+    /// Where that attempt was when it ended: `dns`, `connect`, `tls`, `send`, `head`, `body`,
+    /// `first_chunk`, `stream`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase: Option<&'static str>,
 }
 
 /// Everything known about a failed call. Serialises to the error object JSON of DESIGN §4.

@@ -5,7 +5,14 @@
 //! is deliberately no way to turn it off. Connections are pooled by the agent and reused across
 //! calls and threads.
 //!
+//! Every blocking step (name lookup, connect, TLS, each read and write) is bounded by the running
+//! call's deadline and stream timers and interrupted by its cancel token: see [`watch`] and
+//! [`socket`]. A failure is named for what it was and the phase it cut ([`name_fault`]).
+//!
 //! Not here: deciding what a response means (classify) or whether to try again (retry).
+
+pub mod socket;
+pub mod watch;
 
 use std::io::{self, Read};
 use std::time::Duration;
@@ -14,6 +21,9 @@ use ureq::http::{HeaderName, HeaderValue};
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, NextTimeout, Transport as Connection,
 };
+
+use self::socket::{off_thread, SocketConnector, Waited};
+use self::watch::{Limit, Phase};
 
 use crate::classify::TransportFault;
 use crate::config::{ClientConfig, ProxySetting};
@@ -71,7 +81,6 @@ pub struct Transport {
     fixed_headers: Vec<(HeaderName, HeaderValue)>,
     max_response_bytes: u64,
     attempt_timeout: Duration,
-    stream_idle_timeout: Duration,
 }
 
 /// An authentication header: its name, and its value (which holds the secret).
@@ -107,7 +116,10 @@ impl Transport {
             .build();
         let agent = ureq::Agent::with_parts(
             agent_config,
-            ureq::unversioned::transport::DefaultConnector::default().chain(OneWriteConnector),
+            ().chain(ureq::unversioned::transport::ConnectProxyConnector::default())
+                .chain(SocketConnector)
+                .chain(ureq::unversioned::transport::RustlsConnector::default())
+                .chain(OneWriteConnector),
             CachingResolver::default(),
         );
         Ok(Transport {
@@ -115,7 +127,6 @@ impl Transport {
             fixed_headers: fixed_headers(config, auth)?,
             max_response_bytes: config.max_response_bytes,
             attempt_timeout: Duration::from_millis(config.timeouts.attempt_ms),
-            stream_idle_timeout: Duration::from_millis(config.timeouts.stream_idle_ms),
         })
     }
 
@@ -123,7 +134,10 @@ impl Transport {
     /// within the attempt timeout.
     pub fn post(&self, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Exchange {
         match self.request(url, headers).send(body) {
-            Ok(response) => self.read_whole(response),
+            Ok(response) => {
+                watch::advance(Phase::Body);
+                self.read_whole(response)
+            }
             Err(error) => fault_from(error),
         }
     }
@@ -148,15 +162,15 @@ impl Transport {
         }
     }
 
-    /// POSTs a streaming request. A 2xx opens the stream (each read bounded by the idle timeout);
-    /// any other status is read in full and returned as an ended exchange.
+    /// POSTs a streaming request. A 2xx opens the stream (its reads bounded by the stream timers
+    /// the caller arms, see [`watch::arm`]); any other status is read in full and returned as an
+    /// ended exchange.
     pub fn post_stream(&self, url: &str, headers: &[(&str, &str)], body: &[u8]) -> StreamStart {
         let request = self
             .request(url, headers)
             .config()
             .timeout_global(None)
             .timeout_recv_response(Some(self.attempt_timeout))
-            .timeout_per_read(Some(self.stream_idle_timeout))
             .build();
         let response = match request.send(body) {
             Ok(response) => response,
@@ -164,8 +178,10 @@ impl Transport {
         };
         let status = response.status().as_u16();
         if !(200..300).contains(&status) {
+            watch::advance(Phase::Body);
             return StreamStart::Ended(self.read_whole(response));
         }
+        watch::advance(Phase::FirstChunk);
         let headers = header_pairs(response.headers());
         let reader = response
             .into_body()
@@ -232,12 +248,12 @@ fn fixed_headers(
 
 /// Maps an I/O error raised while reading a stream body to a fault.
 pub fn fault_from_io(error: &io::Error) -> (TransportFault, String) {
-    let fault = match error.kind() {
+    let fault = in_phase(match error.kind() {
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => TransportFault::Timeout,
         io::ErrorKind::UnexpectedEof => TransportFault::Truncated,
         io::ErrorKind::ConnectionRefused => TransportFault::ConnectionRefused,
         _ => TransportFault::ConnectionReset,
-    };
+    });
     // ureq wraps its own errors (timeouts, limits) in io::Error when read through a reader.
     let text = error.to_string();
     let fault = if text.contains("timeout") || text.contains("timed out") {
@@ -248,8 +264,55 @@ pub fn fault_from_io(error: &io::Error) -> (TransportFault, String) {
     (fault, text)
 }
 
+/// A failure during the name lookup is a DNS failure, one during the handshake a TLS failure,
+/// whatever error the layer below raised (a timeout stays a timeout).
+fn in_phase(fault: TransportFault) -> TransportFault {
+    match (fault, watch::state()) {
+        (TransportFault::Timeout, _) => TransportFault::Timeout,
+        (_, Some((Phase::Dns, _))) => TransportFault::Dns,
+        (TransportFault::ConnectionReset | TransportFault::Truncated, Some((Phase::Tls, _))) => {
+            TransportFault::Tls
+        }
+        (fault, _) => fault,
+    }
+}
+
+/// A transport fault as the attempt record names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NamedFault {
+    /// What happened: `dns`, `connection_refused`, `connection_reset`, `tls`, `truncated`,
+    /// `connect_timeout`, `attempt_timeout`, `deadline`, `first_chunk_timeout` or
+    /// `stream_idle_timeout`.
+    pub name: &'static str,
+    /// Where the attempt was (`None` outside a call).
+    pub phase: Option<Phase>,
+    /// The llmwire limit that cut the attempt, if one did.
+    pub limit: Option<Limit>,
+}
+
+/// Names `fault` for the attempt that just ended on this thread, from the phase it reached and
+/// the limit (if any) that cut it.
+pub fn name_fault(fault: TransportFault) -> NamedFault {
+    let (phase, limit) = watch::state().map_or((None, None), |(phase, cut)| (Some(phase), cut));
+    let name = match (fault, limit) {
+        (TransportFault::Timeout, Some(Limit::Deadline)) => "deadline",
+        (TransportFault::Timeout, Some(Limit::FirstChunk)) => "first_chunk_timeout",
+        (TransportFault::Timeout, Some(Limit::StreamIdle)) => "stream_idle_timeout",
+        (TransportFault::Timeout, None) if phase.is_some_and(|p| p <= Phase::Connect) => {
+            "connect_timeout"
+        }
+        (TransportFault::Timeout, None) => "attempt_timeout",
+        (TransportFault::Dns, _) => "dns",
+        (TransportFault::ConnectionRefused, _) => "connection_refused",
+        (TransportFault::ConnectionReset, _) => "connection_reset",
+        (TransportFault::Tls, _) => "tls",
+        (TransportFault::Truncated, _) => "truncated",
+    };
+    NamedFault { name, phase, limit }
+}
+
 fn fault_from(error: ureq::Error) -> Exchange {
-    let fault = match &error {
+    let fault = in_phase(match &error {
         ureq::Error::Timeout(_) => TransportFault::Timeout,
         ureq::Error::HostNotFound => TransportFault::Dns,
         ureq::Error::ConnectionFailed => TransportFault::ConnectionRefused,
@@ -263,7 +326,7 @@ fn fault_from(error: ureq::Error) -> Exchange {
             }
         }
         _ => TransportFault::ConnectionReset,
-    };
+    });
     Exchange::Fault {
         fault,
         detail: error.to_string(),
@@ -277,16 +340,16 @@ const ONE_WRITE_LIMIT: usize = 64 * 1024;
 #[derive(Debug)]
 struct OneWriteConnector;
 
-impl Connector<Box<dyn Connection>> for OneWriteConnector {
+impl<In: Connection> Connector<In> for OneWriteConnector {
     type Out = OneWrite;
 
     fn connect(
         &self,
         _: &ConnectionDetails,
-        chained: Option<Box<dyn Connection>>,
+        chained: Option<In>,
     ) -> Result<Option<OneWrite>, ureq::Error> {
         Ok(chained.map(|inner| OneWrite {
-            inner,
+            inner: Box::new(inner),
             pending: Vec::new(),
             refused: None,
             closed: false,
@@ -366,6 +429,7 @@ impl Connection for OneWrite {
     }
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        watch::advance(Phase::Send);
         if self.closed {
             return Ok(()); // the server stopped reading: the rest of the request is dropped
         }
@@ -382,12 +446,14 @@ impl Connection for OneWrite {
 
     fn maybe_await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         self.flush(timeout)?;
+        watch::advance(Phase::Head);
         let waited = self.inner.maybe_await_input(timeout);
         self.answered(waited)
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         self.flush(timeout)?;
+        watch::advance(Phase::Head);
         let waited = self.inner.await_input(timeout);
         self.answered(waited)
     }
@@ -411,7 +477,6 @@ const DNS_CACHE_TTL: Duration = Duration::from_secs(30);
 /// to one endpoint over and over does not need to pay.
 #[derive(Debug, Default)]
 struct CachingResolver {
-    lookup: ureq::unversioned::resolver::DefaultResolver,
     cache: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, ResolvedAddrs)>>,
 }
 
@@ -424,8 +489,9 @@ impl ureq::unversioned::resolver::Resolver for CachingResolver {
         config: &ureq::config::Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedAddrs, ureq::Error> {
+        watch::advance(Phase::Dns);
         let (Some(host), Some(port)) = (uri.host(), uri.port_u16().or(default_port(uri))) else {
-            return self.lookup.resolve(uri, config, timeout);
+            return bounded_lookup(uri, config, timeout);
         };
         if let Ok(ip) = host
             .trim_start_matches('[')
@@ -448,7 +514,7 @@ impl ureq::unversioned::resolver::Resolver for CachingResolver {
             }
         }
         drop(cache);
-        let addrs = self.lookup.resolve(uri, config, timeout)?;
+        let addrs = bounded_lookup(uri, config, timeout)?;
         let mut cache = self
             .cache
             .lock()
@@ -458,6 +524,30 @@ impl ureq::unversioned::resolver::Resolver for CachingResolver {
         }
         cache.insert(key, (now, addrs.clone()));
         Ok(addrs)
+    }
+}
+
+/// Looks a host up on a helper thread (`getaddrinfo` cannot be interrupted), waiting at most the
+/// time the call has left and no longer than a cancel.
+fn bounded_lookup(
+    uri: &ureq::http::Uri,
+    config: &ureq::config::Config,
+    timeout: NextTimeout,
+) -> Result<ResolvedAddrs, ureq::Error> {
+    use ureq::unversioned::resolver::Resolver as _;
+    let bound = (!timeout.after.is_not_happening()).then(|| *timeout.after);
+    let (uri, config) = (uri.clone(), config.clone());
+    match off_thread(bound, move |_| {
+        // Unbounded here: the waiting side gives up on it instead.
+        ureq::unversioned::resolver::DefaultResolver::default().resolve(
+            &uri,
+            &config,
+            NextTimeout::default(),
+        )
+    }) {
+        Waited::Done(result) => result,
+        Waited::TimedOut => Err(ureq::Error::Timeout(ureq::Timeout::Resolve)),
+        Waited::Cancelled => Err(socket::cancelled_error()),
     }
 }
 

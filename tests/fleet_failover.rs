@@ -401,3 +401,34 @@ fn a_plain_config_has_no_target_keys_and_a_one_target_list_names_its_target() {
     );
     assert!(!plain.metrics_prometheus().contains("llmwire_target_"));
 }
+
+#[test]
+fn the_call_deadline_cuts_an_attempt_on_a_target_and_does_not_fail_over_past_it() {
+    let server = mock(QuotaOptions::default());
+    let client = client(&config(
+        vec![
+            openai_target(
+                "slow",
+                &server.scenario_base_url("slow_headers:delay_ms=5000", &session("dl-a")),
+            ),
+            openai_target("fast", &server.scenario_base_url("echo", &session("dl-b"))),
+        ],
+        json!({"timeouts": {"deadline_ms": 400}}),
+    ));
+    let started = Instant::now();
+    let error = err(&client);
+    assert!(
+        started.elapsed() < Duration::from_millis(400 + 400),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(error.stop_reason, Some(StopReason::Deadline));
+    assert_eq!(error.attempts.len(), 1);
+    assert_eq!(error.attempts[0].target.as_deref(), Some("slow"));
+    assert_eq!(error.attempts[0].fault, Some("deadline"));
+    assert_eq!(
+        target_metrics(&client, "slow")["state"],
+        "available",
+        "a deadline says nothing about the target"
+    );
+}

@@ -15,6 +15,24 @@ use llmwire::mock::QuotaOptions;
 use llmwire::taxonomy::{ErrorClass, StopReason};
 use serde_json::json;
 
+/// Makes a call on another thread, cancels it after `delay`, and returns its result and duration.
+fn cancelled_after(
+    client: &Arc<llmwire::client::Client>,
+    delay: Duration,
+) -> (Result<serde_json::Value, llmwire::ErrorObject>, Duration) {
+    let cancel = Arc::new(CancelToken::new());
+    let waiting = {
+        let (client, cancel) = (Arc::clone(client), Arc::clone(&cancel));
+        std::thread::spawn(move || {
+            let started = Instant::now();
+            (client.chat(&hello(), Some(&cancel)), started.elapsed())
+        })
+    };
+    std::thread::sleep(delay);
+    cancel.cancel();
+    waiting.join().unwrap()
+}
+
 #[test]
 fn sixty_four_threads_under_client_limits_never_exceed_the_providers_window() {
     // The mock allows 40 requests a second, and so does the client: no margin is needed, since a
@@ -105,17 +123,7 @@ fn a_call_waiting_for_a_limit_slot_is_cancelled_at_once() {
     target["limits"] = json!({"rpm": 1});
     let client = Arc::new(client(&config(vec![target], json!({}))));
     ok(&client);
-    let cancel = Arc::new(CancelToken::new());
-    let waiting = {
-        let (client, cancel) = (Arc::clone(&client), Arc::clone(&cancel));
-        std::thread::spawn(move || {
-            let started = Instant::now();
-            (client.chat(&hello(), Some(&cancel)), started.elapsed())
-        })
-    };
-    std::thread::sleep(Duration::from_millis(100));
-    cancel.cancel();
-    let (result, elapsed) = waiting.join().unwrap();
+    let (result, elapsed) = cancelled_after(&client, Duration::from_millis(100));
     let error = result.expect_err("cancelled");
     assert_eq!(error.class(), ErrorClass::Cancelled);
     assert_eq!(error.stop_reason, Some(StopReason::Cancelled));
@@ -134,17 +142,7 @@ fn a_call_waiting_for_a_cooling_target_is_cancelled_at_once() {
         )],
         json!({}),
     )));
-    let cancel = Arc::new(CancelToken::new());
-    let waiting = {
-        let (client, cancel) = (Arc::clone(&client), Arc::clone(&cancel));
-        std::thread::spawn(move || {
-            let started = Instant::now();
-            (client.chat(&hello(), Some(&cancel)), started.elapsed())
-        })
-    };
-    std::thread::sleep(Duration::from_millis(200));
-    cancel.cancel();
-    let (result, elapsed) = waiting.join().unwrap();
+    let (result, elapsed) = cancelled_after(&client, Duration::from_millis(200));
     let error = result.expect_err("cancelled");
     assert_eq!(error.stop_reason, Some(StopReason::Cancelled));
     assert_eq!(error.attempts.len(), 1, "one 429, then waiting");

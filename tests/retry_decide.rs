@@ -465,6 +465,8 @@ fn attempt_state_counts_records_of_the_last_class() {
         delay_ms: 0,
         delay_source: None,
         target: None,
+        fault: None,
+        phase: None,
     };
     let records = [
         record(1, ErrorClass::Overloaded, 100),

@@ -18,7 +18,8 @@ use crate::provider::Provider;
 use crate::retry::{self, AttemptState, Decision};
 use crate::stream::{StreamAssembler, StreamDecoder, StreamItem};
 use crate::taxonomy::{ErrorClass, StopReason};
-use crate::transport::{fault_from_io, Exchange, StreamStart, Transport};
+use crate::transport::watch::{self, Limit, Phase};
+use crate::transport::{fault_from_io, name_fault, Exchange, NamedFault, StreamStart, Transport};
 
 /// Where an attempt goes: the client's own endpoint, or one of its targets (`fleet_loop`).
 pub(super) struct Route<'c> {
@@ -53,6 +54,8 @@ pub(super) enum Outcome {
         pace_ms: Option<u64>,
     },
     Failure(Classification),
+    /// A failure below HTTP, named for the attempt record.
+    Fault(Classification, NamedFault),
     /// The caller stopped it: `Cancelled`, or `AbortedByCallback` from the stream callback.
     Interrupted(StopReason),
 }
@@ -87,7 +90,8 @@ pub(super) fn attempt_loop(
             ));
         }
         client.metrics.attempt_made();
-        let outcome = if prepared.stream {
+        watch::begin_attempt();
+        let mut outcome = if prepared.stream {
             stream_attempt(
                 client,
                 &route,
@@ -99,7 +103,12 @@ pub(super) fn attempt_loop(
         } else {
             plain_attempt(client, &route, prepared)
         };
-        let mut classification = match outcome {
+        // A cancel wins over whatever the attempt became meanwhile: a cancelled call never
+        // succeeds, and a read the cancel cut short is not a network failure.
+        if cancel.is_cancelled() && !matches!(outcome, Outcome::Interrupted(_)) {
+            outcome = Outcome::Interrupted(StopReason::Cancelled);
+        }
+        let (mut classification, fault) = match outcome {
             Outcome::Success {
                 completion,
                 http_status,
@@ -127,15 +136,22 @@ pub(super) fn attempt_loop(
                     interrupted,
                 ));
             }
-            Outcome::Failure(classification) => classification,
+            Outcome::Failure(classification) => (classification, None),
+            Outcome::Fault(classification, fault) => (classification, Some(fault)),
         };
         redact(&mut classification, route.api_key);
-        attempts.push(record(
+        let mut failed = record(
             n,
             Some(&classification),
             classification.http_status,
             elapsed_ms(),
-        ));
+        );
+        if let Some(fault) = fault {
+            failed.fault = Some(fault.name);
+            failed.phase = fault.phase.map(Phase::as_str);
+        }
+        attempts.push(failed);
+        let cut_by_deadline = fault.is_some_and(|f| f.limit == Some(Limit::Deadline));
         if super::overflow::retry_trimmed(
             client,
             prepared,
@@ -160,45 +176,72 @@ pub(super) fn attempt_loop(
             cancelled: cancel.is_cancelled(),
             ..AttemptState::from_records(&attempts)
         };
-        let plan = match retry::decide_with_budget(
-            &classification,
-            &state,
-            &client.policy,
-            &mut random,
-            &client.budget,
-        ) {
-            Decision::Retry(plan) => plan,
-            Decision::Stop(reason) => {
-                emit(
-                    client,
-                    call_id,
-                    &attempts,
-                    Some(&classification),
-                    "stop",
-                    Some(reason),
-                );
-                return Err(stopped(client, reason, classification, &state, attempts));
-            }
+        let decision = if cut_by_deadline {
+            Decision::Stop(StopReason::Deadline)
+        } else {
+            retry::decide_with_budget(
+                &classification,
+                &state,
+                &client.policy,
+                &mut random,
+                &client.budget,
+            )
         };
-        if let Some(last) = attempts.last_mut() {
-            last.delay_ms = plan.delay_ms;
-            last.delay_source = Some(plan.delay_source.as_str().to_owned());
-        }
-        emit(
+        last_failure = Some(follow(
             client,
             call_id,
-            &attempts,
-            Some(&classification),
-            "retry",
-            None,
-        );
-        client.metrics.retrying(classification.class, plan.delay_ms);
-        last_failure = Some(classification);
-        // A cancel during the wait ends it at once, and the top of the loop reports it.
-        client
-            .clock
-            .sleep(Duration::from_millis(plan.delay_ms), cancel);
+            decision,
+            classification,
+            &state,
+            &mut attempts,
+            cancel,
+        )?);
     }
+}
+
+/// Carries out the retry policy's decision about a failure: stop with the call's error, or record
+/// the delay on the last attempt, report it, and sleep it (a cancel ends the sleep at once; the top
+/// of the loop reports it). Returns the failure, now the call's last.
+pub(super) fn follow(
+    client: &Client,
+    call_id: u64,
+    decision: Decision,
+    classification: Classification,
+    state: &AttemptState,
+    attempts: &mut Vec<AttemptRecord>,
+    cancel: &CancelToken,
+) -> Result<Classification, ErrorObject> {
+    let plan = match decision {
+        Decision::Retry(plan) => plan,
+        Decision::Stop(reason) => {
+            let attempts = std::mem::take(attempts);
+            return Err(stopped(
+                client,
+                call_id,
+                reason,
+                classification,
+                state,
+                attempts,
+            ));
+        }
+    };
+    if let Some(last) = attempts.last_mut() {
+        last.delay_ms = plan.delay_ms;
+        last.delay_source = Some(plan.delay_source.as_str().to_owned());
+    }
+    emit(
+        client,
+        call_id,
+        attempts,
+        Some(&classification),
+        "retry",
+        None,
+    );
+    client.metrics.retrying(classification.class, plan.delay_ms);
+    client
+        .clock
+        .sleep(Duration::from_millis(plan.delay_ms), cancel);
+    Ok(classification)
 }
 
 /// The call's jitter source: the client's entropy (or the policy's seed) mixed with the call number.
@@ -208,14 +251,23 @@ pub(super) fn call_rng(client: &Client, call_id: u64) -> impl retry::RandomSourc
         .jitter_rng(client.entropy ^ call_id.wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
-/// The error of a call the retry policy stopped after a failure.
+/// The error of a call stopped after a failure (reported to the event hook as the stop).
 pub(super) fn stopped(
     client: &Client,
+    call_id: u64,
     reason: StopReason,
     classification: Classification,
     state: &AttemptState,
     attempts: Vec<AttemptRecord>,
 ) -> ErrorObject {
+    emit(
+        client,
+        call_id,
+        &attempts,
+        Some(&classification),
+        "stop",
+        Some(reason),
+    );
     ErrorObject {
         status: classification.class.status_name(),
         summary: retry::summary(reason, &classification, state, &client.policy),
@@ -270,9 +322,7 @@ fn outcome_of(client: &Client, route: &Route<'_>, exchange: Exchange) -> Outcome
             };
             Outcome::Failure(classify(&input, client.clock.wall()))
         }
-        Exchange::Fault { fault, detail } => {
-            Outcome::Failure(transport_failure(client, route, fault, &detail))
-        }
+        Exchange::Fault { fault, detail } => transport_failure(client, route, fault, &detail),
         Exchange::TooLarge { status, limit } => {
             let mut classification = Classification::local(
                 ErrorClass::ResponseTooLarge,
@@ -284,20 +334,43 @@ fn outcome_of(client: &Client, route: &Route<'_>, exchange: Exchange) -> Outcome
     }
 }
 
+/// A failure below HTTP: classified (`network` or `timeout`) and named for what it was and where.
 fn transport_failure(
     client: &Client,
     route: &Route<'_>,
     fault: TransportFault,
     detail: &str,
-) -> Classification {
+) -> Outcome {
     let input = ClassifyInput {
         provider: Some(route.provider),
         transport: Some(fault),
         ..ClassifyInput::default()
     };
     let mut classification = classify(&input, client.clock.wall());
-    classification.message = format!("{} ({detail})", classification.message);
-    classification
+    let named = name_fault(fault);
+    let timeouts = &client.config.timeouts;
+    let what = match named.name {
+        "deadline" => format!(
+            "the deadline ({} ms) was reached",
+            timeouts.deadline_ms.unwrap_or(0)
+        ),
+        "first_chunk_timeout" => format!(
+            "no stream event carrying data arrived within first_chunk_ms ({} ms)",
+            timeouts.first_chunk_ms
+        ),
+        "stream_idle_timeout" => format!(
+            "the stream sent no event carrying data for stream_idle_ms ({} ms)",
+            timeouts.stream_idle_ms
+        ),
+        "connect_timeout" => format!("timed out (connect_ms {} ms)", timeouts.connect_ms),
+        "attempt_timeout" => format!("timed out (attempt_ms {} ms)", timeouts.attempt_ms),
+        _ => classification.message.clone(),
+    };
+    classification.message = match named.phase {
+        Some(phase) => format!("{what} while {} ({detail})", phase.while_doing()),
+        None => format!("{what} ({detail})"),
+    };
+    Outcome::Fault(classification, named)
 }
 
 pub(super) fn stream_attempt<'f>(
@@ -316,6 +389,11 @@ pub(super) fn stream_attempt<'f>(
             StreamStart::Open(stream) => stream,
             StreamStart::Ended(exchange) => return outcome_of(client, route, exchange),
         };
+    let timeouts = &client.config.timeouts;
+    watch::arm(
+        Limit::FirstChunk,
+        Duration::from_millis(timeouts.first_chunk_ms),
+    );
     let mut decoder = StreamDecoder::with_max_event_bytes(MAX_EVENT_BYTES);
     let mut assembler = StreamAssembler::new();
     let mut buffer = vec![0_u8; 16 * 1024];
@@ -333,7 +411,7 @@ pub(super) fn stream_attempt<'f>(
             Ok(read) => decoder.feed(&buffer[..read], &mut items),
             Err(error) => {
                 let (fault, detail) = fault_from_io(&error);
-                return Outcome::Failure(transport_failure(client, route, fault, &detail));
+                return transport_failure(client, route, fault, &detail);
             }
         };
         if let Err(too_large) = fed {
@@ -349,6 +427,13 @@ pub(super) fn stream_attempt<'f>(
                     if cancel.is_cancelled() {
                         return Outcome::Interrupted(StopReason::Cancelled);
                     }
+                    // Only an event carrying data restarts the idle timer (comments and blank
+                    // lines never reach here).
+                    watch::advance(Phase::Stream);
+                    watch::arm(
+                        Limit::StreamIdle,
+                        Duration::from_millis(timeouts.stream_idle_ms),
+                    );
                     assembler.push(&chunk);
                     if let Some(sink) = on_chunk.as_deref_mut() {
                         *delivered = true;
@@ -381,10 +466,10 @@ pub(super) fn stream_attempt<'f>(
                 .then(|| pacing_from_headers(&stream.headers))
                 .flatten(),
         },
-        Err(end) => Outcome::Failure(match end.transport_fault() {
+        Err(end) => match end.transport_fault() {
             Some(fault) => transport_failure(client, route, fault, &end.to_string()),
-            None => end.classification(),
-        }),
+            None => Outcome::Failure(end.classification()),
+        },
     }
 }
 
@@ -417,6 +502,8 @@ pub(super) fn record(
         delay_ms: 0,
         delay_source: None,
         target: None,
+        fault: None,
+        phase: None,
     }
 }
 
@@ -449,7 +536,12 @@ pub(super) fn cancelled(
     }
     let mut error = ErrorObject::local(ErrorClass::Cancelled, message);
     if let Some((n, elapsed_ms)) = interrupted {
-        attempts.push(record(n, Some(&error.classification), None, elapsed_ms));
+        let mut stopped = record(n, Some(&error.classification), None, elapsed_ms);
+        if reason == StopReason::Cancelled {
+            stopped.fault = Some("cancelled");
+            stopped.phase = watch::state().map(|(phase, _)| phase.as_str());
+        }
+        attempts.push(stopped);
     }
     emit(
         client,

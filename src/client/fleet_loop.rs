@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 
 use super::answer::{Answer, Completion, Report};
 use super::attempt::{
-    call_rng, cancelled, emit, millis, plain_attempt, record, redact, stopped, stream_attempt,
-    Outcome, Route,
+    call_rng, cancelled, emit, follow, millis, plain_attempt, record, redact, stopped,
+    stream_attempt, Outcome, Route,
 };
 use super::cancel::CancelToken;
 use super::prepare::{prepare_for, Prepared};
@@ -31,6 +31,7 @@ use crate::fleet::{
 use crate::profile::Profile;
 use crate::retry::{self, AttemptState, Decision, RetryBudget};
 use crate::taxonomy::{ErrorClass, StopReason};
+use crate::transport::watch::{self, Limit, Phase};
 use crate::transport::Transport;
 
 /// One target, ready to send to.
@@ -363,7 +364,8 @@ pub(super) fn fleet_call(
         let n = attempts.len() as u32 + 1;
         client.metrics.attempt_made();
         target.counters.attempts.fetch_add(1, Relaxed);
-        let outcome = if prepared.stream {
+        watch::begin_attempt();
+        let mut outcome = if prepared.stream {
             stream_attempt(
                 client,
                 &route,
@@ -375,8 +377,12 @@ pub(super) fn fleet_call(
         } else {
             plain_attempt(client, &route, prepared)
         };
+        // A cancel wins over whatever the attempt became meanwhile (as in `attempt_loop`).
+        if cancel.is_cancelled() && !matches!(outcome, Outcome::Interrupted(_)) {
+            outcome = Outcome::Interrupted(StopReason::Cancelled);
+        }
         let now_ms = wall_ms(client);
-        let mut classification = match outcome {
+        let (mut classification, fault) = match outcome {
             Outcome::Success {
                 completion,
                 http_status,
@@ -422,13 +428,16 @@ pub(super) fn fleet_call(
                 }
                 return Err(error);
             }
-            Outcome::Failure(classification) => classification,
+            Outcome::Failure(classification) => (classification, None),
+            Outcome::Fault(classification, fault) => (classification, Some(fault)),
         };
         redact(&mut classification, route.api_key);
+        // Cut by the call's deadline: says nothing about the target, and nothing is left to try.
+        let cut_by_deadline = fault.is_some_and(|f| f.limit == Some(Limit::Deadline));
         target.counters.failures.fetch_add(1, Relaxed);
-        let effect = effect_of(&classification, now_ms, &fleet.policy);
+        let effect = (!cut_by_deadline).then(|| effect_of(&classification, now_ms, &fleet.policy));
         let finished = crate::fleet::Outcome {
-            effect: Some(effect),
+            effect,
             // A refused or reset connection never reached the model; a provider that answered
             // (429 included) counted the request as reserved.
             tokens_used: classification.http_status.is_none().then_some(0),
@@ -436,7 +445,7 @@ pub(super) fn fleet_call(
         };
         let transitions = fleet.store.finish(&grant, now_ms, &finished, &fleet.policy);
         report_transitions(client, call_id, target, &transitions);
-        attempts.push(targeted(
+        let mut failed = targeted(
             record(
                 n,
                 Some(&classification),
@@ -444,7 +453,28 @@ pub(super) fn fleet_call(
                 elapsed_ms(),
             ),
             target,
-        ));
+        );
+        if let Some(fault) = fault {
+            failed.fault = Some(fault.name);
+            failed.phase = fault.phase.map(Phase::as_str);
+        }
+        attempts.push(failed);
+        if cut_by_deadline {
+            let reason = StopReason::Deadline;
+            let state = AttemptState {
+                deadline_ms: client.config.timeouts.deadline_ms,
+                stream_delivered: delivered,
+                ..AttemptState::from_records(&attempts)
+            };
+            return Err(stopped(
+                client,
+                call_id,
+                reason,
+                classification,
+                &state,
+                attempts,
+            ));
+        }
 
         // Fail over at once when the class says so and another target can take the call now.
         let overflow = classification.class == ErrorClass::ContextLengthExceeded;
@@ -531,43 +561,22 @@ pub(super) fn fleet_call(
             cancelled: cancel.is_cancelled(),
             ..AttemptState::from_records(&attempts)
         };
-        let plan = match retry::decide(&classification, &state, &client.policy, &mut random) {
+        // The budget is the store's: the client's own, or the namespace's with a shared store.
+        let decision = match retry::decide(&classification, &state, &client.policy, &mut random) {
             Decision::Retry(plan) if !fleet.store.take_retry(plan.budget_cost) => {
                 Decision::Stop(StopReason::BudgetExhausted)
             }
             decision => decision,
         };
-        let plan = match plan {
-            Decision::Retry(plan) => plan,
-            Decision::Stop(reason) => {
-                emit(
-                    client,
-                    call_id,
-                    &attempts,
-                    Some(&classification),
-                    "stop",
-                    Some(reason),
-                );
-                return Err(stopped(client, reason, classification, &state, attempts));
-            }
-        };
-        if let Some(last) = attempts.last_mut() {
-            last.delay_ms = plan.delay_ms;
-            last.delay_source = Some(plan.delay_source.as_str().to_owned());
-        }
-        emit(
+        last_failure = Some(follow(
             client,
             call_id,
-            &attempts,
-            Some(&classification),
-            "retry",
-            None,
-        );
-        client.metrics.retrying(classification.class, plan.delay_ms);
-        last_failure = Some(classification);
-        client
-            .clock
-            .sleep(Duration::from_millis(plan.delay_ms), cancel);
+            decision,
+            classification,
+            &state,
+            &mut attempts,
+            cancel,
+        )?);
     }
 }
 
@@ -708,15 +717,7 @@ fn all_unavailable(
         ..AttemptState::from_records(&attempts)
     };
     let reason = StopReason::AllTargetsUnavailable;
-    emit(
-        client,
-        call_id,
-        &attempts,
-        Some(&classification),
-        "stop",
-        Some(reason),
-    );
-    let mut error = stopped(client, reason, classification, &state, attempts);
+    let mut error = stopped(client, call_id, reason, classification, &state, attempts);
     let now_ms = wall_ms(client);
     error.targets = fleet
         .targets

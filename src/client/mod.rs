@@ -211,6 +211,14 @@ impl Client {
         let cancel = cancel.unwrap_or(&never_cancelled);
         let call_id = self.next_call_id.fetch_add(1, Ordering::Relaxed);
         self.metrics.call_started();
+        // From here on, every blocking step of the call is bounded by the deadline and
+        // interrupted by a cancel (see `transport::watch`).
+        let deadline = self
+            .config
+            .timeouts
+            .deadline_ms
+            .map(|ms| std::time::Instant::now() + std::time::Duration::from_millis(ms));
+        let _watch = crate::transport::watch::begin_call(cancel, deadline);
         if let Some(fleet) = &self.fleet {
             let result = fleet_loop::fleet_call(self, fleet, call_id, request, on_chunk, cancel);
             match &result {

@@ -144,7 +144,9 @@ impl Window {
             self.tokens = self.tokens - entry.tokens + tokens;
             entry.tokens = tokens;
         }
-        entry.at_ms = now_ms.max(entry.at_ms);
+        // Times are whole milliseconds, read from another clock than the provider's: one more
+        // keeps a request counted until its arrival has surely left every window.
+        entry.at_ms = now_ms.max(entry.at_ms) + 1;
         // Answers arrive nearly in order: search from the back.
         let at = self
             .answered
@@ -266,9 +268,10 @@ mod tests {
         window.settle(first, 10, None);
         let second = window.reserve(400, &limits, 1).unwrap();
         window.settle(second, 420, None);
-        assert_eq!(window.reserve(500, &limits, 1), Err(1_010));
-        assert!(window.reserve(1_010, &limits, 1).is_ok());
-        assert_eq!(window.reserve(1_100, &limits, 1), Err(1_420));
+        // Counted until a window after the answer, plus the millisecond of rounding.
+        assert_eq!(window.reserve(500, &limits, 1), Err(1_011));
+        assert!(window.reserve(1_011, &limits, 1).is_ok());
+        assert_eq!(window.reserve(1_100, &limits, 1), Err(1_421));
     }
 
     #[test]
@@ -281,9 +284,9 @@ mod tests {
             Err(5_000 + IN_FLIGHT_POLL_MS)
         );
         window.settle(slow, 5_000, None);
-        // The provider may have counted it at 4 999: a window from there is open until 5 999.
-        assert_eq!(window.reserve(5_001, &limits, 1), Err(6_000));
-        assert!(window.reserve(6_000, &limits, 1).is_ok());
+        // The provider may have counted it just before 5 000: its window is open until 6 000.
+        assert_eq!(window.reserve(5_001, &limits, 1), Err(6_001));
+        assert!(window.reserve(6_001, &limits, 1).is_ok());
     }
 
     #[test]
@@ -296,8 +299,8 @@ mod tests {
         window.settle(ids[2], 300, None);
         window.settle(ids[0], 100, None);
         window.settle(ids[1], 200, None);
-        assert_eq!(window.reserve(400, &limits, 1), Err(1_100));
-        assert_eq!(window.usage(1_150, &limits).0, 2);
+        assert_eq!(window.reserve(400, &limits, 1), Err(1_101));
+        assert_eq!(window.usage(1_151, &limits).0, 2);
     }
 
     #[test]
@@ -320,7 +323,7 @@ mod tests {
         let mut window = Window::default();
         let big = window.reserve(0, &limits, 500).unwrap();
         window.settle(big, 0, None);
-        assert_eq!(window.reserve(1, &limits, 1), Err(1_000));
+        assert_eq!(window.reserve(1, &limits, 1), Err(1_001));
     }
 
     #[test]

@@ -185,16 +185,9 @@ pub fn resolve_targets(
 
 #[cfg(test)]
 mod tests {
+    use crate::config::tests::config_error as invalid;
     use crate::config::ClientConfig;
-    use crate::error::Error;
     use crate::provider::Provider;
-
-    fn invalid(text: &str) -> String {
-        match ClientConfig::from_json(text) {
-            Err(Error::InvalidConfig(message)) => message,
-            other => panic!("expected invalid_config for {text}, got {other:?}"),
-        }
-    }
 
     #[test]
     fn a_plain_config_is_one_target_named_default_without_the_fleet() {

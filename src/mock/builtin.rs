@@ -337,6 +337,37 @@ pub static BUILTINS: &[Builtin] = &[
         },
     },
     Builtin {
+        name: "stream_keepalive_only",
+        params: &[
+            p("chunks", "0"),
+            p("keepalive_ms", "1000"),
+            p("stall_ms", "600000"),
+            p("n", "1"),
+        ],
+        summary: "streaming requests: `chunks` chunks, then only `: keep-alive` comments every `keepalive_ms` for `stall_ms` (a relay whose upstream went silent), then the rest; `n` times, then OK",
+        source: "-",
+        build: |a| {
+            let mut reply = Reply::echo();
+            reply.stream_fault = Some(StreamFault::KeepAliveAfterChunks);
+            reply.chunks = a.u32("chunks")?;
+            reply.keepalive_ms = a.u64("keepalive_ms")?.max(1);
+            reply.stall_ms = a.u64("stall_ms")?;
+            Ok(then_ok(a.u32("n")?, Action::Reply(reply)))
+        },
+    },
+    Builtin {
+        name: "trickle_body",
+        params: &[p("interval_ms", "1000")],
+        summary: "every answer is a complete echo whose body arrives one byte every `interval_ms`",
+        source: "-",
+        build: |a| {
+            let mut slow = Fault::new(FaultKind::SlowBody);
+            slow.pieces = u32::MAX;
+            slow.interval_ms = a.u64("interval_ms")?;
+            Ok(vec![Step::once(Action::Fault(slow))])
+        },
+    },
+    Builtin {
         name: "stream_end_without_done",
         params: &[p("n", "1")],
         summary: "streaming requests: the whole stream but no `data: [DONE]`; `n` times, then OK",

@@ -242,6 +242,7 @@ fn parse_reply(object: &Map<String, Value>, at: &str, extra: &[&str]) -> Result<
     own.extend(match stream_fault {
         Some(StreamFault::ErrorAfterChunks) => &["chunks", "error_format", "error"][..],
         Some(StreamFault::StallAfterChunks) => &["chunks", "stall_ms"][..],
+        Some(StreamFault::KeepAliveAfterChunks) => &["chunks", "stall_ms", "keepalive_ms"][..],
         Some(StreamFault::EndWithoutDone) | None => &[][..],
     });
     check_keys(object, at, &with_extra(&own, extra))?;
@@ -259,6 +260,9 @@ fn parse_reply(object: &Map<String, Value>, at: &str, extra: &[&str]) -> Result<
     reply.parallel = optional_u32(object, at, "parallel")?.unwrap_or(1).max(1);
     reply.chunks = optional_u32(object, at, "chunks")?.unwrap_or(reply.chunks);
     reply.stall_ms = optional_u64(object, at, "stall_ms")?.unwrap_or(reply.stall_ms);
+    reply.keepalive_ms = optional_u64(object, at, "keepalive_ms")?
+        .unwrap_or(reply.keepalive_ms)
+        .max(1);
     if let Some(value) = object.get("error_format") {
         let name = as_str(value, &format!("{at}.error_format"))?;
         reply.error_format = Some(ErrorFormat::from_name(name).ok_or_else(|| {

@@ -368,6 +368,22 @@ fn play_stream(
                 return Ok(After::Close);
             }
         }
+        Some(StreamFault::KeepAliveAfterChunks) => {
+            let mut kept = 0;
+            while kept < reply.stall_ms {
+                let pause = reply.keepalive_ms.min(reply.stall_ms - kept);
+                if !exchange.pause(pause) {
+                    return Ok(After::Close);
+                }
+                kept += pause;
+                write_chunk(out, b": keep-alive\n\n")?;
+                out.flush()?;
+            }
+            if !send(out, after)? {
+                return Ok(After::Close);
+            }
+            write_event(out, "[DONE]")?;
+        }
         None => {
             if reply.kind != ReplyKind::EmptyBody {
                 write_event(out, "[DONE]")?;

@@ -234,8 +234,9 @@ impl Quota {
             return Verdict::Allow(Vec::new());
         }
         let window = options.window();
-        let now = self.clock.now_ms();
         let mut logs = self.logs.lock().unwrap_or_else(PoisonError::into_inner);
+        // Read under the lock: a thread that waited for it must not count with a stale time.
+        let now = self.clock.now_ms();
         let log = logs.entry((key.to_owned(), model.to_owned())).or_default();
         while let Some(&(at, spent)) = log.arrivals.front() {
             if at + window > now {

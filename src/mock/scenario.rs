@@ -206,13 +206,17 @@ pub enum StreamFault {
     StallAfterChunks,
     /// The whole stream except `data: [DONE]`.
     EndWithoutDone,
+    /// `chunks` chunks, then only `: keep-alive` comments every `keepalive_ms` for `stall_ms`,
+    /// then the rest of the stream (a relay that keeps an idle upstream's connection open).
+    KeepAliveAfterChunks,
 }
 
 impl StreamFault {
-    pub const ALL: [(StreamFault, &'static str); 3] = [
+    pub const ALL: [(StreamFault, &'static str); 4] = [
         (StreamFault::ErrorAfterChunks, "error_after_chunks"),
         (StreamFault::StallAfterChunks, "stall_after_chunks"),
         (StreamFault::EndWithoutDone, "end_without_done"),
+        (StreamFault::KeepAliveAfterChunks, "keepalive_after_chunks"),
     ];
 }
 
@@ -249,6 +253,8 @@ pub struct Reply {
     pub stream_fault: Option<StreamFault>,
     pub chunks: u32,
     pub stall_ms: u64,
+    /// Interval of the `: keep-alive` comments of `keepalive_after_chunks`.
+    pub keepalive_ms: u64,
     /// Shape of the `error_after_chunks` event; `None` follows the endpoint (Gemini path → gemini).
     pub error_format: Option<ErrorFormat>,
     /// The exact `error_after_chunks` event payload, overriding `error_format`.
@@ -268,6 +274,7 @@ impl Reply {
             stream_fault: None,
             chunks: 2,
             stall_ms: 30_000,
+            keepalive_ms: 1000,
             error_format: None,
             error_event: None,
         }

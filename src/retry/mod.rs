@@ -41,7 +41,8 @@
 //!     let failure = Classification::local(ErrorClass::Overloaded, "The model is overloaded.");
 //!     records.push(AttemptRecord {
 //!         n: records.len() as u32 + 1, class: Some(failure.class), http_status: Some(503),
-//!         elapsed_ms: slept, delay_ms: 0, delay_source: None, target: None,
+//!         elapsed_ms: slept, delay_ms: 0, delay_source: None, target: None, fault: None,
+//!         phase: None,
 //!     });
 //!     let state = AttemptState { deadline_ms: Some(60_000), ..AttemptState::from_records(&records) };
 //!     match decide_with_budget(&failure, &state, &policy, &mut rng, &budget) {
