@@ -16,7 +16,8 @@ if id ~= '' and redis.call('ZSCORE', KEYS[2], id) then
     redis.call('HSET', KEYS[4], id, actual)
   end
   redis.call('ZREM', KEYS[2], id)
-  redis.call('ZADD', KEYS[3], now, id)
+  -- As Window::settle: one millisecond more, for clocks that count whole milliseconds.
+  redis.call('ZADD', KEYS[3], now + 1, id)
   local ttl = tonumber(redis.call('HGET', KEYS[4], 'ttl'))
   if ttl then keep_window(ttl) end
 end
