@@ -250,7 +250,7 @@ scene('Shared limit: 2 processes, 3 requests a second between them (Redis)',
         spawn(process.execPath, ['-e', worker, name, origin, url, namespace, started], { stdio: 'inherit' })
           .on('exit', resolve);
       })));
-      console.log('  => 6 calls in about 2 s: the two processes never sent more than 3 in any second together');
+      console.log('  => 3 calls at once, the other 3 a second later: never more than 3 a second between the two processes');
     } finally {
       redis.kill();
     }

@@ -257,7 +257,7 @@ def shared_limit_scene(origin: str) -> None:
                                      str(started)]) for name in ("A", "B")]
         for worker in workers:
             worker.wait()
-        print("  => 6 calls in about 2 s: the two processes never sent more than 3 in any second together")
+        print("  => 3 calls at once, the other 3 a second later: never more than 3 a second between the two processes")
     finally:
         redis.kill()
         redis.wait()
