@@ -200,7 +200,7 @@ fn fleet_side(name: &str, provider: &MockServer, command: &dyn Fn(usize) -> Comm
 fn fleet(server: &RedisServer) {
     let provider = MockServer::start(MockOptions {
         quota: QuotaOptions {
-            rpm: Some(LIMIT_PER_WINDOW),
+            rpm: Some(u64::from(LIMIT_PER_WINDOW)),
             tpm: None,
             window_ms: Some(WINDOW_MS),
         },
