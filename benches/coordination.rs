@@ -97,7 +97,10 @@ fn round_trip(server: &RedisServer) {
     }
     assert!(store.is_up(), "Redis answered every round trip");
     println!("round trip: acquire and finish scripts against a local redis-server, {SAMPLES} sequential pairs (window holding up to 60 s of them)");
-    for (name, samples) in [("acquire (reserve)", &mut acquire), ("finish (settle)", &mut finish)] {
+    for (name, samples) in [
+        ("acquire (reserve)", &mut acquire),
+        ("finish (settle)", &mut finish),
+    ] {
         samples.sort_by(f64::total_cmp);
         println!(
             "  {name:<18} p50 {:6.1} µs   p99 {:6.1} µs",
@@ -226,7 +229,10 @@ fn fleet(server: &RedisServer) {
         }
     };
     println!("fleet: {PROCESSES} processes × {THREADS} threads, {CALLS} calls, one target the mock limits to 1,200/min (20 per 1 s window); client limits.rpm the same");
-    println!("  {:<18} {:>7}   {:>22}   {:>6}   {:>8}   {:>8}   {:>6}", "client", "goodput", "429s from the mock", "failed", "p50 ms", "p99 ms", "secs");
+    println!(
+        "  {:<18} {:>7}   {:>22}   {:>6}   {:>8}   {:>8}   {:>6}",
+        "client", "goodput", "429s from the mock", "failed", "p50 ms", "p99 ms", "secs"
+    );
     let namespace = format!("bench-{}", std::process::id());
     fleet_side(
         "llmwire + redis",

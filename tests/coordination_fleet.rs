@@ -62,7 +62,13 @@ fn run_children(config: &Value, processes: usize, threads: u64, calls: u64) -> V
     let children: Vec<_> = (0..processes)
         .map(|_| {
             Command::new(std::env::current_exe().expect("this test binary"))
-                .args(["--exact", "child_worker", "--nocapture", "--test-threads", "1"])
+                .args([
+                    "--exact",
+                    "child_worker",
+                    "--nocapture",
+                    "--test-threads",
+                    "1",
+                ])
                 .env(CHILD_ENV, &job)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::inherit())
@@ -97,7 +103,10 @@ fn assert_redis_was_used(reports: &[Value]) {
     for report in reports {
         let coordination = &report["metrics"]["coordination"];
         assert_eq!(coordination["errors"], 0, "{coordination}");
-        assert!(coordination["round_trips"].as_u64() > Some(0), "{coordination}");
+        assert!(
+            coordination["round_trips"].as_u64() > Some(0),
+            "{coordination}"
+        );
     }
 }
 
@@ -122,7 +131,10 @@ fn four_processes_of_eight_threads_never_exceed_the_shared_window() {
     assert_eq!(sum(&reports, "ok"), 40, "{reports:?}");
     let stats = provider.limit_stats();
     assert_eq!(stats["limited"], 0, "no request answered 429: {stats}");
-    assert!(stats["max_requests_in_window"].as_u64() <= Some(10), "{stats}");
+    assert!(
+        stats["max_requests_in_window"].as_u64() <= Some(10),
+        "{stats}"
+    );
     assert_eq!(stats["admitted"], 40, "{stats}");
 }
 
@@ -152,26 +164,50 @@ fn a_cooldown_and_an_open_breaker_learned_by_one_process_are_honoured_by_the_oth
     let others = run_children(&rate_limited, 3, 2, 4);
     assert_redis_was_used(&others);
     assert_eq!(sum(&others, "ok"), 12);
-    let sent = provider.requests(&cooling)["requests"].as_array().map(Vec::len);
+    let sent = provider.requests(&cooling)["requests"]
+        .as_array()
+        .map(Vec::len);
     assert_eq!(sent, Some(1), "only the first process met the 429");
 
     // Server errors: two failures open the breaker, in whichever processes they happen.
     let failing = shared("flaky", "always_500", &broken, "learn");
     let reports = run_children(&failing, 3, 2, 6);
-    assert_eq!(sum(&reports, "ok"), 18, "every call failed over: {reports:?}");
-    let sent = provider.requests(&broken)["requests"].as_array().map(Vec::len);
+    assert_eq!(
+        sum(&reports, "ok"),
+        18,
+        "every call failed over: {reports:?}"
+    );
+    let sent = provider.requests(&broken)["requests"]
+        .as_array()
+        .map(Vec::len);
     // Calls admitted before the breaker opened may still end in failures: at most one per thread.
     assert!(sent.is_some_and(|n| (2..=7).contains(&n)), "{sent:?}");
     let later = run_children(&failing, 2, 1, 3);
     assert_eq!(sum(&later, "ok"), 6);
-    let after = provider.requests(&broken)["requests"].as_array().map(Vec::len);
-    assert_eq!(after, sent, "no process sent to the target while its breaker was open");
+    let after = provider.requests(&broken)["requests"]
+        .as_array()
+        .map(Vec::len);
+    assert_eq!(
+        after, sent,
+        "no process sent to the target while its breaker was open"
+    );
 
     // Another namespace has learned nothing.
-    let elsewhere = shared("primary", "retry_after_too_long:s=60", &cooling, "elsewhere");
+    let elsewhere = shared(
+        "primary",
+        "retry_after_too_long:s=60",
+        &cooling,
+        "elsewhere",
+    );
     run_children(&elsewhere, 1, 1, 1);
-    let sent = provider.requests(&cooling)["requests"].as_array().map(Vec::len);
-    assert_eq!(sent, Some(2), "the other namespace tried the primary itself");
+    let sent = provider.requests(&cooling)["requests"]
+        .as_array()
+        .map(Vec::len);
+    assert_eq!(
+        sent,
+        Some(2),
+        "the other namespace tried the primary itself"
+    );
 }
 
 #[test]
@@ -190,22 +226,32 @@ fn the_retry_budget_is_shared_by_every_process_of_the_namespace() {
     });
     // The first process's call retries twice: the namespace's 10 tokens are spent.
     let first = run_children(&config, 1, 1, 1);
-    assert_eq!(first[0]["stop_reasons"], json!(["max_attempts"]), "{first:?}");
+    assert_eq!(
+        first[0]["stop_reasons"],
+        json!(["max_attempts"]),
+        "{first:?}"
+    );
     // Every other process finds the budget empty: one attempt each, no retry.
     let others = run_children(&config, 2, 1, 1);
     for report in &others {
-        assert_eq!(report["stop_reasons"], json!(["budget_exhausted"]), "{report}");
+        assert_eq!(
+            report["stop_reasons"],
+            json!(["budget_exhausted"]),
+            "{report}"
+        );
     }
-    let sent = provider.requests(&failing)["requests"].as_array().map(Vec::len);
+    let sent = provider.requests(&failing)["requests"]
+        .as_array()
+        .map(Vec::len);
     assert_eq!(sent, Some(3 + 2));
 }
 
 #[test]
 fn calls_go_on_while_redis_dies_and_comes_back_and_the_password_never_shows() {
-    let Some(mut server) = RedisServer::start_with("calls_go_on_while_redis_dies", &[
-        "--requirepass",
-        "pw-for-tests-417",
-    ]) else {
+    let Some(mut server) = RedisServer::start_with(
+        "calls_go_on_while_redis_dies",
+        &["--requirepass", "pw-for-tests-417"],
+    ) else {
         return;
     };
     let provider = MockServer::start(MockOptions::default()).expect("mock");
@@ -243,7 +289,10 @@ fn calls_go_on_while_redis_dies_and_comes_back_and_the_password_never_shows() {
         events.lock().unwrap().join(" ")
     );
     assert!(shown.contains("authentication failed"), "{shown}");
-    assert!(!shown.contains("wrong-pw-9931"), "the password leaked: {shown}");
+    assert!(
+        !shown.contains("wrong-pw-9931"),
+        "the password leaked: {shown}"
+    );
 
     // The right one; Redis killed mid-run, then restarted empty.
     let right = client(&config_with("pw-for-tests-417"));
@@ -255,19 +304,32 @@ fn calls_go_on_while_redis_dies_and_comes_back_and_the_password_never_shows() {
     assert_eq!(right.metrics_json()["coordination"]["state"], "up");
     server.kill();
     for _ in 0..20 {
-        right.chat(&hello(), None).expect("a call while Redis is dead");
+        right
+            .chat(&hello(), None)
+            .expect("a call while Redis is dead");
     }
     assert_eq!(right.metrics_json()["coordination"]["state"], "down");
     server.restart();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while right.metrics_json()["coordination"]["state"] != "up" {
-        assert!(std::time::Instant::now() < deadline, "{}", right.metrics_json());
-        right.chat(&hello(), None).expect("a call while Redis restarts");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{}",
+            right.metrics_json()
+        );
+        right
+            .chat(&hello(), None)
+            .expect("a call while Redis restarts");
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    right.chat(&hello(), None).expect("a call after the restart");
+    right
+        .chat(&hello(), None)
+        .expect("a call after the restart");
     let events = events.lock().unwrap().join("\n");
-    assert!(events.contains("\"state\":\"down\"") && events.contains("\"state\":\"up\""), "{events}");
+    assert!(
+        events.contains("\"state\":\"down\"") && events.contains("\"state\":\"up\""),
+        "{events}"
+    );
     assert!(!events.contains("pw-for-tests-417"), "{events}");
     let metrics = right.metrics_prometheus();
     assert!(metrics.contains("llmwire_coordination_up 1"), "{metrics}");

@@ -159,7 +159,10 @@ fn redis_scripts_answer_exactly_as_the_memory_store_for_random_operations() {
             }
         }
         let counters = counters(&shared);
-        assert_eq!(counters["errors"], 0, "Redis answered every time: {counters}");
+        assert_eq!(
+            counters["errors"], 0,
+            "Redis answered every time: {counters}"
+        );
         assert_eq!(counters["fallbacks"], 0, "{counters}");
     }
 }
@@ -270,8 +273,11 @@ fn a_dead_slow_or_refusing_redis_falls_back_to_local_state_within_the_timeout() 
         let port = server.port;
         std::thread::spawn(move || {
             let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
-            std::io::Write::write_all(&mut stream, b"*3\r\n$5\r\nDEBUG\r\n$5\r\nSLEEP\r\n$3\r\n1.5\r\n")
-                .expect("send");
+            std::io::Write::write_all(
+                &mut stream,
+                b"*3\r\n$5\r\nDEBUG\r\n$5\r\nSLEEP\r\n$3\r\n1.5\r\n",
+            )
+            .expect("send");
             let mut buffer = [0_u8; 16];
             let _ = std::io::Read::read(&mut stream, &mut buffer);
         })
@@ -311,7 +317,11 @@ fn a_dead_slow_or_refusing_redis_falls_back_to_local_state_within_the_timeout() 
     server.restart();
     let deadline = Instant::now() + Duration::from_secs(10);
     while !store.is_up() {
-        assert!(Instant::now() < deadline, "never reconnected: {}", store.metrics_json());
+        assert!(
+            Instant::now() < deadline,
+            "never reconnected: {}",
+            store.metrics_json()
+        );
         store.acquire(&key(0), now + 100, &limits, 1, &policy);
         std::thread::sleep(Duration::from_millis(20));
     }

@@ -398,7 +398,9 @@ pub(super) fn fleet_call(
                 target.counters.successes.fetch_add(1, Relaxed);
                 // The store's budget: the client's own, or the namespace's with a shared store.
                 if client.policy.budget.enabled {
-                    fleet.store.refund_retry(client.policy.budget.success_refund);
+                    fleet
+                        .store
+                        .refund_retry(client.policy.budget.success_refund);
                 }
                 attempts.push(targeted(
                     record(n, None, Some(http_status), elapsed_ms()),

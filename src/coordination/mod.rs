@@ -192,7 +192,11 @@ fn decode_percent(text: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).copied(), bytes.get(i + 2).copied()) {
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied(),
+            bytes.get(i + 2).copied(),
+        ) {
             (b'%', Some(h), Some(l)) if hex(h).is_some() && hex(l).is_some() => {
                 out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
                 i += 3;
@@ -290,7 +294,10 @@ mod tests {
         let error = config(r#"{"backend": "redis", "url": "http://:hunter2@x"}"#)
             .unwrap_err()
             .to_string();
-        assert!(error.contains("redis://") && !error.contains("hunter2"), "{error}");
+        assert!(
+            error.contains("redis://") && !error.contains("hunter2"),
+            "{error}"
+        );
         assert!(config(r#"{"backend": "redis", "url": "rediss://:pw@cache:6380/1"}"#).is_ok());
     }
 
@@ -312,7 +319,10 @@ mod tests {
         let shown = format!("{coordination:?}");
         assert!(shown.contains("rediss://***@cache:6380/0") && !shown.contains("p%40ss"));
         let scrubbed = scrub(&format!("auth failed for p@ss at {url}"), url);
-        assert!(!scrubbed.contains("p@ss") && !scrubbed.contains("p%40ss"), "{scrubbed}");
+        assert!(
+            !scrubbed.contains("p@ss") && !scrubbed.contains("p%40ss"),
+            "{scrubbed}"
+        );
         assert_eq!(redact_url("redis://a@b@host/0"), "redis://***@host/0");
     }
 }

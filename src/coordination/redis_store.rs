@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use redis::{Connection, RedisResult, Script, Value as Reply};
+use redis::{Connection, RedisResult, Script, ScriptInvocation, Value as Reply};
 use serde_json::{json, Value};
 
 use super::{redact_url, scrub, Coordination, CoordinationConfig};
@@ -163,7 +163,10 @@ impl RedisStore {
 
     /// Whether the last round trip to Redis succeeded.
     pub fn is_up(&self) -> bool {
-        self.health.lock().unwrap_or_else(PoisonError::into_inner).up
+        self.health
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .up
     }
 
     fn keys(&self, target: &TargetKey) -> &[String; 4] {
@@ -175,7 +178,11 @@ impl RedisStore {
     /// is down or fails now. Waits at most the round-trip timeout, plus the connect timeout for
     /// the one caller that reconnects.
     fn run<T>(&self, operation: impl FnOnce(&mut Connection) -> RedisResult<T>) -> Option<T> {
-        let pooled = self.pool.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let pooled = self
+            .pool
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
         let mut connection = match pooled {
             Some(connection) => connection,
             None => self.connect()?,
@@ -230,7 +237,9 @@ impl RedisStore {
     }
 
     fn open_connection(&self) -> RedisResult<Connection> {
-        let mut connection = self.client.get_connection_with_timeout(self.connect_timeout)?;
+        let mut connection = self
+            .client
+            .get_connection_with_timeout(self.connect_timeout)?;
         connection.set_read_timeout(Some(self.timeout))?;
         connection.set_write_timeout(Some(self.timeout))?;
         redis::cmd("PING").query::<()>(&mut connection)?;
@@ -246,8 +255,10 @@ impl RedisStore {
         };
         if reconnected {
             self.counters.reconnects.fetch_add(1, Relaxed);
-            self.emit(json!({"event": "coordination", "backend": "redis", "state": "up",
-                "url": self.shown_url}));
+            self.emit(
+                json!({"event": "coordination", "backend": "redis", "state": "up",
+                "url": self.shown_url}),
+            );
         }
     }
 
@@ -269,9 +280,11 @@ impl RedisStore {
             health.backoff_ms = wait.saturating_mul(2).min(self.reconnect_max_ms);
             wait
         };
-        self.emit(json!({"event": "coordination", "backend": "redis", "state": "down",
+        self.emit(
+            json!({"event": "coordination", "backend": "redis", "state": "down",
             "url": self.shown_url, "error": describe(&scrub(error, &self.url)),
-            "retry_in_ms": retry_in_ms}));
+            "retry_in_ms": retry_in_ms}),
+        );
     }
 
     fn emit(&self, event: Value) {
@@ -295,21 +308,17 @@ impl RedisStore {
     ) -> Option<Acquire> {
         let keys = self.keys(target);
         let reply: Vec<Reply> = self.run(|connection| {
-            self.scripts
-                .acquire
-                .key(&keys[..])
-                .key(&self.seq_key)
-                .arg(now_ms)
-                .arg(limits.window())
-                .arg(limit_arg(limits.rpm.map(u64::from)))
-                .arg(limit_arg(limits.tpm))
-                .arg(limit_arg(limits.max_in_flight.map(u64::from)))
-                .arg(tokens)
-                .arg(self.lease_ms)
-                .arg(u8::from(limits.any()))
-                .arg(policy.breaker.cooldown_ms)
-                .arg(policy.breaker.window_ms)
-                .invoke(connection)
+            with_limits(
+                self.scripts.acquire.key(&keys[..]).key(&self.seq_key),
+                now_ms,
+                limits,
+            )
+            .arg(tokens)
+            .arg(self.lease_ms)
+            .arg(u8::from(limits.any()))
+            .arg(policy.breaker.cooldown_ms)
+            .arg(policy.breaker.window_ms)
+            .invoke(connection)
         })?;
         let number = |at: usize| reply.get(at).map_or(0, reply_u64);
         if number(0) == 1 {
@@ -380,9 +389,9 @@ impl RedisStore {
                 match (reply_text(&triple[0]).as_str(), reason) {
                     ("cooling", Some(reason)) => Some(Transition::Cooling { until_ms, reason }),
                     ("disabled", Some(reason)) => Some(Transition::Disabled { until_ms, reason }),
-                    ("breaker_open", _) => Some(Transition::Breaker(BreakerTransition::Opened {
-                        until_ms,
-                    })),
+                    ("breaker_open", _) => {
+                        Some(Transition::Breaker(BreakerTransition::Opened { until_ms }))
+                    }
                     ("breaker_closed", _) => Some(Transition::Breaker(BreakerTransition::Closed)),
                     _ => None,
                 }
@@ -399,14 +408,7 @@ impl RedisStore {
     ) -> Option<TargetSnapshot> {
         let keys = self.keys(target);
         let reply: Vec<Reply> = self.run(|connection| {
-            self.scripts
-                .snapshot
-                .key(&keys[..])
-                .arg(now_ms)
-                .arg(limits.window())
-                .arg(limit_arg(limits.rpm.map(u64::from)))
-                .arg(limit_arg(limits.tpm))
-                .arg(limit_arg(limits.max_in_flight.map(u64::from)))
+            with_limits(&mut self.scripts.snapshot.key(&keys[..]), now_ms, limits)
                 .invoke(connection)
         })?;
         let number = |at: usize| reply.get(at).map_or(0, reply_u64);
@@ -432,21 +434,13 @@ impl RedisStore {
         let breaker_wait = (breaker != BreakerState::Closed && now_ms < breaker_until)
             .then_some((breaker_until, Unavailable::BreakerOpen));
         let limited = (number(8) > 0).then(|| (number(8), Unavailable::Limited));
-        let unavailable = held.or(breaker_wait).or(limited);
-        Some(TargetSnapshot {
-            name: target.name.to_string(),
-            state: unavailable.map_or("available", |(_, why)| why.state_name()),
-            until_ms: unavailable.map(|(until, _)| until),
-            retry_in_ms: unavailable.map(|(until, _)| until.saturating_sub(now_ms)),
-            reason: unavailable.and_then(|(_, why)| why.reason()),
-            breaker: match breaker {
-                BreakerState::Open { until_ms } if now_ms >= until_ms => "half_open",
-                other => other.as_str(),
-            },
-            in_flight: number(5) as u32,
-            requests_in_window: number(6) as usize,
-            tokens_in_window: number(7),
-        })
+        Some(TargetSnapshot::new(
+            &target.name,
+            now_ms,
+            held.or(breaker_wait).or(limited),
+            breaker,
+            (number(5) as u32, number(6) as usize, number(7)),
+        ))
     }
 
     fn budget(&self, operation: &str, tokens: u32) -> Option<u64> {
@@ -584,6 +578,21 @@ impl Coordination for RedisStore {
     fn set_event_hook(&self, hook: Option<EventHook>) {
         *self.hook.write().unwrap_or_else(PoisonError::into_inner) = hook;
     }
+}
+
+/// The arguments the acquire and snapshot scripts start with: now, the window, rpm, tpm and
+/// max_in_flight.
+fn with_limits<'a, 'b>(
+    invocation: &'b mut ScriptInvocation<'a>,
+    now_ms: u64,
+    limits: &Limits,
+) -> &'b mut ScriptInvocation<'a> {
+    invocation
+        .arg(now_ms)
+        .arg(limits.window())
+        .arg(limit_arg(limits.rpm.map(u64::from)))
+        .arg(limit_arg(limits.tpm))
+        .arg(limit_arg(limits.max_in_flight.map(u64::from)))
 }
 
 /// An absent limit is -1 for the scripts.
