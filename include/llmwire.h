@@ -167,6 +167,13 @@ typedef int32_t (*llmwire_chunk_callback)(const char *chunk_json,
                                           void *user_data);
 
 /**
+ * Asked by a blocked call whether to stop: return non-zero to cancel the handle (as
+ * `llmwire_cancel_trigger` would), 0 to go on waiting. Gets the `user_data` given to
+ * `llmwire_cancel_set_interrupt_check`.
+ */
+typedef int32_t (*LlmwireInterruptCheck)(void *user_data);
+
+/**
  * Receives one event (a JSON object, NUL-terminated, borrowed for the duration of the callback)
  * and the `user_data` given to `llmwire_client_set_event_callback`.
  */
@@ -267,8 +274,11 @@ void llmwire_client_free(llmwire_client *client);
  * object: class, stop reason, summary, the provider's message and every attempt.
  *
  * `cancel` may be NULL; otherwise `llmwire_cancel_trigger` on it (from any thread) stops the call
- * with `LLMWIRE_STATUS_CANCELLED`: at once while waiting between attempts, and otherwise when the
- * current network read returns (bounded by the attempt timeout, or the stream-idle timeout).
+ * with `LLMWIRE_STATUS_CANCELLED` within a few milliseconds (documented bound: 50 ms), whatever
+ * it is doing: resolving, connecting, in the TLS handshake, sending, waiting, reading (even a read
+ * that keeps receiving bytes) or waiting to retry. A cancelled call is never a success, and its
+ * connection is not reused. The config's `timeouts.deadline_ms` bounds the call the same way
+ * (`LLMWIRE_STATUS_TIMEOUT`, stop reason "deadline").
  *
  * Ownership: `client`, `request_json` and `cancel` are borrowed for the call; `*out_response_json`
  * is a new string for `llmwire_string_free`.
@@ -322,6 +332,24 @@ void llmwire_cancel_trigger(const llmwire_cancel *cancel);
  * Frees a cancel handle. NULL is ignored. Thread-safety: once, after every call using it returned.
  */
 void llmwire_cancel_free(llmwire_cancel *cancel);
+
+/**
+ * Installs (or, with a NULL `check`, removes) an interrupt check on a cancel handle: while a call
+ * using the handle is blocked (on the network, or waiting to retry), it calls `check(user_data)`
+ * every 10 ms, on the thread that runs the call; a non-zero return cancels the handle. For a
+ * caller that cannot call `llmwire_cancel_trigger` from another thread while its own thread is
+ * in the call — a language runtime that only notices an interrupt (Ctrl-C) when it runs its own
+ * code on that thread, such as Python.
+ *
+ * `check` must not call into llmwire with this handle and must return quickly; `user_data` must
+ * stay valid until the check is removed or the handle freed. A handle without a check costs
+ * nothing extra.
+ * Errors: `LLMWIRE_STATUS_INVALID_ARGUMENT` for a NULL handle.
+ * Thread-safety: set it before the calls that use the handle start, not while they run.
+ */
+llmwire_status llmwire_cancel_set_interrupt_check(const llmwire_cancel *cancel,
+                                                  LlmwireInterruptCheck check,
+                                                  void *user_data);
 
 /**
  * Renders the client's metrics: calls, attempts, successes, failures and retries by class, time

@@ -7,11 +7,11 @@
 //!
 //! Every blocking step (name lookup, connect, TLS, each read and write) is bounded by the running
 //! call's deadline and stream timers and interrupted by its cancel token: see [`watch`] and
-//! [`socket`]. A failure is named for what it was and the phase it cut ([`name_fault`]).
+//! the `socket` module. A failure is named for what it was and the phase it cut ([`name_fault`]).
 //!
 //! Not here: deciding what a response means (classify) or whether to try again (retry).
 
-pub mod socket;
+pub(crate) mod socket;
 pub mod watch;
 
 use std::io::{self, Read};
@@ -81,6 +81,9 @@ pub struct Transport {
     fixed_headers: Vec<(HeaderName, HeaderValue)>,
     max_response_bytes: u64,
     attempt_timeout: Duration,
+    /// The longest single read of a stream's body, as a backstop where no stream timer is armed
+    /// (the error body of a non-2xx answer): the larger of the two stream timers.
+    stream_read_timeout: Duration,
 }
 
 /// An authentication header: its name, and its value (which holds the secret).
@@ -127,6 +130,12 @@ impl Transport {
             fixed_headers: fixed_headers(config, auth)?,
             max_response_bytes: config.max_response_bytes,
             attempt_timeout: Duration::from_millis(config.timeouts.attempt_ms),
+            stream_read_timeout: Duration::from_millis(
+                config
+                    .timeouts
+                    .stream_idle_ms
+                    .max(config.timeouts.first_chunk_ms),
+            ),
         })
     }
 
@@ -171,6 +180,7 @@ impl Transport {
             .config()
             .timeout_global(None)
             .timeout_recv_response(Some(self.attempt_timeout))
+            .timeout_per_read(Some(self.stream_read_timeout))
             .build();
         let response = match request.send(body) {
             Ok(response) => response,

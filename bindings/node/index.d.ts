@@ -103,8 +103,11 @@ export interface ClientConfig {
   timeouts?: {
     connect_ms?: number;
     attempt_ms?: number;
+    /** The longest wait between two stream events carrying data (keep-alive comments do not count). */
     stream_idle_ms?: number;
-    /** The whole call, every attempt and wait included. */
+    /** The longest wait for a stream's first event carrying data, once its head arrived. */
+    first_chunk_ms?: number;
+    /** The whole call: every phase of every attempt and every wait included. */
     deadline_ms?: number | null;
   };
   retry?: RetryConfig;
@@ -187,6 +190,10 @@ export interface AttemptRecord {
   elapsed_ms: number;
   delay_ms: number;
   delay_source: string | null;
+  /** For a failure below HTTP, what it was (`"dns"`, `"deadline"`, …); absent otherwise. */
+  fault?: string;
+  /** Where that attempt was (`"connect"`, `"head"`, `"stream"`, …); absent otherwise. */
+  phase?: string;
   /** The target the attempt went to (configurations with `targets` or `limits`). */
   target?: string;
 }
@@ -316,6 +323,10 @@ export interface Attempt {
   elapsedMs: number;
   delayMs: number;
   delaySource: string | null;
+  /** For a failure below HTTP, what it was (`"dns"`, `"deadline"`, `"cancelled"`, …), else null. */
+  fault: string | null;
+  /** Where that attempt was (`"connect"`, `"head"`, `"stream"`, …), else null. */
+  phase: string | null;
   /** The target the attempt went to (configurations with `targets` or `limits`). */
   target?: string;
 }

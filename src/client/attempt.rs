@@ -366,7 +366,11 @@ fn transport_failure(
         "attempt_timeout" => format!("timed out (attempt_ms {} ms)", timeouts.attempt_ms),
         _ => classification.message.clone(),
     };
-    classification.message = match named.phase {
+    // Where it happened, unless the fault already says (a DNS, refused or TLS failure).
+    let phase = named
+        .phase
+        .filter(|_| !matches!(named.name, "dns" | "connection_refused" | "tls"));
+    classification.message = match phase {
         Some(phase) => format!("{what} while {} ({detail})", phase.while_doing()),
         None => format!("{what} ({detail})"),
     };

@@ -3,7 +3,7 @@
 //! `cancel()` sets the switch, wakes every wait on the token (a retry backoff, a name lookup or a
 //! connect running on a helper thread) and shuts down the socket the call is blocked on, if any:
 //! the transport registers its socket with the call's token for the duration of each blocking read
-//! or write ([`CancelToken::enter`]). `shutdown(2)` makes that read or write return at once, on
+//! or write (`CancelToken::enter`). `shutdown(2)` makes that read or write return at once, on
 //! any thread, and leaves the connection unusable, so it is never put back in the pool.
 //!
 //! Why shutdown rather than `poll(2)` on the socket and a wake pipe: the call that is never

@@ -126,8 +126,11 @@ pub unsafe extern "C" fn llmwire_client_free(client: *mut LlmwireClient) {
 /// object: class, stop reason, summary, the provider's message and every attempt.
 ///
 /// `cancel` may be NULL; otherwise `llmwire_cancel_trigger` on it (from any thread) stops the call
-/// with `LLMWIRE_STATUS_CANCELLED`: at once while waiting between attempts, and otherwise when the
-/// current network read returns (bounded by the attempt timeout, or the stream-idle timeout).
+/// with `LLMWIRE_STATUS_CANCELLED` within a few milliseconds (documented bound: 50 ms), whatever
+/// it is doing: resolving, connecting, in the TLS handshake, sending, waiting, reading (even a read
+/// that keeps receiving bytes) or waiting to retry. A cancelled call is never a success, and its
+/// connection is not reused. The config's `timeouts.deadline_ms` bounds the call the same way
+/// (`LLMWIRE_STATUS_TIMEOUT`, stop reason "deadline").
 ///
 /// Ownership: `client`, `request_json` and `cancel` are borrowed for the call; `*out_response_json`
 /// is a new string for `llmwire_string_free`.
@@ -263,6 +266,53 @@ pub unsafe extern "C" fn llmwire_cancel_trigger(cancel: *const LlmwireCancel) {
 pub unsafe extern "C" fn llmwire_cancel_free(cancel: *mut LlmwireCancel) {
     // SAFETY: NULL or a pointer llmwire handed out, freed once, per the header.
     unsafe { free_boxed(cancel) }
+}
+
+/// Asked by a blocked call whether to stop: return non-zero to cancel the handle (as
+/// `llmwire_cancel_trigger` would), 0 to go on waiting. Gets the `user_data` given to
+/// `llmwire_cancel_set_interrupt_check`.
+pub type LlmwireInterruptCheck = Option<unsafe extern "C" fn(user_data: *mut c_void) -> i32>;
+
+/// The `user_data` of an interrupt check, carried to the thread that runs the call.
+struct CheckData(*mut c_void);
+// SAFETY: llmwire only hands the pointer back to the caller's check; the header makes the caller
+// responsible for what it points to (it is used on the thread that runs the call).
+unsafe impl Send for CheckData {}
+// SAFETY: as above; llmwire never dereferences it.
+unsafe impl Sync for CheckData {}
+
+/// Installs (or, with a NULL `check`, removes) an interrupt check on a cancel handle: while a call
+/// using the handle is blocked (on the network, or waiting to retry), it calls `check(user_data)`
+/// every 10 ms, on the thread that runs the call; a non-zero return cancels the handle. For a
+/// caller that cannot call `llmwire_cancel_trigger` from another thread while its own thread is
+/// in the call — a language runtime that only notices an interrupt (Ctrl-C) when it runs its own
+/// code on that thread, such as Python.
+///
+/// `check` must not call into llmwire with this handle and must return quickly; `user_data` must
+/// stay valid until the check is removed or the handle freed. A handle without a check costs
+/// nothing extra.
+/// Errors: `LLMWIRE_STATUS_INVALID_ARGUMENT` for a NULL handle.
+/// Thread-safety: set it before the calls that use the handle start, not while they run.
+#[no_mangle]
+pub unsafe extern "C" fn llmwire_cancel_set_interrupt_check(
+    cancel: *const LlmwireCancel,
+    check: LlmwireInterruptCheck,
+    user_data: *mut c_void,
+) -> Status {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: NULL or a live cancel handle, per the header.
+        let cancel = unsafe { handle(cancel, "cancel") }?;
+        let installed = check.map(|check| {
+            let data = CheckData(user_data);
+            Box::new(move || {
+                let data = &data;
+                // SAFETY: the caller's function and pointer, valid per the header.
+                unsafe { check(data.0) != 0 }
+            }) as crate::client::cancel::InterruptCheck
+        });
+        cancel.token.set_interrupt_check(installed);
+        Ok(())
+    })
 }
 
 /// Renders the client's metrics: calls, attempts, successes, failures and retries by class, time

@@ -18,6 +18,12 @@
  * @property {number} elapsedMs Time from the start of the call to the end of this attempt.
  * @property {number} delayMs The delay slept after this attempt.
  * @property {string | null} delaySource `"retry-after"`, `"retry_info"`, …, `"backoff"`, or null.
+ * @property {string | null} fault For a failure below HTTP, what it was: `"dns"`,
+ *   `"connection_refused"`, `"connection_reset"`, `"tls"`, `"truncated"`, `"connect_timeout"`,
+ *   `"attempt_timeout"`, `"deadline"`, `"first_chunk_timeout"`, `"stream_idle_timeout"`, or
+ *   `"cancelled"`; null otherwise.
+ * @property {string | null} phase Where that attempt was: `"dns"`, `"connect"`, `"tls"`, `"send"`,
+ *   `"head"`, `"body"`, `"first_chunk"`, `"stream"`; null otherwise.
  * @property {string} [target] The target the attempt went to (configurations with `targets`).
  */
 
@@ -69,6 +75,8 @@ function camelAttempt(attempt) {
     elapsedMs: attempt.elapsed_ms,
     delayMs: attempt.delay_ms,
     delaySource: attempt.delay_source ?? null,
+    fault: attempt.fault ?? null,
+    phase: attempt.phase ?? null,
     ...(attempt.target === undefined ? {} : { target: attempt.target }),
   };
 }

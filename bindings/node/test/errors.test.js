@@ -77,7 +77,7 @@ describe('error types', () => {
       assert.equal(error.providerMessage, 'bad');
       assert.equal(error.requestId, 'req_1');
       assert.deepEqual(error.attempts, [
-        { n: 1, class: errorClass, httpStatus: 400, elapsedMs: 3, delayMs: 0, delaySource: null },
+        { n: 1, class: errorClass, httpStatus: 400, elapsedMs: 3, delayMs: 0, delaySource: null, fault: null, phase: null },
       ]);
       assert.equal(error.details, details);
       assert.match(error.stack, new RegExp(`^${typeName}: not retried`));

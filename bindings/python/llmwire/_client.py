@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import queue
+import sys
 import threading
 import weakref
 from collections.abc import Iterator, Mapping
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ._errors import Error
 from ._ffi import call_for_string, encode_json, encode_text, error_from_pointer, take_string
-from ._native import CHUNK_CALLBACK, EVENT_CALLBACK, ClientPtr, ErrorPtr, lib
+from ._native import CHUNK_CALLBACK, EVENT_CALLBACK, INTERRUPT_CHECK, ClientPtr, ErrorPtr, lib
 
 _log = logging.getLogger("llmwire")
 
@@ -35,9 +36,10 @@ class CancelToken:
     """A cancel handle for one or more calls.
 
     Pass it as ``cancel=`` to :meth:`Client.chat`, :meth:`Client.stream` or :meth:`Client.achat`;
-    :meth:`cancel` (from any thread) stops every call using it, now and later: at once while the
-    library waits between attempts, otherwise when the current network read returns. The call
-    then raises :class:`llmwire.Cancelled`. Once cancelled, a token stays cancelled.
+    :meth:`cancel` (from any thread) stops every call using it, now and later, whatever it is
+    doing (resolving, connecting, sending, waiting, reading, or waiting to retry), within a few
+    milliseconds. The call then raises :class:`llmwire.Cancelled`; it is never a success. Once
+    cancelled, a token stays cancelled.
     """
 
     def __init__(self) -> None:
@@ -220,6 +222,8 @@ class Client:
         return self._chat_encoded(body, cancel)
 
     def _chat_encoded(self, body: bytes, cancel: Optional[CancelToken]) -> JSONObject:
+        if threading.get_ident() == _MAIN_THREAD_ID and _interrupts.usable:
+            return self._chat_interruptible(body, cancel)
         handle = self._enter()
         try:
             text = call_for_string(
@@ -227,6 +231,29 @@ class Client:
             )
         finally:
             self._leave()
+        result: JSONObject = json.loads(text)
+        return result
+
+    def _chat_interruptible(self, body: bytes, cancel: Optional[CancelToken]) -> JSONObject:
+        """A sync call on the main thread, which a Ctrl-C (``KeyboardInterrupt``) stops.
+
+        See :class:`_Interrupts` for how the signal reaches the blocked call.
+        """
+        token = _interrupts.token(cancel)
+        previous_hook = sys.unraisablehook
+        sys.unraisablehook = _interrupts.unraisable
+        handle = self._enter()
+        try:
+            text = call_for_string(lib.llmwire_chat, handle, body, token._handle)
+        except Error:
+            _interrupts.raise_pending()
+            raise
+        finally:
+            self._leave()
+            sys.unraisablehook = previous_hook
+            if cancel is not None:
+                cancel._unlink(token)
+        _interrupts.raise_pending()
         result: JSONObject = json.loads(text)
         return result
 
@@ -343,6 +370,71 @@ class Client:
         finally:
             self._leave()
         return callback
+
+
+_MAIN_THREAD_ID = threading.main_thread().ident
+
+
+class _Interrupts:
+    """Delivers a Ctrl-C (or any exception a signal handler raises) to a sync call on the main
+    thread, within about 20 ms, while the library is blocked in it.
+
+    Python runs signal handlers only on the main thread, between bytecodes, so a thread blocked in
+    a foreign call never sees them. The call's cancel token therefore carries an interrupt check
+    (``llmwire_cancel_set_interrupt_check``) that the library runs every 10 ms while blocked.
+    Running it runs Python code, so a pending handler runs too; the exception it raises
+    (``KeyboardInterrupt``) escapes the check, where ctypes can only report it to
+    ``sys.unraisablehook``: for the duration of the call that hook is :meth:`unraisable`, which
+    keeps the exception. The next check then returns 1, the library cancels the call, and the
+    exception is raised from :meth:`Client.chat` instead of :class:`llmwire.Cancelled`.
+
+    The cost when nothing happens: two assignments of ``sys.unraisablehook`` per call.
+    """
+
+    def __init__(self) -> None:
+        self.usable = lib.has("llmwire_cancel_set_interrupt_check")
+        self.pending: Optional[BaseException] = None
+        self.check = INTERRUPT_CHECK(self._check)
+        self._shared: Optional[CancelToken] = None
+
+    def _check(self, _user_data: Any) -> int:
+        return 0 if self.pending is None else 1
+
+    def unraisable(self, unraisable: Any) -> None:
+        """``sys.unraisablehook`` during a call: keeps what escaped the check, passes the rest on."""
+        traceback = unraisable.exc_traceback
+        while traceback is not None:
+            if traceback.tb_frame.f_code is _Interrupts._check.__code__:
+                if self.pending is None:
+                    self.pending = unraisable.exc_value
+                return
+            traceback = traceback.tb_next
+        sys.__unraisablehook__(unraisable)
+
+    def _armed(self) -> CancelToken:
+        token = CancelToken()
+        lib.llmwire_cancel_set_interrupt_check(token._handle, self.check, None)
+        return token
+
+    def token(self, cancel: Optional[CancelToken]) -> CancelToken:
+        """The token for one call: the shared one, or one linked to the caller's ``cancel``."""
+        if cancel is not None:
+            token = self._armed()
+            cancel._link(token)
+            return token
+        if self._shared is None:
+            self._shared = self._armed()
+        return self._shared
+
+    def raise_pending(self) -> None:
+        """Raises what a signal handler raised during the call, if anything."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            self._shared = None  # the library cancelled it: the next call needs a fresh one
+            raise pending from None
+
+
+_interrupts = _Interrupts()
 
 
 def _event_trampoline(callback: EventCallback) -> Callable[[Optional[bytes], Any], None]:

@@ -72,6 +72,8 @@ Status = c_int32
 CHUNK_CALLBACK = ctypes.CFUNCTYPE(c_int32, c_char_p, c_void_p)
 #: ``llmwire_event_callback``: ``void (*)(const char *event_json, void *user_data)``.
 EVENT_CALLBACK = ctypes.CFUNCTYPE(None, c_char_p, c_void_p)
+#: ``llmwire_interrupt_check``: ``int32_t (*)(void *user_data)``.
+INTERRUPT_CHECK = ctypes.CFUNCTYPE(c_int32, c_void_p)
 
 
 class Signature(NamedTuple):
@@ -101,6 +103,12 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("llmwire_cancel_new", CancelPtr, ()),
     Signature("llmwire_cancel_trigger", None, (CancelPtr,)),
     Signature("llmwire_cancel_free", None, (CancelPtr,)),
+    Signature(
+        "llmwire_cancel_set_interrupt_check",
+        Status,
+        (CancelPtr, INTERRUPT_CHECK, c_void_p),
+        optional=True,
+    ),
     Signature("llmwire_client_metrics", Status, (ClientPtr, c_char_p, StringOut, ErrorOut)),
     Signature(
         "llmwire_client_set_event_callback",
