@@ -166,6 +166,8 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// `text` with the URL's password (as written, and percent-decoded) and the URL itself replaced.
+// Used by the Redis store only (cargo feature "redis").
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 pub(crate) fn scrub(text: &str, url: &str) -> String {
     let mut out = text.replace(url, &redact_url(url));
     if let Some(password) = url_password(url) {
@@ -178,6 +180,8 @@ pub(crate) fn scrub(text: &str, url: &str) -> String {
     out
 }
 
+// Used by the Redis store only (cargo feature "redis").
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 fn url_password(url: &str) -> Option<String> {
     let rest = &url[url.find("://")? + 3..];
     let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
@@ -186,6 +190,8 @@ fn url_password(url: &str) -> Option<String> {
     Some(password.to_owned())
 }
 
+// Used by the Redis store only (cargo feature "redis").
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 fn decode_percent(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
