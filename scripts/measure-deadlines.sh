@@ -11,5 +11,5 @@ runs=${1:-3}
 cargo test --release --quiet --test client_deadline --no-run
 for run in $(seq 1 "$runs"); do
     cargo test --release --quiet --test client_deadline -- --nocapture --test-threads=1 2>/dev/null \
-        | grep '^measure' | sed "s/^measure/run $run:/"
+        | grep -o 'measure.*' | sed "s/^measure/run $run:/"
 done | sort -k2,2 -k3,6 -s

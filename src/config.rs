@@ -256,11 +256,20 @@ impl ClientConfig {
 
     /// The API key: `api_key` if set, else the `api_key_env` variable if set and non-empty.
     pub fn resolve_api_key(&self, env: impl Fn(&str) -> Option<String>) -> Option<String> {
-        self.api_key
-            .clone()
-            .or_else(|| self.api_key_env.as_deref().and_then(&env))
-            .filter(|key| !key.is_empty())
+        resolve_key(self.api_key.as_deref(), self.api_key_env.as_deref(), env)
     }
+}
+
+/// `api_key` if set, else the `api_key_env` variable if set and non-empty (also for targets).
+pub(crate) fn resolve_key(
+    api_key: Option<&str>,
+    api_key_env: Option<&str>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Option<String> {
+    api_key
+        .map(str::to_owned)
+        .or_else(|| api_key_env.and_then(&env))
+        .filter(|key| !key.is_empty())
 }
 
 // The key must never reach logs or error messages, so Debug shows only whether one is set.

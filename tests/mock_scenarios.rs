@@ -848,6 +848,8 @@ fn every_builtin_scenario_answers_on_both_endpoints_and_both_modes() {
         "slow_body" => "slow_body:interval_ms=1".to_string(),
         "huge_body" => "huge_body:size=1kb".to_string(),
         "stream_stall" => "stream_stall:stall_ms=1".to_string(),
+        "stream_keepalive_only" => "stream_keepalive_only:stall_ms=1".to_string(),
+        "trickle_body" => "trickle_body:interval_ms=1".to_string(),
         other => other.to_string(),
     };
     let faults = [

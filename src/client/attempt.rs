@@ -90,24 +90,14 @@ pub(super) fn attempt_loop(
             ));
         }
         client.metrics.attempt_made();
-        watch::begin_attempt();
-        let mut outcome = if prepared.stream {
-            stream_attempt(
-                client,
-                &route,
-                prepared,
-                on_chunk.as_deref_mut(),
-                &mut delivered,
-                cancel,
-            )
-        } else {
-            plain_attempt(client, &route, prepared)
-        };
-        // A cancel wins over whatever the attempt became meanwhile: a cancelled call never
-        // succeeds, and a read the cancel cut short is not a network failure.
-        if cancel.is_cancelled() && !matches!(outcome, Outcome::Interrupted(_)) {
-            outcome = Outcome::Interrupted(StopReason::Cancelled);
-        }
+        let outcome = one_attempt(
+            client,
+            &route,
+            prepared,
+            on_chunk.as_deref_mut(),
+            &mut delivered,
+            cancel,
+        );
         let (mut classification, fault) = match outcome {
             Outcome::Success {
                 completion,
@@ -242,6 +232,29 @@ pub(super) fn follow(
         .clock
         .sleep(Duration::from_millis(plan.delay_ms), cancel);
     Ok(classification)
+}
+
+/// Sends one attempt, plain or streamed, under the call's watch.
+pub(super) fn one_attempt(
+    client: &Client,
+    route: &Route<'_>,
+    prepared: &Prepared,
+    on_chunk: Option<&mut (dyn FnMut(&Value) -> ChunkControl + '_)>,
+    delivered: &mut bool,
+    cancel: &CancelToken,
+) -> Outcome {
+    watch::begin_attempt();
+    let outcome = if prepared.stream {
+        stream_attempt(client, route, prepared, on_chunk, delivered, cancel)
+    } else {
+        plain_attempt(client, route, prepared)
+    };
+    // A cancel wins over whatever the attempt became meanwhile: a cancelled call never
+    // succeeds, and a read the cancel cut short is not a network failure.
+    if cancel.is_cancelled() && !matches!(outcome, Outcome::Interrupted(_)) {
+        return Outcome::Interrupted(StopReason::Cancelled);
+    }
+    outcome
 }
 
 /// The call's jitter source: the client's entropy (or the policy's seed) mixed with the call number.

@@ -14,8 +14,7 @@ use serde_json::{json, Value};
 
 use super::answer::{Answer, Completion, Report};
 use super::attempt::{
-    call_rng, cancelled, emit, follow, millis, plain_attempt, record, redact, stopped,
-    stream_attempt, Outcome, Route,
+    call_rng, cancelled, emit, follow, millis, one_attempt, record, redact, stopped, Outcome, Route,
 };
 use super::cancel::CancelToken;
 use super::prepare::{prepare_for, Prepared};
@@ -31,7 +30,7 @@ use crate::fleet::{
 use crate::profile::Profile;
 use crate::retry::{self, AttemptState, Decision, RetryBudget};
 use crate::taxonomy::{ErrorClass, StopReason};
-use crate::transport::watch::{self, Limit, Phase};
+use crate::transport::watch::{Limit, Phase};
 use crate::transport::Transport;
 
 /// One target, ready to send to.
@@ -322,7 +321,9 @@ pub(super) fn fleet_call(
                     return Err(none_usable(&mut call, attempts, last_failure))
                 }
                 Selection::Wait { until_ms } => {
-                    let wait_ms = until_ms.saturating_sub(wall_ms(client));
+                    // Times are whole milliseconds: one more makes sure the moment has passed
+                    // for the server too (a hint counts from its clock, a little earlier).
+                    let wait_ms = until_ms.saturating_sub(wall_ms(client)) + 1;
                     let fits = match client.config.timeouts.deadline_ms {
                         Some(deadline) => elapsed_ms().saturating_add(wait_ms) <= deadline,
                         None => wait_ms <= client.policy.max_server_delay_ms,
@@ -343,9 +344,7 @@ pub(super) fn fleet_call(
                             .get_or_insert_with(|| "target_wait".to_owned());
                     }
                     // Wakes at once on cancel; the top of the loop reports it.
-                    client
-                        .clock
-                        .sleep(Duration::from_millis(wait_ms.max(1)), cancel);
+                    client.clock.sleep(Duration::from_millis(wait_ms), cancel);
                     continue;
                 }
             },
@@ -364,23 +363,14 @@ pub(super) fn fleet_call(
         let n = attempts.len() as u32 + 1;
         client.metrics.attempt_made();
         target.counters.attempts.fetch_add(1, Relaxed);
-        watch::begin_attempt();
-        let mut outcome = if prepared.stream {
-            stream_attempt(
-                client,
-                &route,
-                prepared,
-                on_chunk.as_deref_mut(),
-                &mut delivered,
-                cancel,
-            )
-        } else {
-            plain_attempt(client, &route, prepared)
-        };
-        // A cancel wins over whatever the attempt became meanwhile (as in `attempt_loop`).
-        if cancel.is_cancelled() && !matches!(outcome, Outcome::Interrupted(_)) {
-            outcome = Outcome::Interrupted(StopReason::Cancelled);
-        }
+        let outcome = one_attempt(
+            client,
+            &route,
+            prepared,
+            on_chunk.as_deref_mut(),
+            &mut delivered,
+            cancel,
+        );
         let now_ms = wall_ms(client);
         let (mut classification, fault) = match outcome {
             Outcome::Success {

@@ -50,10 +50,7 @@ pub struct TargetConfig {
 impl TargetConfig {
     /// The key: `api_key` if set, else the `api_key_env` variable if set and non-empty.
     pub fn resolve_api_key(&self, env: impl Fn(&str) -> Option<String>) -> Option<String> {
-        self.api_key
-            .clone()
-            .or_else(|| self.api_key_env.as_deref().and_then(&env))
-            .filter(|key| !key.is_empty())
+        crate::config::resolve_key(self.api_key.as_deref(), self.api_key_env.as_deref(), env)
     }
 }
 

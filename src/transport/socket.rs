@@ -215,6 +215,17 @@ enum Direction {
     Write,
 }
 
+/// The longest single wait of a blocked read. The kernel's timers grow coarser with their length
+/// (a 500 ms read timeout fired 10–25 ms late), so a long wait is cut into slices short enough to
+/// end on time; a read that is answered (nearly all of them) never reaches its first slice, and
+/// the timeout stays the same from read to read, so it is not set again.
+const READ_SLICE: Duration = Duration::from_millis(100);
+
+/// The longest single wait of a blocked write. The kernel may keep a write waiting for buffer
+/// space well past its `SO_SNDTIMEO` (measured: over 100 ms late on a loaded machine), so a write
+/// that has to wait does so in slices and looks at the time left between them.
+const WRITE_SLICE: Duration = Duration::from_millis(20);
+
 /// One blocking operation on `stream`, bounded and cancellable; `io` is retried after a signal
 /// or an interrupt-check slice.
 fn blocking(
@@ -229,8 +240,14 @@ fn blocking(
         return Err(ureq::Error::Timeout(timeout.reason));
     }
     let token = watch::cancel_token();
+    // When ureq's bound ends: each slice of a sliced wait is measured against it.
+    let mut ureq_until: Option<Instant> = None;
     loop {
-        let (wait, limit) = watch::bound(ureq);
+        let ureq_left = match ureq_until {
+            Some(until) => Some(until.saturating_duration_since(Instant::now())),
+            None => ureq,
+        };
+        let (wait, limit) = watch::bound(ureq_left);
         if wait == Some(Duration::ZERO) {
             if let Some(limit) = limit {
                 watch::cut(limit);
@@ -238,12 +255,20 @@ fn blocking(
             return Err(ureq::Error::Timeout(timeout.reason));
         }
         let polls = token.as_ref().is_some_and(|t| t.polls_interrupt());
-        let slice = match (wait, polls) {
-            (Some(wait), true) => Some(wait.min(INTERRUPT_POLL)),
-            (None, true) => Some(INTERRUPT_POLL),
-            (wait, false) => wait,
+        let most = match direction {
+            _ if polls => Some(INTERRUPT_POLL),
+            Direction::Write => Some(WRITE_SLICE),
+            Direction::Read => Some(READ_SLICE),
+        };
+        let slice = match (wait, most) {
+            (Some(wait), Some(most)) => Some(wait.min(most)),
+            (wait, None) => wait,
+            (None, most) => most,
         };
         let sliced = slice != wait;
+        if sliced && ureq_until.is_none() {
+            ureq_until = ureq.map(|ureq| Instant::now() + ureq);
+        }
         // A zero timeout means "none" to the socket: wait at least a millisecond.
         let slice = slice.map(|slice| slice.max(Duration::from_millis(1)));
         if *cached != slice {

@@ -159,7 +159,6 @@ pub fn cancel_token() -> Option<CancelToken> {
 /// means the limit has passed.
 pub fn bound(ureq_bound: Option<Duration>) -> (Option<Duration>, Option<Limit>) {
     with(|watch| {
-        let now = Instant::now();
         let ours = [
             watch.deadline.map(|at| (at, Limit::Deadline)),
             watch.stream_timer,
@@ -167,11 +166,14 @@ pub fn bound(ureq_bound: Option<Duration>) -> (Option<Duration>, Option<Limit>) 
         .into_iter()
         .flatten()
         .min_by_key(|(at, _)| *at);
-        match (ours, ureq_bound) {
-            (Some((at, limit)), ureq) if ureq.is_none_or(|u| at <= now + u) => {
-                (Some(at.saturating_duration_since(now)), Some(limit))
-            }
-            (_, ureq) => (ureq, None),
+        // Without a limit of llmwire's (the common case), not even the clock is read.
+        let Some((at, limit)) = ours else {
+            return (ureq_bound, None);
+        };
+        let now = Instant::now();
+        match ureq_bound {
+            Some(ureq) if now + ureq < at => (Some(ureq), None),
+            _ => (Some(at.saturating_duration_since(now)), Some(limit)),
         }
     })
     .unwrap_or((ureq_bound, None))

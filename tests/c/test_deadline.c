@@ -65,6 +65,18 @@ static char *error_json(const llmwire_error *err) {
     return json;
 }
 
+/* Checks the error names `fault` and `phase` for its attempt (and, for a deadline, its stop
+ * reason), then frees it. */
+static void check_fault_and_free(llmwire_error *err, const char *fault, const char *phase) {
+    char *json = error_json(err);
+    char expected[128];
+    snprintf(expected, sizeof expected, "\"fault\":\"%s\",\"phase\":\"%s\"", fault, phase);
+    CHECK_STR_CONTAINS(json, expected);
+    if (strcmp(fault, "deadline") == 0) CHECK_STR_CONTAINS(json, "\"stop_reason\":\"deadline\"");
+    llmwire_string_free(json);
+    llmwire_error_free(err);
+}
+
 static void test_deadline_cuts_a_server_that_never_sends_its_head(void) {
     llmwire_client *client = client_for("slow_headers:delay_ms=30000", "c-deadline", "{\"deadline_ms\":500}");
     llmwire_error *err = NULL;
@@ -74,12 +86,7 @@ static void test_deadline_cuts_a_server_that_never_sends_its_head(void) {
            elapsed, elapsed - 500.0);
     CHECK(status == LLMWIRE_STATUS_TIMEOUT);
     CHECK(elapsed >= 495.0 && elapsed < 500.0 + MARGIN_MS);
-    char *json = error_json(err);
-    CHECK_STR_CONTAINS(json, "\"stop_reason\":\"deadline\"");
-    CHECK_STR_CONTAINS(json, "\"fault\":\"deadline\"");
-    CHECK_STR_CONTAINS(json, "\"phase\":\"head\"");
-    llmwire_string_free(json);
-    llmwire_error_free(err);
+    check_fault_and_free(err, "deadline", "head");
     llmwire_client_free(client);
 }
 
@@ -109,11 +116,7 @@ static void test_cancel_stops_a_trickled_body_and_is_not_a_success(void) {
            elapsed, elapsed - 1000.0);
     CHECK(status == LLMWIRE_STATUS_CANCELLED);
     CHECK(elapsed >= 1000.0 && elapsed < 1000.0 + MARGIN_MS);
-    char *json = error_json(err);
-    CHECK_STR_CONTAINS(json, "\"fault\":\"cancelled\"");
-    CHECK_STR_CONTAINS(json, "\"phase\":\"body\"");
-    llmwire_string_free(json);
-    llmwire_error_free(err);
+    check_fault_and_free(err, "cancelled", "body");
 
     char *metrics = NULL;
     CHECK(llmwire_client_metrics(client, "json", &metrics, NULL) == LLMWIRE_STATUS_OK);
