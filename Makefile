@@ -122,13 +122,16 @@ bench:
 
 # The fleet benchmarks (docs/fleet.md): overhead of targets, a primary's outage, client-side limits.
 # About five minutes; figures from one run. The limits run's baseline is the openai Python package
-# (benches/fleet_openai.py), when installed in build/venv-python.
+# (benches/fleet_openai.py), when installed in build/venv-python. Then the shared state
+# (docs/coordination.md, benches/coordination.rs): the Redis round trip, and 8 processes sharing
+# one limit through Redis, through memory, and with the openai package (about six minutes more).
 .PHONY: bench-fleet
 bench-fleet:
 	$(CARGO) bench --bench fleet
 	$(CARGO) build --release --bins
 	@if $(BENCH_PYTHON) -c 'import openai' 2>/dev/null; then $(BENCH_PYTHON) benches/fleet_openai.py target/release/llmwire; \
 	  else echo "(the openai baseline needs: $(BENCH_PYTHON) -m pip install openai)"; fi
+	$(CARGO) bench --bench coordination
 
 # Every test the project has. CI runs exactly this.
 test: test-rust test-c test-python test-node test-examples

@@ -3,7 +3,8 @@
  *
  * Each scene makes one real HTTP call through the C API and prints what happened, attempt by
  * attempt, as reported by the library's event callback. */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+/* clock_gettime; fork, exec and wait for the shared-limit scene's processes (POSIX). */
+#define _POSIX_C_SOURCE 200809L
 
 #include "llmwire.h"
 
@@ -269,6 +270,78 @@ static void limits_scene(void) {
     tally_and_free(limited);
 }
 
+/* --- Shared limit across processes (Redis) -------------------------------------------------------
+ * A self-contained scene: two processes (forked from this one) share one limit of 3 requests a
+ * second through a redis-server the scene starts (and stops) itself; skipped when none is
+ * installed. */
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void shared_limit_worker(char name, const char *redis_url, const struct timespec *start) {
+    char targets[512], extra[256];
+    snprintf(targets, sizeof targets,
+             "[{\"name\":\"limited\",\"base_url\":\"%s/s/echo/demo-shared/v1\",\"api_key\":\"demo-key\","
+             "\"limits\":{\"rpm\":3,\"window_ms\":1000}}]",
+             origin);
+    snprintf(extra, sizeof extra, ",\"coordination\":{\"backend\":\"redis\",\"url\":\"%s\",\"namespace\":\"demo-c-%ld\"}",
+             redis_url, (long)getppid());
+    llmwire_client *shared = fleet_client(targets, extra);
+    for (int n = 1; n <= 3; n++) {
+        char *response = NULL;
+        if (llmwire_chat(shared, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", NULL, &response, NULL) ==
+            LLMWIRE_STATUS_OK) {
+            llmwire_string_free(response);
+        }
+        printf("  process %c: call %d answered at %4.1f s\n", name, n, seconds_since(start));
+        fflush(stdout);
+    }
+    llmwire_client_free(shared);
+}
+
+static void shared_limit_scene(void) {
+    scene("Shared limit: 2 processes, 3 requests a second between them (Redis)",
+          "others limit each process alone, so together they send twice the rate");
+    if (system("command -v redis-server >/dev/null 2>&1") != 0) {
+        printf("  skipped: redis-server is not installed (apt-get install redis-server)\n");
+        return;
+    }
+    char port[16], ping[96], redis_url[64];
+    snprintf(port, sizeof port, "%ld", 30000 + (long)getpid() % 20000);
+    snprintf(ping, sizeof ping, "redis-cli -p %s ping >/dev/null 2>&1", port);
+    snprintf(redis_url, sizeof redis_url, "redis://127.0.0.1:%s/0", port);
+    fflush(stdout);
+    pid_t redis = fork();
+    if (redis == 0) {
+        if (freopen("/dev/null", "w", stdout) == NULL || freopen("/dev/null", "w", stderr) == NULL) {
+            _exit(127);
+        }
+        execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly",
+               "no", "--loglevel", "warning", (char *)NULL);
+        _exit(127);
+    }
+    struct timespec pause = {0, 50 * 1000 * 1000};
+    for (int tries = 0; tries < 100 && system(ping) != 0; tries++) {
+        nanosleep(&pause, NULL);
+    }
+    struct timespec start;
+    timespec_get(&start, TIME_UTC);
+    pid_t workers[2];
+    for (int i = 0; i < 2; i++) {
+        workers[i] = fork();
+        if (workers[i] == 0) {
+            shared_limit_worker((char)('A' + i), redis_url, &start);
+            _exit(0);
+        }
+    }
+    for (int i = 0; i < 2; i++) {
+        waitpid(workers[i], NULL, 0);
+    }
+    printf("  => 3 calls at once, the other 3 a second later: never more than 3 a second between the two processes\n");
+    kill(redis, SIGKILL);
+    waitpid(redis, NULL, 0);
+}
+
 int main(void) {
     origin = getenv("LLMWIRE_MOCK_ORIGIN");
     if (origin == NULL) {
@@ -355,6 +428,8 @@ int main(void) {
 
     failover_scene();
     limits_scene();
+
+    shared_limit_scene();
 
     scene("8. Metrics, per class (Prometheus text), over every client of this demo", "for dashboards and alerts");
     for (size_t i = 0; i < total_count; i++) {

@@ -222,6 +222,70 @@ scene('Client-side limits: 3 requests a second, 6 calls', 'others send them all 
   }
 }
 
+// --- Shared limit across processes (Redis) -------------------------------------------------------
+// A self-contained scene: two Node processes share one limit of 3 requests a second through a
+// redis-server this block starts (and stops) itself; skipped when none is installed.
+scene('Shared limit: 2 processes, 3 requests a second between them (Redis)',
+  'others limit each process alone, so together they send twice the rate');
+{
+  const { spawn, spawnSync } = await import('node:child_process');
+  const net = await import('node:net');
+  const { fileURLToPath } = await import('node:url');
+  const found = spawnSync('redis-server', ['--version'], { stdio: 'ignore' });
+  if (found.error) {
+    console.log('  skipped: redis-server is not installed (apt-get install redis-server)');
+  } else {
+    const port = await new Promise((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address();
+        probe.close(() => resolve(free));
+      });
+    });
+    const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' });
+    try {
+      for (let tries = 0; tries < 200; tries++) {
+        const up = await new Promise((resolve) => {
+          const socket = net.connect(port, '127.0.0.1', () => { socket.end(); resolve(true); });
+          socket.on('error', () => resolve(false));
+        });
+        if (up) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      // Each process: three calls under the shared limit, each printed when answered.
+      const worker = `
+        const llmwire = require(${JSON.stringify(fileURLToPath(new URL('../bindings/node', import.meta.url)))});
+        const [name, origin, url, namespace, started] = process.argv.slice(1);
+        (async () => {
+          const shared = new llmwire.Client({
+            targets: [{ name: 'limited', base_url: origin + '/s/echo/demo-node-shared/v1', api_key: 'demo-key',
+              limits: { rpm: 3, window_ms: 1000 } }],
+            model: 'gpt-4o-mini',
+            coordination: { backend: 'redis', url, namespace },
+          });
+          try {
+            for (let n = 1; n <= 3; n++) {
+              await shared.chat({ messages: [{ role: 'user', content: 'Hello, robust world' }] });
+              console.log('  process ' + name + ': call ' + n + ' answered at ' + ((Date.now() - Number(started)) / 1000).toFixed(1) + ' s');
+            }
+          } finally {
+            await shared.close();
+          }
+        })();`;
+      const url = `redis://127.0.0.1:${port}/0`;
+      const namespace = `demo-node-${process.pid}`;
+      const started = String(Date.now());
+      await Promise.all(['A', 'B'].map((name) => new Promise((resolve) => {
+        spawn(process.execPath, ['-e', worker, name, origin, url, namespace, started], { stdio: 'inherit' })
+          .on('exit', resolve);
+      })));
+      console.log('  => 3 calls at once, the other 3 a second later: never more than 3 a second between the two processes');
+    } finally {
+      redis.kill();
+    }
+  }
+}
+
 scene('8. Metrics, per class (Prometheus text), over every client of this demo', 'for dashboards and alerts');
 for (const [series, value] of totals) {
   if (value) console.log(`   ${series} ${+value.toFixed(6)}`);

@@ -238,12 +238,73 @@ def main() -> int:
     failover_scene(origin)
     limits_scene(origin)
 
+    shared_limit_scene(origin)
+
     scene("8. Metrics, per class (Prometheus text), over every client of this demo", "for dashboards and alerts")
     for series, value in TOTALS.items():
         if value:
             print(f"   {series} {value:g}")
     print(f"   (this demo made {CALLS_MADE} calls)")
     return 0
+
+
+# --- Shared limit across processes (Redis) -------------------------------------------------------
+# A self-contained scene: two processes of this script share one limit of 3 requests a second
+# through a redis-server the scene starts (and stops) itself; skipped when none is installed.
+
+
+def shared_limit_worker(name: str, origin: str, redis_url: str, namespace: str, started: float) -> None:
+    """One of the two processes: three calls under the shared limit, each printed when answered."""
+    with llmwire.Client(
+        targets=[{"name": "limited", "base_url": origin + "/s/echo/demo-py-shared/v1", "api_key": "demo-key",
+                  "limits": {"rpm": 3, "window_ms": 1000}}],
+        model="gpt-4o-mini",
+        coordination={"backend": "redis", "url": redis_url, "namespace": namespace},
+    ) as shared:
+        for n in range(1, 4):
+            shared.chat(HELLO)
+            print(f"  process {name}: call {n} answered at {time.time() - started:4.1f} s", flush=True)
+
+
+def shared_limit_scene(origin: str) -> None:
+    """Two processes, one limit: Redis holds the window both reserve from."""
+    import shutil
+    import socket
+    import subprocess
+
+    scene("Shared limit: 2 processes, 3 requests a second between them (Redis)",
+          "others limit each process alone, so together they send twice the rate")
+    server = shutil.which("redis-server")
+    if server is None:
+        print("  skipped: redis-server is not installed (apt-get install redis-server)")
+        return
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    redis = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        url, namespace, started = f"redis://127.0.0.1:{port}/0", f"demo-{os.getpid()}", time.time()
+        workers = [subprocess.Popen([sys.executable, __file__, "--shared-limit-worker", name, origin, url, namespace,
+                                     str(started)]) for name in ("A", "B")]
+        for worker in workers:
+            worker.wait()
+        print("  => 3 calls at once, the other 3 a second later: never more than 3 a second between the two processes")
+    finally:
+        redis.kill()
+        redis.wait()
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--shared-limit-worker"]:
+    worker_name, worker_origin, worker_url, worker_namespace, worker_started = sys.argv[2:7]
+    shared_limit_worker(worker_name, worker_origin, worker_url, worker_namespace, float(worker_started))
+    sys.exit(0)
 
 
 if __name__ == "__main__":

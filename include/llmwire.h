@@ -407,6 +407,15 @@ llmwire_status llmwire_classify(const char *input_json,
  *    {"name": "backup", "provider": "gemini", "model": "gemini-2.0-flash"}]}
  * ```
  *
+ * Shared state (README "Shared state across processes: Redis"): with
+ * `"coordination": {"backend": "redis", "url": "redis://…", "namespace": "…"}`, every client
+ * naming the same Redis and namespace, in any process, shares the targets' cooldowns, breakers,
+ * limit windows and the retry budget (keys `llmwire:{namespace}:…`, each with a TTL). When Redis
+ * is unreachable, slow (over `timeout_ms`, default 100) or restarted, calls go on with this
+ * client's own state and Redis is retried with backoff; this never fails a call. The URL's
+ * password never appears in errors, metrics or events. A malformed `url` is
+ * `LLMWIRE_STATUS_INVALID_CONFIG`.
+ *
  * A call that finds every target unavailable past its deadline fails with stop reason
  * "all_targets_unavailable"; its error JSON lists every target's state under "targets". A
  * target on its provider's public endpoint without a key is `LLMWIRE_STATUS_INVALID_CONFIG`.

@@ -102,6 +102,7 @@ struct RawConfig {
     targets: Option<Vec<crate::fleet::targets::RawTarget>>,
     limits: Option<crate::fleet::Limits>,
     fleet: crate::fleet::FleetPolicy,
+    coordination: crate::coordination::CoordinationConfig,
 }
 
 /// A parsed, checked client configuration.
@@ -140,6 +141,8 @@ pub struct ClientConfig {
     /// Whether the configuration asks for the fleet machinery (`targets` or `limits` given); a
     /// plain single-endpoint configuration runs without it, exactly as before.
     pub fleet_enabled: bool,
+    /// `coordination`: where the fleet state lives (docs/coordination.md); `memory` by default.
+    pub coordination: crate::coordination::CoordinationConfig,
 }
 
 /// Rewrites serde's ``unknown field `x`, expected one of `a`, `b` at line 1 column 8`` as
@@ -238,7 +241,10 @@ impl ClientConfig {
                 .api_key_env()
                 .map(str::to_owned)
         });
-        let fleet_enabled = raw.targets.is_some() || raw.limits.is_some();
+        raw.coordination.check()?;
+        // Shared state is worth having for one endpoint too (cooldowns, breaker, retry budget).
+        let shared = raw.coordination.backend != crate::coordination::Backend::Memory;
+        let fleet_enabled = raw.targets.is_some() || raw.limits.is_some() || shared;
         let targets = crate::fleet::targets::resolve_targets(
             raw.targets,
             &crate::fleet::targets::TopLevel {
@@ -276,6 +282,7 @@ impl ClientConfig {
             targets,
             fleet: raw.fleet,
             fleet_enabled,
+            coordination: raw.coordination,
         })
     }
 
@@ -310,7 +317,11 @@ impl ClientConfig {
             ProxySetting::Url(url) => Some(url.as_str()),
             _ => None,
         };
-        for url in [Some(self.base_url.as_str()), proxy].into_iter().flatten() {
+        let coordination = self.coordination.url.as_deref();
+        for url in [Some(self.base_url.as_str()), proxy, coordination]
+            .into_iter()
+            .flatten()
+        {
             crate::redact::url_credentials(url)
                 .into_iter()
                 .for_each(|secret| redactor.add(secret));
@@ -365,6 +376,7 @@ impl fmt::Debug for ClientConfig {
             )
             .field("user_agent", &self.user_agent)
             .field("targets", &self.targets)
+            .field("coordination", &self.coordination)
             .finish_non_exhaustive()
     }
 }

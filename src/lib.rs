@@ -7,7 +7,8 @@
 //!   a provider's [`profile`], [`retry`] decides whether and when to try again, [`context`]
 //!   estimates tokens and trims history, [`stream`] decodes and assembles server-sent events;
 //! - shell: [`transport`] (HTTP over ureq), [`client`] (the attempt loop, the only place that
-//!   sends, reads the clock or sleeps), [`ffi`] (the stable C ABI), [`mock`] (the simulated
+//!   sends, reads the clock or sleeps), [`coordination`] (where the fleet state lives: in memory,
+//!   or shared through Redis), [`ffi`] (the stable C ABI), [`mock`] (the simulated
 //!   provider), and the `llmwire` command-line tool (`src/bin/llmwire/`).
 //!
 //! The core never reads the clock, sleeps, or touches the network: whatever it needs from the outside
@@ -56,6 +57,7 @@ pub mod classify;
 pub mod client;
 pub mod config;
 pub mod context;
+pub mod coordination;
 pub mod error;
 pub mod ffi;
 pub mod fleet;

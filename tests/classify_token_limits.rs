@@ -57,7 +57,7 @@ fn figure(rng: &mut Rng, n: u64) -> String {
         let digits: Vec<char> = plain.chars().collect();
         let mut out = String::new();
         for (i, d) in digits.iter().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(*d);

@@ -28,7 +28,7 @@ use crate::fleet::{
     TargetConfig, TargetKey, TargetStateStore, Transition,
 };
 use crate::profile::Profile;
-use crate::retry::{self, AttemptState, RetryBudget};
+use crate::retry::{self, AttemptState, Decision, RetryBudget};
 use crate::taxonomy::{ErrorClass, StopReason};
 use crate::transport::watch::{Limit, Phase};
 use crate::transport::Transport;
@@ -66,6 +66,8 @@ impl Target {
 pub(super) struct Fleet {
     targets: Vec<Target>,
     store: Arc<dyn TargetStateStore>,
+    /// The shared store's health and counters (`coordination.backend: "redis"`).
+    pub(super) coordination: Option<Arc<dyn crate::coordination::Coordination>>,
     policy: FleetPolicy,
     /// Whether any target has limits (else no token estimate is made).
     limited: bool,
@@ -112,9 +114,18 @@ impl Fleet {
                 counters: TargetCounters::default(),
             });
         }
+        let names: Vec<&str> = config.targets.iter().map(|t| t.name.as_str()).collect();
+        let capacity = budget.capacity();
+        let stores = crate::coordination::stores(
+            config,
+            &names,
+            MemoryStore::new(targets.len(), budget),
+            capacity,
+        )?;
         Ok(Fleet {
             limited: targets.iter().any(|target| target.config.limits.any()),
-            store: Arc::new(MemoryStore::new(targets.len(), budget)),
+            store: stores.state,
+            coordination: stores.coordination,
             policy: config.fleet.clone(),
             targets,
         })
@@ -371,7 +382,12 @@ pub(super) fn fleet_call(
                 let transitions = fleet.store.finish(&grant, now_ms, &finished, &fleet.policy);
                 report_transitions(client, call_id, target, &transitions);
                 target.counters.successes.fetch_add(1, Relaxed);
-                client.budget.record_success();
+                // The store's budget: the client's own, or the namespace's with a shared store.
+                if client.policy.budget.enabled {
+                    fleet
+                        .store
+                        .refund_retry(client.policy.budget.success_refund);
+                }
                 attempts.push(targeted(
                     record(n, None, Some(http_status), elapsed_ms()),
                     target,
@@ -533,13 +549,13 @@ pub(super) fn fleet_call(
             cancelled: cancel.is_cancelled(),
             ..AttemptState::from_records(&attempts)
         };
-        let decision = retry::decide_with_budget(
-            &classification,
-            &state,
-            &client.policy,
-            &mut random,
-            &client.budget,
-        );
+        // The budget is the store's: the client's own, or the namespace's with a shared store.
+        let decision = match retry::decide(&classification, &state, &client.policy, &mut random) {
+            Decision::Retry(plan) if !fleet.store.take_retry(plan.budget_cost) => {
+                Decision::Stop(StopReason::BudgetExhausted)
+            }
+            decision => decision,
+        };
         last_failure = Some(follow(
             client,
             call_id,

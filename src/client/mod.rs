@@ -223,6 +223,9 @@ impl Client {
         let mut metrics = self.metrics.to_json(self.budget_levels());
         if let Some(fleet) = &self.fleet {
             metrics["targets"] = fleet.metrics_json(fleet_loop::wall_ms(self));
+            if let Some(coordination) = &fleet.coordination {
+                metrics["coordination"] = coordination.metrics_json();
+            }
         }
         metrics
     }
@@ -232,12 +235,18 @@ impl Client {
         let mut text = self.metrics.to_prometheus(self.budget_levels());
         if let Some(fleet) = &self.fleet {
             text.push_str(&fleet.metrics_prometheus(fleet_loop::wall_ms(self)));
+            if let Some(coordination) = &fleet.coordination {
+                text.push_str(&coordination.metrics_prometheus());
+            }
         }
         text
     }
 
     /// Installs (or, with `None`, removes) the event hook.
     pub fn set_event_hook(&self, hook: Option<EventHook>) {
+        if let Some(coordination) = self.fleet.as_ref().and_then(|f| f.coordination.as_ref()) {
+            coordination.set_event_hook(hook.clone());
+        }
         *self.events.write().unwrap_or_else(PoisonError::into_inner) = hook;
     }
 

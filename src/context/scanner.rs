@@ -479,7 +479,7 @@ impl TextScanner {
             self.run = Run::Digits;
             self.run_len = 0;
         }
-        if self.run_len % 3 == 0 {
+        if self.run_len.is_multiple_of(3) {
             self.tally.digit_groups += 1;
         }
         self.run_len += 1;

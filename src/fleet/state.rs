@@ -124,6 +124,33 @@ pub struct TargetSnapshot {
     pub tokens_in_window: u64,
 }
 
+impl TargetSnapshot {
+    /// A target's snapshot from its parts (every store reports the same way): why and until when
+    /// it is unavailable, if it is, its breaker, and its window's `(in_flight, requests, tokens)`.
+    pub fn new(
+        name: &str,
+        now_ms: u64,
+        unavailable: Option<(u64, Unavailable)>,
+        breaker: BreakerState,
+        (in_flight, requests_in_window, tokens_in_window): (u32, usize, u64),
+    ) -> TargetSnapshot {
+        TargetSnapshot {
+            name: name.to_owned(),
+            state: unavailable.map_or("available", |(_, why)| why.state_name()),
+            until_ms: unavailable.map(|(until, _)| until),
+            retry_in_ms: unavailable.map(|(until, _)| until.saturating_sub(now_ms)),
+            reason: unavailable.and_then(|(_, why)| why.reason()),
+            breaker: match breaker {
+                BreakerState::Open { until_ms } if now_ms >= until_ms => "half_open",
+                other => other.as_str(),
+            },
+            in_flight,
+            requests_in_window,
+            tokens_in_window,
+        }
+    }
+}
+
 /// The state of every target, shared by every call of a client (and, with a shared backend, by
 /// every client). Every method is atomic for its target.
 pub trait TargetStateStore: Send + Sync {
@@ -328,20 +355,13 @@ impl TargetStateStore for MemoryStore {
                     .err()
                     .map(|until| (until, Unavailable::Limited))
             });
-            TargetSnapshot {
-                name: target.name.to_string(),
-                state: unavailable.map_or("available", |(_, why)| why.state_name()),
-                until_ms: unavailable.map(|(until, _)| until),
-                retry_in_ms: unavailable.map(|(until, _)| until.saturating_sub(now_ms)),
-                reason: unavailable.and_then(|(_, why)| why.reason()),
-                breaker: match breaker {
-                    BreakerState::Open { until_ms } if now_ms >= until_ms => "half_open",
-                    other => other.as_str(),
-                },
-                in_flight,
-                requests_in_window,
-                tokens_in_window,
-            }
+            TargetSnapshot::new(
+                &target.name,
+                now_ms,
+                unavailable,
+                breaker,
+                (in_flight, requests_in_window, tokens_in_window),
+            )
         })
     }
 

@@ -163,7 +163,7 @@ pub(crate) fn check_base64(text: &[u8]) -> Result<(), String> {
     if standard && url_safe {
         return Err("mixes the standard (+/) and URL-safe (-_) alphabets".to_owned());
     }
-    if padding > 0 && text.len() % 4 != 0 {
+    if padding > 0 && !text.len().is_multiple_of(4) {
         return Err(format!(
             "padded length {} is not a multiple of 4",
             text.len()
