@@ -40,7 +40,7 @@ impl Default for Limits {
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(60),
             idle_timeout: Duration::from_secs(60),
-            max_connections: 512,
+            max_connections: 2048,
         }
     }
 }
