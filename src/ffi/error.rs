@@ -3,7 +3,7 @@
 use std::ffi::{c_char, CString};
 
 use super::status::Status;
-use super::{free_boxed, guard, guard_value, require_out, to_cstring, write_string};
+use super::{free_boxed, guard_value, json_export, to_cstring};
 use crate::error::ErrorObject;
 use crate::taxonomy::ErrorClass;
 
@@ -140,15 +140,14 @@ pub unsafe extern "C" fn llmwire_error_to_json(
     out_json: *mut *mut c_char,
     err: *mut *mut LlmwireError,
 ) -> Status {
-    guard(err, || {
-        require_out(out_json, "out_json")?;
+    let render = |()| {
         // SAFETY: NULL or a live error, per the header.
         let error = unsafe { borrow(error) }
             .ok_or_else(|| ErrorObject::local(ErrorClass::InvalidArgument, "error is NULL"))?;
-        // SAFETY: checked non-NULL above.
-        unsafe { write_string(out_json, error.object.to_json()) };
-        Ok(())
-    })
+        Ok(error.object.to_json())
+    };
+    // SAFETY: `out_json` is NULL or writable storage, per the header.
+    unsafe { json_export(err, || Ok(()), out_json, "out_json", render) }
 }
 
 #[cfg(test)]
