@@ -301,6 +301,10 @@ fi
 # simulated provider serves every section.
 step "cargo install --path . (the llmwire command)"
 cargo install --quiet --locked --path . --root "$work/cargo"
+# That build shares target/ and gave the library the CLI's features; build the shipped one again,
+# and check that the simulated provider is not in it.
+make --no-print-directory release-lib
+if nm "$lib" | grep -q '7llmwire4mock'; then fail "the shipped library contains the simulated provider"; fi
 echo '{"status": 503, "body": "overloaded"}' | "$work/cargo/bin/llmwire" classify | grep -q '"class":"overloaded"' \
     || fail "the installed llmwire does not classify"
 echo "$work/cargo/bin/llmwire: ok"

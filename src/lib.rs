@@ -64,6 +64,7 @@ pub mod error;
 #[allow(unsafe_code)]
 pub mod ffi;
 mod json;
+#[cfg(feature = "mock")]
 pub mod mock;
 pub mod profile;
 pub mod provider;

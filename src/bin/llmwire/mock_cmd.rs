@@ -9,11 +9,10 @@
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
-use super::builtin::BUILTINS;
-use super::server::{check_scenario_files, MockOptions, MockServer};
+use llmwire::mock::{builtin_scenario_listing, check_scenario_files, MockOptions, MockServer};
 
 /// The usage text of `llmwire mock`.
-pub const USAGE: &str = "\
+pub(crate) const USAGE: &str = "\
 usage: llmwire mock [--host HOST] [--port PORT] [--scenarios FILE]... [--max-connections N]
                     [--until-stdin-eof] [--fast]
        llmwire mock --check FILE...
@@ -39,7 +38,7 @@ x-llmwire-scenario and x-llmwire-session). SCENARIO is name[:key=value,...].
 
 /// What the command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CliCommand {
+pub(crate) enum CliCommand {
     Serve {
         options: MockOptions,
         until_stdin_eof: bool,
@@ -50,7 +49,7 @@ pub enum CliCommand {
 }
 
 /// Parses the arguments after `mock`.
-pub fn parse_cli_args(args: &[String]) -> Result<CliCommand, String> {
+pub(crate) fn parse_cli_args(args: &[String]) -> Result<CliCommand, String> {
     let mut options = MockOptions::default();
     let mut until_stdin_eof = false;
     let mut check: Option<Vec<PathBuf>> = None;
@@ -118,7 +117,7 @@ pub fn parse_cli_args(args: &[String]) -> Result<CliCommand, String> {
 
 /// Runs `llmwire mock` with the arguments after `mock`; returns the exit code (0 success,
 /// 1 failure to start or invalid scenario files, 2 usage error).
-pub fn run_cli(args: &[String]) -> i32 {
+pub(crate) fn run_cli(args: &[String]) -> i32 {
     let command = match parse_cli_args(args) {
         Ok(command) => command,
         Err(message) => {
@@ -129,19 +128,7 @@ pub fn run_cli(args: &[String]) -> i32 {
     match command {
         CliCommand::Help => print_stdout(USAGE),
         CliCommand::ListScenarios => {
-            let listing: Vec<String> = BUILTINS
-                .iter()
-                .map(|builtin| {
-                    format!(
-                        "{}  [{}]\n    {}\n    source: {}",
-                        builtin.name,
-                        builtin.params_summary(),
-                        builtin.summary,
-                        builtin.source
-                    )
-                })
-                .collect();
-            print_stdout(&listing.join("\n"))
+            print_stdout(&builtin_scenario_listing())
         }
         CliCommand::Check(files) => check_files(&files),
         CliCommand::Serve {
