@@ -73,6 +73,7 @@ pub mod retry;
 pub mod stream;
 pub mod taxonomy;
 pub mod transport;
+mod utf8;
 pub mod validate;
 
 pub use classify::{classify, Classification, ClassifyInput};

@@ -267,10 +267,7 @@ impl SseParser {
         if cut_short {
             room = room.saturating_sub('…'.len_utf8());
         }
-        let cut = (0..=room.min(text.len()))
-            .rev()
-            .find(|&i| text.is_char_boundary(i))
-            .unwrap_or(0);
+        let cut = crate::utf8::prefix(&text, room).len();
         if !self.stray_text.is_empty() {
             self.stray_text.push('\n');
         }
