@@ -304,7 +304,11 @@ cargo install --quiet --locked --path . --root "$work/cargo"
 # That build shares target/ and gave the library the CLI's features; build the shipped one again,
 # and check that the simulated provider is not in it.
 make --no-print-directory release-lib
-if nm "$lib" | grep -q '7llmwire4mock'; then fail "the shipped library contains the simulated provider"; fi
+for shipped in "$lib" "${lib%.so}.a"; do
+    if nm "$shipped" | grep -Eq '7llmwire4mock|llmwire\.\.mock\.\.'; then
+        fail "$shipped contains the simulated provider (llmwire::mock)"
+    fi
+done
 echo '{"status": 503, "body": "overloaded"}' | "$work/cargo/bin/llmwire" classify | grep -q '"class":"overloaded"' \
     || fail "the installed llmwire does not classify"
 echo "$work/cargo/bin/llmwire: ok"

@@ -127,9 +127,7 @@ pub(crate) fn run_cli(args: &[String]) -> i32 {
     };
     match command {
         CliCommand::Help => print_stdout(USAGE),
-        CliCommand::ListScenarios => {
-            print_stdout(&builtin_scenario_listing())
-        }
+        CliCommand::ListScenarios => print_stdout(&builtin_scenario_listing()),
         CliCommand::Check(files) => check_files(&files),
         CliCommand::Serve {
             options,
