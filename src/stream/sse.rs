@@ -9,6 +9,9 @@
 //! after the colon, and a line without a colon is a field with an empty value; `data` lines of one
 //! event are joined with `\n`; `event`, `id` (ignored if it contains NUL) and `retry` (digits only)
 //! are kept; unknown fields are ignored; a blank line dispatches the event, unless it has no `data`.
+//!
+//! The classifier has its own small reader for whole bodies (`classify::sse`), which must never
+//! fail; its module says why the two stay apart.
 
 use thiserror::Error;
 
