@@ -51,8 +51,9 @@ RELEASE_DIR := $(CURDIR)/target/release
 LIB_FEATURES ?=
 LIB_CARGO_FLAGS := --no-default-features $(if $(strip $(LIB_FEATURES)),--features $(LIB_FEATURES))
 
-# The command line first: building it builds the library with the CLI's features, and the last
-# build of the library is the one left in target/release.
+# The command line first, the library last: building the tool recompiles the library with the
+# CLI's features under target/release/deps, and target/release/libllmwire.* is the last build
+# that asked for the library itself.
 release:
 	$(CARGO) build --release --bins
 	$(MAKE) --no-print-directory release-lib

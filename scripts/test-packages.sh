@@ -301,8 +301,8 @@ fi
 # simulated provider serves every section.
 step "cargo install --path . (the llmwire command)"
 cargo install --quiet --locked --path . --root "$work/cargo"
-# That build shares target/ and gave the library the CLI's features; build the shipped one again,
-# and check that the simulated provider is not in it.
+# That build shares target/ and recompiled the library with the CLI's features (under deps/); build
+# the shipped one once more, so the packages certainly take it, and check the simulator is not in it.
 make --no-print-directory release-lib
 for shipped in "$lib" "${lib%.so}.a"; do
     if nm "$shipped" | grep -Eq '7llmwire4mock|llmwire\.\.mock\.\.'; then
