@@ -138,6 +138,24 @@ pub(crate) unsafe fn optional_arg_str<'a>(
     unsafe { arg_str(ptr, name) }.map(Some)
 }
 
+/// Borrows the `request_json` and optional `options_json` arguments that `llmwire_validate` and
+/// `llmwire_trim` share, in that order.
+///
+/// # Safety
+/// Both are NULL or NUL-terminated strings that stay valid and unchanged for `'a`.
+pub(crate) unsafe fn request_and_options<'a>(
+    request_json: *const c_char,
+    options_json: *const c_char,
+) -> Result<(&'a str, Option<&'a str>), ErrorObject> {
+    // SAFETY: per this function's contract.
+    unsafe {
+        Ok((
+            arg_str(request_json, "request_json")?,
+            optional_arg_str(options_json, "options_json")?,
+        ))
+    }
+}
+
 /// Takes back and drops an object handed to C with `Box::into_raw`. NULL is ignored.
 ///
 /// # Safety

@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use super::error::LlmwireError;
 use super::status::Status;
-use super::{arg_str, json_export, optional_arg_str};
+use super::{json_export, request_and_options};
 use crate::error::ErrorObject;
 use crate::validate::validate_json;
 
@@ -37,12 +37,7 @@ pub unsafe extern "C" fn llmwire_validate(
 ) -> Status {
     // SAFETY (all blocks): the header requires NUL-terminated strings valid for the call (options
     // may be NULL), and writable storage behind `report_json` when it is not NULL.
-    let read = || unsafe {
-        Ok((
-            arg_str(request_json, "request_json")?,
-            optional_arg_str(options_json, "options_json")?,
-        ))
-    };
+    let read = || unsafe { request_and_options(request_json, options_json) };
     unsafe {
         json_export(
             err,
