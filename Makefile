@@ -18,14 +18,14 @@ C_TESTS   := $(patsubst tests/c/%.c,$(BUILD)/c/%,$(wildcard tests/c/test_*.c))
 C_TSAN_TESTS := $(patsubst tests/c/%.c,$(BUILD)/c-tsan/%,$(wildcard tests/c/test_async*.c))
 
 .PHONY: help build demo test test-rust test-c test-python test-node test-examples header-check bless-header lint \
-	bench clean install uninstall release test-packages
+	bench clean install uninstall release release-lib test-packages
 
 help:
 	@echo "make demo          build everything and run the demo (C, Python, Node) against the simulated provider"
 	@echo "make examples      build the C example (examples/chat.c)"
 	@echo "make test          run every test (Rust, C under AddressSanitizer, Python, Node)"
 	@echo "make test-packages build the wheel, the npm tarball and a C install; use each as a user would"
-	@echo "make release       cargo build --release, plus the libllmwire.so.0 link programs look for"
+	@echo "make release       release builds: the llmwire tool, then the shipped library (no simulator), plus the libllmwire.so.0 link"
 	@echo "make install       install the C library, header, pkg-config and CMake files (PREFIX=/usr/local)"
 	@echo "make lint          cargo fmt --check, clippy and rustdoc with warnings as errors"
 	@echo "make bench         every benchmark: Rust (cargo bench), Python and Node bindings vs openai"
@@ -46,8 +46,21 @@ SONAME      := libllmwire.so.$(SO_MAJOR)
 REAL_NAME   := libllmwire.so.$(SO_MAJOR).$(word 2,$(subst ., ,$(VERSION))).$(word 3,$(subst ., ,$(VERSION)))
 RELEASE_DIR := $(CURDIR)/target/release
 
+# The shipped library leaves the simulated provider out: it is built with --no-default-features
+# plus LIB_FEATURES (the `shipped` feature of Cargo.toml: what it ships with). The packaging builds
+# (bindings/python/setup.py, bindings/node/scripts/crate.js) pass the same flags.
+LIB_FEATURES ?= shipped
+LIB_CARGO_FLAGS := --no-default-features $(if $(strip $(LIB_FEATURES)),--features $(LIB_FEATURES))
+
+# The command line first, the library last: building the tool recompiles the library with the
+# CLI's features under target/release/deps, and target/release/libllmwire.* is the last build
+# that asked for the library itself.
 release:
-	$(CARGO) build --release --lib --bins
+	$(CARGO) build --release --bins
+	$(MAKE) --no-print-directory release-lib
+
+release-lib:
+	$(CARGO) build --release --lib $(LIB_CARGO_FLAGS)
 	@ln -sf libllmwire.so $(RELEASE_DIR)/$(SONAME)
 
 # `make install PREFIX=...` (and DESTDIR for staging): the header, the shared library under its
@@ -178,6 +191,7 @@ bless-header:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --lib --no-default-features -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --quiet
 
 clean:

@@ -8,30 +8,11 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant, SystemTime};
 
+mod common;
+
+use common::{batch, calls_per_batch, median};
 use llmwire::classify::{classify, ClassifyInput};
 use serde_json::Value;
-
-/// How many calls of `f` take about `target`.
-fn calls_per_batch<F: FnMut()>(f: &mut F, target: Duration) -> u32 {
-    let start = Instant::now();
-    f();
-    let once = start.elapsed().max(Duration::from_nanos(20));
-    (target.as_nanos() / once.as_nanos()).clamp(1, 100_000) as u32
-}
-
-/// Mean time of one call of `f` over a batch of `calls`.
-fn batch<F: FnMut()>(f: &mut F, calls: u32) -> Duration {
-    let start = Instant::now();
-    for _ in 0..calls {
-        f();
-    }
-    start.elapsed() / calls
-}
-
-fn median<T: Copy + PartialOrd>(mut samples: Vec<T>) -> T {
-    samples.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
-    samples[samples.len() / 2]
-}
 
 struct Row {
     name: String,

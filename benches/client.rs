@@ -12,8 +12,11 @@
 //! [`pin_to_one_cpu`]); each mode runs in its own process.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+mod common;
+
+use common::{median, micros_per_call};
 use llmwire::client::Client;
 use llmwire::mock::{MockOptions, MockServer};
 use serde_json::{json, Value};
@@ -49,10 +52,6 @@ fn bare_call(agent: &ureq::Agent, url: &str, request: &Value) -> Vec<u8> {
 /// As [`bare_call`], and the answer parsed into a `Value`.
 fn bare_parsed_call(agent: &ureq::Agent, url: &str, request: &Value) -> Value {
     serde_json::from_slice(&bare_call(agent, url, request)).expect("a JSON answer")
-}
-
-fn per_call(total: Duration, calls: usize) -> f64 {
-    total.as_secs_f64() * 1e6 / calls as f64
 }
 
 /// One side of the sequential comparison: a name and one call.
@@ -103,14 +102,10 @@ fn sequential(base_url: &str) {
             for _ in 0..calls {
                 (sides[index].1)();
             }
-            times[index] = per_call(start.elapsed(), calls);
+            times[index] = micros_per_call(start.elapsed(), calls);
         }
         rounds.push(times);
     }
-    let median = |mut values: Vec<f64>| {
-        values.sort_by(f64::total_cmp);
-        values[values.len() / 2]
-    };
     let ratio =
         |side: usize, base: usize| median(rounds.iter().map(|r| r[side] / r[base]).collect());
     println!(
@@ -329,7 +324,7 @@ fn fast_endpoint() {
             for _ in 0..calls {
                 call();
             }
-            rounds.push(per_call(start.elapsed(), calls));
+            rounds.push(micros_per_call(start.elapsed(), calls));
         }
         rounds.sort_by(f64::total_cmp);
         println!("  {name:52} {:6.1} µs/call", rounds[rounds.len() / 2]);

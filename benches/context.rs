@@ -5,10 +5,12 @@
 //! Run: `cargo bench --bench context`.
 
 use llmwire::retry::{RandomSource, SplitMix64};
-use std::hint::black_box;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+mod common;
+
+use common::sorted_times;
 use llmwire::context::{estimate_request_tokens, estimate_text_tokens, trim, TrimOptions};
 use llmwire::provider::Provider;
 use serde_json::{json, Value};
@@ -146,19 +148,6 @@ fn text_bytes(request: &Value) -> usize {
         .unwrap_or(0)
 }
 
-/// Runs `body` `runs` times; returns the sorted durations.
-fn time<T>(runs: usize, mut body: impl FnMut() -> T) -> Vec<Duration> {
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            black_box(body());
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    times
-}
-
 fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1e3
 }
@@ -199,7 +188,7 @@ fn main() {
         report.dropped_turns,
     );
 
-    let times = time(60, || trim(&request, &options));
+    let times = sorted_times(60, || trim(&request, &options));
     let median = times[times.len() / 2];
     println!(
         "trim to {BUDGET_TOKENS} tokens: median {:.2} ms, min {:.2} ms, p90 {:.2} ms (target ≤ 10 ms)",
@@ -208,7 +197,7 @@ fn main() {
         ms(times[times.len() * 9 / 10]),
     );
 
-    let times = time(60, || estimate_request_tokens(&request));
+    let times = sorted_times(60, || estimate_request_tokens(&request));
     let median = times[times.len() / 2];
     println!(
         "estimate_request_tokens (whole conversation): median {:.2} ms, {:.0} MB/s of message text",
@@ -217,7 +206,7 @@ fn main() {
     );
 
     let text = corpus();
-    let times = time(100, || estimate_text_tokens(&text));
+    let times = sorted_times(100, || estimate_text_tokens(&text));
     let median = times[times.len() / 2];
     println!(
         "estimate_text_tokens (real-text corpus, {:.2} MB): median {:.2} ms, {:.0} MB/s",

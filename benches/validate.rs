@@ -12,8 +12,11 @@
 //! `cargo bench --bench validate`.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+mod common;
+
+use common::median_time;
 use llmwire::validate::{validate, validate_json, ValidateOptions};
 use serde_json::{json, Value};
 
@@ -115,20 +118,6 @@ fn request(turns: usize) -> String {
     messages.push(json!({"role": "user", "content": "Summarise."}));
     json!({"model": "gemini-2.5-pro", "messages": messages, "tools": tools(), "temperature": 0.4, "max_tokens": 4096})
         .to_string()
-}
-
-/// The median time of `runs` calls of `f`, after one warm-up call.
-fn median_time(runs: usize, mut f: impl FnMut()) -> Duration {
-    f();
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[runs / 2]
 }
 
 fn mb_per_s(bytes: usize, time: Duration) -> f64 {

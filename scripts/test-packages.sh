@@ -301,6 +301,14 @@ fi
 # simulated provider serves every section.
 step "cargo install --path . (the llmwire command)"
 cargo install --quiet --locked --path . --root "$work/cargo"
+# That build shares target/ and recompiled the library with the CLI's features (under deps/); build
+# the shipped one once more, so the packages certainly take it, and check the simulator is not in it.
+make --no-print-directory release-lib
+for shipped in "$lib" "${lib%.so}.a"; do
+    if nm "$shipped" | grep -Eq '7llmwire4mock|llmwire\.\.mock\.\.'; then
+        fail "$shipped contains the simulated provider (llmwire::mock)"
+    fi
+done
 echo '{"status": 503, "body": "overloaded"}' | "$work/cargo/bin/llmwire" classify | grep -q '"class":"overloaded"' \
     || fail "the installed llmwire does not classify"
 echo "$work/cargo/bin/llmwire: ok"

@@ -4,144 +4,135 @@
 //! never came from a server. The C status enum (`ffi::status`) mirrors this enum one to one, with the
 //! same numbers, and those numbers are never changed or reused.
 
+use std::ffi::CStr;
+
 use serde::{Deserialize, Serialize};
 
-/// What went wrong, precisely enough to decide whether and when to try again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorClass {
-    // Server classes, 1..=99.
-    /// A per-minute or concurrency limit; passes after a delay.
-    RateLimited = 1,
-    /// Billing, daily or monthly quota gone; waiting minutes will not help.
-    QuotaExhausted = 2,
-    /// The provider is overloaded (503 "overloaded", Anthropic 529).
-    Overloaded = 3,
-    /// 500, 502 and other transient server faults.
-    ServerError = 4,
-    /// 408, 504, DEADLINE_EXCEEDED, or the client's own attempt timeout.
-    Timeout = 5,
-    /// Connection refused or reset, DNS, TLS, a truncated response.
-    Network = 6,
-    /// The provider rejected the shape of the request.
-    InvalidRequest = 7,
-    /// Prompt plus requested output exceed the model's window.
-    ContextLengthExceeded = 8,
-    /// Missing, invalid or expired credentials.
-    Authentication = 9,
-    /// The credentials are valid but not allowed to do this (403, region, suspended project).
-    PermissionDenied = 10,
-    /// Unknown model or route.
-    NotFound = 11,
-    /// A safety or policy refusal.
-    ContentFiltered = 12,
-    /// The request itself is over a size limit (413, or a 429 no single request can pass).
-    RequestTooLarge = 13,
-    /// 409: a conflicting concurrent operation.
-    Conflict = 14,
-    /// A 2xx answer that is not a usable completion.
-    MalformedResponse = 15,
+/// The one list of error classes: variant, stable number, snake_case name, C status suffix.
+///
+/// Everything that enumerates the classes is generated from this table: [`ErrorClass`] itself,
+/// [`ErrorClass::ALL`], the names, the numbers and the static C strings here, and the conversions
+/// between classes and C statuses in `ffi::status`. It hands the table to the macro named as its
+/// argument. A new class is one line here (plus its `Status` variant, which the compiler then
+/// demands, and its exception in the bindings, which their tests demand).
+macro_rules! error_class_table {
+    ($then:ident) => {
+        $then! {
+            // Server classes, 1..=99.
+            /// A per-minute or concurrency limit; passes after a delay.
+            RateLimited = 1, "rate_limited", "RATE_LIMITED";
+            /// Billing, daily or monthly quota gone; waiting minutes will not help.
+            QuotaExhausted = 2, "quota_exhausted", "QUOTA_EXHAUSTED";
+            /// The provider is overloaded (503 "overloaded", Anthropic 529).
+            Overloaded = 3, "overloaded", "OVERLOADED";
+            /// 500, 502 and other transient server faults.
+            ServerError = 4, "server_error", "SERVER_ERROR";
+            /// 408, 504, DEADLINE_EXCEEDED, or the client's own attempt timeout.
+            Timeout = 5, "timeout", "TIMEOUT";
+            /// Connection refused or reset, DNS, TLS, a truncated response.
+            Network = 6, "network", "NETWORK";
+            /// The provider rejected the shape of the request.
+            InvalidRequest = 7, "invalid_request", "INVALID_REQUEST";
+            /// Prompt plus requested output exceed the model's window.
+            ContextLengthExceeded = 8, "context_length_exceeded", "CONTEXT_LENGTH_EXCEEDED";
+            /// Missing, invalid or expired credentials.
+            Authentication = 9, "authentication", "AUTHENTICATION";
+            /// The credentials are valid but not allowed to do this (403, region, suspended project).
+            PermissionDenied = 10, "permission_denied", "PERMISSION_DENIED";
+            /// Unknown model or route.
+            NotFound = 11, "not_found", "NOT_FOUND";
+            /// A safety or policy refusal.
+            ContentFiltered = 12, "content_filtered", "CONTENT_FILTERED";
+            /// The request itself is over a size limit (413, or a 429 no single request can pass).
+            RequestTooLarge = 13, "request_too_large", "REQUEST_TOO_LARGE";
+            /// 409: a conflicting concurrent operation.
+            Conflict = 14, "conflict", "CONFLICT";
+            /// A 2xx answer that is not a usable completion.
+            MalformedResponse = 15, "malformed_response", "MALFORMED_RESPONSE";
 
-    // Local classes, 100..=199: never from a server.
-    /// Bad input to the API: a NULL pointer, invalid UTF-8, malformed JSON.
-    InvalidArgument = 100,
-    /// The client configuration is unusable (an unknown key, a bad value).
-    InvalidConfig = 101,
-    /// Local validation rejected the request; nothing was sent.
-    ValidationFailed = 102,
-    /// The caller cancelled the call.
-    Cancelled = 103,
-    /// The response was larger than the configured cap.
-    ResponseTooLarge = 104,
-    /// A bug in llmwire that was caught and reported.
-    Internal = 105,
-    /// A panic inside llmwire, caught at the C boundary.
-    Panic = 106,
+            // Local classes, 100..=199: never from a server.
+            /// Bad input to the API: a NULL pointer, invalid UTF-8, malformed JSON.
+            InvalidArgument = 100, "invalid_argument", "INVALID_ARGUMENT";
+            /// The client configuration is unusable (an unknown key, a bad value).
+            InvalidConfig = 101, "invalid_config", "INVALID_CONFIG";
+            /// Local validation rejected the request; nothing was sent.
+            ValidationFailed = 102, "validation_failed", "VALIDATION_FAILED";
+            /// The caller cancelled the call.
+            Cancelled = 103, "cancelled", "CANCELLED";
+            /// The response was larger than the configured cap.
+            ResponseTooLarge = 104, "response_too_large", "RESPONSE_TOO_LARGE";
+            /// A bug in llmwire that was caught and reported.
+            Internal = 105, "internal", "INTERNAL";
+            /// A panic inside llmwire, caught at the C boundary.
+            Panic = 106, "panic", "PANIC";
+        }
+    };
+}
+pub(crate) use error_class_table;
+
+/// Declares [`ErrorClass`] and its table-driven methods from [`error_class_table`].
+macro_rules! declare_error_class {
+    ($( $(#[$doc:meta])* $variant:ident = $code:literal, $name:literal, $c_suffix:literal; )*) => {
+        /// What went wrong, precisely enough to decide whether and when to try again.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum ErrorClass {
+            $( $(#[$doc])* #[serde(rename = $name)] $variant = $code, )*
+        }
+
+        impl ErrorClass {
+            /// Every class, in numeric order.
+            pub const ALL: [ErrorClass; [$($code),*].len()] = [$(ErrorClass::$variant),*];
+
+            /// The snake_case name used in JSON, metrics and the C API.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorClass::$variant => $name,)*
+                }
+            }
+
+            /// The name of the matching C status, e.g. `LLMWIRE_STATUS_RATE_LIMITED`.
+            pub const fn status_name(self) -> &'static str {
+                match self {
+                    $(ErrorClass::$variant => concat!("LLMWIRE_STATUS_", $c_suffix),)*
+                }
+            }
+
+            /// [`as_str`](Self::as_str) as a static C string, for the C API.
+            pub(crate) const fn name_c(self) -> &'static CStr {
+                match self {
+                    $(ErrorClass::$variant => const { c_str(concat!($name, "\0")) },)*
+                }
+            }
+
+            /// [`status_name`](Self::status_name) as a static C string, for the C API.
+            pub(crate) const fn status_name_c(self) -> &'static CStr {
+                match self {
+                    $(ErrorClass::$variant =>
+                        const { c_str(concat!("LLMWIRE_STATUS_", $c_suffix, "\0")) },)*
+                }
+            }
+
+            /// The class with this stable number (the C status value), if any.
+            pub const fn from_code(code: i32) -> Option<ErrorClass> {
+                match code {
+                    $($code => Some(ErrorClass::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+error_class_table!(declare_error_class);
+
+/// A NUL-terminated literal as a `CStr`; used in constant context, so a bad literal fails the build.
+const fn c_str(text: &'static str) -> &'static CStr {
+    match CStr::from_bytes_with_nul(text.as_bytes()) {
+        Ok(c) => c,
+        Err(_) => panic!("a C name has an interior NUL"),
+    }
 }
 
 impl ErrorClass {
-    /// Every class, in numeric order.
-    pub const ALL: [ErrorClass; 22] = [
-        ErrorClass::RateLimited,
-        ErrorClass::QuotaExhausted,
-        ErrorClass::Overloaded,
-        ErrorClass::ServerError,
-        ErrorClass::Timeout,
-        ErrorClass::Network,
-        ErrorClass::InvalidRequest,
-        ErrorClass::ContextLengthExceeded,
-        ErrorClass::Authentication,
-        ErrorClass::PermissionDenied,
-        ErrorClass::NotFound,
-        ErrorClass::ContentFiltered,
-        ErrorClass::RequestTooLarge,
-        ErrorClass::Conflict,
-        ErrorClass::MalformedResponse,
-        ErrorClass::InvalidArgument,
-        ErrorClass::InvalidConfig,
-        ErrorClass::ValidationFailed,
-        ErrorClass::Cancelled,
-        ErrorClass::ResponseTooLarge,
-        ErrorClass::Internal,
-        ErrorClass::Panic,
-    ];
-
-    /// The snake_case name used in JSON, metrics and the C API.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ErrorClass::RateLimited => "rate_limited",
-            ErrorClass::QuotaExhausted => "quota_exhausted",
-            ErrorClass::Overloaded => "overloaded",
-            ErrorClass::ServerError => "server_error",
-            ErrorClass::Timeout => "timeout",
-            ErrorClass::Network => "network",
-            ErrorClass::InvalidRequest => "invalid_request",
-            ErrorClass::ContextLengthExceeded => "context_length_exceeded",
-            ErrorClass::Authentication => "authentication",
-            ErrorClass::PermissionDenied => "permission_denied",
-            ErrorClass::NotFound => "not_found",
-            ErrorClass::ContentFiltered => "content_filtered",
-            ErrorClass::RequestTooLarge => "request_too_large",
-            ErrorClass::Conflict => "conflict",
-            ErrorClass::MalformedResponse => "malformed_response",
-            ErrorClass::InvalidArgument => "invalid_argument",
-            ErrorClass::InvalidConfig => "invalid_config",
-            ErrorClass::ValidationFailed => "validation_failed",
-            ErrorClass::Cancelled => "cancelled",
-            ErrorClass::ResponseTooLarge => "response_too_large",
-            ErrorClass::Internal => "internal",
-            ErrorClass::Panic => "panic",
-        }
-    }
-
-    /// The name of the matching C status, e.g. `LLMWIRE_STATUS_RATE_LIMITED`.
-    pub const fn status_name(self) -> &'static str {
-        match self {
-            ErrorClass::RateLimited => "LLMWIRE_STATUS_RATE_LIMITED",
-            ErrorClass::QuotaExhausted => "LLMWIRE_STATUS_QUOTA_EXHAUSTED",
-            ErrorClass::Overloaded => "LLMWIRE_STATUS_OVERLOADED",
-            ErrorClass::ServerError => "LLMWIRE_STATUS_SERVER_ERROR",
-            ErrorClass::Timeout => "LLMWIRE_STATUS_TIMEOUT",
-            ErrorClass::Network => "LLMWIRE_STATUS_NETWORK",
-            ErrorClass::InvalidRequest => "LLMWIRE_STATUS_INVALID_REQUEST",
-            ErrorClass::ContextLengthExceeded => "LLMWIRE_STATUS_CONTEXT_LENGTH_EXCEEDED",
-            ErrorClass::Authentication => "LLMWIRE_STATUS_AUTHENTICATION",
-            ErrorClass::PermissionDenied => "LLMWIRE_STATUS_PERMISSION_DENIED",
-            ErrorClass::NotFound => "LLMWIRE_STATUS_NOT_FOUND",
-            ErrorClass::ContentFiltered => "LLMWIRE_STATUS_CONTENT_FILTERED",
-            ErrorClass::RequestTooLarge => "LLMWIRE_STATUS_REQUEST_TOO_LARGE",
-            ErrorClass::Conflict => "LLMWIRE_STATUS_CONFLICT",
-            ErrorClass::MalformedResponse => "LLMWIRE_STATUS_MALFORMED_RESPONSE",
-            ErrorClass::InvalidArgument => "LLMWIRE_STATUS_INVALID_ARGUMENT",
-            ErrorClass::InvalidConfig => "LLMWIRE_STATUS_INVALID_CONFIG",
-            ErrorClass::ValidationFailed => "LLMWIRE_STATUS_VALIDATION_FAILED",
-            ErrorClass::Cancelled => "LLMWIRE_STATUS_CANCELLED",
-            ErrorClass::ResponseTooLarge => "LLMWIRE_STATUS_RESPONSE_TOO_LARGE",
-            ErrorClass::Internal => "LLMWIRE_STATUS_INTERNAL",
-            ErrorClass::Panic => "LLMWIRE_STATUS_PANIC",
-        }
-    }
-
     /// The class with this snake_case name.
     pub fn from_name(name: &str) -> Option<ErrorClass> {
         ErrorClass::ALL.into_iter().find(|c| c.as_str() == name)

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use llmwire::mock::{run_cli, Limits, MockOptions};
+use llmwire::mock::{Limits, MockOptions};
 use serde_json::{json, Value};
 use support::*;
 
@@ -681,17 +681,28 @@ fn dropping_the_server_stops_it() {
 
 #[test]
 fn cli_check_validates_files_and_usage_errors_exit_2() {
-    let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    // `llmwire mock` with these arguments; its exit code.
+    let run_cli = |list: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_llmwire"))
+            .arg("mock")
+            .args(list)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("the llmwire binary runs")
+            .code()
+            .expect("it exits with a code")
+    };
     let good = example("flaky_gateway.json").display().to_string();
-    assert_eq!(run_cli(&args(&["--check", &good])), 0);
+    assert_eq!(run_cli(&["--check", &good]), 0);
     let bad = temp_file(
         "cli-bad.json",
         r#"{"scenarios": {"x": {"steps": [{"fault": "meltdown"}]}}}"#,
     );
-    assert_eq!(run_cli(&args(&["--check", &bad.display().to_string()])), 1);
-    assert_eq!(run_cli(&args(&["--bogus"])), 2);
-    assert_eq!(run_cli(&args(&["--port", "not-a-port"])), 2);
-    assert_eq!(run_cli(&args(&["--host", "256.0.0.1"])), 1);
+    assert_eq!(run_cli(&["--check", &bad.display().to_string()]), 1);
+    assert_eq!(run_cli(&["--bogus"]), 2);
+    assert_eq!(run_cli(&["--port", "not-a-port"]), 2);
+    assert_eq!(run_cli(&["--host", "256.0.0.1"]), 1);
     let _ = std::fs::remove_file(bad);
 }
 

@@ -126,6 +126,8 @@ if not os.environ.get(PREBUILT_ENV):
             "llmwire.libllmwire",
             path=str(crate_dir() / "Cargo.toml"),
             binding=Binding.NoBinding,
+            # The shipped library: without the simulated provider (the Makefile's LIB_CARGO_FLAGS).
+            args=["--no-default-features", "--features", "shipped"],
             py_limited_api=False,
         )
     )

@@ -13,8 +13,8 @@
 use serde_json::Value;
 
 use super::completion::{self, Verdict};
-use super::error_object::{has_message_key, read_error_object};
 use super::provider_error::ProviderError;
+use super::provider_object::{has_message_key, read_provider_object};
 use super::{google, lenient, sse, text};
 
 /// How deep wrapped errors (OpenRouter `raw`, JSON inside a message) are followed.
@@ -205,9 +205,9 @@ pub(crate) fn read_value(value: &Value, depth: u8) -> Option<ProviderError> {
         Value::Object(root) => {
             if let Some(inner) = root.get("error") {
                 let mut error = match inner {
-                    Value::Object(_) => read_error_object(inner, value, depth),
+                    Value::Object(_) => read_provider_object(inner, value, depth),
                     Value::String(s) => {
-                        let mut error = read_error_object(value, value, depth);
+                        let mut error = read_provider_object(value, value, depth);
                         if error.message.is_none() || root.get("message").is_none() {
                             error.message = text::clean_message(s).or(error.message);
                         }
@@ -224,8 +224,8 @@ pub(crate) fn read_value(value: &Value, depth: u8) -> Option<ProviderError> {
                     Value::Array(items) => items
                         .iter()
                         .find(|item| item.is_object())
-                        .map(|item| read_error_object(item, value, depth))?,
-                    _ if has_message_key(value) => read_error_object(value, value, depth),
+                        .map(|item| read_provider_object(item, value, depth))?,
+                    _ if has_message_key(value) => read_provider_object(value, value, depth),
                     _ => return None,
                 };
                 if root.get("type").and_then(Value::as_str) == Some("error") {
@@ -241,7 +241,7 @@ pub(crate) fn read_value(value: &Value, depth: u8) -> Option<ProviderError> {
                     .take(64)
                     .find_map(|choice| match choice.get("error") {
                         Some(inner @ Value::Object(_)) => {
-                            Some(read_error_object(inner, value, depth))
+                            Some(read_provider_object(inner, value, depth))
                         }
                         _ => None,
                     });
@@ -252,13 +252,13 @@ pub(crate) fn read_value(value: &Value, depth: u8) -> Option<ProviderError> {
             let flat_error = root.get("object").and_then(Value::as_str) == Some("error")
                 || root.get("type").and_then(Value::as_str) == Some("error");
             if flat_error || has_message_key(value) {
-                return Some(read_error_object(value, value, depth));
+                return Some(read_provider_object(value, value, depth));
             }
             match root.get("errors") {
                 Some(Value::Array(items)) => items
                     .iter()
                     .find(|item| item.is_object())
-                    .map(|item| read_error_object(item, value, depth)),
+                    .map(|item| read_provider_object(item, value, depth)),
                 _ => None,
             }
         }

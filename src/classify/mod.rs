@@ -2,7 +2,7 @@
 //!
 //! Pure: [`classify`] takes the observed outcome and the current time and returns a
 //! [`Classification`]. It never fails and never panics, whatever the body holds. The body is read
-//! in every family providers use (see `body`, `error_object`), the wording is read in one pass
+//! in every family providers use (see `body`, `provider_object`), the wording is read in one pass
 //! (`wording`), the class is decided by `rules`, retry hints come from `hints`, and the family
 //! from `detect`. [`completion_is_usable`] tells whether a 2xx is a usable completion
 //! ([`plainly_usable`] proves the common case without building a `Value`).
@@ -38,7 +38,6 @@ mod codes;
 mod completion;
 mod dates;
 mod detect;
-mod error_object;
 mod google;
 mod headers;
 mod hints;
@@ -46,6 +45,7 @@ mod lenient;
 mod outcome;
 mod phrases;
 mod provider_error;
+mod provider_object;
 mod quick;
 mod rules;
 mod sse;

@@ -5,6 +5,13 @@
 //! Anthropic's `event: error` + `data: {"type": "error", …}`, or a plain-string error. This module
 //! splits the text into events, parses only what it must, and hands error payloads to
 //! `body::read_value`. Not a general SSE client (the shell's stream reader is).
+//!
+//! Why a second line reader beside [`crate::stream::sse`]: that one is the incremental parser for
+//! live bytes (split anywhere, a cap per event that fails the stream, lone-CR line ends, the BOM),
+//! and its errors are part of the call's outcome. This one reads a whole body already in memory
+//! (at most `TEXT_SCAN_LIMIT` bytes), possibly cut short or corrupt, and must never fail: it takes
+//! what it can (trimmed event names, only `data` and `event`) and stops at the first error event.
+//! Built on the strict parser, a body over its cap or with a bad line would lose its error event.
 
 use serde_json::Value;
 

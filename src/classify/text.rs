@@ -20,17 +20,7 @@ pub(crate) fn lossy(bytes: &[u8]) -> Cow<'_, str> {
     String::from_utf8_lossy(bytes)
 }
 
-/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
-pub(crate) fn prefix(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while end > 0 && !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
+pub(crate) use crate::utf8::prefix;
 
 /// A message as reported: trimmed, capped at [`MESSAGE_LIMIT`]; `None` when blank.
 pub(crate) fn clean_message(s: &str) -> Option<String> {

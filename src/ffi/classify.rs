@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use super::error::LlmwireError;
 use super::status::Status;
-use super::{arg_str, guard, require_out, write_string};
+use super::{arg_str, json_export};
 use crate::classify::{classify, ClassifyInput};
 use crate::error::ErrorObject;
 
@@ -30,16 +30,15 @@ pub unsafe extern "C" fn llmwire_classify(
     out_json: *mut *mut c_char,
     err: *mut *mut LlmwireError,
 ) -> Status {
-    guard(err, || {
-        // SAFETY: the header requires a NUL-terminated string valid for the call.
-        let input = unsafe { arg_str(input_json, "input_json") }?;
-        require_out(out_json, "out_json")?;
-        let input = ClassifyInput::from_json(input).map_err(ErrorObject::from)?;
-        let classification = classify(&input, SystemTime::now());
-        let json = serde_json::to_string(&classification)
-            .map_err(|e| ErrorObject::local(crate::ErrorClass::Internal, e.to_string()))?;
-        // SAFETY: checked non-NULL above.
-        unsafe { write_string(out_json, json) };
-        Ok(())
-    })
+    // SAFETY (both blocks): the header requires a NUL-terminated string valid for the call, and
+    // writable storage behind `out_json` when it is not NULL.
+    let read = || unsafe { arg_str(input_json, "input_json") };
+    unsafe {
+        json_export(err, read, out_json, "out_json", |input| {
+            let input = ClassifyInput::from_json(input).map_err(ErrorObject::from)?;
+            let classification = classify(&input, SystemTime::now());
+            serde_json::to_string(&classification)
+                .map_err(|e| ErrorObject::local(crate::ErrorClass::Internal, e.to_string()))
+        })
+    }
 }

@@ -2,10 +2,8 @@
 
 use std::ffi::{c_char, CString};
 
-use once_cell::sync::Lazy;
-
 use super::status::Status;
-use super::{free_boxed, guard, guard_value, require_out, to_cstring, write_string};
+use super::{free_boxed, guard_value, json_export, to_cstring};
 use crate::error::ErrorObject;
 use crate::taxonomy::ErrorClass;
 
@@ -27,27 +25,6 @@ impl LlmwireError {
     }
 }
 
-/// Class and status names as static C strings, built once.
-static NAMES: Lazy<Vec<(i32, CString, CString)>> = Lazy::new(|| {
-    ErrorClass::ALL
-        .into_iter()
-        .map(|class| {
-            (
-                class.code(),
-                to_cstring(class.as_str().to_owned()),
-                to_cstring(class.status_name().to_owned()),
-            )
-        })
-        .collect()
-});
-
-fn class_name_c(class: ErrorClass) -> *const c_char {
-    NAMES
-        .iter()
-        .find(|(code, _, _)| *code == class.code())
-        .map_or(c"internal".as_ptr(), |(_, name, _)| name.as_ptr())
-}
-
 /// Borrows the error behind a pointer, or `None` for NULL.
 ///
 /// # Safety
@@ -66,12 +43,9 @@ pub extern "C" fn llmwire_status_str(status: i32) -> *const c_char {
         if status == Status::Ok as i32 {
             return c"LLMWIRE_STATUS_OK".as_ptr();
         }
-        NAMES
-            .iter()
-            .find(|(code, _, _)| *code == status)
-            .map_or(c"LLMWIRE_STATUS_UNKNOWN".as_ptr(), |(_, _, name)| {
-                name.as_ptr()
-            })
+        ErrorClass::from_code(status).map_or(c"LLMWIRE_STATUS_UNKNOWN".as_ptr(), |class| {
+            class.status_name_c().as_ptr()
+        })
     })
 }
 
@@ -104,7 +78,7 @@ pub unsafe extern "C" fn llmwire_error_class(error: *const LlmwireError) -> *con
         // SAFETY: NULL or a live error, per the header.
         let class =
             unsafe { borrow(error) }.map_or(ErrorClass::InvalidArgument, |e| e.object.class());
-        class_name_c(class)
+        class.name_c().as_ptr()
     })
 }
 
@@ -166,15 +140,14 @@ pub unsafe extern "C" fn llmwire_error_to_json(
     out_json: *mut *mut c_char,
     err: *mut *mut LlmwireError,
 ) -> Status {
-    guard(err, || {
-        require_out(out_json, "out_json")?;
+    let render = |()| {
         // SAFETY: NULL or a live error, per the header.
         let error = unsafe { borrow(error) }
             .ok_or_else(|| ErrorObject::local(ErrorClass::InvalidArgument, "error is NULL"))?;
-        // SAFETY: checked non-NULL above.
-        unsafe { write_string(out_json, error.object.to_json()) };
-        Ok(())
-    })
+        Ok(error.object.to_json())
+    };
+    // SAFETY: `out_json` is NULL or writable storage, per the header.
+    unsafe { json_export(err, || Ok(()), out_json, "out_json", render) }
 }
 
 #[cfg(test)]

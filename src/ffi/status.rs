@@ -61,34 +61,38 @@ pub enum Status {
     Panic = 106,
 }
 
-impl From<ErrorClass> for Status {
-    fn from(class: ErrorClass) -> Status {
-        match class {
-            ErrorClass::RateLimited => Status::RateLimited,
-            ErrorClass::QuotaExhausted => Status::QuotaExhausted,
-            ErrorClass::Overloaded => Status::Overloaded,
-            ErrorClass::ServerError => Status::ServerError,
-            ErrorClass::Timeout => Status::Timeout,
-            ErrorClass::Network => Status::Network,
-            ErrorClass::InvalidRequest => Status::InvalidRequest,
-            ErrorClass::ContextLengthExceeded => Status::ContextLengthExceeded,
-            ErrorClass::Authentication => Status::Authentication,
-            ErrorClass::PermissionDenied => Status::PermissionDenied,
-            ErrorClass::NotFound => Status::NotFound,
-            ErrorClass::ContentFiltered => Status::ContentFiltered,
-            ErrorClass::RequestTooLarge => Status::RequestTooLarge,
-            ErrorClass::Conflict => Status::Conflict,
-            ErrorClass::MalformedResponse => Status::MalformedResponse,
-            ErrorClass::InvalidArgument => Status::InvalidArgument,
-            ErrorClass::InvalidConfig => Status::InvalidConfig,
-            ErrorClass::ValidationFailed => Status::ValidationFailed,
-            ErrorClass::Cancelled => Status::Cancelled,
-            ErrorClass::ResponseTooLarge => Status::ResponseTooLarge,
-            ErrorClass::Internal => Status::Internal,
-            ErrorClass::Panic => Status::Panic,
+// `Status` is written out above, not generated, because cbindgen reads the source without
+// expanding macros and the header is made from it. The table in `taxonomy` still decides: the
+// conversions below are generated from it, so a class without a `Status` variant, a `Status`
+// variant without a class, or a number that differs, fails the build.
+macro_rules! status_conversions {
+    ($( $(#[$doc:meta])* $variant:ident = $code:literal, $name:literal, $c_suffix:literal; )*) => {
+        impl From<ErrorClass> for Status {
+            fn from(class: ErrorClass) -> Status {
+                match class {
+                    $(ErrorClass::$variant => Status::$variant,)*
+                }
+            }
         }
-    }
+
+        impl Status {
+            /// The class a failure status stands for; `None` for `Ok`. Its exhaustive match is the
+            /// check that `Status` has no variant the table lacks.
+            #[cfg_attr(not(test), allow(dead_code))]
+            pub(crate) const fn class(self) -> Option<ErrorClass> {
+                match self {
+                    Status::Ok => None,
+                    $(Status::$variant => Some(ErrorClass::$variant),)*
+                }
+            }
+        }
+
+        const _: () = {
+            $(assert!(Status::$variant as i32 == $code, "Status and ErrorClass numbers differ");)*
+        };
+    };
 }
+crate::taxonomy::error_class_table!(status_conversions);
 
 impl Status {
     /// The C name of a status value, or `LLMWIRE_STATUS_UNKNOWN` for a value llmwire never returns.
@@ -96,10 +100,7 @@ impl Status {
         if value == Status::Ok as i32 {
             return "LLMWIRE_STATUS_OK";
         }
-        ErrorClass::ALL
-            .into_iter()
-            .find(|class| class.code() == value)
-            .map_or("LLMWIRE_STATUS_UNKNOWN", ErrorClass::status_name)
+        ErrorClass::from_code(value).map_or("LLMWIRE_STATUS_UNKNOWN", ErrorClass::status_name)
     }
 }
 
@@ -112,7 +113,9 @@ mod tests {
         for class in ErrorClass::ALL {
             assert_eq!(Status::from(class) as i32, class.code(), "{class}");
             assert_eq!(Status::name_of(class.code()), class.status_name());
+            assert_eq!(Status::from(class).class(), Some(class));
         }
+        assert_eq!(Status::Ok.class(), None);
         assert_eq!(Status::name_of(0), "LLMWIRE_STATUS_OK");
     }
 

@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use super::error::LlmwireError;
 use super::status::Status;
-use super::{arg_str, guard, optional_arg_str, require_out, write_string};
+use super::{json_export, request_and_options};
 use crate::context::trim_json;
 use crate::error::ErrorObject;
 
@@ -50,15 +50,20 @@ pub unsafe extern "C" fn llmwire_trim(
     result_json: *mut *mut c_char,
     err: *mut *mut LlmwireError,
 ) -> Status {
-    guard(err, || {
-        // SAFETY: the header requires NUL-terminated strings valid for the call (options may be NULL).
-        let request = unsafe { arg_str(request_json, "request_json") }?;
-        // SAFETY: as above.
-        let options = unsafe { optional_arg_str(options_json, "options_json") }?;
-        require_out(result_json, "result_json")?;
-        let trimmed = trim_json(request, options).map_err(ErrorObject::from)?;
-        // SAFETY: checked non-NULL above.
-        unsafe { write_string(result_json, trimmed.to_json()) };
-        Ok(())
-    })
+    // SAFETY (all blocks): the header requires NUL-terminated strings valid for the call (options
+    // may be NULL), and writable storage behind `result_json` when it is not NULL.
+    let read = || unsafe { request_and_options(request_json, options_json) };
+    unsafe {
+        json_export(
+            err,
+            read,
+            result_json,
+            "result_json",
+            |(request, options)| {
+                trim_json(request, options)
+                    .map(|trimmed| trimmed.to_json())
+                    .map_err(ErrorObject::from)
+            },
+        )
+    }
 }

@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use super::error::LlmwireError;
 use super::status::Status;
-use super::{arg_str, guard, optional_arg_str, require_out, write_string};
+use super::{json_export, request_and_options};
 use crate::error::ErrorObject;
 use crate::validate::validate_json;
 
@@ -35,15 +35,20 @@ pub unsafe extern "C" fn llmwire_validate(
     report_json: *mut *mut c_char,
     err: *mut *mut LlmwireError,
 ) -> Status {
-    guard(err, || {
-        // SAFETY: the header requires NUL-terminated strings valid for the call (options may be NULL).
-        let request = unsafe { arg_str(request_json, "request_json") }?;
-        // SAFETY: as above.
-        let options = unsafe { optional_arg_str(options_json, "options_json") }?;
-        require_out(report_json, "report_json")?;
-        let report = validate_json(request, options).map_err(ErrorObject::from)?;
-        // SAFETY: checked non-NULL above.
-        unsafe { write_string(report_json, report.to_json()) };
-        Ok(())
-    })
+    // SAFETY (all blocks): the header requires NUL-terminated strings valid for the call (options
+    // may be NULL), and writable storage behind `report_json` when it is not NULL.
+    let read = || unsafe { request_and_options(request_json, options_json) };
+    unsafe {
+        json_export(
+            err,
+            read,
+            report_json,
+            "report_json",
+            |(request, options)| {
+                validate_json(request, options)
+                    .map(|report| report.to_json())
+                    .map_err(ErrorObject::from)
+            },
+        )
+    }
 }

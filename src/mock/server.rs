@@ -470,6 +470,7 @@ fn run_connection(id: u64, mut stream: TcpStream, shared: &Shared, registry: &Re
 
 /// Makes the coming close of `stream` a reset: the peer sees ECONNRESET, not an orderly end.
 #[cfg(unix)]
+#[allow(unsafe_code)] // std has no way to set SO_LINGER; libc::setsockopt is the only one.
 fn reset(stream: &TcpStream) {
     use std::os::unix::io::AsRawFd;
     let linger = libc::linger {

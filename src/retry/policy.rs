@@ -344,11 +344,7 @@ pub(crate) fn unknown_key_error(what: &str, name: &str, path: &str, known: &[&st
 fn type_error(path: &str, expected: &str, got: &Value) -> Error {
     let mut shown = got.to_string();
     if shown.len() > 60 {
-        let cut = (0..=60)
-            .rev()
-            .find(|&i| shown.is_char_boundary(i))
-            .unwrap_or(0);
-        shown.truncate(cut);
+        shown.truncate(crate::utf8::prefix(&shown, 60).len());
         shown.push('…');
     }
     invalid(format!("{path} must be {expected}, got {shown}"))

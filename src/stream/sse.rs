@@ -9,6 +9,9 @@
 //! after the colon, and a line without a colon is a field with an empty value; `data` lines of one
 //! event are joined with `\n`; `event`, `id` (ignored if it contains NUL) and `retry` (digits only)
 //! are kept; unknown fields are ignored; a blank line dispatches the event, unless it has no `data`.
+//!
+//! The classifier has its own small reader for whole bodies (`classify::sse`), which must never
+//! fail; its module says why the two stay apart.
 
 use thiserror::Error;
 
@@ -267,10 +270,7 @@ impl SseParser {
         if cut_short {
             room = room.saturating_sub('…'.len_utf8());
         }
-        let cut = (0..=room.min(text.len()))
-            .rev()
-            .find(|&i| text.is_char_boundary(i))
-            .unwrap_or(0);
+        let cut = crate::utf8::prefix(&text, room).len();
         if !self.stray_text.is_empty() {
             self.stray_text.push('\n');
         }

@@ -243,12 +243,9 @@ fn strip_suffix_ignore_case<'t>(text: &'t str, suffix: &str) -> Option<&'t str> 
 
 /// The start of a long value, for messages.
 fn preview(text: &str) -> String {
-    let mut end = text.len().min(40);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    if end < text.len() {
-        format!("{}…", &text[..end])
+    let head = crate::utf8::prefix(text, 40);
+    if head.len() < text.len() {
+        format!("{head}…")
     } else {
         text.to_owned()
     }

@@ -268,11 +268,7 @@ pub(crate) fn show(value: &Value) -> String {
     if text.len() <= 60 {
         return text;
     }
-    let mut cut = 57;
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{}...", &text[..cut])
+    format!("{}...", crate::utf8::prefix(&text, 57))
 }
 
 #[cfg(test)]

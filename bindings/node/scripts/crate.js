@@ -48,7 +48,9 @@ function hasCargo() {
  * @returns {string}
  */
 function cargoBuild(crateDir, targetDir) {
-  const args = ['build', '--release', '--lib', '--manifest-path', path.join(crateDir, 'Cargo.toml')];
+  // The shipped library: without the simulated provider (the Makefile's LIB_CARGO_FLAGS).
+  const args = ['build', '--release', '--lib', '--no-default-features', '--features', 'shipped',
+    '--manifest-path', path.join(crateDir, 'Cargo.toml')];
   console.error(`llmwire: cargo ${args.join(' ')} (target ${targetDir})`);
   const run = spawnSync('cargo', args, { stdio: 'inherit', env: { ...process.env, CARGO_TARGET_DIR: targetDir } });
   if (run.status !== 0) throw new Error(`llmwire: cargo build failed (exit status ${run.status ?? run.signal})`);

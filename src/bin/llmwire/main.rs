@@ -6,6 +6,7 @@
 
 mod chat_cmd;
 mod classify_cmd;
+mod mock_cmd;
 mod trim_cmd;
 mod validate_cmd;
 
@@ -43,7 +44,7 @@ fn dispatch(command: &str, rest: &[String]) -> u8 {
         "classify" => classify_cmd::run(rest),
         "validate" => validate_cmd::run(rest),
         "trim" => trim_cmd::run(rest),
-        "mock" => u8::try_from(llmwire::mock::run_cli(rest)).unwrap_or(1),
+        "mock" => u8::try_from(mock_cmd::run_cli(rest)).unwrap_or(1),
         "version" | "--version" | "-V" => {
             print_stdout(&format!(
                 "llmwire {} (C ABI {})",

@@ -239,9 +239,5 @@ impl<'a> Pass<'a, '_> {
 }
 
 fn preview(text: &str) -> &str {
-    let mut end = text.len().min(40);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
+    crate::utf8::prefix(text, 40)
 }

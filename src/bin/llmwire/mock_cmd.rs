@@ -9,12 +9,12 @@
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
-use super::builtin::BUILTINS;
-use super::quota::Outage;
-use super::server::{check_scenario_files, MockOptions, MockServer};
+use llmwire::mock::{
+    builtin_scenario_listing, check_scenario_files, MockOptions, MockServer, Outage,
+};
 
 /// The usage text of `llmwire mock`.
-pub const USAGE: &str = "\
+pub(crate) const USAGE: &str = "\
 usage: llmwire mock [--host HOST] [--port PORT] [--scenarios FILE]... [--max-connections N]
                     [--until-stdin-eof] [--fast] [--rpm N] [--tpm N]
                     [--limit-window-ms MS] [--outage START_MS:DURATION_MS[:MODE]]
@@ -31,7 +31,7 @@ x-llmwire-scenario and x-llmwire-session). SCENARIO is name[:key=value,...].
   --host HOST           address to listen on (anything but loopback exposes the mock)
   --port PORT           port to listen on; 0 (the default) picks a free one
   --scenarios FILE      load scenarios from a JSON file (repeatable)
-  --max-connections N   connections served at once (default 512)
+  --max-connections N   connections served at once (default 2048)
   --until-stdin-eof     stop when stdin closes (for harnesses that spawn the mock)
   --fast                answer every request at once with one fixed completion: no
                         scenarios, no request log (an endpoint for benchmarking clients)
@@ -51,7 +51,7 @@ x-llmwire-scenario and x-llmwire-session). SCENARIO is name[:key=value,...].
 #[derive(Debug, Clone, PartialEq, Eq)]
 // Built once per process from the command line: its size does not matter.
 #[allow(clippy::large_enum_variant)]
-pub enum CliCommand {
+pub(crate) enum CliCommand {
     Serve {
         options: MockOptions,
         until_stdin_eof: bool,
@@ -62,7 +62,7 @@ pub enum CliCommand {
 }
 
 /// Parses the arguments after `mock`.
-pub fn parse_cli_args(args: &[String]) -> Result<CliCommand, String> {
+pub(crate) fn parse_cli_args(args: &[String]) -> Result<CliCommand, String> {
     let mut options = MockOptions::default();
     let mut until_stdin_eof = false;
     let mut check: Option<Vec<PathBuf>> = None;
@@ -144,7 +144,7 @@ fn positive(flag: &str, text: &str) -> Result<u64, String> {
 
 /// Runs `llmwire mock` with the arguments after `mock`; returns the exit code (0 success,
 /// 1 failure to start or invalid scenario files, 2 usage error).
-pub fn run_cli(args: &[String]) -> i32 {
+pub(crate) fn run_cli(args: &[String]) -> i32 {
     let command = match parse_cli_args(args) {
         Ok(command) => command,
         Err(message) => {
@@ -154,21 +154,7 @@ pub fn run_cli(args: &[String]) -> i32 {
     };
     match command {
         CliCommand::Help => print_stdout(USAGE),
-        CliCommand::ListScenarios => {
-            let listing: Vec<String> = BUILTINS
-                .iter()
-                .map(|builtin| {
-                    format!(
-                        "{}  [{}]\n    {}\n    source: {}",
-                        builtin.name,
-                        builtin.params_summary(),
-                        builtin.summary,
-                        builtin.source
-                    )
-                })
-                .collect();
-            print_stdout(&listing.join("\n"))
-        }
+        CliCommand::ListScenarios => print_stdout(&builtin_scenario_listing()),
         CliCommand::Check(files) => check_files(&files),
         CliCommand::Serve {
             options,

@@ -1,4 +1,5 @@
-//! Reading one error object, whatever family wrote it, into a [`ProviderError`].
+//! Reading one provider's error object, whatever family wrote it, into a [`ProviderError`]. (Not
+//! llmwire's own error object: that is `crate::error::ErrorObject`.)
 //!
 //! One walk over the object's keys finds the message (in any of its shapes: string, list, a
 //! FastAPI/Mistral `detail` object), type, code (string or number), Google status and `details`,
@@ -92,7 +93,7 @@ impl<'v> Fields<'v> {
 }
 
 /// Reads one error object `e` (with `root`, the whole body, for request ids and clues).
-pub(crate) fn read_error_object(e: &Value, root: &Value, depth: u8) -> ProviderError {
+pub(crate) fn read_provider_object(e: &Value, root: &Value, depth: u8) -> ProviderError {
     let f = Fields::of(e);
     let mut error = ProviderError {
         message: f.messages.iter().flatten().find_map(|v| render_message(v)),
