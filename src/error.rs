@@ -1,6 +1,6 @@
 //! Errors: the local error type of the Rust API, and the error object every failed call returns.
 //!
-//! The error object is data: its JSON form (DESIGN §4) is what the C API, the CLI and the bindings
+//! The error object is data: its JSON form (docs/design.md §4) is what the C API, the CLI and the bindings
 //! hand to users, so its field names are a contract.
 
 use serde::Serialize;
@@ -60,7 +60,7 @@ pub struct AttemptRecord {
     pub phase: Option<&'static str>,
 }
 
-/// Everything known about a failed call. Serialises to the error object JSON of DESIGN §4.
+/// Everything known about a failed call. Serialises to the error object JSON of docs/design.md §4.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ErrorObject {
     #[serde(flatten)]

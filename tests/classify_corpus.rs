@@ -32,7 +32,7 @@ const OVERRIDES: &[(&str, &str, bool, Option<f64>, &str)] = &[(
     "timeout",
     true,
     None,
-    "the input is the transport fault `timeout`; DESIGN §2 and the taxonomy put the client's own \
+    "the input is the transport fault `timeout`; docs/design.md §2 and the taxonomy put the client's own \
      attempt timeout in `timeout` (the label's `network` is the same retry decision, but \
      TransportFault has no separate connect-timeout variant to tell the two apart)",
 )];
@@ -53,7 +53,7 @@ fn load() -> Vec<Case> {
         .collect()
 }
 
-/// The DESIGN §3 input for a case, with `body` replaced.
+/// The docs/design.md §3 input for a case, with `body` replaced.
 fn input(case: &Case, body: Option<&str>) -> ClassifyInput {
     let mut object = json!({"provider": "auto"});
     if let Some(status) = case.status {

@@ -1,4 +1,4 @@
-//! Retry hints: every format, the DESIGN §4 precedence between them, and what happens to garbage.
+//! Retry hints: every format, the docs/design.md §4 precedence between them, and what happens to garbage.
 
 use std::time::{Duration, SystemTime};
 

@@ -1,4 +1,4 @@
-//! The retry decision: every rule of DESIGN §4 firing and not firing, and in the right order.
+//! The retry decision: every rule of docs/design.md §4 firing and not firing, and in the right order.
 
 use llmwire::classify::{Classification, HintSource};
 use llmwire::error::AttemptRecord;

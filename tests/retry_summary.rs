@@ -1,4 +1,4 @@
-//! The one-line summaries of DESIGN §4: one per stop reason, in the provider's words.
+//! The one-line summaries of docs/design.md §4: one per stop reason, in the provider's words.
 
 use llmwire::classify::{Classification, HintSource};
 use llmwire::retry::{summary, AttemptState, RetryPolicy};

@@ -7,7 +7,7 @@
 
 // ─── Configuration ────────────────────────────────────────────────────────────────────────────
 
-/** Failure classes of DESIGN §2 that come from a server. */
+/** Failure classes of docs/design.md §2 that come from a server. */
 export type ServerErrorClass =
   | 'rate_limited'
   | 'quota_exhausted'
@@ -62,7 +62,7 @@ export interface ClassRetryOverride {
   retry?: boolean;
 }
 
-/** The `retry` object (DESIGN §4). */
+/** The `retry` object (docs/design.md §4). */
 export interface RetryConfig {
   /** Attempts in all, the first included (default 5; 1 never retries). */
   max_attempts?: number;
@@ -363,7 +363,7 @@ export interface Attempt {
   target?: string;
 }
 
-/** The error object as the library renders it (DESIGN §4), snake_case. */
+/** The error object as the library renders it (docs/design.md §4), snake_case. */
 export interface ErrorDetails {
   class: ErrorClass | (string & {});
   status: string;
@@ -472,12 +472,12 @@ export const errorTypes: Readonly<Record<ErrorClass, typeof LlmwireError>>;
 
 // ─── Module functions ──────────────────────────────────────────────────────────────────────────
 
-/** Input of `classify` (DESIGN §3). */
+/** Input of `classify` (docs/design.md §3). */
 export type ClassifyInput =
   | { provider?: Provider | 'auto'; status: number; headers?: Record<string, string>; body?: string }
   | { transport: 'connection_refused' | 'connection_reset' | 'timeout' | 'dns' | 'tls' | 'truncated' };
 
-/** What `classify` returns (DESIGN §3, keys in camelCase). */
+/** What `classify` returns (docs/design.md §3, keys in camelCase). */
 export interface Classification {
   class: ErrorClass;
   retryable: boolean;

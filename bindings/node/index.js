@@ -30,7 +30,7 @@ const errors = require('./lib/errors');
 const { Client, ChatStream, CancelToken, setMaxThreads, maxThreads } = require('./lib/client');
 
 /**
- * Classifies a provider's failure (DESIGN §3): `{provider, status, headers, body}` or
+ * Classifies a provider's failure (docs/design.md §3): `{provider, status, headers, body}` or
  * `{transport}` in, `{class, retryable, retryAfterMs, hintSource, …}` out (camelCase keys).
  *
  * @param {object} input
@@ -58,7 +58,7 @@ function requireFunction(name) {
 }
 
 /**
- * Validates a request locally (DESIGN §5); nothing is sent. Returns the report
+ * Validates a request locally (docs/design.md §5); nothing is sent. Returns the report
  * `{ok, errors, warnings, estimatedPromptTokens, provider, model}`, plus `repairs` and the
  * repaired `request` (a request body, in the API's own names) with `repair: true`. An invalid request is a report with `ok: false`, not an
  * exception; bad arguments (unknown option, unknown provider) throw `InvalidArgument`.

@@ -1,6 +1,6 @@
 //! Retry hints: every way a server says "try again in …", read into milliseconds.
 //!
-//! Sources, in the precedence of DESIGN §4: `x-should-retry` (a yes/no, never a delay),
+//! Sources, in the precedence of docs/design.md §4: `x-should-retry` (a yes/no, never a delay),
 //! `retry-after-ms`, `retry-after` (delta-seconds, fractional accepted, or an HTTP-date relative to
 //! `now`; a past date means 0), Google `RetryInfo.retryDelay`, the message's own words ("try again
 //! in 1m30s", "Please retry in 45.6s", "retry after 20 seconds"), then the rate-limit reset headers
@@ -77,7 +77,7 @@ impl Hints {
         hints
     }
 
-    /// The winning delay by DESIGN §4 precedence; the reset headers only when `with_reset`.
+    /// The winning delay by docs/design.md §4 precedence; the reset headers only when `with_reset`.
     pub fn best(&self, with_reset: bool) -> Option<(u64, HintSource)> {
         self.retry_after_ms
             .map(|ms| (ms, HintSource::RetryAfterMs))

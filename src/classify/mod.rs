@@ -125,7 +125,7 @@ pub struct ClassifyInput {
     pub transport: Option<TransportFault>,
 }
 
-/// What a failure means. Serialises to the classification JSON of DESIGN §3.
+/// What a failure means. Serialises to the classification JSON of docs/design.md §3.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Classification {
     /// What went wrong.
@@ -293,7 +293,7 @@ fn transport(fault: TransportFault, input: &ClassifyInput) -> Classification {
     classification
 }
 
-/// The JSON form of [`ClassifyInput`] (DESIGN §3), as read by `llmwire classify` and the C API.
+/// The JSON form of [`ClassifyInput`] (docs/design.md §3), as read by `llmwire classify` and the C API.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ClassifyInputJson {
@@ -334,7 +334,7 @@ impl ClassifyInput {
         }
     }
 
-    /// Parses the classification input JSON of DESIGN §3.
+    /// Parses the classification input JSON of docs/design.md §3.
     ///
     /// `provider` is a provider name or `"auto"` (the default); header values may be strings or
     /// numbers; `body` is the body's text, or the JSON value the provider sent (an object, a

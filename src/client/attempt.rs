@@ -1,4 +1,4 @@
-//! The attempt loop of DESIGN §4: send, classify, decide, sleep (cancellable, never past the
+//! The attempt loop of docs/design.md §4: send, classify, decide, sleep (cancellable, never past the
 //! deadline) or stop — and the error object that reports every attempt.
 
 use std::io::Read;

@@ -11,7 +11,7 @@ use crate::error::ErrorObject;
 
 /// Classifies a provider's failure.
 ///
-/// `input_json` is the classification input (DESIGN §3): `{"provider": "auto"|"openai"|…,
+/// `input_json` is the classification input (docs/design.md §3): `{"provider": "auto"|"openai"|…,
 /// "status": 429, "headers": {"retry-after": "2"}, "body": "<raw text>"}` or
 /// `{"transport": "connection_refused"|"connection_reset"|"timeout"|"dns"|"tls"|"truncated"}`.
 /// On success `*out_json` receives the classification JSON (class, retryable, retry_after_ms,

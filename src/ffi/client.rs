@@ -405,7 +405,7 @@ pub unsafe extern "C" fn llmwire_client_set_event_callback(
     })
 }
 
-// DESIGN §6: a client (and a cancel handle) may be used from any number of threads at once.
+// docs/design.md §6: a client (and a cancel handle) may be used from any number of threads at once.
 const _: () = {
     const fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<LlmwireClient>();

@@ -1,4 +1,4 @@
-//! Retrying: the policy, backoff, the client-wide budget and the pure retry decision (DESIGN §4).
+//! Retrying: the policy, backoff, the client-wide budget and the pure retry decision (docs/design.md §4).
 //!
 //! For: answering "after this failure, try again — when — or stop, and why?" from data alone.
 //! [`decide`] reads a [`Classification`], an [`AttemptState`] and a [`RetryPolicy`], draws jitter
@@ -208,7 +208,7 @@ pub fn retryable(
         .unwrap_or(classification.retryable)
 }
 
-/// The pure retry decision of DESIGN §4; see the module documentation for the rules and their order.
+/// The pure retry decision of docs/design.md §4; see the module documentation for the rules and their order.
 ///
 /// Draws from `rng` only when the delay comes from jittered backoff. Does not touch the budget:
 /// a `Retry` carries its `budget_cost`; use [`decide_with_budget`] in the loop.

@@ -1,6 +1,6 @@
 //! The retry policy: the `"retry"` object of the client configuration, parsed and checked.
 //!
-//! For: holding every knob of DESIGN §4 with its default, and turning JSON into a policy with
+//! For: holding every knob of docs/design.md §4 with its default, and turning JSON into a policy with
 //! errors that name the offending key. Not for: applying the policy (that is [`super::decide`]).
 
 use std::collections::HashMap;
@@ -12,7 +12,7 @@ use super::backoff::{Jitter, SplitMix64};
 use crate::error::Error;
 use crate::taxonomy::ErrorClass;
 
-/// How a call retries. `RetryPolicy::default()` is the policy of DESIGN §4.
+/// How a call retries. `RetryPolicy::default()` is the policy of docs/design.md §4.
 ///
 /// Build it with [`RetryPolicy::from_json`] (or serde, which goes through the same checks); a
 /// policy built by hand should pass [`RetryPolicy::validate`], although [`super::decide`] stays

@@ -1,6 +1,6 @@
 //! The one-line summary of a failed call: what happened, why we stopped, in the provider's words.
 //!
-//! For: the `summary` field of the error object (DESIGN §4), the line a person reads first. Not for:
+//! For: the `summary` field of the error object (docs/design.md §4), the line a person reads first. Not for:
 //! machine use — programs read `class`, `stop_reason` and the attempts instead.
 
 use super::{AttemptState, RetryPolicy};

@@ -2,7 +2,7 @@
 //! to reject never leaves the machine.
 //!
 //! [`validate`] checks a chat-completions request against a provider [`Profile`] in one pass and
-//! returns a [`Report`] (DESIGN §5): `errors` are shapes the provider is known to reject, `warnings`
+//! returns a [`Report`] (docs/design.md §5): `errors` are shapes the provider is known to reject, `warnings`
 //! are suspicious shapes (ignored or possibly unsupported parameters, likely mistakes). In repair
 //! mode the request is first rewritten, only where the rewrite is provably safe, every rewrite is
 //! listed under `repairs`, and the repaired request is validated and returned under `request`.

@@ -155,7 +155,7 @@ pub struct Finding {
     pub message: String,
 }
 
-/// The validation report (DESIGN §5). Serialises to the report JSON.
+/// The validation report (docs/design.md §5). Serialises to the report JSON.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     /// No errors: the provider is not known to reject the request (after repair, in repair mode).

@@ -226,7 +226,7 @@ class Client {
   #leakToken = {};
 
   /**
-   * @param {object} [config] The configuration (DESIGN §7: `base_url`, `api_key`, `model`, `retry`,
+   * @param {object} [config] The configuration (docs/design.md §7: `base_url`, `api_key`, `model`, `retry`,
    *   `timeouts`, …; camelCase keys such as `baseUrl` are accepted too). An unknown key throws
    *   `InvalidConfig` naming it.
    */

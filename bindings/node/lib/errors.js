@@ -1,7 +1,7 @@
 'use strict';
 
 /**
- * Errors: `LlmwireError` and one subclass per class of the taxonomy (DESIGN §2) and per local
+ * Errors: `LlmwireError` and one subclass per class of the taxonomy (docs/design.md §2) and per local
  * outcome. The library decides the class; this module only maps its name to a JS type, through
  * one table, and spells the error object's fields in camelCase.
  *
@@ -30,7 +30,7 @@
 /** The failure of an llmwire call; `message` is the one-line summary a person can act on. */
 class LlmwireError extends Error {
   /**
-   * @param {Record<string, any>} details The error object as the library renders it (DESIGN §4).
+   * @param {Record<string, any>} details The error object as the library renders it (docs/design.md §4).
    * @param {ErrorOptions} [options]
    */
   constructor(details, options) {
@@ -142,7 +142,7 @@ class APIConnectionTimeoutError extends APIConnectionError {}
 /** The official name for a request the caller aborted. */
 class APIUserAbortError extends APIError {}
 
-// Server classes (DESIGN §2).
+// Server classes (docs/design.md §2).
 /** A per-minute or concurrency limit; passes after a delay. */
 class RateLimited extends RateLimitError {}
 /** Billing, daily or monthly quota gone. */

@@ -9,7 +9,7 @@ const { takeError } = require('../lib/boundary');
 const { errorFromObject } = require('../lib/errors');
 const { startMock, ask, rejectionOf } = require('./mock');
 
-/** Every class of DESIGN §2 and every local outcome, with the JS type the contract names. */
+/** Every class of docs/design.md §2 and every local outcome, with the JS type the contract names. */
 const EXPECTED_TYPES = {
   rate_limited: 'RateLimited',
   quota_exhausted: 'QuotaExhausted',
