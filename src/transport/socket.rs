@@ -101,6 +101,11 @@ pub fn off_thread<T: Send + 'static>(
     };
     if token.wait_until(until, &ready) {
         if let Some(result) = slot.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            // The job was bounded by `wait`: when it timed out itself (a hair before this wait
+            // did), the limit behind `wait` is what cut it.
+            if let (Err(ureq::Error::Timeout(_)), Some(limit)) = (&result, limit) {
+                watch::cut(limit);
+            }
             return Waited::Done(result);
         }
     }
@@ -397,6 +402,26 @@ mod tests {
         let elapsed = started.elapsed();
         assert!(elapsed >= Duration::from_millis(200), "{elapsed:?}");
         assert!(elapsed < Duration::from_millis(600), "{elapsed:?}");
+        assert_eq!(
+            watch::state().and_then(|(_, cut)| cut),
+            Some(Limit::Deadline)
+        );
+    }
+
+    #[test]
+    fn a_job_that_times_out_on_the_deadline_bound_is_cut_by_the_deadline() {
+        // The kernel's connect timeout, given the deadline's bound, may fire a hair before the
+        // wait here does: the fault is still the deadline's.
+        let token = CancelToken::new();
+        let _call = watch::begin_call(&token, Some(Instant::now() + Duration::from_millis(200)));
+        let timed_out_early = |bound: Option<Duration>| -> Result<(), ureq::Error> {
+            std::thread::sleep(bound.unwrap_or_default() / 2);
+            Err(ureq::Error::Timeout(ureq::Timeout::Connect))
+        };
+        assert!(matches!(
+            off_thread(None, timed_out_early),
+            Waited::Done(Err(ureq::Error::Timeout(_)))
+        ));
         assert_eq!(
             watch::state().and_then(|(_, cut)| cut),
             Some(Limit::Deadline)
