@@ -128,42 +128,20 @@ pub(super) fn attempt_loop(
             Outcome::Fault(classification, fault) => (classification, Some(fault)),
         };
         client.redactor.classification(&mut classification);
-        let mut failed = record(
-            n,
-            Some(&classification),
-            classification.http_status,
-            elapsed_ms(),
-        );
-        if let Some(fault) = fault {
-            failed.fault = Some(fault.name);
-            failed.phase = fault.phase.map(Phase::as_str);
-        }
-        attempts.push(failed);
+        attempts.push(failed_record(n, &classification, fault, elapsed_ms()));
         let cut_by_deadline = fault.is_some_and(|f| f.limit == Some(Limit::Deadline));
-        if super::overflow::retry_trimmed(
+        if retry_trimmed(
             client,
+            call_id,
             prepared,
             &classification,
             delivered,
             &mut attempts,
         ) {
-            emit(
-                client,
-                call_id,
-                &attempts,
-                Some(&classification),
-                "retry",
-                None,
-            );
             last_failure = Some(classification);
             continue;
         }
-        let state = AttemptState {
-            deadline_ms: client.config.timeouts.deadline_ms,
-            stream_delivered: delivered,
-            cancelled: cancel.is_cancelled(),
-            ..AttemptState::from_records(&attempts)
-        };
+        let state = attempt_state(client, delivered, cancel, &attempts);
         let decision = if cut_by_deadline {
             Decision::Stop(StopReason::Deadline)
         } else {
@@ -185,6 +163,66 @@ pub(super) fn attempt_loop(
             cancel,
         )?);
     }
+}
+
+/// The record of a failed attempt, naming the transport fault and its phase when there was one.
+pub(super) fn failed_record(
+    n: u32,
+    classification: &Classification,
+    fault: Option<NamedFault>,
+    elapsed_ms: u64,
+) -> AttemptRecord {
+    let mut failed = record(
+        n,
+        Some(classification),
+        classification.http_status,
+        elapsed_ms,
+    );
+    if let Some(fault) = fault {
+        failed.fault = Some(fault.name);
+        failed.phase = fault.phase.map(Phase::as_str);
+    }
+    failed
+}
+
+/// What the retry decision sees after the attempts so far.
+pub(super) fn attempt_state(
+    client: &Client,
+    delivered: bool,
+    cancel: &CancelToken,
+    attempts: &[AttemptRecord],
+) -> AttemptState {
+    AttemptState {
+        deadline_ms: client.config.timeouts.deadline_ms,
+        stream_delivered: delivered,
+        cancelled: cancel.is_cancelled(),
+        ..AttemptState::from_records(attempts)
+    }
+}
+
+/// After a context overflow: one trim and a retry (per `context.on_overflow`), announced to the
+/// event hook as a retry. Whether the request was trimmed for another attempt.
+pub(super) fn retry_trimmed(
+    client: &Client,
+    call_id: u64,
+    prepared: &mut Prepared,
+    classification: &Classification,
+    delivered: bool,
+    attempts: &mut [AttemptRecord],
+) -> bool {
+    let trimmed =
+        super::overflow::retry_trimmed(client, prepared, classification, delivered, attempts);
+    if trimmed {
+        emit(
+            client,
+            call_id,
+            attempts,
+            Some(classification),
+            "retry",
+            None,
+        );
+    }
+    trimmed
 }
 
 /// Carries out the retry policy's decision about a failure: stop with the call's error, or record

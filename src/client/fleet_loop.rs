@@ -14,7 +14,8 @@ use serde_json::{json, Value};
 
 use super::answer::{Answer, Completion, Report};
 use super::attempt::{
-    call_rng, cancelled, emit, follow, millis, one_attempt, record, stopped, Outcome, Route,
+    attempt_state, call_rng, cancelled, emit, failed_record, follow, millis, one_attempt, record,
+    retry_trimmed, stopped, Outcome, Route,
 };
 use super::cancel::CancelToken;
 use super::prepare::{prepare_for, Prepared};
@@ -30,7 +31,7 @@ use crate::fleet::{
 use crate::profile::Profile;
 use crate::retry::{self, AttemptState, Decision, RetryBudget};
 use crate::taxonomy::{ErrorClass, StopReason};
-use crate::transport::watch::{Limit, Phase};
+use crate::transport::watch::Limit;
 use crate::transport::Transport;
 
 /// One target, ready to send to.
@@ -433,20 +434,10 @@ pub(super) fn fleet_call(
         };
         let transitions = fleet.store.finish(&grant, now_ms, &finished, &fleet.policy);
         report_transitions(client, call_id, target, &transitions);
-        let mut failed = targeted(
-            record(
-                n,
-                Some(&classification),
-                classification.http_status,
-                elapsed_ms(),
-            ),
+        attempts.push(targeted(
+            failed_record(n, &classification, fault, elapsed_ms()),
             target,
-        );
-        if let Some(fault) = fault {
-            failed.fault = Some(fault.name);
-            failed.phase = fault.phase.map(Phase::as_str);
-        }
-        attempts.push(failed);
+        ));
         if cut_by_deadline {
             let reason = StopReason::Deadline;
             let state = AttemptState {
@@ -522,8 +513,9 @@ pub(super) fn fleet_call(
             call.ruled_out = ruled_out_before;
         }
         let trimmed = match call.prepared[index].as_mut() {
-            Some(Ok(prepared)) => super::overflow::retry_trimmed(
+            Some(Ok(prepared)) => retry_trimmed(
                 client,
+                call_id,
                 prepared,
                 &classification,
                 delivered,
@@ -532,23 +524,10 @@ pub(super) fn fleet_call(
             _ => false,
         };
         if trimmed {
-            emit(
-                client,
-                call_id,
-                &attempts,
-                Some(&classification),
-                "retry",
-                None,
-            );
             last_failure = Some(classification);
             continue;
         }
-        let state = AttemptState {
-            deadline_ms: client.config.timeouts.deadline_ms,
-            stream_delivered: delivered,
-            cancelled: cancel.is_cancelled(),
-            ..AttemptState::from_records(&attempts)
-        };
+        let state = attempt_state(client, delivered, cancel, &attempts);
         // The budget is the store's: the client's own, or the namespace's with a shared store.
         let decision = match retry::decide(&classification, &state, &client.policy, &mut random) {
             Decision::Retry(plan) if !fleet.store.take_retry(plan.budget_cost) => {
