@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Value};
 
-mod budget;
 mod model;
+mod output;
 
 pub(super) use model::check_model;
 
@@ -17,7 +17,7 @@ use crate::profile::models::{is_gemini_before_3, is_openai_reasoning_model};
 use crate::profile::params::is_default_value;
 use crate::profile::{MaxTokensField, ParamVerdict, Profile};
 use crate::provider::Provider;
-use budget::{check_max_tokens, check_response_format, check_window};
+use output::{check_max_tokens, check_response_format, check_window};
 
 /// Every parameter of OpenAI's chat-completions request.
 pub(super) const OPENAI_PARAMS: &[&str] = &[

@@ -1,4 +1,4 @@
-//! Context overflow recovery in the client (config `"context": {"on_overflow": "trim"}`).
+//! Fitting the request into the model's context window (config `"context": {"on_overflow": "trim"}`).
 //!
 //! Two moments, both recorded for the caller:
 //!
@@ -7,25 +7,28 @@
 //!   does not know is sent as it is;
 //! - after a `context_length_exceeded` answer: the request is trimmed once to a tighter budget,
 //!   computed from the token figures in the provider's message when it gives them, and sent again
-//!   at once ([`retry_trimmed`]). The failed attempt's record shows `"delay_source": "trim"`.
+//!   at once ([`retry_trimmed`]). The failed attempt's record shows `"delay_source": "trim"` (the
+//!   call loop writes it).
 //!
 //! Every trim is a record (`{"stage": "before_send" | "after_overflow", …the trim report}`) in the
 //! result's `llmwire.trimmed`, and in the error object's `trimmed` when the call still fails.
-//! Not here: how to trim (`context::trim`).
+//! Not here: how to trim (`context::trim`). This module works on a [`ContextTrace`] and a body,
+//! not on the prepared request that holds them, so that `prepare` may use it without a circle.
 
 use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::prepare::Prepared;
 use super::Client;
 use crate::classify::Classification;
-use crate::context::overflow::{mentions_overflow, parse_overflow_figures, retry_budget};
+use crate::context::overflow_figures::{
+    mentions_overflow, parse_overflow_figures, retry_target_tokens,
+};
 use crate::context::{
     estimate_request_tokens, requested_output_tokens, trim, OnOverflow, OverflowFigures,
     TrimOptions, TrimReport,
 };
-use crate::error::{AttemptRecord, ErrorObject};
+use crate::error::ErrorObject;
 use crate::taxonomy::ErrorClass;
 
 /// What the call knows about its request's size, and the trims made so far.
@@ -44,11 +47,38 @@ pub(super) struct ContextTrace {
 
 impl ContextTrace {
     /// Keeps the request that will be sent, for a later trim (only when trimming is enabled).
-    pub(super) fn remember(&mut self, client: &Client, request: &Value) {
+    /// `unchanged`: its messages, tools and response format are the caller's (nothing trimmed or
+    /// repaired), so the call's estimate of the caller's request is its estimate too.
+    pub(super) fn remember(
+        &mut self,
+        client: &Client,
+        request: &Value,
+        estimate: &mut RequestEstimate,
+        unchanged: bool,
+    ) {
         if client.config.context.on_overflow == OnOverflow::Trim {
-            self.sent_estimate = estimate_request_tokens(request);
+            self.sent_estimate = match unchanged && self.records.is_empty() {
+                true => estimate.of(request),
+                false => estimate_request_tokens(request),
+            };
             self.request = Some(request.clone());
         }
+    }
+}
+
+/// The estimate of the caller's request, made at most once per call: the trim before sending, the
+/// trace of what was sent and the fleet's limit reservation all read it. It counts messages, tools
+/// and the response format only, so setting the model or `stream` does not change it.
+#[derive(Debug, Default)]
+pub(super) struct RequestEstimate(Option<u64>);
+
+impl RequestEstimate {
+    /// The estimate of `request`, which must be the caller's request (or differ from it only in
+    /// fields the estimate does not read).
+    pub(super) fn of(&mut self, request: &Value) -> u64 {
+        *self
+            .0
+            .get_or_insert_with(|| estimate_request_tokens(request))
     }
 }
 
@@ -59,6 +89,7 @@ pub(super) fn fit_before_send<'r>(
     client: &Client,
     provider: crate::provider::Provider,
     request: Cow<'r, Value>,
+    estimate: &mut RequestEstimate,
 ) -> (Cow<'r, Value>, ContextTrace) {
     let mut trace = ContextTrace::default();
     if client.config.context.on_overflow != OnOverflow::Trim {
@@ -69,10 +100,10 @@ pub(super) fn fit_before_send<'r>(
         safety_margin: client.config.context.safety_margin,
         ..TrimOptions::default()
     };
-    let Ok(budget) = options.budget_for(&request) else {
+    let Ok(fit) = options.budget_for(&request) else {
         return (request, trace);
     };
-    if estimate_request_tokens(&request) <= budget.budget_tokens {
+    if estimate.of(&request) <= fit.budget_tokens {
         return (request, trace);
     }
     match trim(&request, &options) {
@@ -86,17 +117,17 @@ pub(super) fn fit_before_send<'r>(
     }
 }
 
-/// After a failed attempt: when it was a context overflow, trims the request to a tighter budget,
-/// swaps the body to send, marks the attempt's record (`delay_source: "trim"`) and returns true —
-/// once per call, only with `on_overflow: "trim"`, never after a stream delivered chunks.
+/// After failed attempt `after_attempt`: when it was a context overflow, trims the request to a
+/// tighter token target, swaps `body` (the bytes to send) and returns true — once per call, only
+/// with `on_overflow: "trim"`, never after a stream delivered chunks.
 pub(super) fn retry_trimmed(
     client: &Client,
-    prepared: &mut Prepared,
+    trace: &mut ContextTrace,
+    body: &mut Vec<u8>,
     classification: &Classification,
     stream_delivered: bool,
-    attempts: &mut [AttemptRecord],
+    after_attempt: Option<u32>,
 ) -> bool {
-    let trace = &mut prepared.context;
     if client.config.context.on_overflow != OnOverflow::Trim
         || stream_delivered
         || trace.retried
@@ -109,7 +140,7 @@ pub(super) fn retry_trimmed(
     };
     trace.retried = true;
     let figures = parse_overflow_figures(&classification.message);
-    let Some(budget_tokens) = retry_budget(
+    let Some(target_tokens) = retry_target_tokens(
         trace.sent_estimate,
         figures.as_ref(),
         requested_output_tokens(request),
@@ -117,17 +148,16 @@ pub(super) fn retry_trimmed(
         return false;
     };
     let options = TrimOptions {
-        budget_tokens: Some(budget_tokens),
+        budget_tokens: Some(target_tokens),
         provider: client.config.provider,
         ..TrimOptions::default()
     };
     let Ok(trimmed) = trim(request, &options) else {
         return false;
     };
-    let Ok(body) = serde_json::to_vec(&trimmed.request) else {
+    let Ok(trimmed_body) = serde_json::to_vec(&trimmed.request) else {
         return false;
     };
-    let after_attempt = attempts.last().map(|attempt| attempt.n);
     trace.records.push(record(
         "after_overflow",
         after_attempt,
@@ -136,17 +166,13 @@ pub(super) fn retry_trimmed(
     ));
     trace.sent_estimate = trimmed.report.estimated_tokens_after;
     trace.request = Some(trimmed.request);
-    prepared.body = body;
-    if let Some(last) = attempts.last_mut() {
-        last.delay_ms = 0;
-        last.delay_source = Some("trim".to_owned());
-    }
+    *body = trimmed_body;
     true
 }
 
 /// Adds the call's trim records to its error object (under `trimmed`).
-pub(super) fn with_trim_records(mut error: ErrorObject, prepared: &Prepared) -> ErrorObject {
-    error.trimmed.clone_from(&prepared.context.records);
+pub(super) fn with_trim_records(mut error: ErrorObject, trace: &ContextTrace) -> ErrorObject {
+    error.trimmed.clone_from(&trace.records);
     error
 }
 
