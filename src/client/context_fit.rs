@@ -5,7 +5,7 @@
 //! - before sending: a request whose estimate is over the model's window (the provider profile's
 //!   figure, minus the output reserve) is trimmed first ([`fit_before_send`]); a model the profile
 //!   does not know is sent as it is;
-//! - after a `context_length_exceeded` answer: the request is trimmed once to a tighter budget,
+//! - after a `context_length_exceeded` answer: the request is trimmed once to a tighter token target,
 //!   computed from the token figures in the provider's message when it gives them, and sent again
 //!   at once ([`retry_trimmed`]). The failed attempt's record shows `"delay_source": "trim"` (the
 //!   call loop writes it).
@@ -17,6 +17,7 @@
 
 use std::borrow::Cow;
 
+use serde::Serialize;
 use serde_json::Value;
 
 use super::Client;
@@ -42,7 +43,7 @@ pub(super) struct ContextTrace {
     /// The one trim-and-retry has been used.
     retried: bool,
     /// One record per trim.
-    pub(super) records: Vec<Value>,
+    pub(super) records: Vec<TrimRecord>,
 }
 
 impl ContextTrace {
@@ -108,9 +109,7 @@ pub(super) fn fit_before_send<'r>(
     }
     match trim(&request, &options) {
         Ok(trimmed) => {
-            trace
-                .records
-                .push(record("before_send", None, None, &trimmed.report));
+            trace.records.push(TrimRecord::before_send(trimmed.report));
             (Cow::Owned(trimmed.request), trace)
         }
         Err(_) => (request, trace),
@@ -158,21 +157,25 @@ pub(super) fn retry_trimmed(
     let Ok(trimmed_body) = serde_json::to_vec(&trimmed.request) else {
         return false;
     };
-    trace.records.push(record(
-        "after_overflow",
+    trace.sent_estimate = trimmed.report.estimated_tokens_after;
+    trace.records.push(TrimRecord::after_overflow(
         after_attempt,
         figures.as_ref(),
-        &trimmed.report,
+        trimmed.report,
     ));
-    trace.sent_estimate = trimmed.report.estimated_tokens_after;
     trace.request = Some(trimmed.request);
     *body = trimmed_body;
     true
 }
 
-/// Adds the call's trim records to its error object (under `trimmed`).
+/// Adds the call's trim records to its error object (under `trimmed`): the edge where they
+/// become JSON.
 pub(super) fn with_trim_records(mut error: ErrorObject, trace: &ContextTrace) -> ErrorObject {
-    error.trimmed.clone_from(&trace.records);
+    error.trimmed = trace
+        .records
+        .iter()
+        .filter_map(|record| serde_json::to_value(record).ok())
+        .collect();
     error
 }
 
@@ -189,30 +192,94 @@ fn is_overflow(classification: &Classification) -> bool {
     }
 }
 
-fn record(
-    stage: &str,
-    after_attempt: Option<u32>,
-    figures: Option<&OverflowFigures>,
-    report: &TrimReport,
-) -> Value {
-    let mut record = serde_json::Map::new();
-    record.insert("stage".to_owned(), Value::from(stage));
-    if let Some(n) = after_attempt {
-        record.insert("after_attempt".to_owned(), Value::from(n));
-        let figure = |f: fn(&OverflowFigures) -> Option<u64>| {
-            figures.and_then(f).map_or(Value::Null, Value::from)
+/// One trim of the call, as the caller reads it under `trimmed`:
+/// `{"stage": "before_send" | "after_overflow", …the trim report}`, an `after_overflow` trim also
+/// naming the attempt it followed and the provider's figures (`null` when it gave none).
+#[derive(Debug, Serialize)]
+pub(super) struct TrimRecord {
+    stage: Stage,
+    #[serde(flatten)]
+    after_overflow: Option<AfterOverflow>,
+    #[serde(flatten)]
+    report: TrimReport,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Stage {
+    BeforeSend,
+    AfterOverflow,
+}
+
+#[derive(Debug, Serialize)]
+struct AfterOverflow {
+    after_attempt: u32,
+    provider_limit_tokens: Option<u64>,
+    provider_prompt_tokens: Option<u64>,
+}
+
+impl TrimRecord {
+    fn before_send(report: TrimReport) -> TrimRecord {
+        TrimRecord {
+            stage: Stage::BeforeSend,
+            after_overflow: None,
+            report,
+        }
+    }
+
+    fn after_overflow(
+        after_attempt: Option<u32>,
+        figures: Option<&OverflowFigures>,
+        report: TrimReport,
+    ) -> TrimRecord {
+        // A trim after an overflow always follows an attempt; without one (not reached) the
+        // record looks like a trim before sending, as it always did.
+        let after_overflow = after_attempt.map(|n| AfterOverflow {
+            after_attempt: n,
+            provider_limit_tokens: figures.and_then(|f| f.limit_tokens),
+            provider_prompt_tokens: figures.and_then(|f| f.prompt_tokens),
+        });
+        TrimRecord {
+            stage: Stage::AfterOverflow,
+            after_overflow,
+            report,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::trim;
+    use crate::provider::Provider;
+    use serde_json::json;
+
+    #[test]
+    fn trim_records_keep_their_json_shape() {
+        let request = json!({"model": "gpt-4o-mini", "messages": [
+            {"role": "user", "content": "a"},
+            {"role": "assistant", "content": "b"},
+            {"role": "user", "content": "c"},
+        ]});
+        let options = TrimOptions::with_budget(Provider::OpenAI, 1_000);
+        let report = trim(&request, &options).unwrap().report;
+        let fields = serde_json::to_string(&report).unwrap();
+        let fields = fields.strip_prefix('{').unwrap();
+        let figures = OverflowFigures {
+            limit_tokens: Some(8192),
+            ..OverflowFigures::default()
         };
-        record.insert(
-            "provider_limit_tokens".to_owned(),
-            figure(|f| f.limit_tokens),
+        let after = TrimRecord::after_overflow(Some(2), Some(&figures), report.clone());
+        assert_eq!(
+            serde_json::to_string(&after).unwrap(),
+            format!(
+                r#"{{"stage":"after_overflow","after_attempt":2,"provider_limit_tokens":8192,"provider_prompt_tokens":null,{fields}"#
+            )
         );
-        record.insert(
-            "provider_prompt_tokens".to_owned(),
-            figure(|f| f.prompt_tokens),
+        let before = TrimRecord::before_send(report);
+        assert_eq!(
+            serde_json::to_string(&before).unwrap(),
+            format!(r#"{{"stage":"before_send",{fields}"#)
         );
     }
-    if let Ok(Value::Object(fields)) = serde_json::to_value(report) {
-        record.extend(fields);
-    }
-    Value::Object(record)
 }
