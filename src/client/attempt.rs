@@ -20,7 +20,7 @@ use crate::taxonomy::{ErrorClass, StopReason};
 use crate::transport::watch::{self, Limit, Phase};
 use crate::transport::{fault_from_io, name_fault, Exchange, NamedFault, StreamStart, Transport};
 
-/// Where an attempt goes: the client's own endpoint, or one of its targets (`fleet_loop`).
+/// Where an attempt goes: the client's own endpoint, or one of its targets (`targets`).
 pub(super) struct Route<'c> {
     pub transport: &'c Transport,
     pub chat_url: &'c str,

@@ -119,7 +119,8 @@ pub(super) struct Call<'a> {
     delivered: bool,
     /// The last failure, for the error of a call stopped later without one of its own.
     pub last_failure: Option<Classification>,
-    /// The estimate of the caller's request, made once when something needs it.
+    /// The estimate of the caller's request, made once when something needs it (a fleet's
+    /// preparation per target and limit slots; a plain call needs it only while preparing).
     pub estimate: RequestEstimate,
 }
 
@@ -448,16 +449,19 @@ impl Destinations for OwnEndpoint<'_> {
     }
 }
 
-/// The call loop: pick, send, judge, then retry trimmed, reroute, or decide — and wait or stop.
+/// The call loop: pick, send, judge; then reroute, retry trimmed, or decide — and wait or stop.
 pub(super) fn run<D: Destinations>(call: &mut Call<'_>, to: &mut D) -> Result<Answer, ErrorObject> {
     loop {
+        // Stop: a cancel between attempts (or during a wait) ends the call before anything else.
         if let Err(error) = call.stop_if_cancelled() {
             to.release(call);
             return Err(error);
         }
+        // Pick and send.
         let pick = to.pick(call)?;
         let outcome = to.send(call, &pick);
         let n = call.next_n();
+        // Judge: a completion or the caller's stop ends the call; a failure goes on.
         let (mut failure, fault) = match outcome {
             Outcome::Success {
                 completion,
@@ -477,6 +481,7 @@ pub(super) fn run<D: Destinations>(call: &mut Call<'_>, to: &mut D) -> Result<An
             Outcome::Failure(failure) => (failure, None),
             Outcome::Fault(failure, fault) => (failure, Some(fault)),
         };
+        // Secrets go before anything keeps or reports the failure (store, record, events).
         call.client.redactor.classification(&mut failure);
         // Cut by the call's deadline: says nothing about the destination, and no time is left.
         let cut_by_deadline = fault.is_some_and(|f| f.limit == Some(Limit::Deadline));
@@ -485,6 +490,7 @@ pub(super) fn run<D: Destinations>(call: &mut Call<'_>, to: &mut D) -> Result<An
         if cut_by_deadline {
             return Err(call.stop(StopReason::Deadline, failure));
         }
+        // Decide, in order: another target now, the same one trimmed now, or the retry policy.
         if to.reroute(call, &pick, &failure) {
             call.last_failure = Some(failure);
             continue;
@@ -498,6 +504,7 @@ pub(super) fn run<D: Destinations>(call: &mut Call<'_>, to: &mut D) -> Result<An
             continue;
         }
         let decision = call.decide(&failure, |cost| to.take_retry(cost));
+        // Wait (then loop) or stop.
         call.follow(decision, failure)?;
     }
 }

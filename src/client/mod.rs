@@ -298,12 +298,14 @@ impl Client {
                 .and_then(|()| targets::fleet_call(&mut call, fleet, request));
             return self.finished(result);
         }
-        let mut call =
-            call::Call::new(self, call_id, cancel, on_chunk, queued.map(|Queued(at)| at));
         let result = self.queue_wait_within_deadline(queued).and_then(|()| {
-            let streams = call.streams();
+            let mut estimate = context_fit::RequestEstimate::default();
+            let streams = on_chunk.is_some();
             let mut prepared =
-                prepare::prepare(self, call_id, request, streams, None, &mut call.estimate)?;
+                prepare::prepare(self, call_id, request, streams, None, &mut estimate)?;
+            // The call's time counts from its first attempt, or from when it was queued.
+            let start = queued.map(|Queued(at)| at);
+            let mut call = call::Call::new(self, call_id, cancel, on_chunk, start);
             let mut own = call::OwnEndpoint {
                 route: self.own_route(),
                 prepared: &mut prepared,
