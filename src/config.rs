@@ -98,7 +98,7 @@ struct RawConfig {
     proxy: ProxySetting,
     ca_certs_pem: Option<String>,
     user_agent: Option<String>,
-    context: crate::context::overflow::ContextConfig,
+    context: crate::context::overflow_figures::ContextConfig,
     targets: Option<Vec<crate::fleet::targets::RawTarget>>,
     limits: Option<crate::fleet::Limits>,
     fleet: crate::fleet::FleetPolicy,
@@ -133,7 +133,7 @@ pub struct ClientConfig {
     pub user_agent: String,
     /// `"context": {"on_overflow": "error" | "trim", "safety_margin": 0.1}`: what to do about a
     /// prompt over the window, and the room kept for a tokenizer other than o200k_base.
-    pub context: crate::context::overflow::ContextConfig,
+    pub context: crate::context::overflow_figures::ContextConfig,
     /// The targets a call tries in order (docs/fleet.md); one, named `default`, without `targets`.
     pub targets: Vec<crate::fleet::TargetConfig>,
     /// `fleet`: breaker, cooldown and failover settings.

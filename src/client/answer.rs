@@ -100,7 +100,7 @@ pub(super) struct Report {
     pub attempts: Vec<AttemptRecord>,
     pub repairs: Vec<Value>,
     pub warnings: Vec<Value>,
-    pub trimmed: Vec<Value>,
+    pub trimmed: Vec<super::context_fit::TrimRecord>,
 }
 
 /// Room for the report of an ordinary call (one attempt, nothing repaired), so that appending it

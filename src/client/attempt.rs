@@ -1,27 +1,26 @@
-//! The attempt loop of docs/design.md §4: send, classify, decide, sleep (cancellable, never past the
-//! deadline) or stop — and the error object that reports every attempt.
+//! One attempt of a call: send it (plain or streamed) under the call's watch and turn what came
+//! back into an [`Outcome`] — a completion, a classified failure, or the caller's stop. The loop
+//! around it is `call`.
 
 use std::io::Read;
 use std::time::Duration;
 
 use serde_json::Value;
 
-use super::answer::{too_deep, Answer, Completion, Report, Unusable};
+use super::answer::{too_deep, Completion, Unusable};
 use super::cancel::CancelToken;
-use super::events::AttemptEvent;
 use super::prepare::Prepared;
 use super::{ChunkControl, Client};
 use crate::classify::{classify, Classification, ClassifyInput, TransportFault};
-use crate::error::{AttemptRecord, ErrorObject};
+use crate::error::AttemptRecord;
 use crate::fleet::limits::pacing_from_headers;
 use crate::provider::Provider;
-use crate::retry::{self, AttemptState, Decision};
 use crate::stream::{StreamAssembler, StreamDecoder, StreamItem};
 use crate::taxonomy::{ErrorClass, StopReason};
 use crate::transport::watch::{self, Limit, Phase};
 use crate::transport::{fault_from_io, name_fault, Exchange, NamedFault, StreamStart, Transport};
 
-/// Where an attempt goes: the client's own endpoint, or one of its targets (`fleet_loop`).
+/// Where an attempt goes: the client's own endpoint, or one of its targets (`targets`).
 pub(super) struct Route<'c> {
     pub transport: &'c Transport,
     pub chat_url: &'c str,
@@ -58,218 +57,6 @@ pub(super) enum Outcome {
     Interrupted(StopReason),
 }
 
-type ChunkSink<'a> = Option<&'a mut dyn FnMut(&Value) -> ChunkControl>;
-
-pub(super) fn attempt_loop(
-    client: &Client,
-    call_id: u64,
-    prepared: &mut Prepared,
-    mut on_chunk: ChunkSink<'_>,
-    cancel: &CancelToken,
-) -> Result<Answer, ErrorObject> {
-    let start = prepared.started.unwrap_or_else(|| client.clock.now());
-    let elapsed_ms = || millis(client.clock.now().saturating_sub(start));
-    let mut random = call_rng(client, call_id);
-    let mut attempts: Vec<AttemptRecord> = Vec::new();
-    let mut delivered = false;
-    let mut last_failure: Option<Classification> = None;
-    let route = client.own_route();
-
-    loop {
-        let n = attempts.len() as u32 + 1;
-        if cancel.is_cancelled() {
-            return Err(cancelled(
-                client,
-                call_id,
-                StopReason::Cancelled,
-                last_failure,
-                attempts,
-                None,
-            ));
-        }
-        client.metrics.attempt_made();
-        let outcome = one_attempt(
-            client,
-            &route,
-            prepared,
-            on_chunk.as_deref_mut(),
-            &mut delivered,
-            cancel,
-        );
-        let (mut classification, fault) = match outcome {
-            Outcome::Success {
-                completion,
-                http_status,
-                ..
-            } => {
-                client.budget.record_success();
-                attempts.push(record(n, None, Some(http_status), elapsed_ms()));
-                emit(client, call_id, &attempts, None, "done", None);
-                let report = Report {
-                    attempts,
-                    repairs: std::mem::take(&mut prepared.repairs),
-                    warnings: std::mem::take(&mut prepared.warnings),
-                    trimmed: std::mem::take(&mut prepared.context.records),
-                };
-                return Ok(Answer { completion, report });
-            }
-            Outcome::Interrupted(reason) => {
-                let interrupted = Some((n, elapsed_ms()));
-                return Err(cancelled(
-                    client,
-                    call_id,
-                    reason,
-                    last_failure,
-                    attempts,
-                    interrupted,
-                ));
-            }
-            Outcome::Failure(classification) => (classification, None),
-            Outcome::Fault(classification, fault) => (classification, Some(fault)),
-        };
-        client.redactor.classification(&mut classification);
-        attempts.push(failed_record(n, &classification, fault, elapsed_ms()));
-        let cut_by_deadline = fault.is_some_and(|f| f.limit == Some(Limit::Deadline));
-        if retry_trimmed(
-            client,
-            call_id,
-            prepared,
-            &classification,
-            delivered,
-            &mut attempts,
-        ) {
-            last_failure = Some(classification);
-            continue;
-        }
-        let state = attempt_state(client, delivered, cancel, &attempts);
-        let decision = if cut_by_deadline {
-            Decision::Stop(StopReason::Deadline)
-        } else {
-            retry::decide_with_budget(
-                &classification,
-                &state,
-                &client.policy,
-                &mut random,
-                &client.budget,
-            )
-        };
-        last_failure = Some(follow(
-            client,
-            call_id,
-            decision,
-            classification,
-            &state,
-            &mut attempts,
-            cancel,
-        )?);
-    }
-}
-
-/// The record of a failed attempt, naming the transport fault and its phase when there was one.
-pub(super) fn failed_record(
-    n: u32,
-    classification: &Classification,
-    fault: Option<NamedFault>,
-    elapsed_ms: u64,
-) -> AttemptRecord {
-    let mut failed = record(
-        n,
-        Some(classification),
-        classification.http_status,
-        elapsed_ms,
-    );
-    if let Some(fault) = fault {
-        failed.fault = Some(fault.name);
-        failed.phase = fault.phase.map(Phase::as_str);
-    }
-    failed
-}
-
-/// What the retry decision sees after the attempts so far.
-pub(super) fn attempt_state(
-    client: &Client,
-    delivered: bool,
-    cancel: &CancelToken,
-    attempts: &[AttemptRecord],
-) -> AttemptState {
-    AttemptState {
-        deadline_ms: client.config.timeouts.deadline_ms,
-        stream_delivered: delivered,
-        cancelled: cancel.is_cancelled(),
-        ..AttemptState::from_records(attempts)
-    }
-}
-
-/// After a context overflow: one trim and a retry (per `context.on_overflow`), announced to the
-/// event hook as a retry. Whether the request was trimmed for another attempt.
-pub(super) fn retry_trimmed(
-    client: &Client,
-    call_id: u64,
-    prepared: &mut Prepared,
-    classification: &Classification,
-    delivered: bool,
-    attempts: &mut [AttemptRecord],
-) -> bool {
-    let trimmed =
-        super::overflow::retry_trimmed(client, prepared, classification, delivered, attempts);
-    if trimmed {
-        emit(
-            client,
-            call_id,
-            attempts,
-            Some(classification),
-            "retry",
-            None,
-        );
-    }
-    trimmed
-}
-
-/// Carries out the retry policy's decision about a failure: stop with the call's error, or record
-/// the delay on the last attempt, report it, and sleep it (a cancel ends the sleep at once; the top
-/// of the loop reports it). Returns the failure, now the call's last.
-pub(super) fn follow(
-    client: &Client,
-    call_id: u64,
-    decision: Decision,
-    classification: Classification,
-    state: &AttemptState,
-    attempts: &mut Vec<AttemptRecord>,
-    cancel: &CancelToken,
-) -> Result<Classification, ErrorObject> {
-    let plan = match decision {
-        Decision::Retry(plan) => plan,
-        Decision::Stop(reason) => {
-            let attempts = std::mem::take(attempts);
-            return Err(stopped(
-                client,
-                call_id,
-                reason,
-                classification,
-                state,
-                attempts,
-            ));
-        }
-    };
-    if let Some(last) = attempts.last_mut() {
-        last.delay_ms = plan.delay_ms;
-        last.delay_source = Some(plan.delay_source.as_str().to_owned());
-    }
-    emit(
-        client,
-        call_id,
-        attempts,
-        Some(&classification),
-        "retry",
-        None,
-    );
-    client.metrics.retrying(classification.class, plan.delay_ms);
-    client
-        .clock
-        .sleep(Duration::from_millis(plan.delay_ms), cancel);
-    Ok(classification)
-}
-
 /// Sends one attempt, plain or streamed, under the call's watch.
 pub(super) fn one_attempt(
     client: &Client,
@@ -291,42 +78,6 @@ pub(super) fn one_attempt(
         return Outcome::Interrupted(StopReason::Cancelled);
     }
     outcome
-}
-
-/// The call's jitter source: the client's entropy (or the policy's seed) mixed with the call number.
-pub(super) fn call_rng(client: &Client, call_id: u64) -> impl retry::RandomSource {
-    client
-        .policy
-        .jitter_rng(client.entropy ^ call_id.wrapping_mul(0x9E37_79B9_7F4A_7C15))
-}
-
-/// The error of a call stopped after a failure (reported to the event hook as the stop).
-pub(super) fn stopped(
-    client: &Client,
-    call_id: u64,
-    reason: StopReason,
-    classification: Classification,
-    state: &AttemptState,
-    attempts: Vec<AttemptRecord>,
-) -> ErrorObject {
-    emit(
-        client,
-        call_id,
-        &attempts,
-        Some(&classification),
-        "stop",
-        Some(reason),
-    );
-    ErrorObject {
-        status: classification.class.status_name(),
-        summary: retry::summary(reason, &classification, state, &client.policy),
-        stop_reason: Some(reason),
-        attempts,
-        classification,
-        validation: None,
-        trimmed: Vec::new(),
-        targets: Vec::new(),
-    }
 }
 
 pub(super) fn plain_attempt(client: &Client, route: &Route<'_>, prepared: &Prepared) -> Outcome {
@@ -596,96 +347,6 @@ pub(super) fn record(
         target: None,
         fault: None,
         phase: None,
-    }
-}
-
-/// The error for a call the caller stopped, keeping what the last failure said. `interrupted` is
-/// the attempt (number, elapsed ms) that was under way, if any.
-pub(super) fn cancelled(
-    client: &Client,
-    call_id: u64,
-    reason: StopReason,
-    last_failure: Option<Classification>,
-    mut attempts: Vec<AttemptRecord>,
-    interrupted: Option<(u32, u64)>,
-) -> ErrorObject {
-    let who = if reason == StopReason::AbortedByCallback {
-        "aborted by the stream callback"
-    } else {
-        "cancelled by the caller"
-    };
-    let when = match (interrupted, attempts.len()) {
-        (Some((n, _)), _) => format!("during attempt {n}"),
-        (None, 0) => "before the first attempt".to_owned(),
-        (None, made) => format!("after {made} attempt(s), while waiting to retry"),
-    };
-    let mut message = format!("{who} {when}");
-    if let Some(last) = &last_failure {
-        message.push_str(&format!(
-            "; last failure: {} — {}",
-            last.class, last.message
-        ));
-    }
-    let mut error = ErrorObject::local(ErrorClass::Cancelled, message);
-    if let Some((n, elapsed_ms)) = interrupted {
-        let mut stopped = record(n, Some(&error.classification), None, elapsed_ms);
-        if reason == StopReason::Cancelled {
-            stopped.fault = Some("cancelled");
-            stopped.phase = watch::state().map(|(phase, _)| phase.as_str());
-        }
-        attempts.push(stopped);
-    }
-    emit(
-        client,
-        call_id,
-        &attempts,
-        Some(&error.classification),
-        "stop",
-        Some(reason),
-    );
-    error.stop_reason = Some(reason);
-    error.attempts = attempts;
-    error
-}
-
-pub(super) fn emit(
-    client: &Client,
-    call_id: u64,
-    attempts: &[AttemptRecord],
-    classification: Option<&Classification>,
-    decision: &'static str,
-    stop_reason: Option<StopReason>,
-) {
-    let hook = client
-        .events
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .clone();
-    let (Some(hook), Some(attempt)) = (hook, attempts.last()) else {
-        return;
-    };
-    let message = classification.map(|c| client.redactor.text(&c.message));
-    let event = AttemptEvent {
-        event: "attempt",
-        call_id,
-        attempt: attempt.n,
-        outcome: if classification.is_some() {
-            "failure"
-        } else {
-            "success"
-        },
-        class: classification.map(|c| c.class),
-        http_status: attempt.http_status,
-        elapsed_ms: attempt.elapsed_ms,
-        decision,
-        delay_ms: (decision == "retry").then_some(attempt.delay_ms),
-        delay_source: attempt.delay_source.as_deref(),
-        stop_reason,
-        message: message.as_deref(),
-        target: attempt.target.as_deref(),
-    };
-    if let Ok(json) = serde_json::to_string(&event) {
-        hook(&json);
     }
 }
 

@@ -8,14 +8,15 @@
 
 mod answer;
 mod attempt;
+mod call;
 pub mod cancel;
 pub mod clock;
+mod context_fit;
 pub mod events;
-mod fleet_loop;
 pub mod metrics;
-mod overflow;
 pub mod pool;
 mod prepare;
+mod targets;
 mod unusual;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -60,10 +61,10 @@ pub struct Client {
     /// Jitter entropy, distinct per client (mixed with the call number per call) unless the retry
     /// policy fixes a seed. Derived once, so a call makes no system call for it.
     entropy: u64,
-    budget: Arc<RetryBudget>,
+    retry_budget: Arc<RetryBudget>,
     metrics: Metrics,
     /// The targets and their state; `None` for a configuration without `targets` or `limits`.
-    fleet: Option<fleet_loop::Fleet>,
+    fleet: Option<targets::Fleet>,
     clock: Arc<dyn Clock>,
     events: RwLock<Option<EventHook>>,
     next_call_id: AtomicU64,
@@ -111,9 +112,13 @@ impl Client {
     ) -> Result<Client, ErrorObject> {
         let policy = RetryPolicy::from_json(&config.retry)?;
         let profile = crate::profile::Profile::for_provider(config.provider);
-        let budget = Arc::new(RetryBudget::from_config(&policy.budget));
+        let retry_budget = Arc::new(RetryBudget::from_config(&policy.budget));
         let fleet = match config.fleet_enabled {
-            true => Some(fleet_loop::Fleet::new(&config, Arc::clone(&budget), &env)?),
+            true => Some(targets::Fleet::new(
+                &config,
+                Arc::clone(&retry_budget),
+                &env,
+            )?),
             false => None,
         };
         // The provider's own endpoint always wants a key: say so now rather than after a 401.
@@ -139,7 +144,7 @@ impl Client {
             (style.header_name(), style.header_value(key))
         });
         Ok(Client {
-            budget,
+            retry_budget,
             fleet,
             transport: Transport::new(&config, auth)?,
             chat_url: prepare::chat_url(&config.base_url),
@@ -220,9 +225,9 @@ impl Client {
 
     /// The client's metrics as JSON.
     pub fn metrics_json(&self) -> Value {
-        let mut metrics = self.metrics.to_json(self.budget_levels());
+        let mut metrics = self.metrics.to_json(self.retry_budget_levels());
         if let Some(fleet) = &self.fleet {
-            metrics["targets"] = fleet.metrics_json(fleet_loop::wall_ms(self));
+            metrics["targets"] = fleet.metrics_json(targets::wall_ms(self));
             if let Some(coordination) = &fleet.coordination {
                 metrics["coordination"] = coordination.metrics_json();
             }
@@ -232,9 +237,9 @@ impl Client {
 
     /// The client's metrics in the Prometheus text format.
     pub fn metrics_prometheus(&self) -> String {
-        let mut text = self.metrics.to_prometheus(self.budget_levels());
+        let mut text = self.metrics.to_prometheus(self.retry_budget_levels());
         if let Some(fleet) = &self.fleet {
-            text.push_str(&fleet.metrics_prometheus(fleet_loop::wall_ms(self)));
+            text.push_str(&fleet.metrics_prometheus(targets::wall_ms(self)));
             if let Some(coordination) = &fleet.coordination {
                 text.push_str(&coordination.metrics_prometheus());
             }
@@ -255,10 +260,10 @@ impl Client {
         &self.config
     }
 
-    fn budget_levels(&self) -> (u64, u64) {
+    fn retry_budget_levels(&self) -> (u64, u64) {
         (
-            u64::from(self.budget.level()),
-            u64::from(self.budget.capacity()),
+            u64::from(self.retry_budget.level()),
+            u64::from(self.retry_budget.capacity()),
         )
     }
 
@@ -283,20 +288,32 @@ impl Client {
             std::time::Instant::now() + std::time::Duration::from_millis(ms).saturating_sub(waited)
         });
         let _watch = crate::transport::watch::begin_call(cancel, deadline);
+        // The call holds the callback no longer than the client and the token.
+        let on_chunk = on_chunk.map(|sink| sink as &mut dyn FnMut(&Value) -> ChunkControl);
         if let Some(fleet) = &self.fleet {
-            let result = self.queue_wait_within_deadline(queued).and_then(|()| {
-                fleet_loop::fleet_call(self, fleet, call_id, request, on_chunk, cancel)
-            });
+            // A fleet call's elapsed time counts from here (the queue wait is checked below).
+            let mut call = call::Call::new(self, call_id, cancel, on_chunk, None);
+            let result = self
+                .queue_wait_within_deadline(queued)
+                .and_then(|()| targets::fleet_call(&mut call, fleet, request));
             return self.finished(result);
         }
-        let result = self
-            .queue_wait_within_deadline(queued)
-            .and_then(|()| prepare::prepare(self, call_id, request, on_chunk.is_some()))
-            .and_then(|mut prepared| {
-                prepared.started = queued.map(|Queued(at)| at);
-                attempt::attempt_loop(self, call_id, &mut prepared, on_chunk, cancel)
-                    .map_err(|error| overflow::with_trim_records(error, &prepared))
-            });
+        let result = self.queue_wait_within_deadline(queued).and_then(|()| {
+            let mut estimate = context_fit::RequestEstimate::default();
+            let streams = on_chunk.is_some();
+            let mut prepared =
+                prepare::prepare(self, call_id, request, streams, None, &mut estimate)?;
+            // The call's time counts from its first attempt, or from when it was queued.
+            let start = queued.map(|Queued(at)| at);
+            let mut call = call::Call::new(self, call_id, cancel, on_chunk, start);
+            let mut own = call::OwnEndpoint {
+                route: self.own_route(),
+                prepared: &mut prepared,
+                retry_budget: &self.retry_budget,
+            };
+            call::run(&mut call, &mut own)
+                .map_err(|error| context_fit::with_trim_records(error, &prepared.context))
+        });
         self.finished(result)
     }
 

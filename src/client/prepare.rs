@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
+use super::context_fit::{fit_before_send, ContextTrace, RequestEstimate};
 use super::Client;
 use crate::config::ValidationMode;
 use crate::error::ErrorObject;
@@ -23,30 +24,20 @@ pub(super) struct Prepared {
     /// Repairs applied and warnings found by local validation, reported with the result.
     pub repairs: Vec<Value>,
     pub warnings: Vec<Value>,
-    /// The request's size and the history trims made (see `overflow`).
-    pub context: super::overflow::ContextTrace,
-    /// When the call's deadline started counting (the client clock), if not at the first attempt:
-    /// a call that waited in the pool's queue (see `Client::queue_mark`).
-    pub started: Option<std::time::Duration>,
+    /// The request's size and the history trims made (see `context_fit`).
+    pub context: ContextTrace,
 }
 
+/// Prepares the caller's `request` for the client's own endpoint or, with `target`, for one of its
+/// targets: the model set to the target's (when it names one), validated and repaired for the
+/// target's provider. `estimate` is the call's estimate of the caller's request.
 pub(super) fn prepare(
     client: &Client,
     call_id: u64,
     request: &Value,
     force_stream: bool,
-) -> Result<Prepared, ErrorObject> {
-    prepare_for(client, call_id, request, force_stream, None)
-}
-
-/// As [`prepare`], for one of the client's targets: the model set to the target's (when it names
-/// one), validated and repaired for the target's provider.
-pub(super) fn prepare_for(
-    client: &Client,
-    call_id: u64,
-    request: &Value,
-    force_stream: bool,
     target: Option<&TargetConfig>,
+    estimate: &mut RequestEstimate,
 ) -> Result<Prepared, ErrorObject> {
     let Value::Object(fields) = request else {
         return Err(ErrorObject::local(
@@ -76,13 +67,13 @@ pub(super) fn prepare_for(
         .and_then(Value::as_bool)
         .unwrap_or(false);
 
-    let (request, mut context) = super::overflow::fit_before_send(client, provider, request);
+    let (request, mut context) = fit_before_send(client, provider, request, estimate);
     let Checked {
         request,
         repairs,
         warnings,
     } = validate_locally(client, provider, request)?;
-    context.remember(client, &request);
+    context.remember(client, &request, estimate, repairs.is_empty());
     let body = serde_json::to_vec(&request).map_err(|e| {
         ErrorObject::local(
             ErrorClass::Internal,
@@ -96,7 +87,6 @@ pub(super) fn prepare_for(
         repairs,
         warnings,
         context,
-        started: None,
     })
 }
 

@@ -6,15 +6,15 @@
 //!   ([`estimate_request_tokens`]), which the validator's `context_window_exceeded` rule uses.
 //! - [`mod@trim`]: [`trim::trim`] drops the oldest turns (and first shortens over-long tool outputs)
 //!   until a request fits a token budget, never producing a conversation the provider rejects.
-//! - [`overflow`]: reading a provider's "context length exceeded" message for its token figures,
-//!   and the tighter budget to retry with.
+//! - [`overflow_figures`]: reading a provider's "context length exceeded" message for its token
+//!   figures, and the tighter token target to retry with.
 //!
 //! Everything here is pure: no I/O, no clock, no `unsafe`. Not here: deciding *when* to trim in a
-//! call (that is the client's `overflow` hook) or sending anything.
+//! call (that is the client's `context_fit` step) or sending anything.
 
 mod chars;
 pub mod estimate;
-pub mod overflow;
+pub mod overflow_figures;
 mod scanner;
 pub mod trim;
 mod vocab;
@@ -28,7 +28,7 @@ pub use options::{
     requested_output_tokens, Budget, SafetyMargin, Strategy, TrimOptions,
     DEFAULT_RESERVE_OUTPUT_TOKENS,
 };
-pub use overflow::{OnOverflow, OverflowFigures};
+pub use overflow_figures::{OnOverflow, OverflowFigures};
 pub use report::{DroppedMessages, ShortenedOutput, TrimReport};
 pub use trim::{trim, trim_json, TrimError, Trimmed};
 

@@ -367,10 +367,10 @@ mod tests {
                 TrimOptions::from_json(&format!(r#"{{"safety_margin": {bad}}}"#)).unwrap_err();
             assert!(error.to_string().contains("safety_margin"), "{error}");
         }
-        let config: super::super::overflow::ContextConfig =
+        let config: super::super::overflow_figures::ContextConfig =
             serde_json::from_str(r#"{"on_overflow": "trim", "safety_margin": 0.2}"#).unwrap();
         assert_eq!(config.safety_margin, Some(SafetyMargin(200)));
-        let error = serde_json::from_str::<super::super::overflow::ContextConfig>(
+        let error = serde_json::from_str::<super::super::overflow_figures::ContextConfig>(
             r#"{"safety_margin": 2}"#,
         )
         .unwrap_err();

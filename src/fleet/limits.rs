@@ -189,11 +189,17 @@ impl Window {
 
 /// Tokens to reserve for a request: the estimator's prompt estimate plus its output allowance.
 pub fn tokens_to_reserve(request: &serde_json::Value) -> u64 {
+    tokens_to_reserve_for(request, crate::context::estimate_request_tokens(request))
+}
+
+/// As [`tokens_to_reserve`], with the prompt estimate already made (the client makes it once per
+/// call).
+pub fn tokens_to_reserve_for(request: &serde_json::Value, prompt_estimate: u64) -> u64 {
     let output = ["max_completion_tokens", "max_tokens"]
         .iter()
         .find_map(|key| request.get(key).and_then(serde_json::Value::as_u64))
         .unwrap_or(DEFAULT_OUTPUT_TOKENS);
-    crate::context::estimate_request_tokens(request).saturating_add(output)
+    prompt_estimate.saturating_add(output)
 }
 
 /// When the provider's headers say its window is spent (`x-ratelimit-remaining-requests: 0` or

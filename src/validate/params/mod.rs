@@ -1,10 +1,10 @@
 //! Top-level parameters: the model name, parameters the provider rejects or ignores, value ranges,
-//! the output-budget field, response formats, and the context window.
+//! the output-token field, response formats, and the context window.
 
 use serde_json::{Map, Value};
 
-mod budget;
 mod model;
+mod output;
 
 pub(super) use model::check_model;
 
@@ -17,7 +17,7 @@ use crate::profile::models::{is_gemini_before_3, is_openai_reasoning_model};
 use crate::profile::params::is_default_value;
 use crate::profile::{MaxTokensField, ParamVerdict, Profile};
 use crate::provider::Provider;
-use budget::{check_max_tokens, check_response_format, check_window};
+use output::{check_max_tokens, check_response_format, check_window};
 
 /// Every parameter of OpenAI's chat-completions request.
 pub(super) const OPENAI_PARAMS: &[&str] = &[
@@ -123,7 +123,7 @@ pub(super) fn judge_param(
     })
 }
 
-/// The output-budget field `model` rejects on this provider, and the one to use instead.
+/// The output-token field `model` rejects on this provider, and the one to use instead.
 pub(super) fn wrong_max_tokens_field(
     profile: &Profile,
     model: &str,
@@ -240,9 +240,9 @@ pub(super) fn check_params(
         }
     }
     check_stop(request, context, findings);
-    let budget = check_max_tokens(request, context, findings);
+    let output_tokens = check_max_tokens(request, context, findings);
     check_response_format(request, context, messages, findings);
-    check_window(context, estimate, budget, findings);
+    check_window(context, estimate, output_tokens, findings);
 }
 
 /// Whether `key` is present with a value other than `null` (which clients send for "not set").

@@ -1,5 +1,6 @@
-//! Context overflow: the client's `"context"` setting, reading a provider's "context length
-//! exceeded" message for its token figures, and the tighter budget to retry with.
+//! A provider's context overflow in figures: reading its "context length exceeded" message for
+//! the token counts it gives, and the tighter token target to trim to before the one retry (plus
+//! the client's `"context"` setting that asks for that retry).
 //!
 //! Providers say it in their own words (all from real responses):
 //!
@@ -15,7 +16,7 @@
 //! - Mistral: "Prompt contains 40000 tokens and 0 draft tokens, too large for model with 32768
 //!   maximum context length".
 //!
-//! Pure: text in, figures out. Not here: performing the retry (`client::overflow`).
+//! Pure: text in, figures out. Not here: performing the retry (`client::context_fit`).
 
 use serde::{Deserialize, Serialize};
 
@@ -29,7 +30,7 @@ pub enum OnOverflow {
     #[default]
     Error,
     /// Trim before sending when the estimate is over the window, and after a
-    /// `context_length_exceeded` answer trim to a tighter budget and retry once.
+    /// `context_length_exceeded` answer trim to a tighter token target and retry once.
     Trim,
 }
 
@@ -50,7 +51,7 @@ pub struct OverflowFigures {
     pub limit_tokens: Option<u64>,
     /// The provider's count of the prompt it received.
     pub prompt_tokens: Option<u64>,
-    /// The output budget the provider counted against the limit, when it says.
+    /// The output tokens the provider counted against the limit, when it says.
     pub completion_tokens: Option<u64>,
 }
 
@@ -79,7 +80,7 @@ pub fn mentions_overflow(text: &str) -> bool {
 /// The token figures in a provider's overflow message; `None` when it gives no limit and no count.
 ///
 /// ```
-/// use llmwire::context::overflow::parse_overflow_figures;
+/// use llmwire::context::overflow_figures::parse_overflow_figures;
 /// let figures = parse_overflow_figures("This model's maximum context length is 8192 tokens. \
 ///     However, your messages resulted in 9000 tokens. Please reduce the length of the messages.")
 ///     .unwrap();
@@ -116,25 +117,25 @@ pub fn parse_overflow_figures(text: &str) -> Option<OverflowFigures> {
     (figures.limit_tokens.is_some() || figures.prompt_tokens.is_some()).then_some(figures)
 }
 
-/// The share taken off a retry budget computed from the provider's figures, for the error in
+/// The share taken off a retry target computed from the provider's figures, for the error in
 /// scaling our estimate by its count.
 pub const RETRY_MARGIN_PERCENT: u64 = 5;
-/// Without figures, a retry budget is this share of the estimate of the request that overflowed.
+/// Without figures, the retry target is this share of the estimate of the request that overflowed.
 pub const RETRY_WITHOUT_FIGURES_PERCENT: u64 = 75;
 
-/// The budget (in the estimator's tokens) to trim to after a provider rejected a request that we
+/// The token target (in the estimator's tokens) to trim to after a provider rejected a request that we
 /// estimated at `sent_estimate`: the room the provider's figures leave for the prompt (its limit
 /// minus the output it counted, else `requested_output`, else a default reserve), converted to our
 /// estimate's scale by `sent_estimate / prompt_tokens`, less [`RETRY_MARGIN_PERCENT`]. Always below
 /// `sent_estimate`. `None` when the limit leaves no room for a prompt at all.
 ///
 /// ```
-/// use llmwire::context::overflow::{retry_budget, OverflowFigures};
+/// use llmwire::context::overflow_figures::{retry_target_tokens, OverflowFigures};
 /// let figures = OverflowFigures { limit_tokens: Some(8192), prompt_tokens: Some(9000), completion_tokens: None };
 /// // (8192 - 1000 reserved for the answer) × 9450 / 9000, less 5%.
-/// assert_eq!(retry_budget(9_450, Some(&figures), Some(1_000)), Some(7_174));
+/// assert_eq!(retry_target_tokens(9_450, Some(&figures), Some(1_000)), Some(7_174));
 /// ```
-pub fn retry_budget(
+pub fn retry_target_tokens(
     sent_estimate: u64,
     figures: Option<&OverflowFigures>,
     requested_output: Option<u64>,
@@ -152,10 +153,10 @@ pub fn retry_budget(
                 Some(counted) if counted > 0 => (sent_estimate, counted),
                 _ => (1, 1),
             };
-            let budget =
+            let target =
                 u128::from(room) * u128::from(ours) * u128::from(100 - RETRY_MARGIN_PERCENT)
                     / (u128::from(theirs) * 100);
-            u64::try_from(budget).unwrap_or(u64::MAX)
+            u64::try_from(target).unwrap_or(u64::MAX)
         }
         None => sent_estimate.saturating_mul(RETRY_WITHOUT_FIGURES_PERCENT) / 100,
     };
@@ -273,21 +274,24 @@ mod tests {
     }
 
     #[test]
-    fn retry_budgets_always_tighten() {
-        assert_eq!(retry_budget(10_000, None, None), Some(7_500));
-        // A provider count far below ours still gives a budget below what was sent.
+    fn retry_targets_always_tighten() {
+        assert_eq!(retry_target_tokens(10_000, None, None), Some(7_500));
+        // A provider count far below ours still gives a target below what was sent.
         let generous = OverflowFigures {
             limit_tokens: Some(1_000_000),
             prompt_tokens: Some(1_000),
             completion_tokens: None,
         };
-        assert_eq!(retry_budget(10_000, Some(&generous), None), Some(9_500));
+        assert_eq!(
+            retry_target_tokens(10_000, Some(&generous), None),
+            Some(9_500)
+        );
         // No room at all: the output alone fills the window.
         let full = OverflowFigures {
             limit_tokens: Some(4_096),
             prompt_tokens: Some(5_000),
             completion_tokens: Some(4_096),
         };
-        assert_eq!(retry_budget(5_000, Some(&full), None), None);
+        assert_eq!(retry_target_tokens(5_000, Some(&full), None), None);
     }
 }

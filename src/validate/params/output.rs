@@ -1,5 +1,6 @@
-//! The output budget (`max_tokens` / `max_completion_tokens`), structured-output formats, and
-//! whether prompt plus output fit the context window.
+//! The requested output: its token limit (`max_tokens` / `max_completion_tokens`), its structured
+//! format, and whether prompt plus output fit the context window. (The messages to users say
+//! "output budget"; the code says output tokens, keeping "budget" for the retry budget.)
 
 use serde_json::{Map, Value};
 
@@ -10,7 +11,7 @@ use crate::validate::report::{join, show, Code, Findings, Severity};
 use crate::validate::schema::{check_schema, SchemaRules};
 use crate::validate::Context;
 
-/// Checks the output-budget fields; returns the budget for the window check.
+/// Checks the output-token fields; returns the output tokens asked for, for the window check.
 pub(super) fn check_max_tokens(
     request: &Map<String, Value>,
     context: &Context<'_>,
@@ -61,14 +62,14 @@ pub(super) fn check_max_tokens(
             }
         }
     }
-    let budget = current
+    let output_tokens = current
         .or(legacy)
         .filter(|&n| n > 0)
         .map_or(0, |n| n as u64);
     if let Some(limit) = context
         .limits
         .max_output_tokens
-        .filter(|&limit| budget > limit)
+        .filter(|&limit| output_tokens > limit)
     {
         let field = if current.is_some() {
             "/max_completion_tokens"
@@ -80,13 +81,13 @@ pub(super) fn check_max_tokens(
             Code::MaxTokensExceedsModelLimit,
             field.into(),
             format!(
-                "the output budget {budget} is above the {limit}-token output limit of \"{}\"{}; lower it to at most {limit}",
+                "the output budget {output_tokens} is above the {limit}-token output limit of \"{}\"{}; lower it to at most {limit}",
                 context.model,
                 if context.output_known { "" } else { " (a default; pass max_output_tokens for the real limit)" }
             ),
         );
     }
-    budget
+    output_tokens
 }
 
 pub(super) fn check_response_format(
@@ -169,11 +170,11 @@ pub(super) fn check_response_format(
 pub(super) fn check_window(
     context: &Context<'_>,
     estimate: u64,
-    budget: u64,
+    output_tokens: u64,
     findings: &mut Findings,
 ) {
     let window = context.limits.context_window;
-    if estimate.saturating_add(budget) <= window {
+    if estimate.saturating_add(output_tokens) <= window {
         return;
     }
     let model = if context.model.is_empty() {
@@ -190,7 +191,7 @@ pub(super) fn check_window(
         format!("the prompt alone is about {estimate} tokens, over the {window}-token window of {whose}; trim the history")
     } else {
         format!(
-            "about {estimate} prompt tokens plus an output budget of {budget} exceed the {window}-token window of {whose}; \
+            "about {estimate} prompt tokens plus an output budget of {output_tokens} exceed the {window}-token window of {whose}; \
              trim the history or lower the output budget to at most {}",
             window - estimate
         )
