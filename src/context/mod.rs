@@ -21,7 +21,7 @@ mod vocab;
 
 mod options;
 mod report;
-pub mod shorten;
+pub(crate) mod shorten;
 
 pub use estimate::{estimate_text_tokens, tally_text, TextScanner, TextTally};
 pub use options::{
