@@ -287,7 +287,7 @@ impl TrimOptions {
 }
 
 /// The output budget a request asks for: `max_completion_tokens`, else `max_tokens`.
-pub fn requested_output_tokens(request: &Value) -> Option<u64> {
+pub(crate) fn requested_output_tokens(request: &Value) -> Option<u64> {
     ["max_completion_tokens", "max_tokens"]
         .into_iter()
         .find_map(|key| request.field(key).and_then(Value::as_u64))

@@ -26,7 +26,8 @@ pub(crate) mod params;
 mod providers;
 
 pub use models::{ModelLimits, ModelMatch};
-pub use params::{ParamRule, ParamVerdict};
+use params::ParamRule;
+pub use params::ParamVerdict;
 
 use crate::provider::Provider;
 
