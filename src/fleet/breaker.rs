@@ -68,7 +68,7 @@ pub enum BreakerAdmit {
     Probe,
     /// Refused until `until_ms`.
     Refuse {
-        /// When the breaker lets a probe through.
+        /// When to ask again (Unix epoch milliseconds).
         until_ms: u64,
     },
 }
