@@ -55,6 +55,8 @@
 // `unsafe` is refused everywhere but where an allowance names its reason: the C boundary (`ffi`),
 // and one socket option in the simulator (`mock::server`).
 #![deny(unsafe_code)]
+// Every public item says what it is for; `make lint` (clippy with `-D warnings`) makes a missing
+// doc comment an error. Internals stay `pub(crate)` (docs/structure.md, "What the Rust API shows").
 #![warn(missing_docs)]
 
 pub mod classify;
