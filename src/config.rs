@@ -108,6 +108,7 @@ struct RawConfig {
 /// A parsed, checked client configuration.
 #[derive(Clone, PartialEq)]
 pub struct ClientConfig {
+    /// Whose rules apply: default base URL, key variable, validation and error formats.
     pub provider: Provider,
     /// Base URL without a trailing slash, e.g. `https://api.openai.com/v1`.
     pub base_url: String,
@@ -122,14 +123,19 @@ pub struct ClientConfig {
     /// Names (lowercased) of further headers whose values are secrets, beside those
     /// [`crate::redact::is_sensitive_header_name`] recognises (`"sensitive_headers": [...]`).
     pub sensitive_headers: Vec<String>,
+    /// Connect, attempt, stream and whole-call limits.
     pub timeouts: Timeouts,
     /// The `retry` object, parsed by the retry policy.
     pub retry: serde_json::Value,
+    /// What happens to a request that fails local validation.
     pub validation: ValidationMode,
+    /// The largest response body read (default 32 MiB); a larger one is `response_too_large`.
     pub max_response_bytes: u64,
+    /// The proxy to go through, if any (default: the one the environment names).
     pub proxy: ProxySetting,
     /// Extra trusted CA certificates (PEM), added to the bundled web roots.
     pub ca_certs_pem: Option<String>,
+    /// The `User-Agent` header sent (default `llmwire/<version>`).
     pub user_agent: String,
     /// `"context": {"on_overflow": "error" | "trim", "safety_margin": 0.1}`: what to do about a
     /// prompt over the window, and the room kept for a tokenizer other than o200k_base.

@@ -38,7 +38,9 @@ impl Error {
 pub struct AttemptRecord {
     /// 1-based attempt number.
     pub n: u32,
+    /// The attempt's failure class; `None` for the attempt that succeeded.
     pub class: Option<ErrorClass>,
+    /// The HTTP status, when a response head arrived.
     pub http_status: Option<u16>,
     /// Time from the start of the call to the end of this attempt.
     pub elapsed_ms: u64,
@@ -64,12 +66,16 @@ pub struct AttemptRecord {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ErrorObject {
     #[serde(flatten)]
+    /// What the failure was: class, message and the provider's own details (flattened into the
+    /// error object's JSON).
     pub classification: Classification,
     /// The C status name, e.g. `LLMWIRE_STATUS_RATE_LIMITED`.
     pub status: &'static str,
+    /// Why the attempt loop stopped; `None` for an error that did not come from it.
     pub stop_reason: Option<StopReason>,
     /// One line a person can act on.
     pub summary: String,
+    /// Every attempt made, in order (empty when nothing was sent).
     pub attempts: Vec<AttemptRecord>,
     /// The validation report, when local validation stopped the call (`validation_failed`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -100,6 +106,7 @@ impl ErrorObject {
         }
     }
 
+    /// The failure's class (the classification's).
     pub fn class(&self) -> ErrorClass {
         self.classification.class
     }

@@ -6,9 +6,9 @@
 //!   response into a [`classify::Classification`], [`validate`] checks (and repairs) a request for
 //!   a provider's [`profile`], [`retry`] decides whether and when to try again, [`context`]
 //!   estimates tokens and trims history, [`stream`] decodes and assembles server-sent events;
-//! - shell: [`transport`] (HTTP over ureq), [`client`] (the attempt loop, the only place that
+//! - shell: `transport` (HTTP over ureq), [`client`] (the attempt loop, the only place that
 //!   sends, reads the clock or sleeps), [`coordination`] (where the fleet state lives: in memory,
-//!   or shared through Redis), [`ffi`] (the stable C ABI), [`mock`] (the simulated
+//!   or shared through Redis), `ffi` (the stable C ABI), [`mock`] (the simulated
 //!   provider), and the `llmwire` command-line tool (`src/bin/llmwire/`).
 //!
 //! The core never reads the clock, sleeps, or touches the network: whatever it needs from the outside
@@ -55,6 +55,9 @@
 // `unsafe` is refused everywhere but where an allowance names its reason: the C boundary (`ffi`),
 // and one socket option in the simulator (`mock::server`).
 #![deny(unsafe_code)]
+// Every public item says what it is for; `make lint` (clippy with `-D warnings`) makes a missing
+// doc comment an error. Internals stay `pub(crate)` (docs/structure.md, "What the Rust API shows").
+#![warn(missing_docs)]
 
 pub mod classify;
 pub mod client;
@@ -63,8 +66,9 @@ pub mod context;
 pub mod coordination;
 pub mod error;
 // The C ABI cannot be written without it: raw pointers from C, `#[no_mangle]` exports.
+// Private: C reaches the exports by symbol name; Rust callers use the core and `client`.
 #[allow(unsafe_code)]
-pub mod ffi;
+mod ffi;
 pub mod fleet;
 mod json;
 #[cfg(feature = "mock")]
@@ -75,7 +79,8 @@ pub mod redact;
 pub mod retry;
 pub mod stream;
 pub mod taxonomy;
-pub mod transport;
+// Private: the client is its only caller; what a user sees of it are fault names in errors.
+pub(crate) mod transport;
 mod utf8;
 pub mod validate;
 

@@ -9,18 +9,27 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Provider {
+    /// OpenAI's API (`api.openai.com`), and OpenAI error formats in general.
     OpenAI,
     /// Google Gemini's OpenAI-compatibility endpoint (and Google error formats in general).
     Gemini,
+    /// Azure OpenAI: a resource's deployment, authenticated with an `api-key` header.
     Azure,
     /// Anthropic's OpenAI-compatible endpoint (and Anthropic error formats in general).
     Anthropic,
+    /// OpenRouter, a router in front of many vendors' models (`vendor/model` names).
     OpenRouter,
+    /// Groq (`api.groq.com/openai`).
     Groq,
+    /// DeepSeek (`api.deepseek.com`).
     DeepSeek,
+    /// Mistral AI (`api.mistral.ai`).
     Mistral,
+    /// xAI's Grok models (`api.x.ai`).
     Xai,
+    /// A local Ollama server (`localhost:11434` unless configured; no key).
     Ollama,
+    /// A vLLM server (`localhost:8000` unless configured).
     Vllm,
     /// Any other OpenAI-compatible server.
     Generic,

@@ -81,6 +81,7 @@ impl Drop for Blocked<'_> {
 }
 
 impl CancelToken {
+    /// A token not yet cancelled, for one call or many.
     pub fn new() -> CancelToken {
         CancelToken::default()
     }
@@ -107,6 +108,7 @@ impl CancelToken {
         self.shared.wake.notify_all();
     }
 
+    /// Whether [`CancelToken::cancel`] has been called on this token or a clone of it.
     pub fn is_cancelled(&self) -> bool {
         self.shared.cancelled.load(Ordering::SeqCst)
     }

@@ -32,18 +32,22 @@ fn index(class: ErrorClass) -> usize {
 }
 
 impl Metrics {
+    /// Counts a call handed to the client.
     pub fn call_started(&self) {
         self.calls.fetch_add(1, Relaxed);
     }
 
+    /// Counts one request sent (or tried) within a call.
     pub fn attempt_made(&self) {
         self.attempts.fetch_add(1, Relaxed);
     }
 
+    /// Counts a call that returned a usable answer.
     pub fn call_succeeded(&self) {
         self.successes.fetch_add(1, Relaxed);
     }
 
+    /// Counts a call that ended in an error of `class`.
     pub fn call_failed(&self, class: ErrorClass) {
         self.failures_by_class[index(class)].fetch_add(1, Relaxed);
     }

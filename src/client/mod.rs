@@ -38,7 +38,9 @@ pub use metrics::Metrics;
 /// What the caller's stream callback wants after a chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChunkControl {
+    /// Go on: deliver the next chunk.
     Continue,
+    /// Stop the call now: it ends with `cancelled`, stop reason `aborted_by_callback`.
     Abort,
 }
 

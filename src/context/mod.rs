@@ -21,13 +21,11 @@ mod vocab;
 
 mod options;
 mod report;
-pub mod shorten;
+pub(crate) mod shorten;
 
 pub use estimate::{estimate_text_tokens, tally_text, TextScanner, TextTally};
-pub use options::{
-    requested_output_tokens, Budget, SafetyMargin, Strategy, TrimOptions,
-    DEFAULT_RESERVE_OUTPUT_TOKENS,
-};
+pub(crate) use options::requested_output_tokens;
+pub use options::{Budget, SafetyMargin, Strategy, TrimOptions, DEFAULT_RESERVE_OUTPUT_TOKENS};
 pub use overflow_figures::{OnOverflow, OverflowFigures};
 pub use report::{DroppedMessages, ShortenedOutput, TrimReport};
 pub use trim::{trim, trim_json, TrimError, Trimmed};
@@ -90,7 +88,7 @@ pub fn estimate_message_tokens(message: &Value) -> u64 {
 }
 
 /// [`estimate_message_tokens`] from a message's fields, for callers that already looked them up.
-pub fn estimate_message_parts_tokens(
+pub(crate) fn estimate_message_parts_tokens(
     content: Option<&Value>,
     name: Option<&Value>,
     tool_calls: Option<&Value>,
@@ -118,7 +116,7 @@ pub fn estimate_message_parts_tokens(
 }
 
 /// The estimated size of a `content` value: a string, or an array of parts.
-pub fn estimate_content_tokens(content: &Value) -> u64 {
+pub(crate) fn estimate_content_tokens(content: &Value) -> u64 {
     match content {
         Value::String(text) => estimate_text_tokens(text),
         Value::Array(parts) => parts.iter().map(estimate_part_tokens).sum(),
@@ -150,7 +148,7 @@ fn estimate_part_tokens(part: &Value) -> u64 {
 
 /// The estimated size of a JSON value as compact JSON text, scanned as it is serialised (no
 /// intermediate string).
-pub fn estimate_json_tokens(value: &Value) -> u64 {
+pub(crate) fn estimate_json_tokens(value: &Value) -> u64 {
     let mut scanner = ScannerWriter(TextScanner::new());
     // The writer never fails, and a `Value` always serialises.
     if serde_json::to_writer(&mut scanner, value).is_err() {

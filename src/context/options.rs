@@ -23,6 +23,7 @@ pub enum Strategy {
 }
 
 impl Strategy {
+    /// The strategy's name in options and reports, e.g. `"drop_oldest"`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Strategy::ShortenToolOutputsThenDrop => "shorten_tool_outputs_then_drop",
@@ -53,6 +54,7 @@ pub struct TrimOptions {
     pub reserve_output_tokens: Option<u64>,
     /// The provider whose rules the trimmed request must satisfy (default `generic`).
     pub provider: Provider,
+    /// Whether long tool outputs are shortened before whole turns are dropped.
     pub strategy: Strategy,
     /// Room kept for a tokenizer that counts more than the estimate's reference (o200k_base): a
     /// budget from a window is `(window - reserve) / (1 + margin)`. Default: the provider's
@@ -132,8 +134,11 @@ const OPTION_KEYS: &str =
 /// The budget a request is trimmed to, and where it came from (reported as is).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Budget {
+    /// The most the trimmed request may estimate to.
     pub budget_tokens: u64,
+    /// The window the budget was computed from (`None` for an explicit `budget_tokens`).
     pub window_tokens: Option<u64>,
+    /// The output reserve subtracted from that window (`None` for an explicit `budget_tokens`).
     pub reserve_output_tokens: Option<u64>,
 }
 
@@ -282,7 +287,7 @@ impl TrimOptions {
 }
 
 /// The output budget a request asks for: `max_completion_tokens`, else `max_tokens`.
-pub fn requested_output_tokens(request: &Value) -> Option<u64> {
+pub(crate) fn requested_output_tokens(request: &Value) -> Option<u64> {
     ["max_completion_tokens", "max_tokens"]
         .into_iter()
         .find_map(|key| request.field(key).and_then(Value::as_u64))

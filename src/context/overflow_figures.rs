@@ -38,6 +38,7 @@ pub enum OnOverflow {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ContextConfig {
+    /// `context.on_overflow`: stop with `context_length_exceeded`, or trim and retry.
     pub on_overflow: OnOverflow,
     /// `context.safety_margin`: room for a tokenizer other than the estimate's reference, as a
     /// fraction (`0.1`); default per provider ([`super::SafetyMargin::for_provider`]).

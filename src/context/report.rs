@@ -11,6 +11,7 @@ use super::options::{Budget, Strategy};
 pub struct TrimReport {
     /// Whether anything changed (`false`: the request already fitted).
     pub trimmed: bool,
+    /// The strategy the trim followed.
     pub strategy: Strategy,
     /// The most the trimmed request may estimate to.
     pub budget_tokens: u64,
@@ -18,7 +19,9 @@ pub struct TrimReport {
     pub window_tokens: Option<u64>,
     /// The output reserve taken from the window, if any.
     pub reserve_output_tokens: Option<u64>,
+    /// The request's estimate as given.
     pub estimated_tokens_before: u64,
+    /// The estimate of the trimmed request; at most `budget_tokens`.
     pub estimated_tokens_after: u64,
     /// Whole turns dropped (a user message and the answers up to the next user message).
     pub dropped_turns: u64,
@@ -33,14 +36,18 @@ pub struct TrimReport {
 /// Dropped messages counted by role.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct DroppedMessages {
+    /// Dropped `user` messages.
     pub user: u64,
+    /// Dropped `assistant` messages.
     pub assistant: u64,
+    /// Dropped `tool` messages.
     pub tool: u64,
     /// Messages with another role (the legacy `function`) or none.
     pub other: u64,
 }
 
 impl DroppedMessages {
+    /// Every dropped message, whatever its role.
     pub fn total(&self) -> u64 {
         self.user + self.assistant + self.tool + self.other
     }
@@ -60,6 +67,7 @@ impl DroppedMessages {
 pub struct ShortenedOutput {
     /// The message's index in the request as given.
     pub index: usize,
+    /// How many characters the shortening took out.
     pub characters_removed: usize,
 }
 

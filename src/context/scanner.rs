@@ -146,6 +146,7 @@ impl Default for TextScanner {
 }
 
 impl TextScanner {
+    /// A scanner that has seen no text yet.
     pub fn new() -> TextScanner {
         TextScanner {
             tally: TextTally::default(),

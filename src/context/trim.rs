@@ -53,7 +53,9 @@ use crate::taxonomy::ErrorClass;
 /// A trimmed request and what was done to it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trimmed {
+    /// The request with the dropped messages removed and long tool outputs shortened.
     pub request: Value,
+    /// What was dropped or shortened, and the estimates before and after.
     pub report: TrimReport,
 }
 
@@ -80,9 +82,14 @@ pub enum TrimError {
         from_window = window_note(*window_tokens, *reserve_output_tokens)
     )]
     CannotFit {
+        /// The budget the request had to fit.
         budget_tokens: u64,
+        /// The estimate of what cannot be dropped: the system/developer messages and the newest user
+        /// turn.
         minimum_tokens: u64,
+        /// The window the budget was taken from, if any.
         window_tokens: Option<u64>,
+        /// The output reserve subtracted from that window, if any.
         reserve_output_tokens: Option<u64>,
     },
 }

@@ -34,6 +34,7 @@ pub enum Backend {
 #[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CoordinationConfig {
+    /// Where the state lives: this client's memory (default) or Redis.
     pub backend: Backend,
     /// `redis://[[user]:password@]host[:port][/db]` or `rediss://…` (TLS). Never shown with its
     /// password: see [`crate::redact::shown_url`].
@@ -46,6 +47,7 @@ pub struct CoordinationConfig {
     pub connect_timeout_ms: u64,
     /// The first wait before reconnecting after a failure; it doubles up to `reconnect_max_ms`.
     pub reconnect_min_ms: u64,
+    /// The longest wait between two reconnection attempts.
     pub reconnect_max_ms: u64,
     /// How long a reservation counts when its process never reports its end; default
     /// `timeouts.connect_ms + timeouts.attempt_ms`, or `timeouts.deadline_ms` when shorter.
@@ -210,13 +212,13 @@ pub trait Coordination: Send + Sync {
 
 /// The store a client's fleet uses: `local` itself for `memory`, or a Redis store that falls back
 /// to `local` while Redis cannot be reached.
-pub struct Stores {
+pub(crate) struct Stores {
     pub state: Arc<dyn TargetStateStore>,
     pub coordination: Option<Arc<dyn Coordination>>,
 }
 
 /// Builds the store for `config` over the targets named `target_names` (in order).
-pub fn stores(
+pub(crate) fn stores(
     config: &crate::config::ClientConfig,
     target_names: &[&str],
     local: MemoryStore,

@@ -30,6 +30,16 @@ use crate::taxonomy::ErrorClass;
 use error::LlmwireError;
 use status::Status;
 
+// `llmwire_chunks_reply` exists for the header: `on_chunks` returns it to Rust as a plain integer,
+// which the deliverer matches by number, so Rust never builds `Pause` or `Abort`. These are the
+// numbers it matches.
+const _: () = {
+    use async_call::ChunksReply;
+    assert!(ChunksReply::Continue as i32 == 0);
+    assert!(ChunksReply::Pause as i32 == 1);
+    assert!(ChunksReply::Abort as i32 == 2);
+};
+
 /// Runs a fallible export's body behind the panic boundary.
 ///
 /// On failure (an error or a caught panic) writes a new error object to `*err` when `err` is not

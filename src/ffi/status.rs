@@ -94,6 +94,8 @@ macro_rules! status_conversions {
 }
 crate::taxonomy::error_class_table!(status_conversions);
 
+// Only the tests need the name as a Rust string; C gets it from `llmwire_status_str`.
+#[cfg(test)]
 impl Status {
     /// The C name of a status value, or `LLMWIRE_STATUS_UNKNOWN` for a value llmwire never returns.
     pub fn name_of(value: i32) -> &'static str {

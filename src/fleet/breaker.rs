@@ -37,9 +37,15 @@ pub enum BreakerState {
     /// Calls flow; failures are being counted.
     Closed,
     /// No call is admitted before `until_ms`.
-    Open { until_ms: u64 },
+    Open {
+        /// When the cooldown ends and a probe may go (Unix epoch milliseconds).
+        until_ms: u64,
+    },
     /// One probe call has been let through; no other until it ends or its lease (`until_ms`) runs out.
-    HalfOpen { until_ms: u64 },
+    HalfOpen {
+        /// When the probe's lease runs out (Unix epoch milliseconds).
+        until_ms: u64,
+    },
 }
 
 impl BreakerState {
@@ -61,14 +67,23 @@ pub enum BreakerAdmit {
     /// This call is the probe: its outcome decides whether the breaker closes.
     Probe,
     /// Refused until `until_ms`.
-    Refuse { until_ms: u64 },
+    Refuse {
+        /// When to ask again (Unix epoch milliseconds).
+        until_ms: u64,
+    },
 }
 
 /// A change of state worth an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BreakerTransition {
-    Opened { until_ms: u64 },
+    /// Enough failures (or a failed probe): closed to calls until `until_ms`.
+    Opened {
+        /// When the cooldown ends.
+        until_ms: u64,
+    },
+    /// The cooldown is over and one probe call was let through.
     HalfOpened,
+    /// The probe succeeded: calls flow again.
     Closed,
 }
 
@@ -90,6 +105,7 @@ impl Default for Breaker {
 }
 
 impl Breaker {
+    /// Where the breaker stands now.
     pub fn state(&self) -> BreakerState {
         self.state
     }

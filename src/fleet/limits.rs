@@ -46,6 +46,7 @@ impl Limits {
         self.rpm.is_some() || self.tpm.is_some() || self.max_in_flight.is_some()
     }
 
+    /// The window's length in milliseconds: `window_ms`, else a minute (never 0).
     pub fn window(&self) -> u64 {
         self.window_ms.unwrap_or(60_000).max(1)
     }

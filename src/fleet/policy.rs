@@ -14,6 +14,7 @@ use crate::taxonomy::ErrorClass;
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FleetPolicy {
+    /// When a target's circuit breaker opens, and for how long.
     pub breaker: BreakerConfig,
     /// How long a target answering `authentication`, `permission_denied` or `not_found` is set aside.
     pub disable_ms: u64,
@@ -50,11 +51,24 @@ pub enum Effect {
     /// Nothing is learned about the target (e.g. the request itself was wrong).
     Neutral,
     /// Not before `until_ms`, then as before.
-    Cool { until_ms: u64, reason: ErrorClass },
+    Cool {
+        /// When the target may take calls again (Unix epoch milliseconds).
+        until_ms: u64,
+        /// The class that set it cooling (`rate_limited`, `quota_exhausted`).
+        reason: ErrorClass,
+    },
     /// Not before `until_ms`: the key or model is wrong for this target.
-    Disable { until_ms: u64, reason: ErrorClass },
+    Disable {
+        /// When the target is tried again (Unix epoch milliseconds).
+        until_ms: u64,
+        /// The class that disabled it (`authentication`, `permission_denied`, `not_found`).
+        reason: ErrorClass,
+    },
     /// One failure for the target's circuit breaker.
-    BreakerFailure { reason: ErrorClass },
+    BreakerFailure {
+        /// The class of the failure counted.
+        reason: ErrorClass,
+    },
 }
 
 /// The effect of a failed attempt (classified) on its target, at `now_ms`.

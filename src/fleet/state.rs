@@ -25,7 +25,9 @@ use crate::taxonomy::ErrorClass;
 /// configured name (a shared store's key).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetKey {
+    /// The target's position in the client's list.
     pub index: usize,
+    /// The target's configured name.
     pub name: Arc<str>,
 }
 
@@ -65,6 +67,7 @@ impl Unavailable {
 /// Permission to send one attempt to a target; hand it back through [`TargetStateStore::finish`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
+    /// The target the attempt may go to.
     pub target: TargetKey,
     /// The limit window's reservation, when the target has limits.
     pub reservation: Option<u64>,
@@ -75,10 +78,13 @@ pub struct Grant {
 /// The answer of [`TargetStateStore::acquire`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Acquire {
+    /// Send now; report the end with the grant.
     Granted(Grant),
     /// Not before `until_ms`, because of `why`.
     Wait {
+        /// When to ask again (Unix epoch milliseconds).
         until_ms: u64,
+        /// What holds the target back.
         why: Unavailable,
     },
 }
@@ -97,14 +103,28 @@ pub struct Outcome {
 /// A change of a target's state worth an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transition {
-    Cooling { until_ms: u64, reason: ErrorClass },
-    Disabled { until_ms: u64, reason: ErrorClass },
+    /// The target was set cooling.
+    Cooling {
+        /// When it may take calls again (Unix epoch milliseconds).
+        until_ms: u64,
+        /// The class that set it cooling.
+        reason: ErrorClass,
+    },
+    /// The target was disabled.
+    Disabled {
+        /// When it is tried again (Unix epoch milliseconds).
+        until_ms: u64,
+        /// The class that disabled it.
+        reason: ErrorClass,
+    },
+    /// The target's breaker opened, half-opened or closed.
     Breaker(BreakerTransition),
 }
 
 /// A target's state as reported in metrics and in `all_targets_unavailable` errors.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TargetSnapshot {
+    /// The target's configured name.
     pub name: String,
     /// `"available"`, `"cooling"`, `"disabled"`, `"breaker_open"` or `"limited"`.
     pub state: &'static str,
@@ -119,8 +139,11 @@ pub struct TargetSnapshot {
     pub reason: Option<ErrorClass>,
     /// `"closed"`, `"open"` or `"half_open"`.
     pub breaker: &'static str,
+    /// Attempts sent to it and not yet answered.
     pub in_flight: u32,
+    /// Requests counted in its current limit window.
     pub requests_in_window: usize,
+    /// Tokens reserved or used in that window.
     pub tokens_in_window: u64,
 }
 

@@ -35,15 +35,21 @@ pub struct RawTarget {
 /// A resolved target.
 #[derive(Clone, PartialEq)]
 pub struct TargetConfig {
+    /// The name in events, metrics and errors (`default` for the top level).
     pub name: String,
+    /// Whose rules apply to requests sent here.
     pub provider: Provider,
     /// Without a trailing slash.
     pub base_url: String,
+    /// An explicit key; never shown in `Debug` output.
     pub api_key: Option<String>,
+    /// The variable the key is read from when `api_key` is absent.
     pub api_key_env: Option<String>,
     /// The model every request sent to this target names (`None`: the request's own).
     pub model: Option<String>,
+    /// Extra headers sent with every request to this target.
     pub headers: Vec<(String, String)>,
+    /// This target's rpm, tpm and in-flight caps.
     pub limits: Limits,
 }
 
@@ -71,12 +77,19 @@ impl fmt::Debug for TargetConfig {
 
 /// What the top level of the configuration gives every target.
 pub struct TopLevel<'a> {
+    /// The top level's provider: a target of the same provider inherits what follows.
     pub provider: Provider,
+    /// The top level's endpoint.
     pub base_url: &'a str,
+    /// The top level's explicit key.
     pub api_key: Option<&'a str>,
+    /// The top level's key variable.
     pub api_key_env: Option<&'a str>,
+    /// The top level's model, inherited by targets of the same provider.
     pub model: Option<&'a str>,
+    /// Headers a target without its own sends.
     pub headers: &'a [(String, String)],
+    /// Limits a target without its own inherits.
     pub limits: Limits,
 }
 

@@ -59,8 +59,11 @@ pub enum OutageMode {
 /// An outage from `start_ms` for `duration_ms`, on the mock's clock (0 = when the server started).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Outage {
+    /// When the outage begins, in milliseconds after the server started.
     pub start_ms: u64,
+    /// How long it lasts.
     pub duration_ms: u64,
+    /// What clients see meanwhile.
     pub mode: OutageMode,
 }
 

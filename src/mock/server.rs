@@ -41,6 +41,7 @@ pub struct MockOptions {
     pub scenario_files: Vec<PathBuf>,
     /// Scenario documents given as JSON text, in the same format as the files.
     pub scenario_documents: Vec<String>,
+    /// Size and time limits applied to every request the mock reads.
     pub limits: Limits,
     /// Answer every request at once with one fixed completion, skipping scenarios, routing and
     /// the request log: an endpoint for measuring clients (benchmarks), not for testing them.
@@ -133,6 +134,7 @@ impl MockServer {
         })
     }
 
+    /// The port the server listens on (the one picked, when the options asked for 0).
     pub fn port(&self) -> u16 {
         self.address.port()
     }

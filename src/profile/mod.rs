@@ -4,8 +4,8 @@
 //! ([`Profile::base_url`]), how it authenticates ([`Profile::auth_style`],
 //! [`Profile::api_key_env`]), which request parameters it rejects or ignores, which JSON-Schema
 //! dialect its tool definitions follow, how it names models, and how large each model's context
-//! window and output are ([`Profile::model_limits`], backed by the sourced table in
-//! [`models`]).
+//! window and output are ([`Profile::model_limits`], backed by a sourced table
+//! of models).
 //!
 //! Not here: applying those facts to a request (that is `validate`), or sending anything (that is
 //! the client). Every function is pure and every profile is a `static`.
@@ -21,12 +21,13 @@
 //! assert_eq!(Profile::for_provider(Provider::Azure).auth_style().header_name(), "api-key");
 //! ```
 
-pub mod models;
+pub(crate) mod models;
 pub(crate) mod params;
 mod providers;
 
 pub use models::{ModelLimits, ModelMatch};
-pub use params::{ParamRule, ParamVerdict};
+use params::ParamRule;
+pub use params::ParamVerdict;
 
 use crate::provider::Provider;
 
@@ -130,6 +131,7 @@ pub enum MaxTokensField {
 /// Whether a role other than the OpenAI core set is understood.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RoleSupport {
+    /// Documented and accepted.
     Supported,
     /// Not documented; likely rejected or misread (reported as a warning).
     Unknown,
@@ -198,6 +200,7 @@ impl Profile {
         }
     }
 
+    /// The provider this profile describes.
     pub fn provider(&self) -> Provider {
         self.provider
     }
@@ -208,6 +211,7 @@ impl Profile {
         self.base_url
     }
 
+    /// How the API key is sent.
     pub fn auth_style(&self) -> AuthStyle {
         self.auth_style
     }
@@ -217,10 +221,12 @@ impl Profile {
         self.api_key_env
     }
 
+    /// Which JSON-Schema subset the provider accepts in tool parameters and response formats.
     pub fn schema_dialect(&self) -> SchemaDialect {
         self.schema_dialect
     }
 
+    /// What a function name in `tools` may contain.
     pub fn tool_name_rule(&self) -> ToolNameRule {
         self.tool_name_rule
     }

@@ -34,7 +34,9 @@ impl ModelLimits {
 /// default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ModelMatch {
+    /// The model's context window and output limit.
     pub limits: ModelLimits,
+    /// `true` when the model is in the table, `false` for the provider's default.
     pub known: bool,
 }
 

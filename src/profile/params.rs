@@ -11,13 +11,22 @@ use super::Profile;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamVerdict {
     /// The request is rejected (an error; repair drops the parameter).
-    Rejected { hint: &'static str },
+    Rejected {
+        /// What to do instead, shown in the finding's message.
+        hint: &'static str,
+    },
     /// Rejected unless the value is the parameter's default (temperature 1, penalties 0, …).
-    RejectedUnlessDefault { hint: &'static str },
+    RejectedUnlessDefault {
+        /// What to do instead, shown in the finding's message.
+        hint: &'static str,
+    },
     /// Accepted and ignored (a warning).
     Ignored,
     /// Not documented by the provider; may be rejected (a warning).
-    MaybeUnsupported { hint: &'static str },
+    MaybeUnsupported {
+        /// Why it may be rejected, shown in the finding's message.
+        hint: &'static str,
+    },
 }
 
 /// Which models of a provider a rule applies to.
