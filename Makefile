@@ -186,7 +186,7 @@ test-examples: examples $(BUILD)/demo
 	scripts/with-mock.sh -- $(PYTHON) tests/examples/agree.py
 
 bless-header:
-	LLMWIRE_BLESS=1 $(CARGO) test --test header
+	LLMWIRE_BLESS=1 $(CARGO) test --test integration header::committed_header_matches_generated_header -- --exact
 
 lint:
 	$(CARGO) fmt --all -- --check

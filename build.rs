@@ -1,7 +1,7 @@
 //! Generates the C header with cbindgen into `OUT_DIR/llmwire.h`.
 //!
-//! The committed `include/llmwire.h` is checked against this file by `tests/header.rs`; refresh it
-//! with `make bless-header` after changing the C API.
+//! The committed `include/llmwire.h` is checked against this file by
+//! `tests/integration/header.rs`; refresh it with `make bless-header` after changing the C API.
 //!
 //! On ELF platforms it also gives the shared library its SONAME, `libllmwire.so.N`, where N is
 //! the C ABI version counted from 0 (ABI version 1 is `libllmwire.so.0`): programs linked against

@@ -12,8 +12,8 @@
 //!
 //! The worker processes are this benchmark binary again (`coordination worker JOB`).
 
-#[path = "../tests/redis_support/mod.rs"]
-mod redis_support;
+#[path = "../tests/integration/redis_server.rs"]
+mod redis_server;
 
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,7 +26,7 @@ use llmwire::fleet::{Acquire, FleetPolicy, Limits, MemoryStore, Outcome, TargetK
 use llmwire::fleet::{Effect, TargetStateStore};
 use llmwire::mock::{MockOptions, MockServer, QuotaOptions};
 use llmwire::retry::RetryBudget;
-use redis_support::RedisServer;
+use redis_server::RedisServer;
 use serde_json::{json, Value};
 
 const PROCESSES: usize = 8;

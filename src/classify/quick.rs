@@ -7,7 +7,8 @@
 //! `error` key anywhere it matters, a duplicate key, a `delta`, content parts, a `null` message,
 //! more than 64 choices, an escaped key, a byte-order mark) answers "not proven" and the caller
 //! falls back to [`super::usable_completion`], which gives the precise verdict. So `true` here
-//! always agrees with that function (`tests/classify_quick.rs` checks it on generated bodies).
+//! always agrees with that function (`tests/integration/classify_quick.rs` checks it on
+//! generated bodies).
 //!
 //! A body that passes is also known to be one complete JSON object, so the text can be handed on
 //! as it is.

@@ -1,15 +1,13 @@
 //! The server around the scenarios: HTTP handling and its limits, sessions under concurrency,
 //! the request log, scenario files, the connection cap, shutdown, and the CLI entry.
 
-mod support;
-
 use std::path::PathBuf;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
+use crate::raw_http::*;
 use llmwire::mock::{Limits, MockOptions};
 use serde_json::{json, Value};
-use support::*;
 
 fn example(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

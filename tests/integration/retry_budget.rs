@@ -10,8 +10,7 @@ use llmwire::retry::{
 };
 use llmwire::taxonomy::{ErrorClass, StopReason};
 
-mod retry_support;
-use retry_support::*;
+use crate::retry_builders::*;
 
 const THREADS: usize = 8;
 

@@ -1,11 +1,9 @@
 //! Each message rule fires on the shape it targets and stays silent on its legal neighbour.
 
-mod validate_support;
-
+use crate::validate_checks::*;
 use llmwire::provider::Provider::{self, Anthropic, DeepSeek, Gemini, Generic, OpenAI, Xai};
 use llmwire::validate::Code;
 use serde_json::{json, Value};
-use validate_support::*;
 
 fn with_messages(model: &str, messages: Value) -> Value {
     json!({"model": model, "messages": messages})

@@ -2,11 +2,10 @@
 //! same answers as the in-memory store (the specification), keys carry TTLs, namespaces are
 //! isolated, and every failure of Redis falls back to local state without failing anything.
 
-mod redis_support;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::redis_server::RedisServer;
 use llmwire::coordination::{Coordination, CoordinationConfig, RedisStore};
 use llmwire::fleet::{
     Acquire, BreakerConfig, Effect, FleetPolicy, Grant, Limits, MemoryStore, Outcome, TargetKey,
@@ -14,7 +13,6 @@ use llmwire::fleet::{
 };
 use llmwire::retry::RetryBudget;
 use llmwire::ErrorClass;
-use redis_support::RedisServer;
 use serde_json::Value;
 
 fn key(index: usize) -> TargetKey {

@@ -5,17 +5,14 @@
 //! The processes are this test binary run again (`child_worker` below), each with its own
 //! client, configuration and threads, reporting what happened as one JSON line on stdout.
 
-mod fleet_support;
-mod redis_support;
-
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use fleet_support::{client, config, hello, mock, openai_target, session};
+use crate::fleet_setup::{client, config, hello, mock, openai_target, session};
+use crate::redis_server::RedisServer;
 use llmwire::client::Client;
 use llmwire::mock::{MockOptions, MockServer, QuotaOptions};
-use redis_support::RedisServer;
 use serde_json::{json, Value};
 
 const CHILD_ENV: &str = "LLMWIRE_COORDINATION_CHILD";
@@ -64,7 +61,7 @@ fn run_children(config: &Value, processes: usize, threads: u64, calls: u64) -> V
             Command::new(std::env::current_exe().expect("this test binary"))
                 .args([
                     "--exact",
-                    "child_worker",
+                    "coordination_fleet::child_worker",
                     "--nocapture",
                     "--test-threads",
                     "1",

@@ -1,11 +1,9 @@
 //! Wire behaviour of every built-in scenario, observed with a raw-socket client.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::raw_http::*;
 use serde_json::{json, Value};
-use support::*;
 
 fn statuses(port: u16, path: &str, body: &Value, count: usize) -> Vec<u16> {
     (0..count)

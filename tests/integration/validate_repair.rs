@@ -1,14 +1,12 @@
 //! Repair mode: each repair on an example, then properties over generated requests (a seeded
 //! PRNG builds random requests and schemas full of shapes providers reject).
 
-mod validate_support;
-
 use std::collections::HashSet;
 
+use crate::validate_checks::*;
 use llmwire::provider::Provider::{self, Gemini, Mistral, OpenAI};
 use llmwire::validate::{validate, Code, Report, ValidateOptions};
 use serde_json::{json, Map, Value};
-use validate_support::*;
 
 fn repaired_request(report: &Report) -> &Value {
     report

@@ -243,7 +243,7 @@ fn token_soup_never_panics() {
 #[test]
 fn mutated_real_bodies_never_panic() {
     let mut rng = Rng(SplitMix64::new(3));
-    let corpus: Vec<String> = include_str!("fixtures/errors.jsonl")
+    let corpus: Vec<String> = include_str!("../fixtures/errors.jsonl")
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter_map(|v| v["body"].as_str().map(str::to_string))

@@ -7,8 +7,7 @@ use llmwire::retry::{
 };
 use llmwire::taxonomy::{ErrorClass, StopReason};
 
-mod retry_support;
-use retry_support::*;
+use crate::retry_builders::*;
 
 /// A random source that counts how often it is asked.
 struct Counting(u32);

@@ -1,15 +1,13 @@
 //! The fixture set: real-world valid requests pass every profile where they are legal, and the
 //! requests behind the corpus's real 400s are caught (and repaired where repair is safe).
 
-mod validate_support;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::validate_checks::{error_codes, model_of};
 use llmwire::provider::Provider;
 use llmwire::validate::{validate, Code, ValidateOptions};
 use serde_json::Value;
-use validate_support::{error_codes, model_of};
 
 fn fixtures(kind: &str) -> Vec<(PathBuf, Value)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -17,9 +17,10 @@
 //! over-estimate of at most 15% per kind. The adversarial strings of ASCII letters and mixed
 //! ASCII (`KNOWN_GAPS`) are the exception, documented in `docs/token-estimate.md`.
 //!
-//! The table: `cargo test --test context_accuracy -- --nocapture` (a failing target prints it too).
+//! The table: `cargo test --test integration context_accuracy:: -- --nocapture` (a failing
+//! target prints it too).
 
-mod context_tables;
+use crate::context_tables;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -433,7 +434,7 @@ fn stored_counts_match_o200k_base() {
     if std::env::var_os("LLMWIRE_BLESS_CONTEXT_COUNTS").is_some() {
         let mut out = String::from(
             "# o200k_base token counts of the corpus samples (tiktoken-rs encode_ordinary), written by\n\
-             # LLMWIRE_BLESS_CONTEXT_COUNTS=1 cargo test --test context_accuracy stored_counts\n",
+             # LLMWIRE_BLESS_CONTEXT_COUNTS=1 cargo test --test integration stored_counts\n",
         );
         for (name, count) in &fresh {
             out.push_str(&format!("{name}\t{count}\n"));

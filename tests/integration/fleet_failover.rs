@@ -6,12 +6,10 @@
 
 #![allow(clippy::result_large_err)]
 
-mod fleet_support;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fleet_support::*;
+use crate::fleet_setup::*;
 use llmwire::client::ManualClock;
 use llmwire::mock::{OutageMode, QuotaOptions};
 use llmwire::taxonomy::{ErrorClass, StopReason};

@@ -1,11 +1,9 @@
 //! Each tool-definition and schema rule fires on its target shape and not on its legal neighbour.
 
-mod validate_support;
-
+use crate::validate_checks::*;
 use llmwire::provider::Provider::{Anthropic, Gemini, Generic, OpenAI, Vllm};
 use llmwire::validate::Code;
 use serde_json::{json, Value};
-use validate_support::*;
 
 fn with_tools(model: &str, tools: Value) -> Value {
     json!({"model": model, "messages": [{"role": "user", "content": "go"}], "tools": tools})

@@ -1,13 +1,11 @@
 //! Each parameter, model and context rule fires on its target shape and not on its legal neighbour.
 
-mod validate_support;
-
+use crate::validate_checks::*;
 use llmwire::provider::Provider::{
     self, Anthropic, Azure, DeepSeek, Gemini, Generic, Groq, Mistral, OpenAI, OpenRouter, Xai,
 };
 use llmwire::validate::{validate, Code, ValidateOptions};
 use serde_json::{json, Value};
-use validate_support::*;
 
 fn request(model: &str, extra: Value) -> Value {
     let mut request = json!({"model": model, "messages": [{"role": "user", "content": "Say hi"}]});

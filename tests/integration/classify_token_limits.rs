@@ -24,7 +24,7 @@ fn run(status: u16, body: &str) -> Classification {
 
 #[test]
 fn real_bodies_of_both_families() {
-    for line in include_str!("fixtures/token_limits.jsonl").lines() {
+    for line in include_str!("../fixtures/token_limits.jsonl").lines() {
         let case: Value = serde_json::from_str(line).unwrap();
         let status = case["status"].as_u64().unwrap() as u16;
         let c = run(status, case["body"].as_str().unwrap());

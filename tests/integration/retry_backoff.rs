@@ -7,8 +7,7 @@ use llmwire::retry::{
 };
 use llmwire::taxonomy::ErrorClass;
 
-mod retry_support;
-use retry_support::*;
+use crate::retry_builders::*;
 
 #[test]
 fn backoff_doubles_from_500_ms_and_caps_at_20_s() {

@@ -14,9 +14,9 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::{json, Value};
 
-const CA: &str = include_str!("fixtures/tls/ca.pem");
-const CERT: &[u8] = include_bytes!("fixtures/tls/server.pem");
-const KEY: &[u8] = include_bytes!("fixtures/tls/server.key");
+const CA: &str = include_str!("../fixtures/tls/ca.pem");
+const CERT: &[u8] = include_bytes!("../fixtures/tls/server.pem");
+const KEY: &[u8] = include_bytes!("../fixtures/tls/server.key");
 
 const COMPLETION: &str = r#"{"id":"tls-1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"over TLS"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}"#;
 

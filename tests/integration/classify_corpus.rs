@@ -46,7 +46,7 @@ fn wire(body_json: &Value) -> String {
 }
 
 fn load() -> Vec<Case> {
-    let text = include_str!("fixtures/errors.jsonl");
+    let text = include_str!("../fixtures/errors.jsonl");
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).expect("fixture line parses"))
