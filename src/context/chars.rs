@@ -5,7 +5,8 @@
 //! correctness beyond what changes a token count.
 
 use super::vocab::{
-    RARE_CHAR_MILLI, SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL, SINGLE_TOKEN_BMP,
+    ASCII_LETTER_TRIGRAMS, RARE_CHAR_MILLI, SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL,
+    SINGLE_TOKEN_BMP,
 };
 
 /// What a character is, for the pre-token split.
@@ -115,6 +116,21 @@ pub(super) fn is_single_token_pair(first: u32, second: u32) -> bool {
         Some(row) if second < 128 => row & (1 << second) != 0,
         _ => false,
     }
+}
+
+/// The trigram index `state` moved on by the ASCII letter `letter`: five bits per letter
+/// (`letter & 31`, the same for either case; 0 before a word piece's first letter), the newest
+/// lowest, three letters kept.
+#[inline(always)]
+pub(super) fn next_trigram(state: u32, letter: u8) -> u32 {
+    ((state << 5) | u32::from(letter & 31)) & 0x7FFF
+}
+
+/// Whether the letter trigram `trigram` (from [`next_trigram`]) occurs in one of o200k_base's
+/// most frequent tokens of letters.
+#[inline(always)]
+pub(super) fn is_common_trigram(trigram: u32) -> bool {
+    ASCII_LETTER_TRIGRAMS[(trigram as usize >> 6) & 511] & (1 << (trigram & 63)) != 0
 }
 
 /// What a rare character costs, in thousandths of a token: its Unicode block's measured figure, or

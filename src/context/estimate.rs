@@ -39,7 +39,7 @@
 //! ```
 //! use llmwire::context::estimate_text_tokens;
 //! // o200k_base: 10 tokens.
-//! assert_eq!(estimate_text_tokens("The quick brown fox jumps over the lazy dog."), 11);
+//! assert_eq!(estimate_text_tokens("The quick brown fox jumps over the lazy dog."), 10);
 //! ```
 
 pub use super::scanner::TextScanner;
@@ -130,52 +130,75 @@ pub struct TextTally {
     /// Whitespace that changes kind inside a run (a tab after a space, an ideographic space
     /// after a tab, …), other than a space or a line break, or anything after a line break.
     pub mixed_whitespace: u64,
+    /// ASCII letters of a word piece whose trigram (with the two letters before it, or the
+    /// piece's start) occurs in none of o200k_base's most frequent tokens of letters (`vocab.rs`):
+    /// ordinary words have few, random letters about one a letter, and cost a token per two or
+    /// three letters.
+    pub rare_letter_trigrams: u64,
+    /// Other changes of kind inside a whitespace run than those of `mixed_whitespace` and than
+    /// indentation after a line break: a space or a line break after other whitespace, a
+    /// no-break or ideographic space after a line break.
+    pub whitespace_changes: u64,
+    /// Whitespace characters beyond ASCII (no-break, ideographic, em spaces, …): BPE merges few
+    /// of them.
+    pub non_ascii_whitespace: u64,
+    /// Rare characters that repeat the character before them.
+    pub repeated_rare_chars: u64,
+    /// Word pieces led by an ASCII punctuation mark that o200k_base has no one token for
+    /// together with the word's first letter (`#q`, `}x`): the mark is then a token of its own.
+    pub unmerged_mark_letters: u64,
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 39;
+pub const FEATURES: usize = 45;
 
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1000, // word_pieces
     0,    // long_word_letters, English-like text
     0,    // long_word_letters, other Latin-script text
-    165,  // marked_word_letters
-    1793, // very_long_word_letters
-    156,  // inner_capitals
-    1045, // digit_groups
-    1261, // punct_runs
-    0,    // long_punct_chars
-    404,  // repeated_chars
-    454,  // space_runs
-    1666, // newline_runs
+    0,    // marked_word_letters
+    604,  // very_long_word_letters
+    510,  // inner_capitals
+    1000, // digit_groups
+    1000, // punct_runs
+    244,  // long_punct_chars
+    477,  // repeated_chars
+    1037, // space_runs
+    1664, // newline_runs
     0,    // long_whitespace_chars
-    564,  // han_chars, Simplified Chinese or Japanese text
-    557,  // han_chars, Traditional Chinese text
-    585,  // kana_chars
-    319,  // hangul_chars
-    1032, // accented_letters: Latin-1
-    2064, // accented_letters: extended_latin_letters
-    384,  // accented_letters: vietnamese_letters
+    606,  // han_chars, Simplified Chinese or Japanese text
+    596,  // han_chars, Traditional Chinese text
+    628,  // kana_chars
+    309,  // hangul_chars
+    795,  // accented_letters: Latin-1
+    0,    // accented_letters: extended_latin_letters
+    434,  // accented_letters: vietnamese_letters
     0,    // accented_letters: Latin-1, Vietnamese text
     0,    // accented_letters: extended_latin_letters, Vietnamese text
-    311,  // other_letters: greek_letters
-    216,  // other_letters: cyrillic_letters, other than Russian text
-    86,   // other_letters: cyrillic_letters, Russian text
-    259,  // other_letters: hebrew_letters
-    202,  // other_letters: arabic_letters
-    287,  // other_letters: indic_letters
+    310,  // other_letters: greek_letters
+    221,  // other_letters: cyrillic_letters, other than Russian text
+    83,   // other_letters: cyrillic_letters, Russian text
+    271,  // other_letters: hebrew_letters
+    200,  // other_letters: arabic_letters
+    289,  // other_letters: indic_letters
     1000, // other_letters: the rest
-    354,  // unspaced_letters
-    763,  // symbols
+    343,  // unspaced_letters
+    220,  // symbols
     1000, // astral_symbols
-    657,  // base64_chars
-    779,  // long_run_letters
+    676,  // base64_chars
+    490,  // long_run_letters
     1,    // rare_char_milli (already in thousandths)
-    2405, // after_rare_chars
-    592,  // repeated_non_ascii
-    1668, // unmerged_punct_pairs
-    1323, // mixed_whitespace
+    2818, // after_rare_chars
+    603,  // repeated_non_ascii
+    1726, // unmerged_punct_pairs
+    744,  // mixed_whitespace
+    880,  // rare_letter_trigrams
+    0,    // rare_letter_trigrams, Vietnamese text
+    1338, // unmerged_mark_letters
+    0,    // whitespace_changes
+    1000, // non_ascii_whitespace
+    759,  // repeated_rare_chars
 ];
 
 impl TextTally {
@@ -190,6 +213,8 @@ impl TextTally {
         let (latin1, vietnamese_latin1) = split_if(vietnamese, latin1);
         let (extended_latin, vietnamese_extended) =
             split_if(vietnamese, self.extended_latin_letters);
+        let (rare_trigrams, vietnamese_rare_trigrams) =
+            split_if(vietnamese, self.rare_letter_trigrams);
         let other = self.other_letters
             - self.greek_letters
             - self.cyrillic_letters
@@ -236,6 +261,12 @@ impl TextTally {
             self.repeated_non_ascii,
             self.unmerged_punct_pairs,
             self.mixed_whitespace,
+            rare_trigrams,
+            vietnamese_rare_trigrams,
+            self.unmerged_mark_letters,
+            self.whitespace_changes,
+            self.non_ascii_whitespace,
+            self.repeated_rare_chars,
         ]
     }
 
@@ -315,6 +346,11 @@ impl TextTally {
         self.repeated_non_ascii += other.repeated_non_ascii;
         self.unmerged_punct_pairs += other.unmerged_punct_pairs;
         self.mixed_whitespace += other.mixed_whitespace;
+        self.rare_letter_trigrams += other.rare_letter_trigrams;
+        self.unmerged_mark_letters += other.unmerged_mark_letters;
+        self.whitespace_changes += other.whitespace_changes;
+        self.non_ascii_whitespace += other.non_ascii_whitespace;
+        self.repeated_rare_chars += other.repeated_rare_chars;
     }
 }
 

@@ -8,8 +8,8 @@
 //! for byte. Not for: producing tokens.
 
 use super::chars::{
-    is_single_token, is_single_token_pair, non_ascii_class, rare_char_milli, script, CharClass,
-    Script, ASCII_CLASSES, TRADITIONAL_MARKERS,
+    is_common_trigram, is_single_token, is_single_token_pair, next_trigram, non_ascii_class,
+    rare_char_milli, script, CharClass, Script, ASCII_CLASSES, TRADITIONAL_MARKERS,
 };
 use super::estimate::TextTally;
 
@@ -27,6 +27,8 @@ const SHORT_WHITESPACE_CHARS: u32 = 16;
 /// Letters of a word piece past which letters of other alphabets are charged as a run without
 /// spaces (see `long_run_letters`).
 const LONG_RUN_LETTERS: u32 = 12;
+/// What a letter beyond ASCII is in a trigram index: a five-bit code no ASCII letter has.
+const NON_ASCII_LETTER: u8 = 27;
 /// The shortest run of base64 characters charged as base64.
 const MIN_BASE64_RUN: u32 = 20;
 
@@ -83,6 +85,8 @@ struct Checkpoint {
     punct_runs: u64,
     long_punct_chars: u64,
     repeated_chars: u64,
+    rare_letter_trigrams: u64,
+    unmerged_mark_letters: u64,
 }
 
 impl Checkpoint {
@@ -97,6 +101,8 @@ impl Checkpoint {
             punct_runs: tally.punct_runs,
             long_punct_chars: tally.long_punct_chars,
             repeated_chars: tally.repeated_chars,
+            rare_letter_trigrams: tally.rare_letter_trigrams,
+            unmerged_mark_letters: tally.unmerged_mark_letters,
         }
     }
 
@@ -110,6 +116,8 @@ impl Checkpoint {
         tally.punct_runs = self.punct_runs;
         tally.long_punct_chars = self.long_punct_chars;
         tally.repeated_chars = self.repeated_chars;
+        tally.rare_letter_trigrams = self.rare_letter_trigrams;
+        tally.unmerged_mark_letters = self.unmerged_mark_letters;
     }
 }
 
@@ -128,6 +136,8 @@ pub struct TextScanner {
     led_by_mark: bool,
     /// Letters of the word piece, of any script.
     word_letters: u32,
+    /// The last ASCII letters of the word piece, as a trigram index (see `chars::next_trigram`).
+    trigram: u32,
     /// The previous character was a rare one (see `TextTally::after_rare_chars`).
     after_rare: bool,
     previous: CharClass,
@@ -154,6 +164,7 @@ impl TextScanner {
             run_len: 0,
             led_by_mark: false,
             word_letters: 0,
+            trigram: 0,
             after_rare: false,
             previous: CharClass::Space,
             previous_code: 0,
@@ -189,22 +200,22 @@ impl TextScanner {
                 if byte == b' ' && next_is_lower && !matches!(self.run, Run::Spaces { .. }) {
                     // The most common case, in bulk: a space and a lower-case word.
                     let start = index + 1;
-                    let end = bytes[start..]
-                        .iter()
-                        .position(|b| !b.is_ascii_lowercase())
-                        .map_or(bytes.len(), |length| start + length);
+                    let run = lower_case_run(bytes, start, 0);
+                    let end = run.end;
                     let base64_follows = bytes.get(end).is_some_and(|&b| {
                         b.is_ascii_uppercase() || b.is_ascii_digit() || b"+/=-_".contains(&b)
                     });
                     self.spaced_lower_case_word(end - start, bytes[end - 1], base64_follows);
+                    self.trigram = run.trigram;
+                    self.tally.rare_letter_trigrams += run.rare_trigrams;
                     index = end;
                 } else if inside_word && byte.is_ascii_lowercase() {
                     // The common case, in bulk: more lower-case letters of a word.
-                    let end = bytes[index..]
-                        .iter()
-                        .position(|b| !b.is_ascii_lowercase())
-                        .map_or(bytes.len(), |length| index + length);
+                    let run = lower_case_run(bytes, index, self.trigram);
+                    let end = run.end;
                     self.lower_case_letters(end - index, bytes[end - 1]);
+                    self.trigram = run.trigram;
+                    self.tally.rare_letter_trigrams += run.rare_trigrams;
                     index = end;
                 } else {
                     self.char(ASCII_CLASSES[usize::from(byte)], u32::from(byte));
@@ -261,7 +272,18 @@ impl TextScanner {
 
     fn non_ascii(&mut self, code: u32) {
         let class = non_ascii_class(code);
-        if matches!(class, CharClass::Space | CharClass::Newline) || is_single_token(code) {
+        let single_token = is_single_token(code);
+        let whitespace = matches!(class, CharClass::Space | CharClass::Newline);
+        if whitespace {
+            // Whitespace splits pre-tokens whatever it costs; one without a token of its own
+            // costs what a rare character of its block does.
+            if single_token {
+                self.tally.non_ascii_whitespace += 1;
+            } else {
+                self.tally.rare_char_milli += rare_char_milli(code);
+            }
+        }
+        if whitespace || single_token {
             if class == CharClass::Han && TRADITIONAL_MARKERS.binary_search(&code).is_ok() {
                 self.tally.traditional_markers += 1;
             }
@@ -272,6 +294,9 @@ impl TextScanner {
         } else {
             // A character o200k_base has no token for: its block's measured cost, whatever the
             // text around it.
+            if code == self.previous_code {
+                self.tally.repeated_rare_chars += 1;
+            }
             self.split(class, code);
             self.tally.rare_char_milli += rare_char_milli(code);
             self.after_rare = true;
@@ -325,13 +350,23 @@ impl TextScanner {
         }
     }
 
-    /// Counts whitespace that changes kind inside a run (see `TextTally::mixed_whitespace`).
+    /// Counts whitespace that changes kind inside a run (see `TextTally::mixed_whitespace` and
+    /// `TextTally::whitespace_changes`).
     fn whitespace_kind(&mut self, code: u32) {
-        if matches!(self.previous, CharClass::Space | CharClass::Newline)
-            && code != self.previous_code
-            && !matches!(code, 0x20 | 0x0A)
-            && !matches!(self.previous_code, 0x0A | 0x0D)
+        if !matches!(self.previous, CharClass::Space | CharClass::Newline)
+            || code == self.previous_code
         {
+            return;
+        }
+        let after_break = matches!(self.previous_code, 0x0A | 0x0D);
+        if after_break {
+            // Indentation (spaces or a tab after a break) and CRLF are ordinary.
+            if !matches!(code, 0x20 | 0x09 | 0x0A | 0x0D) {
+                self.tally.whitespace_changes += 1;
+            }
+        } else if matches!(code, 0x20 | 0x0A) {
+            self.tally.whitespace_changes += 1;
+        } else {
             self.tally.mixed_whitespace += 1;
         }
     }
@@ -359,14 +394,14 @@ impl TextScanner {
             CharClass::Punct | CharClass::Symbol | CharClass::AstralSymbol => {
                 self.punct(class, code)
             }
-            _ => self.letter(class),
+            _ => self.letter(class, code),
         }
         if in_base64_alphabet {
             self.extend_base64_run(class);
         }
     }
 
-    fn letter(&mut self, class: CharClass) {
+    fn letter(&mut self, class: CharClass, code: u32) {
         let run = self.run;
         let starts_piece = match run {
             Run::Word => {
@@ -388,11 +423,28 @@ impl TextScanner {
                     led_by_space: false,
                     newlines: false,
                 } && self.run_len == 1;
+            if self.led_by_mark
+                && self.previous_code < 0x80
+                && !is_single_token_pair(self.previous_code, code)
+            {
+                self.tally.unmerged_mark_letters += 1;
+            }
             self.run = Run::Word;
             self.run_len = 0;
             self.word_letters = 0;
+            self.trigram = 0;
         }
         self.word_letters += 1;
+        if let Ok(byte) = u8::try_from(code) {
+            self.trigram = next_trigram(self.trigram, byte);
+            if !is_common_trigram(self.trigram) {
+                self.tally.rare_letter_trigrams += 1;
+            }
+        } else {
+            // No trigram of the table holds a letter beyond ASCII: the next two ASCII letters
+            // count as rare.
+            self.trigram = next_trigram(self.trigram, NON_ASCII_LETTER);
+        }
         if self.word_letters > LONG_RUN_LETTERS
             && matches!(class, CharClass::AccentedLetter | CharClass::OtherLetter)
         {
@@ -620,5 +672,36 @@ impl TextScanner {
             self.tally.base64_chars += u64::from(self.base64.len);
         }
         self.base64 = Base64Run::default();
+    }
+}
+
+/// A run of lower-case ASCII letters (see [`lower_case_run`]).
+struct LowerCaseRun {
+    /// The index after the run.
+    end: usize,
+    /// The trigram index after its last letter.
+    trigram: u32,
+    /// Its letters whose trigram is not a common one.
+    rare_trigrams: u64,
+}
+
+/// The run of lower-case ASCII letters of `bytes` from `start` (at least one), continuing the
+/// trigram index `trigram`.
+#[inline(always)]
+fn lower_case_run(bytes: &[u8], start: usize, mut trigram: u32) -> LowerCaseRun {
+    let mut rare_trigrams = 0;
+    let mut end = start;
+    while let Some(&byte) = bytes.get(end) {
+        if !byte.is_ascii_lowercase() {
+            break;
+        }
+        trigram = next_trigram(trigram, byte);
+        rare_trigrams += u64::from(!is_common_trigram(trigram));
+        end += 1;
+    }
+    LowerCaseRun {
+        end,
+        trigram,
+        rare_trigrams,
     }
 }
