@@ -299,12 +299,13 @@ impl TextTally {
 
     /// The estimated token count, rounded up.
     pub fn tokens(&self) -> u64 {
+        // Counts are bounded by the bytes scanned and weights by a few thousand: no overflow.
         let milli = self
             .features()
             .iter()
             .zip(FEATURE_WEIGHTS_MILLI)
-            .map(|(count, weight)| count.saturating_mul(weight))
-            .fold(0, u64::saturating_add);
+            .map(|(count, weight)| count.wrapping_mul(weight))
+            .fold(0, u64::wrapping_add);
         milli.div_ceil(1_000)
     }
 
@@ -478,6 +479,28 @@ mod tests {
         assert_eq!(tally.cyrillic_letters, 9);
         // An unassigned code point of the basic plane is charged the byte ceiling.
         assert_eq!(tally_text("\u{0378}").rare_char_milli, 2_000);
+    }
+
+    #[test]
+    fn random_letters_cost_more_than_words_of_the_same_length() {
+        let words = tally_text("the provider answered within the window");
+        let random = tally_text("xqj zvkwpd bfhqzxm yzkqv wxjq gvzbkqp");
+        assert!(words.rare_letter_trigrams <= 2, "{words:?}");
+        assert!(random.rare_letter_trigrams >= 20, "{random:?}");
+        assert!(random.tokens() >= 2 * words.tokens(), "{random:?}");
+        // Capitals and letters beyond ASCII restart or break the trigrams.
+        assert!(tally_text("QxZvJkWpYb").tokens() >= 2 * tally_text("HelloWorld").tokens());
+        assert!(tally_text("aéb").rare_letter_trigrams >= 1);
+    }
+
+    #[test]
+    fn marks_and_whitespace_that_bpe_cannot_merge_are_counted() {
+        assert_eq!(tally_text("#qx").unmerged_mark_letters, 1);
+        assert_eq!(tally_text(".com").unmerged_mark_letters, 0);
+        let tally = tally_text("a\t \u{3000}\n\u{a0}b");
+        assert_eq!(tally.non_ascii_whitespace, 2);
+        assert!(tally.whitespace_changes + tally.mixed_whitespace >= 3, "{tally:?}");
+        assert_eq!(tally_text("a\n    b\r\n\tc").whitespace_changes, 0);
     }
 
     #[test]
