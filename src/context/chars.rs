@@ -129,7 +129,7 @@ pub(super) fn next_trigram(state: u32, letter: u8) -> u32 {
 /// Whether the letter trigram `trigram` (from [`next_trigram`]) occurs in one of o200k_base's
 /// most frequent tokens of letters.
 #[inline(always)]
-pub(super) fn is_common_trigram(trigram: u32) -> bool {
+pub(super) const fn is_common_trigram(trigram: u32) -> bool {
     ASCII_LETTER_TRIGRAMS[(trigram as usize >> 6) & 511] & (1 << (trigram & 63)) != 0
 }
 
@@ -140,7 +140,7 @@ pub(super) static RARE_TRIGRAMS: [u8; 0x8000] = {
     let mut table = [0; 0x8000];
     let mut trigram = 0;
     while trigram < 0x8000 {
-        if ASCII_LETTER_TRIGRAMS[trigram >> 6] & (1 << (trigram & 63)) == 0 {
+        if !is_common_trigram(trigram as u32) {
             table[trigram] = 1;
         }
         trigram += 1;

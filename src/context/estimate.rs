@@ -499,7 +499,10 @@ mod tests {
         assert_eq!(tally_text(".com").unmerged_mark_letters, 0);
         let tally = tally_text("a\t \u{3000}\n\u{a0}b");
         assert_eq!(tally.non_ascii_whitespace, 2);
-        assert!(tally.whitespace_changes + tally.mixed_whitespace >= 3, "{tally:?}");
+        assert!(
+            tally.whitespace_changes + tally.mixed_whitespace >= 3,
+            "{tally:?}"
+        );
         assert_eq!(tally_text("a\n    b\r\n\tc").whitespace_changes, 0);
     }
 

@@ -8,8 +8,8 @@
 //! for byte. Not for: producing tokens.
 
 use super::chars::{
-    is_common_trigram, is_single_token, is_single_token_pair, next_trigram, non_ascii_class,
-    rare_char_milli, script, CharClass, Script, ASCII_CLASSES, RARE_TRIGRAMS, TRADITIONAL_MARKERS,
+    is_single_token, is_single_token_pair, next_trigram, non_ascii_class, rare_char_milli, script,
+    CharClass, Script, ASCII_CLASSES, RARE_TRIGRAMS, TRADITIONAL_MARKERS,
 };
 use super::estimate::TextTally;
 
@@ -453,11 +453,9 @@ impl TextScanner {
             self.trigram = 0;
         }
         self.word_letters += 1;
-        if let Ok(byte) = u8::try_from(code) {
-            self.trigram = next_trigram(self.trigram, byte);
-            if !is_common_trigram(self.trigram) {
-                self.tally.rare_letter_trigrams += 1;
-            }
+        if code < 0x80 {
+            self.trigram = next_trigram(self.trigram, code as u8);
+            self.tally.rare_letter_trigrams += u64::from(RARE_TRIGRAMS[self.trigram as usize]);
         } else {
             // No trigram of the table holds a letter beyond ASCII: the next two ASCII letters
             // count as rare.
@@ -758,6 +756,7 @@ fn not_lower_case(word: u64) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use super::super::chars::is_common_trigram;
     use super::*;
 
     #[test]
