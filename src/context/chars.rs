@@ -6,7 +6,7 @@
 
 use super::vocab::{
     ASCII_LETTER_TRIGRAMS, RARE_CHAR_MILLI, SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL,
-    SINGLE_TOKEN_BMP,
+    SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS,
 };
 
 /// What a character is, for the pre-token split.
@@ -114,6 +114,17 @@ pub(super) fn is_single_token(code: u32) -> bool {
 pub(super) fn is_single_token_pair(first: u32, second: u32) -> bool {
     match SINGLE_TOKEN_ASCII_PAIRS.get(first as usize) {
         Some(row) if second < 128 => row & (1 << second) != 0,
+        _ => false,
+    }
+}
+
+/// Whether o200k_base has one token for the kana `first` then `second` (false outside U+3040 to
+/// U+30FF).
+#[inline]
+pub(super) fn is_single_token_kana_pair(first: u32, second: u32) -> bool {
+    let (first, second) = (first.wrapping_sub(0x3040), second.wrapping_sub(0x3040));
+    match SINGLE_TOKEN_KANA_PAIRS.get(first as usize) {
+        Some(row) if second < 192 => row[(second / 64) as usize] & (1 << (second % 64)) != 0,
         _ => false,
     }
 }

@@ -144,13 +144,16 @@ pub struct TextTally {
     pub non_ascii_whitespace: u64,
     /// Rare characters that repeat the character before them.
     pub repeated_rare_chars: u64,
+    /// Neighbouring kana that o200k_base has no one token for (`ヸノ`, `ぜゆ`): random kana cost
+    /// about a token each, Japanese words far less.
+    pub unmerged_kana_pairs: u64,
     /// Word pieces led by an ASCII punctuation mark that o200k_base has no one token for
     /// together with the word's first letter (`#q`, `}x`): the mark is then a token of its own.
     pub unmerged_mark_letters: u64,
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 45;
+pub const FEATURES: usize = 46;
 
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
@@ -159,46 +162,47 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     0,    // long_word_letters, other Latin-script text
     0,    // marked_word_letters
     604,  // very_long_word_letters
-    510,  // inner_capitals
+    548,  // inner_capitals
     1000, // digit_groups
     1000, // punct_runs
-    244,  // long_punct_chars
+    241,  // long_punct_chars
     477,  // repeated_chars
-    1037, // space_runs
-    1664, // newline_runs
+    1029, // space_runs
+    1802, // newline_runs
     0,    // long_whitespace_chars
-    606,  // han_chars, Simplified Chinese or Japanese text
-    596,  // han_chars, Traditional Chinese text
-    628,  // kana_chars
-    309,  // hangul_chars
-    795,  // accented_letters: Latin-1
+    511,  // han_chars, Simplified Chinese or Japanese text
+    591,  // han_chars, Traditional Chinese text
+    529,  // kana_chars
+    299,  // hangul_chars
+    533,  // accented_letters: Latin-1
     0,    // accented_letters: extended_latin_letters
-    434,  // accented_letters: vietnamese_letters
+    376,  // accented_letters: vietnamese_letters
     0,    // accented_letters: Latin-1, Vietnamese text
     0,    // accented_letters: extended_latin_letters, Vietnamese text
-    310,  // other_letters: greek_letters
-    221,  // other_letters: cyrillic_letters, other than Russian text
-    83,   // other_letters: cyrillic_letters, Russian text
-    271,  // other_letters: hebrew_letters
-    200,  // other_letters: arabic_letters
-    289,  // other_letters: indic_letters
+    300,  // other_letters: greek_letters
+    210,  // other_letters: cyrillic_letters, other than Russian text
+    81,   // other_letters: cyrillic_letters, Russian text
+    261,  // other_letters: hebrew_letters
+    189,  // other_letters: arabic_letters
+    274,  // other_letters: indic_letters
     1000, // other_letters: the rest
-    343,  // unspaced_letters
-    220,  // symbols
+    342,  // unspaced_letters
+    1000, // symbols
     1000, // astral_symbols
     676,  // base64_chars
-    490,  // long_run_letters
+    489,  // long_run_letters
     1,    // rare_char_milli (already in thousandths)
-    2818, // after_rare_chars
-    603,  // repeated_non_ascii
-    1726, // unmerged_punct_pairs
-    744,  // mixed_whitespace
-    880,  // rare_letter_trigrams
+    2574, // after_rare_chars
+    604,  // repeated_non_ascii
+    1733, // unmerged_punct_pairs
+    735,  // mixed_whitespace
+    859,  // rare_letter_trigrams
     0,    // rare_letter_trigrams, Vietnamese text
-    1338, // unmerged_mark_letters
+    1316, // unmerged_mark_letters
     0,    // whitespace_changes
     1000, // non_ascii_whitespace
     759,  // repeated_rare_chars
+    128,  // unmerged_kana_pairs
 ];
 
 impl TextTally {
@@ -267,6 +271,7 @@ impl TextTally {
             self.whitespace_changes,
             self.non_ascii_whitespace,
             self.repeated_rare_chars,
+            self.unmerged_kana_pairs,
         ]
     }
 
@@ -352,6 +357,7 @@ impl TextTally {
         self.whitespace_changes += other.whitespace_changes;
         self.non_ascii_whitespace += other.non_ascii_whitespace;
         self.repeated_rare_chars += other.repeated_rare_chars;
+        self.unmerged_kana_pairs += other.unmerged_kana_pairs;
     }
 }
 

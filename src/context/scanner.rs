@@ -8,8 +8,9 @@
 //! for byte. Not for: producing tokens.
 
 use super::chars::{
-    is_single_token, is_single_token_pair, next_trigram, non_ascii_class, rare_char_milli, script,
-    CharClass, Script, ASCII_CLASSES, RARE_TRIGRAMS, TRADITIONAL_MARKERS,
+    is_single_token, is_single_token_kana_pair, is_single_token_pair, next_trigram,
+    non_ascii_class, rare_char_milli, script, CharClass, Script, ASCII_CLASSES, RARE_TRIGRAMS,
+    TRADITIONAL_MARKERS,
 };
 use super::estimate::TextTally;
 
@@ -330,7 +331,14 @@ impl TextScanner {
         self.split(class, code);
         match class {
             CharClass::Han => self.tally.han_chars += 1,
-            CharClass::Kana => self.tally.kana_chars += 1,
+            CharClass::Kana => {
+                self.tally.kana_chars += 1;
+                if self.previous == CharClass::Kana
+                    && !is_single_token_kana_pair(self.previous_code, code)
+                {
+                    self.tally.unmerged_kana_pairs += 1;
+                }
+            }
             CharClass::Hangul => self.tally.hangul_chars += 1,
             CharClass::AccentedLetter | CharClass::OtherLetter => self.script_letter(class, code),
             CharClass::UnspacedLetter => self.tally.unspaced_letters += 1,

@@ -9,7 +9,7 @@
 //! - per Unicode block, the tokens per character of the block's other code points: the larger of
 //!   their mean alone and the worst of 16 random sequences of 48 of them, rounded up to 1/20.
 //!   Code points outside every block are charged their UTF-8 length (the byte-level ceiling);
-//! - which pairs of printable ASCII characters are one token;
+//! - which pairs of printable ASCII characters are one token, and which pairs of kana;
 //! - which trigrams of ASCII letters (case folded, a word's start counting as a letter of its own)
 //!   occur in the `LETTER_TRIGRAM_RANKS` most frequent tokens made of letters (with at most a
 //!   leading space): a word whose trigrams are missing there is split into short tokens.
@@ -102,6 +102,18 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
             }
         }
     }
+    let mut kana_pairs = [[0u64; 3]; 192];
+    for first in 0..192u32 {
+        for second in 0..192u32 {
+            let pair: String = [0x3040 + first, 0x3040 + second]
+                .iter()
+                .filter_map(|&code| char::from_u32(code))
+                .collect();
+            if tokens(&pair) == 1 {
+                kana_pairs[first as usize][(second / 64) as usize] |= 1 << (second % 64);
+            }
+        }
+    }
     let mut trigrams = [0u64; 512];
     for rank in 0..LETTER_TRIGRAM_RANKS {
         let Ok(bytes) = bpe.decode_bytes(&[rank]) else {
@@ -179,6 +191,21 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     );
     for word in trigrams {
         let _ = writeln!(out, "    {word:#018x},");
+    }
+    out.push_str(
+        "];\n\n/// Pairs of kana (U+3040 to U+30FF) that o200k_base has one token for: bit `b % 64` of \
+         word\n/// `b / 64` of row `a`, for the pair of U+3040 + `a` then U+3040 + `b` (`ます`, `した`, …).\n",
+    );
+    let _ = writeln!(
+        out,
+        "pub(super) static SINGLE_TOKEN_KANA_PAIRS: [[u64; 3]; 192] = ["
+    );
+    for row in kana_pairs {
+        let _ = writeln!(
+            out,
+            "    [{:#018x}, {:#018x}, {:#018x}],",
+            row[0], row[1], row[2]
+        );
     }
     out.push_str(
         "];\n\n/// Code points beyond the basic plane that are one token on their own. Sorted.\n",
