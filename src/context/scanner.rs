@@ -307,6 +307,12 @@ impl TextScanner {
             if code == self.previous_code {
                 self.tally.repeated_non_ascii += 1;
             }
+            if class == CharClass::Kana
+                && self.previous == CharClass::Kana
+                && !is_single_token_kana_pair(self.previous_code, code)
+            {
+                self.tally.unmerged_kana_pairs += 1;
+            }
             self.char(class, code);
         } else {
             // A character o200k_base has no token for: its block's measured cost, whatever the
@@ -331,14 +337,7 @@ impl TextScanner {
         self.split(class, code);
         match class {
             CharClass::Han => self.tally.han_chars += 1,
-            CharClass::Kana => {
-                self.tally.kana_chars += 1;
-                if self.previous == CharClass::Kana
-                    && !is_single_token_kana_pair(self.previous_code, code)
-                {
-                    self.tally.unmerged_kana_pairs += 1;
-                }
-            }
+            CharClass::Kana => self.tally.kana_chars += 1,
             CharClass::Hangul => self.tally.hangul_chars += 1,
             CharClass::AccentedLetter | CharClass::OtherLetter => self.script_letter(class, code),
             CharClass::UnspacedLetter => self.tally.unspaced_letters += 1,
