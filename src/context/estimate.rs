@@ -17,14 +17,20 @@
 //! its UTF-8 length — the byte-level ceiling, since a token covers at least one byte. Where the
 //! estimator knows nothing about a character, it therefore charges the ceiling.
 //!
+//! Words of ASCII letters are charged by their letter trigrams: a letter whose trigram (with the
+//! two letters before it) occurs in none of o200k_base's 30,000 most frequent tokens of letters
+//! (`vocab.rs`) adds to the word's cost. Ordinary words have few such letters; random letters,
+//! which BPE splits into pieces of two or three, have about one in two.
+//!
 //! The weights of the other features were fitted by a linear program (the smallest mean
 //! over-estimate per kind of text such that no sample is under-counted by more than 4%) against
 //! o200k_base on the corpus of `tests/fixtures/context/` (the project's own text and text it did
 //! not write: man pages and translation catalogues in 20 languages, licence texts, source code,
 //! JSON, logs, base64, hex) together with adversarial strings generated for every Unicode block.
 //! `cargo test --test context_accuracy -- --nocapture` prints the accuracy tables;
-//! `docs/token-estimate.md` has the figures, the known gaps (random ASCII letters) and what the
-//! estimate means for providers whose tokenizer is not o200k_base.
+//! `docs/token-estimate.md` has the figures, the known gaps, how to regenerate the tables and refit
+//! the weights (`tests/context_tables/fit.py`), and what the estimate means for providers whose
+//! tokenizer is not o200k_base.
 //!
 //! Text-level switches refine the weights: Han characters are charged differently when the text
 //! reads as Traditional Chinese ([`TextTally::is_traditional`]), Cyrillic letters when it reads as
