@@ -5,7 +5,8 @@
 //! correctness beyond what changes a token count.
 
 use super::vocab::{
-    RARE_CHAR_MILLI, SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL, SINGLE_TOKEN_BMP,
+    ASCII_LETTER_TRIGRAMS, RARE_CHAR_MILLI, SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL,
+    SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS,
 };
 
 /// What a character is, for the pre-token split.
@@ -116,6 +117,47 @@ pub(super) fn is_single_token_pair(first: u32, second: u32) -> bool {
         _ => false,
     }
 }
+
+/// Whether o200k_base has one token for the kana `first` then `second` (false outside U+3040 to
+/// U+30FF).
+#[inline]
+pub(super) fn is_single_token_kana_pair(first: u32, second: u32) -> bool {
+    let (first, second) = (first.wrapping_sub(0x3040), second.wrapping_sub(0x3040));
+    match SINGLE_TOKEN_KANA_PAIRS.get(first as usize) {
+        Some(row) if second < 192 => row[(second / 64) as usize] & (1 << (second % 64)) != 0,
+        _ => false,
+    }
+}
+
+/// The trigram index `state` moved on by the ASCII letter `letter`: five bits per letter
+/// (`letter & 31`, the same for either case; 0 before a word piece's first letter), the newest
+/// lowest, three letters kept.
+#[inline(always)]
+pub(super) fn next_trigram(state: u32, letter: u8) -> u32 {
+    ((state << 5) | u32::from(letter & 31)) & 0x7FFF
+}
+
+/// Whether the letter trigram `trigram` (from [`next_trigram`]) occurs in one of o200k_base's
+/// most frequent tokens of letters.
+#[inline(always)]
+pub(super) const fn is_common_trigram(trigram: u32) -> bool {
+    ASCII_LETTER_TRIGRAMS[(trigram as usize >> 6) & 511] & (1 << (trigram & 63)) != 0
+}
+
+/// One byte per letter trigram (see [`next_trigram`]): 1 where [`is_common_trigram`] is false.
+/// The scanner's bulk path reads this form, which costs 28 KB more than the bitmap but one load
+/// per letter.
+pub(super) static RARE_TRIGRAMS: [u8; 0x8000] = {
+    let mut table = [0; 0x8000];
+    let mut trigram = 0;
+    while trigram < 0x8000 {
+        if !is_common_trigram(trigram as u32) {
+            table[trigram] = 1;
+        }
+        trigram += 1;
+    }
+    table
+};
 
 /// What a rare character costs, in thousandths of a token: its Unicode block's measured figure, or
 /// its UTF-8 length (the byte-level ceiling: every token covers at least one byte) outside every

@@ -17,14 +17,20 @@
 //! its UTF-8 length — the byte-level ceiling, since a token covers at least one byte. Where the
 //! estimator knows nothing about a character, it therefore charges the ceiling.
 //!
+//! Words of ASCII letters are charged by their letter trigrams: a letter whose trigram (with the
+//! two letters before it) occurs in none of o200k_base's 30,000 most frequent tokens of letters
+//! (`vocab.rs`) adds to the word's cost. Ordinary words have few such letters; random letters,
+//! which BPE splits into pieces of two or three, have about one in two.
+//!
 //! The weights of the other features were fitted by a linear program (the smallest mean
 //! over-estimate per kind of text such that no sample is under-counted by more than 4%) against
 //! o200k_base on the corpus of `tests/fixtures/context/` (the project's own text and text it did
 //! not write: man pages and translation catalogues in 20 languages, licence texts, source code,
 //! JSON, logs, base64, hex) together with adversarial strings generated for every Unicode block.
 //! `cargo test --test integration context_accuracy:: -- --nocapture` prints the accuracy tables;
-//! `docs/token-estimate.md` has the figures, the known gaps (random ASCII letters) and what the
-//! estimate means for providers whose tokenizer is not o200k_base.
+//! `docs/token-estimate.md` has the figures, the known gaps, how to regenerate the tables and refit
+//! the weights (`scripts/fit-estimate-weights.py`), and what the estimate means for providers whose
+//! tokenizer is not o200k_base.
 //!
 //! Text-level switches refine the weights: Han characters are charged differently when the text
 //! reads as Traditional Chinese ([`TextTally::is_traditional`]), Cyrillic letters when it reads as
@@ -39,7 +45,7 @@
 //! ```
 //! use llmwire::context::estimate_text_tokens;
 //! // o200k_base: 10 tokens.
-//! assert_eq!(estimate_text_tokens("The quick brown fox jumps over the lazy dog."), 11);
+//! assert_eq!(estimate_text_tokens("The quick brown fox jumps over the lazy dog."), 10);
 //! ```
 
 pub use super::scanner::TextScanner;
@@ -130,52 +136,79 @@ pub struct TextTally {
     /// Whitespace that changes kind inside a run (a tab after a space, an ideographic space
     /// after a tab, …), other than a space or a line break, or anything after a line break.
     pub mixed_whitespace: u64,
+    /// ASCII letters of a word piece whose trigram (with the two letters before it, or the
+    /// piece's start) occurs in none of o200k_base's most frequent tokens of letters (`vocab.rs`):
+    /// ordinary words have few, random letters about one a letter, and cost a token per two or
+    /// three letters.
+    pub rare_letter_trigrams: u64,
+    /// Other changes of kind inside a whitespace run than those of `mixed_whitespace` and than
+    /// indentation after a line break: a space or a line break after other whitespace, a
+    /// no-break or ideographic space after a line break.
+    pub whitespace_changes: u64,
+    /// Whitespace characters beyond ASCII (no-break, ideographic, em spaces, …): BPE merges few
+    /// of them.
+    pub non_ascii_whitespace: u64,
+    /// Rare characters that repeat the character before them.
+    pub repeated_rare_chars: u64,
+    /// Neighbouring kana that o200k_base has no one token for (`ヸノ`, `ぜゆ`): random kana cost
+    /// about a token each, Japanese words far less.
+    pub unmerged_kana_pairs: u64,
+    /// Word pieces led by an ASCII punctuation mark that o200k_base has no one token for
+    /// together with the word's first letter (`#q`, `}x`): the mark is then a token of its own.
+    pub unmerged_mark_letters: u64,
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 39;
+pub const FEATURES: usize = 46;
 
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1000, // word_pieces
     0,    // long_word_letters, English-like text
     0,    // long_word_letters, other Latin-script text
-    165,  // marked_word_letters
-    1793, // very_long_word_letters
-    156,  // inner_capitals
-    1045, // digit_groups
-    1261, // punct_runs
-    0,    // long_punct_chars
-    404,  // repeated_chars
-    454,  // space_runs
-    1666, // newline_runs
+    0,    // marked_word_letters
+    604,  // very_long_word_letters
+    548,  // inner_capitals
+    1000, // digit_groups
+    1000, // punct_runs
+    241,  // long_punct_chars
+    477,  // repeated_chars
+    1029, // space_runs
+    1802, // newline_runs
     0,    // long_whitespace_chars
-    564,  // han_chars, Simplified Chinese or Japanese text
-    557,  // han_chars, Traditional Chinese text
-    585,  // kana_chars
-    319,  // hangul_chars
-    1032, // accented_letters: Latin-1
-    2064, // accented_letters: extended_latin_letters
-    384,  // accented_letters: vietnamese_letters
+    511,  // han_chars, Simplified Chinese or Japanese text
+    591,  // han_chars, Traditional Chinese text
+    529,  // kana_chars
+    299,  // hangul_chars
+    533,  // accented_letters: Latin-1
+    0,    // accented_letters: extended_latin_letters
+    376,  // accented_letters: vietnamese_letters
     0,    // accented_letters: Latin-1, Vietnamese text
     0,    // accented_letters: extended_latin_letters, Vietnamese text
-    311,  // other_letters: greek_letters
-    216,  // other_letters: cyrillic_letters, other than Russian text
-    86,   // other_letters: cyrillic_letters, Russian text
-    259,  // other_letters: hebrew_letters
-    202,  // other_letters: arabic_letters
-    287,  // other_letters: indic_letters
+    300,  // other_letters: greek_letters
+    210,  // other_letters: cyrillic_letters, other than Russian text
+    81,   // other_letters: cyrillic_letters, Russian text
+    261,  // other_letters: hebrew_letters
+    189,  // other_letters: arabic_letters
+    274,  // other_letters: indic_letters
     1000, // other_letters: the rest
-    354,  // unspaced_letters
-    763,  // symbols
+    342,  // unspaced_letters
+    1000, // symbols
     1000, // astral_symbols
-    657,  // base64_chars
-    779,  // long_run_letters
+    676,  // base64_chars
+    489,  // long_run_letters
     1,    // rare_char_milli (already in thousandths)
-    2405, // after_rare_chars
-    592,  // repeated_non_ascii
-    1668, // unmerged_punct_pairs
-    1323, // mixed_whitespace
+    2574, // after_rare_chars
+    604,  // repeated_non_ascii
+    1733, // unmerged_punct_pairs
+    735,  // mixed_whitespace
+    859,  // rare_letter_trigrams
+    0,    // rare_letter_trigrams, Vietnamese text
+    1316, // unmerged_mark_letters
+    0,    // whitespace_changes
+    1000, // non_ascii_whitespace
+    759,  // repeated_rare_chars
+    128,  // unmerged_kana_pairs
 ];
 
 impl TextTally {
@@ -190,6 +223,8 @@ impl TextTally {
         let (latin1, vietnamese_latin1) = split_if(vietnamese, latin1);
         let (extended_latin, vietnamese_extended) =
             split_if(vietnamese, self.extended_latin_letters);
+        let (rare_trigrams, vietnamese_rare_trigrams) =
+            split_if(vietnamese, self.rare_letter_trigrams);
         let other = self.other_letters
             - self.greek_letters
             - self.cyrillic_letters
@@ -236,6 +271,13 @@ impl TextTally {
             self.repeated_non_ascii,
             self.unmerged_punct_pairs,
             self.mixed_whitespace,
+            rare_trigrams,
+            vietnamese_rare_trigrams,
+            self.unmerged_mark_letters,
+            self.whitespace_changes,
+            self.non_ascii_whitespace,
+            self.repeated_rare_chars,
+            self.unmerged_kana_pairs,
         ]
     }
 
@@ -268,12 +310,13 @@ impl TextTally {
 
     /// The estimated token count, rounded up.
     pub fn tokens(&self) -> u64 {
+        // Counts are bounded by the bytes scanned and weights by a few thousand: no overflow.
         let milli = self
             .features()
             .iter()
             .zip(FEATURE_WEIGHTS_MILLI)
-            .map(|(count, weight)| count.saturating_mul(weight))
-            .fold(0, u64::saturating_add);
+            .map(|(count, weight)| count.wrapping_mul(weight))
+            .fold(0, u64::wrapping_add);
         milli.div_ceil(1_000)
     }
 
@@ -315,6 +358,12 @@ impl TextTally {
         self.repeated_non_ascii += other.repeated_non_ascii;
         self.unmerged_punct_pairs += other.unmerged_punct_pairs;
         self.mixed_whitespace += other.mixed_whitespace;
+        self.rare_letter_trigrams += other.rare_letter_trigrams;
+        self.unmerged_mark_letters += other.unmerged_mark_letters;
+        self.whitespace_changes += other.whitespace_changes;
+        self.non_ascii_whitespace += other.non_ascii_whitespace;
+        self.repeated_rare_chars += other.repeated_rare_chars;
+        self.unmerged_kana_pairs += other.unmerged_kana_pairs;
     }
 }
 
@@ -442,6 +491,31 @@ mod tests {
         assert_eq!(tally.cyrillic_letters, 9);
         // An unassigned code point of the basic plane is charged the byte ceiling.
         assert_eq!(tally_text("\u{0378}").rare_char_milli, 2_000);
+    }
+
+    #[test]
+    fn random_letters_cost_more_than_words_of_the_same_length() {
+        let words = tally_text("the provider answered within the window");
+        let random = tally_text("xqj zvkwpd bfhqzxm yzkqv wxjq gvzbkqp");
+        assert!(words.rare_letter_trigrams <= 2, "{words:?}");
+        assert!(random.rare_letter_trigrams >= 20, "{random:?}");
+        assert!(random.tokens() >= 2 * words.tokens(), "{random:?}");
+        // Capitals and letters beyond ASCII restart or break the trigrams.
+        assert!(tally_text("QxZvJkWpYb").tokens() >= 2 * tally_text("HelloWorld").tokens());
+        assert!(tally_text("aéb").rare_letter_trigrams >= 1);
+    }
+
+    #[test]
+    fn marks_and_whitespace_that_bpe_cannot_merge_are_counted() {
+        assert_eq!(tally_text("#qx").unmerged_mark_letters, 1);
+        assert_eq!(tally_text(".com").unmerged_mark_letters, 0);
+        let tally = tally_text("a\t \u{3000}\n\u{a0}b");
+        assert_eq!(tally.non_ascii_whitespace, 2);
+        assert!(
+            tally.whitespace_changes + tally.mixed_whitespace >= 3,
+            "{tally:?}"
+        );
+        assert_eq!(tally_text("a\n    b\r\n\tc").whitespace_changes, 0);
     }
 
     #[test]

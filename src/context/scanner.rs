@@ -8,8 +8,9 @@
 //! for byte. Not for: producing tokens.
 
 use super::chars::{
-    is_single_token, is_single_token_pair, non_ascii_class, rare_char_milli, script, CharClass,
-    Script, ASCII_CLASSES, TRADITIONAL_MARKERS,
+    is_single_token, is_single_token_kana_pair, is_single_token_pair, next_trigram,
+    non_ascii_class, rare_char_milli, script, CharClass, Script, ASCII_CLASSES, RARE_TRIGRAMS,
+    TRADITIONAL_MARKERS,
 };
 use super::estimate::TextTally;
 
@@ -27,6 +28,21 @@ const SHORT_WHITESPACE_CHARS: u32 = 16;
 /// Letters of a word piece past which letters of other alphabets are charged as a run without
 /// spaces (see `long_run_letters`).
 const LONG_RUN_LETTERS: u32 = 12;
+/// The bytes of the base64 alphabet other than lower-case letters (`A-Z`, `0-9`, `+/=-_`).
+static BASE64_NOT_LOWER: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = matches!(
+            byte as u8,
+            b'A'..=b'Z' | b'0'..=b'9' | b'+' | b'/' | b'=' | b'-' | b'_'
+        );
+        byte += 1;
+    }
+    table
+};
+/// What a letter beyond ASCII is in a trigram index: a five-bit code no ASCII letter has.
+const NON_ASCII_LETTER: u8 = 27;
 /// The shortest run of base64 characters charged as base64.
 const MIN_BASE64_RUN: u32 = 20;
 
@@ -83,6 +99,8 @@ struct Checkpoint {
     punct_runs: u64,
     long_punct_chars: u64,
     repeated_chars: u64,
+    rare_letter_trigrams: u64,
+    unmerged_mark_letters: u64,
 }
 
 impl Checkpoint {
@@ -97,6 +115,8 @@ impl Checkpoint {
             punct_runs: tally.punct_runs,
             long_punct_chars: tally.long_punct_chars,
             repeated_chars: tally.repeated_chars,
+            rare_letter_trigrams: tally.rare_letter_trigrams,
+            unmerged_mark_letters: tally.unmerged_mark_letters,
         }
     }
 
@@ -110,6 +130,8 @@ impl Checkpoint {
         tally.punct_runs = self.punct_runs;
         tally.long_punct_chars = self.long_punct_chars;
         tally.repeated_chars = self.repeated_chars;
+        tally.rare_letter_trigrams = self.rare_letter_trigrams;
+        tally.unmerged_mark_letters = self.unmerged_mark_letters;
     }
 }
 
@@ -128,6 +150,8 @@ pub struct TextScanner {
     led_by_mark: bool,
     /// Letters of the word piece, of any script.
     word_letters: u32,
+    /// The last ASCII letters of the word piece, as a trigram index (see `chars::next_trigram`).
+    trigram: u32,
     /// The previous character was a rare one (see `TextTally::after_rare_chars`).
     after_rare: bool,
     previous: CharClass,
@@ -155,6 +179,7 @@ impl TextScanner {
             run_len: 0,
             led_by_mark: false,
             word_letters: 0,
+            trigram: 0,
             after_rare: false,
             previous: CharClass::Space,
             previous_code: 0,
@@ -184,28 +209,31 @@ impl TextScanner {
         while index < bytes.len() {
             let byte = bytes[index];
             if byte < 0x80 {
-                let inside_word = self.run == Run::Word
-                    && matches!(self.previous, CharClass::Lower | CharClass::Upper);
-                let next_is_lower = bytes.get(index + 1).is_some_and(u8::is_ascii_lowercase);
-                if byte == b' ' && next_is_lower && !matches!(self.run, Run::Spaces { .. }) {
+                if byte == b' '
+                    && bytes.get(index + 1).is_some_and(u8::is_ascii_lowercase)
+                    && !matches!(self.run, Run::Spaces { .. })
+                {
                     // The most common case, in bulk: a space and a lower-case word.
                     let start = index + 1;
-                    let end = bytes[start..]
-                        .iter()
-                        .position(|b| !b.is_ascii_lowercase())
-                        .map_or(bytes.len(), |length| start + length);
-                    let base64_follows = bytes.get(end).is_some_and(|&b| {
-                        b.is_ascii_uppercase() || b.is_ascii_digit() || b"+/=-_".contains(&b)
-                    });
+                    let run = lower_case_run(bytes, start, 0);
+                    let end = run.end;
+                    let base64_follows = bytes
+                        .get(end)
+                        .is_some_and(|&b| BASE64_NOT_LOWER[usize::from(b)]);
                     self.spaced_lower_case_word(end - start, bytes[end - 1], base64_follows);
+                    self.trigram = run.trigram;
+                    self.tally.rare_letter_trigrams += run.rare_trigrams;
                     index = end;
-                } else if inside_word && byte.is_ascii_lowercase() {
+                } else if byte.is_ascii_lowercase()
+                    && matches!(self.run, Run::Word)
+                    && matches!(self.previous, CharClass::Lower | CharClass::Upper)
+                {
                     // The common case, in bulk: more lower-case letters of a word.
-                    let end = bytes[index..]
-                        .iter()
-                        .position(|b| !b.is_ascii_lowercase())
-                        .map_or(bytes.len(), |length| index + length);
+                    let run = lower_case_run(bytes, index, self.trigram);
+                    let end = run.end;
                     self.lower_case_letters(end - index, bytes[end - 1]);
+                    self.trigram = run.trigram;
+                    self.tally.rare_letter_trigrams += run.rare_trigrams;
                     index = end;
                 } else {
                     self.char(ASCII_CLASSES[usize::from(byte)], u32::from(byte));
@@ -262,17 +290,37 @@ impl TextScanner {
 
     fn non_ascii(&mut self, code: u32) {
         let class = non_ascii_class(code);
-        if matches!(class, CharClass::Space | CharClass::Newline) || is_single_token(code) {
+        let single_token = is_single_token(code);
+        let whitespace = matches!(class, CharClass::Space | CharClass::Newline);
+        if whitespace {
+            // Whitespace splits pre-tokens whatever it costs; one without a token of its own
+            // costs what a rare character of its block does.
+            if single_token {
+                self.tally.non_ascii_whitespace += 1;
+            } else {
+                self.tally.rare_char_milli += rare_char_milli(code);
+            }
+        }
+        if whitespace || single_token {
             if class == CharClass::Han && TRADITIONAL_MARKERS.binary_search(&code).is_ok() {
                 self.tally.traditional_markers += 1;
             }
             if code == self.previous_code {
                 self.tally.repeated_non_ascii += 1;
             }
+            if class == CharClass::Kana
+                && self.previous == CharClass::Kana
+                && !is_single_token_kana_pair(self.previous_code, code)
+            {
+                self.tally.unmerged_kana_pairs += 1;
+            }
             self.char(class, code);
         } else {
             // A character o200k_base has no token for: its block's measured cost, whatever the
             // text around it.
+            if code == self.previous_code {
+                self.tally.repeated_rare_chars += 1;
+            }
             self.split(class, code);
             self.tally.rare_char_milli += rare_char_milli(code);
             self.after_rare = true;
@@ -326,13 +374,23 @@ impl TextScanner {
         }
     }
 
-    /// Counts whitespace that changes kind inside a run (see `TextTally::mixed_whitespace`).
+    /// Counts whitespace that changes kind inside a run (see `TextTally::mixed_whitespace` and
+    /// `TextTally::whitespace_changes`).
     fn whitespace_kind(&mut self, code: u32) {
-        if matches!(self.previous, CharClass::Space | CharClass::Newline)
-            && code != self.previous_code
-            && !matches!(code, 0x20 | 0x0A)
-            && !matches!(self.previous_code, 0x0A | 0x0D)
+        if !matches!(self.previous, CharClass::Space | CharClass::Newline)
+            || code == self.previous_code
         {
+            return;
+        }
+        let after_break = matches!(self.previous_code, 0x0A | 0x0D);
+        if after_break {
+            // Indentation (spaces or a tab after a break) and CRLF are ordinary.
+            if !matches!(code, 0x20 | 0x09 | 0x0A | 0x0D) {
+                self.tally.whitespace_changes += 1;
+            }
+        } else if matches!(code, 0x20 | 0x0A) {
+            self.tally.whitespace_changes += 1;
+        } else {
             self.tally.mixed_whitespace += 1;
         }
     }
@@ -360,14 +418,14 @@ impl TextScanner {
             CharClass::Punct | CharClass::Symbol | CharClass::AstralSymbol => {
                 self.punct(class, code)
             }
-            _ => self.letter(class),
+            _ => self.letter(class, code),
         }
         if in_base64_alphabet {
             self.extend_base64_run(class);
         }
     }
 
-    fn letter(&mut self, class: CharClass) {
+    fn letter(&mut self, class: CharClass, code: u32) {
         let run = self.run;
         let starts_piece = match run {
             Run::Word => {
@@ -384,16 +442,33 @@ impl TextScanner {
         };
         if starts_piece {
             self.tally.word_pieces += 1;
-            self.led_by_mark =
-                run == Run::Punct {
+            self.led_by_mark = matches!(
+                run,
+                Run::Punct {
                     led_by_space: false,
                     newlines: false,
-                } && self.run_len == 1;
+                }
+            ) && self.run_len == 1;
+            if self.led_by_mark
+                && self.previous_code < 0x80
+                && !is_single_token_pair(self.previous_code, code)
+            {
+                self.tally.unmerged_mark_letters += 1;
+            }
             self.run = Run::Word;
             self.run_len = 0;
             self.word_letters = 0;
+            self.trigram = 0;
         }
         self.word_letters += 1;
+        if code < 0x80 {
+            self.trigram = next_trigram(self.trigram, code as u8);
+            self.tally.rare_letter_trigrams += u64::from(RARE_TRIGRAMS[self.trigram as usize]);
+        } else {
+            // No trigram of the table holds a letter beyond ASCII: the next two ASCII letters
+            // count as rare.
+            self.trigram = next_trigram(self.trigram, NON_ASCII_LETTER);
+        }
         if self.word_letters > LONG_RUN_LETTERS
             && matches!(class, CharClass::AccentedLetter | CharClass::OtherLetter)
         {
@@ -475,7 +550,7 @@ impl TextScanner {
     }
 
     fn digit(&mut self) {
-        if self.run != Run::Digits {
+        if !matches!(self.run, Run::Digits) {
             self.end_run(Some(CharClass::Digit));
             self.run = Run::Digits;
             self.run_len = 0;
@@ -621,5 +696,107 @@ impl TextScanner {
             self.tally.base64_chars += u64::from(self.base64.len);
         }
         self.base64 = Base64Run::default();
+    }
+}
+
+/// A run of lower-case ASCII letters (see [`lower_case_run`]).
+struct LowerCaseRun {
+    /// The index after the run.
+    end: usize,
+    /// The trigram index after its last letter.
+    trigram: u32,
+    /// Its letters whose trigram is not a common one.
+    rare_trigrams: u64,
+}
+
+/// The run of lower-case ASCII letters of `bytes` from `start` (at least one), continuing the
+/// trigram index `trigram`. The hot path of the estimator: eight bytes at a time to find the
+/// run's end, then one table lookup per letter.
+#[inline(always)]
+fn lower_case_run(bytes: &[u8], start: usize, trigram: u32) -> LowerCaseRun {
+    let mut end = start;
+    loop {
+        match bytes.get(end..end + 8) {
+            Some(chunk) => {
+                let mut word = [0; 8];
+                word.copy_from_slice(chunk);
+                let others = not_lower_case(u64::from_le_bytes(word));
+                if others != 0 {
+                    end += (others.trailing_zeros() / 8) as usize;
+                    break;
+                }
+                end += 8;
+            }
+            None => {
+                end += bytes[end..]
+                    .iter()
+                    .position(|b| !b.is_ascii_lowercase())
+                    .unwrap_or(bytes.len() - end);
+                break;
+            }
+        }
+    }
+    let mut state = trigram as usize;
+    let mut rare_trigrams = 0;
+    for &letter in &bytes[start..end] {
+        state = ((state << 5) | usize::from(letter & 31)) & 0x7FFF;
+        rare_trigrams += u64::from(RARE_TRIGRAMS[state]);
+    }
+    LowerCaseRun {
+        end,
+        trigram: state as u32,
+        rare_trigrams,
+    }
+}
+
+/// The high bit of each byte of `word` (eight bytes, little-endian) that is not a lower-case ASCII
+/// letter, the others clear.
+#[inline(always)]
+fn not_lower_case(word: u64) -> u64 {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const LOW: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let seven = word & LOW;
+    // Per byte, seven bits plus less than 0x80: no carry crosses into the next byte.
+    let at_least_a = seven + 0x1F1F_1F1F_1F1F_1F1F; // high bit set from 0x61 ('a')
+    let past_z = seven + 0x0505_0505_0505_0505; // high bit set from 0x7B ('z' + 1)
+    !(at_least_a & !past_z & !word) & HIGH
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::chars::is_common_trigram;
+    use super::*;
+
+    #[test]
+    fn eight_bytes_at_a_time_finds_what_one_at_a_time_does() {
+        for byte in 0..=255u8 {
+            for place in 0..8 {
+                let mut word = [b'q'; 8];
+                word[place] = byte;
+                let others = not_lower_case(u64::from_le_bytes(word));
+                let expected = if byte.is_ascii_lowercase() {
+                    0
+                } else {
+                    0x80 << (8 * place)
+                };
+                assert_eq!(others, expected, "byte {byte:#x} at {place}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_bulk_path_counts_rare_trigrams_as_the_table_does() {
+        let text = b"zqxjkvbwpfmgyh considerations";
+        let run = lower_case_run(text, 0, 0);
+        assert_eq!(run.end, 14);
+        let mut state = 0;
+        let mut rare = 0;
+        for &letter in &text[..14] {
+            state = next_trigram(state, letter);
+            rare += u64::from(!is_common_trigram(state));
+        }
+        assert_eq!((run.trigram, run.rare_trigrams), (state, rare));
+        assert!(rare >= 8, "{rare}");
+        assert_eq!(lower_case_run(text, 15, 0).rare_trigrams, 0);
     }
 }

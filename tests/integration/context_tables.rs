@@ -8,11 +8,25 @@
 //! - which code points are one token on their own (a bitmap of the basic plane, a list beyond);
 //! - per Unicode block, the tokens per character of the block's other code points: the larger of
 //!   their mean alone and the worst of 16 random sequences of 48 of them, rounded up to 1/20.
-//!   Code points outside every block are charged their UTF-8 length (the byte-level ceiling).
+//!   Code points outside every block are charged their UTF-8 length (the byte-level ceiling);
+//! - which pairs of printable ASCII characters are one token, and which pairs of kana;
+//! - which trigrams of ASCII letters (case folded, a word's start counting as a letter of its own)
+//!   occur in the `LETTER_TRIGRAM_RANKS` most frequent tokens made of letters (with at most a
+//!   leading space): a word whose trigrams are missing there is split into short tokens.
 
 use std::fmt::Write as _;
 
 use tiktoken_rs::CoreBPE;
+
+/// The tokens whose letter trigrams make up `ASCII_LETTER_TRIGRAMS`: o200k_base's ranks follow
+/// the order of its merges, so the lowest ranks are the most frequent pieces of words.
+pub const LETTER_TRIGRAM_RANKS: u32 = 30000;
+
+/// The index of a letter trigram in `ASCII_LETTER_TRIGRAMS`: five bits per letter (`b & 31`,
+/// 1–26 for either case; 0 before a word's first letter), the newest letter lowest.
+pub fn next_trigram(state: u32, letter: u8) -> u32 {
+    ((state << 5) | u32::from(letter & 31)) & 0x7FFF
+}
 
 /// A xorshift generator: the same sequences on every run.
 pub struct Rng(pub u64);
@@ -88,6 +102,33 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
             }
         }
     }
+    let mut kana_pairs = [[0u64; 3]; 192];
+    for first in 0..192u32 {
+        for second in 0..192u32 {
+            let pair: String = [0x3040 + first, 0x3040 + second]
+                .iter()
+                .filter_map(|&code| char::from_u32(code))
+                .collect();
+            if tokens(&pair) == 1 {
+                kana_pairs[first as usize][(second / 64) as usize] |= 1 << (second % 64);
+            }
+        }
+    }
+    let mut trigrams = [0u64; 512];
+    for rank in 0..LETTER_TRIGRAM_RANKS {
+        let Ok(bytes) = bpe.decode_bytes(&[rank]) else {
+            continue;
+        };
+        let letters = bytes.strip_prefix(b" ").unwrap_or(&bytes);
+        if letters.is_empty() || !letters.iter().all(u8::is_ascii_alphabetic) {
+            continue;
+        }
+        let mut state = 0;
+        for &letter in letters {
+            state = next_trigram(state, letter);
+            trigrams[(state / 64) as usize] |= 1 << (state % 64);
+        }
+    }
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut rows = Vec::new();
     for (first, last, name) in blocks(blocks_txt) {
@@ -136,6 +177,35 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     );
     for row in pairs {
         let _ = writeln!(out, "    {row:#034x},");
+    }
+    let _ = write!(
+        out,
+        "];\n\n/// Trigrams of ASCII letters that occur in the {LETTER_TRIGRAM_RANKS} most frequent tokens of \
+         letters\n/// (with at most a leading space): bit `t % 64` of word `t / 64`, where `t` holds five \
+         bits per\n/// letter (`b & 31`, either case; 0 before a word's first letter), the newest \
+         lowest.\n"
+    );
+    let _ = writeln!(
+        out,
+        "pub(super) static ASCII_LETTER_TRIGRAMS: [u64; 512] = ["
+    );
+    for word in trigrams {
+        let _ = writeln!(out, "    {word:#018x},");
+    }
+    out.push_str(
+        "];\n\n/// Pairs of kana (U+3040 to U+30FF) that o200k_base has one token for: bit `b % 64` of \
+         word\n/// `b / 64` of row `a`, for the pair of U+3040 + `a` then U+3040 + `b` (`ます`, `した`, …).\n",
+    );
+    let _ = writeln!(
+        out,
+        "pub(super) static SINGLE_TOKEN_KANA_PAIRS: [[u64; 3]; 192] = ["
+    );
+    for row in kana_pairs {
+        let _ = writeln!(
+            out,
+            "    [{:#018x}, {:#018x}, {:#018x}],",
+            row[0], row[1], row[2]
+        );
     }
     out.push_str(
         "];\n\n/// Code points beyond the basic plane that are one token on their own. Sorted.\n",
