@@ -83,7 +83,8 @@ def test_an_unread_astream_pauses_the_library(make_client: Callable[..., llmwire
     async def main() -> int:
         chunks = client.astream({"messages": [{"role": "user", "content": words}]}, max_buffered_chunks=8)
         await asyncio.sleep(0.3)  # ample for a loopback stream to end, were it read ahead
-        assert not chunks._finished, "the call cannot end while its chunks wait unread"
+        assert not chunks.call.finished, "the call cannot end while its chunks wait unread"
+        assert chunks._flow._unread < 2 * 8  # paused at 8, plus at most the batch that got there
         return len([chunk async for chunk in chunks])
 
     assert asyncio.run(main()) >= 400
