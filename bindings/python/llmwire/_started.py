@@ -366,6 +366,8 @@ class ChatStream(_StreamReader, Iterator[JSONObject]):
             except BaseException:  # KeyboardInterrupt, or whatever else a signal handler raised
                 self.close()
                 raise
+            if self._closed:  # closed from another thread during the wait: the call was cancelled
+                break
             if not self._open(item):
                 self._cancel_when_dropped.detach()
                 break

@@ -225,3 +225,18 @@ def test_ctrl_c_interrupts_a_stream_waiting_for_chunks_and_cancels_its_call(mock
     assert report["metrics"]["failures_by_class"]["cancelled"] == 1
     assert report["stream"] == "<llmwire.ChatStream closed>"
     assert "Exception ignored" not in run.stderr
+
+
+def test_closing_a_stream_from_another_thread_ends_a_waiting_iterator(
+    make_client: Callable[..., llmwire.Client],
+) -> None:
+    client = make_client("stream_stall:chunks=1,stall_ms=30000")
+    stream = client.stream(ask("a b"))
+    next(stream)
+    closer = threading.Timer(0.2, stream.close)
+    closer.start()
+    started = time.monotonic()
+    assert list(stream) == []
+    assert time.monotonic() - started < 0.2 + 0.4
+    closer.join()
+    assert_call_cancelled(client, stream._flow.call)
