@@ -26,7 +26,6 @@ import threading
 import weakref
 from collections.abc import Iterator
 from ctypes import byref, c_void_p, cast
-from types import TracebackType
 from typing import Any, Callable, NamedTuple, Optional, Union
 
 from ._errors import Error
@@ -385,12 +384,7 @@ class ChatStream(_StreamReader, Iterator[JSONObject]):
     def __enter__(self) -> ChatStream:
         return self
 
-    def __exit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc: Optional[BaseException],
-        traceback: Optional[TracebackType],
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
