@@ -273,22 +273,21 @@ class _StreamReader:
     def __init__(self, flow: ChunkFlow) -> None:
         self._flow = flow
         self._batch: Iterator[JSONObject] = iter(())
-        self._batch_size = 0
         self._closed = False  # closed early, or the end was read
         self._response: Optional[JSONObject] = None
         self._error: Optional[BaseException] = None
 
-    def _finish_batch(self) -> None:
-        if self._batch_size:
-            self._flow.read(self._batch_size)
-            self._batch_size = 0
-
     def _open(self, item: StreamItem) -> bool:
         """Makes ``item`` the batch to read (True), or records the end (False; raises the
-        stream's error, if it failed)."""
+        stream's error, if it failed).
+
+        A batch counts as read once it is taken: the library, resumed now rather than when the
+        batch is used up, reads on meanwhile instead of waiting for the reader to come back, and
+        this side holds at most ``max_buffered_chunks`` waiting plus the batch being read.
+        """
         if isinstance(item, list):
             self._batch = iter(item)
-            self._batch_size = len(item)
+            self._flow.read(len(item))
             return True
         self._closed = True
         self._response, self._error = item.response, item.error
@@ -331,10 +330,11 @@ class ChatStream(_StreamReader, Iterator[JSONObject]):
 
     The call starts on the first ``next()``, on the library's threads (no Python thread): chunks
     arrive in batches through a queue the iterator blocks on (a Ctrl-C still interrupts it, and
-    cancels the call). At most ``max_buffered_chunks`` wait unread; past that the library pauses,
-    and stops reading the response once as many wait on its side, until the reader catches up.
-    Also a context manager: leaving the ``with`` block, :meth:`close`, an exception from the
-    wait, or garbage collection cancels the call if it still runs.
+    cancels the call). At most ``max_buffered_chunks`` wait in the queue besides the batch being
+    read; past that the library pauses, and stops reading the response once as many wait on its
+    side, until the reader catches up. Also a context manager: leaving the ``with`` block,
+    :meth:`close`, an exception from the wait, or garbage collection cancels the call if it still
+    runs.
     """
 
     def __init__(self, start: Callable[[ChunkFlow], None], max_buffered_chunks: int) -> None:
@@ -350,7 +350,6 @@ class ChatStream(_StreamReader, Iterator[JSONObject]):
         chunk = next(self._batch, _NO_CHUNK)
         if chunk is not _NO_CHUNK:
             return chunk
-        self._finish_batch()
         while not self._closed:
             if self._start is not None:
                 start, self._start = self._start, None
@@ -396,9 +395,10 @@ class AsyncChatStream(_StreamReader):
     """The async iterator returned by :meth:`Client.astream`: chunk dicts, then :attr:`response`.
 
     Chunks arrive in batches (everything the library buffered since the previous batch). At most
-    ``max_buffered_chunks`` wait unread here; past that the library pauses, and stops reading the
-    response once as many wait on its side, until the reader catches up. Also an async context
-    manager: leaving ``async with`` (or :meth:`aclose`) cancels the call if it still runs.
+    ``max_buffered_chunks`` wait here besides the batch being read; past that the library pauses,
+    and stops reading the response once as many wait on its side, until the reader catches up.
+    Also an async context manager: leaving ``async with`` (or :meth:`aclose`) cancels the call if
+    it still runs.
     """
 
     def __init__(self, max_buffered_chunks: int) -> None:
@@ -424,7 +424,6 @@ class AsyncChatStream(_StreamReader):
         chunk = next(self._batch, _NO_CHUNK)
         if chunk is not _NO_CHUNK:
             return chunk
-        self._finish_batch()
         while not self._closed:
             if not self._items:
                 self._waiter = self._loop.create_future()
