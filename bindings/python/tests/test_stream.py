@@ -86,9 +86,9 @@ def test_failed_stream_has_no_response(make_client: Callable[..., llmwire.Client
         next(stream)
 
 
-# The library stops a stream at the next chunk or when the current read returns, not inside a
-# blocked read: the stalls here are short so that each test shows the call was cancelled (not
-# completed) without waiting long.
+# A cancel cuts even a blocked read, so the stall's length does not matter for these tests; it is
+# short so that a call that was not cancelled would complete soon (and fail the test) rather than
+# keep the server busy.
 STALL = "stream_stall:chunks=1,stall_ms=300"
 
 
