@@ -268,7 +268,12 @@ _NO_CHUNK: Any = None  # what next() on an exhausted batch gives: chunks are dic
 
 
 class _StreamReader:
-    """What the two stream iterators share: the batch being read, and the recorded end."""
+    """What the two stream iterators share: the batch being read, the recorded end, and the
+    cancel that comes with garbage collection.
+
+    Nothing the library side holds (the call registry, the flow) refers to the reader, so a
+    stream dropped before its end is collected, and that cancels its call.
+    """
 
     def __init__(self, flow: ChunkFlow) -> None:
         self._flow = flow
@@ -276,6 +281,7 @@ class _StreamReader:
         self._closed = False  # closed early, or the end was read
         self._response: Optional[JSONObject] = None
         self._error: Optional[BaseException] = None
+        self._cancel_when_dropped = weakref.finalize(self, flow.stop)
 
     def _open(self, item: StreamItem) -> bool:
         """Makes ``item`` the batch to read (True), or records the end (False; raises the
@@ -290,6 +296,7 @@ class _StreamReader:
             self._flow.read(len(item))
             return True
         self._closed = True
+        self._cancel_when_dropped.detach()
         self._response, self._error = item.response, item.error
         if item.error is not None:
             raise item.error
@@ -297,6 +304,7 @@ class _StreamReader:
 
     def _stop(self) -> None:
         """Closes the reader early: cancels the call if it still runs. Idempotent."""
+        self._cancel_when_dropped.detach()
         if not self._closed:
             self._closed = True
             self._batch = iter(())
@@ -341,7 +349,6 @@ class ChatStream(_StreamReader, Iterator[JSONObject]):
         self._queue: queue.SimpleQueue[StreamItem] = queue.SimpleQueue()
         super().__init__(ChunkFlow(max_buffered_chunks, self._queue.put))
         self._start: Optional[Callable[[ChunkFlow], None]] = start
-        self._cancel_when_dropped = weakref.finalize(self, self._flow.stop)
 
     def __iter__(self) -> ChatStream:
         return self
@@ -356,8 +363,7 @@ class ChatStream(_StreamReader, Iterator[JSONObject]):
                 try:
                     start(self._flow)
                 except BaseException:
-                    self._closed = True
-                    self._cancel_when_dropped.detach()
+                    self._stop()  # nothing to cancel: the call did not start
                     raise
             try:
                 item = self._queue.get()
@@ -367,7 +373,6 @@ class ChatStream(_StreamReader, Iterator[JSONObject]):
             if self._closed:  # closed from another thread during the wait: the call was cancelled
                 break
             if not self._open(item):
-                self._cancel_when_dropped.detach()
                 break
             chunk = next(self._batch, _NO_CHUNK)
             if chunk is not _NO_CHUNK:
@@ -377,7 +382,6 @@ class ChatStream(_StreamReader, Iterator[JSONObject]):
     def close(self) -> None:
         """Stops reading; cancels the call if it is still running. Idempotent."""
         self._start = None
-        self._cancel_when_dropped.detach()
         self._stop()
 
     def __enter__(self) -> ChatStream:
@@ -391,31 +395,40 @@ class ChatStream(_StreamReader, Iterator[JSONObject]):
         return f"<llmwire.ChatStream {state}>"
 
 
+class _Inbox:
+    """Where a started stream's batches and end wait for an :class:`AsyncChatStream`, handed over
+    on its event loop's thread. The library side holds this rather than the stream."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.items: collections.deque[StreamItem] = collections.deque()
+        self.waiter: Optional[asyncio.Future[None]] = None
+
+    def deliver(self, item: StreamItem) -> None:
+        """On a library thread; raises ``RuntimeError`` once the loop is closed."""
+        self.loop.call_soon_threadsafe(self._accept, item)
+
+    def _accept(self, item: StreamItem) -> None:
+        self.items.append(item)
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+
 class AsyncChatStream(_StreamReader):
     """The async iterator returned by :meth:`Client.astream`: chunk dicts, then :attr:`response`.
 
     Chunks arrive in batches (everything the library buffered since the previous batch). At most
     ``max_buffered_chunks`` wait here besides the batch being read; past that the library pauses,
     and stops reading the response once as many wait on its side, until the reader catches up.
-    Also an async context manager: leaving ``async with`` (or :meth:`aclose`) cancels the call if
-    it still runs.
+    Also an async context manager: leaving ``async with``, :meth:`aclose`, or garbage collection
+    cancels the call if it still runs.
     """
 
     def __init__(self, max_buffered_chunks: int) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._items: collections.deque[StreamItem] = collections.deque()
-        self._waiter: Optional[asyncio.Future[None]] = None
-        super().__init__(ChunkFlow(max_buffered_chunks, self._deliver_from_library))
+        self._inbox = _Inbox(asyncio.get_running_loop())
+        super().__init__(ChunkFlow(max_buffered_chunks, self._inbox.deliver))
         self.call = self._flow.call
-
-    def _deliver_from_library(self, item: StreamItem) -> None:
-        self._loop.call_soon_threadsafe(self._accept, item)
-
-    def _accept(self, item: StreamItem) -> None:
-        self._items.append(item)
-        waiter, self._waiter = self._waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
 
     def __aiter__(self) -> AsyncChatStream:
         return self
@@ -424,16 +437,17 @@ class AsyncChatStream(_StreamReader):
         chunk = next(self._batch, _NO_CHUNK)
         if chunk is not _NO_CHUNK:
             return chunk
+        inbox = self._inbox
         while not self._closed:
-            if not self._items:
-                self._waiter = self._loop.create_future()
+            if not inbox.items:
+                inbox.waiter = inbox.loop.create_future()
                 try:
-                    await self._waiter
+                    await inbox.waiter
                 except asyncio.CancelledError:
                     self._flow.stop()
                     raise
                 continue
-            if not self._open(self._items.popleft()):
+            if not self._open(inbox.items.popleft()):
                 break
             chunk = next(self._batch, _NO_CHUNK)
             if chunk is not _NO_CHUNK:
@@ -442,7 +456,7 @@ class AsyncChatStream(_StreamReader):
 
     async def aclose(self) -> None:
         """Stops reading; cancels the call if it still runs. Idempotent."""
-        self._items.clear()
+        self._inbox.items.clear()
         self._stop()
 
     async def __aenter__(self) -> AsyncChatStream:
