@@ -357,7 +357,9 @@ class Client:
         self._start_stream(body, cancel, stream._flow)
         return stream
 
-    def _start_stream(self, body: bytes, cancel: Optional[CancelToken], flow: _started.ChunkFlow) -> None:
+    def _start_stream(
+        self, body: bytes, cancel: Optional[CancelToken], flow: _started.ChunkFlow
+    ) -> None:
         """Starts a streaming call on the library's threads, feeding ``flow``; raises on failure."""
         call = flow.call
         deliver = call.on_done

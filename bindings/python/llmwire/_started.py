@@ -243,7 +243,9 @@ class ChunkFlow:
             return _ABORT  # an event loop that is closed: nobody reads any more
         return _PAUSE if pause else _CONTINUE
 
-    def _end_from_library(self, response: Optional[JSONObject], error: Optional[BaseException]) -> None:
+    def _end_from_library(
+        self, response: Optional[JSONObject], error: Optional[BaseException]
+    ) -> None:
         self._deliver(StreamEnd(response, error))
 
     def read(self, count: int) -> None:
