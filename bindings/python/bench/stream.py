@@ -2,8 +2,9 @@
 """Streaming throughput of the Python binding against the `openai` package, in one run.
 
 One stream of about 500 chunks (`llmwire mock`'s `echo` scenario answers a 500-word message with
-one chunk per word) on loopback, read to the end, repeated; reported as chunks per second (best
-and median of the rounds) for:
+one chunk per word) on loopback, read to the end, repeated; each round reads one stream with every
+client in turn, so that all of them meet the same load. Reported as chunks per second (best and
+median of the rounds) for:
 
 - ``llmwire stream``: ``Client.stream`` (a plain iterator);
 - ``llmwire astream``: ``Client.astream`` under asyncio;
@@ -38,16 +39,28 @@ except ModuleNotFoundError as missing:
 from overhead import MODEL, start_mock  # the benchmark next to this one
 
 
-def measure(label: str, read_one: Callable[[], int], rounds: int) -> dict[str, Any]:
-    for _ in range(3):  # warm-up: connection, caches
-        read_one()
-    rates = []
-    chunks = 0
+def measure(readers: list[tuple[str, Callable[[], int]]], rounds: int) -> list[dict[str, Any]]:
+    """Reads one stream with each reader per round, in turn, so that every reader meets the same
+    load on a shared machine; returns each reader's chunks per stream and rates."""
+    for _, read_one in readers:
+        for _ in range(3):  # warm-up: connection, caches
+            read_one()
+    rates: dict[str, list[float]] = {label: [] for label, _ in readers}
+    chunks: dict[str, int] = {}
     for _ in range(rounds):
-        started = time.perf_counter()
-        chunks = read_one()
-        rates.append(chunks / (time.perf_counter() - started))
-    return {"label": label, "chunks": chunks, "best": max(rates), "median": statistics.median(rates)}
+        for label, read_one in readers:
+            started = time.perf_counter()
+            chunks[label] = read_one()
+            rates[label].append(chunks[label] / (time.perf_counter() - started))
+    return [
+        {
+            "label": label,
+            "chunks": chunks[label],
+            "best": max(rates[label]),
+            "median": statistics.median(rates[label]),
+        }
+        for label, _ in readers
+    ]
 
 
 def llmwire_sync(base_url: str, messages: list[dict[str, str]]) -> Callable[[], int]:
@@ -106,7 +119,7 @@ def main() -> int:
     mock, base_url = start_mock(fast=False)
     messages = [{"role": "user", "content": " ".join(f"w{i}" for i in range(args.words))}]
     try:
-        results = []
+        readers = []
         for label, make in (
             ("llmwire stream", llmwire_sync),
             ("llmwire astream", llmwire_async),
@@ -117,7 +130,8 @@ def main() -> int:
             if read_one is None:
                 print(f"{label}: skipped (pip install openai to compare)")
                 continue
-            results.append(measure(label, read_one, args.rounds))
+            readers.append((label, read_one))
+        results = measure(readers, args.rounds)
         for result in results:
             print(
                 f"{result['label']:<22} {result['chunks']:>4} chunks/stream  "

@@ -2,28 +2,29 @@
 
 A :class:`Client` wraps one ``llmwire_client``: every call goes through the library, which
 validates, sends, classifies and retries. This module only turns that into Python idiom: a
-context manager, an iterator fed by a worker thread, an awaitable, exceptions.
+context manager, iterators and awaitables (from :mod:`llmwire._started`), exceptions.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
-import queue
 import sys
 import threading
 import weakref
-from collections.abc import Iterator, Mapping
-from ctypes import byref, c_void_p
+from collections.abc import Mapping
+from ctypes import byref
 from types import TracebackType
 from typing import Any, Callable, Literal, Optional, Union, overload
 from urllib.parse import urlsplit, urlunsplit
 
 from ._errors import Error
-from ._ffi import call_for_string, encode_json, encode_text, error_from_pointer, take_string
+from ._ffi import call_for_string, encode_json, encode_text, error_from_pointer
 from . import _started
-from ._native import CHUNK_CALLBACK, EVENT_CALLBACK, INTERRUPT_CHECK, ClientPtr, ErrorPtr, lib
+from ._started import ChatStream
+from ._native import EVENT_CALLBACK, INTERRUPT_CHECK, ClientPtr, ErrorPtr, lib
 
 _log = logging.getLogger("llmwire")
 
@@ -279,12 +280,13 @@ class Client:
     ) -> ChatStream:
         """Streams a request: returns an iterator of ``chat.completion.chunk`` dicts.
 
-        The call starts on the first ``next()``, in a worker thread; chunks reach the iterator
-        through a queue of at most ``max_buffered_chunks`` (a slow consumer slows the reading).
-        A failure raises from the iterator, after the chunks that came before it. When the
-        iterator is exhausted, :attr:`ChatStream.response` is the assembled completion.
-        Abandoning the iterator (``break`` inside ``with``, :meth:`ChatStream.close`, or garbage
-        collection) cancels the call. ::
+        The call starts on the first ``next()``, on the library's threads (no Python thread);
+        chunks reach the iterator in batches, at most ``max_buffered_chunks`` waiting unread (a
+        slow consumer then pauses the reading). A failure raises from the iterator, after the
+        chunks that came before it. When the iterator is exhausted, :attr:`ChatStream.response`
+        is the assembled completion. Abandoning the iterator (``break`` inside ``with``,
+        :meth:`ChatStream.close`, a Ctrl-C while it waits, or garbage collection) cancels the
+        call, as does ``cancel``. ::
 
             with client.stream(request) as chunks:
                 for chunk in chunks:
@@ -292,7 +294,7 @@ class Client:
             completion = chunks.response
         """
         body = _stream_arguments(request, cancel, max_buffered_chunks)
-        return ChatStream(_StreamCall(self, body, cancel, max_buffered_chunks))
+        return ChatStream(functools.partial(self._start_stream, body, cancel), max_buffered_chunks)
 
     async def achat(
         self, request: Mapping[str, Any], *, cancel: Optional[CancelToken] = None
@@ -352,7 +354,14 @@ class Client:
         """
         body = _stream_arguments(request, cancel, max_buffered_chunks)
         stream = _started.AsyncChatStream(max_buffered_chunks)
-        call = stream.call
+        self._start_stream(body, cancel, stream._flow)
+        return stream
+
+    def _start_stream(
+        self, body: bytes, cancel: Optional[CancelToken], flow: _started.ChunkFlow
+    ) -> None:
+        """Starts a streaming call on the library's threads, feeding ``flow``; raises on failure."""
+        call = flow.call
         deliver = call.on_done
 
         def on_done(result: Optional[JSONObject], error: Optional[BaseException]) -> None:
@@ -364,13 +373,12 @@ class Client:
         call.on_done = on_done
         handle = self._enter()
         try:
-            _started.start(handle, body, call, max_buffered_chunks)
+            _started.start(handle, body, call, flow.max_buffered)
         except BaseException:
             self._leave()
             raise
         if cancel is not None:
             cancel._link(call)
-        return stream
 
     # -- observation ------------------------------------------------------------------------
 
@@ -500,181 +508,6 @@ def _event_trampoline(callback: EventCallback) -> Callable[[Optional[bytes], Any
             _log.exception("llmwire: the event callback %r raised; ignored", callback)
 
     return trampoline
-
-
-_CHUNK = "chunk"
-_DONE = "done"
-_FAILED = "failed"
-
-
-class _StreamCall:
-    """One streaming call: the worker thread and what it shares with the iterator.
-
-    Holds no reference to the :class:`ChatStream`, so abandoning the iterator lets it be
-    collected, which cancels the call.
-    """
-
-    def __init__(
-        self,
-        client: Client,
-        body: bytes,
-        cancel: Optional[CancelToken],
-        max_buffered_chunks: int,
-    ) -> None:
-        self.client = client
-        self.body = body
-        self.user_token = cancel
-        self.token = CancelToken()
-        self.queue: queue.Queue[tuple[str, Any]] = queue.Queue(max_buffered_chunks)
-        self.abandoned = False
-        self.started = False
-        self.thread: Optional[threading.Thread] = None
-        self.callback_error: Optional[BaseException] = None
-        self.on_chunk = CHUNK_CALLBACK(self._on_chunk)
-
-    def start(self) -> None:
-        handle = self.client._enter()
-        self.started = True
-        if self.user_token is not None:
-            self.user_token._link(self.token)
-        try:
-            self.thread = threading.Thread(
-                target=self._run, args=(handle,), name="llmwire-stream", daemon=True
-            )
-            self.thread.start()
-        except BaseException:
-            self._finish()
-            raise
-
-    def _on_chunk(self, chunk_json: Optional[bytes], _user_data: Any) -> int:
-        # A cancelled token also stops the stream here, at the next chunk: the library checks its
-        # cancel handle between attempts and reads, but not between the chunks of one stream.
-        if self.abandoned or self.token.cancelled:
-            return 1
-        try:
-            chunk = json.loads(chunk_json or b"null")
-        except BaseException as error:
-            self.callback_error = error
-            return 1
-        self.queue.put((_CHUNK, chunk))
-        return 1 if self.abandoned else 0
-
-    def _run(self, handle: Any) -> None:
-        outcome: tuple[str, Any]
-        try:
-            out = c_void_p()
-            error = ErrorPtr()
-            status = lib.llmwire_chat_stream(
-                handle, self.body, self.token._handle, self.on_chunk, None, byref(out), byref(error)
-            )
-            if status != 0:
-                failure = error_from_pointer(error, status)
-                outcome = (_FAILED, self.callback_error or failure)
-            else:
-                outcome = (_DONE, json.loads(take_string(out)))
-        except BaseException as unexpected:
-            outcome = (_FAILED, unexpected)
-        finally:
-            self._finish()
-        if not self.abandoned:
-            self.queue.put(outcome)
-
-    def _finish(self) -> None:
-        self.client._leave()
-        if self.user_token is not None:
-            self.user_token._unlink(self.token)
-
-    def abandon(self) -> None:
-        """The consumer is gone: stop the call and unblock the worker."""
-        self.abandoned = True
-        if self.started:
-            self.token.cancel()
-        # After `abandoned` is set the worker adds at most one more item, so emptying the queue
-        # once guarantees it never blocks on a full queue again.
-        while True:
-            try:
-                self.queue.get_nowait()
-            except queue.Empty:
-                break
-
-
-class ChatStream(Iterator[JSONObject]):
-    """The iterator returned by :meth:`Client.stream`: chunk dicts, then :attr:`response`.
-
-    Also a context manager: leaving the ``with`` block closes the stream, which cancels the
-    call if it is still running.
-    """
-
-    def __init__(self, call: _StreamCall) -> None:
-        self._call = call
-        self._finished = False
-        self._response: Optional[JSONObject] = None
-        self._error: Optional[BaseException] = None
-        self._abandon = weakref.finalize(self, call.abandon)
-
-    def __iter__(self) -> ChatStream:
-        return self
-
-    def __next__(self) -> JSONObject:
-        if self._finished:
-            raise StopIteration
-        call = self._call
-        if not call.started:
-            call.start()
-        kind, value = call.queue.get()
-        if kind == _CHUNK:
-            chunk: JSONObject = value
-            return chunk
-        self._finished = True
-        self._abandon.detach()
-        if kind == _DONE:
-            self._response = value
-            raise StopIteration
-        self._error = value
-        raise value
-
-    def close(self) -> None:
-        """Stops reading; cancels the call if it is still running. Idempotent."""
-        if not self._finished:
-            self._finished = True
-            self._abandon()
-
-    @property
-    def response(self) -> JSONObject:
-        """The assembled completion (content, tool calls, usage, and the ``"llmwire"`` report).
-
-        Available once the iterator is exhausted; raises ``RuntimeError`` before that, or when
-        the stream failed or was closed early.
-        """
-        if self._response is not None:
-            return self._response
-        if self._error is not None:
-            raise RuntimeError("the stream failed; there is no completion") from self._error
-        if self._finished:
-            raise RuntimeError("the stream was closed before it completed")
-        raise RuntimeError("the stream has not completed yet: iterate it to the end first")
-
-    def __enter__(self) -> ChatStream:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc: Optional[BaseException],
-        traceback: Optional[TracebackType],
-    ) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        if self._response is not None:
-            state = "completed"
-        elif self._error is not None:
-            state = "failed"
-        elif self._finished:
-            state = "closed"
-        else:
-            state = "running" if self._call.started else "not started"
-        return f"<llmwire.ChatStream {state}>"
 
 
 __all__ = ["CancelToken", "ChatStream", "Client", "Error", "EventCallback", "JSONObject"]

@@ -553,7 +553,7 @@ class OpenAI(_BaseOpenAI):
 
 class AsyncOpenAI(_BaseOpenAI):
     """:class:`OpenAI` for asyncio: ``await client.chat.completions.create(...)``, and
-    ``async for`` over streams. The same options; calls run in worker threads."""
+    ``async for`` over streams. The same options; calls run on the library's threads."""
 
     def _start(self, settings: _Settings) -> None:
         super()._start(settings)

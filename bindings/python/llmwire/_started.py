@@ -1,10 +1,13 @@
 """Calls that run on the library's own threads (``llmwire_chat_start``,
-``llmwire_chat_stream_start``): what :meth:`Client.achat` and :meth:`Client.astream` await.
+``llmwire_chat_stream_start``): what :meth:`Client.achat` awaits, and the stream iterators of
+:meth:`Client.stream` and :meth:`Client.astream`.
 
 No Python thread is started per call. The library calls back on one of its threads; the ctypes
-trampolines (two for the whole process, alive as long as the module) take the GIL themselves,
-turn the result into Python objects there, and hand them to the event loop with
-``loop.call_soon_threadsafe``. Each started call is found again through the integer passed as its
+trampolines (two for the whole process, alive as long as the module) take the GIL themselves and
+turn the result, or a batch of chunks (one JSON array: everything that arrived since the previous
+batch), into Python objects there. A :class:`ChunkFlow` hands them on, to the event loop with
+``loop.call_soon_threadsafe`` or to a queue a blocking iterator waits on, and pauses the library
+while the reader is behind. Each started call is found again through the integer passed as its
 ``user_data``.
 
 A call handle is freed by the completion callback, under the call's lock, so a cancel from the
@@ -18,9 +21,12 @@ import atexit
 import collections
 import itertools
 import json
+import queue
 import threading
+import weakref
+from collections.abc import Iterator
 from ctypes import byref, c_void_p, cast
-from typing import Any, Callable, Optional
+from typing import Any, Callable, NamedTuple, Optional, Union
 
 from ._errors import Error
 from ._ffi import error_from_pointer, take_string
@@ -46,7 +52,9 @@ class StartedCall:
     ) -> None:
         self.on_done = on_done
         self.on_chunks = on_chunks
-        self.lock = threading.Lock()
+        # Re-entrant: a garbage-collected ChatStream cancels its call from wherever the collector
+        # happens to run, which may be this thread while it holds the lock.
+        self.lock = threading.RLock()
         self.handle: Optional[int] = None
         self.finished = False
 
@@ -192,113 +200,124 @@ def settle(
     return on_done
 
 
-class AsyncChatStream:
-    """The async iterator returned by :meth:`Client.astream`: chunk dicts, then :attr:`response`.
+class StreamEnd(NamedTuple):
+    """How a started stream ended: the assembled completion, or the exception to raise."""
 
-    Chunks arrive in batches (everything the library buffered since the previous batch). At most
-    ``max_buffered_chunks`` wait unread here; past that the library pauses, and stops reading the
-    response once as many wait on its side, until the reader catches up. Also an async context
-    manager: leaving ``async with`` (or :meth:`aclose`) cancels the call if it still runs.
+    response: Optional[JSONObject]
+    error: Optional[BaseException]
+
+
+#: What a started stream hands its reader: a batch of chunk dicts, or, last, its end.
+StreamItem = Union[list[JSONObject], StreamEnd]
+
+
+class ChunkFlow:
+    """The library's side of one started stream, shared by :class:`ChatStream` and
+    :class:`AsyncChatStream`: batches and the end go to ``deliver`` (called on a library thread),
+    and the count of chunks delivered but not yet read pauses and resumes the library.
+
+    Holds no reference to its reader unless ``deliver`` does, so that a :class:`ChatStream`
+    dropped unread can be collected (which cancels the call).
     """
 
-    def __init__(self, max_buffered_chunks: int) -> None:
-        self._max_buffered = max_buffered_chunks
-        self._loop = asyncio.get_running_loop()
-        self._chunks: collections.deque[JSONObject] = collections.deque()
+    def __init__(self, max_buffered_chunks: int, deliver: Callable[[StreamItem], None]) -> None:
+        self.max_buffered = max_buffered_chunks
+        self._deliver = deliver
         self._lock = threading.Lock()
-        self._unread = 0  # chunks accepted and not yet read, counted on both threads
+        self._unread = 0  # delivered and not yet read; changed on both threads
         self._paused = False
-        self._waiter: Optional[asyncio.Future[None]] = None
-        self._finished = False
-        self._closed = False
-        self._response: Optional[JSONObject] = None
-        self._error: Optional[BaseException] = None
-        self.call = StartedCall(self._done_from_library, self._chunks_from_library)
-
-    # -- library thread -----------------------------------------------------------------------
+        self.stopped = False
+        self.call = StartedCall(self._end_from_library, self._chunks_from_library)
 
     def _chunks_from_library(self, batch: list[JSONObject]) -> int:
-        if self._closed:
+        if self.stopped:
             return _ABORT
         with self._lock:
             self._unread += len(batch)
-            pause = self._unread >= self._max_buffered
-            self._paused = self._paused or pause
+            pause = self._unread >= self.max_buffered
+            if pause:
+                self._paused = True
         try:
-            self._loop.call_soon_threadsafe(self._accept, batch)
+            self._deliver(batch)
         except RuntimeError:
-            return _ABORT  # the loop is closed
+            return _ABORT  # an event loop that is closed: nobody reads any more
         return _PAUSE if pause else _CONTINUE
 
-    def _done_from_library(self, result: Optional[JSONObject], error: Optional[BaseException]) -> None:
-        self._loop.call_soon_threadsafe(self._finish, result, error)
+    def _end_from_library(
+        self, response: Optional[JSONObject], error: Optional[BaseException]
+    ) -> None:
+        self._deliver(StreamEnd(response, error))
 
-    # -- loop thread --------------------------------------------------------------------------
+    def read(self, count: int) -> None:
+        """The reader is done with ``count`` chunks; resumes a paused library once half the
+        buffer is free. ``llmwire_call_resume`` also undoes a pause the library is just asking
+        for, so a resume racing the chunk callback is never lost."""
+        with self._lock:
+            self._unread -= count
+            resume = self._paused and self._unread <= self.max_buffered // 2
+            if resume:
+                self._paused = False
+        if resume:
+            self.call.resume()
 
-    def _accept(self, batch: list[JSONObject]) -> None:
-        if self._closed:
-            return
-        self._chunks.extend(batch)
-        self._wake()
+    def stop(self) -> None:
+        """The reader is gone: cancel the call if it still runs, refuse further chunks."""
+        self.stopped = True
+        self.call.cancel()
 
-    def _finish(self, result: Optional[JSONObject], error: Optional[BaseException]) -> None:
-        self._finished = True
-        self._response = result
-        self._error = error
-        self._wake()
 
-    def _wake(self) -> None:
-        waiter, self._waiter = self._waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+_NO_CHUNK: Any = None  # what next() on an exhausted batch gives: chunks are dicts, never None
 
-    def __aiter__(self) -> AsyncChatStream:
-        return self
 
-    async def __anext__(self) -> JSONObject:
-        while True:
-            if self._chunks:
-                chunk = self._chunks.popleft()
-                with self._lock:
-                    self._unread -= 1
-                    resume = self._paused and self._unread <= self._max_buffered // 2
-                    if resume:
-                        self._paused = False
-                if resume:
-                    self.call.resume()
-                return chunk
-            if self._closed:
-                raise StopAsyncIteration
-            if self._finished:
-                self._closed = True
-                if self._error is not None:
-                    raise self._error
-                raise StopAsyncIteration
-            self._waiter = self._loop.create_future()
-            try:
-                await self._waiter
-            except asyncio.CancelledError:
-                self.call.cancel()
-                raise
+class _StreamReader:
+    """What the two stream iterators share: the batch being read, the recorded end, and the
+    cancel that comes with garbage collection.
 
-    async def aclose(self) -> None:
-        """Stops reading; cancels the call if it still runs. Idempotent."""
+    Nothing the library side holds (the call registry, the flow) refers to the reader, so a
+    stream dropped before its end is collected, and that cancels its call.
+    """
+
+    def __init__(self, flow: ChunkFlow) -> None:
+        self._flow = flow
+        self._batch: Iterator[JSONObject] = iter(())
+        self._closed = False  # closed early, or the end was read
+        self._response: Optional[JSONObject] = None
+        self._error: Optional[BaseException] = None
+        self._cancel_when_dropped = weakref.finalize(self, flow.stop)
+
+    def _open(self, item: StreamItem) -> bool:
+        """Makes ``item`` the batch to read (True), or records the end (False; raises the
+        stream's error, if it failed).
+
+        A batch counts as read once it is taken: the library, resumed now rather than when the
+        batch is used up, reads on meanwhile instead of waiting for the reader to come back, and
+        this side holds at most ``max_buffered_chunks`` waiting plus the batch being read.
+        """
+        if isinstance(item, list):
+            self._batch = iter(item)
+            self._flow.read(len(item))
+            return True
+        self._closed = True
+        self._cancel_when_dropped.detach()
+        self._response, self._error = item.response, item.error
+        if item.error is not None:
+            raise item.error
+        return False
+
+    def _stop(self) -> None:
+        """Closes the reader early: cancels the call if it still runs. Idempotent."""
+        self._cancel_when_dropped.detach()
         if not self._closed:
             self._closed = True
-            self._chunks.clear()
-            self.call.cancel()
-
-    async def __aenter__(self) -> AsyncChatStream:
-        return self
-
-    async def __aexit__(self, *exc_info: Any) -> None:
-        await self.aclose()
+            self._batch = iter(())
+            self._flow.stop()
 
     @property
     def response(self) -> JSONObject:
-        """The assembled completion (with the ``"llmwire"`` report), once the iterator is exhausted.
+        """The assembled completion (content, tool calls, usage, and the ``"llmwire"`` report).
 
-        Raises ``RuntimeError`` before that, or when the stream failed or was closed early.
+        Available once the iterator is exhausted; raises ``RuntimeError`` before that, or when
+        the stream failed or was closed early.
         """
         if self._response is not None:
             return self._response
@@ -308,16 +327,148 @@ class AsyncChatStream:
             raise RuntimeError("the stream was closed before it completed")
         raise RuntimeError("the stream has not completed yet: iterate it to the end first")
 
-    def __repr__(self) -> str:
+    def _state(self) -> str:
         if self._response is not None:
-            state = "completed"
-        elif self._error is not None:
-            state = "failed"
-        elif self._closed:
-            state = "closed"
-        else:
-            state = "running"
-        return f"<llmwire.AsyncChatStream {state}>"
+            return "completed"
+        if self._error is not None:
+            return "failed"
+        return "closed" if self._closed else "running"
+
+
+class ChatStream(_StreamReader, Iterator[JSONObject]):
+    """The iterator returned by :meth:`Client.stream`: chunk dicts, then :attr:`response`.
+
+    The call starts on the first ``next()``, on the library's threads (no Python thread): chunks
+    arrive in batches through a queue the iterator blocks on (a Ctrl-C still interrupts it, and
+    cancels the call). At most ``max_buffered_chunks`` wait in the queue besides the batch being
+    read; past that the library pauses, and stops reading the response once as many wait on its
+    side, until the reader catches up. Also a context manager: leaving the ``with`` block,
+    :meth:`close`, an exception from the wait, or garbage collection cancels the call if it still
+    runs.
+    """
+
+    def __init__(self, start: Callable[[ChunkFlow], None], max_buffered_chunks: int) -> None:
+        self._queue: queue.SimpleQueue[StreamItem] = queue.SimpleQueue()
+        super().__init__(ChunkFlow(max_buffered_chunks, self._queue.put))
+        self._start: Optional[Callable[[ChunkFlow], None]] = start
+
+    def __iter__(self) -> ChatStream:
+        return self
+
+    def __next__(self) -> JSONObject:
+        chunk = next(self._batch, _NO_CHUNK)
+        if chunk is not _NO_CHUNK:
+            return chunk
+        while not self._closed:
+            if self._start is not None:
+                start, self._start = self._start, None
+                try:
+                    start(self._flow)
+                except BaseException:
+                    self._stop()  # nothing to cancel: the call did not start
+                    raise
+            try:
+                item = self._queue.get()
+            except BaseException:  # KeyboardInterrupt, or whatever else a signal handler raised
+                self.close()
+                raise
+            if self._closed:  # closed from another thread during the wait: the call was cancelled
+                break
+            if not self._open(item):
+                break
+            chunk = next(self._batch, _NO_CHUNK)
+            if chunk is not _NO_CHUNK:
+                return chunk
+        raise StopIteration
+
+    def close(self) -> None:
+        """Stops reading; cancels the call if it is still running. Idempotent."""
+        self._start = None
+        self._stop()
+
+    def __enter__(self) -> ChatStream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "not started" if self._start is not None else self._state()
+        return f"<llmwire.ChatStream {state}>"
+
+
+class _Inbox:
+    """Where a started stream's batches and end wait for an :class:`AsyncChatStream`, handed over
+    on its event loop's thread. The library side holds this rather than the stream."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.items: collections.deque[StreamItem] = collections.deque()
+        self.waiter: Optional[asyncio.Future[None]] = None
+
+    def deliver(self, item: StreamItem) -> None:
+        """On a library thread; raises ``RuntimeError`` once the loop is closed."""
+        self.loop.call_soon_threadsafe(self._accept, item)
+
+    def _accept(self, item: StreamItem) -> None:
+        self.items.append(item)
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+
+class AsyncChatStream(_StreamReader):
+    """The async iterator returned by :meth:`Client.astream`: chunk dicts, then :attr:`response`.
+
+    Chunks arrive in batches (everything the library buffered since the previous batch). At most
+    ``max_buffered_chunks`` wait here besides the batch being read; past that the library pauses,
+    and stops reading the response once as many wait on its side, until the reader catches up.
+    Also an async context manager: leaving ``async with``, :meth:`aclose`, or garbage collection
+    cancels the call if it still runs.
+    """
+
+    def __init__(self, max_buffered_chunks: int) -> None:
+        self._inbox = _Inbox(asyncio.get_running_loop())
+        super().__init__(ChunkFlow(max_buffered_chunks, self._inbox.deliver))
+        self.call = self._flow.call
+
+    def __aiter__(self) -> AsyncChatStream:
+        return self
+
+    async def __anext__(self) -> JSONObject:
+        chunk = next(self._batch, _NO_CHUNK)
+        if chunk is not _NO_CHUNK:
+            return chunk
+        inbox = self._inbox
+        while not self._closed:
+            if not inbox.items:
+                inbox.waiter = inbox.loop.create_future()
+                try:
+                    await inbox.waiter
+                except asyncio.CancelledError:
+                    self._flow.stop()
+                    raise
+                continue
+            if not self._open(inbox.items.popleft()):
+                break
+            chunk = next(self._batch, _NO_CHUNK)
+            if chunk is not _NO_CHUNK:
+                return chunk
+        raise StopAsyncIteration
+
+    async def aclose(self) -> None:
+        """Stops reading; cancels the call if it still runs. Idempotent."""
+        self._inbox.items.clear()
+        self._stop()
+
+    async def __aenter__(self) -> AsyncChatStream:
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"<llmwire.AsyncChatStream {self._state()}>"
 
 
 def set_max_threads(max_threads: int) -> None:
@@ -338,4 +489,14 @@ def max_threads() -> int:
     return int(lib.llmwire_pool_max_threads())
 
 
-__all__ = ["AsyncChatStream", "Error", "StartedCall", "max_threads", "set_max_threads", "start"]
+__all__ = [
+    "AsyncChatStream",
+    "ChatStream",
+    "ChunkFlow",
+    "Error",
+    "StartedCall",
+    "StreamEnd",
+    "max_threads",
+    "set_max_threads",
+    "start",
+]

@@ -4,6 +4,7 @@ with backpressure, cancellation from the task or a token, interpreter exit with 
 from __future__ import annotations
 
 import asyncio
+import gc
 import subprocess
 import sys
 import threading
@@ -83,10 +84,29 @@ def test_an_unread_astream_pauses_the_library(make_client: Callable[..., llmwire
     async def main() -> int:
         chunks = client.astream({"messages": [{"role": "user", "content": words}]}, max_buffered_chunks=8)
         await asyncio.sleep(0.3)  # ample for a loopback stream to end, were it read ahead
-        assert not chunks._finished, "the call cannot end while its chunks wait unread"
+        assert not chunks.call.finished, "the call cannot end while its chunks wait unread"
+        assert chunks._flow._unread < 2 * 8  # paused at 8, plus at most the batch that got there
         return len([chunk async for chunk in chunks])
 
     assert asyncio.run(main()) >= 400
+
+
+def test_a_dropped_astream_is_cancelled_when_collected(make_client: Callable[..., llmwire.Client]) -> None:
+    client = make_client("stream_stall:chunks=1,stall_ms=30000")
+
+    async def main() -> None:
+        chunks = client.astream(USER_HI)
+        assert (await chunks.__anext__())["object"] == "chat.completion.chunk"
+        call = chunks.call
+        del chunks
+        gc.collect()
+        until = time.monotonic() + 10  # a bound, not a synchronisation
+        while not call.finished and time.monotonic() < until:
+            await asyncio.sleep(0.005)
+        assert call.finished, "the dropped stream's call did not stop"
+
+    asyncio.run(main())
+    assert client.metrics()["failures_by_class"]["cancelled"] == 1
 
 
 def test_astream_failure_raises_after_the_chunks_before_it(make_client: Callable[..., llmwire.Client]) -> None:

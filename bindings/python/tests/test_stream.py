@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import gc
+import json
+import os
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from typing import Any, Callable
@@ -10,8 +15,9 @@ from typing import Any, Callable
 import pytest
 
 import llmwire
+from llmwire._started import StartedCall
 
-from conftest import USER_HI
+from conftest import USER_HI, Mock
 
 
 def ask(text: str) -> dict[str, Any]:
@@ -24,11 +30,12 @@ def deltas(chunks: list[dict[str, Any]]) -> str:
     )
 
 
-def assert_call_cancelled(client: llmwire.Client, thread: threading.Thread | None) -> None:
-    """The stream's worker thread ended (its library call returned) with a cancellation."""
-    assert thread is not None
-    thread.join(10)
-    assert not thread.is_alive(), "the abandoned stream's call did not stop"
+def assert_call_cancelled(client: llmwire.Client, call: StartedCall) -> None:
+    """The stream's call (on the library's threads) reported its end, as a cancellation."""
+    until = time.monotonic() + 10  # a bound, not a synchronisation
+    while not call.finished and time.monotonic() < until:
+        time.sleep(0.005)
+    assert call.finished, "the abandoned stream's call did not stop"
     assert client.metrics()["failures_by_class"]["cancelled"] == 1
 
 
@@ -79,9 +86,9 @@ def test_failed_stream_has_no_response(make_client: Callable[..., llmwire.Client
         next(stream)
 
 
-# The library stops a stream at the next chunk or when the current read returns, not inside a
-# blocked read: the stalls here are short so that each test shows the call was cancelled (not
-# completed) without waiting long.
+# A cancel cuts even a blocked read, so the stall's length does not matter for these tests; it is
+# short so that a call that was not cancelled would complete soon (and fail the test) rather than
+# keep the server busy.
 STALL = "stream_stall:chunks=1,stall_ms=300"
 
 
@@ -91,7 +98,7 @@ def test_break_inside_with_cancels_the_call(make_client: Callable[..., llmwire.C
     with client.stream(ask("a b c d")) as stream:
         for _ in stream:
             break
-    assert_call_cancelled(client, stream._call.thread)
+    assert_call_cancelled(client, stream._flow.call)
     assert time.monotonic() - started < 10
     with pytest.raises(RuntimeError, match="closed"):
         stream.response
@@ -101,10 +108,10 @@ def test_garbage_collected_iterator_cancels_the_call(make_client: Callable[..., 
     client = make_client(STALL)
     stream = client.stream(ask("a b c d"))
     next(stream)
-    thread = stream._call.thread
+    call = stream._flow.call
     del stream
     gc.collect()
-    assert_call_cancelled(client, thread)
+    assert_call_cancelled(client, call)
 
 
 def test_slow_consumer_gets_every_chunk_through_a_small_buffer(
@@ -150,3 +157,86 @@ def test_stream_repr_tells_its_state(make_client: Callable[..., llmwire.Client])
     assert "not started" in repr(stream)
     list(stream)
     assert "completed" in repr(stream)
+
+
+def test_a_stream_starts_no_python_thread(make_client: Callable[..., llmwire.Client]) -> None:
+    client = make_client("echo")
+    words = " ".join(f"w{n}" for n in range(200))
+    before = threading.active_count()
+    counts = set()
+    chunks = []
+    for chunk in client.stream(ask(words)):
+        counts.add(threading.active_count())
+        chunks.append(chunk)
+    assert counts == {before}
+    assert deltas(chunks) == words
+
+
+def test_an_unread_stream_pauses_the_library(make_client: Callable[..., llmwire.Client]) -> None:
+    client = make_client("echo")
+    words = " ".join(f"w{n}" for n in range(400))
+    stream = client.stream(ask(words), max_buffered_chunks=8)
+    first = next(stream)
+    time.sleep(0.3)  # ample for a loopback stream to end, were it read ahead
+    assert not stream._flow.call.finished, "the call cannot end while its chunks wait unread"
+    # Paused once 8 wait unread; the batch being read when that happened may hold up to 8 more.
+    assert stream._flow._unread < 2 * 8
+    assert deltas([first, *stream]) == words
+
+
+CTRL_C = textwrap.dedent(
+    """
+    import json, os, signal, sys, threading, time
+    import llmwire
+    client = llmwire.Client(base_url=sys.argv[1], model="m", api_key="sk-test")
+    stream = client.stream({"messages": [{"role": "user", "content": "a b c"}]})
+    next(stream)
+    threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+    started = time.monotonic()
+    try:
+        for _ in stream:
+            pass
+        print(json.dumps({"outcome": "returned"}))
+    except KeyboardInterrupt:
+        elapsed = time.monotonic() - started
+        until = time.monotonic() + 10
+        while client.metrics()["failures_by_class"]["cancelled"] == 0 and time.monotonic() < until:
+            time.sleep(0.005)
+        print(json.dumps({"outcome": "KeyboardInterrupt", "elapsed": elapsed,
+                          "metrics": client.metrics(), "stream": repr(stream)}))
+    """
+)
+
+
+def test_ctrl_c_interrupts_a_stream_waiting_for_chunks_and_cancels_its_call(mock: Mock) -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", CTRL_C, mock.url("stream_stall:chunks=1,stall_ms=30000")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+    )
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+    assert report["outcome"] == "KeyboardInterrupt", run.stdout + run.stderr
+    print(f"measure ctrl-c python stream: {report['elapsed'] * 1e3:.1f} ms for a SIGINT at 300 ms")
+    assert report["elapsed"] < 0.3 + 0.4
+    assert report["metrics"]["successes"] == 0
+    assert report["metrics"]["failures_by_class"]["cancelled"] == 1
+    assert report["stream"] == "<llmwire.ChatStream closed>"
+    assert "Exception ignored" not in run.stderr
+
+
+def test_closing_a_stream_from_another_thread_ends_a_waiting_iterator(
+    make_client: Callable[..., llmwire.Client],
+) -> None:
+    client = make_client("stream_stall:chunks=1,stall_ms=30000")
+    stream = client.stream(ask("a b"))
+    next(stream)
+    closer = threading.Timer(0.2, stream.close)
+    closer.start()
+    started = time.monotonic()
+    assert list(stream) == []
+    assert time.monotonic() - started < 0.2 + 0.4
+    closer.join()
+    assert_call_cancelled(client, stream._flow.call)
