@@ -22,7 +22,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 /// How often a blocked call with an interrupt check asks it whether to stop.
-pub const INTERRUPT_POLL: Duration = Duration::from_millis(10);
+pub(crate) const INTERRUPT_POLL: Duration = Duration::from_millis(10);
 
 /// Something a cancel can interrupt from another thread (a socket).
 pub(crate) trait Interrupt: Send + Sync {

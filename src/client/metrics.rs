@@ -33,7 +33,7 @@ fn index(class: ErrorClass) -> usize {
 
 impl Metrics {
     /// Counts a call handed to the client.
-    pub fn call_started(&self) {
+    pub(crate) fn call_started(&self) {
         self.calls.fetch_add(1, Relaxed);
     }
 
@@ -43,12 +43,12 @@ impl Metrics {
     }
 
     /// Counts a call that returned a usable answer.
-    pub fn call_succeeded(&self) {
+    pub(crate) fn call_succeeded(&self) {
         self.successes.fetch_add(1, Relaxed);
     }
 
     /// Counts a call that ended in an error of `class`.
-    pub fn call_failed(&self, class: ErrorClass) {
+    pub(crate) fn call_failed(&self, class: ErrorClass) {
         self.failures_by_class[index(class)].fetch_add(1, Relaxed);
     }
 

@@ -21,7 +21,7 @@ use super::Client;
 use crate::classify::Classification;
 use crate::config::ClientConfig;
 use crate::error::ErrorObject;
-use crate::fleet::limits::tokens_to_reserve_for;
+use crate::fleet::limits::tokens_to_reserve;
 use crate::fleet::{
     effect_of, fails_over, Acquire, BreakerTransition, Effect, FleetPolicy, Grant, MemoryStore,
     TargetConfig, TargetKey, TargetStateStore, Transition,
@@ -272,7 +272,7 @@ pub(super) fn fleet_call(
     request: &Value,
 ) -> Result<Answer, ErrorObject> {
     let tokens = match fleet.limited {
-        true => tokens_to_reserve_for(request, call.estimate.of(request)),
+        true => tokens_to_reserve(request, call.estimate.of(request)),
         false => 0,
     };
     let mut to = FleetCall {

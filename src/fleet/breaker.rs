@@ -89,7 +89,7 @@ pub enum BreakerTransition {
 
 /// One target's breaker.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Breaker {
+pub(crate) struct Breaker {
     state: BreakerState,
     /// Times of recent failures (at most `failures` kept).
     recent_failures: VecDeque<u64>,

@@ -10,11 +10,11 @@ use serde::Deserialize;
 
 /// Tokens reserved for the answer when a request sets neither `max_completion_tokens` nor
 /// `max_tokens`.
-pub const DEFAULT_OUTPUT_TOKENS: u64 = 256;
+pub(crate) const DEFAULT_OUTPUT_TOKENS: u64 = 256;
 
 /// How long to wait before asking again when only `max_in_flight` stands in the way (the time a
 /// slot frees up is not known in advance).
-pub const IN_FLIGHT_POLL_MS: u64 = 20;
+pub(crate) const IN_FLIGHT_POLL_MS: u64 = 20;
 
 /// `limits` of a target (or the top-level default for every target). Absent = unlimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -69,7 +69,7 @@ struct Entry {
 /// of the provider's can hold more than the limit (a request in flight always counts; one
 /// answered counts until no provider window containing its arrival can still be open).
 #[derive(Debug, Default, Clone)]
-pub struct Window {
+pub(crate) struct Window {
     /// Answered requests, oldest answer first.
     answered: VecDeque<Entry>,
     /// Requests sent (or about to be) and not answered yet.
@@ -188,14 +188,9 @@ impl Window {
     }
 }
 
-/// Tokens to reserve for a request: the estimator's prompt estimate plus its output allowance.
-pub fn tokens_to_reserve(request: &serde_json::Value) -> u64 {
-    tokens_to_reserve_for(request, crate::context::estimate_request_tokens(request))
-}
-
-/// As [`tokens_to_reserve`], with the prompt estimate already made (the client makes it once per
-/// call).
-pub fn tokens_to_reserve_for(request: &serde_json::Value, prompt_estimate: u64) -> u64 {
+/// Tokens to reserve for a request: the prompt's estimate (made once per call by the client) plus
+/// its output allowance.
+pub(crate) fn tokens_to_reserve(request: &serde_json::Value, prompt_estimate: u64) -> u64 {
     let output = ["max_completion_tokens", "max_tokens"]
         .iter()
         .find_map(|key| request.get(key).and_then(serde_json::Value::as_u64))
@@ -205,7 +200,7 @@ pub fn tokens_to_reserve_for(request: &serde_json::Value, prompt_estimate: u64) 
 
 /// When the provider's headers say its window is spent (`x-ratelimit-remaining-requests: 0` or
 /// `-tokens: 0`), how long until it resets (`x-ratelimit-reset-*`), in milliseconds.
-pub fn pacing_from_headers(headers: &[(String, String)]) -> Option<u64> {
+pub(crate) fn pacing_from_headers(headers: &[(String, String)]) -> Option<u64> {
     let find = |name: &str| {
         headers
             .iter()
@@ -385,9 +380,7 @@ mod tests {
         let request = serde_json::json!({"messages": [{"role": "user", "content": "hi"}]});
         let with_max =
             serde_json::json!({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 10});
-        assert_eq!(
-            tokens_to_reserve(&request) - DEFAULT_OUTPUT_TOKENS,
-            tokens_to_reserve(&with_max) - 10
-        );
+        assert_eq!(tokens_to_reserve(&request, 7), 7 + DEFAULT_OUTPUT_TOKENS);
+        assert_eq!(tokens_to_reserve(&with_max, 7), 7 + 10);
     }
 }

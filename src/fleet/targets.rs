@@ -21,7 +21,7 @@ pub const DEFAULT_TARGET_NAME: &str = "default";
 /// One entry of `targets`, as written.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct RawTarget {
+pub(crate) struct RawTarget {
     name: Option<String>,
     provider: Option<String>,
     model: Option<String>,
@@ -76,7 +76,7 @@ impl fmt::Debug for TargetConfig {
 }
 
 /// What the top level of the configuration gives every target.
-pub struct TopLevel<'a> {
+pub(crate) struct TopLevel<'a> {
     /// The top level's provider: a target of the same provider inherits what follows.
     pub provider: Provider,
     /// The top level's endpoint.
@@ -97,7 +97,7 @@ pub struct TopLevel<'a> {
 ///
 /// A target of the top level's provider inherits its endpoint, key and model; a target of another
 /// provider gets that provider's public endpoint and usual key variable unless it names its own.
-pub fn resolve_targets(
+pub(crate) fn resolve_targets(
     raw: Option<Vec<RawTarget>>,
     top: &TopLevel<'_>,
 ) -> Result<Vec<TargetConfig>, Error> {
