@@ -81,6 +81,16 @@ impl RequestEstimate {
             .0
             .get_or_insert_with(|| estimate_request_tokens(request))
     }
+
+    /// The estimate, if something already needed it.
+    pub(super) fn made(&self) -> Option<u64> {
+        self.0
+    }
+
+    /// Keeps an estimate of the caller's request made elsewhere (by the validator).
+    pub(super) fn learn(&mut self, estimate: u64) {
+        self.0.get_or_insert(estimate);
+    }
 }
 
 /// Trims `request` before it is first sent when its estimate is over the window of a model the

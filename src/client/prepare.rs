@@ -13,7 +13,7 @@ use crate::fleet::TargetConfig;
 use crate::json::Field;
 use crate::provider::Provider;
 use crate::taxonomy::ErrorClass;
-use crate::validate::{validate, validate_owned, Finding, Report, ValidateOptions};
+use crate::validate::{validate_estimated, Finding, Report, ValidateOptions};
 
 /// A request ready to send, identical for every attempt of one call.
 pub(super) struct Prepared {
@@ -68,11 +68,20 @@ pub(super) fn prepare(
         .unwrap_or(false);
 
     let (request, mut context) = fit_before_send(client, provider, request, estimate);
+    // The call's estimate holds for the request only while nothing was trimmed from it.
+    let known_estimate = estimate.made().filter(|_| context.records.is_empty());
     let Checked {
         request,
         repairs,
         warnings,
-    } = validate_locally(client, provider, request)?;
+        estimate: validator_estimate,
+    } = validate_locally(client, provider, request, known_estimate)?;
+    // The validator's estimate is the call's too when the request reached it unchanged.
+    if let Some(made) =
+        validator_estimate.filter(|_| repairs.is_empty() && context.records.is_empty())
+    {
+        estimate.learn(made);
+    }
     context.remember(client, &request, estimate, repairs.is_empty());
     let body = serde_json::to_vec(&request).map_err(|e| {
         ErrorObject::local(
@@ -95,12 +104,17 @@ struct Checked<'r> {
     request: Cow<'r, Value>,
     repairs: Vec<Value>,
     warnings: Vec<Value>,
+    /// The prompt estimate validation made or was given (none when validation is off).
+    estimate: Option<u64>,
 }
 
+/// Validates (and in repair mode repairs) the request; `known_estimate`: its prompt estimate, when
+/// the call already made it.
 fn validate_locally<'r>(
     client: &Client,
     provider: Provider,
     request: Cow<'r, Value>,
+    known_estimate: Option<u64>,
 ) -> Result<Checked<'r>, ErrorObject> {
     let mode = client.config.validation;
     if mode == ValidationMode::Off {
@@ -108,6 +122,7 @@ fn validate_locally<'r>(
             request,
             repairs: Vec::new(),
             warnings: Vec::new(),
+            estimate: None,
         });
     }
     let options = ValidateOptions {
@@ -116,11 +131,12 @@ fn validate_locally<'r>(
         ..ValidateOptions::default()
     };
     let (report, request) = if options.repair {
-        let mut report = validate_owned(request.into_owned(), &options);
+        let mut report = validate_estimated(request, &options, known_estimate);
         let repaired = report.request.take().map(Cow::Owned);
         (report, repaired)
     } else {
-        (validate(&request, &options), Some(request))
+        let report = validate_estimated(Cow::Borrowed(&request), &options, known_estimate);
+        (report, Some(request))
     };
     let findings = |list: &[Finding]| {
         list.iter()
@@ -136,6 +152,7 @@ fn validate_locally<'r>(
                 request,
                 repairs,
                 warnings,
+                estimate: Some(report.estimated_prompt_tokens),
             })
         }
         _ => Err(validation_failed(&report)),

@@ -142,6 +142,8 @@ mod tools;
 
 pub use report::{Code, Finding, Report};
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::error::Error;
@@ -261,21 +263,32 @@ impl ValidateOptions {
 
 /// Validates `request` against `options.provider` (repairing a copy first in repair mode).
 pub fn validate(request: &Value, options: &ValidateOptions) -> Report {
-    if options.repair {
-        return validate_owned(request.clone(), options);
-    }
-    let (findings, estimate) = check(request, options);
-    build_report(findings, estimate, options, request, None, None)
+    validate_estimated(Cow::Borrowed(request), options, None)
 }
 
 /// Like [`validate`], taking the request by value so repair mode rewrites it in place.
-pub fn validate_owned(mut request: Value, options: &ValidateOptions) -> Report {
+pub fn validate_owned(request: Value, options: &ValidateOptions) -> Report {
+    validate_estimated(Cow::Owned(request), options, None)
+}
+
+/// Validation for a caller that already holds the request's prompt estimate
+/// (`context::estimate_request_tokens`, as the client's call makes it once): the validator reads
+/// `estimate` instead of estimating again, unless a repair changed the request. In repair mode the
+/// report carries the repaired request.
+pub(crate) fn validate_estimated(
+    request: Cow<'_, Value>,
+    options: &ValidateOptions,
+    estimate: Option<u64>,
+) -> Report {
     if !options.repair {
-        return validate(&request, options);
+        let (findings, estimate) = check(&request, options, estimate);
+        return build_report(findings, estimate, options, &request, None, None);
     }
+    let mut request = request.into_owned();
     let profile = Profile::for_provider(options.provider);
     let repairs = repair::repair_request(&mut request, profile, options);
-    let (findings, estimate) = check(&request, options);
+    let estimate = estimate.filter(|_| repairs.is_empty());
+    let (findings, estimate) = check(&request, options, estimate);
     let mut report = build_report(findings, estimate, options, &request, Some(repairs), None);
     report.request = Some(request);
     report
@@ -396,8 +409,9 @@ impl<'a> Context<'a> {
     }
 }
 
-/// One validation pass; returns the findings and the prompt estimate.
-fn check(request: &Value, options: &ValidateOptions) -> (Findings, u64) {
+/// One validation pass; returns the findings and the prompt estimate (`known`, when the caller
+/// already made it).
+fn check(request: &Value, options: &ValidateOptions, known: Option<u64>) -> (Findings, u64) {
     let mut findings = Findings::default();
     let Some(object) = request.as_object() else {
         findings.error(
@@ -413,10 +427,13 @@ fn check(request: &Value, options: &ValidateOptions) -> (Findings, u64) {
     let context = Context::new(request, options);
     params::check_model(object, &context, &mut findings);
     let tools = tools::check_tools(object, &context, &mut findings);
-    let messages = messages::check_messages(object, &context, &tools, &mut findings);
-    let estimate = messages.estimated_tokens
-        + crate::context::estimate_definitions_tokens(request)
-        + crate::context::REPLY_PRIMER_TOKENS;
+    let messages =
+        messages::check_messages(object, &context, &tools, known.is_none(), &mut findings);
+    let estimate = known.unwrap_or_else(|| {
+        messages.estimated_tokens
+            + crate::context::estimate_definitions_tokens(request)
+            + crate::context::REPLY_PRIMER_TOKENS
+    });
     params::check_params(object, &context, &tools, &messages, estimate, &mut findings);
     (findings, estimate)
 }

@@ -76,6 +76,8 @@ struct Pass<'a, 'c> {
     unsigned_calls: Vec<usize>,
     needs_json_word: bool,
     mentions_json: bool,
+    /// Whether to estimate the messages' tokens (not when the caller already has the estimate).
+    estimates: bool,
     estimated_tokens: u64,
 }
 
@@ -83,6 +85,7 @@ pub(super) fn check_messages<'a>(
     request: &'a Map<String, Value>,
     context: &Context<'a>,
     tools: &ToolsSummary<'a>,
+    estimates: bool,
     findings: &mut Findings,
 ) -> MessagesSummary {
     let needs_json_word = request
@@ -137,6 +140,7 @@ pub(super) fn check_messages<'a>(
         unsigned_calls: Vec::new(),
         needs_json_word,
         mentions_json: false,
+        estimates,
         estimated_tokens: 0,
     };
     for (index, message) in messages.iter().enumerate() {
@@ -169,8 +173,10 @@ impl<'a> Pass<'a, '_> {
         };
         let content = object.field("content");
         let tool_calls = object.field("tool_calls").filter(|calls| !calls.is_null());
-        self.estimated_tokens +=
-            estimate_message_parts_tokens(content, object.field("name"), tool_calls);
+        if self.estimates {
+            self.estimated_tokens +=
+                estimate_message_parts_tokens(content, object.field("name"), tool_calls);
+        }
         let Some(role) = self.role(index, object) else {
             self.pending
                 .flush("before the next non-tool message", self.findings);
