@@ -17,6 +17,7 @@ pub mod async_call;
 pub mod classify;
 pub mod client;
 pub mod error;
+pub mod queue;
 pub mod status;
 pub mod trim;
 pub mod validate;
