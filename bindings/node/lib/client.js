@@ -1,21 +1,19 @@
 'use strict';
 
 /**
- * The client: promises and async iterators over the library's started calls
- * (`llmwire_chat_start`, `llmwire_chat_stream_start`), with cancellation through `AbortSignal`
- * (or a `CancelToken`) mapped onto `llmwire_call_cancel`.
+ * The client: promises and async iterators over the library's calls on its own threads, with
+ * cancellation through `AbortSignal` (or a `CancelToken`) mapped onto `llmwire_call_cancel`.
  *
  * No call occupies a thread of libuv's pool (4 by default, shared with `fs`, `dns.lookup`,
- * `crypto`, `zlib`): each runs on the library's own threads, and its completion, its stream
- * chunks and its events reach JavaScript on the main thread through koffi callbacks registered
- * once for the module (koffi queues a call from a foreign thread to the event loop, and the
- * library thread waits for it). That is the simplest way to the main thread that koffi supports,
- * and it costs one event-loop wake-up per completion or per batch of chunks (the library hands
- * over every chunk buffered since the previous batch at once). A stream's backpressure is the
- * library's pause: when `maxBufferedChunks` chunks wait unread in the `ChatStream`, the chunk
- * callback answers "pause"; the library then stops delivering, and stops reading the response once
- * its own buffer of as many chunks is full, until the reader catches up (`llmwire_call_resume`).
- * See docs/event-loops.md.
+ * `crypto`, `zlib`): each runs on the library's own threads and reports to one completion queue
+ * (`llmwire_chat_submit`, `llmwire_chat_stream_submit`) whose pipe libuv watches on the main
+ * thread through a `net.Socket`; each wake-up takes every finished call and every waiting chunk
+ * in one `llmwire_queue_take`, and no library thread ever waits for JavaScript. A stream's
+ * backpressure: when `maxBufferedChunks` chunks wait unread in the `ChatStream`, the binding
+ * pauses the call (`llmwire_call_pause`) until half are read (`llmwire_call_resume`); the library
+ * also stops reading once as many chunks wait untaken in the queue. Where the library has no
+ * queues (Windows), the same calls report through koffi callbacks instead (`llmwire_chat_start`,
+ * `llmwire_chat_stream_start`). See docs/event-loops.md.
  *
  * @module llmwire/lib/client
  */
