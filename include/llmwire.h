@@ -370,7 +370,8 @@ void llmwire_call_free(llmwire_call *call);
  * Sets the cap on library threads that run started calls (process-wide, for every client;
  * default 512). Threads start as calls need them, up to the cap; past it, started calls wait in
  * a FIFO queue (the wait counts against their `deadline_ms`); a thread idle for 10 s ends. A
- * running stream holds one more thread, outside the cap, to deliver its chunks. Lowering the cap
+ * running stream started with `llmwire_chat_stream_start` holds one more thread, outside the cap,
+ * to deliver its chunks (one submitted to a queue does not). Lowering the cap
  * lets running calls finish; raising it starts queued calls at once.
  * Errors: `LLMWIRE_STATUS_INVALID_ARGUMENT` when `max_threads` is 0.
  * Thread-safety: safe from any thread, at any time.
@@ -457,7 +458,8 @@ llmwire_status llmwire_client_new(const char *config_json,
  * they need of the client alive, and each still completes, later, on a library thread, through
  * its `on_done` (usually with `LLMWIRE_STATUS_CANCELLED`; a call that finished at the same moment
  * may report its result). Their `user_data`, and the event callback's, must stay valid until then.
- * This may be called from inside an `on_done` callback.
+ * Calls submitted to a queue (`llmwire_chat_submit`) are cancelled alike and end through their
+ * queue. This may be called from inside an `on_done` callback.
  */
 void llmwire_client_free(llmwire_client *client);
 

@@ -1,6 +1,7 @@
 //! Calls that never hold the caller's thread: `llmwire_chat_start` and `llmwire_chat_stream_start`
 //! run a call on the library's own threads (`client::pool`) and report through callbacks; the
-//! `llmwire_call` handle they return cancels, resumes and is freed.
+//! `llmwire_call` handle they return cancels, pauses, resumes and is freed. The same jobs serve the
+//! calls submitted to a completion queue (`ffi::queue`), which report there instead.
 //!
 //! A handle is an `Arc<LlmwireCall>` given to C with `Arc::into_raw`: the caller owns one
 //! reference (given back with `llmwire_call_free`), the running call owns another until its
@@ -670,7 +671,8 @@ pub unsafe extern "C" fn llmwire_call_free(call: *mut LlmwireCall) {
 /// Sets the cap on library threads that run started calls (process-wide, for every client;
 /// default 512). Threads start as calls need them, up to the cap; past it, started calls wait in
 /// a FIFO queue (the wait counts against their `deadline_ms`); a thread idle for 10 s ends. A
-/// running stream holds one more thread, outside the cap, to deliver its chunks. Lowering the cap
+/// running stream started with `llmwire_chat_stream_start` holds one more thread, outside the cap,
+/// to deliver its chunks (one submitted to a queue does not). Lowering the cap
 /// lets running calls finish; raising it starts queued calls at once.
 /// Errors: `LLMWIRE_STATUS_INVALID_ARGUMENT` when `max_threads` is 0.
 /// Thread-safety: safe from any thread, at any time.

@@ -57,7 +57,8 @@ enum Event {
     },
     Done {
         tag: u64,
-        outcome: Result<String, ErrorObject>,
+        /// The error boxed: it is much larger than the other variants.
+        outcome: Result<String, Box<ErrorObject>>,
     },
 }
 
@@ -125,7 +126,7 @@ impl Submitted {
         state.open_chunks.remove(&(Arc::as_ptr(call) as usize));
         state.events.push(Event::Done {
             tag: self.tag,
-            outcome,
+            outcome: outcome.map_err(Box::new),
         });
         Shared::signal(&mut state);
     }
