@@ -33,6 +33,14 @@ use crate::taxonomy::ErrorClass;
 /// The default of `max_buffered_chunks` (when 0 is passed).
 pub const DEFAULT_MAX_BUFFERED_CHUNKS: usize = 256;
 
+/// A stream's `max_buffered_chunks` as the C functions take it: 0 means the default.
+pub(crate) fn buffered_cap(max_buffered_chunks: usize) -> usize {
+    match max_buffered_chunks {
+        0 => DEFAULT_MAX_BUFFERED_CHUNKS,
+        n => n,
+    }
+}
+
 /// A call started with `llmwire_chat_start` or `llmwire_chat_stream_start`. Opaque in C.
 pub struct LlmwireCall {
     token: CancelToken,
@@ -583,16 +591,12 @@ pub unsafe extern "C" fn llmwire_chat_stream_start(
     out_call: *mut *mut LlmwireCall,
     err: *mut *mut LlmwireError,
 ) -> Status {
-    let max_buffered = match max_buffered_chunks {
-        0 => DEFAULT_MAX_BUFFERED_CHUNKS,
-        n => n,
-    };
     // SAFETY: the caller's pointers, as the header requires.
     unsafe {
         start(
             client,
             request_json,
-            Some(max_buffered),
+            Some(buffered_cap(max_buffered_chunks)),
             on_chunks,
             on_done,
             user_data,

@@ -233,7 +233,7 @@ mod boundary {
     /// The functions that open the panic boundary.
     const BOUNDARY: [&str; 3] = ["guard", "guard_value", "catch_unwind"];
     /// Helpers an export may delegate to instead; each must open the boundary itself.
-    const DELEGATES: [&str; 4] = ["json_export", "free_boxed", "run_chat", "start"];
+    const DELEGATES: [&str; 5] = ["json_export", "free_boxed", "run_chat", "start", "submit"];
 
     /// Whether `body` calls the function `name` (not merely one whose name ends the same).
     fn calls(body: &str, name: &str) -> bool {

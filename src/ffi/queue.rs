@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde_json::Value;
 
-use super::async_call::{launch, LlmwireCall, Report, StartedCalls, DEFAULT_MAX_BUFFERED_CHUNKS};
+use super::async_call::{buffered_cap, launch, LlmwireCall, Report, StartedCalls};
 use super::client::{handle, invalid, parse_request, LlmwireClient};
 use super::error::LlmwireError;
 use super::status::Status;
@@ -401,16 +401,12 @@ pub unsafe extern "C" fn llmwire_chat_stream_submit(
     out_call: *mut *mut LlmwireCall,
     err: *mut *mut LlmwireError,
 ) -> Status {
-    let max_queued = match max_buffered_chunks {
-        0 => DEFAULT_MAX_BUFFERED_CHUNKS,
-        n => n,
-    };
     // SAFETY: the caller's pointers, as the header requires.
     unsafe {
         submit(
             client,
             request_json,
-            Some(max_queued),
+            Some(buffered_cap(max_buffered_chunks)),
             queue,
             tag,
             out_call,
@@ -516,5 +512,37 @@ mod wake {
         pub(super) fn notify(&self) {}
 
         pub(super) fn drain(&self) {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn taken_events_are_one_json_array_in_order() {
+        let call = Arc::new(LlmwireCall::new());
+        let events = vec![
+            Event::Chunks {
+                tag: 7,
+                call,
+                chunks: vec![r#"{"n":1}"#.into(), r#"{"n":2}"#.into()],
+            },
+            Event::Done {
+                tag: 7,
+                outcome: Ok(r#"{"id":"x"}"#.into()),
+            },
+            Event::Done {
+                tag: u64::MAX,
+                outcome: Err(Box::new(ErrorObject::local(ErrorClass::Cancelled, "stop"))),
+            },
+        ];
+        let value: Value = serde_json::from_str(&render(&events)).unwrap();
+        assert_eq!(value[0]["tag"], 7);
+        assert_eq!(value[0]["chunks"][1]["n"], 2);
+        assert_eq!(value[1]["ok"]["id"], "x");
+        assert_eq!(value[2]["tag"], u64::MAX);
+        assert_eq!(value[2]["error"]["status"], "LLMWIRE_STATUS_CANCELLED");
+        assert_eq!(render(&[]), "[]");
     }
 }
