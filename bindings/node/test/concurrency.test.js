@@ -61,7 +61,9 @@ describe('concurrency', () => {
     await client.close();
   });
 
-  it('a finished call frees its library thread while JavaScript is busy (results wait in the queue)', async () => {
+  // Windows has no completion queue: the binding uses koffi callbacks there, which do hold the thread.
+  const noQueue = process.platform === 'win32' && 'no completion queue on Windows';
+  it('a finished call frees its library thread while JavaScript is busy (results wait in the queue)', { skip: noQueue }, async () => {
     // One library thread; the second call waits in the library's queue, its deadline running. If
     // the first call's thread waited for the main thread to take its result (as it did with koffi
     // callbacks), the second could only start after the busy loop and would miss its deadline.
