@@ -475,6 +475,22 @@ pub(crate) fn launch(
     Ok(())
 }
 
+/// The client and the parsed request that every function starting a call checks first.
+///
+/// # Safety
+/// `client` is NULL or a live client; `request_json` NULL or a NUL-terminated string valid for
+/// the call.
+pub(crate) unsafe fn call_args<'a>(
+    client: *const LlmwireClient,
+    request_json: *const c_char,
+) -> Result<(&'a LlmwireClient, Value), ErrorObject> {
+    // SAFETY: per this function's contract.
+    let client = unsafe { handle(client, "client") }?;
+    // SAFETY: per this function's contract.
+    let request = parse_request(unsafe { arg_str(request_json, "request_json") }?)?;
+    Ok((client, request))
+}
+
 /// What both start functions share: check the arguments, queue the job, hand out the handle.
 ///
 /// # Safety
@@ -491,10 +507,8 @@ unsafe fn start(
     err: *mut *mut LlmwireError,
 ) -> Status {
     guard(err, || {
-        // SAFETY: NULL or a live client, per the header.
-        let client = unsafe { handle(client, "client") }?;
-        // SAFETY: a NUL-terminated string valid for the call, per the header.
-        let request = parse_request(unsafe { arg_str(request_json, "request_json") }?)?;
+        // SAFETY: the caller's pointers, per the header.
+        let (client, request) = unsafe { call_args(client, request_json) }?;
         let on_done = on_done.ok_or_else(|| invalid("on_done is NULL"))?;
         if stream.is_some() && on_chunks.is_none() {
             return Err(invalid("on_chunks is NULL"));

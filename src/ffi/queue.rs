@@ -18,11 +18,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde_json::Value;
 
-use super::async_call::{buffered_cap, launch, LlmwireCall, Report, StartedCalls};
-use super::client::{handle, invalid, parse_request, LlmwireClient};
+use super::async_call::{buffered_cap, call_args, launch, LlmwireCall, Report, StartedCalls};
+use super::client::{handle, invalid, LlmwireClient};
 use super::error::LlmwireError;
 use super::status::Status;
-use super::{arg_str, guard, guard_value, require_out, write_string};
+use super::{guard, guard_value, require_out, write_string};
 use crate::error::ErrorObject;
 use crate::taxonomy::ErrorClass;
 
@@ -316,10 +316,8 @@ unsafe fn submit(
     err: *mut *mut LlmwireError,
 ) -> Status {
     guard(err, || {
-        // SAFETY: NULL or a live client, per the header.
-        let client = unsafe { handle(client, "client") }?;
-        // SAFETY: a NUL-terminated string valid for the call, per the header.
-        let request = parse_request(unsafe { arg_str(request_json, "request_json") }?)?;
+        // SAFETY: the caller's pointers, per the header.
+        let (client, request) = unsafe { call_args(client, request_json) }?;
         // SAFETY: NULL or a live queue, per the header.
         let queue = unsafe { handle(queue, "queue") }?;
         if queue.shared.lock().wake.is_none() {
