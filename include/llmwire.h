@@ -197,6 +197,11 @@ typedef struct llmwire_client llmwire_client;
 typedef struct llmwire_error llmwire_error;
 
 /**
+ * A completion queue. Opaque in C.
+ */
+typedef struct llmwire_queue llmwire_queue;
+
+/**
  * Receives the end of a started call, exactly once, on a library thread: `status` is
  * `LLMWIRE_STATUS_OK` with `response_json` (as `llmwire_chat` would write it), or the failure's
  * status with `error` (as `llmwire_chat` would write to `err`). Both are owned by the callback's
@@ -332,8 +337,19 @@ llmwire_status llmwire_chat_stream_start(const llmwire_client *client,
 void llmwire_call_cancel(const llmwire_call *call);
 
 /**
- * Ends a pause that `on_chunks` asked for (`LLMWIRE_CHUNKS_REPLY_PAUSE`): delivery and reading
- * go on. Called while that `on_chunks` is still running (from another thread), it cancels the
+ * Pauses a started stream from outside its callbacks: nothing more is delivered (to `on_chunks`
+ * for `llmwire_chat_stream_start`, to the queue for `llmwire_chat_stream_submit`) until
+ * `llmwire_call_resume` or `llmwire_call_cancel`; reading the response goes on until the stream's
+ * `max_buffered_chunks` wait undelivered (for a submitted stream: stops before the next chunk is
+ * queued), then stops until the pause ends. For a consumer whose own buffer is full. NULL is
+ * ignored; idempotent; a no-op for a call that is not a stream or has ended.
+ * Thread-safety: as for `llmwire_call_cancel`.
+ */
+void llmwire_call_pause(const llmwire_call *call);
+
+/**
+ * Ends a pause that `on_chunks` asked for (`LLMWIRE_CHUNKS_REPLY_PAUSE`) or that
+ * `llmwire_call_pause` set: delivery and reading go on. Called while that `on_chunks` is still running (from another thread), it cancels the
  * pause it is about to ask for, so a consumer on another thread never loses a resume. NULL is
  * ignored; a no-op when not paused. Thread-safety: as for `llmwire_call_cancel`.
  */
@@ -354,7 +370,8 @@ void llmwire_call_free(llmwire_call *call);
  * Sets the cap on library threads that run started calls (process-wide, for every client;
  * default 512). Threads start as calls need them, up to the cap; past it, started calls wait in
  * a FIFO queue (the wait counts against their `deadline_ms`); a thread idle for 10 s ends. A
- * running stream holds one more thread, outside the cap, to deliver its chunks. Lowering the cap
+ * running stream started with `llmwire_chat_stream_start` holds one more thread, outside the cap,
+ * to deliver its chunks (one submitted to a queue does not). Lowering the cap
  * lets running calls finish; raising it starts queued calls at once.
  * Errors: `LLMWIRE_STATUS_INVALID_ARGUMENT` when `max_threads` is 0.
  * Thread-safety: safe from any thread, at any time.
@@ -441,7 +458,8 @@ llmwire_status llmwire_client_new(const char *config_json,
  * they need of the client alive, and each still completes, later, on a library thread, through
  * its `on_done` (usually with `LLMWIRE_STATUS_CANCELLED`; a call that finished at the same moment
  * may report its result). Their `user_data`, and the event callback's, must stay valid until then.
- * This may be called from inside an `on_done` callback.
+ * Calls submitted to a queue (`llmwire_chat_submit`) are cancelled alike and end through their
+ * queue. This may be called from inside an `on_done` callback.
  */
 void llmwire_client_free(llmwire_client *client);
 
@@ -625,6 +643,125 @@ const char *llmwire_error_summary(const llmwire_error *error);
 llmwire_status llmwire_error_to_json(const llmwire_error *error,
                                      char **out_json,
                                      llmwire_error **err);
+
+/**
+ * Creates a completion queue: calls submitted to it (`llmwire_chat_submit`,
+ * `llmwire_chat_stream_submit`) report there instead of through callbacks, and an event loop
+ * learns that events wait by watching `llmwire_queue_fd`.
+ *
+ * Ownership: on success `*out_queue` receives a queue the caller frees once with
+ * `llmwire_queue_free`. One queue may serve any number of clients and calls.
+ * Errors: `LLMWIRE_STATUS_INVALID_ARGUMENT` when `out_queue` is NULL; `LLMWIRE_STATUS_INTERNAL`
+ * when the process is out of file descriptors, or on platforms without pipes (Windows: use
+ * `llmwire_chat_start` there).
+ * Thread-safety: safe from any thread.
+ */
+llmwire_status llmwire_queue_new(llmwire_queue **out_queue,
+                                 llmwire_error **err);
+
+/**
+ * Frees a queue. NULL is ignored.
+ *
+ * Calls still running that were submitted to it are cancelled (as by `llmwire_call_cancel`) and
+ * their events, waiting or later, are dropped: nothing more is reported for them. The pipe is
+ * closed before this function returns, so stop watching `llmwire_queue_fd` first. Call handles
+ * of those calls stay valid until the caller frees them with `llmwire_call_free`.
+ * Ownership: takes back a queue from `llmwire_queue_new`; call it once.
+ * Thread-safety: call it once no other thread uses the queue (submitting, taking); calls in
+ * flight on library threads need no care.
+ */
+void llmwire_queue_free(llmwire_queue *queue);
+
+/**
+ * The queue's file descriptor, to watch for readability with the event loop (epoll, kqueue,
+ * poll, `uv_poll_t`, `GSource`, `QSocketNotifier`, asio's `posix::stream_descriptor`): it is
+ * readable while events wait to be taken, and `llmwire_queue_take` empties it. It is the read
+ * end of a non-blocking, close-on-exec pipe; the library writes one byte to it whenever events
+ * start waiting, so a loop that reads the byte itself (edge or level triggered) still must call
+ * `llmwire_queue_take`, and a loop that does not read it loses nothing.
+ *
+ * Ownership: the queue owns the descriptor and closes it in `llmwire_queue_free`; never close it
+ * yourself (a loop that insists on owning what it watches can watch a `dup` of it). Returns -1
+ * for NULL. Never fails. Thread-safety: safe from any thread.
+ */
+int32_t llmwire_queue_fd(const llmwire_queue *queue);
+
+/**
+ * Takes every event waiting in the queue, in one call, as a JSON array (`[]` when none waits),
+ * and empties the queue's file descriptor. Each element names the call by the `tag` given at
+ * submission (a JSON integer) and is one of:
+ * - `{"tag":T,"chunks":[...]}`: chat.completion.chunk objects of a stream, in order (every
+ *   chunk that arrived since the previous take, in one event);
+ * - `{"tag":T,"ok":{...}}`: the call succeeded; the completion as `llmwire_chat` (or, for a
+ *   stream, `llmwire_chat_stream`) writes it. The call's last event.
+ * - `{"tag":T,"error":{...}}`: the call failed; the error object as `llmwire_error_to_json`
+ *   renders it (`"status"` is the status name, `"class"` the class). The call's last event.
+ *
+ * Events of one call come in order; the last event of every submitted call comes exactly once
+ * (unless the queue is freed first). Taking a stream's chunks makes room for as many more (see
+ * `llmwire_chat_stream_submit`).
+ *
+ * Ownership: on success `*out_json` receives a new string for `llmwire_string_free`.
+ * Errors: `LLMWIRE_STATUS_INVALID_ARGUMENT` when `queue` or `out_json` is NULL.
+ * Thread-safety: safe from any thread; two threads taking at once each get a share of the
+ * events, so one consumer thread is the usual design.
+ */
+llmwire_status llmwire_queue_take(const llmwire_queue *queue,
+                                  char **out_json,
+                                  llmwire_error **err);
+
+/**
+ * Starts a chat-completions call on a library thread and returns at once; its end is reported
+ * to `queue` as one event tagged `tag` (see `llmwire_queue_take`). The call is the one
+ * `llmwire_chat_start` makes: validation, retries, deadline, and the wait for a library thread
+ * counted against the deadline.
+ *
+ * Threads: the library never calls into the caller's code for this call; its threads only queue
+ * the event and wake `llmwire_queue_fd`. Cancellation: `llmwire_call_cancel` on the handle,
+ * `llmwire_client_free` or `llmwire_queue_free`; a cancelled call still reports its end (usually
+ * with status `LLMWIRE_STATUS_CANCELLED`), unless the queue was freed.
+ *
+ * Ownership: `client`, `request_json` and `queue` are borrowed for this function only (the call
+ * keeps what it needs of them alive). `tag` is the caller's, passed back untouched. `out_call`
+ * may be NULL when the caller will never cancel the call; otherwise on success `*out_call`
+ * receives a handle the caller frees once with `llmwire_call_free`, before or after the call's
+ * end was taken (freeing does not cancel).
+ * Errors (then no event will come, and `*out_call` is untouched): `LLMWIRE_STATUS_INVALID_ARGUMENT`
+ * for a NULL `client`, `request_json` or `queue`, or a request that is not JSON;
+ * `LLMWIRE_STATUS_INTERNAL` when no thread can be started. Every other failure (validation
+ * included) comes as the call's error event.
+ * Thread-safety: any number of threads may submit to one client and one queue at once.
+ */
+llmwire_status llmwire_chat_submit(const llmwire_client *client,
+                                   const char *request_json,
+                                   const llmwire_queue *queue,
+                                   uint64_t tag,
+                                   llmwire_call **out_call,
+                                   llmwire_error **err);
+
+/**
+ * Starts a streaming call on a library thread and returns at once: its chunks are reported to
+ * `queue` as chunk events tagged `tag`, then its end as one event (the assembled completion, as
+ * `llmwire_chat_stream` returns it, or the error). Retries, deadline and queueing as for
+ * `llmwire_chat_start`; a stream that delivered chunks is never replayed (stop reason
+ * "stream_started").
+ *
+ * Backpressure: at most `max_buffered_chunks` (0 means 256) of this call's chunks wait in the
+ * queue untaken; when that many wait, the library stops reading the response until
+ * `llmwire_queue_take` takes them. `llmwire_call_pause` stops it too (the consumer's own buffer
+ * is full), until `llmwire_call_resume`. A stream holds one library thread, which waits while
+ * the stream is held back.
+ *
+ * Cancellation, threads, ownership, errors and thread-safety as for `llmwire_chat_submit`. After
+ * a cancel, chunks already queued may still be taken, followed by the end event.
+ */
+llmwire_status llmwire_chat_stream_submit(const llmwire_client *client,
+                                          const char *request_json,
+                                          size_t max_buffered_chunks,
+                                          const llmwire_queue *queue,
+                                          uint64_t tag,
+                                          llmwire_call **out_call,
+                                          llmwire_error **err);
 
 /**
  * Trims a chat-completions request's history to fit a token budget, locally: nothing is sent.

@@ -79,7 +79,11 @@ impl Pool {
     /// raising it starts threads for jobs already queued.
     pub fn set_max_threads(&'static self, max_threads: usize) {
         let mut state = self.lock();
+        let lowered = max_threads.max(1) < state.max_threads;
         state.max_threads = max_threads.max(1);
+        if lowered {
+            self.work.notify_all(); // Idle surplus threads end now rather than after IDLE_EXIT.
+        }
         let unserved = state.queue.len().saturating_sub(state.idle);
         let room = state.max_threads.saturating_sub(state.threads);
         for _ in 0..unserved.min(room) {
@@ -141,6 +145,10 @@ impl Pool {
                 loop {
                     if state.threads > state.max_threads {
                         state.threads -= 1; // The cap was lowered: this thread is surplus.
+                        if !state.queue.is_empty() {
+                            // It may have been woken for a queued job: pass that on.
+                            self.work.notify_one();
+                        }
                         return;
                     }
                     if let Some(job) = state.queue.pop_front() {
@@ -261,6 +269,36 @@ mod tests {
         pool.set_max_threads(2);
         finished.recv().unwrap(); // ran although the first job still holds its thread
         release.send(()).unwrap();
+    }
+
+    #[test]
+    fn lowering_the_cap_below_the_idle_threads_strands_no_job() {
+        let pool = leaked(8, Duration::from_secs(60));
+        let (release, gate) = mpsc::channel::<()>();
+        let gate = Arc::new(Mutex::new(gate));
+        let (started, running) = mpsc::channel();
+        for _ in 0..4 {
+            let (gate, started) = (Arc::clone(&gate), started.clone());
+            pool.spawn(Box::new(move || {
+                started.send(()).unwrap();
+                gate.lock().unwrap().recv().unwrap();
+            }))
+            .unwrap();
+        }
+        for _ in 0..4 {
+            running.recv().unwrap();
+        }
+        for _ in 0..4 {
+            release.send(()).unwrap();
+        }
+        wait_until("four idle threads", || pool.counts() == (4, 4, 0));
+        pool.set_max_threads(1);
+        // A job queued now is run at once, not after the surplus threads' idle timeout (60 s).
+        let (done, finished) = mpsc::channel();
+        pool.spawn(Box::new(move || done.send(()).unwrap()))
+            .unwrap();
+        finished.recv_timeout(Duration::from_secs(10)).unwrap();
+        wait_until("the surplus threads end", || pool.counts().0 == 1);
     }
 
     #[test]

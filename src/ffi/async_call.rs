@@ -1,6 +1,7 @@
 //! Calls that never hold the caller's thread: `llmwire_chat_start` and `llmwire_chat_stream_start`
 //! run a call on the library's own threads (`client::pool`) and report through callbacks; the
-//! `llmwire_call` handle they return cancels, resumes and is freed.
+//! `llmwire_call` handle they return cancels, pauses, resumes and is freed. The same jobs serve the
+//! calls submitted to a completion queue (`ffi::queue`), which report there instead.
 //!
 //! A handle is an `Arc<LlmwireCall>` given to C with `Arc::into_raw`: the caller owns one
 //! reference (given back with `llmwire_call_free`), the running call owns another until its
@@ -21,6 +22,7 @@ use serde_json::Value;
 
 use super::client::{handle, invalid, parse_request, LlmwireClient};
 use super::error::LlmwireError;
+use super::queue::Submitted;
 use super::status::Status;
 use super::{arg_str, guard, guard_value, panic_error, require_out, to_cstring};
 use crate::client::pool::Pool;
@@ -31,6 +33,14 @@ use crate::taxonomy::ErrorClass;
 /// The default of `max_buffered_chunks` (when 0 is passed).
 pub const DEFAULT_MAX_BUFFERED_CHUNKS: usize = 256;
 
+/// A stream's `max_buffered_chunks` as the C functions take it: 0 means the default.
+pub(crate) fn buffered_cap(max_buffered_chunks: usize) -> usize {
+    match max_buffered_chunks {
+        0 => DEFAULT_MAX_BUFFERED_CHUNKS,
+        n => n,
+    }
+}
+
 /// A call started with `llmwire_chat_start` or `llmwire_chat_stream_start`. Opaque in C.
 pub struct LlmwireCall {
     token: CancelToken,
@@ -40,7 +50,7 @@ pub struct LlmwireCall {
 
 /// What a stream's reader and deliverer share.
 #[derive(Default)]
-struct Flow {
+pub(crate) struct Flow {
     /// Chunks read but not yet handed to `on_chunks`, as JSON text.
     pending: Vec<String>,
     /// `on_chunks` asked for a pause; `llmwire_call_resume` ends it.
@@ -57,6 +67,8 @@ struct Flow {
     outcome: Option<Result<String, ErrorObject>>,
     reader_waiting: bool,
     deliverer_waiting: bool,
+    /// Chunks of a stream submitted to a queue that wait there, not yet taken.
+    queued: usize,
 }
 
 /// What `on_chunks` returns: continue, pause until `llmwire_call_resume`, or stop the call.
@@ -113,13 +125,13 @@ impl StartedCalls {
         self.calls.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn add(&self, call: &Arc<LlmwireCall>) -> u64 {
+    pub(crate) fn add(&self, call: &Arc<LlmwireCall>) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         self.lock().insert(id, Arc::downgrade(call));
         id
     }
 
-    fn remove(&self, id: u64) {
+    pub(crate) fn remove(&self, id: u64) {
         self.lock().remove(&id);
     }
 
@@ -138,7 +150,7 @@ impl StartedCalls {
 
 /// The caller's callbacks and user data, carried to library threads.
 #[derive(Clone, Copy)]
-struct Callbacks {
+pub(crate) struct Callbacks {
     on_done:
         unsafe extern "C" fn(*mut LlmwireCall, Status, *mut c_char, *mut LlmwireError, *mut c_void),
     on_chunks:
@@ -148,7 +160,7 @@ struct Callbacks {
 }
 
 impl LlmwireCall {
-    fn new() -> LlmwireCall {
+    pub(crate) fn new() -> LlmwireCall {
         LlmwireCall {
             token: CancelToken::new(),
             flow: Mutex::default(),
@@ -156,11 +168,11 @@ impl LlmwireCall {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Flow> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Flow> {
         self.flow.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn wait<'a>(&self, flow: MutexGuard<'a, Flow>) -> MutexGuard<'a, Flow> {
+    pub(crate) fn wait<'a>(&self, flow: MutexGuard<'a, Flow>) -> MutexGuard<'a, Flow> {
         self.changed
             .wait(flow)
             .unwrap_or_else(PoisonError::into_inner)
@@ -178,7 +190,39 @@ impl LlmwireCall {
         let mut flow = self.lock();
         flow.paused = false;
         flow.resumes += 1;
-        if flow.deliverer_waiting {
+        if flow.deliverer_waiting || flow.reader_waiting {
+            self.changed.notify_all();
+        }
+    }
+
+    fn pause(&self) {
+        self.lock().paused = true;
+    }
+
+    /// The reader's side of a stream submitted to a queue: waits until the call may queue one
+    /// more chunk (not paused, fewer than `max_queued` untaken) and counts it; false when the
+    /// call was cancelled (the chunk is dropped).
+    pub(crate) fn reserve(&self, max_queued: usize) -> bool {
+        let mut flow = self.lock();
+        loop {
+            if flow.cancelled {
+                return false;
+            }
+            if !flow.paused && flow.queued < max_queued {
+                flow.queued += 1;
+                return true;
+            }
+            flow.reader_waiting = true;
+            flow = self.wait(flow);
+            flow.reader_waiting = false;
+        }
+    }
+
+    /// The consumer took `count` queued chunks of this call: room for as many more.
+    pub(crate) fn taken(&self, count: usize) {
+        let mut flow = self.lock();
+        flow.queued = flow.queued.saturating_sub(count);
+        if flow.reader_waiting {
             self.changed.notify_all();
         }
     }
@@ -320,6 +364,12 @@ fn json_array(items: &[String]) -> String {
     text
 }
 
+/// Where a started call reports: the caller's callbacks, or a completion queue.
+pub(crate) enum Report {
+    Callbacks(Callbacks),
+    Queue(Submitted),
+}
+
 /// What a started call runs on its pool thread.
 struct Job {
     client: Arc<Client>,
@@ -328,7 +378,7 @@ struct Job {
     call: Arc<LlmwireCall>,
     request: Value,
     queued: Queued,
-    callbacks: Callbacks,
+    report: Report,
     /// `Some(max_buffered_chunks)` for a stream.
     stream: Option<usize>,
 }
@@ -342,9 +392,29 @@ impl Job {
             call,
             request,
             queued,
-            callbacks,
+            report,
             stream,
         } = self;
+        let callbacks = match report {
+            Report::Callbacks(callbacks) => callbacks,
+            Report::Queue(target) => {
+                let outcome = contained(|| match stream {
+                    None => client.chat_json_queued(&request, Some(&call.token), queued),
+                    Some(max_queued) => {
+                        let mut sink = |chunk: &Value| {
+                            target.chunk(&call, chunk, max_queued);
+                            ChunkControl::Continue
+                        };
+                        client
+                            .chat_stream_queued(&request, &mut sink, Some(&call.token), queued)
+                            .map(|completion| completion.to_string())
+                    }
+                });
+                started.remove(id);
+                target.done(&call, outcome);
+                return;
+            }
+        };
         let Some(max_buffered) = stream else {
             let outcome =
                 contained(|| client.chat_json_queued(&request, Some(&call.token), queued));
@@ -377,6 +447,50 @@ impl Job {
     }
 }
 
+/// Registers `call` with the client (freeing the client cancels it) and runs it on the pool.
+/// On failure nothing runs and nothing is reported.
+pub(crate) fn launch(
+    client: &LlmwireClient,
+    request: Value,
+    stream: Option<usize>,
+    report: Report,
+    call: &Arc<LlmwireCall>,
+) -> Result<(), ErrorObject> {
+    let id = client.started.add(call);
+    let job = Job {
+        client: Arc::clone(&client.client),
+        started: Arc::clone(&client.started),
+        id,
+        call: Arc::clone(call),
+        request,
+        queued: client.client.queue_mark(),
+        report,
+        stream,
+    };
+    if let Err(error) = Pool::global().spawn(Box::new(move || job.run())) {
+        client.started.remove(id);
+        let message = format!("cannot start a library thread: {error}");
+        return Err(ErrorObject::local(ErrorClass::Internal, message));
+    }
+    Ok(())
+}
+
+/// The client and the parsed request that every function starting a call checks first.
+///
+/// # Safety
+/// `client` is NULL or a live client; `request_json` NULL or a NUL-terminated string valid for
+/// the call.
+pub(crate) unsafe fn call_args<'a>(
+    client: *const LlmwireClient,
+    request_json: *const c_char,
+) -> Result<(&'a LlmwireClient, Value), ErrorObject> {
+    // SAFETY: per this function's contract.
+    let client = unsafe { handle(client, "client") }?;
+    // SAFETY: per this function's contract.
+    let request = parse_request(unsafe { arg_str(request_json, "request_json") }?)?;
+    Ok((client, request))
+}
+
 /// What both start functions share: check the arguments, queue the job, hand out the handle.
 ///
 /// # Safety
@@ -393,36 +507,20 @@ unsafe fn start(
     err: *mut *mut LlmwireError,
 ) -> Status {
     guard(err, || {
-        // SAFETY: NULL or a live client, per the header.
-        let client = unsafe { handle(client, "client") }?;
-        // SAFETY: a NUL-terminated string valid for the call, per the header.
-        let request = parse_request(unsafe { arg_str(request_json, "request_json") }?)?;
+        // SAFETY: the caller's pointers, per the header.
+        let (client, request) = unsafe { call_args(client, request_json) }?;
         let on_done = on_done.ok_or_else(|| invalid("on_done is NULL"))?;
         if stream.is_some() && on_chunks.is_none() {
             return Err(invalid("on_chunks is NULL"));
         }
         require_out(out_call, "out_call")?;
         let call = Arc::new(LlmwireCall::new());
-        let id = client.started.add(&call);
-        let job = Job {
-            client: Arc::clone(&client.client),
-            started: Arc::clone(&client.started),
-            id,
-            call: Arc::clone(&call),
-            request,
-            queued: client.client.queue_mark(),
-            callbacks: Callbacks {
-                on_done,
-                on_chunks,
-                user_data: user_data as usize,
-            },
-            stream,
+        let callbacks = Callbacks {
+            on_done,
+            on_chunks,
+            user_data: user_data as usize,
         };
-        if let Err(error) = Pool::global().spawn(Box::new(move || job.run())) {
-            client.started.remove(id);
-            let message = format!("cannot start a library thread: {error}");
-            return Err(ErrorObject::local(ErrorClass::Internal, message));
-        }
+        launch(client, request, stream, Report::Callbacks(callbacks), &call)?;
         // SAFETY: checked non-NULL above.
         unsafe { *out_call = Arc::into_raw(call).cast_mut() };
         Ok(())
@@ -507,16 +605,12 @@ pub unsafe extern "C" fn llmwire_chat_stream_start(
     out_call: *mut *mut LlmwireCall,
     err: *mut *mut LlmwireError,
 ) -> Status {
-    let max_buffered = match max_buffered_chunks {
-        0 => DEFAULT_MAX_BUFFERED_CHUNKS,
-        n => n,
-    };
     // SAFETY: the caller's pointers, as the header requires.
     unsafe {
         start(
             client,
             request_json,
-            Some(max_buffered),
+            Some(buffered_cap(max_buffered_chunks)),
             on_chunks,
             on_done,
             user_data,
@@ -543,8 +637,25 @@ pub unsafe extern "C" fn llmwire_call_cancel(call: *const LlmwireCall) {
     })
 }
 
-/// Ends a pause that `on_chunks` asked for (`LLMWIRE_CHUNKS_REPLY_PAUSE`): delivery and reading
-/// go on. Called while that `on_chunks` is still running (from another thread), it cancels the
+/// Pauses a started stream from outside its callbacks: nothing more is delivered (to `on_chunks`
+/// for `llmwire_chat_stream_start`, to the queue for `llmwire_chat_stream_submit`) until
+/// `llmwire_call_resume` or `llmwire_call_cancel`; reading the response goes on until the stream's
+/// `max_buffered_chunks` wait undelivered (for a submitted stream: stops before the next chunk is
+/// queued), then stops until the pause ends. For a consumer whose own buffer is full. NULL is
+/// ignored; idempotent; a no-op for a call that is not a stream or has ended.
+/// Thread-safety: as for `llmwire_call_cancel`.
+#[no_mangle]
+pub unsafe extern "C" fn llmwire_call_pause(call: *const LlmwireCall) {
+    guard_value((), || {
+        // SAFETY: NULL or a live handle, per the header.
+        if let Some(call) = unsafe { call.as_ref() } {
+            call.pause();
+        }
+    })
+}
+
+/// Ends a pause that `on_chunks` asked for (`LLMWIRE_CHUNKS_REPLY_PAUSE`) or that
+/// `llmwire_call_pause` set: delivery and reading go on. Called while that `on_chunks` is still running (from another thread), it cancels the
 /// pause it is about to ask for, so a consumer on another thread never loses a resume. NULL is
 /// ignored; a no-op when not paused. Thread-safety: as for `llmwire_call_cancel`.
 #[no_mangle]
@@ -578,7 +689,8 @@ pub unsafe extern "C" fn llmwire_call_free(call: *mut LlmwireCall) {
 /// Sets the cap on library threads that run started calls (process-wide, for every client;
 /// default 512). Threads start as calls need them, up to the cap; past it, started calls wait in
 /// a FIFO queue (the wait counts against their `deadline_ms`); a thread idle for 10 s ends. A
-/// running stream holds one more thread, outside the cap, to deliver its chunks. Lowering the cap
+/// running stream started with `llmwire_chat_stream_start` holds one more thread, outside the cap,
+/// to deliver its chunks (one submitted to a queue does not). Lowering the cap
 /// lets running calls finish; raising it starts queued calls at once.
 /// Errors: `LLMWIRE_STATUS_INVALID_ARGUMENT` when `max_threads` is 0.
 /// Thread-safety: safe from any thread, at any time.

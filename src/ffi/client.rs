@@ -130,7 +130,8 @@ pub unsafe extern "C" fn llmwire_client_new(
 /// they need of the client alive, and each still completes, later, on a library thread, through
 /// its `on_done` (usually with `LLMWIRE_STATUS_CANCELLED`; a call that finished at the same moment
 /// may report its result). Their `user_data`, and the event callback's, must stay valid until then.
-/// This may be called from inside an `on_done` callback.
+/// Calls submitted to a queue (`llmwire_chat_submit`) are cancelled alike and end through their
+/// queue. This may be called from inside an `on_done` callback.
 #[no_mangle]
 pub unsafe extern "C" fn llmwire_client_free(client: *mut LlmwireClient) {
     // SAFETY: NULL or a pointer llmwire handed out, freed once, per the header.

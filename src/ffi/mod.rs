@@ -17,6 +17,7 @@ pub mod async_call;
 pub mod classify;
 pub mod client;
 pub mod error;
+pub mod queue;
 pub mod status;
 pub mod trim;
 pub mod validate;
@@ -242,7 +243,7 @@ mod boundary {
     /// The functions that open the panic boundary.
     const BOUNDARY: [&str; 3] = ["guard", "guard_value", "catch_unwind"];
     /// Helpers an export may delegate to instead; each must open the boundary itself.
-    const DELEGATES: [&str; 4] = ["json_export", "free_boxed", "run_chat", "start"];
+    const DELEGATES: [&str; 5] = ["json_export", "free_boxed", "run_chat", "start", "submit"];
 
     /// Whether `body` calls the function `name` (not merely one whose name ends the same).
     fn calls(body: &str, name: &str) -> bool {

@@ -4,7 +4,11 @@
 // is measured is the clients), through llmwire's binding, the `openai` npm package, and Node's
 // own fetch (the floor: one HTTP exchange, no client logic).
 //
-//   node bench/overhead.mjs [--calls 2000] [--rounds 10] [--warmup 200] [--openai DIR]
+//   node bench/overhead.mjs [--calls 2000] [--rounds 10] [--warmup 200] [--openai DIR] [--rust]
+//
+// --rust also times the Rust API's `chat` from a Rust program against the same mock (the client
+// benchmark's `fast` mode, `cargo bench --bench client -- fast`, median of its rounds), so that the
+// binding's cost per call over Rust is read within one run.
 //
 // The `openai` package is not a dependency of llmwire. Install it anywhere and point --openai (or
 // OPENAI_NODE_DIR) at that folder, e.g.:
@@ -16,7 +20,7 @@
 // (which on a small VM varies by more than a whole call costs), run it on one CPU; the mock it
 // starts inherits the CPU:  taskset -c 0 node bench/overhead.mjs --openai /tmp/llmwire-bench
 
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -31,6 +35,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '200' },
     rounds: { type: 'string', default: '10' },
     openai: { type: 'string', default: process.env.OPENAI_NODE_DIR },
+    rust: { type: 'boolean', default: false },
   },
 });
 const CALLS = Number(args.calls);
@@ -48,6 +53,25 @@ function loadOpenAI() {
     }
   }
   return null;
+}
+
+/**
+ * µs per call of the Rust API's `chat` against `baseUrl`, from the client benchmark's `fast` mode
+ * (the median of its rounds; it is pinned by whoever pins this process).
+ *
+ * @param {string} baseUrl
+ * @returns {number}
+ */
+function rustMicrosPerCall(baseUrl) {
+  const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..');
+  const output = execFileSync('cargo', ['bench', '--quiet', '--bench', 'client', '--', 'fast'], {
+    cwd: repo,
+    env: { ...process.env, LLMWIRE_BENCH_BASE_URL: baseUrl, LLMWIRE_BENCH_PIN: '0' },
+    encoding: 'utf8',
+  });
+  const match = /chat \(a Value in.*?([0-9.]+) µs\/call/.exec(output);
+  if (!match) throw new Error(`unexpected output from the Rust benchmark:\n${output}`);
+  return Number(match[1]);
 }
 
 /** Starts `llmwire mock` (`LLMWIRE_BIN`, else the CLI beside the loaded library). */
@@ -104,6 +128,7 @@ async function measure(clients) {
   const quantile = (values, q) => [...values].sort((a, b) => a - b)[Math.floor(values.length * q)];
   return Object.fromEntries(Object.keys(clients).map((name) => [name, {
     callsPerSecond: times[name].length / (times[name].reduce((a, b) => a + b, 0) / 1000),
+    meanUs: (times[name].reduce((a, b) => a + b, 0) / times[name].length) * 1000,
     medianRoundCallsPerSecond: median(rates[name]),
     p50Ms: quantile(times[name], 0.5),
     p99Ms: quantile(times[name], 0.99),
@@ -114,6 +139,8 @@ async function measure(clients) {
 const request = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'benchmark prompt' }] };
 const mock = await startMock();
 let results;
+/** @type {number | null} */
+let rustUs = null;
 const client = new llmwire.Client({ base_url: mock.baseUrl('llmwire'), api_key: 'sk-bench' });
 try {
   const clients = {
@@ -132,6 +159,7 @@ try {
     return (await response.json()).choices[0].message.content;
   };
   results = await measure(clients);
+  if (args.rust) rustUs = rustMicrosPerCall(mock.baseUrl('rust'));
 } finally {
   await client.close();
   mock.stop();
@@ -140,6 +168,7 @@ try {
 const rows = Object.entries(results).map(([name, r]) => ({
   client: name,
   'calls/s': Math.round(r.callsPerSecond),
+  'mean µs': Math.round(r.meanUs),
   'median round calls/s': Math.round(r.medianRoundCallsPerSecond),
   'p50 ms': r.p50Ms.toFixed(3),
   'p99 ms': r.p99Ms.toFixed(3),
@@ -148,6 +177,12 @@ const cpus = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync('/proc/self/status',
 console.log(`${CALLS} sequential calls per client in ${ROUNDS} interleaved rounds, ` +
   `after ${WARMUP} warm-up calls; CPUs ${cpus}; library: ${llmwire.libraryPath}`);
 console.table(rows);
+if (rustUs !== null) {
+  const ours = results['llmwire (binding)'];
+  console.log(`Rust API chat: ${rustUs.toFixed(1)} µs/call (median round); the binding costs ` +
+    `${(ours.meanUs / rustUs).toFixed(2)}× that per call on average (mean), ` +
+    `${((ours.p50Ms * 1000) / rustUs).toFixed(2)}× comparing the median call`);
+}
 const ours = results['llmwire (binding)'].callsPerSecond;
 const theirs = results['openai (npm)']?.callsPerSecond;
 if (theirs) {

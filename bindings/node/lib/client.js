@@ -1,28 +1,27 @@
 'use strict';
 
 /**
- * The client: promises and async iterators over the library's started calls
- * (`llmwire_chat_start`, `llmwire_chat_stream_start`), with cancellation through `AbortSignal`
- * (or a `CancelToken`) mapped onto `llmwire_call_cancel`.
+ * The client: promises and async iterators over the library's calls on its own threads, with
+ * cancellation through `AbortSignal` (or a `CancelToken`) mapped onto `llmwire_call_cancel`.
  *
  * No call occupies a thread of libuv's pool (4 by default, shared with `fs`, `dns.lookup`,
- * `crypto`, `zlib`): each runs on the library's own threads, and its completion, its stream
- * chunks and its events reach JavaScript on the main thread through koffi callbacks registered
- * once for the module (koffi queues a call from a foreign thread to the event loop, and the
- * library thread waits for it). That is the simplest way to the main thread that koffi supports,
- * and it costs one event-loop wake-up per completion or per batch of chunks (the library hands
- * over every chunk buffered since the previous batch at once). A stream's backpressure is the
- * library's pause: when `maxBufferedChunks` chunks wait unread in the `ChatStream`, the chunk
- * callback answers "pause"; the library then stops delivering, and stops reading the response once
- * its own buffer of as many chunks is full, until the reader catches up (`llmwire_call_resume`).
- * See docs/event-loops.md.
+ * `crypto`, `zlib`): each runs on the library's own threads and reports to one completion queue
+ * (`llmwire_chat_submit`, `llmwire_chat_stream_submit`) whose pipe libuv watches on the main
+ * thread through a `net.Socket`; each wake-up takes every finished call and every waiting chunk
+ * in one `llmwire_queue_take`, and no library thread ever waits for JavaScript. A stream's
+ * backpressure: when `maxBufferedChunks` chunks wait unread in the `ChatStream`, the binding
+ * pauses the call (`llmwire_call_pause`) until half are read (`llmwire_call_resume`); the library
+ * also stops reading once as many chunks wait untaken in the queue. Where the library has no
+ * queues (Windows), the same calls report through koffi callbacks instead (`llmwire_chat_start`,
+ * `llmwire_chat_stream_start`). See docs/event-loops.md.
  *
  * @module llmwire/lib/client
  */
 
+const net = require('node:net');
 const { koffi, functions: native, EventCallback, DoneCallback, ChunksCallback } = require('./native');
 const { toJson, callSync, takeError } = require('./boundary');
-const { localError } = require('./errors');
+const { errorFromObject, localError } = require('./errors');
 const { camelCaseKeys, camelCaseReport, snakeCaseKeys, CONFIG_MAPS, METRICS_MAPS } = require('./case');
 
 const EventCallbackPointer = koffi.pointer(EventCallback);
@@ -40,7 +39,7 @@ const DEFAULT_MAX_BUFFERED_CHUNKS = 64;
  *
  * @typedef {object} PendingCall
  * @property {bigint | null} handle The `llmwire_call *`, once `llmwire_*_start` returned.
- * @property {(text: string) => void} resolve Called with the response text.
+ * @property {(completion: object) => void} resolve Called with the parsed completion.
  * @property {(error: Error) => void} reject
  * @property {ChatStream | null} stream The stream being fed, for streaming calls.
  * @property {() => void} ended Called once the library reported the call, whatever happened.
@@ -66,6 +65,20 @@ function releaseProcess() {
   if (--unsettled === 0) keepAlive.unref();
 }
 
+/**
+ * Settles a call the library has reported: resolves with the completion object or rejects.
+ *
+ * @param {PendingCall | undefined} entry
+ * @param {object | null} completion
+ * @param {Error | null} error
+ */
+function settleCall(entry, completion, error) {
+  if (!entry) return;
+  if (error) entry.reject(error);
+  else entry.resolve(completion);
+  entry.ended();
+}
+
 /** Reports the end of a started call (on the main thread, queued there by koffi). */
 function onDone(call, status, responsePointer, errorPointer, id) {
   const entry = pending.get(Number(id));
@@ -73,7 +86,7 @@ function onDone(call, status, responsePointer, errorPointer, id) {
   let error = null;
   try {
     if (status === 0) {
-      text = koffi.decode.string(responsePointer);
+      text = JSON.parse(koffi.decode.string(responsePointer));
     } else {
       error = takeError(status, errorPointer); // frees the error object
     }
@@ -83,11 +96,8 @@ function onDone(call, status, responsePointer, errorPointer, id) {
     if (responsePointer) native.llmwire_string_free(responsePointer);
     native.llmwire_call_free(call);
   }
-  if (!entry) return;
   pending.delete(Number(id));
-  if (error) entry.reject(error);
-  else entry.resolve(text);
-  entry.ended();
+  settleCall(entry, text, error);
 }
 
 /** Hands a batch of chunks to a stream (on the main thread); the reply paces the library. */
@@ -104,6 +114,65 @@ function onChunks(call, chunksJson, count, id) {
 // Registered for the life of the process: a call may report after any client is gone.
 const doneTrampoline = koffi.register(onDone, koffi.pointer(DoneCallback));
 const chunksTrampoline = koffi.register(onChunks, koffi.pointer(ChunksCallback));
+
+/**
+ * The completion queue every call of this module reports to (`llmwire_queue_*`): library threads
+ * queue results and chunks and wake a pipe, which libuv watches on the main thread through a
+ * `net.Socket` (epoll, no pool thread); each wake-up takes every waiting event in one crossing.
+ * No library thread ever waits for JavaScript. Created on first use, kept for the process's life
+ * (the socket owns nothing of it: the queue's descriptor is never closed while the process runs,
+ * so the socket never reads a reused descriptor). `false` where the library has no queues
+ * (Windows): calls then report through the callbacks above.
+ *
+ * @type {{handle: bigint, socket: import('node:net').Socket} | false | null}
+ */
+let queue = null;
+
+function completionQueue() {
+  if (queue !== null) return queue;
+  queue = false;
+  if (process.platform === 'win32') return queue;
+  const out = [null];
+  const err = [null];
+  const status = native.llmwire_queue_new(out, err);
+  if (status !== 0) {
+    takeError(status, err[0]); // frees it; the callbacks remain
+    return queue;
+  }
+  const socket = new net.Socket({ fd: native.llmwire_queue_fd(out[0]), readable: true, writable: false });
+  socket.on('data', takeEvents);
+  socket.unref(); // pending calls hold the process through `keepAlive`, not through the pipe
+  queue = { handle: out[0], socket };
+  return queue;
+}
+
+/** Takes every waiting event from the queue and settles or feeds the calls (on the main thread). */
+function takeEvents() {
+  const text = callSync(native.llmwire_queue_take, /** @type {any} */ (queue).handle);
+  if (text === '[]') return;
+  for (const event of JSON.parse(text)) {
+    const entry = pending.get(event.tag);
+    if (event.chunks) {
+      if (entry?.stream) feedStream(entry, event.chunks);
+      continue;
+    }
+    pending.delete(event.tag);
+    if (entry?.handle) native.llmwire_call_free(entry.handle);
+    settleCall(entry, event.ok ?? null, event.error ? errorFromObject(event.error) : null);
+  }
+}
+
+/**
+ * Hands a batch of chunks to a stream; its reply pauses or stops the library.
+ *
+ * @param {PendingCall} entry
+ * @param {object[]} chunks
+ */
+function feedStream(entry, chunks) {
+  const reply = /** @type {ChatStream} */ (entry.stream)._accept(chunks);
+  if (reply === CHUNKS_PAUSE) native.llmwire_call_pause(entry.handle);
+  else if (reply === CHUNKS_ABORT) native.llmwire_call_cancel(entry.handle);
+}
 
 /**
  * A `Cancelled` error made here, for a call the library never ran or whose end no longer matters.
@@ -248,7 +317,7 @@ class Client {
     const { signal } = callOptions(options);
     const requestJson = toJson(request, 'request');
     try {
-      return camelCaseReport(JSON.parse(await this.#start(requestJson, [signal], null, 0)));
+      return camelCaseReport(await this.#start(requestJson, [signal], null, 0));
     } catch (error) {
       // Created in a completion callback, the error has no caller frames; after the await, V8's
       // async stack trace leads back to the code that awaited the call.
@@ -361,7 +430,7 @@ class Client {
    * @param {(AbortSignal | undefined)[]} signals
    * @param {ChatStream | null} stream The stream to feed, for a streaming call.
    * @param {number} maxBufferedChunks
-   * @returns {Promise<string>}
+   * @returns {Promise<object>} The completion (parsed, not yet camel-cased).
    */
   #start(requestJson, signals, stream, maxBufferedChunks) {
     this.#checkOpen();
@@ -372,16 +441,25 @@ class Client {
       return Promise.reject(cancelledError('the call was cancelled before it started', aborted.reason));
     }
     const id = nextCallId++;
-    const out = [null];
+    // A call that can never be cancelled or paused (only `close()` stops it) needs no handle.
+    const out = stream || watched.length > 0 ? [null] : null;
     const err = [null];
-    const status = stream
-      ? native.llmwire_chat_stream_start(this.#handle, requestJson, maxBufferedChunks, chunksTrampoline,
-        doneTrampoline, id, out, err)
-      : native.llmwire_chat_start(this.#handle, requestJson, doneTrampoline, id, out, err);
+    const submitTo = completionQueue();
+    let status;
+    if (submitTo) {
+      status = stream
+        ? native.llmwire_chat_stream_submit(this.#handle, requestJson, maxBufferedChunks, submitTo.handle, id, out, err)
+        : native.llmwire_chat_submit(this.#handle, requestJson, submitTo.handle, id, out, err);
+    } else {
+      status = stream
+        ? native.llmwire_chat_stream_start(this.#handle, requestJson, maxBufferedChunks, chunksTrampoline,
+          doneTrampoline, id, out ?? [null], err)
+        : native.llmwire_chat_start(this.#handle, requestJson, doneTrampoline, id, out ?? [null], err);
+    }
     if (status !== 0) return Promise.reject(takeError(status, err[0]));
-    const handle = out[0];
+    const handle = out?.[0] ?? null;
     if (stream) stream._attach(() => native.llmwire_call_resume(handle));
-    const cancel = () => native.llmwire_call_cancel(handle);
+    const cancel = () => { if (handle) native.llmwire_call_cancel(handle); };
     return new Promise((resolve, reject) => {
       let settled = false;
       const settle = () => {
@@ -479,15 +557,15 @@ class ChatStream {
 
   /**
    * @param {number} maxBuffered Unread chunks held before the library is asked to pause.
-   * @param {(stream: ChatStream, stopSignal: AbortSignal) => Promise<string>} start
+   * @param {(stream: ChatStream, stopSignal: AbortSignal) => Promise<object>} start
    * @internal Use `client.stream()`.
    */
   constructor(maxBuffered, start) {
     this.#maxBuffered = maxBuffered;
     this.#response = start(this, this.#stop.signal).then(
-      (responseJson) => {
+      (response) => {
         this.#finish(null);
-        return camelCaseReport(JSON.parse(responseJson));
+        return camelCaseReport(response);
       },
       (error) => {
         this.#finish(error);

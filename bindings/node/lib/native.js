@@ -138,6 +138,7 @@ const ChunkCallback = namedType('llmwire_chunk_callback',
 const EventCallback = namedType('llmwire_event_callback',
   () => koffi.proto('void llmwire_event_callback(const char *event_json, void *user_data)'));
 namedType('llmwire_call', () => koffi.opaque('llmwire_call'));
+namedType('llmwire_queue', () => koffi.opaque('llmwire_queue'));
 // The started-call callbacks. `user_data` is declared as an integer (the binding passes a call
 // id, not a pointer; same size and passing convention as `void *`), and the owned response as
 // `void *` so that the binding can free it after decoding.
@@ -173,6 +174,13 @@ const SIGNATURES = [
   ['void llmwire_call_cancel(const llmwire_call *call)'],
   ['void llmwire_call_resume(const llmwire_call *call)'],
   ['void llmwire_call_free(llmwire_call *call)'],
+  ['void llmwire_call_pause(const llmwire_call *call)'],
+  ['llmwire_status llmwire_queue_new(_Out_ llmwire_queue **out_queue, _Out_ llmwire_error **err)'],
+  ['void llmwire_queue_free(llmwire_queue *queue)'],
+  ['int32_t llmwire_queue_fd(const llmwire_queue *queue)'],
+  ['llmwire_status llmwire_queue_take(const llmwire_queue *queue, _Out_ llmwire_owned_string *out_json, _Out_ llmwire_error **err)'],
+  ['llmwire_status llmwire_chat_submit(const llmwire_client *client, const char *request_json, const llmwire_queue *queue, uint64_t tag, _Out_ llmwire_call **out_call, _Out_ llmwire_error **err)'],
+  ['llmwire_status llmwire_chat_stream_submit(const llmwire_client *client, const char *request_json, size_t max_buffered_chunks, const llmwire_queue *queue, uint64_t tag, _Out_ llmwire_call **out_call, _Out_ llmwire_error **err)'],
   ['llmwire_status llmwire_pool_set_max_threads(size_t max_threads, _Out_ llmwire_error **err)'],
   ['size_t llmwire_pool_max_threads()'],
   ['llmwire_status llmwire_client_metrics(const llmwire_client *client, const char *format, _Out_ llmwire_owned_string *out, _Out_ llmwire_error **err)'],

@@ -61,6 +61,30 @@ describe('concurrency', () => {
     await client.close();
   });
 
+  // Windows has no completion queue: the binding uses koffi callbacks there, which do hold the thread.
+  const noQueue = process.platform === 'win32' && 'no completion queue on Windows';
+  it('a finished call frees its library thread while JavaScript is busy (results wait in the queue)', { skip: noQueue }, async () => {
+    // One library thread; the second call waits in the library's queue, its deadline running. If
+    // the first call's thread waited for the main thread to take its result (as it did with koffi
+    // callbacks), the second could only start after the busy loop and would miss its deadline.
+    const client = mock.client('echo', { timeouts: { deadline_ms: 1000 } });
+    llmwire.setMaxThreads(1);
+    try {
+      const first = client.chat(ask('first'));
+      const second = client.chat(ask('second'));
+      const busyUntil = performance.now() + 2500;
+      while (performance.now() < busyUntil) {
+        // The main thread is busy: nothing of the binding can run.
+      }
+      const [a, b] = await Promise.all([first, second]);
+      assert.equal(a.choices[0].message.content, 'first');
+      assert.equal(b.choices[0].message.content, 'second');
+    } finally {
+      llmwire.setMaxThreads(512);
+      await client.close();
+    }
+  });
+
   it('setMaxThreads rejects 0 and reports the cap', () => {
     assert.equal(llmwire.maxThreads(), 512);
     assert.throws(() => llmwire.setMaxThreads(0), llmwire.InvalidArgument);
