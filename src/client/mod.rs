@@ -14,7 +14,7 @@ pub mod clock;
 mod context_fit;
 pub mod events;
 pub mod metrics;
-pub mod pool;
+pub(crate) mod pool;
 mod prepare;
 mod targets;
 mod unusual;
@@ -47,7 +47,7 @@ pub enum ChunkControl {
 /// When a call was handed to llmwire to run later (on a pool thread): the time it waits counts
 /// against its `deadline_ms`. Made by [`Client::queue_mark`].
 #[derive(Debug, Clone, Copy)]
-pub struct Queued(Duration);
+pub(crate) struct Queued(Duration);
 
 /// A thread-safe chat-completions client.
 pub struct Client {
@@ -185,14 +185,14 @@ impl Client {
     }
 
     /// Marks the moment a call is queued (see [`Client::chat_json_queued`]).
-    pub fn queue_mark(&self) -> Queued {
+    pub(crate) fn queue_mark(&self) -> Queued {
         Queued(self.clock.now())
     }
 
     /// As [`Client::chat_json`], for a call queued at `queued`: its deadline counts from then, and
     /// a call whose deadline passed in the queue fails with `timeout` (stop reason `deadline`)
     /// without sending anything.
-    pub fn chat_json_queued(
+    pub(crate) fn chat_json_queued(
         &self,
         request: &Value,
         cancel: Option<&CancelToken>,
@@ -202,7 +202,7 @@ impl Client {
     }
 
     /// As [`Client::chat_stream`], for a call queued at `queued` (see [`Client::chat_json_queued`]).
-    pub fn chat_stream_queued(
+    pub(crate) fn chat_stream_queued(
         &self,
         request: &Value,
         on_chunk: &mut dyn FnMut(&Value) -> ChunkControl,

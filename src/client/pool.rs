@@ -93,8 +93,9 @@ impl Pool {
         }
     }
 
-    /// (threads, idle threads, queued jobs): a snapshot for tests and diagnostics.
-    pub fn counts(&self) -> (usize, usize, usize) {
+    /// (threads, idle threads, queued jobs): a snapshot for the tests.
+    #[cfg(test)]
+    fn counts(&self) -> (usize, usize, usize) {
         let state = self.lock();
         (state.threads, state.idle, state.queue.len())
     }
