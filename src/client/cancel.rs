@@ -15,7 +15,7 @@
 //! A caller that cannot trigger the token from another thread — Python's sync call waiting for a
 //! Ctrl-C, which is only seen when the interpreter runs — installs an interrupt check instead
 //! ([`CancelToken::set_interrupt_check`]): blocking waits are then cut into slices of
-//! [`INTERRUPT_POLL`] and the check runs between them.
+//! 10 ms and the check runs between them.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
