@@ -29,7 +29,7 @@ pub(crate) trait Interrupt: Send + Sync {
     fn interrupt(&self);
 }
 
-/// A check run by a blocked call, on the call's thread, every [`INTERRUPT_POLL`]; `true` cancels
+/// A check run by a blocked call, on the call's thread, every 10 ms; `true` cancels
 /// the call.
 pub type InterruptCheck = Box<dyn Fn() -> bool + Send + Sync>;
 
