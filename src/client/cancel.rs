@@ -113,7 +113,7 @@ impl CancelToken {
         self.shared.cancelled.load(Ordering::SeqCst)
     }
 
-    /// Installs a check that blocked calls run every [`INTERRUPT_POLL`] on their own thread; when
+    /// Installs a check that blocked calls run every 10 ms on their own thread; when
     /// it returns `true` the token is cancelled. Replaces any earlier check.
     pub fn set_interrupt_check(&self, check: Option<InterruptCheck>) {
         let has = check.is_some();
