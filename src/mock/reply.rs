@@ -326,18 +326,25 @@ pub fn huge_body_parts(
 pub fn stream_payloads(request: &ChatRequest, reply: &Reply, ids: &ReplyIds) -> Vec<String> {
     let model = request.model();
     let include_usage = request.include_usage();
+    // Every chunk has the same frame around its delta and finish reason: built once, so a long
+    // stream costs the simulator one small serialisation per chunk.
+    let frame = json!({
+        "id": ids.completion_id,
+        "object": "chat.completion.chunk",
+        "created": ids.created,
+        "model": model,
+    })
+    .to_string();
+    let head = format!(
+        "{},\"choices\":[{{\"index\":0,\"delta\":",
+        &frame[..frame.len() - 1]
+    );
+    let tail = match include_usage {
+        true => "}],\"usage\":null}",
+        false => "}]}",
+    };
     let chunk = |delta: Value, finish_reason: Value| {
-        let mut chunk = json!({
-            "id": ids.completion_id,
-            "object": "chat.completion.chunk",
-            "created": ids.created,
-            "model": model,
-            "choices": [{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish_reason}]
-        });
-        if include_usage {
-            chunk["usage"] = Value::Null;
-        }
-        chunk.to_string()
+        format!("{head}{delta},\"logprobs\":null,\"finish_reason\":{finish_reason}{tail}")
     };
     match reply.kind {
         ReplyKind::EmptyBody => return Vec::new(),
@@ -505,6 +512,27 @@ mod tests {
             arguments,
             json!({"city": "mock", "unit": "c", "days": 1, "where": {"lat": 1.5}, "tags": ["mock"]})
         );
+    }
+
+    #[test]
+    fn a_stream_chunk_is_the_document_of_its_fields_in_their_order() {
+        for include_usage in [false, true] {
+            let req = request(
+                json!({"model": "m\"x", "messages": [{"role": "user", "content": "é \"q\""}],
+                "stream": true, "stream_options": {"include_usage": include_usage}}),
+            );
+            let payloads = stream_payloads(&req, &Reply::echo(), &ids());
+            let ids = ids();
+            let mut expected = json!({
+                "id": ids.completion_id, "object": "chat.completion.chunk", "created": ids.created,
+                "model": "m\"x",
+                "choices": [{"index": 0, "delta": {"content": "é"}, "logprobs": null, "finish_reason": null}]
+            });
+            if include_usage {
+                expected["usage"] = Value::Null;
+            }
+            assert_eq!(payloads[1], expected.to_string());
+        }
     }
 
     #[test]

@@ -62,9 +62,13 @@ pub fn write_chunk<W: Write + ?Sized>(out: &mut W, data: &[u8]) -> io::Result<()
     if data.is_empty() {
         return Ok(());
     }
-    out.write_all(format!("{:x}\r\n", data.len()).as_bytes())?;
-    out.write_all(data)?;
-    out.write_all(b"\r\n")?;
+    // One write per chunk: with TCP_NODELAY, three writes would be three segments, where a
+    // provider's server sends an event in one.
+    let mut framed = Vec::with_capacity(data.len() + 20);
+    framed.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+    framed.extend_from_slice(data);
+    framed.extend_from_slice(b"\r\n");
+    out.write_all(&framed)?;
     out.flush()
 }
 
