@@ -261,11 +261,7 @@ pub fn completion_body(request: &ChatRequest, reply: &Reply, ids: &ReplyIds) -> 
         ReplyKind::EmptyBody => Vec::new(),
         ReplyKind::InvalidJson => {
             let whole = completion_json(request, &Reply::echo(), ids).to_string();
-            let mut cut = whole.len() / 2;
-            while !whole.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            whole.as_bytes()[..cut].to_vec()
+            crate::utf8::prefix(&whole, whole.len() / 2).as_bytes().to_vec()
         }
         _ => completion_json(request, reply, ids)
             .to_string()
@@ -350,11 +346,7 @@ pub fn stream_payloads(request: &ChatRequest, reply: &Reply, ids: &ReplyIds) -> 
         ReplyKind::EmptyBody => return Vec::new(),
         ReplyKind::InvalidJson => {
             let whole = chunk(json!({"content": "Hello"}), Value::Null);
-            let mut cut = whole.len() / 2;
-            while !whole.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            return vec![whole[..cut].to_string()];
+            return vec![crate::utf8::prefix(&whole, whole.len() / 2).to_owned()];
         }
         ReplyKind::EmptyChoices => {
             let mut empty = json!({
