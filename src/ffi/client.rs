@@ -203,8 +203,8 @@ pub unsafe extern "C" fn llmwire_chat_stream(
     let Some(on_chunk) = on_chunk else {
         return guard(err, || Err(invalid("on_chunk is NULL")));
     };
-    let mut sink = |chunk: &Value| {
-        let text = to_cstring(chunk.to_string());
+    let mut sink = |_: &Value, text: String| {
+        let text = to_cstring(text);
         // SAFETY: the caller's callback, given a string that lives until it returns.
         match unsafe { on_chunk(text.as_ptr(), user_data) } {
             0 => ChunkControl::Continue,
@@ -221,7 +221,7 @@ pub unsafe extern "C" fn llmwire_chat_stream(
             err,
             |client, request, cancel| {
                 client
-                    .chat_stream(request, &mut sink, cancel)
+                    .chat_stream_text(request, &mut sink, cancel)
                     .map(|completion| completion.to_string())
             },
         )
