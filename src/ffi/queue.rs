@@ -131,7 +131,16 @@ impl Submitted {
 
 /// Writes the events as the JSON array `llmwire_queue_take` documents.
 fn render(events: &[Event]) -> String {
-    let mut text = String::from("[");
+    // Sized for the chunks up front: a take may carry hundreds of them.
+    let chunk_bytes: usize = events
+        .iter()
+        .map(|event| match event {
+            Event::Chunks { chunks, .. } => chunks.iter().map(|chunk| chunk.len() + 1).sum(),
+            Event::Done { .. } => 0,
+        })
+        .sum();
+    let mut text = String::with_capacity(chunk_bytes + 64 * events.len() + 2);
+    text.push('[');
     for (n, event) in events.iter().enumerate() {
         if n > 0 {
             text.push(',');
@@ -139,7 +148,12 @@ fn render(events: &[Event]) -> String {
         match event {
             Event::Chunks { tag, chunks, .. } => {
                 text.push_str(&format!("{{\"tag\":{tag},\"chunks\":["));
-                text.push_str(&chunks.join(","));
+                for (n, chunk) in chunks.iter().enumerate() {
+                    if n > 0 {
+                        text.push(',');
+                    }
+                    text.push_str(chunk);
+                }
                 text.push_str("]}");
             }
             Event::Done {
