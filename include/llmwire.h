@@ -229,7 +229,9 @@ typedef int32_t (*llmwire_chunks_callback)(llmwire_call *call,
  * Receives one stream chunk (a chat.completion.chunk JSON object, NUL-terminated) and the
  * `user_data` given to `llmwire_chat_stream`. Return 0 to continue, non-zero to stop the stream
  * (the call then fails with `LLMWIRE_STATUS_CANCELLED`, stop reason "aborted_by_callback").
- * The string is borrowed for the duration of the callback only.
+ * The string is borrowed for the duration of the callback only. It is the provider's own text
+ * for the chunk (its spacing and escapes as sent, surrounding whitespace trimmed), not a
+ * re-serialisation: compare parsed objects, not strings.
  */
 typedef int32_t (*llmwire_chunk_callback)(const char *chunk_json,
                                           void *user_data);

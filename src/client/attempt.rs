@@ -5,12 +5,10 @@
 use std::io::Read;
 use std::time::Duration;
 
-use serde_json::Value;
-
 use super::answer::{too_deep, Completion, Unusable};
 use super::cancel::CancelToken;
 use super::prepare::Prepared;
-use super::{ChunkControl, Client};
+use super::{ChunkControl, Client, TextChunkSink};
 use crate::classify::{classify, Classification, ClassifyInput, TransportFault};
 use crate::error::AttemptRecord;
 use crate::fleet::limits::pacing_from_headers;
@@ -62,7 +60,7 @@ pub(super) fn one_attempt(
     client: &Client,
     route: &Route<'_>,
     prepared: &Prepared,
-    on_chunk: Option<&mut (dyn FnMut(&Value) -> ChunkControl + '_)>,
+    on_chunk: Option<&mut TextChunkSink<'_>>,
     delivered: &mut bool,
     cancel: &CancelToken,
 ) -> Outcome {
@@ -217,7 +215,7 @@ pub(super) fn stream_attempt<'f>(
     client: &Client,
     route: &Route<'_>,
     prepared: &Prepared,
-    mut on_chunk: Option<&mut (dyn FnMut(&Value) -> ChunkControl + 'f)>,
+    mut on_chunk: Option<&mut TextChunkSink<'f>>,
     delivered: &mut bool,
     cancel: &CancelToken,
 ) -> Outcome {
@@ -246,9 +244,9 @@ pub(super) fn stream_attempt<'f>(
         let fed = match stream.body.read(&mut buffer) {
             Ok(0) => {
                 ended = true;
-                decoder.finish(&mut items)
+                decoder.finish_keeping_text(&mut items)
             }
-            Ok(read) => decoder.feed(&buffer[..read], &mut items),
+            Ok(read) => decoder.feed_keeping_text(&buffer[..read], &mut items),
             Err(error) => {
                 if let Some(limit) = crate::transport::exceeded_limit(&error) {
                     return Outcome::Failure(too_large(stream.status, limit));
@@ -263,7 +261,7 @@ pub(super) fn stream_attempt<'f>(
                 too_large.to_string(),
             ));
         }
-        for item in items.drain(..) {
+        for (item, text) in items.drain(..) {
             match item {
                 StreamItem::Chunk(chunk) => {
                     // One read may hold many chunks: a cancel stops delivery between any two.
@@ -280,7 +278,9 @@ pub(super) fn stream_attempt<'f>(
                     assembler.push(&chunk);
                     if let Some(sink) = on_chunk.as_deref_mut() {
                         *delivered = true;
-                        if sink(&chunk) == ChunkControl::Abort {
+                        // A chunk always comes with its text; the fallback is never taken.
+                        let text = text.unwrap_or_else(|| chunk.to_string());
+                        if sink(&chunk, text) == ChunkControl::Abort {
                             return Outcome::Interrupted(StopReason::AbortedByCallback);
                         }
                     }

@@ -8,15 +8,13 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
-
 use super::answer::{Answer, Completion, Report};
 use super::attempt::{millis, one_attempt, record, Outcome, Route};
 use super::cancel::CancelToken;
 use super::context_fit::RequestEstimate;
 use super::events::AttemptEvent;
 use super::prepare::Prepared;
-use super::{ChunkControl, Client};
+use super::{Client, TextChunkSink};
 use crate::classify::Classification;
 use crate::error::{AttemptRecord, ErrorObject};
 use crate::retry::{self, AttemptState, Decision, DelaySource, RetryBudget, SplitMix64};
@@ -25,7 +23,7 @@ use crate::transport::watch::{self, Limit, Phase};
 use crate::transport::NamedFault;
 
 /// The caller's stream callback, when the call streams to it.
-pub(super) type ChunkSink<'a> = Option<&'a mut dyn FnMut(&Value) -> ChunkControl>;
+pub(super) type ChunkSink<'a> = Option<&'a mut TextChunkSink<'a>>;
 
 /// Why the call paused after an attempt (an attempt record's `delay_source`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

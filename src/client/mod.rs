@@ -44,6 +44,10 @@ pub enum ChunkControl {
     Abort,
 }
 
+/// The crate's own stream sink: each chunk parsed, with the JSON text it was parsed from (owned,
+/// so that a sink handing chunks on as text neither serialises nor copies them).
+pub(crate) type TextChunkSink<'s> = dyn FnMut(&Value, String) -> ChunkControl + 's;
+
 /// When a call was handed to llmwire to run later (on a pool thread): the time it waits counts
 /// against its `deadline_ms`. Made by [`Client::queue_mark`].
 #[derive(Debug, Clone, Copy)]
@@ -205,11 +209,22 @@ impl Client {
     pub(crate) fn chat_stream_queued(
         &self,
         request: &Value,
-        on_chunk: &mut dyn FnMut(&Value) -> ChunkControl,
+        on_chunk: &mut TextChunkSink<'_>,
         cancel: Option<&CancelToken>,
         queued: Queued,
     ) -> Result<Value, ErrorObject> {
         self.run(request, Some(on_chunk), cancel, Some(queued))?
+            .into_value()
+    }
+
+    /// As [`Client::chat_stream`], handing each chunk's JSON text too (see [`TextChunkSink`]).
+    pub(crate) fn chat_stream_text(
+        &self,
+        request: &Value,
+        on_chunk: &mut TextChunkSink<'_>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Value, ErrorObject> {
+        self.run(request, Some(on_chunk), cancel, None)?
             .into_value()
     }
 
@@ -221,8 +236,8 @@ impl Client {
         on_chunk: &mut dyn FnMut(&Value) -> ChunkControl,
         cancel: Option<&CancelToken>,
     ) -> Result<Value, ErrorObject> {
-        self.run(request, Some(on_chunk), cancel, None)?
-            .into_value()
+        let mut sink = |chunk: &Value, _text: String| on_chunk(chunk);
+        self.chat_stream_text(request, &mut sink, cancel)
     }
 
     /// The client's metrics as JSON.
@@ -272,7 +287,7 @@ impl Client {
     fn run(
         &self,
         request: &Value,
-        on_chunk: Option<&mut dyn FnMut(&Value) -> ChunkControl>,
+        on_chunk: Option<&mut TextChunkSink<'_>>,
         cancel: Option<&CancelToken>,
         queued: Option<Queued>,
     ) -> Result<answer::Answer, ErrorObject> {
@@ -291,7 +306,7 @@ impl Client {
         });
         let _watch = crate::transport::watch::begin_call(cancel, deadline);
         // The call holds the callback no longer than the client and the token.
-        let on_chunk = on_chunk.map(|sink| sink as &mut dyn FnMut(&Value) -> ChunkControl);
+        let on_chunk = on_chunk.map(|sink| sink as &mut TextChunkSink<'_>);
         if let Some(fleet) = &self.fleet {
             // A fleet call's elapsed time counts from here (the queue wait is checked below).
             let mut call = call::Call::new(self, call_id, cancel, on_chunk, None);

@@ -401,8 +401,8 @@ impl Job {
                 let outcome = contained(|| match stream {
                     None => client.chat_json_queued(&request, Some(&call.token), queued),
                     Some(max_queued) => {
-                        let mut sink = |chunk: &Value| {
-                            target.chunk(&call, chunk, max_queued);
+                        let mut sink = |_: &Value, text: String| {
+                            target.chunk(&call, text, max_queued);
                             ChunkControl::Continue
                         };
                         client
@@ -437,7 +437,7 @@ impl Job {
             return;
         }
         let outcome = contained(|| {
-            let mut sink = |chunk: &Value| call.push(chunk.to_string(), max_buffered);
+            let mut sink = |_: &Value, text: String| call.push(text, max_buffered);
             client
                 .chat_stream_queued(&request, &mut sink, Some(&call.token), queued)
                 .map(|completion| completion.to_string())

@@ -38,7 +38,9 @@ pub struct LlmwireCancel {
 /// Receives one stream chunk (a chat.completion.chunk JSON object, NUL-terminated) and the
 /// `user_data` given to `llmwire_chat_stream`. Return 0 to continue, non-zero to stop the stream
 /// (the call then fails with `LLMWIRE_STATUS_CANCELLED`, stop reason "aborted_by_callback").
-/// The string is borrowed for the duration of the callback only.
+/// The string is borrowed for the duration of the callback only. It is the provider's own text
+/// for the chunk (its spacing and escapes as sent, surrounding whitespace trimmed), not a
+/// re-serialisation: compare parsed objects, not strings.
 pub type LlmwireChunkCallback =
     Option<unsafe extern "C" fn(chunk_json: *const c_char, user_data: *mut c_void) -> i32>;
 
@@ -203,8 +205,8 @@ pub unsafe extern "C" fn llmwire_chat_stream(
     let Some(on_chunk) = on_chunk else {
         return guard(err, || Err(invalid("on_chunk is NULL")));
     };
-    let mut sink = |chunk: &Value| {
-        let text = to_cstring(chunk.to_string());
+    let mut sink = |_: &Value, text: String| {
+        let text = to_cstring(text);
         // SAFETY: the caller's callback, given a string that lives until it returns.
         match unsafe { on_chunk(text.as_ptr(), user_data) } {
             0 => ChunkControl::Continue,
@@ -221,7 +223,7 @@ pub unsafe extern "C" fn llmwire_chat_stream(
             err,
             |client, request, cancel| {
                 client
-                    .chat_stream(request, &mut sink, cancel)
+                    .chat_stream_text(request, &mut sink, cancel)
                     .map(|completion| completion.to_string())
             },
         )

@@ -16,8 +16,6 @@ use std::collections::HashMap;
 use std::ffi::c_char;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use serde_json::Value;
-
 use super::async_call::{buffered_cap, call_args, launch, LlmwireCall, Report, StartedCalls};
 use super::client::{handle, invalid, LlmwireClient};
 use super::error::LlmwireError;
@@ -88,13 +86,12 @@ pub(crate) struct Submitted {
 }
 
 impl Submitted {
-    /// A stream's reader: queues one chunk once the call has room for it (see
+    /// A stream's reader: queues one chunk (its JSON text) once the call has room for it (see
     /// `LlmwireCall::reserve`), or drops it when the call was cancelled.
-    pub(crate) fn chunk(&self, call: &Arc<LlmwireCall>, chunk: &Value, max_queued: usize) {
+    pub(crate) fn chunk(&self, call: &Arc<LlmwireCall>, text: String, max_queued: usize) {
         if !call.reserve(max_queued) {
             return;
         }
-        let text = chunk.to_string();
         let mut state = self.queue.lock();
         if state.wake.is_none() {
             return;
@@ -134,7 +131,16 @@ impl Submitted {
 
 /// Writes the events as the JSON array `llmwire_queue_take` documents.
 fn render(events: &[Event]) -> String {
-    let mut text = String::from("[");
+    // Sized for the chunks up front: a take may carry hundreds of them.
+    let chunk_bytes: usize = events
+        .iter()
+        .map(|event| match event {
+            Event::Chunks { chunks, .. } => chunks.iter().map(|chunk| chunk.len() + 1).sum(),
+            Event::Done { .. } => 0,
+        })
+        .sum();
+    let mut text = String::with_capacity(chunk_bytes + 64 * events.len() + 2);
+    text.push('[');
     for (n, event) in events.iter().enumerate() {
         if n > 0 {
             text.push(',');
@@ -142,7 +148,12 @@ fn render(events: &[Event]) -> String {
         match event {
             Event::Chunks { tag, chunks, .. } => {
                 text.push_str(&format!("{{\"tag\":{tag},\"chunks\":["));
-                text.push_str(&chunks.join(","));
+                for (n, chunk) in chunks.iter().enumerate() {
+                    if n > 0 {
+                        text.push(',');
+                    }
+                    text.push_str(chunk);
+                }
                 text.push_str("]}");
             }
             Event::Done {
@@ -535,7 +546,7 @@ mod tests {
                 outcome: Err(Box::new(ErrorObject::local(ErrorClass::Cancelled, "stop"))),
             },
         ];
-        let value: Value = serde_json::from_str(&render(&events)).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&render(&events)).unwrap();
         assert_eq!(value[0]["tag"], 7);
         assert_eq!(value[0]["chunks"][1]["n"], 2);
         assert_eq!(value[1]["ok"]["id"], "x");

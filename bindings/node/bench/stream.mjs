@@ -118,14 +118,20 @@ if (OpenAI) {
   };
 }
 const rates = Object.fromEntries(Object.keys(readers).map((name) => [name, []]));
+// CPU time of this process (all its threads, the library's included) per chunk: steadier than
+// the rate on a loaded machine, where the rate also measures what the other processes take.
+const cpuPerChunk = Object.fromEntries(Object.keys(readers).map((name) => [name, []]));
 const chunks = {};
 try {
   for (const read of Object.values(readers)) for (let i = 0; i < 3; i += 1) await read(); // warm-up
   for (let r = 0; r < Number(args.rounds); r += 1) {
     for (const [name, read] of Object.entries(readers)) {
+      const cpuBefore = process.cpuUsage();
       const started = performance.now();
       chunks[name] = await read();
       rates[name].push(chunks[name] / ((performance.now() - started) / 1000));
+      const cpu = process.cpuUsage(cpuBefore);
+      cpuPerChunk[name].push((cpu.user + cpu.system) / chunks[name]);
     }
   }
 } finally {
@@ -138,6 +144,7 @@ console.table(Object.entries(rates).map(([name, values]) => ({
   'chunks/stream': chunks[name],
   'median chunks/s': Math.round(median(values)),
   'best chunks/s': Math.round(Math.max(...values)),
+  'median CPU µs/chunk': median(cpuPerChunk[name]).toFixed(1),
 })));
 if (OpenAI) {
   const ratio = median(rates['llmwire (binding)']) / median(rates['openai (npm)']);
