@@ -164,51 +164,51 @@ pub const FEATURES: usize = 46;
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1000, // word_pieces
-    0,    // long_word_letters, English-like text
+    27,   // long_word_letters, English-like text
     0,    // long_word_letters, other Latin-script text
     0,    // marked_word_letters
-    604,  // very_long_word_letters
-    548,  // inner_capitals
-    1000, // digit_groups
+    605,  // very_long_word_letters
+    295,  // inner_capitals
+    1148, // digit_groups
     1000, // punct_runs
-    241,  // long_punct_chars
+    732,  // long_punct_chars
     477,  // repeated_chars
-    1029, // space_runs
-    1802, // newline_runs
+    1260, // space_runs
+    1630, // newline_runs
     0,    // long_whitespace_chars
-    511,  // han_chars, Simplified Chinese or Japanese text
-    591,  // han_chars, Traditional Chinese text
-    529,  // kana_chars
-    299,  // hangul_chars
-    533,  // accented_letters: Latin-1
-    0,    // accented_letters: extended_latin_letters
-    376,  // accented_letters: vietnamese_letters
+    507,  // han_chars, Simplified Chinese or Japanese text
+    581,  // han_chars, Traditional Chinese text
+    403,  // kana_chars
+    290,  // hangul_chars
+    291,  // accented_letters: Latin-1
+    31,   // accented_letters: extended_latin_letters
+    442,  // accented_letters: vietnamese_letters
     0,    // accented_letters: Latin-1, Vietnamese text
     0,    // accented_letters: extended_latin_letters, Vietnamese text
-    300,  // other_letters: greek_letters
-    210,  // other_letters: cyrillic_letters, other than Russian text
-    81,   // other_letters: cyrillic_letters, Russian text
-    261,  // other_letters: hebrew_letters
-    189,  // other_letters: arabic_letters
-    274,  // other_letters: indic_letters
+    304,  // other_letters: greek_letters
+    197,  // other_letters: cyrillic_letters, other than Russian text
+    71,   // other_letters: cyrillic_letters, Russian text
+    266,  // other_letters: hebrew_letters
+    198,  // other_letters: arabic_letters
+    291,  // other_letters: indic_letters
     1000, // other_letters: the rest
-    342,  // unspaced_letters
+    340,  // unspaced_letters
     1000, // symbols
     1000, // astral_symbols
-    676,  // base64_chars
-    489,  // long_run_letters
+    669,  // base64_chars
+    1701, // long_run_letters
     1,    // rare_char_milli (already in thousandths)
-    2574, // after_rare_chars
-    604,  // repeated_non_ascii
-    1733, // unmerged_punct_pairs
-    735,  // mixed_whitespace
-    859,  // rare_letter_trigrams
+    3409, // after_rare_chars
+    970,  // repeated_non_ascii
+    777,  // unmerged_punct_pairs
+    876,  // mixed_whitespace
+    965,  // rare_letter_trigrams
     0,    // rare_letter_trigrams, Vietnamese text
-    1316, // unmerged_mark_letters
+    1788, // unmerged_mark_letters
     0,    // whitespace_changes
     1000, // non_ascii_whitespace
     759,  // repeated_rare_chars
-    128,  // unmerged_kana_pairs
+    598,  // unmerged_kana_pairs
 ];
 
 impl TextTally {

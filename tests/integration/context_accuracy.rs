@@ -40,7 +40,7 @@ const MAX_MEAN_OVER_ESTIMATE: f64 = 0.15;
 const SEED: u64 = 0x2545_F491_4F6C_DD1D;
 
 /// The seeds of the adversarial strings a re-fit uses besides `SEED` (see [`dump_features`]).
-const FIT_SEEDS: u64 = 24;
+const FIT_SEEDS: u64 = 60;
 
 fn seed() -> u64 {
     std::env::var("LLMWIRE_ADVERSARIAL_SEED")
@@ -486,7 +486,15 @@ fn dump_features() {
             out.push_str(&row("corpus", &kind, &name, &text, counts[&name]));
         }
     }
-    for seed in std::iter::once(SEED).chain(1..=FIT_SEEDS) {
+    let seeds: Vec<u64> = match std::env::var("LLMWIRE_FEATURE_SEEDS") {
+        Ok(range) => {
+            let (first, last) = range.split_once('-').expect("LLMWIRE_FEATURE_SEEDS=FIRST-LAST");
+            let (first, last): (u64, u64) = (first.parse().unwrap(), last.parse().unwrap());
+            (first..=last).collect()
+        }
+        Err(_) => std::iter::once(SEED).chain(1..=FIT_SEEDS).collect(),
+    };
+    for seed in seeds {
         for (label, text) in adversarial_strings(seed) {
             let kind = seed.to_string();
             out.push_str(&row("adversarial", &kind, &label, &text, tokens(&text)));
