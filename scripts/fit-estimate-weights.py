@@ -62,6 +62,21 @@ for name in [
     "unspaced_letters",
 ]:
     CEILINGS.append([name, "repeated_non_ascii"])
+# a letter of another alphabet right after an ASCII letter of its word starts a token of its own
+for name in [
+    "han_chars, Simplified Chinese or Japanese text",
+    "han_chars, Traditional Chinese text",
+    "kana_chars",
+    "hangul_chars",
+    "other_letters: greek_letters",
+    "other_letters: cyrillic_letters, other than Russian text",
+    "other_letters: cyrillic_letters, Russian text",
+    "other_letters: hebrew_letters",
+    "other_letters: arabic_letters",
+    "other_letters: indic_letters",
+    "unspaced_letters",
+]:
+    CEILINGS.append([name, "mixed_script_letters"])
 # feature name (as in the comments of FEATURE_WEIGHTS_MILLI) -> (lower, upper) bound
 BOUNDS = {
     "word_pieces": (1000, None),

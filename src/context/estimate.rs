@@ -156,10 +156,14 @@ pub struct TextTally {
     /// Word pieces led by an ASCII punctuation mark that o200k_base has no one token for
     /// together with the word's first letter (`#q`, `}x`): the mark is then a token of its own.
     pub unmerged_mark_letters: u64,
+    /// Letters of an alphabet other than Latin (Han, kana, Hangul, Greek, Cyrillic, Arabic, Thai,
+    /// …) right after an ASCII letter of the same word (`APIを`, `hオ`): o200k_base has almost no
+    /// tokens that cross scripts, so such a letter starts a token of its own.
+    pub mixed_script_letters: u64,
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 46;
+pub const FEATURES: usize = 47;
 
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
@@ -209,6 +213,7 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1000, // non_ascii_whitespace
     759,  // repeated_rare_chars
     598,  // unmerged_kana_pairs
+    0,    // mixed_script_letters
 ];
 
 impl TextTally {
@@ -278,6 +283,7 @@ impl TextTally {
             self.non_ascii_whitespace,
             self.repeated_rare_chars,
             self.unmerged_kana_pairs,
+            self.mixed_script_letters,
         ]
     }
 
@@ -364,6 +370,7 @@ impl TextTally {
         self.non_ascii_whitespace += other.non_ascii_whitespace;
         self.repeated_rare_chars += other.repeated_rare_chars;
         self.unmerged_kana_pairs += other.unmerged_kana_pairs;
+        self.mixed_script_letters += other.mixed_script_letters;
     }
 }
 

@@ -314,6 +314,19 @@ impl TextScanner {
             {
                 self.tally.unmerged_kana_pairs += 1;
             }
+            if matches!(self.previous, CharClass::Lower | CharClass::Upper)
+                && self.run == Run::Word
+                && matches!(
+                    class,
+                    CharClass::Han
+                        | CharClass::Kana
+                        | CharClass::Hangul
+                        | CharClass::OtherLetter
+                        | CharClass::UnspacedLetter
+                )
+            {
+                self.tally.mixed_script_letters += 1;
+            }
             self.char(class, code);
         } else {
             // A character o200k_base has no token for: its block's measured cost, whatever the

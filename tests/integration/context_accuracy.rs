@@ -527,3 +527,16 @@ fn dump_features() {
     }
     std::fs::write(path, out).unwrap();
 }
+
+/// Prints the o200k_base pieces of the text in `LLMWIRE_SHOW_TEXT` next to the estimate and its
+/// tally: for looking into a string the estimate gets wrong.
+#[test]
+#[ignore]
+fn show_tokens() {
+    let text = std::env::var("LLMWIRE_SHOW_TEXT").expect("LLMWIRE_SHOW_TEXT: the text");
+    let pieces: Vec<String> = o200k()
+        .split_by_token_ordinary(&text)
+        .expect("o200k_base decodes its own tokens");
+    println!("o200k_base: {} tokens {pieces:?}", pieces.len());
+    println!("estimate: {} {:?}", estimate_text_tokens(&text), tally_text(&text));
+}
