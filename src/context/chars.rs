@@ -6,7 +6,7 @@
 
 use super::vocab::{
     ASCII_LETTER_TRIGRAMS, RARE_CHAR_MILLI, SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL,
-    SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS,
+    SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS, SINGLE_TOKEN_SPACED_ASCII_PAIRS,
 };
 
 /// What a character is, for the pre-token split.
@@ -113,6 +113,16 @@ pub(super) fn is_single_token(code: u32) -> bool {
 #[inline]
 pub(super) fn is_single_token_pair(first: u32, second: u32) -> bool {
     match SINGLE_TOKEN_ASCII_PAIRS.get(first as usize) {
+        Some(row) if second < 128 => row & (1 << second) != 0,
+        _ => false,
+    }
+}
+
+/// Whether o200k_base has one token for a space and the two ASCII characters `first` then
+/// `second` (` =>`, ` {"`).
+#[inline]
+pub(super) fn is_single_token_spaced_pair(first: u32, second: u32) -> bool {
+    match SINGLE_TOKEN_SPACED_ASCII_PAIRS.get(first as usize) {
         Some(row) if second < 128 => row & (1 << second) != 0,
         _ => false,
     }

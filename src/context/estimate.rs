@@ -167,53 +167,53 @@ pub const FEATURES: usize = 47;
 
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
-    1000, // word_pieces
-    27,   // long_word_letters, English-like text
+    1062, // word_pieces
+    0,    // long_word_letters, English-like text
     0,    // long_word_letters, other Latin-script text
     0,    // marked_word_letters
-    605,  // very_long_word_letters
-    295,  // inner_capitals
-    1148, // digit_groups
+    602,  // very_long_word_letters
+    148,  // inner_capitals
+    1051, // digit_groups
     1000, // punct_runs
-    732,  // long_punct_chars
+    161,  // long_punct_chars
     477,  // repeated_chars
-    1260, // space_runs
-    1630, // newline_runs
+    1368, // space_runs
+    1518, // newline_runs
     0,    // long_whitespace_chars
-    507,  // han_chars, Simplified Chinese or Japanese text
-    581,  // han_chars, Traditional Chinese text
-    403,  // kana_chars
-    290,  // hangul_chars
-    291,  // accented_letters: Latin-1
-    31,   // accented_letters: extended_latin_letters
-    442,  // accented_letters: vietnamese_letters
+    500,  // han_chars, Simplified Chinese or Japanese text
+    578,  // han_chars, Traditional Chinese text
+    280,  // kana_chars
+    299,  // hangul_chars
+    356,  // accented_letters: Latin-1
+    113,  // accented_letters: extended_latin_letters
+    361,  // accented_letters: vietnamese_letters
     0,    // accented_letters: Latin-1, Vietnamese text
     0,    // accented_letters: extended_latin_letters, Vietnamese text
-    304,  // other_letters: greek_letters
-    197,  // other_letters: cyrillic_letters, other than Russian text
-    71,   // other_letters: cyrillic_letters, Russian text
-    266,  // other_letters: hebrew_letters
-    198,  // other_letters: arabic_letters
-    291,  // other_letters: indic_letters
+    305,  // other_letters: greek_letters
+    199,  // other_letters: cyrillic_letters, other than Russian text
+    66,   // other_letters: cyrillic_letters, Russian text
+    260,  // other_letters: hebrew_letters
+    200,  // other_letters: arabic_letters
+    294,  // other_letters: indic_letters
     1000, // other_letters: the rest
     340,  // unspaced_letters
     1000, // symbols
     1000, // astral_symbols
-    669,  // base64_chars
-    1701, // long_run_letters
+    664,  // base64_chars
+    1771, // long_run_letters
     1,    // rare_char_milli (already in thousandths)
-    3409, // after_rare_chars
-    970,  // repeated_non_ascii
-    777,  // unmerged_punct_pairs
-    876,  // mixed_whitespace
-    965,  // rare_letter_trigrams
+    2855, // after_rare_chars
+    935,  // repeated_non_ascii
+    1659, // unmerged_punct_pairs
+    885,  // mixed_whitespace
+    891,  // rare_letter_trigrams
     0,    // rare_letter_trigrams, Vietnamese text
-    1788, // unmerged_mark_letters
+    1541, // unmerged_mark_letters
     0,    // whitespace_changes
     1000, // non_ascii_whitespace
-    759,  // repeated_rare_chars
-    598,  // unmerged_kana_pairs
-    0,    // mixed_script_letters
+    758,  // repeated_rare_chars
+    761,  // unmerged_kana_pairs
+    935,  // mixed_script_letters
 ];
 
 impl TextTally {

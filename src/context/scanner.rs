@@ -8,9 +8,9 @@
 //! for byte. Not for: producing tokens.
 
 use super::chars::{
-    is_single_token, is_single_token_kana_pair, is_single_token_pair, next_trigram,
-    non_ascii_class, rare_char_milli, script, CharClass, Script, ASCII_CLASSES, RARE_TRIGRAMS,
-    TRADITIONAL_MARKERS,
+    is_single_token, is_single_token_kana_pair, is_single_token_pair, is_single_token_spaced_pair,
+    next_trigram, non_ascii_class, rare_char_milli, script, CharClass, Script, ASCII_CLASSES,
+    RARE_TRIGRAMS, TRADITIONAL_MARKERS,
 };
 use super::estimate::TextTally;
 
@@ -577,13 +577,18 @@ impl TextScanner {
     fn punct(&mut self, class: CharClass, code: u32) {
         match self.run {
             Run::Punct {
-                newlines: false, ..
+                led_by_space,
+                newlines: false,
             } => {
                 self.run_len += 1;
-                if class == CharClass::Punct
-                    && self.previous == CharClass::Punct
-                    && !is_single_token_pair(self.previous_code, code)
-                {
+                // After a leading space, the space and both marks must be one token for the
+                // second mark not to start a token of its own (` &` then `^`).
+                let merged = if led_by_space && self.run_len == 2 {
+                    is_single_token_spaced_pair(self.previous_code, code)
+                } else {
+                    is_single_token_pair(self.previous_code, code)
+                };
+                if class == CharClass::Punct && self.previous == CharClass::Punct && !merged {
                     self.tally.unmerged_punct_pairs += 1;
                 }
                 if self.run_len > SHORT_PUNCT_CHARS {

@@ -262,11 +262,7 @@ fn adversarial_strings_of_every_unicode_block_are_not_under_estimated() {
     for &seed in &seeds {
         let drawn = adversarial_strings(seed);
         assert!(drawn.len() > 1_000, "{} strings", drawn.len());
-        strings.extend(
-            drawn
-                .into_iter()
-                .map(|(label, text)| (seed, label, text)),
-        );
+        strings.extend(drawn.into_iter().map(|(label, text)| (seed, label, text)));
     }
     // Grouped by shape: "<block>: run" → "run"; emoji, mixed scripts and the rest by label.
     let mut groups: BTreeMap<String, Figures> = BTreeMap::new();
@@ -289,7 +285,9 @@ fn adversarial_strings_of_every_unicode_block_are_not_under_estimated() {
         let figures = groups
             .entry(group)
             .or_insert(Figures { ratios: Vec::new() });
-        figures.ratios.push((format!("seed {seed}, {label}"), ratio));
+        figures
+            .ratios
+            .push((format!("seed {seed}, {label}"), ratio));
     }
     let table: Vec<String> = groups
         .iter()
@@ -538,5 +536,9 @@ fn show_tokens() {
         .split_by_token_ordinary(&text)
         .expect("o200k_base decodes its own tokens");
     println!("o200k_base: {} tokens {pieces:?}", pieces.len());
-    println!("estimate: {} {:?}", estimate_text_tokens(&text), tally_text(&text));
+    println!(
+        "estimate: {} {:?}",
+        estimate_text_tokens(&text),
+        tally_text(&text)
+    );
 }
