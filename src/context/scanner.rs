@@ -87,16 +87,15 @@ impl Base64Run {
     }
 }
 
-/// The counts that characters of the base64 alphabet (letters, digits, `+/=-_`) can change.
+/// The counts that characters of the base64 alphabet (letters, digits, `+/=-_`) can change, other
+/// than the pre-tokens (word pieces, digit groups, punctuation runs): a base64 run keeps those,
+/// since BPE spends at least one token on each, and its `base64_chars` pay for the rest.
 #[derive(Debug, Clone, Copy, Default)]
 struct Checkpoint {
-    word_pieces: u64,
     long_word_letters: u64,
     marked_word_letters: u64,
     very_long_word_letters: u64,
     inner_capitals: u64,
-    digit_groups: u64,
-    punct_runs: u64,
     long_punct_chars: u64,
     repeated_chars: u64,
     rare_letter_trigrams: u64,
@@ -106,13 +105,10 @@ struct Checkpoint {
 impl Checkpoint {
     fn of(tally: &TextTally) -> Checkpoint {
         Checkpoint {
-            word_pieces: tally.word_pieces,
             long_word_letters: tally.long_word_letters,
             marked_word_letters: tally.marked_word_letters,
             very_long_word_letters: tally.very_long_word_letters,
             inner_capitals: tally.inner_capitals,
-            digit_groups: tally.digit_groups,
-            punct_runs: tally.punct_runs,
             long_punct_chars: tally.long_punct_chars,
             repeated_chars: tally.repeated_chars,
             rare_letter_trigrams: tally.rare_letter_trigrams,
@@ -121,13 +117,10 @@ impl Checkpoint {
     }
 
     fn restore(&self, tally: &mut TextTally) {
-        tally.word_pieces = self.word_pieces;
         tally.long_word_letters = self.long_word_letters;
         tally.marked_word_letters = self.marked_word_letters;
         tally.very_long_word_letters = self.very_long_word_letters;
         tally.inner_capitals = self.inner_capitals;
-        tally.digit_groups = self.digit_groups;
-        tally.punct_runs = self.punct_runs;
         tally.long_punct_chars = self.long_punct_chars;
         tally.repeated_chars = self.repeated_chars;
         tally.rare_letter_trigrams = self.rare_letter_trigrams;
