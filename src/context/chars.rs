@@ -91,12 +91,38 @@ pub(super) fn non_ascii_class(code: u32) -> CharClass {
 
 /// Frequent Han characters that only Traditional Chinese writes (Simplified Chinese and Japanese
 /// use other forms): 來們傳國學實將專對屬從應據會檔檢權產當發碼窗經與處號裡覺說譯讀這關體麼點.
-/// Sorted, for binary search.
+/// Sorted; looked up through [`is_traditional_marker`].
 pub(super) const TRADITIONAL_MARKERS: [u32; 36] = [
     0x4F86, 0x5011, 0x50B3, 0x570B, 0x5B78, 0x5BE6, 0x5C07, 0x5C08, 0x5C0D, 0x5C6C, 0x5F9E, 0x61C9,
     0x64DA, 0x6703, 0x6A94, 0x6AA2, 0x6B0A, 0x7522, 0x7576, 0x767C, 0x78BC, 0x7A97, 0x7D93, 0x8207,
     0x8655, 0x865F, 0x88E1, 0x89BA, 0x8AAA, 0x8B6F, 0x8B80, 0x9019, 0x95DC, 0x9AD4, 0x9EBC, 0x9EDE,
 ];
+
+/// The first code point of [`TRADITIONAL_BITS`].
+const TRADITIONAL_BASE: u32 = 0x4E00;
+
+/// [`TRADITIONAL_MARKERS`] as bits over U+4E00 to U+9FFF (bit `c % 64` of word `c / 64`, `c`
+/// counted from U+4E00), built at compile time: one load per Han character instead of a search.
+static TRADITIONAL_BITS: [u64; 328] = {
+    let mut bits = [0u64; 328];
+    let mut i = 0;
+    while i < TRADITIONAL_MARKERS.len() {
+        let c = TRADITIONAL_MARKERS[i] - TRADITIONAL_BASE;
+        bits[(c / 64) as usize] |= 1 << (c % 64);
+        i += 1;
+    }
+    bits
+};
+
+/// Whether `code` is one of [`TRADITIONAL_MARKERS`].
+#[inline(always)]
+pub(super) fn is_traditional_marker(code: u32) -> bool {
+    let c = code.wrapping_sub(TRADITIONAL_BASE);
+    match TRADITIONAL_BITS.get((c / 64) as usize) {
+        Some(word) => word & (1 << (c % 64)) != 0,
+        None => false,
+    }
+}
 
 /// Whether o200k_base encodes the non-ASCII code point `code` as one token on its own: the
 /// letters, marks and symbols of text it was trained on. Anything else is a *rare* character,

@@ -429,7 +429,10 @@ mod tests {
         assert_eq!(tally.base64_chars, run.len() as u64);
         // Its pre-tokens stay counted (BPE spends a token on each at least); what BPE does
         // inside words of random letters is not.
-        assert!(tally.word_pieces >= 10 && tally.digit_groups == 2, "{tally:?}");
+        assert!(
+            tally.word_pieces >= 10 && tally.digit_groups == 2,
+            "{tally:?}"
+        );
         assert_eq!(tally.rare_letter_trigrams, 0, "{tally:?}");
         assert_eq!(tally.inner_capitals, 0, "{tally:?}");
         // CamelCase identifiers are not base64, whatever their length.

@@ -9,8 +9,8 @@
 
 use super::chars::{
     is_single_token, is_single_token_kana_pair, is_single_token_pair, is_single_token_spaced_pair,
-    next_trigram, non_ascii_class, rare_char_milli, script, CharClass, Script, ASCII_CLASSES,
-    RARE_TRIGRAMS, TRADITIONAL_MARKERS,
+    is_traditional_marker, next_trigram, non_ascii_class, rare_char_milli, script, CharClass,
+    Script, ASCII_CLASSES, RARE_TRIGRAMS,
 };
 use super::estimate::TextTally;
 
@@ -37,6 +37,16 @@ static BASE64_NOT_LOWER: [bool; 256] = {
             byte as u8,
             b'A'..=b'Z' | b'0'..=b'9' | b'+' | b'/' | b'=' | b'-' | b'_'
         );
+        byte += 1;
+    }
+    table
+};
+/// The ASCII bytes of the base64 alphabet (`a-z`, `A-Z`, `0-9`, `+/=-_`).
+static BASE64_ALPHABET: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut byte = 0;
+    while byte < 128 {
+        table[byte] = (byte as u8).is_ascii_lowercase() || BASE64_NOT_LOWER[byte];
         byte += 1;
     }
     table
@@ -295,7 +305,7 @@ impl TextScanner {
             }
         }
         if whitespace || single_token {
-            if class == CharClass::Han && TRADITIONAL_MARKERS.binary_search(&code).is_ok() {
+            if class == CharClass::Han && is_traditional_marker(code) {
                 self.tally.traditional_markers += 1;
             }
             if code == self.previous_code {
@@ -404,10 +414,7 @@ impl TextScanner {
     /// The pre-token split and the base64 watch, for any character.
     #[inline(always)]
     fn split(&mut self, class: CharClass, code: u32) {
-        let in_base64_alphabet = matches!(
-            class,
-            CharClass::Lower | CharClass::Upper | CharClass::Digit
-        ) || matches!(code, 0x2B | 0x2F | 0x3D | 0x2D | 0x5F); // + / = - _
+        let in_base64_alphabet = code < 0x80 && BASE64_ALPHABET[code as usize];
         if !in_base64_alphabet && self.base64.len > 0 {
             self.end_base64_run();
         }
@@ -576,12 +583,14 @@ impl TextScanner {
                 self.run_len += 1;
                 // After a leading space, the space and both marks must be one token for the
                 // second mark not to start a token of its own (` &` then `^`).
-                let merged = if led_by_space && self.run_len == 2 {
-                    is_single_token_spaced_pair(self.previous_code, code)
-                } else {
-                    is_single_token_pair(self.previous_code, code)
-                };
-                if class == CharClass::Punct && self.previous == CharClass::Punct && !merged {
+                if class == CharClass::Punct
+                    && self.previous == CharClass::Punct
+                    && !(if led_by_space && self.run_len == 2 {
+                        is_single_token_spaced_pair(self.previous_code, code)
+                    } else {
+                        is_single_token_pair(self.previous_code, code)
+                    })
+                {
                     self.tally.unmerged_punct_pairs += 1;
                 }
                 if self.run_len > SHORT_PUNCT_CHARS {
@@ -747,10 +756,19 @@ fn lower_case_run(bytes: &[u8], start: usize, trigram: u32) -> LowerCaseRun {
             }
         }
     }
+    let letters = &bytes[start..end];
     let mut state = trigram as usize;
     let mut rare_trigrams = 0;
-    for &letter in &bytes[start..end] {
+    // The first two letters continue the trigram carried in; from the third on, each trigram is
+    // read from the bytes themselves, so that no letter waits for the one before it.
+    for &letter in letters.iter().take(2) {
         state = ((state << 5) | usize::from(letter & 31)) & 0x7FFF;
+        rare_trigrams += u64::from(RARE_TRIGRAMS[state]);
+    }
+    for three in letters.windows(3) {
+        state = (usize::from(three[0] & 31) << 10)
+            | (usize::from(three[1] & 31) << 5)
+            | usize::from(three[2] & 31);
         rare_trigrams += u64::from(RARE_TRIGRAMS[state]);
     }
     LowerCaseRun {
