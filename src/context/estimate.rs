@@ -161,60 +161,65 @@ pub struct TextTally {
     /// …) right after an ASCII letter of the same word (`APIを`, `hオ`): o200k_base has almost no
     /// tokens that cross scripts, so such a letter starts a token of its own.
     pub mixed_script_letters: u64,
+    /// Lower-case letters right after the capital that begins a word piece, where o200k_base has
+    /// no one token for the two (with the space that leads the piece, if one does): ` Ue` in
+    /// ` UeN`, `Fd` in `FdWZ`. The capital is then a token of its own.
+    pub unmerged_capital_letters: u64,
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 47;
+pub const FEATURES: usize = 48;
 
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
-    1054, // word_pieces
+    1000, // word_pieces
     0,    // long_word_letters, English-like text
     0,    // long_word_letters, other Latin-script text
     0,    // marked_word_letters
-    602,  // very_long_word_letters
-    147,  // inner_capitals
+    604,  // very_long_word_letters
+    140,  // inner_capitals
     1000, // digit_groups
     1000, // punct_runs
-    174,  // long_punct_chars
+    239,  // long_punct_chars
     477,  // repeated_chars
-    1493, // space_runs
-    1551, // newline_runs
+    1916, // space_runs
+    1860, // newline_runs
     0,    // long_whitespace_chars
-    500,  // han_chars, Simplified Chinese or Japanese text
-    578,  // han_chars, Traditional Chinese text
-    287,  // kana_chars
-    294,  // hangul_chars
-    346,  // accented_letters: Latin-1
-    94,   // accented_letters: extended_latin_letters
-    364,  // accented_letters: vietnamese_letters
+    545,  // han_chars, Simplified Chinese or Japanese text
+    583,  // han_chars, Traditional Chinese text
+    328,  // kana_chars
+    283,  // hangul_chars
+    709,  // accented_letters: Latin-1
+    170,  // accented_letters: extended_latin_letters
+    352,  // accented_letters: vietnamese_letters
     0,    // accented_letters: Latin-1, Vietnamese text
     0,    // accented_letters: extended_latin_letters, Vietnamese text
-    304,  // other_letters: greek_letters
-    197,  // other_letters: cyrillic_letters, other than Russian text
-    67,   // other_letters: cyrillic_letters, Russian text
+    293,  // other_letters: greek_letters
+    206,  // other_letters: cyrillic_letters, other than Russian text
+    78,   // other_letters: cyrillic_letters, Russian text
     260,  // other_letters: hebrew_letters
-    198,  // other_letters: arabic_letters
-    291,  // other_letters: indic_letters
+    184,  // other_letters: arabic_letters
+    267,  // other_letters: indic_letters
     1000, // other_letters: the rest
-    341,  // unspaced_letters
-    1000, // symbols
+    342,  // unspaced_letters
+    778,  // symbols
     1000, // astral_symbols
-    208,  // base64_chars
-    1764, // long_run_letters
+    225,  // base64_chars
+    298,  // long_run_letters
     1,    // rare_char_milli (already in thousandths)
-    2942, // after_rare_chars
-    934,  // repeated_non_ascii
-    1950, // unmerged_punct_pairs
-    866,  // mixed_whitespace
-    900,  // rare_letter_trigrams
+    2585, // after_rare_chars
+    923,  // repeated_non_ascii
+    1393, // unmerged_punct_pairs
+    777,  // mixed_whitespace
+    814,  // rare_letter_trigrams
     0,    // rare_letter_trigrams, Vietnamese text
-    1613, // unmerged_mark_letters
+    1775, // unmerged_mark_letters
     0,    // whitespace_changes
     1000, // non_ascii_whitespace
-    758,  // repeated_rare_chars
-    747,  // unmerged_kana_pairs
-    934,  // mixed_script_letters
+    759,  // repeated_rare_chars
+    689,  // unmerged_kana_pairs
+    923,  // mixed_script_letters
+    1977, // unmerged_capital_letters
 ];
 
 impl TextTally {
@@ -285,6 +290,7 @@ impl TextTally {
             self.repeated_rare_chars,
             self.unmerged_kana_pairs,
             self.mixed_script_letters,
+            self.unmerged_capital_letters,
         ]
     }
 
@@ -372,6 +378,7 @@ impl TextTally {
         self.repeated_rare_chars += other.repeated_rare_chars;
         self.unmerged_kana_pairs += other.unmerged_kana_pairs;
         self.mixed_script_letters += other.mixed_script_letters;
+        self.unmerged_capital_letters += other.unmerged_capital_letters;
     }
 }
 

@@ -110,6 +110,7 @@ struct Checkpoint {
     repeated_chars: u64,
     rare_letter_trigrams: u64,
     unmerged_mark_letters: u64,
+    unmerged_capital_letters: u64,
 }
 
 impl Checkpoint {
@@ -123,6 +124,7 @@ impl Checkpoint {
             repeated_chars: tally.repeated_chars,
             rare_letter_trigrams: tally.rare_letter_trigrams,
             unmerged_mark_letters: tally.unmerged_mark_letters,
+            unmerged_capital_letters: tally.unmerged_capital_letters,
         }
     }
 
@@ -135,6 +137,7 @@ impl Checkpoint {
         tally.repeated_chars = self.repeated_chars;
         tally.rare_letter_trigrams = self.rare_letter_trigrams;
         tally.unmerged_mark_letters = self.unmerged_mark_letters;
+        tally.unmerged_capital_letters = self.unmerged_capital_letters;
     }
 }
 
@@ -151,6 +154,8 @@ pub struct TextScanner {
     run_len: u32,
     /// The word piece began with a punctuation mark (`.email`, `/path`, `-rs`, `_name`).
     led_by_mark: bool,
+    /// The word piece began with a space.
+    led_by_space: bool,
     /// Letters of the word piece, of any script.
     word_letters: u32,
     /// The last ASCII letters of the word piece, as a trigram index (see `chars::next_trigram`).
@@ -181,6 +186,7 @@ impl TextScanner {
             run: Run::Nothing,
             run_len: 0,
             led_by_mark: false,
+            led_by_space: false,
             word_letters: 0,
             trigram: 0,
             after_rare: false,
@@ -232,6 +238,9 @@ impl TextScanner {
                     && matches!(self.previous, CharClass::Lower | CharClass::Upper)
                 {
                     // The common case, in bulk: more lower-case letters of a word.
+                    if self.previous == CharClass::Upper && self.run_len == 1 {
+                        self.after_leading_capital(byte);
+                    }
                     let run = lower_case_run(bytes, index, self.trigram);
                     let end = run.end;
                     self.lower_case_letters(end - index, bytes[end - 1]);
@@ -462,6 +471,7 @@ impl TextScanner {
                     newlines: false,
                 }
             ) && self.run_len == 1;
+            self.led_by_space = matches!(run, Run::Spaces { .. });
             if self.led_by_mark
                 && self.previous_code < 0x80
                 && !is_single_token_pair(self.previous_code, code)
@@ -472,6 +482,9 @@ impl TextScanner {
             self.run_len = 0;
             self.word_letters = 0;
             self.trigram = 0;
+        }
+        if class == CharClass::Lower && self.previous == CharClass::Upper && self.run_len == 1 {
+            self.after_leading_capital(code as u8);
         }
         self.word_letters += 1;
         if code < 0x80 {
@@ -501,6 +514,24 @@ impl TextScanner {
             if class == CharClass::Upper && !starts_piece {
                 self.tally.inner_capitals += 1;
             }
+        }
+    }
+
+    /// Counts `lower` after the capital that begins the word piece when o200k_base has no one token
+    /// for the two, with the piece's leading space (see `TextTally::unmerged_capital_letters`).
+    #[inline]
+    fn after_leading_capital(&mut self, lower: u8) {
+        if self.led_by_mark {
+            return;
+        }
+        let (capital, lower) = (self.previous_code, u32::from(lower));
+        let merged = if self.led_by_space {
+            is_single_token_spaced_pair(capital, lower)
+        } else {
+            is_single_token_pair(capital, lower)
+        };
+        if !merged {
+            self.tally.unmerged_capital_letters += 1;
         }
     }
 
