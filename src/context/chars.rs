@@ -69,8 +69,27 @@ pub(super) const ASCII_CLASSES: [CharClass; 128] = {
 };
 
 /// The class of a non-ASCII code point, from the Unicode blocks that matter for tokenizing.
-#[inline]
+#[inline(always)]
 pub(super) fn non_ascii_class(code: u32) -> CharClass {
+    match TWO_BYTE_CLASSES.get(code.wrapping_sub(0x80) as usize) {
+        Some(&class) => class,
+        None => non_ascii_class_by_range(code),
+    }
+}
+
+/// [`non_ascii_class_by_range`] of U+0080 to U+07FF (the two-byte characters: accented Latin,
+/// Greek, Cyrillic, Hebrew, Arabic), one load instead of the range tests.
+static TWO_BYTE_CLASSES: [CharClass; 0x780] = {
+    let mut table = [CharClass::Symbol; 0x780];
+    let mut i = 0;
+    while i < 0x780 {
+        table[i] = non_ascii_class_by_range(i as u32 + 0x80);
+        i += 1;
+    }
+    table
+};
+
+const fn non_ascii_class_by_range(code: u32) -> CharClass {
     match code {
         0x00A0 | 0x1680 | 0x2000..=0x200A | 0x202F | 0x205F | 0x3000 => CharClass::Space,
         0x0085 | 0x2028 | 0x2029 => CharClass::Newline,
@@ -231,8 +250,26 @@ pub(super) enum Script {
     Other,
 }
 
-#[inline]
+#[inline(always)]
 pub(super) fn script(code: u32) -> Script {
+    match TWO_BYTE_SCRIPTS.get(code.wrapping_sub(0x80) as usize) {
+        Some(&script) => script,
+        None => script_by_range(code),
+    }
+}
+
+/// [`script_by_range`] of U+0080 to U+07FF, as [`TWO_BYTE_CLASSES`].
+static TWO_BYTE_SCRIPTS: [Script; 0x780] = {
+    let mut table = [Script::Other; 0x780];
+    let mut i = 0;
+    while i < 0x780 {
+        table[i] = script_by_range(i as u32 + 0x80);
+        i += 1;
+    }
+    table
+};
+
+const fn script_by_range(code: u32) -> Script {
     match code {
         0x00C0..=0x00FF => Script::Latin1,
         0x0100..=0x024F => Script::ExtendedLatin,
