@@ -39,44 +39,35 @@ MAX_WEIGHT = 4000
 # the price of a thousandth of a token missing from an adversarial string's floor, per token of
 # the string (against about 1 for a thousandth of mean over-estimate on a kind of text)
 SLACK_PRICE = 1000.0
-# groups of features whose weights must add up to at least one token: a character that is one
-# token alone never costs BPE more than one token, so where the estimator knows it is not
-# merged with its neighbour (a repeat of it, a kana pair without a token), it is charged that
-CEILINGS = [
-    ["kana_chars", "unmerged_kana_pairs"],
-]
-for name in [
+# the letters of other alphabets than Latin that are one token alone, by class
+OTHER_ALPHABETS = [
     "han_chars, Simplified Chinese or Japanese text",
     "han_chars, Traditional Chinese text",
     "kana_chars",
     "hangul_chars",
+    "other_letters: greek_letters",
+    "other_letters: cyrillic_letters, other than Russian text",
+    "other_letters: cyrillic_letters, Russian text",
+    "other_letters: hebrew_letters",
+    "other_letters: arabic_letters",
+    "other_letters: indic_letters",
+    "unspaced_letters",
+]
+# and with the accented Latin letters, every letter class that is one token alone
+LETTERS = OTHER_ALPHABETS + [
     "accented_letters: Latin-1",
     "accented_letters: extended_latin_letters",
     "accented_letters: vietnamese_letters",
-    "other_letters: greek_letters",
-    "other_letters: cyrillic_letters, other than Russian text",
-    "other_letters: cyrillic_letters, Russian text",
-    "other_letters: hebrew_letters",
-    "other_letters: arabic_letters",
-    "other_letters: indic_letters",
-    "unspaced_letters",
-]:
-    CEILINGS.append([name, "repeated_non_ascii"])
-# a letter of another alphabet right after an ASCII letter of its word starts a token of its own
-for name in [
-    "han_chars, Simplified Chinese or Japanese text",
-    "han_chars, Traditional Chinese text",
-    "kana_chars",
-    "hangul_chars",
-    "other_letters: greek_letters",
-    "other_letters: cyrillic_letters, other than Russian text",
-    "other_letters: cyrillic_letters, Russian text",
-    "other_letters: hebrew_letters",
-    "other_letters: arabic_letters",
-    "other_letters: indic_letters",
-    "unspaced_letters",
-]:
-    CEILINGS.append([name, "mixed_script_letters"])
+]
+# groups of features whose weights must add up to at least one token: a character that is one
+# token alone never costs BPE more than one token, so where the estimator knows it is not
+# merged with its neighbour (a repeat of it, a kana pair without a token, a letter of another
+# alphabet right after an ASCII letter of its word), it is charged that
+CEILINGS = (
+    [["kana_chars", "unmerged_kana_pairs"]]
+    + [[name, "repeated_non_ascii"] for name in LETTERS]
+    + [[name, "mixed_script_letters"] for name in OTHER_ALPHABETS]
+)
 # feature name (as in the comments of FEATURE_WEIGHTS_MILLI) -> (lower, upper) bound
 BOUNDS = {
     "word_pieces": (1000, None),
@@ -87,26 +78,8 @@ BOUNDS = {
     "rare_char_milli (already in thousandths)": (1, 1),
 }
 # characters that are one token alone cost at most one token each
-for name in [
-    "han_chars, Simplified Chinese or Japanese text",
-    "han_chars, Traditional Chinese text",
-    "kana_chars",
-    "hangul_chars",
-    "accented_letters: Latin-1",
-    "accented_letters: extended_latin_letters",
-    "accented_letters: vietnamese_letters",
-    "other_letters: greek_letters",
-    "other_letters: cyrillic_letters, other than Russian text",
-    "other_letters: cyrillic_letters, Russian text",
-    "other_letters: hebrew_letters",
-    "other_letters: arabic_letters",
-    "other_letters: indic_letters",
-    "unspaced_letters",
-    "symbols",
-    "non_ascii_whitespace",
-]:
+for name in LETTERS + ["symbols", "non_ascii_whitespace"]:
     BOUNDS[name] = (0, 1000)
-
 
 def feature_names(estimate_rs):
     source = open(estimate_rs, encoding="utf-8").read()

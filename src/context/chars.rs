@@ -68,6 +68,19 @@ pub(super) const ASCII_CLASSES: [CharClass; 128] = {
     table
 };
 
+/// `by_range` (a `const fn`) of every code point from U+0080 to U+07FF, at compile time.
+macro_rules! two_byte_table {
+    ($by_range:ident, $fill:expr) => {{
+        let mut table = [$fill; 0x780];
+        let mut i = 0;
+        while i < 0x780 {
+            table[i] = $by_range(i as u32 + 0x80);
+            i += 1;
+        }
+        table
+    }};
+}
+
 /// The class of a non-ASCII code point, from the Unicode blocks that matter for tokenizing.
 #[inline(always)]
 pub(super) fn non_ascii_class(code: u32) -> CharClass {
@@ -79,15 +92,8 @@ pub(super) fn non_ascii_class(code: u32) -> CharClass {
 
 /// [`non_ascii_class_by_range`] of U+0080 to U+07FF (the two-byte characters: accented Latin,
 /// Greek, Cyrillic, Hebrew, Arabic), one load instead of the range tests.
-static TWO_BYTE_CLASSES: [CharClass; 0x780] = {
-    let mut table = [CharClass::Symbol; 0x780];
-    let mut i = 0;
-    while i < 0x780 {
-        table[i] = non_ascii_class_by_range(i as u32 + 0x80);
-        i += 1;
-    }
-    table
-};
+static TWO_BYTE_CLASSES: [CharClass; 0x780] =
+    two_byte_table!(non_ascii_class_by_range, CharClass::Symbol);
 
 const fn non_ascii_class_by_range(code: u32) -> CharClass {
     match code {
@@ -259,15 +265,7 @@ pub(super) fn script(code: u32) -> Script {
 }
 
 /// [`script_by_range`] of U+0080 to U+07FF, as [`TWO_BYTE_CLASSES`].
-static TWO_BYTE_SCRIPTS: [Script; 0x780] = {
-    let mut table = [Script::Other; 0x780];
-    let mut i = 0;
-    while i < 0x780 {
-        table[i] = script_by_range(i as u32 + 0x80);
-        i += 1;
-    }
-    table
-};
+static TWO_BYTE_SCRIPTS: [Script; 0x780] = two_byte_table!(script_by_range, Script::Other);
 
 const fn script_by_range(code: u32) -> Script {
     match code {

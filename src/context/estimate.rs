@@ -541,6 +541,19 @@ mod tests {
     }
 
     #[test]
+    fn pairs_o200k_base_has_no_token_for_are_counted() {
+        // A capital and the letter after it: ` U` `e` (no ` Ue`), `F` `d`; ` The`, `Hello` merge.
+        assert_eq!(tally_text(" UeN FdWZ").unmerged_capital_letters, 2);
+        assert_eq!(tally_text("The Hello World").unmerged_capital_letters, 0);
+        // A space and two marks: ` &` `^` (no ` &^`); ` =>` is one token.
+        assert_eq!(tally_text("a &^ b").unmerged_punct_pairs, 1);
+        assert_eq!(tally_text("x => y").unmerged_punct_pairs, 0);
+        // A letter of another alphabet right after an ASCII letter of its word.
+        assert_eq!(tally_text("APIを使う hオnク").mixed_script_letters, 3);
+        assert_eq!(tally_text("API を使う").mixed_script_letters, 0);
+    }
+
+    #[test]
     fn russian_is_told_from_other_cyrillic_languages() {
         assert!(tally_text("Мы были вместе, это было давно, и ещё вчера").is_russian());
         assert!(!tally_text("Ми були разом, це було давно, і ще вчора").is_russian());
