@@ -26,7 +26,10 @@
 //! over-estimate per kind of text such that no sample is under-counted by more than 4%) against
 //! o200k_base on the corpus of `tests/fixtures/context/` (the project's own text and text it did
 //! not write: man pages and translation catalogues in 20 languages, licence texts, source code,
-//! JSON, logs, base64, hex) together with adversarial strings generated for every Unicode block.
+//! JSON, logs, base64, hex) together with adversarial strings generated for every Unicode block
+//! from 61 seeds. Where a character that is one token alone is known not to merge with the one
+//! before it (a repeat, a kana pair without a token, a letter of another alphabet right after an
+//! ASCII letter), the fit holds its charge to at least one token: BPE cannot spend more on it.
 //! `cargo test --test integration context_accuracy:: -- --nocapture` prints the accuracy tables;
 //! `docs/token-estimate.md` has the figures, the known gaps, how to regenerate the tables and refit
 //! the weights (`scripts/fit-estimate-weights.py`), and what the estimate means for providers whose
