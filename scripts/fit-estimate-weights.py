@@ -16,7 +16,12 @@ lightly, the mean over the adversarial strings, so that a weight ordinary text d
 down is no higher than the odd strings need.
 
 Prints the new weights as the Rust array and the per-kind table they give. Needs SciPy (HiGHS).
-Usage: fit.py FEATURES_TSV [src/context/estimate.rs]
+Usage: fit-estimate-weights.py FEATURES_TSV [src/context/estimate.rs]
+
+With --check, fits nothing: applies the weights the file was written with to its adversarial
+strings (dump_features with LLMWIRE_FEATURE_SEEDS=101-200, say: seeds the fit never saw) and
+prints those more than 5% under and the worst of each shape.
+Usage: fit-estimate-weights.py --check FEATURES_TSV
 """
 import math
 import re
@@ -88,7 +93,44 @@ def feature_names(estimate_rs):
     return [m.group(1).strip() for m in re.finditer(r"^\s*\d+,\s*//\s*(.*)$", block, re.M)]
 
 
+def shape(label):
+    """The shape of an adversarial string, as the accuracy test groups them."""
+    label = label.strip('"')
+    if ": " in label:
+        block, kind = label.rsplit(": ", 1)
+        return ("ASCII: " if block.startswith("ASCII") else "per block: ") + kind
+    return label.rstrip("0123456789 ")
+
+
+def check(path):
+    """Applies the weights the file was written with (its first line) to its adversarial strings
+    as TextTally::tokens does, and prints those more than 5% under and the worst per shape."""
+    weights, worst, under, count = None, {}, [], 0
+    for line in open(path, encoding="utf-8"):
+        cells = line.rstrip("\n").split("\t")
+        if cells[0] == "weights":
+            weights = [int(c) for c in cells[4:]]
+            continue
+        if cells[0] != "adversarial" or int(cells[3]) == 0:
+            continue
+        count += 1
+        features = [int(c) for c in cells[4:]]
+        ratio = math.ceil(sum(w * f for w, f in zip(weights, features)) / 1000) / int(cells[3])
+        key = shape(cells[2])
+        worst[key] = min(worst.get(key, (math.inf, "")), (ratio, f"seed {cells[1]} {cells[2]}"))
+        if ratio < 0.95:
+            under.append((ratio, f"seed {cells[1]} {cells[2]}"))
+    print(f"{count} adversarial strings, {len(under)} more than 5% under")
+    for ratio, name in sorted(under):
+        print(f"  {ratio - 1:+.1%} {name}")
+    for key, (ratio, name) in sorted(worst.items()):
+        print(f"| {key} | {ratio - 1:+.1%} | {name} |")
+
+
 def main():
+    if sys.argv[1] == "--check":
+        check(sys.argv[2])
+        return
     path = sys.argv[1]
     names = feature_names(sys.argv[2] if len(sys.argv) > 2 else "src/context/estimate.rs")
     rows = []
