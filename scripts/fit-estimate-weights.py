@@ -16,7 +16,12 @@ lightly, the mean over the adversarial strings, so that a weight ordinary text d
 down is no higher than the odd strings need.
 
 Prints the new weights as the Rust array and the per-kind table they give. Needs SciPy (HiGHS).
-Usage: fit.py FEATURES_TSV [src/context/estimate.rs]
+Usage: fit-estimate-weights.py FEATURES_TSV [src/context/estimate.rs]
+
+With --check, fits nothing: applies the weights the file was written with to its adversarial
+strings (dump_features with LLMWIRE_FEATURE_SEEDS=101-200, say: seeds the fit never saw) and
+prints those more than 5% under and the worst of each shape.
+Usage: fit-estimate-weights.py --check FEATURES_TSV
 """
 import math
 import re
@@ -24,6 +29,7 @@ import sys
 from collections import defaultdict
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import linprog
 
 CORPUS_SLACK = 0.04
@@ -35,6 +41,38 @@ ADVERSARIAL_SLACK = 0.045
 # no feature costs more than the byte-level ceiling of a four-byte character: a weight fitted
 # above it would answer one odd string and overcharge every ordinary text that has the feature
 MAX_WEIGHT = 4000
+# the price of a thousandth of a token missing from an adversarial string's floor, per token of
+# the string (against about 1 for a thousandth of mean over-estimate on a kind of text)
+SLACK_PRICE = 1000.0
+# the letters of other alphabets than Latin that are one token alone, by class
+OTHER_ALPHABETS = [
+    "han_chars, Simplified Chinese or Japanese text",
+    "han_chars, Traditional Chinese text",
+    "kana_chars",
+    "hangul_chars",
+    "other_letters: greek_letters",
+    "other_letters: cyrillic_letters, other than Russian text",
+    "other_letters: cyrillic_letters, Russian text",
+    "other_letters: hebrew_letters",
+    "other_letters: arabic_letters",
+    "other_letters: indic_letters",
+    "unspaced_letters",
+]
+# and with the accented Latin letters, every letter class that is one token alone
+LETTERS = OTHER_ALPHABETS + [
+    "accented_letters: Latin-1",
+    "accented_letters: extended_latin_letters",
+    "accented_letters: vietnamese_letters",
+]
+# groups of features whose weights must add up to at least one token: a character that is one
+# token alone never costs BPE more than one token, so where the estimator knows it is not
+# merged with its neighbour (a repeat of it, a kana pair without a token, a letter of another
+# alphabet right after an ASCII letter of its word), it is charged that
+CEILINGS = (
+    [["kana_chars", "unmerged_kana_pairs"]]
+    + [[name, "repeated_non_ascii"] for name in LETTERS]
+    + [[name, "mixed_script_letters"] for name in OTHER_ALPHABETS]
+)
 # feature name (as in the comments of FEATURE_WEIGHTS_MILLI) -> (lower, upper) bound
 BOUNDS = {
     "word_pieces": (1000, None),
@@ -45,26 +83,8 @@ BOUNDS = {
     "rare_char_milli (already in thousandths)": (1, 1),
 }
 # characters that are one token alone cost at most one token each
-for name in [
-    "han_chars, Simplified Chinese or Japanese text",
-    "han_chars, Traditional Chinese text",
-    "kana_chars",
-    "hangul_chars",
-    "accented_letters: Latin-1",
-    "accented_letters: extended_latin_letters",
-    "accented_letters: vietnamese_letters",
-    "other_letters: greek_letters",
-    "other_letters: cyrillic_letters, other than Russian text",
-    "other_letters: cyrillic_letters, Russian text",
-    "other_letters: hebrew_letters",
-    "other_letters: arabic_letters",
-    "other_letters: indic_letters",
-    "unspaced_letters",
-    "symbols",
-    "non_ascii_whitespace",
-]:
+for name in LETTERS + ["symbols", "non_ascii_whitespace"]:
     BOUNDS[name] = (0, 1000)
-
 
 def feature_names(estimate_rs):
     source = open(estimate_rs, encoding="utf-8").read()
@@ -73,7 +93,44 @@ def feature_names(estimate_rs):
     return [m.group(1).strip() for m in re.finditer(r"^\s*\d+,\s*//\s*(.*)$", block, re.M)]
 
 
+def shape(label):
+    """The shape of an adversarial string, as the accuracy test groups them."""
+    label = label.strip('"')
+    if ": " in label:
+        block, kind = label.rsplit(": ", 1)
+        return ("ASCII: " if block.startswith("ASCII") else "per block: ") + kind
+    return label.rstrip("0123456789 ")
+
+
+def check(path):
+    """Applies the weights the file was written with (its first line) to its adversarial strings
+    as TextTally::tokens does, and prints those more than 5% under and the worst per shape."""
+    weights, worst, under, count = None, {}, [], 0
+    for line in open(path, encoding="utf-8"):
+        cells = line.rstrip("\n").split("\t")
+        if cells[0] == "weights":
+            weights = [int(c) for c in cells[4:]]
+            continue
+        if cells[0] != "adversarial" or int(cells[3]) == 0:
+            continue
+        count += 1
+        features = [int(c) for c in cells[4:]]
+        ratio = math.ceil(sum(w * f for w, f in zip(weights, features)) / 1000) / int(cells[3])
+        key = shape(cells[2])
+        worst[key] = min(worst.get(key, (math.inf, "")), (ratio, f"seed {cells[1]} {cells[2]}"))
+        if ratio < 0.95:
+            under.append((ratio, f"seed {cells[1]} {cells[2]}"))
+    print(f"{count} adversarial strings, {len(under)} more than 5% under")
+    for ratio, name in sorted(under):
+        print(f"  {ratio - 1:+.1%} {name}")
+    for key, (ratio, name) in sorted(worst.items()):
+        print(f"| {key} | {ratio - 1:+.1%} | {name} |")
+
+
 def main():
+    if sys.argv[1] == "--check":
+        check(sys.argv[2])
+        return
     path = sys.argv[1]
     names = feature_names(sys.argv[2] if len(sys.argv) > 2 else "src/context/estimate.rs")
     rows = []
@@ -107,11 +164,33 @@ def main():
         row = sum(np.array(r[4], dtype=float) / r[3] for r in samples) / len(samples)
         a_ub.append(row)
         b_ub.append((1 + KIND_MEAN) * 1000)
+    # the ceilings that hold by construction (see CEILINGS)
+    index = {name: i for i, name in enumerate(names)}
+    for group in CEILINGS:
+        row = np.zeros(n)
+        for name in group:
+            row[index[name]] = -1.0
+        a_ub.append(row)
+        b_ub.append(-1000.0)
     bounds = [BOUNDS.get(name, (0, MAX_WEIGHT)) for name in names]
-    result = linprog(c, A_ub=np.array(a_ub), b_ub=np.array(b_ub), bounds=bounds, method="highs")
+    # An adversarial string that no weights can serve gets a slack variable, priced high, rather
+    # than making the program infeasible: the strings that use it are printed below.
+    first_adversarial = len(corpus)
+    m = len(a_ub)
+    a = sparse.lil_matrix((m, n + len(adversarial)))
+    a[:, :n] = np.array(a_ub)
+    for j in range(len(adversarial)):
+        a[first_adversarial + j, n + j] = -1.0
+    cost = np.concatenate([c, [SLACK_PRICE / r[3] for r in adversarial]])
+    bounds += [(0, None)] * len(adversarial)
+    result = linprog(cost, A_ub=a.tocsr(), b_ub=np.array(b_ub), bounds=bounds, method="highs")
     if not result.success:
         sys.exit(f"no solution: {result.message}")
-    weights = [math.ceil(w - 1e-6) for w in result.x]
+    for j, r in enumerate(adversarial):
+        if result.x[n + j] > 1e-3:
+            print(f"# out of reach of the weights: seed {r[1]} {r[2]} short by "
+                  f"{result.x[n + j] / 1000 / r[3]:.1%}", file=sys.stderr)
+    weights = [math.ceil(w - 1e-6) for w in result.x[:n]]
     width = max(len(str(w)) for w in weights) + 1
     print("pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [")
     for w, name in zip(weights, names):

@@ -6,7 +6,7 @@
 
 use super::vocab::{
     ASCII_LETTER_TRIGRAMS, RARE_CHAR_MILLI, SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL,
-    SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS,
+    SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS, SINGLE_TOKEN_SPACED_ASCII_PAIRS,
 };
 
 /// What a character is, for the pre-token split.
@@ -68,9 +68,34 @@ pub(super) const ASCII_CLASSES: [CharClass; 128] = {
     table
 };
 
+/// `by_range` (a `const fn`) of every code point from U+0080 to U+07FF, at compile time.
+macro_rules! two_byte_table {
+    ($by_range:ident, $fill:expr) => {{
+        let mut table = [$fill; 0x780];
+        let mut i = 0;
+        while i < 0x780 {
+            table[i] = $by_range(i as u32 + 0x80);
+            i += 1;
+        }
+        table
+    }};
+}
+
 /// The class of a non-ASCII code point, from the Unicode blocks that matter for tokenizing.
-#[inline]
+#[inline(always)]
 pub(super) fn non_ascii_class(code: u32) -> CharClass {
+    match TWO_BYTE_CLASSES.get(code.wrapping_sub(0x80) as usize) {
+        Some(&class) => class,
+        None => non_ascii_class_by_range(code),
+    }
+}
+
+/// [`non_ascii_class_by_range`] of U+0080 to U+07FF (the two-byte characters: accented Latin,
+/// Greek, Cyrillic, Hebrew, Arabic), one load instead of the range tests.
+static TWO_BYTE_CLASSES: [CharClass; 0x780] =
+    two_byte_table!(non_ascii_class_by_range, CharClass::Symbol);
+
+const fn non_ascii_class_by_range(code: u32) -> CharClass {
     match code {
         0x00A0 | 0x1680 | 0x2000..=0x200A | 0x202F | 0x205F | 0x3000 => CharClass::Space,
         0x0085 | 0x2028 | 0x2029 => CharClass::Newline,
@@ -91,12 +116,38 @@ pub(super) fn non_ascii_class(code: u32) -> CharClass {
 
 /// Frequent Han characters that only Traditional Chinese writes (Simplified Chinese and Japanese
 /// use other forms): 來們傳國學實將專對屬從應據會檔檢權產當發碼窗經與處號裡覺說譯讀這關體麼點.
-/// Sorted, for binary search.
+/// Sorted; looked up through [`is_traditional_marker`].
 pub(super) const TRADITIONAL_MARKERS: [u32; 36] = [
     0x4F86, 0x5011, 0x50B3, 0x570B, 0x5B78, 0x5BE6, 0x5C07, 0x5C08, 0x5C0D, 0x5C6C, 0x5F9E, 0x61C9,
     0x64DA, 0x6703, 0x6A94, 0x6AA2, 0x6B0A, 0x7522, 0x7576, 0x767C, 0x78BC, 0x7A97, 0x7D93, 0x8207,
     0x8655, 0x865F, 0x88E1, 0x89BA, 0x8AAA, 0x8B6F, 0x8B80, 0x9019, 0x95DC, 0x9AD4, 0x9EBC, 0x9EDE,
 ];
+
+/// The first code point of [`TRADITIONAL_BITS`].
+const TRADITIONAL_BASE: u32 = 0x4E00;
+
+/// [`TRADITIONAL_MARKERS`] as bits over U+4E00 to U+9FFF (bit `c % 64` of word `c / 64`, `c`
+/// counted from U+4E00), built at compile time: one load per Han character instead of a search.
+static TRADITIONAL_BITS: [u64; 328] = {
+    let mut bits = [0u64; 328];
+    let mut i = 0;
+    while i < TRADITIONAL_MARKERS.len() {
+        let c = TRADITIONAL_MARKERS[i] - TRADITIONAL_BASE;
+        bits[(c / 64) as usize] |= 1 << (c % 64);
+        i += 1;
+    }
+    bits
+};
+
+/// Whether `code` is one of [`TRADITIONAL_MARKERS`].
+#[inline(always)]
+pub(super) fn is_traditional_marker(code: u32) -> bool {
+    let c = code.wrapping_sub(TRADITIONAL_BASE);
+    match TRADITIONAL_BITS.get((c / 64) as usize) {
+        Some(word) => word & (1 << (c % 64)) != 0,
+        None => false,
+    }
+}
 
 /// Whether o200k_base encodes the non-ASCII code point `code` as one token on its own: the
 /// letters, marks and symbols of text it was trained on. Anything else is a *rare* character,
@@ -113,6 +164,16 @@ pub(super) fn is_single_token(code: u32) -> bool {
 #[inline]
 pub(super) fn is_single_token_pair(first: u32, second: u32) -> bool {
     match SINGLE_TOKEN_ASCII_PAIRS.get(first as usize) {
+        Some(row) if second < 128 => row & (1 << second) != 0,
+        _ => false,
+    }
+}
+
+/// Whether o200k_base has one token for a space and the two ASCII characters `first` then
+/// `second` (` =>`, ` {"`).
+#[inline]
+pub(super) fn is_single_token_spaced_pair(first: u32, second: u32) -> bool {
+    match SINGLE_TOKEN_SPACED_ASCII_PAIRS.get(first as usize) {
         Some(row) if second < 128 => row & (1 << second) != 0,
         _ => false,
     }
@@ -195,8 +256,18 @@ pub(super) enum Script {
     Other,
 }
 
-#[inline]
+#[inline(always)]
 pub(super) fn script(code: u32) -> Script {
+    match TWO_BYTE_SCRIPTS.get(code.wrapping_sub(0x80) as usize) {
+        Some(&script) => script,
+        None => script_by_range(code),
+    }
+}
+
+/// [`script_by_range`] of U+0080 to U+07FF, as [`TWO_BYTE_CLASSES`].
+static TWO_BYTE_SCRIPTS: [Script; 0x780] = two_byte_table!(script_by_range, Script::Other);
+
+const fn script_by_range(code: u32) -> Script {
     match code {
         0x00C0..=0x00FF => Script::Latin1,
         0x0100..=0x024F => Script::ExtendedLatin,

@@ -8,9 +8,9 @@
 //! for byte. Not for: producing tokens.
 
 use super::chars::{
-    is_single_token, is_single_token_kana_pair, is_single_token_pair, next_trigram,
-    non_ascii_class, rare_char_milli, script, CharClass, Script, ASCII_CLASSES, RARE_TRIGRAMS,
-    TRADITIONAL_MARKERS,
+    is_single_token, is_single_token_kana_pair, is_single_token_pair, is_single_token_spaced_pair,
+    is_traditional_marker, next_trigram, non_ascii_class, rare_char_milli, script, CharClass,
+    Script, ASCII_CLASSES, RARE_TRIGRAMS,
 };
 use super::estimate::TextTally;
 
@@ -37,6 +37,16 @@ static BASE64_NOT_LOWER: [bool; 256] = {
             byte as u8,
             b'A'..=b'Z' | b'0'..=b'9' | b'+' | b'/' | b'=' | b'-' | b'_'
         );
+        byte += 1;
+    }
+    table
+};
+/// The ASCII bytes of the base64 alphabet (`a-z`, `A-Z`, `0-9`, `+/=-_`).
+static BASE64_ALPHABET: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut byte = 0;
+    while byte < 128 {
+        table[byte] = (byte as u8).is_ascii_lowercase() || BASE64_NOT_LOWER[byte];
         byte += 1;
     }
     table
@@ -87,51 +97,47 @@ impl Base64Run {
     }
 }
 
-/// The counts that characters of the base64 alphabet (letters, digits, `+/=-_`) can change.
+/// The counts that characters of the base64 alphabet (letters, digits, `+/=-_`) can change, other
+/// than the pre-tokens (word pieces, digit groups, punctuation runs): a base64 run keeps those,
+/// since BPE spends at least one token on each, and its `base64_chars` pay for the rest.
 #[derive(Debug, Clone, Copy, Default)]
 struct Checkpoint {
-    word_pieces: u64,
     long_word_letters: u64,
     marked_word_letters: u64,
     very_long_word_letters: u64,
     inner_capitals: u64,
-    digit_groups: u64,
-    punct_runs: u64,
     long_punct_chars: u64,
     repeated_chars: u64,
     rare_letter_trigrams: u64,
     unmerged_mark_letters: u64,
+    unmerged_capital_letters: u64,
 }
 
 impl Checkpoint {
     fn of(tally: &TextTally) -> Checkpoint {
         Checkpoint {
-            word_pieces: tally.word_pieces,
             long_word_letters: tally.long_word_letters,
             marked_word_letters: tally.marked_word_letters,
             very_long_word_letters: tally.very_long_word_letters,
             inner_capitals: tally.inner_capitals,
-            digit_groups: tally.digit_groups,
-            punct_runs: tally.punct_runs,
             long_punct_chars: tally.long_punct_chars,
             repeated_chars: tally.repeated_chars,
             rare_letter_trigrams: tally.rare_letter_trigrams,
             unmerged_mark_letters: tally.unmerged_mark_letters,
+            unmerged_capital_letters: tally.unmerged_capital_letters,
         }
     }
 
     fn restore(&self, tally: &mut TextTally) {
-        tally.word_pieces = self.word_pieces;
         tally.long_word_letters = self.long_word_letters;
         tally.marked_word_letters = self.marked_word_letters;
         tally.very_long_word_letters = self.very_long_word_letters;
         tally.inner_capitals = self.inner_capitals;
-        tally.digit_groups = self.digit_groups;
-        tally.punct_runs = self.punct_runs;
         tally.long_punct_chars = self.long_punct_chars;
         tally.repeated_chars = self.repeated_chars;
         tally.rare_letter_trigrams = self.rare_letter_trigrams;
         tally.unmerged_mark_letters = self.unmerged_mark_letters;
+        tally.unmerged_capital_letters = self.unmerged_capital_letters;
     }
 }
 
@@ -148,6 +154,8 @@ pub struct TextScanner {
     run_len: u32,
     /// The word piece began with a punctuation mark (`.email`, `/path`, `-rs`, `_name`).
     led_by_mark: bool,
+    /// The word piece began with a space.
+    led_by_space: bool,
     /// Letters of the word piece, of any script.
     word_letters: u32,
     /// The last ASCII letters of the word piece, as a trigram index (see `chars::next_trigram`).
@@ -178,6 +186,7 @@ impl TextScanner {
             run: Run::Nothing,
             run_len: 0,
             led_by_mark: false,
+            led_by_space: false,
             word_letters: 0,
             trigram: 0,
             after_rare: false,
@@ -229,6 +238,9 @@ impl TextScanner {
                     && matches!(self.previous, CharClass::Lower | CharClass::Upper)
                 {
                     // The common case, in bulk: more lower-case letters of a word.
+                    if self.previous == CharClass::Upper && self.run_len == 1 {
+                        self.after_leading_capital(byte);
+                    }
                     let run = lower_case_run(bytes, index, self.trigram);
                     let end = run.end;
                     self.lower_case_letters(end - index, bytes[end - 1]);
@@ -302,7 +314,7 @@ impl TextScanner {
             }
         }
         if whitespace || single_token {
-            if class == CharClass::Han && TRADITIONAL_MARKERS.binary_search(&code).is_ok() {
+            if class == CharClass::Han && is_traditional_marker(code) {
                 self.tally.traditional_markers += 1;
             }
             if code == self.previous_code {
@@ -313,6 +325,19 @@ impl TextScanner {
                 && !is_single_token_kana_pair(self.previous_code, code)
             {
                 self.tally.unmerged_kana_pairs += 1;
+            }
+            if matches!(self.previous, CharClass::Lower | CharClass::Upper)
+                && self.run == Run::Word
+                && matches!(
+                    class,
+                    CharClass::Han
+                        | CharClass::Kana
+                        | CharClass::Hangul
+                        | CharClass::OtherLetter
+                        | CharClass::UnspacedLetter
+                )
+            {
+                self.tally.mixed_script_letters += 1;
             }
             self.char(class, code);
         } else {
@@ -398,10 +423,7 @@ impl TextScanner {
     /// The pre-token split and the base64 watch, for any character.
     #[inline(always)]
     fn split(&mut self, class: CharClass, code: u32) {
-        let in_base64_alphabet = matches!(
-            class,
-            CharClass::Lower | CharClass::Upper | CharClass::Digit
-        ) || matches!(code, 0x2B | 0x2F | 0x3D | 0x2D | 0x5F); // + / = - _
+        let in_base64_alphabet = code < 0x80 && BASE64_ALPHABET[code as usize];
         if !in_base64_alphabet && self.base64.len > 0 {
             self.end_base64_run();
         }
@@ -449,6 +471,7 @@ impl TextScanner {
                     newlines: false,
                 }
             ) && self.run_len == 1;
+            self.led_by_space = matches!(run, Run::Spaces { .. });
             if self.led_by_mark
                 && self.previous_code < 0x80
                 && !is_single_token_pair(self.previous_code, code)
@@ -459,6 +482,9 @@ impl TextScanner {
             self.run_len = 0;
             self.word_letters = 0;
             self.trigram = 0;
+        }
+        if class == CharClass::Lower && self.previous == CharClass::Upper && self.run_len == 1 {
+            self.after_leading_capital(code as u8);
         }
         self.word_letters += 1;
         if code < 0x80 {
@@ -488,6 +514,24 @@ impl TextScanner {
             if class == CharClass::Upper && !starts_piece {
                 self.tally.inner_capitals += 1;
             }
+        }
+    }
+
+    /// Counts `lower` after the capital that begins the word piece when o200k_base has no one token
+    /// for the two, with the piece's leading space (see `TextTally::unmerged_capital_letters`).
+    #[inline]
+    fn after_leading_capital(&mut self, lower: u8) {
+        if self.led_by_mark {
+            return;
+        }
+        let (capital, lower) = (self.previous_code, u32::from(lower));
+        let merged = if self.led_by_space {
+            is_single_token_spaced_pair(capital, lower)
+        } else {
+            is_single_token_pair(capital, lower)
+        };
+        if !merged {
+            self.tally.unmerged_capital_letters += 1;
         }
     }
 
@@ -564,12 +608,19 @@ impl TextScanner {
     fn punct(&mut self, class: CharClass, code: u32) {
         match self.run {
             Run::Punct {
-                newlines: false, ..
+                led_by_space,
+                newlines: false,
             } => {
                 self.run_len += 1;
+                // After a leading space, the space and both marks must be one token for the
+                // second mark not to start a token of its own (` &` then `^`).
                 if class == CharClass::Punct
                     && self.previous == CharClass::Punct
-                    && !is_single_token_pair(self.previous_code, code)
+                    && !(if led_by_space && self.run_len == 2 {
+                        is_single_token_spaced_pair(self.previous_code, code)
+                    } else {
+                        is_single_token_pair(self.previous_code, code)
+                    })
                 {
                     self.tally.unmerged_punct_pairs += 1;
                 }
@@ -736,10 +787,19 @@ fn lower_case_run(bytes: &[u8], start: usize, trigram: u32) -> LowerCaseRun {
             }
         }
     }
+    let letters = &bytes[start..end];
     let mut state = trigram as usize;
     let mut rare_trigrams = 0;
-    for &letter in &bytes[start..end] {
+    // The first two letters continue the trigram carried in; from the third on, each trigram is
+    // read from the bytes themselves, so that no letter waits for the one before it.
+    for &letter in letters.iter().take(2) {
         state = ((state << 5) | usize::from(letter & 31)) & 0x7FFF;
+        rare_trigrams += u64::from(RARE_TRIGRAMS[state]);
+    }
+    for three in letters.windows(3) {
+        state = (usize::from(three[0] & 31) << 10)
+            | (usize::from(three[1] & 31) << 5)
+            | usize::from(three[2] & 31);
         rare_trigrams += u64::from(RARE_TRIGRAMS[state]);
     }
     LowerCaseRun {

@@ -9,7 +9,8 @@
 //! - per Unicode block, the tokens per character of the block's other code points: the larger of
 //!   their mean alone and the worst of 16 random sequences of 48 of them, rounded up to 1/20.
 //!   Code points outside every block are charged their UTF-8 length (the byte-level ceiling);
-//! - which pairs of printable ASCII characters are one token, and which pairs of kana;
+//! - which pairs of printable ASCII characters are one token, alone and after a space, and which
+//!   pairs of kana;
 //! - which trigrams of ASCII letters (case folded, a word's start counting as a letter of its own)
 //!   occur in the `LETTER_TRIGRAM_RANKS` most frequent tokens made of letters (with at most a
 //!   leading space): a word whose trigrams are missing there is split into short tokens.
@@ -102,6 +103,15 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
             }
         }
     }
+    let mut spaced_pairs = [0u128; 128];
+    for first in 0x21..0x7Fu8 {
+        for second in 0x21..0x7Fu8 {
+            let spaced = [b' ', first, second];
+            if tokens(std::str::from_utf8(&spaced).expect("ASCII")) == 1 {
+                spaced_pairs[usize::from(first)] |= 1 << second;
+            }
+        }
+    }
     let mut kana_pairs = [[0u64; 3]; 192];
     for first in 0..192u32 {
         for second in 0..192u32 {
@@ -176,6 +186,17 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
         "pub(super) static SINGLE_TOKEN_ASCII_PAIRS: [u128; 128] = ["
     );
     for row in pairs {
+        let _ = writeln!(out, "    {row:#034x},");
+    }
+    out.push_str(
+        "];\n\n/// Pairs of printable ASCII characters that o200k_base has one token for after a \
+         space: bit `b`\n/// of entry `a` is set when ` ab` is one token (` {\"`, ` =>`, ` //`, …).\n",
+    );
+    let _ = writeln!(
+        out,
+        "pub(super) static SINGLE_TOKEN_SPACED_ASCII_PAIRS: [u128; 128] = ["
+    );
+    for row in spaced_pairs {
         let _ = writeln!(out, "    {row:#034x},");
     }
     let _ = write!(
