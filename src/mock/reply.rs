@@ -261,7 +261,9 @@ pub fn completion_body(request: &ChatRequest, reply: &Reply, ids: &ReplyIds) -> 
         ReplyKind::EmptyBody => Vec::new(),
         ReplyKind::InvalidJson => {
             let whole = completion_json(request, &Reply::echo(), ids).to_string();
-            crate::utf8::prefix(&whole, whole.len() / 2).as_bytes().to_vec()
+            crate::utf8::prefix(&whole, whole.len() / 2)
+                .as_bytes()
+                .to_vec()
         }
         _ => completion_json(request, reply, ids)
             .to_string()
