@@ -11,6 +11,16 @@
 
 static const char *origin;
 
+/* Reads LLMWIRE_MOCK_ORIGIN into `origin`. When it is not set, says how to run the program and
+ * returns 0 (main then exits with 2). */
+static int mock_origin_from_env(void) {
+    origin = getenv("LLMWIRE_MOCK_ORIGIN");
+    if (origin == NULL) {
+        fprintf(stderr, "LLMWIRE_MOCK_ORIGIN is not set (run through scripts/with-mock.sh)\n");
+    }
+    return origin != NULL;
+}
+
 #define FAST_RETRY "{\"initial_backoff_ms\":2,\"max_backoff_ms\":10,\"jitter\":\"none\"}"
 
 /* A client for one scenario of the mock (fast retries unless `retry` says otherwise); `extra`

@@ -471,9 +471,7 @@ static void test_argument_errors(void) {
 }
 
 int main(void) {
-    origin = getenv("LLMWIRE_MOCK_ORIGIN");
-    if (!origin) {
-        fprintf(stderr, "LLMWIRE_MOCK_ORIGIN is not set (run through scripts/with-mock.sh)\n");
+    if (!mock_origin_from_env()) {
         return 2;
     }
     test_argument_errors();

@@ -281,9 +281,7 @@ static void test_threads_share_one_client(void) {
 }
 
 int main(void) {
-    origin = getenv("LLMWIRE_MOCK_ORIGIN");
-    if (origin == NULL) {
-        fprintf(stderr, "test_client: set LLMWIRE_MOCK_ORIGIN (run it through scripts/with-mock.sh)\n");
+    if (!mock_origin_from_env()) {
         return 2;
     }
     test_client_new_errors();
