@@ -411,7 +411,7 @@ impl Job {
                     }
                 });
                 started.remove(id);
-                target.done(&call, outcome);
+                target.done(outcome);
                 return;
             }
         };

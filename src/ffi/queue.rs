@@ -38,9 +38,9 @@ struct Shared {
 
 struct State {
     events: Vec<Event>,
-    /// For each call whose chunk event still waits, that event's index in `events`: chunks that
-    /// arrive before the consumer takes them join it.
-    open_chunks: HashMap<usize, usize>,
+    /// For each call (by its registry id) whose chunk event still waits, that event's index in
+    /// `events`: chunks that arrive before the consumer takes them join it.
+    open_chunks: HashMap<u64, usize>,
     /// A byte was written to the pipe and no take has happened since.
     signalled: bool,
     /// The pipe; `None` once the queue was freed (events are then dropped).
@@ -96,8 +96,7 @@ impl Submitted {
         if state.wake.is_none() {
             return;
         }
-        let key = Arc::as_ptr(call) as usize;
-        if let Some(&at) = state.open_chunks.get(&key) {
+        if let Some(&at) = state.open_chunks.get(&self.id) {
             if let Some(Event::Chunks { chunks, .. }) = state.events.get_mut(at) {
                 chunks.push(text);
                 return;
@@ -109,18 +108,18 @@ impl Submitted {
             call: Arc::clone(call),
             chunks: vec![text],
         });
-        state.open_chunks.insert(key, at);
+        state.open_chunks.insert(self.id, at);
         Shared::signal(&mut state);
     }
 
     /// The call's end: its last event.
-    pub(crate) fn done(self, call: &Arc<LlmwireCall>, outcome: Result<String, ErrorObject>) {
+    pub(crate) fn done(self, outcome: Result<String, ErrorObject>) {
         self.queue.calls.remove(self.id);
         let mut state = self.queue.lock();
         if state.wake.is_none() {
             return;
         }
-        state.open_chunks.remove(&(Arc::as_ptr(call) as usize));
+        state.open_chunks.remove(&self.id);
         state.events.push(Event::Done {
             tag: self.tag,
             outcome: outcome.map_err(Box::new),
