@@ -139,8 +139,14 @@ function completionQueue() {
     takeError(status, err[0]); // frees it; the callbacks remain
     return queue;
   }
-  const socket = new net.Socket({ fd: native.llmwire_queue_fd(out[0]), readable: true, writable: false });
-  socket.on('data', takeEvents);
+  const socket = new net.Socket({
+    fd: native.llmwire_queue_fd(out[0]),
+    readable: true,
+    writable: false,
+    // The bytes only say "look": reading them into one reused buffer skips a stream's machinery
+    // (a Buffer and a 'data' event per wake-up).
+    onread: { buffer: Buffer.alloc(64), callback: takeEvents },
+  });
   socket.unref(); // pending calls hold the process through `keepAlive`, not through the pipe
   queue = { handle: out[0], socket };
   return queue;
