@@ -13,7 +13,7 @@ use crate::classify::{classify, Classification, ClassifyInput, TransportFault};
 use crate::error::AttemptRecord;
 use crate::fleet::limits::pacing_from_headers;
 use crate::provider::Provider;
-use crate::stream::{StreamAssembler, StreamDecoder, StreamItem};
+use crate::stream::{Decoded, StreamAssembler, StreamDecoder, StreamItem};
 use crate::taxonomy::{ErrorClass, StopReason};
 use crate::transport::watch::{self, Limit, Phase};
 use crate::transport::{fault_from_io, name_fault, Exchange, NamedFault, StreamStart, Transport};
@@ -235,7 +235,7 @@ pub(super) fn stream_attempt<'f>(
     let mut decoder = StreamDecoder::with_max_event_bytes(MAX_EVENT_BYTES);
     let mut assembler = StreamAssembler::new();
     let mut buffer = vec![0_u8; 16 * 1024];
-    let mut items = Vec::new();
+    let mut reads = Vec::new();
     let mut ended = false;
     while !ended && !decoder.saw_done() {
         if cancel.is_cancelled() {
@@ -244,9 +244,9 @@ pub(super) fn stream_attempt<'f>(
         let fed = match stream.body.read(&mut buffer) {
             Ok(0) => {
                 ended = true;
-                decoder.finish_keeping_text(&mut items)
+                decoder.finish_assembling(&mut assembler, &mut reads)
             }
-            Ok(read) => decoder.feed_keeping_text(&buffer[..read], &mut items),
+            Ok(read) => decoder.feed_assembling(&buffer[..read], &mut assembler, &mut reads),
             Err(error) => {
                 if let Some(limit) = crate::transport::exceeded_limit(&error) {
                     return Outcome::Failure(too_large(stream.status, limit));
@@ -261,9 +261,9 @@ pub(super) fn stream_attempt<'f>(
                 too_large.to_string(),
             ));
         }
-        for (item, text) in items.drain(..) {
-            match item {
-                StreamItem::Chunk(chunk) => {
+        for read in reads.drain(..) {
+            match read {
+                Decoded::Chunk(chunk) => {
                     // One read may hold many chunks: a cancel stops delivery between any two.
                     if cancel.is_cancelled() {
                         return Outcome::Interrupted(StopReason::Cancelled);
@@ -275,17 +275,14 @@ pub(super) fn stream_attempt<'f>(
                         Limit::StreamIdle,
                         Duration::from_millis(timeouts.stream_idle_ms),
                     );
-                    assembler.push(&chunk);
                     if let Some(sink) = on_chunk.as_deref_mut() {
                         *delivered = true;
-                        // A chunk always comes with its text; the fallback is never taken.
-                        let text = text.unwrap_or_else(|| chunk.to_string());
-                        if sink(&chunk, text) == ChunkControl::Abort {
+                        if sink(chunk) == ChunkControl::Abort {
                             return Outcome::Interrupted(StopReason::AbortedByCallback);
                         }
                     }
                 }
-                StreamItem::Error { raw } => {
+                Decoded::Item(StreamItem::Error { raw }) => {
                     let input = ClassifyInput {
                         provider: Some(route.provider),
                         status: Some(stream.status),
@@ -295,8 +292,11 @@ pub(super) fn stream_attempt<'f>(
                     };
                     return Outcome::Failure(classify_redacted(client, input));
                 }
-                StreamItem::Malformed { message } => return Outcome::Failure(malformed(message)),
-                StreamItem::Done => {}
+                Decoded::Item(StreamItem::Malformed { message }) => {
+                    return Outcome::Failure(malformed(message))
+                }
+                // Chunks come as `Decoded::Chunk`.
+                Decoded::Item(StreamItem::Done | StreamItem::Chunk(_)) => {}
             }
         }
     }

@@ -28,6 +28,7 @@ use serde_json::Value;
 use crate::config::ClientConfig;
 use crate::error::ErrorObject;
 use crate::retry::{RetryBudget, RetryPolicy};
+use crate::stream::ChunkText;
 use crate::transport::Transport;
 
 pub use cancel::CancelToken;
@@ -44,9 +45,9 @@ pub enum ChunkControl {
     Abort,
 }
 
-/// The crate's own stream sink: each chunk parsed, with the JSON text it was parsed from (owned,
-/// so that a sink handing chunks on as text neither serialises nor copies them).
-pub(crate) type TextChunkSink<'s> = dyn FnMut(&Value, String) -> ChunkControl + 's;
+/// The crate's own stream sink: each chunk as the provider's JSON text (owned, so that a sink
+/// handing chunks on as text neither serialises nor copies them), parsed only on demand.
+pub(crate) type TextChunkSink<'s> = dyn FnMut(ChunkText) -> ChunkControl + 's;
 
 /// When a call was handed to llmwire to run later (on a pool thread): the time it waits counts
 /// against its `deadline_ms`. Made by [`Client::queue_mark`].
@@ -236,7 +237,7 @@ impl Client {
         on_chunk: &mut dyn FnMut(&Value) -> ChunkControl,
         cancel: Option<&CancelToken>,
     ) -> Result<Value, ErrorObject> {
-        let mut sink = |chunk: &Value, _text: String| on_chunk(chunk);
+        let mut sink = |chunk: ChunkText| on_chunk(&chunk.value());
         self.chat_stream_text(request, &mut sink, cancel)
     }
 

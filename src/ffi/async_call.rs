@@ -28,6 +28,7 @@ use super::{arg_str, guard, guard_value, panic_error, require_out, to_cstring};
 use crate::client::pool::Pool;
 use crate::client::{CancelToken, ChunkControl, Client, Queued};
 use crate::error::ErrorObject;
+use crate::stream::ChunkText;
 use crate::taxonomy::ErrorClass;
 
 /// The default of `max_buffered_chunks` (when 0 is passed).
@@ -401,8 +402,8 @@ impl Job {
                 let outcome = contained(|| match stream {
                     None => client.chat_json_queued(&request, Some(&call.token), queued),
                     Some(max_queued) => {
-                        let mut sink = |_: &Value, text: String| {
-                            target.chunk(&call, text, max_queued);
+                        let mut sink = |chunk: ChunkText| {
+                            target.chunk(&call, chunk.text, max_queued);
                             ChunkControl::Continue
                         };
                         client
@@ -437,7 +438,7 @@ impl Job {
             return;
         }
         let outcome = contained(|| {
-            let mut sink = |_: &Value, text: String| call.push(text, max_buffered);
+            let mut sink = |chunk: ChunkText| call.push(chunk.text, max_buffered);
             client
                 .chat_stream_queued(&request, &mut sink, Some(&call.token), queued)
                 .map(|completion| completion.to_string())

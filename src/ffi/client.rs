@@ -13,6 +13,7 @@ use super::{
 };
 use crate::client::{CancelToken, ChunkControl, Client};
 use crate::error::ErrorObject;
+use crate::stream::ChunkText;
 use crate::taxonomy::ErrorClass;
 
 /// A chat-completions client. Opaque in C.
@@ -205,8 +206,8 @@ pub unsafe extern "C" fn llmwire_chat_stream(
     let Some(on_chunk) = on_chunk else {
         return guard(err, || Err(invalid("on_chunk is NULL")));
     };
-    let mut sink = |_: &Value, text: String| {
-        let text = to_cstring(text);
+    let mut sink = |chunk: ChunkText| {
+        let text = to_cstring(chunk.text);
         // SAFETY: the caller's callback, given a string that lives until it returns.
         match unsafe { on_chunk(text.as_ptr(), user_data) } {
             0 => ChunkControl::Continue,

@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 use thiserror::Error;
 
+use super::ordinary::{Ordinary, Scalar};
 use crate::classify::{Classification, TransportFault};
 use crate::taxonomy::ErrorClass;
 
@@ -149,6 +150,49 @@ impl StreamAssembler {
                 _ => merge_last(&mut self.header, key, value),
             }
         }
+    }
+
+    /// Merges a chunk read from its text by [`Ordinary::read`], exactly as [`StreamAssembler::push`]
+    /// merges the same chunk parsed. Returns `false`, having merged nothing, when the chunk would
+    /// add a member to the header: where it goes in the message follows the order of the text's
+    /// members, which only a parse keeps (so a stream's first chunk is always parsed).
+    pub(crate) fn push_ordinary(&mut self, chunk: &Ordinary<'_>) -> bool {
+        let adds_a_member = chunk.fields.iter().any(|(key, value)| {
+            !self.header.contains_key(*key)
+                && (matches!(*key, "id" | "created" | "model") || *value != Scalar::Null)
+        });
+        if adds_a_member {
+            return false;
+        }
+        self.chunks += 1;
+        for (key, value) in &chunk.fields {
+            let Some(current) = self.header.get_mut(*key) else {
+                continue; // a null the header never had
+            };
+            let replace = match *key {
+                "id" | "created" | "model" => is_placeholder(current) && !value.is_placeholder(),
+                _ => *value != Scalar::Null && !value.is(current),
+            };
+            if replace {
+                *current = value.to_value();
+            }
+        }
+        for choice in &chunk.choices {
+            let parts = self.choices.entry(choice.index).or_default();
+            if let Some(role) = &choice.role {
+                parts.role.get_or_insert_with(|| role.to_string());
+            }
+            if let Some(content) = &choice.content {
+                parts
+                    .content
+                    .get_or_insert_with(String::new)
+                    .push_str(content);
+            }
+            if let Some(reason) = choice.finish_reason.as_deref().filter(|r| !r.is_empty()) {
+                parts.finish_reason = Some(Value::from(reason));
+            }
+        }
+        true
     }
 
     /// Chunks merged so far.

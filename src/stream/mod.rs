@@ -36,12 +36,17 @@
 //! ```
 
 mod assemble;
+mod ordinary;
 mod sse;
 
 pub use assemble::{StreamAssembler, StreamEnd};
 pub use sse::{SseError, SseEvent, SseParser, SseTail, DEFAULT_MAX_EVENT_BYTES};
 
+use std::borrow::Cow;
+
 use serde_json::Value;
+
+use ordinary::Ordinary;
 
 /// What one event of a chat-completions stream is.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,20 +77,43 @@ pub fn interpret(event: &SseEvent) -> Option<StreamItem> {
     interpret_data(event.event.as_deref(), &event.data)
 }
 
-/// As [`interpret`], taking the event by value: a chunk comes with the JSON text it was parsed
-/// from (the event's data, trimmed), so that whoever hands chunks on as text need not serialise
-/// the parsed object again. The text is valid JSON of the same object.
-pub(crate) fn interpret_keeping_text(event: SseEvent) -> Option<(StreamItem, Option<String>)> {
-    let item = interpret_data(event.event.as_deref(), &event.data)?;
-    if !matches!(item, StreamItem::Chunk(_)) {
-        return Some((item, None));
+/// The event's data without the whitespace around it, reusing its allocation when there is none.
+fn trimmed(data: String) -> String {
+    match data.trim() {
+        trimmed if trimmed.len() == data.len() => data,
+        trimmed => trimmed.to_string(),
     }
-    let mut text = event.data;
-    let trimmed = text.trim();
-    if trimmed.len() != text.len() {
-        text = trimmed.to_string();
+}
+
+/// A chunk as the client's read loop hands it on: the provider's JSON text (the event's data,
+/// trimmed), and the parsed object when the read built one (it builds none for a chunk the
+/// assembler took straight from the text, see [`StreamAssembler::push_ordinary`]).
+#[derive(Debug)]
+pub(crate) struct ChunkText {
+    /// Valid JSON of the chunk object, as the provider wrote it.
+    pub(crate) text: String,
+    parsed: Option<Value>,
+}
+
+impl ChunkText {
+    /// The chunk as a `Value`: the one the read built, or one parsed from the text now.
+    pub(crate) fn value(&self) -> Cow<'_, Value> {
+        match &self.parsed {
+            Some(value) => Cow::Borrowed(value),
+            // The text was read as an object already, so this parse cannot fail.
+            None => Cow::Owned(serde_json::from_str(&self.text).unwrap_or_default()),
+        }
     }
-    Some((item, Some(text)))
+}
+
+/// What [`StreamDecoder::feed_assembling`] hands on: a chunk (already merged), or any other item
+/// (never [`StreamItem::Chunk`]).
+#[derive(Debug)]
+pub(crate) enum Decoded {
+    /// A chunk, with its text.
+    Chunk(ChunkText),
+    /// An error, malformed data, or `[DONE]`.
+    Item(StreamItem),
 }
 
 fn interpret_data(event_type: Option<&str>, raw_data: &str) -> Option<StreamItem> {
@@ -176,63 +204,58 @@ impl StreamDecoder {
 
     /// Parses `bytes`, appending the items they complete to `items`.
     pub fn feed(&mut self, bytes: &[u8], items: &mut Vec<StreamItem>) -> Result<(), SseError> {
-        self.feed_with(bytes, &mut |item, _| items.push(item))
+        self.feed_into(bytes, items)
     }
 
     /// Ends the input, appending what the last bytes held.
     pub fn finish(&mut self, items: &mut Vec<StreamItem>) -> Result<(), SseError> {
-        self.finish_with(&mut |item, _| items.push(item))
+        self.finish_into(items)
     }
 
-    /// As [`StreamDecoder::feed`], each chunk paired with its JSON text (see
-    /// [`interpret_keeping_text`]); other items come with `None`.
-    pub(crate) fn feed_keeping_text(
+    /// As [`StreamDecoder::feed`], for the client's read loop: each chunk is merged into
+    /// `assembler` here (the common ones straight from their text, without building a `Value`)
+    /// and handed on with its text.
+    pub(crate) fn feed_assembling(
         &mut self,
         bytes: &[u8],
-        items: &mut Vec<(StreamItem, Option<String>)>,
+        assembler: &mut StreamAssembler,
+        reads: &mut Vec<Decoded>,
     ) -> Result<(), SseError> {
-        self.feed_with(bytes, &mut |item, text| items.push((item, text)))
+        self.feed_into(bytes, &mut Assembling { assembler, reads })
     }
 
-    /// As [`StreamDecoder::finish`], keeping each chunk's text as [`StreamDecoder::feed_keeping_text`].
-    pub(crate) fn finish_keeping_text(
+    /// As [`StreamDecoder::finish`], for the reader of [`StreamDecoder::feed_assembling`].
+    pub(crate) fn finish_assembling(
         &mut self,
-        items: &mut Vec<(StreamItem, Option<String>)>,
+        assembler: &mut StreamAssembler,
+        reads: &mut Vec<Decoded>,
     ) -> Result<(), SseError> {
-        self.finish_with(&mut |item, text| items.push((item, text)))
+        self.finish_into(&mut Assembling { assembler, reads })
     }
 
-    fn feed_with(
-        &mut self,
-        bytes: &[u8],
-        out: &mut dyn FnMut(StreamItem, Option<String>),
-    ) -> Result<(), SseError> {
+    fn feed_into(&mut self, bytes: &[u8], reader: &mut dyn Reader) -> Result<(), SseError> {
         let result = self.parser.feed(bytes, &mut self.scratch);
         let mut events = std::mem::take(&mut self.scratch);
         for event in events.drain(..) {
-            if let Some((item, text)) = interpret_keeping_text(event) {
-                self.accept(item, text, out);
+            // Events after [DONE] are ignored.
+            if !self.saw_done {
+                self.saw_done = reader.event(event, false);
             }
         }
         self.scratch = events; // keep the allocation for the next read
         result
     }
 
-    fn finish_with(
-        &mut self,
-        out: &mut dyn FnMut(StreamItem, Option<String>),
-    ) -> Result<(), SseError> {
+    fn finish_into(&mut self, reader: &mut dyn Reader) -> Result<(), SseError> {
         let tail = self.parser.finish()?;
-        if let Some((item, text)) = tail.event.and_then(interpret_keeping_text) {
-            // Cut inside its last line, bad JSON is a truncation, not a provider's malformed data.
-            let cut_short = tail.cut_mid_line && matches!(item, StreamItem::Malformed { .. });
-            if !cut_short {
-                self.accept(item, text, out);
+        if let Some(event) = tail.event {
+            if !self.saw_done {
+                self.saw_done = reader.event(event, tail.cut_mid_line);
             }
         }
         if self.parser.events() == 0 && !self.parser.stray_text().trim().is_empty() {
             let raw = self.parser.stray_text().to_string();
-            out(StreamItem::Error { raw }, None);
+            reader.item(StreamItem::Error { raw });
         }
         Ok(())
     }
@@ -246,17 +269,78 @@ impl StreamDecoder {
     pub fn parser(&self) -> &SseParser {
         &self.parser
     }
+}
 
-    fn accept(
-        &mut self,
-        item: StreamItem,
-        text: Option<String>,
-        out: &mut dyn FnMut(StreamItem, Option<String>),
-    ) {
-        if !self.saw_done {
-            self.saw_done = matches!(item, StreamItem::Done);
-            out(item, text);
+/// Where a decoder's items go: a list of items, or the client's assembling read.
+trait Reader {
+    /// Takes one event; returns whether it was `[DONE]`. `cut`: the input ended inside the
+    /// event's last line, so bad JSON in it is a truncation (dropped; the assembler then reports
+    /// it), not a provider's malformed data.
+    fn event(&mut self, event: SseEvent, cut: bool) -> bool;
+
+    /// Takes an item no event carried (a body that was not a stream at all).
+    fn item(&mut self, item: StreamItem);
+}
+
+impl Reader for Vec<StreamItem> {
+    fn event(&mut self, event: SseEvent, cut: bool) -> bool {
+        match interpret(&event) {
+            Some(StreamItem::Malformed { .. }) if cut => false,
+            Some(item) => {
+                let done = item == StreamItem::Done;
+                self.push(item);
+                done
+            }
+            None => false,
         }
+    }
+
+    fn item(&mut self, item: StreamItem) {
+        self.push(item);
+    }
+}
+
+/// The client's read: chunks merged into the assembler as they are decoded.
+struct Assembling<'r> {
+    assembler: &'r mut StreamAssembler,
+    reads: &'r mut Vec<Decoded>,
+}
+
+impl Reader for Assembling<'_> {
+    fn event(&mut self, event: SseEvent, cut: bool) -> bool {
+        // The common chunk needs no `Value`; anything else (including what an error event
+        // carries) is interpreted in full.
+        let merged = event.event.as_deref() != Some("error")
+            && Ordinary::read(event.data.trim())
+                .is_some_and(|chunk| self.assembler.push_ordinary(&chunk));
+        if merged {
+            let text = trimmed(event.data);
+            self.reads
+                .push(Decoded::Chunk(ChunkText { text, parsed: None }));
+            return false;
+        }
+        match interpret(&event) {
+            Some(StreamItem::Chunk(value)) => {
+                self.assembler.push(&value);
+                let text = trimmed(event.data);
+                self.reads.push(Decoded::Chunk(ChunkText {
+                    text,
+                    parsed: Some(value),
+                }));
+                false
+            }
+            Some(StreamItem::Malformed { .. }) if cut => false,
+            Some(item) => {
+                let done = item == StreamItem::Done;
+                self.reads.push(Decoded::Item(item));
+                done
+            }
+            None => false,
+        }
+    }
+
+    fn item(&mut self, item: StreamItem) {
+        self.reads.push(Decoded::Item(item));
     }
 }
 
@@ -264,13 +348,30 @@ impl StreamDecoder {
 mod tests {
     use super::*;
 
-    fn decode_keeping_text(pieces: &[&[u8]]) -> Vec<(StreamItem, Option<String>)> {
+    /// Decodes `pieces` as the client reads them, returning what was handed on and the assembler.
+    fn read_assembling(pieces: &[&[u8]]) -> (Vec<Decoded>, StreamAssembler) {
+        let mut decoder = StreamDecoder::new();
+        let mut assembler = StreamAssembler::new();
+        let mut reads = Vec::new();
+        for piece in pieces {
+            decoder
+                .feed_assembling(piece, &mut assembler, &mut reads)
+                .unwrap();
+        }
+        decoder
+            .finish_assembling(&mut assembler, &mut reads)
+            .unwrap();
+        (reads, assembler)
+    }
+
+    /// Decodes `pieces` through the public path.
+    fn decode(pieces: &[&[u8]]) -> Vec<StreamItem> {
         let mut decoder = StreamDecoder::new();
         let mut items = Vec::new();
         for piece in pieces {
-            decoder.feed_keeping_text(piece, &mut items).unwrap();
+            decoder.feed(piece, &mut items).unwrap();
         }
-        decoder.finish_keeping_text(&mut items).unwrap();
+        decoder.finish(&mut items).unwrap();
         items
     }
 
@@ -280,52 +381,82 @@ mod tests {
         // provider's, not a re-serialisation, and still the same object.
         let data = r#"{ "id" : "c1", "choices": [{"index": 0, "delta": {"content": "caf\u00e9"}}], "n": 1e2 }"#;
         let body = format!("data:  {data}  \n\ndata: [DONE]\n\n");
-        let items = decode_keeping_text(&[body.as_bytes()]);
-        assert_eq!(items.len(), 2);
-        let (StreamItem::Chunk(chunk), Some(text)) = &items[0] else {
-            panic!("not a chunk with its text: {:?}", items[0]);
+        let (reads, _) = read_assembling(&[body.as_bytes()]);
+        assert_eq!(reads.len(), 2);
+        let Decoded::Chunk(chunk) = &reads[0] else {
+            panic!("not a chunk: {:?}", reads[0]);
         };
-        assert_eq!(text, data, "the data, trimmed");
-        assert_eq!(&serde_json::from_str::<Value>(text).unwrap(), chunk);
-        assert_eq!(items[1], (StreamItem::Done, None));
+        assert_eq!(chunk.text, data, "the data, trimmed");
+        assert_eq!(*chunk.value(), serde_json::from_str::<Value>(data).unwrap());
+        assert!(matches!(reads[1], Decoded::Item(StreamItem::Done)));
     }
 
     #[test]
     fn a_chunk_split_across_reads_and_lines_keeps_its_whole_text() {
-        let items = decode_keeping_text(&[b"data: {\"a\":", b"\r\ndata: [1,\n", b"data: 2]}\n\n"]);
-        let (StreamItem::Chunk(chunk), Some(text)) = &items[0] else {
-            panic!("not a chunk with its text: {:?}", items[0]);
+        let (reads, _) = read_assembling(&[b"data: {\"a\":", b"\r\ndata: [1,\n", b"data: 2]}\n\n"]);
+        let Decoded::Chunk(chunk) = &reads[0] else {
+            panic!("not a chunk: {:?}", reads[0]);
         };
-        assert_eq!(text, "{\"a\":\n[1,\n2]}");
-        assert_eq!(chunk, &serde_json::json!({"a": [1, 2]}));
+        assert_eq!(chunk.text, "{\"a\":\n[1,\n2]}");
+        assert_eq!(*chunk.value(), serde_json::json!({"a": [1, 2]}));
     }
 
     #[test]
-    fn only_chunks_carry_text_and_both_paths_give_the_same_items() {
+    fn ordinary_chunks_after_the_first_are_merged_from_their_text_alone() {
+        let first = br#"data: {"id":"c1","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}"#;
+        let next = br#"data: {"id":"c1","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"content":"Hi \"there\""},"logprobs":null,"finish_reason":null}]}"#;
+        let last = br#"data: {"id":"c1","model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#;
+        let body = [
+            &first[..],
+            b"\n\n",
+            next,
+            b"\n\n",
+            last,
+            b"\n\ndata: [DONE]\n\n",
+        ]
+        .concat();
+        let (reads, assembler) = read_assembling(&[&body]);
+        let parsed: Vec<bool> = reads
+            .iter()
+            .filter_map(|read| match read {
+                Decoded::Chunk(chunk) => Some(chunk.parsed.is_some()),
+                Decoded::Item(_) => None,
+            })
+            .collect();
+        // The first adds the header's members, so it is parsed; the others need no `Value`.
+        assert_eq!(parsed, [true, false, false]);
+        let message = assembler.finish(true).unwrap();
+        assert_eq!(message["choices"][0]["message"]["content"], "Hi \"there\"");
+        assert_eq!(message["choices"][0]["finish_reason"], "stop");
+    }
+
+    #[test]
+    fn both_paths_give_the_same_items_and_only_chunks_carry_text() {
         let body: &[&[u8]] = &[
             b"data: {\"choices\":[]}\n\n: keep-alive\n\n",
             b"event: error\ndata: {\"error\":{\"message\":\"overloaded\"}}\n\n",
             b"data: [1]\n\ndata: {\"choices\":[]}\n\ndata: [DONE]\n\ndata: {\"late\":1}\n\n",
         ];
-        let kept = decode_keeping_text(body);
-        let texts: Vec<bool> = kept.iter().map(|(_, text)| text.is_some()).collect();
-        assert_eq!(texts, [true, false, false, true, false]);
-        let mut decoder = StreamDecoder::new();
-        let mut items = Vec::new();
-        for piece in body {
-            decoder.feed(piece, &mut items).unwrap();
+        let (reads, _) = read_assembling(body);
+        let items = decode(body);
+        assert_eq!(reads.len(), items.len());
+        for (read, item) in reads.iter().zip(&items) {
+            match (read, item) {
+                (Decoded::Chunk(chunk), StreamItem::Chunk(value)) => {
+                    assert_eq!(&*chunk.value(), value)
+                }
+                (Decoded::Item(read), item) => assert_eq!(read, item),
+                other => panic!("the paths differ: {other:?}"),
+            }
         }
-        decoder.finish(&mut items).unwrap();
-        let without_text: Vec<StreamItem> = kept.into_iter().map(|(item, _)| item).collect();
-        assert_eq!(without_text, items);
     }
 
     #[test]
-    fn a_body_that_is_not_a_stream_is_one_error_without_text() {
-        let items = decode_keeping_text(&[b"{\"error\":{\"message\":\"bad key\"}}"]);
+    fn a_body_that_is_not_a_stream_is_one_error() {
+        let (reads, _) = read_assembling(&[b"{\"error\":{\"message\":\"bad key\"}}"]);
         assert!(
-            matches!(&items[..], [(StreamItem::Error { raw }, None)] if raw.contains("bad key")),
-            "{items:?}"
+            matches!(&reads[..], [Decoded::Item(StreamItem::Error { raw })] if raw.contains("bad key")),
+            "{reads:?}"
         );
     }
 }
