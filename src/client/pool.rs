@@ -107,6 +107,8 @@ impl Pool {
         let mut state = self.lock();
         state.queue.push_back(job);
         if state.idle >= state.queue.len() {
+            // Woken after the lock is released: a thread woken under it would wait for it again.
+            drop(state);
             self.work.notify_one();
             return Ok(());
         }

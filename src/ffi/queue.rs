@@ -43,8 +43,10 @@ struct State {
     open_chunks: HashMap<u64, usize>,
     /// A byte was written to the pipe and no take has happened since.
     signalled: bool,
-    /// The pipe; `None` once the queue was freed (events are then dropped).
-    wake: Option<wake::Pipe>,
+    /// The pipe; `None` once the queue was freed (events are then dropped). Shared, so that a
+    /// call can write its byte after letting go of the lock (a consumer woken by that byte would
+    /// otherwise find the lock still held), while `llmwire_queue_free` drops its own reference.
+    wake: Option<Arc<wake::Pipe>>,
 }
 
 enum Event {
@@ -65,15 +67,14 @@ impl Shared {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Appends an event (the caller holds the lock) and signals the edge.
-    fn signal(state: &mut State) {
+    /// After an event was appended (under the lock): the pipe to write a byte to once the lock is
+    /// released, when this event makes the queue non-empty for its consumer.
+    fn signal(state: &mut State) -> Option<Arc<wake::Pipe>> {
         if state.signalled {
-            return;
+            return None;
         }
-        if let Some(pipe) = &state.wake {
-            pipe.notify();
-            state.signalled = true;
-        }
+        state.signalled = true;
+        state.wake.clone()
     }
 }
 
@@ -109,7 +110,9 @@ impl Submitted {
             chunks: vec![text],
         });
         state.open_chunks.insert(self.id, at);
-        Shared::signal(&mut state);
+        let pipe = Shared::signal(&mut state);
+        drop(state);
+        pipe.inspect(|pipe| pipe.notify());
     }
 
     /// The call's end: its last event.
@@ -124,7 +127,9 @@ impl Submitted {
             tag: self.tag,
             outcome: outcome.map_err(Box::new),
         });
-        Shared::signal(&mut state);
+        let pipe = Shared::signal(&mut state);
+        drop(state);
+        pipe.inspect(|pipe| pipe.notify());
     }
 }
 
@@ -204,7 +209,7 @@ pub unsafe extern "C" fn llmwire_queue_new(
                     events: Vec::new(),
                     open_chunks: HashMap::new(),
                     signalled: false,
-                    wake: Some(pipe),
+                    wake: Some(Arc::new(pipe)),
                 }),
                 calls: StartedCalls::default(),
             }),
@@ -237,10 +242,26 @@ pub unsafe extern "C" fn llmwire_queue_free(queue: *mut LlmwireQueue) {
             state.open_chunks.clear();
             (std::mem::take(&mut state.events), state.wake.take())
         };
-        drop(pipe);
+        if let Some(pipe) = pipe {
+            close_unshared(pipe);
+        }
         drop(events);
         queue.shared.calls.cancel_all();
     })
+}
+
+/// Closes the pipe once no call holds it: a call holds it only while it writes its wake-up byte,
+/// and the header promises the descriptor is closed when `llmwire_queue_free` returns.
+fn close_unshared(mut pipe: Arc<wake::Pipe>) {
+    loop {
+        match Arc::try_unwrap(pipe) {
+            Ok(pipe) => return drop(pipe),
+            Err(shared) => {
+                pipe = shared;
+                std::thread::yield_now();
+            }
+        }
+    }
 }
 
 /// The queue's file descriptor, to watch for readability with the event loop (epoll, kqueue,
@@ -260,7 +281,12 @@ pub unsafe extern "C" fn llmwire_queue_fd(queue: *const LlmwireQueue) -> i32 {
         let Some(queue) = (unsafe { queue.as_ref() }) else {
             return -1;
         };
-        queue.shared.lock().wake.as_ref().map_or(-1, wake::Pipe::fd)
+        queue
+            .shared
+            .lock()
+            .wake
+            .as_ref()
+            .map_or(-1, |pipe| pipe.fd())
     })
 }
 
