@@ -301,7 +301,9 @@ impl FleetCall<'_> {
             if Some(index) == except || self.ruled_out[index] {
                 continue;
             }
+            let mut judged_now = false;
             let prepared = self.prepared[index].get_or_insert_with(|| {
+                judged_now = true;
                 let streams = call.streams();
                 prepare(
                     client,
@@ -312,7 +314,12 @@ impl FleetCall<'_> {
                     &mut call.estimate,
                 )
             });
-            if prepared.is_err() {
+            if let Err(error) = prepared {
+                // Said once per call: the request can never go to this target.
+                if judged_now {
+                    let class = error.class();
+                    emit_target(call, target, "request_rejected", None, Some(class));
+                }
                 continue;
             }
             match self.fleet.store.acquire(

@@ -13,7 +13,7 @@ use crate::fleet_setup::*;
 use llmwire::client::ManualClock;
 use llmwire::mock::{OutageMode, QuotaOptions};
 use llmwire::taxonomy::{ErrorClass, StopReason};
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[test]
 fn rate_limited_primary_fails_over_at_once_and_cools_for_the_hint() {
@@ -429,4 +429,42 @@ fn the_call_deadline_cuts_an_attempt_on_a_target_and_does_not_fail_over_past_it(
         "available",
         "a deadline says nothing about the target"
     );
+}
+
+#[test]
+fn a_target_whose_validation_rejects_the_request_is_passed_over_with_an_event() {
+    let server = mock(QuotaOptions::default());
+    let (a, b) = (session("rej-a"), session("rej-b"));
+    let config = config(
+        vec![
+            json!({"name": "gemini", "provider": "gemini", "model": "gemini-2.0-flash",
+                   "base_url": server.gemini_base_url("echo", &a), "api_key": KEY}),
+            openai_target("openai", &server.scenario_base_url("echo", &b)),
+        ],
+        json!({"validation": "strict"}),
+    );
+    let client = client(&config);
+    let events = record_events(&client);
+    // Gemini rejects `additionalProperties` in a tool schema; strict validation does not repair.
+    let request = json!({
+        "messages": [{"role": "user", "content": "weather in Paris?"}],
+        "tools": [{"type": "function", "function": {"name": "weather", "parameters": {
+            "type": "object", "additionalProperties": false,
+            "properties": {"city": {"type": "string"}}}}}]
+    });
+    let answer = client
+        .chat(&request, None)
+        .expect("the second target answers");
+    assert_eq!(targets_of(&answer["llmwire"]["attempts"]), ["openai"]);
+    assert_eq!(received(&server, &a), 0, "nothing was sent to gemini");
+    let rejected: Vec<Value> = events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|event| event["transition"] == "request_rejected")
+        .cloned()
+        .collect();
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert_eq!(rejected[0]["target"], "gemini");
+    assert_eq!(rejected[0]["reason"], "validation_failed");
 }
