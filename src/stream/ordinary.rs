@@ -96,6 +96,19 @@ fn once<E: de::Error>(seen: &mut bool) -> Result<(), E> {
     Ok(())
 }
 
+/// Reads the value of `key`, which must be `null`; a key already in `seen` is refused.
+fn null_member<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    key: &'de str,
+    seen: &mut Vec<&'de str>,
+) -> Result<(), A::Error> {
+    if seen.contains(&key) {
+        return Err(refuse("a member given twice"));
+    }
+    seen.push(key);
+    map.next_value::<Null>().map(drop)
+}
+
 impl<'de> Deserialize<'de> for Ordinary<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Top;
@@ -200,13 +213,7 @@ impl<'de> Deserialize<'de> for Choice<'de> {
                         // something take the full parse; `logprobs: null` and other null members
                         // change nothing.
                         "message" => return Err(refuse("a message in a chunk")),
-                        _ => {
-                            if nulls.contains(&key) {
-                                return Err(refuse("a member given twice"));
-                            }
-                            nulls.push(key);
-                            map.next_value::<Null>()?;
-                        }
+                        _ => null_member(&mut map, key, &mut nulls)?,
                     }
                 }
                 Ok(choice)
@@ -247,13 +254,7 @@ impl<'de> Deserialize<'de> for Delta<'de> {
                             once(&mut content)?;
                             delta.content = map.next_value::<Option<Text>>()?.map(|t| t.0);
                         }
-                        _ => {
-                            if nulls.contains(&key) {
-                                return Err(refuse("a member given twice"));
-                            }
-                            nulls.push(key);
-                            map.next_value::<Null>()?;
-                        }
+                        _ => null_member(&mut map, key, &mut nulls)?,
                     }
                 }
                 Ok(delta)
