@@ -82,6 +82,10 @@ impl Scalar<'_> {
     }
 }
 
+/// The most members of one object this read takes (ordinary chunks have fewer than ten): the
+/// check for a repeated member is quadratic, and a hostile stream must not make it expensive.
+const MAX_MEMBERS: usize = 32;
+
 /// Refuses the text: the caller parses it in full.
 fn refuse<E: de::Error>(why: &str) -> E {
     E::custom(format_args!("not an ordinary chunk: {why}"))
@@ -104,6 +108,9 @@ fn null_member<'de, A: MapAccess<'de>>(
 ) -> Result<(), A::Error> {
     if seen.contains(&key) {
         return Err(refuse("a member given twice"));
+    }
+    if seen.len() == MAX_MEMBERS {
+        return Err(refuse("too many members"));
     }
     seen.push(key);
     map.next_value::<Null>().map(drop)
@@ -142,6 +149,9 @@ impl<'de> Deserialize<'de> for Ordinary<'de> {
                         _ => {
                             if chunk.fields.iter().any(|(seen, _)| *seen == key) {
                                 return Err(refuse("a member given twice"));
+                            }
+                            if chunk.fields.len() == MAX_MEMBERS {
+                                return Err(refuse("too many members"));
                             }
                             chunk.fields.push((key, map.next_value()?));
                         }
@@ -522,6 +532,8 @@ mod tests {
 
     #[test]
     fn what_is_not_ordinary_is_refused() {
+        let members: Vec<String> = (0..=MAX_MEMBERS).map(|n| format!("\"k{n}\":1")).collect();
+        let many_members = format!("{{{}}}", members.join(","));
         for text in [
             r#"{"error":{"message":"overloaded"}}"#,
             r#"{"type":"error","error":{"type":"overloaded_error"}}"#,
@@ -532,6 +544,7 @@ mod tests {
             r#"{"created":1.5,"choices":[]}"#,
             r#"[{"choices":[]}]"#,
             r#"{"choices":[{"index":0,"delta":{"content":"a"}}]"#,
+            &many_members,
         ] {
             assert!(Ordinary::read(text).is_none(), "{text}");
         }
