@@ -6,7 +6,8 @@
 
 use super::vocab::{
     ASCII_LETTER_TRIGRAMS, RARE_CHAR_MILLI, SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL,
-    SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS, SINGLE_TOKEN_SPACED_ASCII_PAIRS,
+    SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS, SINGLE_TOKEN_LATIN_PAIRS,
+    SINGLE_TOKEN_SPACED_ASCII_PAIRS, SINGLE_TOKEN_SPACED_LATIN,
 };
 
 /// What a character is, for the pre-token split.
@@ -187,6 +188,38 @@ pub(super) fn is_single_token_kana_pair(first: u32, second: u32) -> bool {
     match SINGLE_TOKEN_KANA_PAIRS.get(first as usize) {
         Some(row) if second < 192 => row[(second / 64) as usize] & (1 << (second % 64)) != 0,
         _ => false,
+    }
+}
+
+/// The place of `code` in the Latin pair tables (`SINGLE_TOKEN_LATIN_PAIRS`): printable ASCII
+/// first, then U+00A0 to U+017F (Latin-1's signs and letters, Latin Extended-A); `None` for any
+/// other code point.
+#[inline(always)]
+pub(super) const fn latin_index(code: u32) -> Option<usize> {
+    match code {
+        0x21..=0x7E => Some((code - 0x21) as usize),
+        0xA0..=0x17F => Some((code - 0xA0) as usize + 94),
+        _ => None,
+    }
+}
+
+/// Whether o200k_base has one token for `first` then `second`, both printable ASCII, Latin-1
+/// (U+00A0 on) or Latin Extended-A, case as written (false for any other pair).
+#[inline]
+pub(super) fn is_single_token_latin_pair(first: u32, second: u32) -> bool {
+    match (latin_index(first), latin_index(second)) {
+        (Some(i), Some(j)) => SINGLE_TOKEN_LATIN_PAIRS[i][j / 64] & (1 << (j % 64)) != 0,
+        _ => false,
+    }
+}
+
+/// Whether o200k_base has one token for a space and `code` (printable ASCII, Latin-1 from U+00A0
+/// or Latin Extended-A; false for any other code point).
+#[inline]
+pub(super) fn is_single_token_spaced_latin(code: u32) -> bool {
+    match latin_index(code) {
+        Some(j) => SINGLE_TOKEN_SPACED_LATIN[j / 64] & (1 << (j % 64)) != 0,
+        None => false,
     }
 }
 

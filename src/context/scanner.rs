@@ -8,9 +8,10 @@
 //! for byte. Not for: producing tokens.
 
 use super::chars::{
-    is_single_token, is_single_token_kana_pair, is_single_token_pair, is_single_token_spaced_pair,
-    is_traditional_marker, next_trigram, non_ascii_class, rare_char_milli, script, CharClass,
-    Script, ASCII_CLASSES, RARE_TRIGRAMS,
+    is_single_token, is_single_token_kana_pair, is_single_token_latin_pair, is_single_token_pair,
+    is_single_token_spaced_latin, is_single_token_spaced_pair, is_traditional_marker, latin_index,
+    next_trigram, non_ascii_class, rare_char_milli, script, CharClass, Script, ASCII_CLASSES,
+    RARE_TRIGRAMS,
 };
 use super::estimate::TextTally;
 
@@ -377,6 +378,13 @@ impl TextScanner {
 
     #[inline]
     fn script_letter(&mut self, class: CharClass, code: u32) {
+        if class == CharClass::AccentedLetter
+            && matches!(code, 0xC0..=0x17F)
+            && self.unmerged_latin_letter(code)
+        {
+            self.tally.unmerged_latin_letters += 1;
+            return;
+        }
         let tally = &mut self.tally;
         if class == CharClass::AccentedLetter {
             tally.accented_letters += 1;
@@ -396,6 +404,18 @@ impl TextScanner {
             Script::Hebrew => tally.hebrew_letters += 1,
             Script::Arabic => tally.arabic_letters += 1,
             Script::Indic => tally.indic_letters += 1,
+        }
+    }
+
+    /// Whether the accented letter `code` (Latin-1 or Latin Extended-A), just split into its word
+    /// piece, starts a token of its own: o200k_base has no one token for it and the letter before
+    /// it in the piece, case as written, or for it and the space that leads the piece.
+    #[inline]
+    fn unmerged_latin_letter(&self, code: u32) -> bool {
+        if self.word_letters > 1 {
+            !is_single_token_latin_pair(self.previous_code, code)
+        } else {
+            self.led_by_space && !is_single_token_spaced_latin(code)
         }
     }
 
@@ -473,8 +493,8 @@ impl TextScanner {
             ) && self.run_len == 1;
             self.led_by_space = matches!(run, Run::Spaces { .. });
             if self.led_by_mark
-                && self.previous_code < 0x80
-                && !is_single_token_pair(self.previous_code, code)
+                && (self.previous_code < 0x80 || latin_index(self.previous_code).is_some())
+                && !is_single_token_latin_pair(self.previous_code, code)
             {
                 self.tally.unmerged_mark_letters += 1;
             }
@@ -489,7 +509,17 @@ impl TextScanner {
         self.word_letters += 1;
         if code < 0x80 {
             self.trigram = next_trigram(self.trigram, code as u8);
-            self.tally.rare_letter_trigrams += u64::from(RARE_TRIGRAMS[self.trigram as usize]);
+            if self.previous == CharClass::AccentedLetter
+                && !starts_piece
+                && matches!(self.previous_code, 0xC0..=0x17F)
+                && !is_single_token_latin_pair(self.previous_code, code)
+            {
+                // Right after an accented letter it has no token with: a token of its own,
+                // charged instead of its trigram.
+                self.tally.unmerged_latin_letters += 1;
+            } else {
+                self.tally.rare_letter_trigrams += u64::from(RARE_TRIGRAMS[self.trigram as usize]);
+            }
         } else {
             // No trigram of the table holds a letter beyond ASCII: the next two ASCII letters
             // count as rare.
@@ -512,7 +542,14 @@ impl TextScanner {
                 self.tally.very_long_word_letters += 1;
             }
             if class == CharClass::Upper && !starts_piece {
-                self.tally.inner_capitals += 1;
+                if self.previous == CharClass::Upper
+                    && !is_single_token_pair(self.previous_code, code)
+                {
+                    // A capital after one it has no token with starts a token of its own.
+                    self.tally.unmerged_latin_letters += 1;
+                } else {
+                    self.tally.inner_capitals += 1;
+                }
             }
         }
     }
