@@ -85,10 +85,42 @@ macro_rules! two_byte_table {
 /// The class of a non-ASCII code point, from the Unicode blocks that matter for tokenizing.
 #[inline(always)]
 pub(super) fn non_ascii_class(code: u32) -> CharClass {
-    match TWO_BYTE_CLASSES.get(code.wrapping_sub(0x80) as usize) {
-        Some(&class) => class,
-        None => non_ascii_class_by_range(code),
+    if let Some(&class) = TWO_BYTE_CLASSES.get(code.wrapping_sub(0x80) as usize) {
+        return class;
     }
+    match PAGE_CLASSES.get((code >> 8) as usize) {
+        Some(&Some(class)) => class,
+        _ => non_ascii_class_by_range(code),
+    }
+}
+
+/// Per 256 code points of the basic plane (`code >> 8`), the class all of them have
+/// ([`non_ascii_class_by_range`]), or `None` where they differ: CJK, Hangul and most other
+/// three-byte characters in one load.
+static PAGE_CLASSES: [Option<CharClass>; 256] = {
+    let mut table = [None; 256];
+    let mut page = 0;
+    while page < 256 {
+        let first = non_ascii_class_by_range(page << 8);
+        let mut same = true;
+        let mut low = 1;
+        while low < 256 {
+            if !same_class(non_ascii_class_by_range((page << 8) | low), first) {
+                same = false;
+            }
+            low += 1;
+        }
+        if same {
+            table[page as usize] = Some(first);
+        }
+        page += 1;
+    }
+    table
+};
+
+/// `a == b`, at compile time.
+const fn same_class(a: CharClass, b: CharClass) -> bool {
+    a as u8 == b as u8
 }
 
 /// [`non_ascii_class_by_range`] of U+0080 to U+07FF (the two-byte characters: accented Latin,
@@ -207,6 +239,10 @@ pub(super) const fn latin_index(code: u32) -> Option<usize> {
 /// (U+00A0 on) or Latin Extended-A, case as written (false for any other pair).
 #[inline]
 pub(super) fn is_single_token_latin_pair(first: u32, second: u32) -> bool {
+    if first < 0x80 && second < 0x80 {
+        // The same answer from the smaller table of ASCII pairs.
+        return is_single_token_pair(first, second);
+    }
     match (latin_index(first), latin_index(second)) {
         (Some(i), Some(j)) => SINGLE_TOKEN_LATIN_PAIRS[i][j / 64] & (1 << (j % 64)) != 0,
         _ => false,

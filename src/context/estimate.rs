@@ -214,7 +214,7 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     342,  // unspaced_letters
     778,  // symbols
     1000, // astral_symbols
-    204,  // base64_chars
+    225,  // base64_chars
     215,  // long_run_letters
     1,    // rare_char_milli (already in thousandths)
     2585, // after_rare_chars
