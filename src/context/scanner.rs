@@ -261,18 +261,17 @@ impl TextScanner {
                     self.tally.rare_letter_trigrams += rare;
                     self.lower_case_letters(end - index, bytes[end - 1]);
                     index = end;
-                } else {
-                    let class = ASCII_CLASSES[usize::from(byte)];
-                    self.char(class, u32::from(byte));
+                } else if byte.is_ascii_digit() {
+                    self.char(CharClass::Digit, u32::from(byte));
                     index += 1;
                     // Base64 has digits throughout: one of them, some way into a candidate, is
                     // where to look ahead.
-                    if class == CharClass::Digit
-                        && self.base64.len >= BASE64_LOOK_AHEAD
-                        && !self.base64.looked_ahead
-                    {
+                    if self.base64.len >= BASE64_LOOK_AHEAD && !self.base64.looked_ahead {
                         index = self.base64_ahead(bytes, index);
                     }
+                } else {
+                    self.char(ASCII_CLASSES[usize::from(byte)], u32::from(byte));
+                    index += 1;
                 }
                 continue;
             }
