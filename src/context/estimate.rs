@@ -570,6 +570,25 @@ mod tests {
     }
 
     #[test]
+    fn latin_letters_without_a_pair_token_are_charged_a_token_each() {
+        // Random accented letters: o200k_base has no token for most of these pairs, nor for
+        // ` Ō` (ĩ is not even one token alone: a rare character, charged apart).
+        let tally = tally_text("ůŒžŝŻ ŌĩĈőŐ");
+        assert!(tally.unmerged_latin_letters >= 7, "{tally:?}");
+        assert!(tally.accented_letters <= 1, "{tally:?}");
+        // An ASCII letter after an accented one it has no token with (`ÿb`), and a capital
+        // after a capital (`QZ`).
+        assert!(tally_text("éaÿbÇc").unmerged_latin_letters >= 2);
+        assert!(tally_text("QZXJ").unmerged_latin_letters >= 2);
+        // Ordinary French and German words merge most of their accented letters; a pair that
+        // o200k_base only holds inside a longer token (`fé` of ` café`) counts, on the safe side.
+        let tally = tally_text("Le café était fermé, die Größe der Tür");
+        assert!(tally.unmerged_latin_letters <= 3, "{tally:?}");
+        // A Latin-1 sign before a letter is a mark leading the word: checked like ASCII ones.
+        assert_eq!(tally_text("¤q").unmerged_mark_letters, 1);
+    }
+
+    #[test]
     fn russian_is_told_from_other_cyrillic_languages() {
         assert!(tally_text("Мы были вместе, это было давно, и ещё вчера").is_russian());
         assert!(!tally_text("Ми були разом, це було давно, і ще вчора").is_russian());

@@ -503,6 +503,9 @@ impl TextScanner {
                 CharClass::Digit => self.digit(),
                 CharClass::Punct => self.punct(class, code),
                 _ => {
+                    // `letter`'s piece split without the counts a base64 run's end throws away.
+                    // (Its piece start is repeated, not shared: a helper for both cost the hot
+                    // path of `letter` 1.5% to 3%, measured.)
                     let run = self.run;
                     let starts_piece = match run {
                         Run::Word => class == CharClass::Upper && self.previous == CharClass::Lower,
