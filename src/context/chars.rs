@@ -6,7 +6,8 @@
 
 use super::vocab::{
     ASCII_LETTER_TRIGRAMS, RARE_CHAR_MILLI, SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL,
-    SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS, SINGLE_TOKEN_SPACED_ASCII_PAIRS,
+    SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS, SINGLE_TOKEN_LATIN_PAIRS,
+    SINGLE_TOKEN_SPACED_ASCII_PAIRS, SINGLE_TOKEN_SPACED_LATIN,
 };
 
 /// What a character is, for the pre-token split.
@@ -84,10 +85,42 @@ macro_rules! two_byte_table {
 /// The class of a non-ASCII code point, from the Unicode blocks that matter for tokenizing.
 #[inline(always)]
 pub(super) fn non_ascii_class(code: u32) -> CharClass {
-    match TWO_BYTE_CLASSES.get(code.wrapping_sub(0x80) as usize) {
-        Some(&class) => class,
-        None => non_ascii_class_by_range(code),
+    if let Some(&class) = TWO_BYTE_CLASSES.get(code.wrapping_sub(0x80) as usize) {
+        return class;
     }
+    match PAGE_CLASSES.get((code >> 8) as usize) {
+        Some(&Some(class)) => class,
+        _ => non_ascii_class_by_range(code),
+    }
+}
+
+/// Per 256 code points of the basic plane (`code >> 8`), the class all of them have
+/// ([`non_ascii_class_by_range`]), or `None` where they differ: CJK, Hangul and most other
+/// three-byte characters in one load.
+static PAGE_CLASSES: [Option<CharClass>; 256] = {
+    let mut table = [None; 256];
+    let mut page = 0;
+    while page < 256 {
+        let first = non_ascii_class_by_range(page << 8);
+        let mut same = true;
+        let mut low = 1;
+        while low < 256 {
+            if !same_class(non_ascii_class_by_range((page << 8) | low), first) {
+                same = false;
+            }
+            low += 1;
+        }
+        if same {
+            table[page as usize] = Some(first);
+        }
+        page += 1;
+    }
+    table
+};
+
+/// `a == b`, at compile time.
+const fn same_class(a: CharClass, b: CharClass) -> bool {
+    a as u8 == b as u8
 }
 
 /// [`non_ascii_class_by_range`] of U+0080 to U+07FF (the two-byte characters: accented Latin,
@@ -187,6 +220,42 @@ pub(super) fn is_single_token_kana_pair(first: u32, second: u32) -> bool {
     match SINGLE_TOKEN_KANA_PAIRS.get(first as usize) {
         Some(row) if second < 192 => row[(second / 64) as usize] & (1 << (second % 64)) != 0,
         _ => false,
+    }
+}
+
+/// The place of `code` in the Latin pair tables (`SINGLE_TOKEN_LATIN_PAIRS`): printable ASCII
+/// first, then U+00A0 to U+017F (Latin-1's signs and letters, Latin Extended-A); `None` for any
+/// other code point.
+#[inline(always)]
+pub(super) const fn latin_index(code: u32) -> Option<usize> {
+    match code {
+        0x21..=0x7E => Some((code - 0x21) as usize),
+        0xA0..=0x17F => Some((code - 0xA0) as usize + 94),
+        _ => None,
+    }
+}
+
+/// Whether o200k_base has one token for `first` then `second`, both printable ASCII, Latin-1
+/// (U+00A0 on) or Latin Extended-A, case as written (false for any other pair).
+#[inline]
+pub(super) fn is_single_token_latin_pair(first: u32, second: u32) -> bool {
+    if first < 0x80 && second < 0x80 {
+        // The same answer from the smaller table of ASCII pairs.
+        return is_single_token_pair(first, second);
+    }
+    match (latin_index(first), latin_index(second)) {
+        (Some(i), Some(j)) => SINGLE_TOKEN_LATIN_PAIRS[i][j / 64] & (1 << (j % 64)) != 0,
+        _ => false,
+    }
+}
+
+/// Whether o200k_base has one token for a space and `code` (printable ASCII, Latin-1 from U+00A0
+/// or Latin Extended-A; false for any other code point).
+#[inline]
+pub(super) fn is_single_token_spaced_latin(code: u32) -> bool {
+    match latin_index(code) {
+        Some(j) => SINGLE_TOKEN_SPACED_LATIN[j / 64] & (1 << (j % 64)) != 0,
+        None => false,
     }
 }
 

@@ -38,8 +38,9 @@ const MAX_MEAN_OVER_ESTIMATE: f64 = 0.15;
 /// The seed of the adversarial strings the estimator was first measured on.
 const SEED: u64 = 0x2545_F491_4F6C_DD1D;
 
-/// The seeds of the adversarial strings a re-fit uses besides `SEED` (see [`dump_features`]).
-const FIT_SEEDS: u64 = 60;
+/// The seeds of the adversarial strings a re-fit uses besides `SEED` (see [`dump_features`]):
+/// 1 to 60, and 101 to 200 since the Latin pairs (seeds 201 and up stay unseen).
+const FIT_SEEDS: [std::ops::RangeInclusive<u64>; 2] = [1..=60, 101..=200];
 
 /// Seeds the fit never saw, checked in every run besides `SEED`.
 const UNSEEN_SEEDS: [u64; 4] = [201, 202, 203, 204];
@@ -490,7 +491,7 @@ fn regenerate_vocab_tables() {
 /// Writes what a re-fit of `FEATURE_WEIGHTS_MILLI` needs to the file `LLMWIRE_FEATURES_TSV`: per
 /// corpus sample and adversarial string, its set, kind (for adversarial strings, the seed),
 /// name, o200k_base count and `TextTally::features()`; the current weights head the file. The
-/// adversarial strings are those of the test's seed and of the seeds 1 to `FIT_SEEDS`, so that
+/// adversarial strings are those of the test's seed and of the seeds of `FIT_SEEDS`, so that
 /// the weights hold beyond the strings the test happens to draw (seeds above `FIT_SEEDS` are
 /// left to check that). `scripts/fit-estimate-weights.py` reads the file (see
 /// `docs/token-estimate.md`).
@@ -515,7 +516,9 @@ fn dump_features() {
     }
     let seeds = match std::env::var("LLMWIRE_FEATURE_SEEDS") {
         Ok(seeds) => parse_seeds(&seeds),
-        Err(_) => std::iter::once(SEED).chain(1..=FIT_SEEDS).collect(),
+        Err(_) => std::iter::once(SEED)
+            .chain(FIT_SEEDS.into_iter().flatten())
+            .collect(),
     };
     for seed in seeds {
         for (label, text) in adversarial_strings(seed) {

@@ -29,6 +29,16 @@ pub fn next_trigram(state: u32, letter: u8) -> u32 {
     ((state << 5) | u32::from(letter & 31)) & 0x7FFF
 }
 
+/// The characters of the Latin pair tables, in their order: printable ASCII (U+0021 to U+007E),
+/// then Latin-1's letters and signs and Latin Extended-A (U+00A0 to U+017F). The scanner's
+/// `chars::latin_index` is the inverse.
+pub fn latin_domain() -> Vec<char> {
+    (0x21..=0x7Eu32)
+        .chain(0xA0..=0x17F)
+        .filter_map(char::from_u32)
+        .collect()
+}
+
 /// A xorshift generator: the same sequences on every run.
 pub struct Rng(pub u64);
 
@@ -121,6 +131,20 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
                 .collect();
             if tokens(&pair) == 1 {
                 kana_pairs[first as usize][(second / 64) as usize] |= 1 << (second % 64);
+            }
+        }
+    }
+    let latin = latin_domain();
+    let words = latin.len().div_ceil(64);
+    let mut latin_pairs = vec![vec![0u64; words]; latin.len()];
+    let mut spaced_latin = vec![0u64; words];
+    for (j, &second) in latin.iter().enumerate() {
+        if tokens(&format!(" {second}")) == 1 {
+            spaced_latin[j / 64] |= 1 << (j % 64);
+        }
+        for (i, &first) in latin.iter().enumerate() {
+            if tokens(&format!("{first}{second}")) == 1 {
+                latin_pairs[i][j / 64] |= 1 << (j % 64);
             }
         }
     }
@@ -228,8 +252,37 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
             row[0], row[1], row[2]
         );
     }
+    let _ = write!(
+        out,
+        "];\n\n/// Pairs of the {n} characters of printable ASCII, Latin-1 (U+00A0 on) and Latin Extended-A\n\
+         /// that o200k_base has one token for, case as written: bit `j % 64` of word `j / 64` of row `i`\n\
+         /// when character `i` then character `j` is one token (`chars::latin_index` numbers them).\n",
+        n = latin.len()
+    );
+    let _ = writeln!(
+        out,
+        "#[rustfmt::skip]\npub(super) static SINGLE_TOKEN_LATIN_PAIRS: [[u64; {words}]; {}] = [",
+        latin.len()
+    );
+    for row in &latin_pairs {
+        let cells: Vec<String> = row.iter().map(|word| format!("{word:#018x}")).collect();
+        let _ = writeln!(out, "    [{}],", cells.join(", "));
+    }
     out.push_str(
-        "];\n\n/// Code points beyond the basic plane that are one token on their own. Sorted.\n",
+        "];\n\n/// The same characters that o200k_base has one token for after a space (` é`, ` Ž`): bit\n\
+         /// `j % 64` of word `j / 64`.\n",
+    );
+    let cells: Vec<String> = spaced_latin
+        .iter()
+        .map(|word| format!("{word:#018x}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "pub(super) static SINGLE_TOKEN_SPACED_LATIN: [u64; {words}] = [{}];\n",
+        cells.join(", ")
+    );
+    out.push_str(
+        "/// Code points beyond the basic plane that are one token on their own. Sorted.\n",
     );
     let _ = writeln!(
         out,
