@@ -235,7 +235,7 @@ pub(super) fn stream_attempt<'f>(
     let mut decoder = StreamDecoder::with_max_event_bytes(MAX_EVENT_BYTES);
     let mut assembler = StreamAssembler::new();
     let mut buffer = vec![0_u8; 16 * 1024];
-    let mut reads = Vec::new();
+    let mut decoded = Vec::new();
     let mut ended = false;
     while !ended && !decoder.saw_done() {
         if cancel.is_cancelled() {
@@ -244,9 +244,9 @@ pub(super) fn stream_attempt<'f>(
         let fed = match stream.body.read(&mut buffer) {
             Ok(0) => {
                 ended = true;
-                decoder.finish_assembling(&mut assembler, &mut reads)
+                decoder.finish_assembling(&mut assembler, &mut decoded)
             }
-            Ok(read) => decoder.feed_assembling(&buffer[..read], &mut assembler, &mut reads),
+            Ok(read) => decoder.feed_assembling(&buffer[..read], &mut assembler, &mut decoded),
             Err(error) => {
                 if let Some(limit) = crate::transport::exceeded_limit(&error) {
                     return Outcome::Failure(too_large(stream.status, limit));
@@ -261,8 +261,8 @@ pub(super) fn stream_attempt<'f>(
                 too_large.to_string(),
             ));
         }
-        for read in reads.drain(..) {
-            match read {
+        for item in decoded.drain(..) {
+            match item {
                 Decoded::Chunk(chunk) => {
                     // One read may hold many chunks: a cancel stops delivery between any two.
                     if cancel.is_cancelled() {

@@ -219,18 +219,18 @@ impl StreamDecoder {
         &mut self,
         bytes: &[u8],
         assembler: &mut StreamAssembler,
-        reads: &mut Vec<Decoded>,
+        decoded: &mut Vec<Decoded>,
     ) -> Result<(), SseError> {
-        self.feed_into(bytes, &mut Assembling { assembler, reads })
+        self.feed_into(bytes, &mut Assembling { assembler, decoded })
     }
 
     /// As [`StreamDecoder::finish`], for the reader of [`StreamDecoder::feed_assembling`].
     pub(crate) fn finish_assembling(
         &mut self,
         assembler: &mut StreamAssembler,
-        reads: &mut Vec<Decoded>,
+        decoded: &mut Vec<Decoded>,
     ) -> Result<(), SseError> {
-        self.finish_into(&mut Assembling { assembler, reads })
+        self.finish_into(&mut Assembling { assembler, decoded })
     }
 
     fn feed_into(&mut self, bytes: &[u8], reader: &mut dyn Reader) -> Result<(), SseError> {
@@ -303,7 +303,7 @@ impl Reader for Vec<StreamItem> {
 /// The client's read: chunks merged into the assembler as they are decoded.
 struct Assembling<'r> {
     assembler: &'r mut StreamAssembler,
-    reads: &'r mut Vec<Decoded>,
+    decoded: &'r mut Vec<Decoded>,
 }
 
 impl Reader for Assembling<'_> {
@@ -315,7 +315,7 @@ impl Reader for Assembling<'_> {
                 .is_some_and(|chunk| self.assembler.push_ordinary(&chunk));
         if merged {
             let text = trimmed(event.data);
-            self.reads
+            self.decoded
                 .push(Decoded::Chunk(ChunkText { text, parsed: None }));
             return false;
         }
@@ -323,7 +323,7 @@ impl Reader for Assembling<'_> {
             Some(StreamItem::Chunk(value)) => {
                 self.assembler.push(&value);
                 let text = trimmed(event.data);
-                self.reads.push(Decoded::Chunk(ChunkText {
+                self.decoded.push(Decoded::Chunk(ChunkText {
                     text,
                     parsed: Some(value),
                 }));
@@ -332,7 +332,7 @@ impl Reader for Assembling<'_> {
             Some(StreamItem::Malformed { .. }) if cut => false,
             Some(item) => {
                 let done = item == StreamItem::Done;
-                self.reads.push(Decoded::Item(item));
+                self.decoded.push(Decoded::Item(item));
                 done
             }
             None => false,
@@ -340,7 +340,7 @@ impl Reader for Assembling<'_> {
     }
 
     fn item(&mut self, item: StreamItem) {
-        self.reads.push(Decoded::Item(item));
+        self.decoded.push(Decoded::Item(item));
     }
 }
 
