@@ -4,6 +4,10 @@
 //
 // - stream: one stream of about 500 chunks (`llmwire mock`'s `echo` scenario answers a 500-word
 //   message with one chunk per word) on loopback, read to the end, repeated; chunks per second.
+//   Each client reads its streams in a child process of its own (a few rounds per child, the
+//   clients' children alternated), so that one client's garbage is never collected during the
+//   other's rounds: interleaved in one process, the `openai` package's allocations had V8
+//   collecting during llmwire's streams and halved their measured rate.
 // - concurrent: 1,000 calls started at once against the fast mock (`llmwire mock --fast`), each
 //   client in a fresh child process; wall time until all resolved, and the process's peak RSS.
 //
@@ -29,6 +33,7 @@ const { values: args } = parseArgs({
     concurrent: { type: 'string', default: '1000' },
     openai: { type: 'string', default: process.env.OPENAI_NODE_DIR },
     child: { type: 'string' }, // internal: run the concurrent measure for one client
+    'stream-child': { type: 'string' }, // internal: read streams with one client
     'base-url': { type: 'string' },
   },
 });
@@ -95,70 +100,102 @@ if (args.child) {
   process.exit(0);
 }
 
-const OpenAI = loadOpenAI();
 const words = Array.from({ length: Number(args.words) }, (_, n) => `w${n}`).join(' ');
 const streamRequest = { model: MODEL, messages: [{ role: 'user', content: words }] };
 
-const mock = await startMock(false);
-const client = new llmwire.Client({ base_url: mock.baseUrl, api_key: 'sk-bench' });
-const readers = {
-  'llmwire (binding)': async () => {
-    let count = 0;
-    for await (const chunk of client.stream(streamRequest)) count += chunk ? 1 : 0;
-    return count;
-  },
-};
-if (OpenAI) {
-  const openai = new OpenAI({ apiKey: 'sk-bench', baseURL: mock.baseUrl, maxRetries: 0 });
-  readers['openai (npm)'] = async () => {
-    let count = 0;
-    const stream = await openai.chat.completions.create({ ...streamRequest, stream: true });
-    for await (const chunk of stream) count += chunk ? 1 : 0;
-    return count;
-  };
+/**
+ * The child process of the stream measure: `--rounds` streams read with one client, after a
+ * warm-up; prints each round's chunks per second and CPU µs per chunk (this process's, the
+ * library's threads included: steadier than the rate on a loaded machine).
+ */
+async function streamChild(which, baseUrl, rounds) {
+  let read;
+  let close = async () => {};
+  if (which === 'llmwire') {
+    const client = new llmwire.Client({ base_url: baseUrl, api_key: 'sk-bench' });
+    read = async () => {
+      let count = 0;
+      for await (const chunk of client.stream(streamRequest)) count += chunk ? 1 : 0;
+      return count;
+    };
+    close = () => client.close();
+  } else {
+    const OpenAI = loadOpenAI();
+    const openai = new OpenAI({ apiKey: 'sk-bench', baseURL: baseUrl, maxRetries: 0 });
+    read = async () => {
+      let count = 0;
+      const stream = await openai.chat.completions.create({ ...streamRequest, stream: true });
+      for await (const chunk of stream) count += chunk ? 1 : 0;
+      return count;
+    };
+  }
+  for (let i = 0; i < 20; i += 1) await read(); // warm-up: connection, and the JIT for both clients
+  const result = { chunks: 0, rates: [], cpuPerChunk: [] };
+  for (let r = 0; r < rounds; r += 1) {
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    result.chunks = await read();
+    result.rates.push(result.chunks / ((performance.now() - started) / 1000));
+    const cpu = process.cpuUsage(cpuBefore);
+    result.cpuPerChunk.push((cpu.user + cpu.system) / result.chunks);
+  }
+  await close();
+  console.log(JSON.stringify(result));
 }
-const rates = Object.fromEntries(Object.keys(readers).map((name) => [name, []]));
-// CPU time of this process (all its threads, the library's included) per chunk: steadier than
-// the rate on a loaded machine, where the rate also measures what the other processes take.
-const cpuPerChunk = Object.fromEntries(Object.keys(readers).map((name) => [name, []]));
+
+if (args['stream-child']) {
+  await streamChild(args['stream-child'], args['base-url'], Number(args.rounds));
+  process.exit(0);
+}
+
+const OpenAI = loadOpenAI();
+const script = fileURLToPath(import.meta.url);
+const openaiArgs = args.openai ? ['--openai', args.openai] : [];
+/** Runs `which`'s child with `rest` and returns the JSON of its last line. */
+function child(which, mode, rest) {
+  const output = execFileSync(process.execPath, [script, mode, which, ...rest, ...openaiArgs], { encoding: 'utf8' });
+  return JSON.parse(output.trim().split('\n').pop());
+}
+
+const mock = await startMock(false);
+const names = { llmwire: 'llmwire (binding)', openai: 'openai (npm)' };
+const clients = OpenAI ? ['llmwire', 'openai'] : ['llmwire'];
+const rates = Object.fromEntries(clients.map((which) => [which, []]));
+const cpuPerChunk = Object.fromEntries(clients.map((which) => [which, []]));
 const chunks = {};
 try {
-  for (const read of Object.values(readers)) for (let i = 0; i < 3; i += 1) await read(); // warm-up
-  for (let r = 0; r < Number(args.rounds); r += 1) {
-    for (const [name, read] of Object.entries(readers)) {
-      const cpuBefore = process.cpuUsage();
-      const started = performance.now();
-      chunks[name] = await read();
-      rates[name].push(chunks[name] / ((performance.now() - started) / 1000));
-      const cpu = process.cpuUsage(cpuBefore);
-      cpuPerChunk[name].push((cpu.user + cpu.system) / chunks[name]);
+  // Blocks of up to 10 rounds, the clients' children alternated, so a burst of load elsewhere
+  // hits both alike.
+  for (let done = 0; done < Number(args.rounds); done += 10) {
+    const rounds = String(Math.min(10, Number(args.rounds) - done));
+    for (const which of clients) {
+      const result = child(which, '--stream-child', ['--base-url', mock.baseUrl, '--rounds', rounds, '--words', args.words]);
+      chunks[which] = result.chunks;
+      rates[which].push(...result.rates);
+      cpuPerChunk[which].push(...result.cpuPerChunk);
     }
   }
 } finally {
-  await client.close();
   mock.stop();
 }
-console.log(`one ${args.words}-word stream on loopback, ${args.rounds} interleaved rounds; library: ${llmwire.libraryPath}`);
-console.table(Object.entries(rates).map(([name, values]) => ({
-  client: name,
-  'chunks/stream': chunks[name],
-  'median chunks/s': Math.round(median(values)),
-  'best chunks/s': Math.round(Math.max(...values)),
-  'median CPU µs/chunk': median(cpuPerChunk[name]).toFixed(1),
+console.log(`one ${args.words}-word stream on loopback, ${args.rounds} rounds per client (a child process per block of 10, alternated); library: ${llmwire.libraryPath}`);
+console.table(clients.map((which) => ({
+  client: names[which],
+  'chunks/stream': chunks[which],
+  'median chunks/s': Math.round(median(rates[which])),
+  'best chunks/s': Math.round(Math.max(...rates[which])),
+  'median CPU µs/chunk': median(cpuPerChunk[which]).toFixed(1),
 })));
 if (OpenAI) {
-  const ratio = median(rates['llmwire (binding)']) / median(rates['openai (npm)']);
+  const ratio = median(rates.llmwire) / median(rates.openai);
   console.log(`llmwire streams ${ratio.toFixed(2)}× the chunks per second of openai (medians)`);
 }
 
 const fast = await startMock(true);
 try {
   const rows = [];
-  for (const which of OpenAI ? ['llmwire', 'openai'] : ['llmwire']) {
-    const script = fileURLToPath(import.meta.url);
-    const output = execFileSync(process.execPath, [script, '--child', which, '--base-url', fast.baseUrl,
-      '--concurrent', args.concurrent, ...(args.openai ? ['--openai', args.openai] : [])], { encoding: 'utf8' });
-    const result = JSON.parse(output.trim().split('\n').pop());
+  for (const which of clients) {
+    const result = child(which, '--child', ['--base-url', fast.baseUrl, '--concurrent', args.concurrent]);
     rows.push({ client: which, 'wall ms': Math.round(result.wallMs), 'RSS before MB': result.rssBeforeMb.toFixed(1),
       'peak RSS MB': result.rssPeakMb.toFixed(1) });
   }
