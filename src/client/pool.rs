@@ -14,8 +14,9 @@
 use std::collections::VecDeque;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::thread::Thread;
+use std::time::{Duration, Instant};
 
 use once_cell::sync::Lazy;
 
@@ -31,7 +32,6 @@ pub type Job = Box<dyn FnOnce() + Send + 'static>;
 /// A growing thread pool with a cap and a queue.
 pub struct Pool {
     state: Mutex<State>,
-    work: Condvar,
     idle_exit: Duration,
 }
 
@@ -39,8 +39,10 @@ struct State {
     queue: VecDeque<Job>,
     /// Threads that take jobs from the queue (alive, busy or idle).
     threads: usize,
-    /// Of those, the ones waiting for a job.
-    idle: usize,
+    /// Of those, the ones waiting for a job, the most recently idle last. A job wakes the last
+    /// one, whose stack and caches are still warm; a condition variable would wake the longest
+    /// waiting, spreading sequential jobs over every thread the pool ever started.
+    idle: Vec<Thread>,
     max_threads: usize,
 }
 
@@ -53,10 +55,9 @@ impl Pool {
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 threads: 0,
-                idle: 0,
+                idle: Vec::new(),
                 max_threads: max_threads.max(1),
             }),
-            work: Condvar::new(),
             idle_exit,
         }
     }
@@ -81,23 +82,28 @@ impl Pool {
         let mut state = self.lock();
         let lowered = max_threads.max(1) < state.max_threads;
         state.max_threads = max_threads.max(1);
-        if lowered {
-            self.work.notify_all(); // Idle surplus threads end now rather than after IDLE_EXIT.
-        }
-        let unserved = state.queue.len().saturating_sub(state.idle);
+        // Idle surplus threads end now rather than after IDLE_EXIT.
+        let surplus = if lowered {
+            std::mem::take(&mut state.idle)
+        } else {
+            Vec::new()
+        };
+        let unserved = state.queue.len().saturating_sub(state.idle.len());
         let room = state.max_threads.saturating_sub(state.threads);
         for _ in 0..unserved.min(room) {
             if self.start_worker(&mut state).is_err() {
                 break;
             }
         }
+        drop(state);
+        surplus.iter().for_each(Thread::unpark);
     }
 
     /// (threads, idle threads, queued jobs): a snapshot for the tests.
     #[cfg(test)]
     fn counts(&self) -> (usize, usize, usize) {
         let state = self.lock();
-        (state.threads, state.idle, state.queue.len())
+        (state.threads, state.idle.len(), state.queue.len())
     }
 
     /// Runs `job` on a pool thread: an idle one, else a new one while under the cap, else the job
@@ -106,10 +112,10 @@ impl Pool {
     pub fn spawn(&'static self, job: Job) -> io::Result<()> {
         let mut state = self.lock();
         state.queue.push_back(job);
-        if state.idle >= state.queue.len() {
+        if let Some(idle) = state.idle.pop() {
             // Woken after the lock is released: a thread woken under it would wait for it again.
             drop(state);
-            self.work.notify_one();
+            idle.unpark();
             return Ok(());
         }
         if state.threads < state.max_threads {
@@ -142,29 +148,38 @@ impl Pool {
     }
 
     fn work_loop(&self) {
+        let me = std::thread::current();
         loop {
             let job = {
                 let mut state = self.lock();
                 loop {
                     if state.threads > state.max_threads {
                         state.threads -= 1; // The cap was lowered: this thread is surplus.
-                        if !state.queue.is_empty() {
-                            // It may have been woken for a queued job: pass that on.
-                            self.work.notify_one();
+                                            // It may have been woken for a queued job: pass that on.
+                        let next = match state.queue.is_empty() {
+                            true => None,
+                            false => state.idle.pop(),
+                        };
+                        drop(state);
+                        if let Some(next) = next {
+                            next.unpark();
                         }
                         return;
                     }
                     if let Some(job) = state.queue.pop_front() {
                         break job;
                     }
-                    state.idle += 1;
-                    let (next, timeout) = self
-                        .work
-                        .wait_timeout(state, self.idle_exit)
-                        .unwrap_or_else(PoisonError::into_inner);
-                    state = next;
-                    state.idle -= 1;
-                    if timeout.timed_out() && state.queue.is_empty() {
+                    state.idle.push(me.clone());
+                    drop(state);
+                    let parked = Instant::now();
+                    // Woken by `spawn` (which took it off `idle`), by a lowered cap, or for no
+                    // reason at all: the queue and the clock say which.
+                    std::thread::park_timeout(self.idle_exit);
+                    state = self.lock();
+                    if let Some(at) = state.idle.iter().position(|t| t.id() == me.id()) {
+                        state.idle.remove(at);
+                    }
+                    if state.queue.is_empty() && parked.elapsed() >= self.idle_exit {
                         state.threads -= 1;
                         return;
                     }
@@ -252,6 +267,36 @@ mod tests {
         // Sequential jobs reuse the idle thread instead of starting new ones.
         assert_eq!(pool.counts().0, 1);
         wait_until("the idle thread ends", || pool.counts().0 == 0);
+    }
+
+    #[test]
+    fn the_next_job_runs_on_the_most_recently_idle_thread() {
+        let pool = leaked(8, Duration::from_secs(60));
+        let (ids, ran_on) = mpsc::channel();
+        let mut gates = Vec::new();
+        for n in 0..2 {
+            let (release, gate) = mpsc::channel::<()>();
+            let ids = ids.clone();
+            pool.spawn(Box::new(move || {
+                ids.send((n, std::thread::current().id())).unwrap();
+                gate.recv().unwrap();
+            }))
+            .unwrap();
+            gates.push(release);
+        }
+        let mut threads = [ran_on.recv().unwrap(), ran_on.recv().unwrap()];
+        threads.sort_by_key(|(n, _)| *n);
+        assert_ne!(threads[0].1, threads[1].1, "two jobs at once, two threads");
+        // Job 0's thread goes idle, then job 1's.
+        gates[0].send(()).unwrap();
+        wait_until("one idle thread", || pool.counts().1 == 1);
+        gates[1].send(()).unwrap();
+        wait_until("two idle threads", || pool.counts().1 == 2);
+        pool.spawn(Box::new(move || {
+            ids.send((2, std::thread::current().id())).unwrap();
+        }))
+        .unwrap();
+        assert_eq!(ran_on.recv().unwrap(), (2, threads[1].1));
     }
 
     #[test]
