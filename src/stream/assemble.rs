@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 use thiserror::Error;
 
-use super::ordinary::{Ordinary, Scalar};
+use super::ordinary::{Ordinary, Scalar, ToolCall};
 use crate::classify::{Classification, TransportFault};
 use crate::taxonomy::ErrorClass;
 
@@ -188,6 +188,14 @@ impl StreamAssembler {
                     .get_or_insert_with(String::new)
                     .push_str(content);
             }
+            for call in &choice.tool_calls {
+                let index = parts.tool_call_index(call.index, call.id.as_deref());
+                parts
+                    .tool_calls
+                    .entry(index)
+                    .or_default()
+                    .merge_ordinary(call);
+            }
             if let Some(reason) = choice.finish_reason.as_deref().filter(|r| !r.is_empty()) {
                 parts.finish_reason = Some(Value::from(reason));
             }
@@ -307,7 +315,9 @@ impl ChoiceParts {
             ("role" | "content", _) => {}
             ("tool_calls", Value::Array(calls)) => {
                 for call in calls.iter().filter_map(Value::as_object) {
-                    let index = self.tool_call_index(call);
+                    let index = call.get("index").and_then(Value::as_u64);
+                    let id = call.get("id").and_then(Value::as_str);
+                    let index = self.tool_call_index(index, id);
                     self.tool_calls.entry(index).or_default().merge(call);
                 }
             }
@@ -320,16 +330,12 @@ impl ChoiceParts {
     }
 
     /// The `index` of a tool call delta, or a sensible one when the server left it out.
-    fn tool_call_index(&self, call: &Map<String, Value>) -> u64 {
-        if let Some(index) = call.get("index").and_then(Value::as_u64) {
+    fn tool_call_index(&self, index: Option<u64>, id: Option<&str>) -> u64 {
+        if let Some(index) = index {
             return index;
         }
         let last = self.tool_calls.keys().next_back().copied();
-        match call
-            .get("id")
-            .and_then(Value::as_str)
-            .filter(|id| !id.is_empty())
-        {
+        match id.filter(|id| !id.is_empty()) {
             Some(id) => self
                 .tool_calls
                 .iter()
@@ -391,6 +397,22 @@ impl ToolCallParts {
                 ("id" | "type" | "name" | "arguments", _) => {}
                 _ => merge_generic(&mut self.extra, key, value),
             }
+        }
+    }
+
+    /// As [`ToolCallParts::merge`], for a tool call read from its text.
+    fn merge_ordinary(&mut self, call: &ToolCall<'_>) {
+        for (slot, text) in [
+            (&mut self.id, &call.id),
+            (&mut self.kind, &call.kind),
+            (&mut self.name, &call.name),
+        ] {
+            if let Some(text) = text.as_deref().filter(|text| !text.is_empty()) {
+                set_once(slot, text);
+            }
+        }
+        if let Some(arguments) = &call.arguments {
+            self.arguments.push_str(arguments);
         }
     }
 

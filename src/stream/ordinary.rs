@@ -1,14 +1,15 @@
 //! The common stream chunk, read straight from its JSON text into borrowed parts.
 //!
 //! Nearly every chunk of a stream has one shape: a few scalar header members (`id`, `created`,
-//! `model`, `system_fingerprint`, …) and choices whose delta holds a `role` or some `content`.
+//! `model`, `system_fingerprint`, …) and choices whose delta holds a `role`, some `content`, or a
+//! piece of a tool call (`index`, `id`, `type`, `function.name`, `function.arguments`).
 //! Parsing each of those into a `serde_json::Value` (a map, a hash and an allocation per member)
 //! was more than half of a streaming read's CPU time. [`Ordinary::read`] takes that shape and
 //! nothing else; the assembler merges it ([`super::StreamAssembler::push_ordinary`]) exactly as it
-//! would merge the parsed `Value`, and any other text (an error payload, tool calls, usage,
-//! logprobs, a number where a string was expected, a member given twice) is refused, so the
-//! caller parses it as before. Refusing costs one failed parse of the text, so the shape is kept
-//! to what ordinary chunks carry.
+//! would merge the parsed `Value`, and any other text (an error payload, usage, logprobs, a
+//! number where a string was expected, a member given twice) is refused, so the caller parses it
+//! as before. Refusing costs one failed parse of the text, so the shape is kept to what ordinary
+//! chunks carry.
 //!
 //! Not for: deciding what an event is (see [`super::interpret`]); a refused text is not an error.
 
@@ -32,7 +33,19 @@ pub(crate) struct Choice<'a> {
     pub(crate) index: u64,
     pub(crate) role: Option<Cow<'a, str>>,
     pub(crate) content: Option<Cow<'a, str>>,
+    pub(crate) tool_calls: Vec<ToolCall<'a>>,
     pub(crate) finish_reason: Option<Cow<'a, str>>,
+}
+
+/// A tool call's delta: `index`, `id`, `type` and `function.name` / `function.arguments` (the
+/// members a tool call streams; any other that says something takes the full parse).
+#[derive(Debug, Default)]
+pub(crate) struct ToolCall<'a> {
+    pub(crate) index: Option<u64>,
+    pub(crate) id: Option<Cow<'a, str>>,
+    pub(crate) kind: Option<Cow<'a, str>>,
+    pub(crate) name: Option<Cow<'a, str>>,
+    pub(crate) arguments: Option<Cow<'a, str>>,
 }
 
 /// A header member's value: the scalars chunk headers carry.
@@ -134,7 +147,7 @@ impl<'de> Deserialize<'de> for Ordinary<'de> {
                     match key {
                         "choices" => {
                             once(&mut choices)?;
-                            chunk.choices = map.next_value::<Choices>()?.0;
+                            chunk.choices = map.next_value::<List<Choice>>()?.0;
                         }
                         "object" => {
                             once(&mut object)?;
@@ -164,26 +177,26 @@ impl<'de> Deserialize<'de> for Ordinary<'de> {
     }
 }
 
-/// The `choices` array (a newtype, to read it with [`Choice`]'s borrowing visitor).
-struct Choices<'a>(Vec<Choice<'a>>);
+/// An array of `T` (a newtype, to read each element with its borrowing visitor).
+struct List<T>(Vec<T>);
 
-impl<'de> Deserialize<'de> for Choices<'de> {
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct List;
-        impl<'de> Visitor<'de> for List {
-            type Value = Choices<'de>;
+        struct Elements<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Elements<T> {
+            type Value = List<T>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an array of choices")
+                f.write_str("an array")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut choices = Vec::with_capacity(seq.size_hint().unwrap_or(1));
-                while let Some(choice) = seq.next_element()? {
-                    choices.push(choice);
+                let mut elements = Vec::with_capacity(seq.size_hint().unwrap_or(1));
+                while let Some(element) = seq.next_element()? {
+                    elements.push(element);
                 }
-                Ok(Choices(choices))
+                Ok(List(elements))
             }
         }
-        deserializer.deserialize_seq(List)
+        deserializer.deserialize_seq(Elements(std::marker::PhantomData))
     }
 }
 
@@ -200,6 +213,7 @@ impl<'de> Deserialize<'de> for Choice<'de> {
                     index: 0,
                     role: None,
                     content: None,
+                    tool_calls: Vec::new(),
                     finish_reason: None,
                 };
                 let (mut index, mut delta, mut finish_reason) = (false, false, false);
@@ -212,8 +226,9 @@ impl<'de> Deserialize<'de> for Choice<'de> {
                         }
                         "delta" => {
                             once(&mut delta)?;
-                            let Delta { role, content } = map.next_value()?;
-                            (choice.role, choice.content) = (role, content);
+                            let delta: Delta = map.next_value()?;
+                            (choice.role, choice.content) = (delta.role, delta.content);
+                            choice.tool_calls = delta.tool_calls;
                         }
                         "finish_reason" => {
                             once(&mut finish_reason)?;
@@ -233,10 +248,12 @@ impl<'de> Deserialize<'de> for Choice<'de> {
     }
 }
 
-/// A delta that holds at most a `role` and some `content` (other members must be null).
+/// A delta that holds at most a `role`, some `content` and tool calls (other members must be
+/// null).
 struct Delta<'a> {
     role: Option<Cow<'a, str>>,
     content: Option<Cow<'a, str>>,
+    tool_calls: Vec<ToolCall<'a>>,
 }
 
 impl<'de> Deserialize<'de> for Delta<'de> {
@@ -251,8 +268,9 @@ impl<'de> Deserialize<'de> for Delta<'de> {
                 let mut delta = Delta {
                     role: None,
                     content: None,
+                    tool_calls: Vec::new(),
                 };
-                let (mut role, mut content) = (false, false);
+                let (mut role, mut content, mut tool_calls) = (false, false, false);
                 let mut nulls: Vec<&'de str> = Vec::new();
                 while let Some(key) = map.next_key::<&'de str>()? {
                     match key {
@@ -264,10 +282,101 @@ impl<'de> Deserialize<'de> for Delta<'de> {
                             once(&mut content)?;
                             delta.content = map.next_value::<Option<Text>>()?.map(|t| t.0);
                         }
+                        "tool_calls" => {
+                            once(&mut tool_calls)?;
+                            let calls = map.next_value::<Option<List<ToolCall>>>()?;
+                            delta.tool_calls = calls.map_or_else(Vec::new, |calls| calls.0);
+                        }
                         _ => null_member(&mut map, key, &mut nulls)?,
                     }
                 }
                 Ok(delta)
+            }
+        }
+        deserializer.deserialize_map(Parts)
+    }
+}
+
+impl<'de> Deserialize<'de> for ToolCall<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Call;
+        impl<'de> Visitor<'de> for Call {
+            type Value = ToolCall<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a tool call object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut call = ToolCall::default();
+                let (mut index, mut id, mut kind, mut function) = (false, false, false, false);
+                let mut nulls: Vec<&'de str> = Vec::new();
+                while let Some(key) = map.next_key::<&'de str>()? {
+                    match key {
+                        "index" => {
+                            once(&mut index)?;
+                            call.index = map.next_value()?;
+                        }
+                        "id" => {
+                            once(&mut id)?;
+                            call.id = map.next_value::<Option<Text>>()?.map(|t| t.0);
+                        }
+                        "type" => {
+                            once(&mut kind)?;
+                            call.kind = map.next_value::<Option<Text>>()?.map(|t| t.0);
+                        }
+                        "function" => {
+                            once(&mut function)?;
+                            if let Some(Function { name, arguments }) = map.next_value()? {
+                                (call.name, call.arguments) = (name, arguments);
+                            }
+                        }
+                        // A name or arguments beside `function` would make the order of the
+                        // members matter: the full parse keeps it.
+                        "name" | "arguments" => return Err(refuse("a tool call's own name")),
+                        _ => null_member(&mut map, key, &mut nulls)?,
+                    }
+                }
+                Ok(call)
+            }
+        }
+        deserializer.deserialize_map(Call)
+    }
+}
+
+/// A tool call's `function`: its `name` and a piece of its `arguments` (text, not an object).
+struct Function<'a> {
+    name: Option<Cow<'a, str>>,
+    arguments: Option<Cow<'a, str>>,
+}
+
+impl<'de> Deserialize<'de> for Function<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Parts;
+        impl<'de> Visitor<'de> for Parts {
+            type Value = Function<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a function object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut function = Function {
+                    name: None,
+                    arguments: None,
+                };
+                let (mut name, mut arguments) = (false, false);
+                let mut nulls: Vec<&'de str> = Vec::new();
+                while let Some(key) = map.next_key::<&'de str>()? {
+                    match key {
+                        "name" => {
+                            once(&mut name)?;
+                            function.name = map.next_value::<Option<Text>>()?.map(|t| t.0);
+                        }
+                        "arguments" => {
+                            once(&mut arguments)?;
+                            function.arguments = map.next_value::<Option<Text>>()?.map(|t| t.0);
+                        }
+                        _ => null_member(&mut map, key, &mut nulls)?,
+                    }
+                }
+                Ok(function)
             }
         }
         deserializer.deserialize_map(Parts)
@@ -380,19 +489,30 @@ mod tests {
         "null",
     ];
 
+    const TOOL_CALLS: &[&str] = &[
+        "null",
+        r#"[{"index":0,"id":"t1","type":"function","function":{"name":"f","arguments":""}}]"#,
+        r#"[{"index":0,"function":{"arguments":"{\"ci"}}]"#,
+        r#"[{"index":0,"function":{"arguments":"ty\":1}"},"id":null,"type":null}]"#,
+        r#"[{"index":1,"id":"t2","type":"function","function":{"name":"g","arguments":"{}"}}]"#,
+        r#"[{"id":"t3","function":{"name":"h","arguments":"["}},{"function":{"arguments":"]"}}]"#,
+        r#"[{"index":null,"id":"","function":{"arguments":"x"}}]"#,
+        r#"[{"index":"0","function":{"arguments":"y"}}]"#,
+        r#"[{"index":0,"function":{"arguments":{"a":1}}}]"#,
+        r#"[{"index":0,"arguments":"z","function":{"arguments":"w"}}]"#,
+        r#"[{"index":0,"extra_content":{"google":{"thought_signature":"s"}}}]"#,
+        r#"[{"index":0,"extra_content":null,"function":{"name":"","arguments":"v","extra":null}}]"#,
+        r#"[{"index":0,"function":null},"not an object"]"#,
+        "[]",
+    ];
+
     fn choice(dice: &mut Dice) -> String {
         let delta_options: &[(&str, &[&str])] = &[
             ("role", &[r#""assistant""#, r#""""#, "null", "5"]),
             ("content", TEXTS),
             ("refusal", &["null", "null", r#""no""#]),
             ("reasoning_content", &["null", r#""think""#]),
-            (
-                "tool_calls",
-                &[
-                    "null",
-                    r#"[{"index":0,"id":"t1","function":{"name":"f","arguments":"{"}}]"#,
-                ],
-            ),
+            ("tool_calls", TOOL_CALLS),
         ];
         let delta = members(dice, delta_options, 3);
         let delta = object(dice, delta);
@@ -474,11 +594,14 @@ mod tests {
 
     /// The chunk most of a stream is made of: the usual header and one choice's content.
     fn plain_chunk(dice: &mut Dice) -> String {
+        let delta = match dice.below(3) {
+            0 => format!(r#"{{"tool_calls":{}}}"#, dice.pick(&TOOL_CALLS[1..6])),
+            _ => format!(r#"{{"content":{}}}"#, dice.pick(TEXTS)),
+        };
         let choice = format!(
-            r#"{{"index":{},"delta":{{"content":{}}},"logprobs":null,"finish_reason":{}}}"#,
+            r#"{{"index":{},"delta":{delta},"logprobs":null,"finish_reason":{}}}"#,
             dice.pick(&["0", "0", "1"]),
-            dice.pick(TEXTS),
-            dice.pick(&["null", "null", r#""stop""#]),
+            dice.pick(&["null", "null", r#""stop""#, r#""tool_calls""#]),
         );
         let top = vec![
             r#""id":"c1""#.to_string(),
@@ -538,7 +661,8 @@ mod tests {
             r#"{"error":{"message":"overloaded"}}"#,
             r#"{"type":"error","error":{"type":"overloaded_error"}}"#,
             r#"{"id":"c1","id":"c2","choices":[]}"#,
-            r#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0}]}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"arguments":"{"}]}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"tool_calls":[{"function":{"arguments":{}}}]}}]}"#,
             r#"{"choices":[{"index":0,"delta":{"content":"a"},"logprobs":{"content":[]}}]}"#,
             r#"{"choices":[],"usage":{"prompt_tokens":3}}"#,
             r#"{"created":1.5,"choices":[]}"#,
