@@ -5,9 +5,9 @@
 //! correctness beyond what changes a token count.
 
 use super::vocab::{
-    ASCII_LETTER_TRIGRAMS, RARE_CHAR_MILLI, SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL,
-    SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS, SINGLE_TOKEN_LATIN_PAIRS,
-    SINGLE_TOKEN_SPACED_ASCII_PAIRS, SINGLE_TOKEN_SPACED_LATIN,
+    ASCII_LETTER_TRIGRAMS, LONE_FIRST_LETTERS, NUMERIC_MILLI, RARE_CHAR_MILLI,
+    SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL, SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS,
+    SINGLE_TOKEN_LATIN_PAIRS, SINGLE_TOKEN_SPACED_ASCII_PAIRS, SINGLE_TOKEN_SPACED_LATIN,
 };
 
 /// What a character is, for the pre-token split.
@@ -82,25 +82,116 @@ macro_rules! two_byte_table {
     }};
 }
 
-/// The class of a non-ASCII code point, from the Unicode blocks that matter for tokenizing.
+/// The class of a non-ASCII code point, from the Unicode blocks that matter for tokenizing. The
+/// numbers beyond ASCII (`NUMERIC_MILLI`: digits of other scripts, full-width digits, fractions,
+/// …) are [`CharClass::Digit`], as o200k_base's pre-tokenizer splits them from the letters.
 #[inline(always)]
 pub(super) fn non_ascii_class(code: u32) -> CharClass {
     if let Some(&class) = TWO_BYTE_CLASSES.get(code.wrapping_sub(0x80) as usize) {
         return class;
     }
     match PAGE_CLASSES.get((code >> 8) as usize) {
-        Some(&Some(class)) => class,
-        _ => non_ascii_class_by_range(code),
+        Some(&(Some(class), 0)) => class,
+        Some(&(class, numbers)) => {
+            let bits = NUMERIC_BITS[usize::from(numbers)];
+            if bits[((code & 0xFF) / 64) as usize] & (1 << (code % 64)) != 0 {
+                CharClass::Digit
+            } else {
+                class.unwrap_or_else(|| non_ascii_class_by_range(code))
+            }
+        }
+        None if is_numeric_by_search(code) => CharClass::Digit,
+        None => non_ascii_class_by_range(code),
     }
 }
 
-/// Per 256 code points of the basic plane (`code >> 8`), the class all of them have
-/// ([`non_ascii_class_by_range`]), or `None` where they differ: CJK, Hangul and most other
-/// three-byte characters in one load.
-static PAGE_CLASSES: [Option<CharClass>; 256] = {
-    let mut table = [None; 256];
+/// Whether `code` is in `NUMERIC_MILLI` (a binary search).
+fn is_numeric_by_search(code: u32) -> bool {
+    let index = NUMERIC_MILLI.partition_point(|&(_, last, _)| last < code);
+    NUMERIC_MILLI
+        .get(index)
+        .is_some_and(|&(first, _, _)| first <= code)
+}
+
+/// What a number beyond ASCII (see [`non_ascii_class`]) costs, in thousandths of a token: its
+/// measured figure from `NUMERIC_MILLI`, which bounds a group of up to three of them.
+pub(super) fn numeric_milli(code: u32) -> u64 {
+    let index = NUMERIC_MILLI.partition_point(|&(_, last, _)| last < code);
+    match NUMERIC_MILLI.get(index) {
+        Some(&(first, _, milli)) if first <= code => u64::from(milli),
+        _ => 4_000,
+    }
+}
+
+/// Pages of the basic plane (`code >> 8`) from U+0800 on that hold numbers of `NUMERIC_MILLI`.
+const NUMERIC_PAGE_COUNT: usize = {
+    let mut seen = [false; 256];
+    let mut count = 0;
+    let mut i = 0;
+    while i < NUMERIC_MILLI.len() {
+        let (first, last, _) = NUMERIC_MILLI[i];
+        let mut page = first >> 8;
+        while page <= last >> 8 && page < 256 {
+            if page >= 8 && !seen[page as usize] {
+                seen[page as usize] = true;
+                count += 1;
+            }
+            page += 1;
+        }
+        i += 1;
+    }
+    count
+};
+
+/// Per page of the basic plane: the number of its row in [`NUMERIC_BITS`] (0 for a page without
+/// numbers, whose row is empty).
+static NUMERIC_PAGES: [u8; 256] = {
+    let mut pages = [0u8; 256];
+    let mut next = 1;
+    let mut i = 0;
+    while i < NUMERIC_MILLI.len() {
+        let (first, last, _) = NUMERIC_MILLI[i];
+        let mut page = first >> 8;
+        while page <= last >> 8 && page < 256 {
+            if page >= 8 && pages[page as usize] == 0 {
+                pages[page as usize] = next;
+                next += 1;
+            }
+            page += 1;
+        }
+        i += 1;
+    }
+    pages
+};
+
+/// The numbers of each page that holds some, one bit per code point (`code & 0xFF`).
+static NUMERIC_BITS: [[u64; 4]; NUMERIC_PAGE_COUNT + 1] = {
+    let mut bits = [[0u64; 4]; NUMERIC_PAGE_COUNT + 1];
+    let mut i = 0;
+    while i < NUMERIC_MILLI.len() {
+        let (first, last, _) = NUMERIC_MILLI[i];
+        let mut code = first;
+        while code <= last && code < 0x1_0000 {
+            let row = NUMERIC_PAGES[(code >> 8) as usize] as usize;
+            if row > 0 {
+                bits[row][((code & 0xFF) / 64) as usize] |= 1 << (code % 64);
+            }
+            code += 1;
+        }
+        i += 1;
+    }
+    bits
+};
+
+/// Per 256 code points of the basic plane (`code >> 8`): the class all of them have
+/// ([`non_ascii_class_by_range`]), or `None` where they differ, and the page's row of
+/// [`NUMERIC_BITS`] (0 without numbers): CJK, Hangul and most other three-byte characters in one
+/// load.
+static PAGE_CLASSES: [(Option<CharClass>, u8); 256] = {
+    let mut table = [(None, 0); 256];
     let mut page = 0;
     while page < 256 {
+        table[page as usize].1 = NUMERIC_PAGES[page as usize];
         let first = non_ascii_class_by_range(page << 8);
         let mut same = true;
         let mut low = 1;
@@ -111,7 +202,7 @@ static PAGE_CLASSES: [Option<CharClass>; 256] = {
             low += 1;
         }
         if same {
-            table[page as usize] = Some(first);
+            table[page as usize].0 = Some(first);
         }
         page += 1;
     }
@@ -125,8 +216,21 @@ const fn same_class(a: CharClass, b: CharClass) -> bool {
 
 /// [`non_ascii_class_by_range`] of U+0080 to U+07FF (the two-byte characters: accented Latin,
 /// Greek, Cyrillic, Hebrew, Arabic), one load instead of the range tests.
-static TWO_BYTE_CLASSES: [CharClass; 0x780] =
-    two_byte_table!(non_ascii_class_by_range, CharClass::Symbol);
+/// Numbers among them are [`CharClass::Digit`].
+static TWO_BYTE_CLASSES: [CharClass; 0x780] = {
+    let mut table = two_byte_table!(non_ascii_class_by_range, CharClass::Symbol);
+    let mut i = 0;
+    while i < NUMERIC_MILLI.len() {
+        let (first, last, _) = NUMERIC_MILLI[i];
+        let mut code = first;
+        while code <= last && code < 0x800 {
+            table[(code - 0x80) as usize] = CharClass::Digit;
+            code += 1;
+        }
+        i += 1;
+    }
+    table
+};
 
 const fn non_ascii_class_by_range(code: u32) -> CharClass {
     match code {
@@ -272,6 +376,14 @@ pub(super) fn next_trigram(state: u32, letter: u8) -> u32 {
 #[inline(always)]
 pub(super) const fn is_common_trigram(trigram: u32) -> bool {
     ASCII_LETTER_TRIGRAMS[(trigram as usize >> 6) & 511] & (1 << (trigram & 63)) != 0
+}
+
+/// Whether o200k_base leaves the first letter of a word piece a token of its own, given the
+/// trigram of the piece's first three letters and how it began (`variant`: 0 a space and a
+/// lower-case letter, 1 a space and a capital, 2 a capital, 3 a lower-case letter).
+#[inline]
+pub(super) fn is_lone_first_letter(variant: usize, trigram: u32) -> bool {
+    LONE_FIRST_LETTERS[variant & 3][(trigram as usize >> 6) & 511] & (1 << (trigram & 63)) != 0
 }
 
 /// One byte per letter trigram (see [`next_trigram`]): 1 where [`is_common_trigram`] is false.
