@@ -92,6 +92,15 @@ pub(super) fn non_ascii_class(code: u32) -> CharClass {
     }
     match PAGE_CLASSES.get((code >> 8) as usize) {
         Some(&(Some(class), 0)) => class,
+        _ => non_ascii_class_apart(code),
+    }
+}
+
+/// [`non_ascii_class`] of a code point whose page of the basic plane mixes classes or holds
+/// numbers, or beyond the basic plane.
+#[inline(never)]
+fn non_ascii_class_apart(code: u32) -> CharClass {
+    match PAGE_CLASSES.get((code >> 8) as usize) {
         Some(&(class, numbers)) => {
             let bits = NUMERIC_BITS[usize::from(numbers)];
             if bits[((code & 0xFF) / 64) as usize] & (1 << (code % 64)) != 0 {
@@ -383,23 +392,34 @@ pub(super) const fn is_common_trigram(trigram: u32) -> bool {
 /// lower-case letter, 1 a space and a capital, 2 a capital, 3 a lower-case letter).
 #[inline]
 pub(super) fn is_lone_first_letter(variant: usize, trigram: u32) -> bool {
-    LONE_FIRST_LETTERS[variant & 3][(trigram as usize >> 6) & 511] & (1 << (trigram & 63)) != 0
+    RARE_TRIGRAMS[trigram as usize & 0x7FFF] & (2 << (variant & 3)) != 0
 }
 
-/// One byte per letter trigram (see [`next_trigram`]): 1 where [`is_common_trigram`] is false.
-/// The scanner's bulk path reads this form, which costs 28 KB more than the bitmap but one load
-/// per letter.
+/// One byte per letter trigram (see [`next_trigram`]): bit 0 set where [`is_common_trigram`] is
+/// false (`& RARE` reads it); bits 1 to 4 the `LONE_FIRST_LETTERS` of the four ways a word piece
+/// begins ([`is_lone_first_letter`]), so that both come from one cache line. The scanner's bulk
+/// path reads this form, which costs 28 KB more than the bitmap but one load per letter.
 pub(super) static RARE_TRIGRAMS: [u8; 0x8000] = {
     let mut table = [0; 0x8000];
     let mut trigram = 0;
     while trigram < 0x8000 {
         if !is_common_trigram(trigram as u32) {
-            table[trigram] = 1;
+            table[trigram] = RARE;
+        }
+        let mut variant = 0;
+        while variant < 4 {
+            if LONE_FIRST_LETTERS[variant][trigram >> 6] & (1 << (trigram & 63)) != 0 {
+                table[trigram] |= 2 << variant;
+            }
+            variant += 1;
         }
         trigram += 1;
     }
     table
 };
+
+/// The bit of [`RARE_TRIGRAMS`] that marks a rare trigram.
+pub(super) const RARE: u8 = 1;
 
 /// What a rare character costs, in thousandths of a token: its Unicode block's measured figure, or
 /// its UTF-8 length (the byte-level ceiling: every token covers at least one byte) outside every

@@ -11,7 +11,7 @@ use super::chars::{
     is_lone_first_letter, is_single_token, is_single_token_kana_pair, is_single_token_latin_pair,
     is_single_token_pair, is_single_token_spaced_latin, is_single_token_spaced_pair,
     is_traditional_marker, latin_index, next_trigram, non_ascii_class, numeric_milli,
-    rare_char_milli, script, CharClass, Script, ASCII_CLASSES, RARE_TRIGRAMS,
+    rare_char_milli, script, CharClass, Script, ASCII_CLASSES, RARE, RARE_TRIGRAMS,
 };
 use super::estimate::TextTally;
 
@@ -265,7 +265,7 @@ impl TextScanner {
                         self.after_leading_capital(byte);
                     }
                     let end = lower_case_end(bytes, index);
-                    if self.run_len < 3 && self.word_letters == self.run_len {
+                    if self.run_len < 3 && self.word_letters == self.run_len && !self.led_by_mark {
                         self.lone_first_letter_in(&bytes[index..end]);
                     }
                     let (trigram, rare) = letter_trigrams(&bytes[index..end], self.trigram);
@@ -410,6 +410,8 @@ impl TextScanner {
     /// digit for the pre-token split, charged its measured figure (`chars::numeric_milli`), which
     /// bounds what BPE spends on a group of up to three. The group's first pays that figure less
     /// the token the group is counted as (`digit_groups`).
+    #[cold]
+    #[inline(never)]
     fn number(&mut self, code: u32) {
         let starts_group = self.run != Run::Digits || self.run_len.is_multiple_of(3);
         self.char(CharClass::Digit, code);
@@ -675,7 +677,8 @@ impl TextScanner {
                 // charged instead of its trigram.
                 self.tally.unmerged_latin_letters += 1;
             } else {
-                self.tally.rare_letter_trigrams += u64::from(RARE_TRIGRAMS[self.trigram as usize]);
+                self.tally.rare_letter_trigrams +=
+                    u64::from(RARE_TRIGRAMS[self.trigram as usize] & RARE);
             }
         } else {
             // No trigram of the table holds a letter beyond ASCII: the next two ASCII letters
@@ -1034,13 +1037,13 @@ fn letter_trigrams(letters: &[u8], trigram: u32) -> (u32, u64) {
     // read from the bytes themselves, so that no letter waits for the one before it.
     for &letter in letters.iter().take(2) {
         state = ((state << 5) | usize::from(letter & 31)) & 0x7FFF;
-        rare_trigrams += u64::from(RARE_TRIGRAMS[state]);
+        rare_trigrams += u64::from(RARE_TRIGRAMS[state] & RARE);
     }
     for three in letters.windows(3) {
         state = (usize::from(three[0] & 31) << 10)
             | (usize::from(three[1] & 31) << 5)
             | usize::from(three[2] & 31);
-        rare_trigrams += u64::from(RARE_TRIGRAMS[state]);
+        rare_trigrams += u64::from(RARE_TRIGRAMS[state] & RARE);
     }
     (state as u32, rare_trigrams)
 }
