@@ -91,26 +91,19 @@ pub(super) fn non_ascii_class(code: u32) -> CharClass {
         return class;
     }
     match PAGE_CLASSES.get((code >> 8) as usize) {
-        Some(&(Some(class), 0)) => class,
-        _ => non_ascii_class_apart(code),
+        Some(&(class, 0)) => class,
+        Some(&(_, row)) => MIXED_PAGES[usize::from(row) - 1][(code & 0xFF) as usize],
+        None => astral_class(code),
     }
 }
 
-/// [`non_ascii_class`] of a code point whose page of the basic plane mixes classes or holds
-/// numbers, or beyond the basic plane.
+/// [`non_ascii_class`] beyond the basic plane.
 #[inline(never)]
-fn non_ascii_class_apart(code: u32) -> CharClass {
-    match PAGE_CLASSES.get((code >> 8) as usize) {
-        Some(&(class, numbers)) => {
-            let bits = NUMERIC_BITS[usize::from(numbers)];
-            if bits[((code & 0xFF) / 64) as usize] & (1 << (code % 64)) != 0 {
-                CharClass::Digit
-            } else {
-                class.unwrap_or_else(|| non_ascii_class_by_range(code))
-            }
-        }
-        None if is_numeric_by_search(code) => CharClass::Digit,
-        None => non_ascii_class_by_range(code),
+fn astral_class(code: u32) -> CharClass {
+    if is_numeric_by_search(code) {
+        CharClass::Digit
+    } else {
+        non_ascii_class_by_range(code)
     }
 }
 
@@ -192,30 +185,78 @@ static NUMERIC_BITS: [[u64; 4]; NUMERIC_PAGE_COUNT + 1] = {
     bits
 };
 
-/// Per 256 code points of the basic plane (`code >> 8`): the class all of them have
-/// ([`non_ascii_class_by_range`]), or `None` where they differ, and the page's row of
-/// [`NUMERIC_BITS`] (0 without numbers): CJK, Hangul and most other three-byte characters in one
-/// load.
-static PAGE_CLASSES: [(Option<CharClass>, u8); 256] = {
-    let mut table = [(None, 0); 256];
-    let mut page = 0;
-    while page < 256 {
-        table[page as usize].1 = NUMERIC_PAGES[page as usize];
-        let first = non_ascii_class_by_range(page << 8);
-        let mut same = true;
-        let mut low = 1;
-        while low < 256 {
-            if !same_class(non_ascii_class_by_range((page << 8) | low), first) {
-                same = false;
-            }
-            low += 1;
+/// The class of a code point of the basic plane from U+0800, numbers included, at compile time.
+const fn bmp_class(code: u32) -> CharClass {
+    let row = NUMERIC_PAGES[(code >> 8) as usize] as usize;
+    if NUMERIC_BITS[row][((code & 0xFF) / 64) as usize] & (1 << (code % 64)) != 0 {
+        CharClass::Digit
+    } else {
+        non_ascii_class_by_range(code)
+    }
+}
+
+/// Whether the code points of `page` (`code >> 8`, from 8) differ in class, at compile time.
+const fn page_is_mixed(page: u32) -> bool {
+    let first = bmp_class(page << 8);
+    let mut low = 1;
+    while low < 256 {
+        if !same_class(bmp_class((page << 8) | low), first) {
+            return true;
         }
-        if same {
-            table[page as usize].0 = Some(first);
+        low += 1;
+    }
+    false
+}
+
+/// How many pages of the basic plane from U+0800 mix classes.
+const MIXED_PAGE_COUNT: usize = {
+    let mut count = 0;
+    let mut page = 8;
+    while page < 256 {
+        if page_is_mixed(page) {
+            count += 1;
+        }
+        page += 1;
+    }
+    count
+};
+
+/// Per 256 code points of the basic plane (`code >> 8`): the class all of them have, and 0; or,
+/// where they differ (kana and CJK punctuation, full-width forms, a script and its digits, …),
+/// the page's row in [`MIXED_PAGES`] plus one. Every character of the basic plane from U+0800
+/// in one or two loads.
+static PAGE_CLASSES: [(CharClass, u8); 256] = {
+    let mut table = [(CharClass::Symbol, 0); 256];
+    let mut page = 8;
+    let mut row = 0;
+    while page < 256 {
+        if page_is_mixed(page) {
+            row += 1;
+            table[page as usize] = (CharClass::Symbol, row);
+        } else {
+            table[page as usize] = (bmp_class(page << 8), 0);
         }
         page += 1;
     }
     table
+};
+
+/// The class of every code point of the pages that mix classes (see [`PAGE_CLASSES`]).
+static MIXED_PAGES: [[CharClass; 256]; MIXED_PAGE_COUNT] = {
+    let mut pages = [[CharClass::Symbol; 256]; MIXED_PAGE_COUNT];
+    let mut page = 8;
+    while page < 256 {
+        let row = PAGE_CLASSES[page as usize].1 as usize;
+        if row > 0 {
+            let mut low = 0;
+            while low < 256 {
+                pages[row - 1][low as usize] = bmp_class((page << 8) | low);
+                low += 1;
+            }
+        }
+        page += 1;
+    }
+    pages
 };
 
 /// `a == b`, at compile time.

@@ -27,7 +27,7 @@
 //! o200k_base on the corpus of `tests/fixtures/context/` (the project's own text and text it did
 //! not write: man pages and translation catalogues in 20 languages, licence texts, source code,
 //! JSON, logs, base64, hex) together with adversarial strings generated for every Unicode block
-//! from 161 seeds. Where a character that is one token alone is known not to merge with the one
+//! from 361 seeds. Where a character that is one token alone is known not to merge with the one
 //! before it (a repeat, a kana pair without a token, a letter of another alphabet right after an
 //! ASCII letter), the fit holds its charge to at least one token: BPE cannot spend more on it.
 //! Latin letters next to an accented one, and capitals after a capital, are checked against a
