@@ -1002,7 +1002,6 @@ fn trigram_of(a: u8, b: u8, c: u8) -> u32 {
 /// The end of the run of lower-case ASCII letters of `bytes` from `start` (at least one): the
 /// hot path of the estimator, eight bytes at a time.
 #[inline(always)]
-
 fn lower_case_end(bytes: &[u8], start: usize) -> usize {
     let mut end = start;
     loop {

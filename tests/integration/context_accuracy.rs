@@ -462,7 +462,7 @@ fn numbers_of_other_scripts_are_charged_at_least_what_o200k_base_spends() {
             under.push(text);
         }
     }
-    let mut rng = context_tables::Rng(0x0DD_D161_75);
+    let mut rng = context_tables::Rng(0x0DDD_1617_5EED);
     for _ in 0..3000 {
         let start = numbers[rng.below(numbers.len())] as u32;
         let run: Vec<char> = (start.saturating_sub(9)..start + 10)
