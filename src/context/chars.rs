@@ -125,59 +125,16 @@ pub(super) fn numeric_milli(code: u32) -> u64 {
     }
 }
 
-/// Pages of the basic plane (`code >> 8`) from U+0800 on that hold numbers of `NUMERIC_MILLI`.
-const NUMERIC_PAGE_COUNT: usize = {
-    let mut seen = [false; 256];
-    let mut count = 0;
-    let mut i = 0;
-    while i < NUMERIC_MILLI.len() {
-        let (first, last, _) = NUMERIC_MILLI[i];
-        let mut page = first >> 8;
-        while page <= last >> 8 && page < 256 {
-            if page >= 8 && !seen[page as usize] {
-                seen[page as usize] = true;
-                count += 1;
-            }
-            page += 1;
-        }
-        i += 1;
-    }
-    count
-};
-
-/// Per page of the basic plane: the number of its row in [`NUMERIC_BITS`] (0 for a page without
-/// numbers, whose row is empty).
-static NUMERIC_PAGES: [u8; 256] = {
-    let mut pages = [0u8; 256];
-    let mut next = 1;
-    let mut i = 0;
-    while i < NUMERIC_MILLI.len() {
-        let (first, last, _) = NUMERIC_MILLI[i];
-        let mut page = first >> 8;
-        while page <= last >> 8 && page < 256 {
-            if page >= 8 && pages[page as usize] == 0 {
-                pages[page as usize] = next;
-                next += 1;
-            }
-            page += 1;
-        }
-        i += 1;
-    }
-    pages
-};
-
-/// The numbers of each page that holds some, one bit per code point (`code & 0xFF`).
-static NUMERIC_BITS: [[u64; 4]; NUMERIC_PAGE_COUNT + 1] = {
-    let mut bits = [[0u64; 4]; NUMERIC_PAGE_COUNT + 1];
+/// The numbers of `NUMERIC_MILLI` in the basic plane, one bit per code point (bit `c % 64` of
+/// word `c / 64`); read at compile time, by the class tables.
+static NUMERIC_BMP: [u64; 1024] = {
+    let mut bits = [0u64; 1024];
     let mut i = 0;
     while i < NUMERIC_MILLI.len() {
         let (first, last, _) = NUMERIC_MILLI[i];
         let mut code = first;
         while code <= last && code < 0x1_0000 {
-            let row = NUMERIC_PAGES[(code >> 8) as usize] as usize;
-            if row > 0 {
-                bits[row][((code & 0xFF) / 64) as usize] |= 1 << (code % 64);
-            }
+            bits[(code / 64) as usize] |= 1 << (code % 64);
             code += 1;
         }
         i += 1;
@@ -185,10 +142,9 @@ static NUMERIC_BITS: [[u64; 4]; NUMERIC_PAGE_COUNT + 1] = {
     bits
 };
 
-/// The class of a code point of the basic plane from U+0800, numbers included, at compile time.
+/// The class of a code point of the basic plane, numbers included, at compile time.
 const fn bmp_class(code: u32) -> CharClass {
-    let row = NUMERIC_PAGES[(code >> 8) as usize] as usize;
-    if NUMERIC_BITS[row][((code & 0xFF) / 64) as usize] & (1 << (code % 64)) != 0 {
+    if NUMERIC_BMP[(code / 64) as usize] & (1 << (code % 64)) != 0 {
         CharClass::Digit
     } else {
         non_ascii_class_by_range(code)
@@ -267,20 +223,7 @@ const fn same_class(a: CharClass, b: CharClass) -> bool {
 /// [`non_ascii_class_by_range`] of U+0080 to U+07FF (the two-byte characters: accented Latin,
 /// Greek, Cyrillic, Hebrew, Arabic), one load instead of the range tests.
 /// Numbers among them are [`CharClass::Digit`].
-static TWO_BYTE_CLASSES: [CharClass; 0x780] = {
-    let mut table = two_byte_table!(non_ascii_class_by_range, CharClass::Symbol);
-    let mut i = 0;
-    while i < NUMERIC_MILLI.len() {
-        let (first, last, _) = NUMERIC_MILLI[i];
-        let mut code = first;
-        while code <= last && code < 0x800 {
-            table[(code - 0x80) as usize] = CharClass::Digit;
-            code += 1;
-        }
-        i += 1;
-    }
-    table
-};
+static TWO_BYTE_CLASSES: [CharClass; 0x780] = two_byte_table!(bmp_class, CharClass::Symbol);
 
 const fn non_ascii_class_by_range(code: u32) -> CharClass {
     match code {
