@@ -7,7 +7,8 @@ Input: the file written by
 
 The program: the smallest sum over kinds of text of the mean estimate / o200k_base, such that no
 corpus sample is under-counted by more than CORPUS_SLACK and no adversarial string by more than
-ADVERSARIAL_SLACK (the test allows 5%; the rest is room for rounding and text unlike the corpus),
+ADVERSARIAL_SLACK (ASCII_SLACK for random ASCII; the test allows 5%, the rest is room for
+rounding and strings the fit never saw),
 with the floors BPE guarantees: a word piece, a punctuation run and a digit group cost at least
 one token each, an emoji at least one; a letter of a script the corpus lacks is charged one, and
 rare characters their measured cost (weight 1, already in thousandths). A character that is one
@@ -37,7 +38,11 @@ CORPUS_SLACK = 0.04
 ADVERSARIAL_WEIGHT = 0.05
 # the mean over-estimate allowed per kind of text (the test allows 15%)
 KIND_MEAN = 0.14
-ADVERSARIAL_SLACK = 0.045
+ADVERSARIAL_SLACK = 0.035
+# random ASCII (letters, words, punctuation, printable) has no bound by construction, only its
+# features: its strings get the margin the test allows in full, so that seeds the fit never saw
+# keep theirs (with 4.5% here, strings of fresh seeds fell up to 16% under)
+ASCII_SLACK = 0.0
 # no feature costs more than the byte-level ceiling of a four-byte character: a weight fitted
 # above it would answer one odd string and overcharge every ordinary text that has the feature
 MAX_WEIGHT = 4000
@@ -83,6 +88,13 @@ BOUNDS = {
     "rare_char_milli (already in thousandths)": (1, 1),
     # a Latin letter that starts a token of its own (by the pair tables) is charged one
     "unmerged_latin_letters": (1000, 1000),
+    # whitespace that changes kind (outside indentation and CRLF) starts a token: at most one
+    # per character, and random mixed whitespace spends about that
+    "mixed_whitespace": (1000, 1000),
+    "whitespace_changes": (1000, 1000),
+    # a word piece's first letter that BPE leaves alone (the generated table of three-letter
+    # beginnings) is a token of its own
+    "lone_first_letters": (1000, 1000),
 }
 # Floors from the fit of 61 seeds that the unseen seeds were checked on: the weights that random
 # ASCII, marks and symbols rest on. A refit for a new feature otherwise trades them away for a
@@ -98,6 +110,9 @@ FLOORS = {
     "rare_letter_trigrams": 814,
     "unmerged_mark_letters": 1775,
     "unmerged_capital_letters": 1977,
+    # long runs of Devanagari and other letters, and base64-like runs of random letters
+    "long_run_letters": 215,
+    "base64_chars": 225,
 }
 # characters that are one token alone cost at most one token each
 for name in LETTERS + ["symbols", "non_ascii_whitespace"]:
@@ -178,7 +193,8 @@ def main():
     for rows_, slack in ((corpus, CORPUS_SLACK), (adversarial, ADVERSARIAL_SLACK)):
         for r in rows_:
             a_ub.append(-np.array(r[4], dtype=float))
-            b_ub.append(-(1 - slack) * r[3] * 1000)
+            ascii = rows_ is adversarial and r[2].startswith('"ASCII')
+            b_ub.append(-(1 - (ASCII_SLACK if ascii else slack)) * r[3] * 1000)
     for samples in kinds.values():
         row = sum(np.array(r[4], dtype=float) / r[3] for r in samples) / len(samples)
         a_ub.append(row)

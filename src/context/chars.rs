@@ -5,9 +5,9 @@
 //! correctness beyond what changes a token count.
 
 use super::vocab::{
-    ASCII_LETTER_TRIGRAMS, RARE_CHAR_MILLI, SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL,
-    SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS, SINGLE_TOKEN_LATIN_PAIRS,
-    SINGLE_TOKEN_SPACED_ASCII_PAIRS, SINGLE_TOKEN_SPACED_LATIN,
+    ASCII_LETTER_TRIGRAMS, LONE_FIRST_LETTERS, NUMERIC_MILLI, RARE_CHAR_MILLI,
+    SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL, SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS,
+    SINGLE_TOKEN_LATIN_PAIRS, SINGLE_TOKEN_SPACED_ASCII_PAIRS, SINGLE_TOKEN_SPACED_LATIN,
 };
 
 /// What a character is, for the pre-token split.
@@ -82,40 +82,137 @@ macro_rules! two_byte_table {
     }};
 }
 
-/// The class of a non-ASCII code point, from the Unicode blocks that matter for tokenizing.
+/// The class of a non-ASCII code point, from the Unicode blocks that matter for tokenizing. The
+/// numbers beyond ASCII (`NUMERIC_MILLI`: digits of other scripts, full-width digits, fractions,
+/// …) are [`CharClass::Digit`], as o200k_base's pre-tokenizer splits them from the letters.
 #[inline(always)]
 pub(super) fn non_ascii_class(code: u32) -> CharClass {
     if let Some(&class) = TWO_BYTE_CLASSES.get(code.wrapping_sub(0x80) as usize) {
         return class;
     }
     match PAGE_CLASSES.get((code >> 8) as usize) {
-        Some(&Some(class)) => class,
-        _ => non_ascii_class_by_range(code),
+        Some(&(class, 0)) => class,
+        Some(&(_, row)) => MIXED_PAGES[usize::from(row) - 1][(code & 0xFF) as usize],
+        None => astral_class(code),
     }
 }
 
-/// Per 256 code points of the basic plane (`code >> 8`), the class all of them have
-/// ([`non_ascii_class_by_range`]), or `None` where they differ: CJK, Hangul and most other
-/// three-byte characters in one load.
-static PAGE_CLASSES: [Option<CharClass>; 256] = {
-    let mut table = [None; 256];
-    let mut page = 0;
-    while page < 256 {
-        let first = non_ascii_class_by_range(page << 8);
-        let mut same = true;
-        let mut low = 1;
-        while low < 256 {
-            if !same_class(non_ascii_class_by_range((page << 8) | low), first) {
-                same = false;
-            }
-            low += 1;
+/// [`non_ascii_class`] beyond the basic plane.
+#[inline(never)]
+fn astral_class(code: u32) -> CharClass {
+    if is_numeric_by_search(code) {
+        CharClass::Digit
+    } else {
+        non_ascii_class_by_range(code)
+    }
+}
+
+/// Whether `code` is in `NUMERIC_MILLI` (a binary search).
+fn is_numeric_by_search(code: u32) -> bool {
+    let index = NUMERIC_MILLI.partition_point(|&(_, last, _)| last < code);
+    NUMERIC_MILLI
+        .get(index)
+        .is_some_and(|&(first, _, _)| first <= code)
+}
+
+/// What a number beyond ASCII (see [`non_ascii_class`]) costs, in thousandths of a token: its
+/// measured figure from `NUMERIC_MILLI`, which bounds a group of up to three of them.
+pub(super) fn numeric_milli(code: u32) -> u64 {
+    let index = NUMERIC_MILLI.partition_point(|&(_, last, _)| last < code);
+    match NUMERIC_MILLI.get(index) {
+        Some(&(first, _, milli)) if first <= code => u64::from(milli),
+        _ => 4_000,
+    }
+}
+
+/// The numbers of `NUMERIC_MILLI` in the basic plane, one bit per code point (bit `c % 64` of
+/// word `c / 64`); read at compile time, by the class tables.
+static NUMERIC_BMP: [u64; 1024] = {
+    let mut bits = [0u64; 1024];
+    let mut i = 0;
+    while i < NUMERIC_MILLI.len() {
+        let (first, last, _) = NUMERIC_MILLI[i];
+        let mut code = first;
+        while code <= last && code < 0x1_0000 {
+            bits[(code / 64) as usize] |= 1 << (code % 64);
+            code += 1;
         }
-        if same {
-            table[page as usize] = Some(first);
+        i += 1;
+    }
+    bits
+};
+
+/// The class of a code point of the basic plane, numbers included, at compile time.
+const fn bmp_class(code: u32) -> CharClass {
+    if NUMERIC_BMP[(code / 64) as usize] & (1 << (code % 64)) != 0 {
+        CharClass::Digit
+    } else {
+        non_ascii_class_by_range(code)
+    }
+}
+
+/// Whether the code points of `page` (`code >> 8`, from 8) differ in class, at compile time.
+const fn page_is_mixed(page: u32) -> bool {
+    let first = bmp_class(page << 8);
+    let mut low = 1;
+    while low < 256 {
+        if !same_class(bmp_class((page << 8) | low), first) {
+            return true;
+        }
+        low += 1;
+    }
+    false
+}
+
+/// How many pages of the basic plane from U+0800 mix classes.
+const MIXED_PAGE_COUNT: usize = {
+    let mut count = 0;
+    let mut page = 8;
+    while page < 256 {
+        if page_is_mixed(page) {
+            count += 1;
+        }
+        page += 1;
+    }
+    count
+};
+
+/// Per 256 code points of the basic plane (`code >> 8`): the class all of them have, and 0; or,
+/// where they differ (kana and CJK punctuation, full-width forms, a script and its digits, …),
+/// the page's row in [`MIXED_PAGES`] plus one. Every character of the basic plane from U+0800
+/// in one or two loads.
+static PAGE_CLASSES: [(CharClass, u8); 256] = {
+    let mut table = [(CharClass::Symbol, 0); 256];
+    let mut page = 8;
+    let mut row = 0;
+    while page < 256 {
+        if page_is_mixed(page) {
+            row += 1;
+            table[page as usize] = (CharClass::Symbol, row);
+        } else {
+            table[page as usize] = (bmp_class(page << 8), 0);
         }
         page += 1;
     }
     table
+};
+
+/// The class of every code point of the pages that mix classes (see [`PAGE_CLASSES`]).
+static MIXED_PAGES: [[CharClass; 256]; MIXED_PAGE_COUNT] = {
+    let mut pages = [[CharClass::Symbol; 256]; MIXED_PAGE_COUNT];
+    let mut page = 8;
+    while page < 256 {
+        let row = PAGE_CLASSES[page as usize].1 as usize;
+        if row > 0 {
+            let mut low = 0;
+            while low < 256 {
+                pages[row - 1][low as usize] = bmp_class((page << 8) | low);
+                low += 1;
+            }
+        }
+        page += 1;
+    }
+    pages
 };
 
 /// `a == b`, at compile time.
@@ -125,8 +222,8 @@ const fn same_class(a: CharClass, b: CharClass) -> bool {
 
 /// [`non_ascii_class_by_range`] of U+0080 to U+07FF (the two-byte characters: accented Latin,
 /// Greek, Cyrillic, Hebrew, Arabic), one load instead of the range tests.
-static TWO_BYTE_CLASSES: [CharClass; 0x780] =
-    two_byte_table!(non_ascii_class_by_range, CharClass::Symbol);
+/// Numbers among them are [`CharClass::Digit`].
+static TWO_BYTE_CLASSES: [CharClass; 0x780] = two_byte_table!(bmp_class, CharClass::Symbol);
 
 const fn non_ascii_class_by_range(code: u32) -> CharClass {
     match code {
@@ -274,20 +371,39 @@ pub(super) const fn is_common_trigram(trigram: u32) -> bool {
     ASCII_LETTER_TRIGRAMS[(trigram as usize >> 6) & 511] & (1 << (trigram & 63)) != 0
 }
 
-/// One byte per letter trigram (see [`next_trigram`]): 1 where [`is_common_trigram`] is false.
-/// The scanner's bulk path reads this form, which costs 28 KB more than the bitmap but one load
-/// per letter.
+/// Whether o200k_base leaves the first letter of a word piece a token of its own, given the
+/// trigram of the piece's first three letters and how it began (`variant`: 0 a space and a
+/// lower-case letter, 1 a space and a capital, 2 a capital, 3 a lower-case letter).
+#[inline]
+pub(super) fn is_lone_first_letter(variant: usize, trigram: u32) -> bool {
+    RARE_TRIGRAMS[trigram as usize & 0x7FFF] & (2 << (variant & 3)) != 0
+}
+
+/// One byte per letter trigram (see [`next_trigram`]): bit 0 set where [`is_common_trigram`] is
+/// false (`& RARE` reads it); bits 1 to 4 the `LONE_FIRST_LETTERS` of the four ways a word piece
+/// begins ([`is_lone_first_letter`]), so that both come from one cache line. The scanner's bulk
+/// path reads this form, which costs 28 KB more than the bitmap but one load per letter.
 pub(super) static RARE_TRIGRAMS: [u8; 0x8000] = {
     let mut table = [0; 0x8000];
     let mut trigram = 0;
     while trigram < 0x8000 {
         if !is_common_trigram(trigram as u32) {
-            table[trigram] = 1;
+            table[trigram] = RARE;
+        }
+        let mut variant = 0;
+        while variant < 4 {
+            if LONE_FIRST_LETTERS[variant][trigram >> 6] & (1 << (trigram & 63)) != 0 {
+                table[trigram] |= 2 << variant;
+            }
+            variant += 1;
         }
         trigram += 1;
     }
     table
 };
+
+/// The bit of [`RARE_TRIGRAMS`] that marks a rare trigram.
+pub(super) const RARE: u8 = 1;
 
 /// What a rare character costs, in thousandths of a token: its Unicode block's measured figure, or
 /// its UTF-8 length (the byte-level ceiling: every token covers at least one byte) outside every

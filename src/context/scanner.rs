@@ -8,10 +8,10 @@
 //! for byte. Not for: producing tokens.
 
 use super::chars::{
-    is_single_token, is_single_token_kana_pair, is_single_token_latin_pair, is_single_token_pair,
-    is_single_token_spaced_latin, is_single_token_spaced_pair, is_traditional_marker, latin_index,
-    next_trigram, non_ascii_class, rare_char_milli, script, CharClass, Script, ASCII_CLASSES,
-    RARE_TRIGRAMS,
+    is_lone_first_letter, is_single_token, is_single_token_kana_pair, is_single_token_latin_pair,
+    is_single_token_pair, is_single_token_spaced_latin, is_single_token_spaced_pair,
+    is_traditional_marker, latin_index, next_trigram, non_ascii_class, numeric_milli,
+    rare_char_milli, script, CharClass, Script, ASCII_CLASSES, RARE, RARE_TRIGRAMS,
 };
 use super::estimate::TextTally;
 
@@ -118,6 +118,7 @@ struct Checkpoint {
     unmerged_mark_letters: u64,
     unmerged_capital_letters: u64,
     unmerged_latin_letters: u64,
+    lone_first_letters: u64,
 }
 
 impl Checkpoint {
@@ -133,6 +134,7 @@ impl Checkpoint {
             unmerged_mark_letters: tally.unmerged_mark_letters,
             unmerged_capital_letters: tally.unmerged_capital_letters,
             unmerged_latin_letters: tally.unmerged_latin_letters,
+            lone_first_letters: tally.lone_first_letters,
         }
     }
 
@@ -147,6 +149,7 @@ impl Checkpoint {
         tally.unmerged_mark_letters = self.unmerged_mark_letters;
         tally.unmerged_capital_letters = self.unmerged_capital_letters;
         tally.unmerged_latin_letters = self.unmerged_latin_letters;
+        tally.lone_first_letters = self.lone_first_letters;
     }
 }
 
@@ -165,6 +168,8 @@ pub struct TextScanner {
     led_by_mark: bool,
     /// The word piece began with a space.
     led_by_space: bool,
+    /// The word piece began with a capital.
+    led_by_capital: bool,
     /// Letters of the word piece, of any script.
     word_letters: u32,
     /// The last ASCII letters of the word piece, as a trigram index (see `chars::next_trigram`).
@@ -200,6 +205,7 @@ impl TextScanner {
             run_len: 0,
             led_by_mark: false,
             led_by_space: false,
+            led_by_capital: false,
             word_letters: 0,
             trigram: 0,
             after_rare: false,
@@ -243,6 +249,9 @@ impl TextScanner {
                         .get(end)
                         .is_some_and(|&b| BASE64_NOT_LOWER[usize::from(b)]);
                     self.spaced_lower_case_word(end - start, bytes[end - 1], base64_follows);
+                    if let [a, b, c, ..] = bytes[start..end] {
+                        self.lone_first_letter(0, trigram_of(a, b, c));
+                    }
                     let (trigram, rare) = letter_trigrams(&bytes[start..end], 0);
                     self.trigram = trigram;
                     self.tally.rare_letter_trigrams += rare;
@@ -256,6 +265,9 @@ impl TextScanner {
                         self.after_leading_capital(byte);
                     }
                     let end = lower_case_end(bytes, index);
+                    if self.run_len < 3 && self.word_letters == self.run_len && !self.led_by_mark {
+                        self.lone_first_letter_in(&bytes[index..end]);
+                    }
                     let (trigram, rare) = letter_trigrams(&bytes[index..end], self.trigram);
                     self.trigram = trigram;
                     self.tally.rare_letter_trigrams += rare;
@@ -339,6 +351,10 @@ impl TextScanner {
             self.letters_of_script(class, code);
             return;
         }
+        if class == CharClass::Digit {
+            self.number(code);
+            return;
+        }
         let whitespace = matches!(class, CharClass::Space | CharClass::Newline);
         if whitespace {
             // Whitespace splits pre-tokens whatever it costs; one without a token of its own
@@ -388,6 +404,23 @@ impl TextScanner {
             self.previous = class;
             self.previous_code = code;
         }
+    }
+
+    /// A number beyond ASCII (a digit of another script, a full-width digit, a fraction, …): a
+    /// digit for the pre-token split, charged its measured figure (`chars::numeric_milli`), which
+    /// bounds what BPE spends on a group of up to three. The group's first pays that figure less
+    /// the token the group is counted as (`digit_groups`).
+    #[cold]
+    #[inline(never)]
+    fn number(&mut self, code: u32) {
+        let starts_group = self.run != Run::Digits || self.run_len.is_multiple_of(3);
+        self.char(CharClass::Digit, code);
+        let milli = numeric_milli(code);
+        self.tally.rare_char_milli += if starts_group {
+            milli.saturating_sub(1_000)
+        } else {
+            milli
+        };
     }
 
     /// A Han, Hangul or unspaced letter (one token alone) right after a letter of its class in
@@ -617,6 +650,7 @@ impl TextScanner {
                 }
             ) && self.run_len == 1;
             self.led_by_space = matches!(run, Run::Spaces { .. });
+            self.led_by_capital = class == CharClass::Upper;
             if self.led_by_mark
                 && (self.previous_code < 0x80 || latin_index(self.previous_code).is_some())
                 && !is_single_token_latin_pair(self.previous_code, code)
@@ -643,7 +677,8 @@ impl TextScanner {
                 // charged instead of its trigram.
                 self.tally.unmerged_latin_letters += 1;
             } else {
-                self.tally.rare_letter_trigrams += u64::from(RARE_TRIGRAMS[self.trigram as usize]);
+                self.tally.rare_letter_trigrams +=
+                    u64::from(RARE_TRIGRAMS[self.trigram as usize] & RARE);
             }
         } else {
             // No trigram of the table holds a letter beyond ASCII: the next two ASCII letters
@@ -657,6 +692,13 @@ impl TextScanner {
         }
         if matches!(class, CharClass::Lower | CharClass::Upper) {
             self.run_len += 1;
+            if self.run_len == 3
+                && self.word_letters == 3
+                && class == CharClass::Lower
+                && self.previous == CharClass::Lower
+            {
+                self.lone_first_letter(self.variant(), self.trigram);
+            }
             if self.run_len > LONG_WORD_LETTERS {
                 self.tally.long_word_letters += 1;
             }
@@ -677,6 +719,41 @@ impl TextScanner {
                 }
             }
         }
+    }
+
+    /// The row of `LONE_FIRST_LETTERS` for the running word piece: how it began.
+    #[inline]
+    fn variant(&self) -> usize {
+        match (self.led_by_space, self.led_by_capital) {
+            (true, false) => 0,
+            (true, true) => 1,
+            (false, true) => 2,
+            (false, false) => 3,
+        }
+    }
+
+    /// Counts the word piece's first letter if o200k_base leaves it a token of its own, given the
+    /// piece's first three letters (`trigram`, all ASCII, the last two lower case; see
+    /// `TextTally::lone_first_letters`). Pieces led by a mark are left out.
+    #[inline]
+    fn lone_first_letter(&mut self, variant: usize, trigram: u32) {
+        if !self.led_by_mark && is_lone_first_letter(variant, trigram) {
+            self.tally.lone_first_letters += 1;
+        }
+    }
+
+    /// [`TextScanner::lone_first_letter`] for a word piece of one or two ASCII letters so far
+    /// (the second lower case), continued by the lower-case `letters`.
+    #[inline]
+    fn lone_first_letter_in(&mut self, letters: &[u8]) {
+        let missing = (3 - self.run_len) as usize;
+        if letters.len() < missing || (self.run_len == 2 && self.previous != CharClass::Lower) {
+            return;
+        }
+        let trigram = letters[..missing]
+            .iter()
+            .fold(self.trigram, |state, &letter| next_trigram(state, letter));
+        self.lone_first_letter(self.variant(), trigram);
     }
 
     /// Counts `lower` after the capital that begins the word piece when o200k_base has no one token
@@ -712,6 +789,8 @@ impl TextScanner {
         // The space leads the word.
         self.tally.word_pieces += 1;
         self.led_by_mark = false;
+        self.led_by_space = true;
+        self.led_by_capital = false;
         self.run = Run::Word;
         self.run_len = 1;
         self.word_letters = 1;
@@ -914,6 +993,12 @@ impl TextScanner {
     }
 }
 
+/// The trigram index of three ASCII letters (see `chars::next_trigram`).
+#[inline]
+fn trigram_of(a: u8, b: u8, c: u8) -> u32 {
+    next_trigram(next_trigram(next_trigram(0, a), b), c)
+}
+
 /// The end of the run of lower-case ASCII letters of `bytes` from `start` (at least one): the
 /// hot path of the estimator, eight bytes at a time.
 #[inline(always)]
@@ -951,13 +1036,13 @@ fn letter_trigrams(letters: &[u8], trigram: u32) -> (u32, u64) {
     // read from the bytes themselves, so that no letter waits for the one before it.
     for &letter in letters.iter().take(2) {
         state = ((state << 5) | usize::from(letter & 31)) & 0x7FFF;
-        rare_trigrams += u64::from(RARE_TRIGRAMS[state]);
+        rare_trigrams += u64::from(RARE_TRIGRAMS[state] & RARE);
     }
     for three in letters.windows(3) {
         state = (usize::from(three[0] & 31) << 10)
             | (usize::from(three[1] & 31) << 5)
             | usize::from(three[2] & 31);
-        rare_trigrams += u64::from(RARE_TRIGRAMS[state]);
+        rare_trigrams += u64::from(RARE_TRIGRAMS[state] & RARE);
     }
     (state as u32, rare_trigrams)
 }

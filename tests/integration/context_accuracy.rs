@@ -39,11 +39,12 @@ const MAX_MEAN_OVER_ESTIMATE: f64 = 0.15;
 const SEED: u64 = 0x2545_F491_4F6C_DD1D;
 
 /// The seeds of the adversarial strings a re-fit uses besides `SEED` (see [`dump_features`]):
-/// 1 to 60, and 101 to 200 since the Latin pairs (seeds 201 and up stay unseen).
-const FIT_SEEDS: [std::ops::RangeInclusive<u64>; 2] = [1..=60, 101..=200];
+/// 1 to 60, 101 to 200 since the Latin pairs, 201 to 400 since the numbers and the lone first
+/// letters (seeds 401 and up stay unseen).
+const FIT_SEEDS: [std::ops::RangeInclusive<u64>; 3] = [1..=60, 101..=200, 201..=400];
 
 /// Seeds the fit never saw, checked in every run besides `SEED`.
-const UNSEEN_SEEDS: [u64; 4] = [201, 202, 203, 204];
+const UNSEEN_SEEDS: [u64; 4] = [1201, 1202, 1203, 1204];
 
 /// The seeds of the checked adversarial strings: `SEED` and `UNSEEN_SEEDS`, or those that
 /// `LLMWIRE_ADVERSARIAL_SEED` names (`N` or `FIRST-LAST`), to try the estimator on other strings.
@@ -444,6 +445,43 @@ fn json_definitions_are_not_under_estimated() {
     let tools_text = serde_json::to_string(&request["tools"]).unwrap();
     let estimate = llmwire::context::estimate_definitions_tokens(request);
     assert!(estimate as f64 >= tokens(&tools_text) as f64 * (1.0 - MAX_UNDER_ESTIMATE));
+}
+
+/// Numbers beyond ASCII (digits of other scripts, full-width digits, fractions, circled
+/// numbers) are split from the letters around them, in groups of up to three, and each is charged
+/// at least what o200k_base spends on it: every one alone, and random groups of one to three of
+/// one run of consecutive numbers between letters of the script before them.
+#[test]
+fn numbers_of_other_scripts_are_charged_at_least_what_o200k_base_spends() {
+    let numbers: Vec<char> = ('\u{80}'..=char::MAX).filter(|c| c.is_numeric()).collect();
+    assert!(numbers.len() > 1000, "{}", numbers.len());
+    let mut under = Vec::new();
+    for &number in &numbers {
+        let text = number.to_string();
+        if estimate_text_tokens(&text) < tokens(&text) {
+            under.push(text);
+        }
+    }
+    let mut rng = context_tables::Rng(0x0DDD_1617_5EED);
+    for _ in 0..3000 {
+        let start = numbers[rng.below(numbers.len())] as u32;
+        let run: Vec<char> = (start.saturating_sub(9)..start + 10)
+            .filter_map(char::from_u32)
+            .filter(|c| c.is_numeric())
+            .collect();
+        let group: String = (0..1 + rng.below(3))
+            .map(|_| run[rng.below(run.len())])
+            .collect();
+        for text in [group.clone(), format!("क{group}ख"), format!("ab{group}cd")] {
+            if estimate_text_tokens(&text) < tokens(&text) {
+                under.push(text);
+            }
+        }
+    }
+    assert!(under.is_empty(), "under-estimated: {under:?}");
+    // Between Devanagari letters, a Devanagari digit ends the word piece.
+    let tally = tally_text("क७ख १२३४");
+    assert_eq!((tally.word_pieces, tally.digit_groups), (2, 3), "{tally:?}");
 }
 
 /// The stored counts are o200k_base's: recounts every sample (about a second once the
