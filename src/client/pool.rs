@@ -154,8 +154,9 @@ impl Pool {
                 let mut state = self.lock();
                 loop {
                     if state.threads > state.max_threads {
-                        state.threads -= 1; // The cap was lowered: this thread is surplus.
-                                            // It may have been woken for a queued job: pass that on.
+                        // The cap was lowered: this thread is surplus. It may have been woken for
+                        // a queued job: pass that on.
+                        state.threads -= 1;
                         let next = match state.queue.is_empty() {
                             true => None,
                             false => state.idle.pop(),
