@@ -8,6 +8,7 @@
 // The error object is the library's public error type; its size is a deliberate trade-off (see lib.rs).
 #![allow(clippy::result_large_err)]
 
+use crate::session;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -35,15 +36,6 @@ fn mock() -> &'static MockServer {
     SERVER.get_or_init(|| MockServer::start(MockOptions::default()).expect("the mock starts"))
 }
 
-fn unique(name: &str) -> String {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "{name}-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
 fn client(base_url: &str, timeouts: Value) -> Client {
     let config = json!({
         "provider": "openai",
@@ -58,7 +50,7 @@ fn client(base_url: &str, timeouts: Value) -> Client {
 }
 
 fn mock_client(scenario: &str, timeouts: Value) -> Client {
-    let session = unique(scenario.split(':').next().unwrap_or(scenario));
+    let session = session(scenario.split(':').next().unwrap_or(scenario));
     client(&mock().scenario_base_url(scenario, &session), timeouts)
 }
 
@@ -389,7 +381,7 @@ fn deadline_cuts_the_backoff_between_attempts() {
     // crosses it: the call stops when the next attempt could not start in time.
     let config = json!({
         "provider": "openai",
-        "base_url": mock().scenario_base_url("overloaded_then_ok:n=100", &unique("backoff")),
+        "base_url": mock().scenario_base_url("overloaded_then_ok:n=100", &session("backoff")),
         "api_key": "sk-test-not-a-real-key-1234567890",
         "model": "m",
         "validation": "off",
@@ -421,7 +413,7 @@ fn a_deadline_that_is_not_reached_changes_nothing() {
 // ---- Stream timers ---------------------------------------------------------------------------
 
 fn stream_client(scenario: &str) -> Client {
-    let session = unique("timers");
+    let session = session("timers");
     let config = json!({
         "provider": "openai",
         "base_url": mock().scenario_base_url(scenario, &session),
@@ -582,7 +574,7 @@ fn cancel_interrupts_a_stream_of_keep_alives() {
 fn cancel_interrupts_a_backoff() {
     let config = json!({
         "provider": "openai",
-        "base_url": mock().scenario_base_url("overloaded_then_ok:n=100", &unique("cb")),
+        "base_url": mock().scenario_base_url("overloaded_then_ok:n=100", &session("cb")),
         "api_key": "sk-test-not-a-real-key-1234567890",
         "model": "m",
         "validation": "off",
@@ -696,7 +688,7 @@ fn a_closed_port_is_connection_refused() {
 #[test]
 fn a_reset_before_the_head_is_connection_reset() {
     let client = single_attempt(
-        &mock().scenario_base_url("reset_before_headers_then_ok:n=5", &unique("rst")),
+        &mock().scenario_base_url("reset_before_headers_then_ok:n=5", &session("rst")),
     );
     let (error, fault, phase) = fault_of(&client);
     assert_eq!(
@@ -710,7 +702,7 @@ fn a_reset_before_the_head_is_connection_reset() {
 #[test]
 fn a_body_cut_short_is_truncated() {
     let client = single_attempt(
-        &mock().scenario_base_url("truncated_chunked_then_ok:n=5", &unique("trunc")),
+        &mock().scenario_base_url("truncated_chunked_then_ok:n=5", &session("trunc")),
     );
     let (error, fault, phase) = fault_of(&client);
     assert_eq!((fault, phase), ("truncated", "body"), "{}", error.to_json());
@@ -766,7 +758,7 @@ fn a_connect_timeout_is_named_connect_timeout() {
 
 #[test]
 fn cli_timeout_ms_cuts_slow_headers() {
-    let url = mock().scenario_base_url("slow_headers:delay_ms=3000", &unique("cli"));
+    let url = mock().scenario_base_url("slow_headers:delay_ms=3000", &session("cli"));
     let started = Instant::now();
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_llmwire"))
         .args([

@@ -8,7 +8,7 @@
 // The error object is the library's public error type; its size is a deliberate trade-off (see lib.rs).
 #![allow(clippy::result_large_err)]
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use crate::session;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -21,16 +21,6 @@ use serde_json::{json, Value};
 fn server() -> &'static MockServer {
     static SERVER: OnceLock<MockServer> = OnceLock::new();
     SERVER.get_or_init(|| MockServer::start(MockOptions::default()).expect("the mock starts"))
-}
-
-/// A session id unique to this process and call site.
-fn session(name: &str) -> String {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "{name}-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
 }
 
 const FAST_RETRY: &str = r#"{"initial_backoff_ms": 2, "max_backoff_ms": 10, "jitter": "none"}"#;

@@ -3,7 +3,7 @@
 //! `context_length_exceeded` answer (OpenAI and Gemini wordings), and how both show in the result
 //! and in the error.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use crate::session;
 use std::sync::OnceLock;
 
 use llmwire::client::Client;
@@ -39,15 +39,6 @@ fn server() -> &'static MockServer {
         })
         .expect("the mock starts")
     })
-}
-
-fn session(name: &str) -> String {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "{name}-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
 }
 
 fn client(provider: &str, base_url: String, on_overflow: &str) -> Client {

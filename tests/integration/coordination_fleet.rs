@@ -9,8 +9,9 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::fleet_setup::{client, config, hello, mock, openai_target, session};
+use crate::fleet_setup::{client, config, hello, mock, openai_target};
 use crate::redis_server::RedisServer;
+use crate::session;
 use llmwire::client::Client;
 use llmwire::mock::{MockOptions, MockServer, QuotaOptions};
 use serde_json::{json, Value};

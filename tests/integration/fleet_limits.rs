@@ -4,6 +4,7 @@
 
 #![allow(clippy::result_large_err)]
 
+use crate::session;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

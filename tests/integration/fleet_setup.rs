@@ -2,7 +2,6 @@
 
 #![allow(dead_code)]
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use llmwire::client::{Client, Clock, ManualClock};
@@ -12,16 +11,6 @@ use llmwire::ErrorObject;
 use serde_json::{json, Value};
 
 pub const KEY: &str = "sk-test-fleet-not-a-real-key-123";
-
-/// A session id unique to this process and call site.
-pub fn session(name: &str) -> String {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "{name}-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
 
 /// A mock server of its own (its quota, outage and clock are not shared with other tests).
 pub fn mock(quota: QuotaOptions) -> MockServer {

@@ -33,6 +33,18 @@ mod retry_builders;
 /// Validation shortcuts and assertions on validation reports.
 mod validate_checks;
 
+/// A mock session id unique to this process and call site, so that tests sharing one simulator
+/// never read each other's requests or scenario state.
+pub fn session(name: &str) -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{name}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
 // The tests, one module per area.
 
 mod classify_corpus;
