@@ -37,7 +37,7 @@ CORPUS_SLACK = 0.04
 # the share of the adversarial strings' mean estimate in the objective
 ADVERSARIAL_WEIGHT = 0.05
 # the mean over-estimate allowed per kind of text (the test allows 15%)
-KIND_MEAN = 0.14
+KIND_MEAN = 0.145
 ADVERSARIAL_SLACK = 0.035
 # random ASCII (letters, words, punctuation, printable) has no bound by construction, only its
 # features: its strings get the margin the test allows in full, so that seeds the fit never saw
@@ -95,6 +95,8 @@ BOUNDS = {
     # a word piece's first letter that BPE leaves alone (the generated table of three-letter
     # beginnings) is a token of its own
     "lone_first_letters": (1000, 1000),
+    # a letter whose script changes inside its word piece starts a token
+    "script_changes": (1000, 1000),
 }
 # Floors from the fit of 61 seeds that the unseen seeds were checked on: the weights that random
 # ASCII, marks and symbols rest on. A refit for a new feature otherwise trades them away for a
@@ -109,7 +111,11 @@ FLOORS = {
     "unmerged_punct_pairs": 1393,
     "rare_letter_trigrams": 814,
     "unmerged_mark_letters": 1775,
-    "unmerged_capital_letters": 1977,
+    "unmerged_capital_letters": 2193,
+    # random ASCII words rest on these too: the refit for the base64 runs and script changes
+    # lowered them, and unseen random words fell 9% under
+    "very_long_word_letters": 506,
+    "space_runs": 1512,
     # long runs of Devanagari and other letters, and base64-like runs of random letters
     "long_run_letters": 215,
     "base64_chars": 225,

@@ -441,6 +441,30 @@ pub(super) enum Script {
     Other,
 }
 
+/// The writing system of a letter of class `class`, as far as o200k_base's merges go: it has
+/// almost no tokens that cross from one to another, so a change of script inside a word starts a
+/// token. Latin letters (ASCII or accented) are one system, Han and kana another (Japanese
+/// mixes them in words); scripts without a family of their own here (Indic, Thai, Armenian,
+/// Georgian, Ethiopic, …) are told apart by their 128-code-point block. Combining diacritics
+/// (U+0300 to U+036F) join the letter before them: `None`. (The scanner takes two letters of one
+/// such block for one system without asking.)
+#[inline]
+pub(super) fn script_family(class: CharClass, code: u32) -> Option<u32> {
+    Some(match class {
+        CharClass::Lower | CharClass::Upper | CharClass::AccentedLetter => 0,
+        CharClass::Han | CharClass::Kana => 1,
+        CharClass::Hangul => 2,
+        _ if matches!(code, 0x0300..=0x036F) => return None,
+        _ => match script(code) {
+            Script::Greek => 3,
+            Script::Cyrillic | Script::RussianCyrillic => 4,
+            Script::Hebrew => 5,
+            Script::Arabic => 6,
+            _ => 16 + (code >> 7),
+        },
+    })
+}
+
 #[inline(always)]
 pub(super) fn script(code: u32) -> Script {
     match TWO_BYTE_SCRIPTS.get(code.wrapping_sub(0x80) as usize) {

@@ -32,7 +32,9 @@
 //! ASCII letter), the fit holds its charge to at least one token: BPE cannot spend more on it.
 //! Latin letters next to an accented one, and capitals after a capital, are checked against a
 //! generated table of the pairs o200k_base has one token for, case as written: one without a
-//! token for its pair is charged exactly one token (`unmerged_latin_letters`).
+//! token for its pair is charged exactly one token (`unmerged_latin_letters`); so is a letter
+//! whose script changes inside its word (`script_changes`: o200k_base has almost no tokens that
+//! cross scripts).
 //! `cargo test --test integration context_accuracy:: -- --nocapture` prints the accuracy tables;
 //! `docs/token-estimate.md` has the figures, the known gaps, how to regenerate the tables and refit
 //! the weights (`scripts/fit-estimate-weights.py`), and what the estimate means for providers whose
@@ -42,8 +44,9 @@
 //! reads as Traditional Chinese ([`TextTally::is_traditional`]), Cyrillic letters when it reads as
 //! Russian ([`TextTally::is_russian`]), and long Latin-script words when it reads as a language
 //! other than English ([`TextTally::is_foreign_latin`]). A run of base64 (20 or more characters of
-//! the base64 alphabet mixing cases and digits) is charged its pre-tokens and per character instead
-//! of by its words' letters: BPE finds no words in it.
+//! the base64 alphabet mixing cases and digits) is charged its pre-tokens, per character and a
+//! margin per run instead of by its words' letters: BPE finds no words in it, and what it makes of
+//! random characters varies from string to string.
 //!
 //! Not here: message and request overheads (`context::estimate_request_tokens`), and exact counts
 //! for billing — this answers "will it fit?".
@@ -182,63 +185,74 @@ pub struct TextTally {
     /// table of three-letter beginnings says (` a` `ue` of ` auey`, `P` `nz` of `Pnzq`: the next
     /// two letters merge first): random words split there, common ones seldom.
     pub lone_first_letters: u64,
+    /// Letters beyond ASCII, one token alone, right after a letter of another writing system in
+    /// the same word piece (Greek after Arabic, Hangul after Thai, Cyrillic after an accented
+    /// Latin letter, …; Han and kana are one system, see `chars::script_family`): o200k_base has
+    /// almost no tokens that cross scripts, so each starts a token and is charged one, instead of
+    /// being counted in its class. After an ASCII letter, `mixed_script_letters` counts them.
+    pub script_changes: u64,
+    /// Base64 runs: what random base64 costs varies from string to string by more than 5% in
+    /// short runs, so each run is charged a margin as well as its characters.
+    pub base64_runs: u64,
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 50;
+pub const FEATURES: usize = 52;
 
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1000, // word_pieces
-    113,  // long_word_letters, English-like text
+    103,  // long_word_letters, English-like text
     0,    // long_word_letters, other Latin-script text
     0,    // marked_word_letters
-    506,  // very_long_word_letters
-    140,  // inner_capitals
-    1272, // digit_groups
+    518,  // very_long_word_letters
+    194,  // inner_capitals
+    1176, // digit_groups
     1000, // punct_runs
     239,  // long_punct_chars
     500,  // repeated_chars
-    1512, // space_runs
-    1456, // newline_runs
+    1744, // space_runs
+    1478, // newline_runs
     0,    // long_whitespace_chars
-    531,  // han_chars, Simplified Chinese or Japanese text
-    557,  // han_chars, Traditional Chinese text
-    253,  // kana_chars
-    333,  // hangul_chars
+    529,  // han_chars, Simplified Chinese or Japanese text
+    550,  // han_chars, Traditional Chinese text
+    269,  // kana_chars
+    330,  // hangul_chars
     0,    // accented_letters: Latin-1
     0,    // accented_letters: extended_latin_letters
     352,  // accented_letters: vietnamese_letters
     0,    // accented_letters: Latin-1, Vietnamese text
     0,    // accented_letters: extended_latin_letters, Vietnamese text
-    320,  // other_letters: greek_letters
-    238,  // other_letters: cyrillic_letters, other than Russian text
-    138,  // other_letters: cyrillic_letters, Russian text
-    268,  // other_letters: hebrew_letters
-    213,  // other_letters: arabic_letters
-    309,  // other_letters: indic_letters
+    319,  // other_letters: greek_letters
+    237,  // other_letters: cyrillic_letters, other than Russian text
+    147,  // other_letters: cyrillic_letters, Russian text
+    266,  // other_letters: hebrew_letters
+    211,  // other_letters: arabic_letters
+    306,  // other_letters: indic_letters
     1000, // other_letters: the rest
-    343,  // unspaced_letters
+    342,  // unspaced_letters
     778,  // symbols
     1000, // astral_symbols
-    243,  // base64_chars
+    268,  // base64_chars
     215,  // long_run_letters
     1,    // rare_char_milli (already in thousandths)
     2585, // after_rare_chars
     1000, // repeated_non_ascii
-    1734, // unmerged_punct_pairs
+    2187, // unmerged_punct_pairs
     1000, // mixed_whitespace
     814,  // rare_letter_trigrams
     0,    // rare_letter_trigrams, Vietnamese text
     1775, // unmerged_mark_letters
     1000, // whitespace_changes
-    0,    // non_ascii_whitespace
+    1000, // non_ascii_whitespace
     790,  // repeated_rare_chars
-    852,  // unmerged_kana_pairs
-    863,  // mixed_script_letters
+    813,  // unmerged_kana_pairs
+    854,  // mixed_script_letters
     2193, // unmerged_capital_letters
     1000, // unmerged_latin_letters
     1000, // lone_first_letters
+    1000, // script_changes
+    4000, // base64_runs
 ];
 
 impl TextTally {
@@ -312,6 +326,8 @@ impl TextTally {
             self.unmerged_capital_letters,
             self.unmerged_latin_letters,
             self.lone_first_letters,
+            self.script_changes,
+            self.base64_runs,
         ]
     }
 
@@ -402,6 +418,8 @@ impl TextTally {
         self.unmerged_capital_letters += other.unmerged_capital_letters;
         self.unmerged_latin_letters += other.unmerged_latin_letters;
         self.lone_first_letters += other.lone_first_letters;
+        self.script_changes += other.script_changes;
+        self.base64_runs += other.base64_runs;
     }
 }
 
@@ -502,6 +520,38 @@ mod tests {
             }
             assert_eq!(scanner.finish(), whole, "chunks of {chunk} bytes");
         }
+    }
+
+    #[test]
+    fn a_base64_run_cut_by_a_chunk_end_inside_a_spaced_word_is_still_seen_whole() {
+        // The bulk path of a space and a lower-case word meets the chunk's end: the run of base64
+        // that the next chunk goes on with must not start over there.
+        let text = "see qzaGVsbG8gd29ybGQgaGVsbG8gd29ybGQ end";
+        let whole = tally_text(text);
+        assert_eq!(whole.base64_runs, 1);
+        for cut in 5..text.len() - 4 {
+            let mut scanner = TextScanner::new();
+            scanner.feed(&text.as_bytes()[..cut]);
+            scanner.feed(&text.as_bytes()[cut..]);
+            assert_eq!(scanner.finish(), whole, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn a_letter_of_another_script_inside_a_word_costs_a_token() {
+        // o200k_base: `ا`, `α`, `ا`, `한`, `ก` are five tokens; each change of script starts one.
+        let mixed = tally_text("اαا한ก");
+        assert_eq!(mixed.script_changes, 4);
+        assert!(estimate_text_tokens("اαا한ก") >= 5);
+        // Han and kana are one system (Japanese mixes them in words), a combining accent joins
+        // its letter, and accented Latin letters are Latin.
+        assert_eq!(tally_text("日本語のテキストを読む").script_changes, 0);
+        assert_eq!(
+            tally_text("cafe\u{301} naïve Ελληνικά русский").script_changes,
+            0
+        );
+        // Latin after Cyrillic inside a word is a change too.
+        assert_eq!(tally_text("йé").script_changes, 1);
     }
 
     #[test]

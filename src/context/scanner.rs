@@ -11,7 +11,7 @@ use super::chars::{
     is_lone_first_letter, is_single_token, is_single_token_kana_pair, is_single_token_latin_pair,
     is_single_token_pair, is_single_token_spaced_latin, is_single_token_spaced_pair,
     is_traditional_marker, latin_index, next_trigram, non_ascii_class, numeric_milli,
-    rare_char_milli, script, CharClass, Script, ASCII_CLASSES, RARE, RARE_TRIGRAMS,
+    rare_char_milli, script, script_family, CharClass, Script, ASCII_CLASSES, RARE, RARE_TRIGRAMS,
 };
 use super::estimate::TextTally;
 
@@ -245,9 +245,10 @@ impl TextScanner {
                     // The most common case, in bulk: a space and a lower-case word.
                     let start = index + 1;
                     let end = lower_case_end(bytes, start);
+                    // A candidate that reaches the end of the chunk may go on in the next.
                     let base64_follows = bytes
                         .get(end)
-                        .is_some_and(|&b| BASE64_NOT_LOWER[usize::from(b)]);
+                        .is_none_or(|&b| BASE64_NOT_LOWER[usize::from(b)]);
                     self.spaced_lower_case_word(end - start, bytes[end - 1], base64_follows);
                     if let [a, b, c, ..] = bytes[start..end] {
                         self.lone_first_letter(0, trigram_of(a, b, c));
@@ -378,18 +379,15 @@ impl TextScanner {
             {
                 self.tally.unmerged_kana_pairs += 1;
             }
-            if matches!(self.previous, CharClass::Lower | CharClass::Upper)
-                && self.run == Run::Word
-                && matches!(
-                    class,
-                    CharClass::Han
-                        | CharClass::Kana
-                        | CharClass::Hangul
-                        | CharClass::OtherLetter
-                        | CharClass::UnspacedLetter
-                )
-            {
-                self.tally.mixed_script_letters += 1;
+            if self.run == Run::Word && self.previous.is_letter() && class.is_letter() {
+                if matches!(self.previous, CharClass::Lower | CharClass::Upper) {
+                    if class != CharClass::AccentedLetter {
+                        self.tally.mixed_script_letters += 1;
+                    }
+                } else if self.starts_another_script(class, code) {
+                    self.letter_of_another_script(class, code);
+                    return;
+                }
             }
             self.char(class, code);
         } else {
@@ -404,6 +402,39 @@ impl TextScanner {
             self.previous = class;
             self.previous_code = code;
         }
+    }
+
+    /// Whether the letter `code` (one token alone) is of another writing system than the
+    /// letter before it in the word piece, which is not an ASCII one (see
+    /// `TextTally::script_changes`).
+    #[inline]
+    fn starts_another_script(&self, class: CharClass, code: u32) -> bool {
+        // The common case, cheaply: a letter of the same 128-code-point block.
+        if (code ^ self.previous_code) >> 7 == 0 {
+            return false;
+        }
+        match (
+            script_family(self.previous, self.previous_code),
+            script_family(class, code),
+        ) {
+            (Some(before), Some(now)) => before != now,
+            _ => false,
+        }
+    }
+
+    /// A letter that starts a token because its script changes inside the word piece: charged
+    /// one token (`script_changes`) instead of being counted in its class.
+    #[cold]
+    #[inline(never)]
+    fn letter_of_another_script(&mut self, class: CharClass, code: u32) {
+        if self.after_rare {
+            self.after_rare = false;
+            self.tally.after_rare_chars += 1;
+        }
+        self.split(class, code);
+        self.tally.script_changes += 1;
+        self.previous = class;
+        self.previous_code = code;
     }
 
     /// A number beyond ASCII (a digit of another script, a full-width digit, a fraction, …): a
@@ -988,6 +1019,7 @@ impl TextScanner {
         if base64 {
             self.before_base64.restore(&mut self.tally);
             self.tally.base64_chars += u64::from(self.base64.len);
+            self.tally.base64_runs += 1;
         }
         self.base64 = Base64Run::default();
     }

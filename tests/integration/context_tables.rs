@@ -567,5 +567,43 @@ pub fn adversarial(blocks: &[(u32, u32, String)], seed: u64) -> Vec<(String, Str
         .map(|_| char::from(b'0' + rng.below(10) as u8))
         .collect();
     out.push(("digits".to_owned(), digits));
+    // Random strings of the base64 and hex alphabets, and of letters and digits, of any length
+    // from 16 to 160: what they cost depends on which neighbours happen to merge.
+    let alphabets = [
+        (
+            "ASCII base64",
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+        ),
+        (
+            "ASCII base64url",
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+        ),
+        (
+            "ASCII letters and digits",
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+        ),
+        ("ASCII hex", "0123456789abcdef"),
+        ("ASCII upper-case hex", "0123456789ABCDEF"),
+    ];
+    for (name, alphabet) in alphabets {
+        let alphabet = alphabet.as_bytes();
+        let text: String = (0..16 + rng.below(145))
+            .map(|_| char::from(alphabet[rng.below(alphabet.len())]))
+            .collect();
+        out.push((format!("{name}: random"), text));
+    }
+    // Mixed scripts letter by letter: each letter of a random script, without spaces.
+    for round in 0..2 {
+        let text: String = (0..8 + rng.below(41))
+            .map(|_| {
+                let chars = scripts[rng.below(scripts.len())];
+                chars[rng.below(chars.len())]
+            })
+            .collect();
+        out.push((
+            format!("mixed scripts, letter by letter {}", round + 1),
+            text,
+        ));
+    }
     out
 }
