@@ -1019,7 +1019,6 @@ impl TextScanner {
         if base64 {
             self.before_base64.restore(&mut self.tally);
             self.tally.base64_chars += u64::from(self.base64.len);
-            self.tally.base64_runs += 1;
         }
         self.base64 = Base64Run::default();
     }
