@@ -274,6 +274,22 @@ impl TextScanner {
                     self.tally.rare_letter_trigrams += rare;
                     self.lower_case_letters(end - index, bytes[end - 1]);
                     index = end;
+                } else if byte.is_ascii_lowercase() && !matches!(self.run, Run::Word) {
+                    // As common in JSON and code: a lower-case word after a quote, a bracket or
+                    // more than one space. Its first letter, then the rest in bulk.
+                    self.lower_case_word_start(byte);
+                    index += 1;
+                    let end = lower_case_end(bytes, index);
+                    if end > index {
+                        if !self.led_by_mark {
+                            self.lone_first_letter_in(&bytes[index..end]);
+                        }
+                        let (trigram, rare) = letter_trigrams(&bytes[index..end], self.trigram);
+                        self.trigram = trigram;
+                        self.tally.rare_letter_trigrams += rare;
+                        self.lower_case_letters(end - index, bytes[end - 1]);
+                        index = end;
+                    }
                 } else if byte.is_ascii_digit() {
                     self.char(CharClass::Digit, u32::from(byte));
                     index += 1;
@@ -750,6 +766,44 @@ impl TextScanner {
                 }
             }
         }
+    }
+
+    /// A lower-case ASCII letter that starts a word piece (the scanner is in no word): what
+    /// [`TextScanner::char`] does for it, without dispatching on its class.
+    #[inline]
+    fn lower_case_word_start(&mut self, letter: u8) {
+        let code = u32::from(letter);
+        if self.after_rare {
+            self.after_rare = false;
+            self.tally.after_rare_chars += 1;
+        }
+        // `split`: a letter is of the base64 alphabet, so no candidate ends here.
+        let run = self.run;
+        self.end_run(Some(CharClass::Lower));
+        self.tally.word_pieces += 1;
+        self.led_by_mark = matches!(
+            run,
+            Run::Punct {
+                led_by_space: false,
+                newlines: false,
+            }
+        ) && self.run_len == 1;
+        self.led_by_space = matches!(run, Run::Spaces { .. });
+        self.led_by_capital = false;
+        if self.led_by_mark
+            && (self.previous_code < 0x80 || latin_index(self.previous_code).is_some())
+            && !is_single_token_latin_pair(self.previous_code, code)
+        {
+            self.tally.unmerged_mark_letters += 1;
+        }
+        self.run = Run::Word;
+        self.run_len = 1;
+        self.word_letters = 1;
+        self.trigram = next_trigram(0, letter);
+        self.tally.rare_letter_trigrams += u64::from(RARE_TRIGRAMS[self.trigram as usize] & RARE);
+        self.extend_base64_run(CharClass::Lower);
+        self.previous = CharClass::Lower;
+        self.previous_code = code;
     }
 
     /// The row of `LONE_FIRST_LETTERS` for the running word piece: how it began.

@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use llmwire::context::{estimate::FEATURE_WEIGHTS_MILLI, tally_text};
+use llmwire::context::{estimate::FEATURE_WEIGHTS_MILLI, tally_text, TextScanner};
 use llmwire::context::{estimate_request_tokens, estimate_text_tokens};
 use serde_json::{json, Value};
 use tiktoken_rs::CoreBPE;
@@ -255,6 +255,21 @@ fn estimator_meets_the_targets_on_the_corpus_and_prints_the_table() {
         &table,
         &misses,
     );
+}
+
+/// The scanner's bulk paths (a word's letters at once, a base64 run scanned ahead) must count
+/// what one character at a time counts: fed one byte per call, it never takes them.
+#[test]
+fn every_text_counts_the_same_fed_whole_and_byte_by_byte() {
+    let corpus = corpus().into_values().flatten();
+    let adversarial = adversarial_strings(SEED).into_iter();
+    for (name, text) in corpus.chain(adversarial) {
+        let mut scanner = TextScanner::new();
+        for byte in text.as_bytes() {
+            scanner.feed(std::slice::from_ref(byte));
+        }
+        assert_eq!(scanner.finish(), tally_text(&text), "{name}");
+    }
 }
 
 #[test]
