@@ -582,6 +582,50 @@ fn dump_features() {
     std::fs::write(path, out).unwrap();
 }
 
+/// Measures the estimate on text files the corpus does not hold: the UTF-8 files listed one per
+/// line in the file `LLMWIRE_SCAN_FILES` names, cut at line ends into pieces of about
+/// `LLMWIRE_SCAN_BYTES` bytes (2,000 by default; pieces under 20 tokens are skipped). Prints the
+/// mean error, the pieces more than 5% under and the worst of them: for checking the fit on text
+/// it never saw (man pages, changelogs, source code of the cargo registry, …).
+#[test]
+#[ignore]
+fn scan_text_files() {
+    let list = std::env::var("LLMWIRE_SCAN_FILES").expect("LLMWIRE_SCAN_FILES: a list of files");
+    let size: usize = std::env::var("LLMWIRE_SCAN_BYTES").map_or(2_000, |s| s.parse().unwrap());
+    let list = std::fs::read_to_string(list).expect("the list of files");
+    let mut ratios = Vec::new();
+    for path in list.lines().filter(|line| !line.is_empty()) {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue; // not UTF-8, or gone
+        };
+        let mut piece = String::new();
+        for line in text.split_inclusive('\n') {
+            piece.push_str(line);
+            if piece.len() >= size {
+                let count = tokens(&piece);
+                if count >= 20 {
+                    let ratio = estimate_text_tokens(&piece) as f64 / count as f64;
+                    let start: String = piece.chars().take(60).collect();
+                    ratios.push((format!("{path}: {start:?}"), ratio));
+                }
+                piece.clear();
+            }
+        }
+    }
+    let figures = Figures { ratios };
+    let mut under: Vec<&(String, f64)> = figures
+        .ratios
+        .iter()
+        .filter(|(_, ratio)| *ratio < 1.0 - MAX_UNDER_ESTIMATE)
+        .collect();
+    under.sort_by(|a, b| a.1.total_cmp(&b.1));
+    println!("{}", figures.row("scanned pieces"));
+    println!("{} pieces more than 5% under", under.len());
+    for (name, ratio) in under.iter().take(20) {
+        println!("  {:+.1}% {name}", (ratio - 1.0) * 100.0);
+    }
+}
+
 /// Prints the o200k_base pieces of the text in `LLMWIRE_SHOW_TEXT` next to the estimate and its
 /// tally: for looking into a string the estimate gets wrong.
 #[test]
