@@ -199,22 +199,22 @@ pub const FEATURES: usize = 52;
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1000, // word_pieces
-    101,  // long_word_letters, English-like text
+    113,  // long_word_letters, English-like text
     0,    // long_word_letters, other Latin-script text
     0,    // marked_word_letters
-    520,  // very_long_word_letters
-    208,  // inner_capitals
-    1266, // digit_groups
+    506,  // very_long_word_letters
+    147,  // inner_capitals
+    1210, // digit_groups
     1000, // punct_runs
-    239,  // long_punct_chars
+    667,  // long_punct_chars
     500,  // repeated_chars
-    1744, // space_runs
-    1470, // newline_runs
+    1512, // space_runs
+    1474, // newline_runs
     0,    // long_whitespace_chars
-    529,  // han_chars, Simplified Chinese or Japanese text
-    550,  // han_chars, Traditional Chinese text
-    266,  // kana_chars
-    330,  // hangul_chars
+    531,  // han_chars, Simplified Chinese or Japanese text
+    548,  // han_chars, Traditional Chinese text
+    254,  // kana_chars
+    329,  // hangul_chars
     0,    // accented_letters: Latin-1
     0,    // accented_letters: extended_latin_letters
     352,  // accented_letters: vietnamese_letters
@@ -222,8 +222,8 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     0,    // accented_letters: extended_latin_letters, Vietnamese text
     319,  // other_letters: greek_letters
     237,  // other_letters: cyrillic_letters, other than Russian text
-    143,  // other_letters: cyrillic_letters, Russian text
-    266,  // other_letters: hebrew_letters
+    145,  // other_letters: cyrillic_letters, Russian text
+    267,  // other_letters: hebrew_letters
     212,  // other_letters: arabic_letters
     307,  // other_letters: indic_letters
     1000, // other_letters: the rest
@@ -235,21 +235,21 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1,    // rare_char_milli (already in thousandths)
     2585, // after_rare_chars
     1000, // repeated_non_ascii
-    1721, // unmerged_punct_pairs
+    1393, // unmerged_punct_pairs
     1000, // mixed_whitespace
     814,  // rare_letter_trigrams
     0,    // rare_letter_trigrams, Vietnamese text
-    1775, // unmerged_mark_letters
+    1899, // unmerged_mark_letters
     1000, // whitespace_changes
     1000, // non_ascii_whitespace
     790,  // repeated_rare_chars
-    818,  // unmerged_kana_pairs
-    858,  // mixed_script_letters
+    851,  // unmerged_kana_pairs
+    856,  // mixed_script_letters
     2193, // unmerged_capital_letters
     1000, // unmerged_latin_letters
     1000, // lone_first_letters
     1000, // script_changes
-    129,  // base64_margin (tenths of the square root of base64_chars)
+    256,  // base64_margin (tenths of the square root of base64_chars)
 ];
 
 impl TextTally {
