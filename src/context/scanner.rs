@@ -356,15 +356,18 @@ impl TextScanner {
         let single_token = is_single_token(code);
         if single_token
             && class == self.previous
-            && matches!(
-                class,
-                CharClass::Han | CharClass::Hangul | CharClass::UnspacedLetter
-            )
+            && match class {
+                CharClass::Han | CharClass::Hangul | CharClass::UnspacedLetter => true,
+                // Greek, Cyrillic, Arabic, Hebrew, Indic: of one block, so of one script.
+                CharClass::OtherLetter => (code ^ self.previous_code) >> 7 == 0,
+                _ => false,
+            }
             && self.run == Run::Word
             && !self.after_rare
         {
-            // The common case of CJK, Korean and Thai text, at once: a letter continuing a word
-            // of its own script (no base64 run, no piece starts, no pair to look up).
+            // The common case of CJK, Korean, Thai, Cyrillic, Greek, Arabic, … text, at once: a
+            // letter continuing a word of its own script (no base64 run, no piece starts, no pair
+            // to look up).
             self.letters_of_script(class, code);
             return;
         }
@@ -420,6 +423,15 @@ impl TextScanner {
         }
     }
 
+    /// A character right after a rare one is counted (see `TextTally::after_rare_chars`).
+    #[inline(always)]
+    fn note_after_rare(&mut self) {
+        if self.after_rare {
+            self.after_rare = false;
+            self.tally.after_rare_chars += 1;
+        }
+    }
+
     /// Whether the letter `code` (one token alone) is of another writing system than the
     /// letter before it in the word piece, which is not an ASCII one (see
     /// `TextTally::script_changes`).
@@ -443,10 +455,7 @@ impl TextScanner {
     #[cold]
     #[inline(never)]
     fn letter_of_another_script(&mut self, class: CharClass, code: u32) {
-        if self.after_rare {
-            self.after_rare = false;
-            self.tally.after_rare_chars += 1;
-        }
+        self.note_after_rare();
         self.split(class, code);
         self.tally.script_changes += 1;
         self.previous = class;
@@ -470,11 +479,13 @@ impl TextScanner {
         };
     }
 
-    /// A Han, Hangul or unspaced letter (one token alone) right after a letter of its class in
-    /// the word piece: what [`TextScanner::char`] would do, without the branches that cannot
-    /// apply.
+    /// A Han, Hangul, unspaced or other letter (one token alone) right after a letter of its
+    /// class (and block) in the word piece: what [`TextScanner::char`] would do, without the
+    /// branches that cannot apply.
     #[inline(always)]
     fn letters_of_script(&mut self, class: CharClass, code: u32) {
+        self.tally.repeated_non_ascii += u64::from(code == self.previous_code);
+        self.word_letters += 1;
         let tally = &mut self.tally;
         match class {
             CharClass::Han => {
@@ -482,20 +493,21 @@ impl TextScanner {
                 tally.traditional_markers += u64::from(is_traditional_marker(code));
             }
             CharClass::Hangul => tally.hangul_chars += 1,
-            _ => tally.unspaced_letters += 1,
+            CharClass::UnspacedLetter => tally.unspaced_letters += 1,
+            _ => {
+                self.script_letter(class, code);
+                if self.word_letters > LONG_RUN_LETTERS {
+                    self.tally.long_run_letters += 1;
+                }
+            }
         }
-        tally.repeated_non_ascii += u64::from(code == self.previous_code);
-        self.word_letters += 1;
         self.trigram = next_trigram(self.trigram, NON_ASCII_LETTER);
         self.previous_code = code;
     }
 
     #[inline(always)]
     fn char(&mut self, class: CharClass, code: u32) {
-        if self.after_rare {
-            self.after_rare = false;
-            self.tally.after_rare_chars += 1;
-        }
+        self.note_after_rare();
         self.split(class, code);
         match class {
             CharClass::Han => self.tally.han_chars += 1,
@@ -688,23 +700,7 @@ impl TextScanner {
             }
         };
         if starts_piece {
-            self.tally.word_pieces += 1;
-            self.led_by_mark = matches!(
-                run,
-                Run::Punct {
-                    led_by_space: false,
-                    newlines: false,
-                }
-            ) && self.run_len == 1;
-            self.led_by_space = matches!(run, Run::Spaces { .. });
-            self.led_by_capital = class == CharClass::Upper;
-            if self.led_by_mark
-                && (self.previous_code < 0x80 || latin_index(self.previous_code).is_some())
-                && !is_single_token_latin_pair(self.previous_code, code)
-            {
-                self.tally.unmerged_mark_letters += 1;
-            }
-            self.run = Run::Word;
+            self.start_piece(run, class, code);
             self.run_len = 0;
             self.word_letters = 0;
             self.trigram = 0;
@@ -773,13 +769,24 @@ impl TextScanner {
     #[inline]
     fn lower_case_word_start(&mut self, letter: u8) {
         let code = u32::from(letter);
-        if self.after_rare {
-            self.after_rare = false;
-            self.tally.after_rare_chars += 1;
-        }
+        self.note_after_rare();
         // `split`: a letter is of the base64 alphabet, so no candidate ends here.
         let run = self.run;
         self.end_run(Some(CharClass::Lower));
+        self.start_piece(run, CharClass::Lower, code);
+        self.run_len = 1;
+        self.word_letters = 1;
+        self.trigram = next_trigram(0, letter);
+        self.tally.rare_letter_trigrams += u64::from(RARE_TRIGRAMS[self.trigram as usize] & RARE);
+        self.extend_base64_run(CharClass::Lower);
+        self.previous = CharClass::Lower;
+        self.previous_code = code;
+    }
+
+    /// A word piece begins with the letter `code` of class `class`, after the pre-token `run`
+    /// (already ended): how it is led, and the mark before it if BPE leaves that alone.
+    #[inline(always)]
+    fn start_piece(&mut self, run: Run, class: CharClass, code: u32) {
         self.tally.word_pieces += 1;
         self.led_by_mark = matches!(
             run,
@@ -789,7 +796,7 @@ impl TextScanner {
             }
         ) && self.run_len == 1;
         self.led_by_space = matches!(run, Run::Spaces { .. });
-        self.led_by_capital = false;
+        self.led_by_capital = class == CharClass::Upper;
         if self.led_by_mark
             && (self.previous_code < 0x80 || latin_index(self.previous_code).is_some())
             && !is_single_token_latin_pair(self.previous_code, code)
@@ -797,13 +804,6 @@ impl TextScanner {
             self.tally.unmerged_mark_letters += 1;
         }
         self.run = Run::Word;
-        self.run_len = 1;
-        self.word_letters = 1;
-        self.trigram = next_trigram(0, letter);
-        self.tally.rare_letter_trigrams += u64::from(RARE_TRIGRAMS[self.trigram as usize] & RARE);
-        self.extend_base64_run(CharClass::Lower);
-        self.previous = CharClass::Lower;
-        self.previous_code = code;
     }
 
     /// The row of `LONE_FIRST_LETTERS` for the running word piece: how it began.
@@ -866,10 +866,7 @@ impl TextScanner {
         if self.base64.len > 0 {
             self.end_base64_run();
         }
-        if self.after_rare {
-            self.after_rare = false;
-            self.tally.after_rare_chars += 1;
-        }
+        self.note_after_rare();
         self.end_run(Some(CharClass::Space));
         // The space leads the word.
         self.tally.word_pieces += 1;
