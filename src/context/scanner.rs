@@ -269,10 +269,7 @@ impl TextScanner {
                     if self.run_len < 3 && self.word_letters == self.run_len && !self.led_by_mark {
                         self.lone_first_letter_in(&bytes[index..end]);
                     }
-                    let (trigram, rare) = letter_trigrams(&bytes[index..end], self.trigram);
-                    self.trigram = trigram;
-                    self.tally.rare_letter_trigrams += rare;
-                    self.lower_case_letters(end - index, bytes[end - 1]);
+                    self.more_lower_case_letters(&bytes[index..end]);
                     index = end;
                 } else if byte.is_ascii_lowercase() && !matches!(self.run, Run::Word) {
                     // As common in JSON and code: a lower-case word after a quote, a bracket or
@@ -284,10 +281,7 @@ impl TextScanner {
                         if !self.led_by_mark {
                             self.lone_first_letter_in(&bytes[index..end]);
                         }
-                        let (trigram, rare) = letter_trigrams(&bytes[index..end], self.trigram);
-                        self.trigram = trigram;
-                        self.tally.rare_letter_trigrams += rare;
-                        self.lower_case_letters(end - index, bytes[end - 1]);
+                        self.more_lower_case_letters(&bytes[index..end]);
                         index = end;
                     }
                 } else if byte.is_ascii_digit() {
@@ -889,6 +883,16 @@ impl TextScanner {
         if !base64_follows {
             self.base64 = Base64Run::default();
         }
+    }
+
+    /// The lower-case ASCII `letters` (at least one) continuing a word: their trigrams, then
+    /// [`TextScanner::lower_case_letters`].
+    #[inline(always)]
+    fn more_lower_case_letters(&mut self, letters: &[u8]) {
+        let (trigram, rare) = letter_trigrams(letters, self.trigram);
+        self.trigram = trigram;
+        self.tally.rare_letter_trigrams += rare;
+        self.lower_case_letters(letters.len(), letters[letters.len() - 1]);
     }
 
     /// `count` lower-case ASCII letters continuing a word (and a base64 candidate), the last being
