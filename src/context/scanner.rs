@@ -87,7 +87,7 @@ struct Base64Run {
     digits: u32,
     lower: bool,
     upper: bool,
-    /// Whether [`TextScanner::look_ahead_of_base64`] ran for it.
+    /// Whether [`TextScanner::base64_ahead`] ran for it.
     looked_ahead: bool,
 }
 
@@ -590,19 +590,8 @@ impl TextScanner {
                 CharClass::Punct => self.punct(class, code),
                 _ => {
                     // `letter`'s piece split without the counts a base64 run's end throws away.
-                    let run = self.run;
-                    let starts_piece = match run {
-                        Run::Word => class == CharClass::Upper && self.previous == CharClass::Lower,
-                        _ => {
-                            self.end_run(Some(class));
-                            true
-                        }
-                    };
-                    if starts_piece {
+                    if let Some(run) = self.ends_before_letter(class) {
                         self.start_piece(run, class, code);
-                        self.run_len = 0;
-                        self.word_letters = 0;
-                        self.trigram = 0;
                     }
                     self.word_letters += 1;
                     self.run_len += 1;
@@ -668,25 +657,10 @@ impl TextScanner {
     }
 
     fn letter(&mut self, class: CharClass, code: u32) {
-        let run = self.run;
-        let starts_piece = match run {
-            Run::Word => {
-                class == CharClass::Upper
-                    && matches!(
-                        self.previous,
-                        CharClass::Lower | CharClass::AccentedLetter | CharClass::OtherLetter
-                    )
-            }
-            _ => {
-                self.end_run(Some(class));
-                true
-            }
-        };
-        if starts_piece {
+        let ended = self.ends_before_letter(class);
+        let starts_piece = ended.is_some();
+        if let Some(run) = ended {
             self.start_piece(run, class, code);
-            self.run_len = 0;
-            self.word_letters = 0;
-            self.trigram = 0;
         }
         if class == CharClass::Lower && self.previous == CharClass::Upper && self.run_len == 1 {
             self.after_leading_capital(code as u8);
@@ -766,8 +740,30 @@ impl TextScanner {
         self.previous_code = code;
     }
 
+    /// Whether a letter of class `class` starts a word piece: outside a word, or a capital after
+    /// a lower-case letter. If it does, the pre-token before it is ended, and returned.
+    #[inline(always)]
+    fn ends_before_letter(&mut self, class: CharClass) -> Option<Run> {
+        let run = self.run;
+        let starts_piece = match run {
+            Run::Word => {
+                class == CharClass::Upper
+                    && matches!(
+                        self.previous,
+                        CharClass::Lower | CharClass::AccentedLetter | CharClass::OtherLetter
+                    )
+            }
+            _ => {
+                self.end_run(Some(class));
+                true
+            }
+        };
+        starts_piece.then_some(run)
+    }
+
     /// A word piece begins with the letter `code` of class `class`, after the pre-token `run`
-    /// (already ended): how it is led, and the mark before it if BPE leaves that alone.
+    /// (already ended): how it is led, and the mark before it if BPE leaves that alone. Its
+    /// counts start at zero.
     #[inline(always)]
     fn start_piece(&mut self, run: Run, class: CharClass, code: u32) {
         self.tally.word_pieces += 1;
@@ -787,6 +783,9 @@ impl TextScanner {
             self.tally.unmerged_mark_letters += 1;
         }
         self.run = Run::Word;
+        self.run_len = 0;
+        self.word_letters = 0;
+        self.trigram = 0;
     }
 
     /// The row of `LONE_FIRST_LETTERS` for the running word piece: how it began.
