@@ -113,6 +113,15 @@ fn once<E: de::Error>(seen: &mut bool) -> Result<(), E> {
     Ok(())
 }
 
+/// The text of a member that may appear once (`null` is `None`): a repeat is refused.
+fn text_once<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    seen: &mut bool,
+) -> Result<Option<Cow<'de, str>>, A::Error> {
+    once(seen)?;
+    Ok(map.next_value::<Option<Text>>()?.map(|t| t.0))
+}
+
 /// Reads the value of `key`, which must be `null`; a key already in `seen` is refused.
 fn null_member<'de, A: MapAccess<'de>>(
     map: &mut A,
@@ -231,8 +240,7 @@ impl<'de> Deserialize<'de> for Choice<'de> {
                             choice.tool_calls = delta.tool_calls;
                         }
                         "finish_reason" => {
-                            once(&mut finish_reason)?;
-                            choice.finish_reason = map.next_value::<Option<Text>>()?.map(|t| t.0);
+                            choice.finish_reason = text_once(&mut map, &mut finish_reason)?
                         }
                         // `message` (a full message in a chunk) and anything else that says
                         // something take the full parse; `logprobs: null` and other null members
@@ -274,14 +282,8 @@ impl<'de> Deserialize<'de> for Delta<'de> {
                 let mut nulls: Vec<&'de str> = Vec::new();
                 while let Some(key) = map.next_key::<&'de str>()? {
                     match key {
-                        "role" => {
-                            once(&mut role)?;
-                            delta.role = map.next_value::<Option<Text>>()?.map(|t| t.0);
-                        }
-                        "content" => {
-                            once(&mut content)?;
-                            delta.content = map.next_value::<Option<Text>>()?.map(|t| t.0);
-                        }
+                        "role" => delta.role = text_once(&mut map, &mut role)?,
+                        "content" => delta.content = text_once(&mut map, &mut content)?,
                         "tool_calls" => {
                             once(&mut tool_calls)?;
                             let calls = map.next_value::<Option<List<ToolCall>>>()?;
@@ -315,14 +317,8 @@ impl<'de> Deserialize<'de> for ToolCall<'de> {
                             once(&mut index)?;
                             call.index = map.next_value()?;
                         }
-                        "id" => {
-                            once(&mut id)?;
-                            call.id = map.next_value::<Option<Text>>()?.map(|t| t.0);
-                        }
-                        "type" => {
-                            once(&mut kind)?;
-                            call.kind = map.next_value::<Option<Text>>()?.map(|t| t.0);
-                        }
+                        "id" => call.id = text_once(&mut map, &mut id)?,
+                        "type" => call.kind = text_once(&mut map, &mut kind)?,
                         "function" => {
                             once(&mut function)?;
                             if let Some(Function { name, arguments }) = map.next_value()? {
@@ -365,14 +361,8 @@ impl<'de> Deserialize<'de> for Function<'de> {
                 let mut nulls: Vec<&'de str> = Vec::new();
                 while let Some(key) = map.next_key::<&'de str>()? {
                     match key {
-                        "name" => {
-                            once(&mut name)?;
-                            function.name = map.next_value::<Option<Text>>()?.map(|t| t.0);
-                        }
-                        "arguments" => {
-                            once(&mut arguments)?;
-                            function.arguments = map.next_value::<Option<Text>>()?.map(|t| t.0);
-                        }
+                        "name" => function.name = text_once(&mut map, &mut name)?,
+                        "arguments" => function.arguments = text_once(&mut map, &mut arguments)?,
                         _ => null_member(&mut map, key, &mut nulls)?,
                     }
                 }
