@@ -157,9 +157,10 @@ impl Pool {
                         // The cap was lowered: this thread is surplus. It may have been woken for
                         // a queued job: pass that on.
                         state.threads -= 1;
-                        let next = match state.queue.is_empty() {
-                            true => None,
-                            false => state.idle.pop(),
+                        let next = if state.queue.is_empty() {
+                            None
+                        } else {
+                            state.idle.pop()
                         };
                         drop(state);
                         if let Some(next) = next {
