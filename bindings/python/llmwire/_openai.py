@@ -172,7 +172,13 @@ def _request_body(
 ) -> dict[str, Any]:
     """The request body for ``create``'s arguments. ``None`` values are left out (the official
     package's "not given")."""
-    body: dict[str, Any] = {"messages": [to_plain(message) for message in messages]}
+    # A string or a single message is sent as given, so that validation names what is wrong with
+    # it, rather than taking its characters or keys for messages.
+    if isinstance(messages, (str, Mapping)):
+        plain: Any = to_plain(messages)
+    else:
+        plain = [to_plain(message) for message in messages]
+    body: dict[str, Any] = {"messages": plain}
     if model is not None:
         body["model"] = model
     for key, value in params.items():

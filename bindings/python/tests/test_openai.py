@@ -180,6 +180,16 @@ def test_a_stream_iterates_chunks_and_closing_it_cancels_the_call(make_openai: A
     assert full.completion.choices[0].message.content == "hello mock"
 
 
+def test_messages_that_are_not_a_list_are_refused_for_what_they_are(make_openai: Any) -> None:
+    client = make_openai()
+    for messages in ("Hello", {"role": "user", "content": "Hello"}):
+        with pytest.raises(llmwire.ValidationFailed) as caught:
+            client.chat.completions.create(model="m", messages=messages)
+        message = str(caught.value)
+        assert "messages" in message and "array" in message, message
+        assert "message 0" not in message, message
+
+
 def test_unsupported_options_are_refused_by_name() -> None:
     with pytest.raises(TypeError, match="does not support http_client="):
         OpenAI(base_url="http://127.0.0.1:9/v1", http_client=object())
