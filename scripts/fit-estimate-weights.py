@@ -49,6 +49,8 @@ MAX_WEIGHT = 4000
 # the price of a thousandth of a token missing from an adversarial string's floor, per token of
 # the string (against about 1 for a thousandth of mean over-estimate on a kind of text)
 SLACK_PRICE = 1000.0
+# where the margin of a short text ends (estimate.rs: SHORT_TEXT_TOKENS)
+SHORT_TEXT_TOKENS = 40
 # the letters of other alphabets than Latin that are one token alone, by class
 OTHER_ALPHABETS = [
     "han_chars, Simplified Chinese or Japanese text",
@@ -142,6 +144,19 @@ def shape(label):
     return label.rstrip("0123456789 ")
 
 
+def estimate(weights, features):
+    """TextTally::tokens: the weighted features rounded up, plus the margin of a short text."""
+    tokens = math.ceil(sum(w * f for w, f in zip(weights, features)) / 1000)
+    return tokens + short_text_margin(tokens)
+
+
+def short_text_margin(tokens):
+    """The margin of a short text (estimate.rs: short_text_margin)."""
+    if tokens == 0:
+        return 0
+    return -(-max(0, SHORT_TEXT_TOKENS - tokens) // (SHORT_TEXT_TOKENS // 2))
+
+
 def check(path):
     """Applies the weights the file was written with (its first line) to its adversarial strings
     as TextTally::tokens does, and prints those more than 5% under and the worst per shape."""
@@ -155,7 +170,7 @@ def check(path):
             continue
         count += 1
         features = [int(c) for c in cells[4:]]
-        ratio = math.ceil(sum(w * f for w, f in zip(weights, features)) / 1000) / int(cells[3])
+        ratio = estimate(weights, features) / int(cells[3])
         key = shape(cells[2])
         worst[key] = min(worst.get(key, (math.inf, "")), (ratio, f"seed {cells[1]} {cells[2]}"))
         if ratio < 0.95:
@@ -173,10 +188,11 @@ def main():
         return
     path = sys.argv[1]
     names = feature_names(sys.argv[2] if len(sys.argv) > 2 else "src/context/estimate.rs")
-    rows = []
+    rows, written_with = [], None
     for line in open(path, encoding="utf-8"):
         cells = line.rstrip("\n").split("\t")
         if cells[0] == "weights":
+            written_with = [int(c) for c in cells[4:]]
             continue
         rows.append((cells[0], cells[1], cells[2], int(cells[3]), [int(c) for c in cells[4:]]))
     n = len(names)
@@ -200,7 +216,11 @@ def main():
         for r in rows_:
             a_ub.append(-np.array(r[4], dtype=float))
             ascii = rows_ is adversarial and r[2].startswith('"ASCII')
-            b_ub.append(-(1 - (ASCII_SLACK if ascii else slack)) * r[3] * 1000)
+            # The margin of a short text is not linear in the weights: it is taken as the
+            # weights the file was written with give it (it changes little from one fit to the next).
+            tokens = math.ceil(sum(w * f for w, f in zip(written_with, r[4])) / 1000)
+            margin = short_text_margin(tokens)
+            b_ub.append(-((1 - (ASCII_SLACK if ascii else slack)) * r[3] - margin) * 1000)
     for samples in kinds.values():
         row = sum(np.array(r[4], dtype=float) / r[3] for r in samples) / len(samples)
         a_ub.append(row)
@@ -239,8 +259,7 @@ def main():
     print("];\n")
 
     def ratio(r):
-        milli = sum(w * f for w, f in zip(weights, r[4]))
-        return math.ceil(milli / 1000) / r[3]
+        return estimate(weights, r[4]) / r[3]
 
     print("| kind | n | min | mean | max |")
     for kind, samples in sorted(kinds.items()):

@@ -53,8 +53,8 @@
 //!
 //! ```
 //! use llmwire::context::estimate_text_tokens;
-//! // o200k_base: 10 tokens.
-//! assert_eq!(estimate_text_tokens("The quick brown fox jumps over the lazy dog."), 10);
+//! // o200k_base: 10 tokens; the features count 10, and a text this short gets a margin of 2.
+//! assert_eq!(estimate_text_tokens("The quick brown fox jumps over the lazy dog."), 12);
 //! ```
 
 pub use super::scanner::TextScanner;
@@ -355,7 +355,8 @@ impl TextTally {
         self.accented_letters > 0 && self.accented_letters * 20 >= self.word_pieces
     }
 
-    /// The estimated token count, rounded up.
+    /// The estimated token count: the weighted features rounded up, plus the margin of a short
+    /// text ([`short_text_margin`]).
     pub fn tokens(&self) -> u64 {
         // Counts are bounded by the bytes scanned and weights by a few thousand: no overflow.
         let milli = self
@@ -364,7 +365,8 @@ impl TextTally {
             .zip(FEATURE_WEIGHTS_MILLI)
             .map(|(count, weight)| count.wrapping_mul(weight))
             .fold(0, u64::wrapping_add);
-        milli.div_ceil(1_000)
+        let tokens = milli.div_ceil(1_000);
+        tokens + short_text_margin(tokens)
     }
 
     /// Adds another tally to this one.
@@ -416,6 +418,25 @@ impl TextTally {
         self.unmerged_latin_letters += other.unmerged_latin_letters;
         self.lone_first_letters += other.lone_first_letters;
         self.script_changes += other.script_changes;
+    }
+}
+
+/// Where the margin of a short text ends: it is two tokens up to half this estimate, one token
+/// below it, none from it.
+pub const SHORT_TEXT_TOKENS: u64 = 40;
+
+/// The tokens added to an estimate of `tokens` (`ceil(2 − tokens / 20)`, none for an empty text).
+/// Which short pieces BPE has one token for (`unse` is two, `user` one) is beyond the features,
+/// so the estimate of any text is off by a token or two either way, whatever its size. On a long
+/// text the fitted margin absorbs that; on a text of a dozen tokens one token is more than 5% of
+/// the count. Two tokens fading out by 40 keep short texts (a chat message, a tool's name or
+/// argument) safe, and cost a long text nothing. The total never decreases as `tokens` grows.
+fn short_text_margin(tokens: u64) -> u64 {
+    match tokens {
+        0 => 0,
+        _ => SHORT_TEXT_TOKENS
+            .saturating_sub(tokens)
+            .div_ceil(SHORT_TEXT_TOKENS / 2),
     }
 }
 

@@ -52,8 +52,8 @@ pub const LOW_DETAIL_IMAGE_TOKENS: u64 = 85;
 /// ```
 /// use serde_json::json;
 /// let request = json!({"model": "m", "messages": [{"role": "user", "content": "Hello, world!"}]});
-/// // 4 (message) + 4 (text: "Hello", ",", " world", "!") + 3 (primer)
-/// assert_eq!(llmwire::context::estimate_request_tokens(&request), 11);
+/// // 4 (message) + 4 (text: "Hello", ",", " world", "!") + 2 (a short text's margin) + 3 (primer)
+/// assert_eq!(llmwire::context::estimate_request_tokens(&request), 13);
 /// ```
 pub fn estimate_request_tokens(request: &Value) -> u64 {
     let messages = request

@@ -444,6 +444,27 @@ pub fn numeric_charges(tokens: &dyn Fn(&str) -> usize) -> Vec<(u32, u32, u32)> {
 /// repeated, the block's characters alternating with ASCII letters, and random runs of only the
 /// block's characters that are one token alone; then emoji sequences (skin tones, joiners, flags,
 /// keycaps) and text mixing scripts. Each is (label, text).
+/// The alphabets of the short random texts: (label, alphabet).
+pub const SHORT_TEXT_ALPHABETS: [(&str, &str); 3] = [
+    ("ASCII short, lower case", "abcdefghijklmnopqrstuvwxyz"),
+    (
+        "ASCII short, letters",
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+    ),
+    (
+        "ASCII short, printable",
+        " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~",
+    ),
+];
+
+/// A random text of 1 to 12 characters of an ASCII `alphabet` (a chat message, a tool's name).
+pub fn short_text(rng: &mut Rng, alphabet: &str) -> String {
+    let alphabet = alphabet.as_bytes();
+    (0..1 + rng.below(12))
+        .map(|_| char::from(alphabet[rng.below(alphabet.len())]))
+        .collect()
+}
+
 pub fn adversarial(blocks: &[(u32, u32, String)], seed: u64) -> Vec<(String, String)> {
     let mut rng = Rng(seed);
     let mut pools: Vec<(String, Vec<char>)> = vec![
@@ -604,6 +625,12 @@ pub fn adversarial(blocks: &[(u32, u32, String)], seed: u64) -> Vec<(String, Str
             format!("mixed scripts, letter by letter {}", round + 1),
             text,
         ));
+    }
+    // Short texts: below a dozen tokens, one token is more than 5% of the count.
+    for (name, alphabet) in SHORT_TEXT_ALPHABETS {
+        for _ in 0..4 {
+            out.push((name.to_owned(), short_text(&mut rng, alphabet)));
+        }
     }
     out
 }
