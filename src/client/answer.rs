@@ -29,7 +29,15 @@ impl Completion {
         let body = match String::from_utf8(body) {
             Ok(text) if plainly_usable(&text) => return Ok(Completion::Text(text)),
             Ok(text) => text.into_bytes(),
-            Err(not_utf8) => not_utf8.into_bytes(),
+            Err(not_utf8) => {
+                // As in a stream, invalid UTF-8 in the text becomes U+FFFD: the call was answered.
+                // The classifier gets the bytes as they came (a gzip body is told by its magic).
+                let lossy = String::from_utf8_lossy(not_utf8.as_bytes());
+                if let Ok(value) = usable_completion(lossy.as_bytes()) {
+                    return Ok(Completion::Value(value));
+                }
+                return Err(Unusable::Body(not_utf8.into_bytes()));
+            }
         };
         match usable_completion(&body) {
             Ok(value) => Ok(Completion::Value(value)),

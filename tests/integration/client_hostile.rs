@@ -507,3 +507,24 @@ fn a_key_cut_by_the_stream_decoders_text_limit_does_not_survive_in_part() {
     let json = error.to_json();
     assert_no_piece_of(key, &json);
 }
+
+#[test]
+fn a_completion_with_invalid_utf8_is_answered_with_replacement_characters() {
+    // Bytes that are not UTF-8 inside the content (a byte-level model cut mid-character): the call
+    // was answered, so it is not failed, as a stream's text is not.
+    let body = b"{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"caf\xc3 \xff ok\"},\"finish_reason\":\"stop\"}]}";
+    let server = Hostile::serve(vec![http(
+        "200 OK",
+        &[("content-type", "application/json")],
+        body,
+    )]);
+    let client = client(&server.base_url(), json!({"retry": {"max_attempts": 1}}));
+    let answer = client
+        .chat(&hello(), None)
+        .unwrap_or_else(|e| panic!("{}", e.to_json()));
+    assert_eq!(
+        answer["choices"][0]["message"]["content"],
+        "caf\u{FFFD} \u{FFFD} ok"
+    );
+    assert_eq!(server.requests(), 1);
+}
