@@ -63,8 +63,16 @@ pub enum Exchange {
 /// A streaming response whose headers arrived with a 2xx status; the body is read incrementally.
 pub struct OpenStream {
     pub status: u16,
-    pub headers: Vec<(String, String)>,
+    /// As received (see [`HttpResponse::headers`]).
+    pub headers: ureq::http::HeaderMap,
     pub body: Box<dyn Read + Send>,
+}
+
+impl OpenStream {
+    /// The headers as owned name/value pairs (see [`HttpResponse::header_pairs`]).
+    pub fn header_pairs(&self) -> Vec<(String, String)> {
+        header_pairs(&self.headers)
+    }
 }
 
 /// The result of opening a stream: either the stream, or an exchange that ended otherwise.
@@ -188,7 +196,7 @@ impl Transport {
             .timeout_recv_response(Some(self.attempt_timeout))
             .timeout_per_read(Some(self.stream_read_timeout))
             .build();
-        let response = match request.send(body) {
+        let mut response = match request.send(body) {
             Ok(response) => response,
             Err(error) => return StreamStart::Ended(fault_from(error)),
         };
@@ -198,7 +206,7 @@ impl Transport {
             return StreamStart::Ended(self.read_whole(response));
         }
         watch::advance(Phase::FirstChunk);
-        let headers = header_pairs(response.headers());
+        let headers = std::mem::take(response.headers_mut());
         let reader = response
             .into_body()
             .into_with_config()

@@ -5,6 +5,8 @@
 //! a `Value` (see `classify::plainly_usable`); the report is appended to that text. Callers that
 //! want text (the C API, and through it every binding) then never pay for a `Value` round trip.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -21,6 +23,14 @@ pub(super) enum Completion {
 }
 
 impl Completion {
+    /// The completion as a `Value` (the text parsed: it was proven to be one JSON object).
+    pub(super) fn value(&self) -> Cow<'_, Value> {
+        match self {
+            Completion::Text(text) => Cow::Owned(serde_json::from_str(text).unwrap_or_default()),
+            Completion::Value(value) => Cow::Borrowed(value),
+        }
+    }
+
     /// The completion in a 2xx body, or the body back when it is not a usable one.
     pub(super) fn from_body(body: Vec<u8>) -> Result<Completion, Unusable> {
         if !nesting_within(&body, MAX_NESTING) {

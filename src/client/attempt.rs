@@ -13,10 +13,16 @@ use crate::classify::{classify, Classification, ClassifyInput, TransportFault};
 use crate::error::AttemptRecord;
 use crate::fleet::limits::pacing_from_headers;
 use crate::provider::Provider;
-use crate::stream::{Decoded, StreamAssembler, StreamDecoder, StreamItem};
+use crate::stream::{
+    completion_as_chunk, starts_as_json, ChunkText, Decoded, StreamAssembler, StreamDecoder,
+    StreamItem,
+};
 use crate::taxonomy::{ErrorClass, StopReason};
 use crate::transport::watch::{self, Limit, Phase};
-use crate::transport::{fault_from_io, name_fault, Exchange, NamedFault, StreamStart, Transport};
+use crate::transport::{
+    fault_from_io, name_fault, Exchange, HttpResponse, NamedFault, OpenStream, StreamStart,
+    Transport,
+};
 
 /// Where an attempt goes: the client's own endpoint, or one of its targets (`targets`).
 pub(super) struct Route<'c> {
@@ -237,6 +243,8 @@ pub(super) fn stream_attempt<'f>(
     let mut buffer = vec![0_u8; 16 * 1024];
     let mut decoded = Vec::new();
     let mut ended = false;
+    // Until the body's first bytes tell an event stream from one JSON document.
+    let mut undecided = true;
     while !ended && !decoder.saw_done() {
         if cancel.is_cancelled() {
             return Outcome::Interrupted(StopReason::Cancelled);
@@ -246,14 +254,15 @@ pub(super) fn stream_attempt<'f>(
                 ended = true;
                 decoder.finish_assembling(&mut assembler, &mut decoded)
             }
-            Ok(read) => decoder.feed_assembling(&buffer[..read], &mut assembler, &mut decoded),
-            Err(error) => {
-                if let Some(limit) = crate::transport::exceeded_limit(&error) {
-                    return Outcome::Failure(too_large(stream.status, limit));
-                }
-                let (fault, detail) = fault_from_io(&error);
-                return transport_failure(client, route, fault, &detail);
+            Ok(read) if undecided && starts_as_json(&buffer[..read]) == Some(true) => {
+                let first = buffer[..read].to_vec();
+                return whole_answer(client, route, stream, first, on_chunk, delivered);
             }
+            Ok(read) => {
+                undecided &= starts_as_json(&buffer[..read]).is_none();
+                decoder.feed_assembling(&buffer[..read], &mut assembler, &mut decoded)
+            }
+            Err(error) => return read_failure(client, route, stream.status, &error),
         };
         if let Err(too_large) = fed {
             return Outcome::Failure(Classification::local(
@@ -286,7 +295,7 @@ pub(super) fn stream_attempt<'f>(
                     let input = ClassifyInput {
                         provider: Some(route.provider),
                         status: Some(stream.status),
-                        headers: stream.headers.clone(),
+                        headers: stream.header_pairs(),
                         body: stream_error_body(raw),
                         transport: None,
                     };
@@ -306,7 +315,7 @@ pub(super) fn stream_attempt<'f>(
             http_status: stream.status,
             pace_ms: route
                 .pacing
-                .then(|| pacing_from_headers(&stream.headers))
+                .then(|| pacing_from_headers(&stream.header_pairs()))
                 .flatten(),
         },
         Err(end) => match end.transport_fault() {
@@ -314,6 +323,50 @@ pub(super) fn stream_attempt<'f>(
             None => Outcome::Failure(end.classification()),
         },
     }
+}
+
+/// A stream that fails while its body is read: over `max_response_bytes`, or a transport fault.
+fn read_failure(
+    client: &Client,
+    route: &Route<'_>,
+    status: u16,
+    error: &std::io::Error,
+) -> Outcome {
+    if let Some(limit) = crate::transport::exceeded_limit(error) {
+        return Outcome::Failure(too_large(status, limit));
+    }
+    let (fault, detail) = fault_from_io(error);
+    transport_failure(client, route, fault, &detail)
+}
+
+/// A stream request answered with one JSON document (`first`: its first bytes): read whole and
+/// judged as an answer without streaming would be. A usable completion reaches the caller as the
+/// one chunk that carries it; an error (a 2xx with an error body) is classified as usual.
+fn whole_answer(
+    client: &Client,
+    route: &Route<'_>,
+    mut stream: OpenStream,
+    mut body: Vec<u8>,
+    on_chunk: Option<&mut TextChunkSink<'_>>,
+    delivered: &mut bool,
+) -> Outcome {
+    if let Err(error) = stream.body.read_to_end(&mut body) {
+        return read_failure(client, route, stream.status, &error);
+    }
+    let response = HttpResponse {
+        status: stream.status,
+        headers: std::mem::take(&mut stream.headers),
+        body,
+    };
+    let outcome = outcome_of(client, route, Exchange::Response(response));
+    if let (Outcome::Success { completion, .. }, Some(sink)) = (&outcome, on_chunk) {
+        *delivered = true;
+        let chunk = completion_as_chunk(&completion.value());
+        if sink(ChunkText::made(chunk)) == ChunkControl::Abort {
+            return Outcome::Interrupted(StopReason::AbortedByCallback);
+        }
+    }
+    outcome
 }
 
 /// The body the classifier reads for an in-stream error: the event's data when it is JSON, else

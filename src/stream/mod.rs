@@ -3,7 +3,8 @@
 //! For: the pure half of `stream: true` — [`SseParser`] cuts bytes into events, [`interpret`] says
 //! what each event is ([`StreamItem`]), [`StreamDecoder`] does both, and [`StreamAssembler`] builds
 //! the final message from the chunks, as a non-streaming call would have returned it, or says why
-//! the stream is incomplete ([`StreamEnd`]). Not for: reading the socket, timeouts, delivering
+//! the stream is incomplete ([`StreamEnd`]); [`completion_as_chunk`] turns a whole completion
+//! that came where a stream was asked for into the one chunk that carries it. Not for: reading the socket, timeouts, delivering
 //! chunks to callbacks, or classifying a provider's error text (the client hands
 //! [`StreamItem::Error`]'s `raw` text to [`crate::classify()`]).
 //!
@@ -38,9 +39,11 @@
 mod assemble;
 mod ordinary;
 mod sse;
+mod whole;
 
 pub use assemble::{StreamAssembler, StreamEnd};
 pub use sse::{SseError, SseEvent, SseParser, SseTail, DEFAULT_MAX_EVENT_BYTES};
+pub use whole::{completion_as_chunk, starts_as_json};
 
 use std::borrow::Cow;
 
@@ -96,6 +99,14 @@ pub(crate) struct ChunkText {
 }
 
 impl ChunkText {
+    /// A chunk llmwire made rather than read (see [`completion_as_chunk`]).
+    pub(crate) fn made(chunk: Value) -> ChunkText {
+        ChunkText {
+            text: chunk.to_string(),
+            parsed: Some(chunk),
+        }
+    }
+
     /// The chunk as a `Value`: the one the read built, or one parsed from the text now.
     pub(crate) fn value(&self) -> Cow<'_, Value> {
         match &self.parsed {

@@ -528,3 +528,72 @@ fn a_completion_with_invalid_utf8_is_answered_with_replacement_characters() {
     );
     assert_eq!(server.requests(), 1);
 }
+
+// ---- a whole answer to a stream request ------------------------------------------------------
+
+/// Streams `hello()` and returns the chunks delivered and the result.
+fn stream_of(client: &Client) -> (Vec<Value>, Result<Value, ErrorObject>) {
+    let mut chunks = Vec::new();
+    let mut on_chunk = |chunk: &Value| {
+        chunks.push(chunk.clone());
+        llmwire::client::ChunkControl::Continue
+    };
+    let result = client.chat_stream(&hello(), &mut on_chunk, None);
+    (chunks, result)
+}
+
+#[test]
+fn a_stream_request_answered_with_a_whole_completion_gets_it_as_one_chunk() {
+    // Servers that ignore `stream: true`, or a proxy that buffers the stream. The content is
+    // longer than the 4 KB of a non-stream body kept for an error message.
+    let content = "word ".repeat(2_000);
+    let body = json!({
+        "id": "c1", "object": "chat.completion", "created": 1, "model": "m",
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": content}}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 2000, "total_tokens": 2001},
+    });
+    let server = Hostile::serve(vec![http(
+        "200 OK",
+        &[("content-type", "application/json")],
+        format!("\n{body}").as_bytes(),
+    )]);
+    let client = client(&server.base_url(), json!({"retry": {"max_attempts": 1}}));
+    let (chunks, result) = stream_of(&client);
+    let completion = result.unwrap_or_else(|e| panic!("{}", e.to_json()));
+    assert_eq!(chunks.len(), 1, "{chunks:?}");
+    assert_eq!(chunks[0]["object"], "chat.completion.chunk");
+    assert_eq!(
+        chunks[0]["choices"][0]["delta"]["content"],
+        content.as_str()
+    );
+    assert_eq!(chunks[0]["usage"]["total_tokens"], 2001);
+    assert_eq!(
+        completion["choices"][0]["message"]["content"],
+        content.as_str()
+    );
+    assert_eq!(server.requests(), 1);
+}
+
+#[test]
+fn a_stream_request_answered_with_a_json_error_and_a_2xx_is_classified_and_retried() {
+    let overloaded = http(
+        "200 OK",
+        &[("content-type", "application/json")],
+        br#"{"error":{"message":"The model is overloaded. Please try again later.","code":503,"status":"UNAVAILABLE"}}"#,
+    );
+    let events = http(
+        "200 OK",
+        &[("content-type", "text/event-stream")],
+        b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n",
+    );
+    let server = Hostile::serve(vec![overloaded, events]);
+    let client = client(&server.base_url(), json!({"retry": {"max_attempts": 2}}));
+    let (chunks, result) = stream_of(&client);
+    let completion = result.unwrap_or_else(|e| panic!("{}", e.to_json()));
+    assert_eq!(completion["choices"][0]["message"]["content"], "ok");
+    assert_eq!(chunks.len(), 1);
+    let attempts = completion["llmwire"]["attempts"].as_array().unwrap();
+    assert_eq!(attempts[0]["class"], "overloaded", "{attempts:?}");
+    assert_eq!(server.requests(), 2);
+}
