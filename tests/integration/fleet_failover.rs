@@ -315,7 +315,9 @@ fn every_target_cooling_past_the_deadline_stops_at_once_with_each_state() {
         .classification
         .retry_after_ms
         .expect("the earliest return");
-    assert!((20_000..=30_000).contains(&wait), "{wait}");
+    // At most the hint plus the millisecond the wait adds so that the moment has surely passed
+    // (30,001 when the hint and the stop fall in the same millisecond).
+    assert!((20_000..=30_001).contains(&wait), "{wait}");
     let json: serde_json::Value = serde_json::from_str(&error.to_json()).unwrap();
     assert_eq!(json["stop_reason"], "all_targets_unavailable");
     let states: Vec<_> = json["targets"]
