@@ -18,6 +18,10 @@ pub(crate) enum Verdict {
     Unusable(String),
     /// Blocked by a safety system or refused; the text says how.
     Filtered(String),
+    /// The output limit ran out before any content (finish reason `length`, `MAX_TOKENS`,
+    /// `max_tokens`), typically spent on reasoning: the same request ends the same way, so it is
+    /// not retried. The text says so, with the output tokens when the body counts them.
+    OutOfTokens(String),
 }
 
 /// Finish reasons that mean a safety system stopped the output (compared case-insensitively; the
@@ -34,6 +38,15 @@ const FILTER_REASONS: [&str; 10] = [
     "image_recitation",
     "refusal",
 ];
+
+/// Finish reasons that mean the output limit was reached: OpenAI's, Gemini's and Anthropic's.
+const OUTPUT_LIMIT_REASONS: [&str; 2] = ["length", "max_tokens"];
+
+fn is_output_limit_reason(reason: &str) -> bool {
+    OUTPUT_LIMIT_REASONS
+        .iter()
+        .any(|r| r.eq_ignore_ascii_case(reason))
+}
 
 fn is_filter_reason(reason: &str) -> bool {
     FILTER_REASONS
@@ -111,6 +124,8 @@ pub(crate) struct StreamJudge {
     empty_choices: bool,
     unparseable: usize,
     done: bool,
+    /// The output tokens the body counts, and how many of them were reasoning.
+    output_tokens: Option<(u64, Option<u64>)>,
 }
 
 impl StreamJudge {
@@ -133,6 +148,9 @@ impl StreamJudge {
     /// Takes in one chunk (or a whole non-stream body).
     pub fn feed(&mut self, value: &Value) {
         self.chunks += 1;
+        if let Some(counted) = output_tokens(value) {
+            self.output_tokens = Some(counted);
+        }
         match shape_of(value) {
             Some(Shape::Choices) => match value.get("choices").and_then(Value::as_array) {
                 Some(choices) if !choices.is_empty() => {
@@ -266,7 +284,7 @@ impl StreamJudge {
                 "the stream carried no events (only keep-alives or comments)".to_string()
             });
         }
-        Verdict::Unusable(self.no_content_reason("the stream ended without any content"))
+        self.without_content("the stream ended without any content")
     }
 
     /// The verdict for a single, non-stream body.
@@ -280,17 +298,53 @@ impl StreamJudge {
         if self.empty_choices {
             return Verdict::Unusable("the completion has no choices".to_string());
         }
-        Verdict::Unusable(
-            self.no_content_reason("the completion has empty content and no tool calls"),
-        )
+        self.without_content("the completion has empty content and no tool calls")
     }
 
-    fn no_content_reason(&self, base: &str) -> String {
+    /// The verdict on choices that carry nothing: out of output tokens, or unusable (`base`).
+    fn without_content(&self, base: &str) -> Verdict {
         match &self.finish_reason {
-            Some(reason) => format!("{base} (finish reason {reason})"),
-            None => base.to_string(),
+            Some(reason) if is_output_limit_reason(reason) => {
+                let counted = match self.output_tokens {
+                    Some((output, Some(reasoning))) if reasoning > 0 => {
+                        format!("; {output} output tokens, {reasoning} of them reasoning")
+                    }
+                    Some((output, _)) => format!("; {output} output tokens"),
+                    None => String::new(),
+                };
+                Verdict::OutOfTokens(format!(
+                    "the output token limit was reached before any content (finish reason \
+{reason}{counted}): the same request would end the same way; raise max_tokens \
+(max_completion_tokens) or lower the reasoning effort"
+                ))
+            }
+            Some(reason) => Verdict::Unusable(format!("{base} (finish reason {reason})")),
+            None => Verdict::Unusable(base.to_string()),
         }
     }
+}
+
+/// The output tokens a body (or chunk) counts, and the reasoning tokens among them: OpenAI's
+/// `usage` (`completion_tokens`, `completion_tokens_details.reasoning_tokens`), Anthropic's
+/// (`output_tokens`) and Gemini's `usageMetadata` (`candidatesTokenCount` plus
+/// `thoughtsTokenCount`, which Gemini counts apart).
+fn output_tokens(value: &Value) -> Option<(u64, Option<u64>)> {
+    if let Some(usage) = value.get("usage").filter(|u| u.is_object()) {
+        let output = usage
+            .get("completion_tokens")
+            .or_else(|| usage.get("output_tokens"))
+            .and_then(Value::as_u64)?;
+        let reasoning = usage
+            .get("completion_tokens_details")
+            .and_then(|d| d.get("reasoning_tokens"))
+            .and_then(Value::as_u64);
+        return Some((output, reasoning));
+    }
+    let usage = value.get("usageMetadata")?;
+    let count = |key: &str| usage.get(key).and_then(Value::as_u64);
+    let thoughts = count("thoughtsTokenCount");
+    let output = count("candidatesTokenCount").unwrap_or(0) + thoughts.unwrap_or(0);
+    (output > 0).then_some((output, thoughts))
 }
 
 fn has_text(value: Option<&Value>) -> bool {
@@ -363,6 +417,39 @@ mod tests {
         ));
         let body = json!({"choices": [{"message": {"content": " "}, "finish_reason": "stop"}]});
         assert!(matches!(judge(&body), Some(Verdict::Unusable(_))));
+    }
+
+    #[test]
+    fn an_output_limit_reached_before_any_content_is_out_of_tokens_with_its_counts() {
+        let openai = json!({
+            "choices": [{"message": {"content": null, "reasoning_content": "…"},
+                         "finish_reason": "length"}],
+            "usage": {"completion_tokens": 512,
+                      "completion_tokens_details": {"reasoning_tokens": 512}},
+        });
+        let Some(Verdict::OutOfTokens(reason)) = judge(&openai) else {
+            panic!("{:?}", judge(&openai));
+        };
+        assert!(reason.contains("finish reason length; 512 output tokens, 512 of them reasoning"));
+        assert!(reason.contains("raise max_tokens"), "{reason}");
+        let gemini = json!({
+            "candidates": [{"content": {"role": "model"}, "finishReason": "MAX_TOKENS"}],
+            "usageMetadata": {"candidatesTokenCount": 0, "thoughtsTokenCount": 1021},
+        });
+        let Some(Verdict::OutOfTokens(reason)) = judge(&gemini) else {
+            panic!("{:?}", judge(&gemini));
+        };
+        assert!(
+            reason.contains("1021 output tokens, 1021 of them reasoning"),
+            "{reason}"
+        );
+        let anthropic = json!({"type": "message", "content": [], "stop_reason": "max_tokens",
+                               "usage": {"output_tokens": 64}});
+        assert!(matches!(judge(&anthropic), Some(Verdict::OutOfTokens(_))));
+        // Content cut at the limit is still content: the caller gets it.
+        let cut =
+            json!({"choices": [{"message": {"content": "Once upon"}, "finish_reason": "length"}]});
+        assert_eq!(judge(&cut), Some(Verdict::Usable));
     }
 
     #[test]

@@ -230,7 +230,8 @@ pub fn completion_is_usable(body: &[u8]) -> Result<(), String> {
     match read.verdict {
         Some(completion::Verdict::Usable) => Ok(()),
         Some(completion::Verdict::Unusable(reason))
-        | Some(completion::Verdict::Filtered(reason)) => Err(reason),
+        | Some(completion::Verdict::Filtered(reason))
+        | Some(completion::Verdict::OutOfTokens(reason)) => Err(reason),
         None => Err(match read.format {
             body::BodyFormat::Empty => "the body is empty".to_string(),
             body::BodyFormat::Json => "the JSON is not a chat completion (no choices)".to_string(),
@@ -264,9 +265,19 @@ pub fn usable_completion(body: &[u8]) -> Result<serde_json::Value, String> {
     match completion::judge(&value) {
         Some(completion::Verdict::Usable) => Ok(value),
         Some(completion::Verdict::Unusable(reason))
-        | Some(completion::Verdict::Filtered(reason)) => Err(reason),
+        | Some(completion::Verdict::Filtered(reason))
+        | Some(completion::Verdict::OutOfTokens(reason)) => Err(reason),
         None => Err("the JSON is not a chat completion (no choices)".to_string()),
     }
+}
+
+/// Whether a completion already parsed (a stream's assembled message) is one the caller can use:
+/// some content, a tool call, … (the same judgement as [`usable_completion`]'s).
+pub(crate) fn is_usable(completion: &serde_json::Value) -> bool {
+    matches!(
+        completion::judge(completion),
+        Some(completion::Verdict::Usable)
+    )
 }
 
 /// A transport fault: no HTTP response to read.

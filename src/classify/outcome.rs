@@ -61,7 +61,9 @@ pub(crate) fn classify_response(input: &ClassifyInput, now: SystemTime) -> Class
         Outcome::Class(class) => (class, false),
         Outcome::Usable => (ErrorClass::MalformedResponse, true),
     };
+    let out_of_tokens = matches!(read.verdict, Some(Verdict::OutOfTokens(_)));
     let retryable = !usable
+        && !out_of_tokens
         && hints
             .should_retry
             .unwrap_or_else(|| class.retryable_by_default());
@@ -236,6 +238,7 @@ fn message(status: Option<u16>, read: &ReadBody, full: Option<String>, usable: b
         (Some(Verdict::Unusable(reason)), _) => {
             format!("{status_text} is not a usable completion: {reason}")
         }
+        (Some(Verdict::OutOfTokens(reason)), _) => format!("{status_text}: {reason}"),
         (Some(Verdict::Filtered(reason)), _) => format!("{status_text} was filtered: {reason}"),
         (_, BodyFormat::Empty) => format!("{status_text} with an empty body"),
         (_, BodyFormat::Html) => format!("{status_text} with an HTML page and no title"),

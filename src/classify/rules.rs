@@ -63,7 +63,9 @@ pub(crate) fn decide(f: &Facts<'_>) -> Outcome {
     match &f.body.verdict {
         Some(Verdict::Usable) => return Outcome::Usable,
         Some(Verdict::Filtered(_)) => return Outcome::Class(ErrorClass::ContentFiltered),
-        Some(Verdict::Unusable(_)) => return Outcome::Class(ErrorClass::MalformedResponse),
+        Some(Verdict::Unusable(_) | Verdict::OutOfTokens(_)) => {
+            return Outcome::Class(ErrorClass::MalformedResponse)
+        }
         None => {}
     }
     if success {

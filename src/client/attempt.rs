@@ -9,7 +9,7 @@ use super::answer::{too_deep, Completion, Unusable};
 use super::cancel::CancelToken;
 use super::prepare::Prepared;
 use super::{ChunkControl, Client, TextChunkSink};
-use crate::classify::{classify, Classification, ClassifyInput, TransportFault};
+use crate::classify::{classify, is_usable, Classification, ClassifyInput, TransportFault};
 use crate::error::AttemptRecord;
 use crate::fleet::limits::pacing_from_headers;
 use crate::provider::Provider;
@@ -310,6 +310,9 @@ pub(super) fn stream_attempt<'f>(
         }
     }
     match assembler.finish(decoder.saw_done()) {
+        Ok(completion) if !is_usable(&completion) => {
+            Outcome::Failure(unusable_stream(client, route, &stream, completion))
+        }
         Ok(completion) => Outcome::Success {
             completion: Completion::Value(completion),
             http_status: stream.status,
@@ -323,6 +326,25 @@ pub(super) fn stream_attempt<'f>(
             None => Outcome::Failure(end.classification()),
         },
     }
+}
+
+/// A stream that ended well but carried nothing the caller can use (no content and no tool call,
+/// filtered, out of output tokens) is judged as the same completion without streaming would be:
+/// never a success.
+fn unusable_stream(
+    client: &Client,
+    route: &Route<'_>,
+    stream: &OpenStream,
+    completion: serde_json::Value,
+) -> Classification {
+    let input = ClassifyInput {
+        provider: Some(route.provider),
+        status: Some(stream.status),
+        headers: stream.header_pairs(),
+        body: completion.to_string().into_bytes(),
+        transport: None,
+    };
+    classify_redacted(client, input)
 }
 
 /// A stream that fails while its body is read: over `max_response_bytes`, or a transport fault.

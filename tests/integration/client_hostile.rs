@@ -597,3 +597,49 @@ fn a_stream_request_answered_with_a_json_error_and_a_2xx_is_classified_and_retri
     assert_eq!(attempts[0]["class"], "overloaded", "{attempts:?}");
     assert_eq!(server.requests(), 2);
 }
+
+// ---- answers without content -----------------------------------------------------------------
+
+#[test]
+fn an_output_limit_spent_before_any_content_is_not_retried_and_says_to_raise_max_tokens() {
+    // A reasoning model given too small a max_tokens: the same request ends the same way.
+    let body = br#"{"choices":[{"index":0,"message":{"role":"assistant","content":null},"finish_reason":"length"}],"usage":{"prompt_tokens":9,"completion_tokens":300,"total_tokens":309,"completion_tokens_details":{"reasoning_tokens":300}}}"#;
+    let server = Hostile::serve(vec![http(
+        "200 OK",
+        &[("content-type", "application/json")],
+        body,
+    )]);
+    let error = fails(&client(&server.base_url(), json!({})));
+    assert_eq!(error.class(), ErrorClass::MalformedResponse);
+    assert!(!error.classification.retryable);
+    let message = &error.classification.message;
+    assert!(
+        message.contains("300 output tokens, 300 of them reasoning")
+            && message.contains("raise max_tokens"),
+        "{message}"
+    );
+    assert_eq!(server.requests(), 1, "not retried");
+}
+
+#[test]
+fn a_stream_that_ends_without_content_is_never_a_success() {
+    let events = b"data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n\
+data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+    let server = Hostile::serve(vec![http(
+        "200 OK",
+        &[("content-type", "text/event-stream")],
+        events,
+    )]);
+    let client = client(&server.base_url(), json!({}));
+    let (chunks, result) = stream_of(&client);
+    let error = result.expect_err("an empty stream is not a completion");
+    assert_eq!(error.class(), ErrorClass::MalformedResponse);
+    assert!(
+        error.classification.message.contains("empty content"),
+        "{}",
+        error.to_json()
+    );
+    // The empty chunks reached the caller, so the stream is not replayed.
+    assert_eq!(chunks.len(), 2);
+    assert_eq!(server.requests(), 1);
+}
