@@ -99,6 +99,8 @@ BOUNDS = {
     "lone_first_letters": (1000, 1000),
     # a letter whose script changes inside its word piece starts a token
     "script_changes": (1000, 1000),
+    # a Greek or Cyrillic capital that starts a token of its own (by the capital pair table)
+    "unmerged_capitals": (1000, 1000),
 }
 # Floors from the fit of 61 seeds that the unseen seeds were checked on: the weights that random
 # ASCII, marks and symbols rest on. A refit for a new feature otherwise trades them away for a

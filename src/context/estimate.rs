@@ -191,10 +191,15 @@ pub struct TextTally {
     /// almost no tokens that cross scripts, so each starts a token and is charged one, instead of
     /// being counted in its class. After an ASCII letter, `mixed_script_letters` counts them.
     pub script_changes: u64,
+    /// Greek and Cyrillic capitals right after a capital of their alphabet in the same word piece
+    /// that o200k_base has no one token with (`ОП` of `ОПИС`, most Greek pairs: words in capitals
+    /// cost nearly a token a letter). Each is charged one token, instead of being counted in its
+    /// class, as `unmerged_latin_letters` are.
+    pub unmerged_capitals: u64,
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 52;
+pub const FEATURES: usize = 53;
 
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
@@ -250,6 +255,7 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1000, // lone_first_letters
     1000, // script_changes
     256,  // base64_margin (tenths of the square root of base64_chars)
+    1000, // unmerged_capitals
 ];
 
 impl TextTally {
@@ -325,6 +331,7 @@ impl TextTally {
             self.lone_first_letters,
             self.script_changes,
             base64_margin(self.base64_chars),
+            self.unmerged_capitals,
         ]
     }
 
@@ -418,6 +425,7 @@ impl TextTally {
         self.unmerged_latin_letters += other.unmerged_latin_letters;
         self.lone_first_letters += other.lone_first_letters;
         self.script_changes += other.script_changes;
+        self.unmerged_capitals += other.unmerged_capitals;
     }
 }
 
@@ -472,6 +480,18 @@ pub fn tally_text(text: &str) -> TextTally {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_greek_or_cyrillic_capital_after_one_it_has_no_token_with_costs_a_token() {
+        // Greek capitals pair into almost no token: 15 of the 16 after the first of a word.
+        assert_eq!(tally_text("ΕΙΣΑΓΩΓΗ ΠΑΡΑΜΕΤΡΟΙ").unmerged_capitals, 15);
+        // `ИС` and `АН` are tokens; `ОП` is not.
+        let cyrillic = tally_text("ОПИСАНИЕ").unmerged_capitals;
+        assert!((1..7).contains(&cyrillic), "{cyrillic}");
+        for ordinary in ["описание", "Описание", "Ελληνικά", "ΑБ"] {
+            assert_eq!(tally_text(ordinary).unmerged_capitals, 0, "{ordinary}");
+        }
+    }
 
     #[test]
     fn empty_text_costs_nothing() {

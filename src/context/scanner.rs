@@ -8,7 +8,8 @@
 //! for byte. Not for: producing tokens.
 
 use super::chars::{
-    is_lone_first_letter, is_single_token, is_single_token_kana_pair, is_single_token_latin_pair,
+    is_greek_or_cyrillic_capital, is_lone_first_letter, is_single_token,
+    is_single_token_capital_pair, is_single_token_kana_pair, is_single_token_latin_pair,
     is_single_token_pair, is_single_token_spaced_latin, is_single_token_spaced_pair,
     is_traditional_marker, latin_index, next_trigram, non_ascii_class, numeric_milli,
     rare_char_milli, script, script_family, CharClass, Script, ASCII_CLASSES, RARE, RARE_TRIGRAMS,
@@ -526,6 +527,10 @@ impl TextScanner {
             self.tally.unmerged_latin_letters += 1;
             return;
         }
+        if self.word_letters > 1 && self.unmerged_capital(code) {
+            self.tally.unmerged_capitals += 1;
+            return;
+        }
         let tally = &mut self.tally;
         if class == CharClass::AccentedLetter {
             tally.accented_letters += 1;
@@ -558,6 +563,17 @@ impl TextScanner {
         } else {
             self.led_by_space && !is_single_token_spaced_latin(code)
         }
+    }
+
+    /// Whether `code`, a Greek or Cyrillic capital, follows a capital of its alphabet in its word
+    /// piece that o200k_base has no one token with (see `TextTally::unmerged_capitals`).
+    #[inline]
+    fn unmerged_capital(&self, code: u32) -> bool {
+        let previous = self.previous_code;
+        is_greek_or_cyrillic_capital(code)
+            && is_greek_or_cyrillic_capital(previous)
+            && (code >= 0x400) == (previous >= 0x400)
+            && !is_single_token_capital_pair(previous, code)
     }
 
     /// A base64 candidate just grew long enough to be base64 (once per candidate): whether it
