@@ -101,6 +101,8 @@ BOUNDS = {
     "script_changes": (1000, 1000),
     # a Greek or Cyrillic capital that starts a token of its own (by the capital pair table)
     "unmerged_capitals": (1000, 1000),
+    # a token of a run of one mark that o200k_base merges (by the run table)
+    "run_tokens": (1000, 1000),
 }
 # Floors from the fit of 61 seeds that the unseen seeds were checked on: the weights that random
 # ASCII, marks and symbols rest on. A refit for a new feature otherwise trades them away for a

@@ -5,7 +5,7 @@
 //! correctness beyond what changes a token count.
 
 use super::vocab::{
-    ASCII_LETTER_TRIGRAMS, LONE_FIRST_LETTERS, NUMERIC_MILLI, RARE_CHAR_MILLI,
+    ASCII_LETTER_TRIGRAMS, LONE_FIRST_LETTERS, NUMERIC_MILLI, RARE_CHAR_MILLI, RUN_TOKEN_LENGTHS,
     SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL, SINGLE_TOKEN_BMP, SINGLE_TOKEN_CAPITAL_PAIRS,
     SINGLE_TOKEN_KANA_PAIRS, SINGLE_TOKEN_LATIN_PAIRS, SINGLE_TOKEN_SPACED_ASCII_PAIRS,
     SINGLE_TOKEN_SPACED_LATIN,
@@ -319,6 +319,20 @@ pub(super) fn is_single_token_kana_pair(first: u32, second: u32) -> bool {
         Some(row) if second < 192 => row[(second / 64) as usize] & (1 << (second % 64)) != 0,
         _ => false,
     }
+}
+
+/// How many of the mark `code` o200k_base puts in a token when they run (`RUN_TOKEN_LENGTHS`: a
+/// run of n costs at most ceil(n / L)): 1 for a mark whose runs do not merge, and for any code
+/// point outside printable ASCII, General Punctuation, Box Drawing and Block Elements.
+#[inline]
+pub(super) fn run_token_length(code: u32) -> u32 {
+    let index = match code {
+        0x21..=0x7E => code - 0x21,
+        0x2000..=0x206F => code - 0x2000 + 94,
+        0x2500..=0x259F => code - 0x2500 + 94 + 112,
+        _ => return 1,
+    };
+    u32::from(RUN_TOKEN_LENGTHS[index as usize])
 }
 
 /// The place of `code` in the capital pair table (`SINGLE_TOKEN_CAPITAL_PAIRS`): U+0386 to U+03AB

@@ -196,30 +196,34 @@ pub struct TextTally {
     /// cost nearly a token a letter). Each is charged one token, instead of being counted in its
     /// class, as `unmerged_latin_letters` are.
     pub unmerged_capitals: u64,
+    /// Tokens of runs of one mark that o200k_base merges (`----------` and `====` are one token,
+    /// `──` two marks a token at worst): counted per `chars::run_token_length` marks of the run
+    /// after its first, at a token each, instead of `repeated_chars` or `repeated_non_ascii`.
+    pub run_tokens: u64,
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 53;
+pub const FEATURES: usize = 54;
 
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1000, // word_pieces
-    113,  // long_word_letters, English-like text
+    125,  // long_word_letters, English-like text
     0,    // long_word_letters, other Latin-script text
-    0,    // marked_word_letters
+    12,   // marked_word_letters
     506,  // very_long_word_letters
-    147,  // inner_capitals
-    1210, // digit_groups
+    154,  // inner_capitals
+    1195, // digit_groups
     1000, // punct_runs
-    667,  // long_punct_chars
-    500,  // repeated_chars
+    686,  // long_punct_chars
+    0,    // repeated_chars
     1512, // space_runs
-    1474, // newline_runs
+    1468, // newline_runs
     0,    // long_whitespace_chars
-    531,  // han_chars, Simplified Chinese or Japanese text
-    548,  // han_chars, Traditional Chinese text
-    254,  // kana_chars
-    329,  // hangul_chars
+    532,  // han_chars, Simplified Chinese or Japanese text
+    546,  // han_chars, Traditional Chinese text
+    315,  // kana_chars
+    330,  // hangul_chars
     0,    // accented_letters: Latin-1
     0,    // accented_letters: extended_latin_letters
     352,  // accented_letters: vietnamese_letters
@@ -227,10 +231,10 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     0,    // accented_letters: extended_latin_letters, Vietnamese text
     319,  // other_letters: greek_letters
     237,  // other_letters: cyrillic_letters, other than Russian text
-    145,  // other_letters: cyrillic_letters, Russian text
-    267,  // other_letters: hebrew_letters
-    212,  // other_letters: arabic_letters
-    307,  // other_letters: indic_letters
+    144,  // other_letters: cyrillic_letters, Russian text
+    266,  // other_letters: hebrew_letters
+    213,  // other_letters: arabic_letters
+    308,  // other_letters: indic_letters
     1000, // other_letters: the rest
     342,  // unspaced_letters
     778,  // symbols
@@ -244,18 +248,19 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1000, // mixed_whitespace
     814,  // rare_letter_trigrams
     0,    // rare_letter_trigrams, Vietnamese text
-    1899, // unmerged_mark_letters
+    1817, // unmerged_mark_letters
     1000, // whitespace_changes
     1000, // non_ascii_whitespace
     790,  // repeated_rare_chars
-    851,  // unmerged_kana_pairs
-    856,  // mixed_script_letters
+    695,  // unmerged_kana_pairs
+    857,  // mixed_script_letters
     2193, // unmerged_capital_letters
     1000, // unmerged_latin_letters
     1000, // lone_first_letters
     1000, // script_changes
-    256,  // base64_margin (tenths of the square root of base64_chars)
+    217,  // base64_margin (tenths of the square root of base64_chars)
     1000, // unmerged_capitals
+    1000, // run_tokens
 ];
 
 impl TextTally {
@@ -332,6 +337,7 @@ impl TextTally {
             self.script_changes,
             base64_margin(self.base64_chars),
             self.unmerged_capitals,
+            self.run_tokens,
         ]
     }
 
@@ -426,6 +432,7 @@ impl TextTally {
         self.lone_first_letters += other.lone_first_letters;
         self.script_changes += other.script_changes;
         self.unmerged_capitals += other.unmerged_capitals;
+        self.run_tokens += other.run_tokens;
     }
 }
 
@@ -491,6 +498,18 @@ mod tests {
         for ordinary in ["описание", "Описание", "Ελληνικά", "ΑБ"] {
             assert_eq!(tally_text(ordinary).unmerged_capitals, 0, "{ordinary}");
         }
+    }
+
+    #[test]
+    fn a_run_of_a_mark_bpe_merges_costs_a_token_per_run_length() {
+        // o200k_base puts up to 16 dashes in a token: a token starts at the 17th and the 33rd.
+        let dashes = tally_text(&"-".repeat(40));
+        assert_eq!((dashes.run_tokens, dashes.repeated_chars), (2, 0));
+        // A separator line of a code comment: "//", " ", the dashes.
+        assert!(estimate_text_tokens(&format!("// {}", "-".repeat(64))) <= 8);
+        // Box drawing merges two at a time at worst; it was charged a token each and more.
+        let double = tally_text(&"═".repeat(40));
+        assert_eq!((double.run_tokens, double.repeated_non_ascii), (19, 0));
     }
 
     #[test]

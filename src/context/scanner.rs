@@ -12,7 +12,8 @@ use super::chars::{
     is_single_token_capital_pair, is_single_token_kana_pair, is_single_token_latin_pair,
     is_single_token_pair, is_single_token_spaced_latin, is_single_token_spaced_pair,
     is_traditional_marker, latin_index, next_trigram, non_ascii_class, numeric_milli,
-    rare_char_milli, script, script_family, CharClass, Script, ASCII_CLASSES, RARE, RARE_TRIGRAMS,
+    rare_char_milli, run_token_length, script, script_family, CharClass, Script, ASCII_CLASSES,
+    RARE, RARE_TRIGRAMS,
 };
 use super::estimate::TextTally;
 
@@ -115,6 +116,7 @@ struct Checkpoint {
     inner_capitals: u64,
     long_punct_chars: u64,
     repeated_chars: u64,
+    run_tokens: u64,
     rare_letter_trigrams: u64,
     unmerged_mark_letters: u64,
     unmerged_capital_letters: u64,
@@ -131,6 +133,7 @@ impl Checkpoint {
             inner_capitals: tally.inner_capitals,
             long_punct_chars: tally.long_punct_chars,
             repeated_chars: tally.repeated_chars,
+            run_tokens: tally.run_tokens,
             rare_letter_trigrams: tally.rare_letter_trigrams,
             unmerged_mark_letters: tally.unmerged_mark_letters,
             unmerged_capital_letters: tally.unmerged_capital_letters,
@@ -146,6 +149,7 @@ impl Checkpoint {
         tally.inner_capitals = self.inner_capitals;
         tally.long_punct_chars = self.long_punct_chars;
         tally.repeated_chars = self.repeated_chars;
+        tally.run_tokens = self.run_tokens;
         tally.rare_letter_trigrams = self.rare_letter_trigrams;
         tally.unmerged_mark_letters = self.unmerged_mark_letters;
         tally.unmerged_capital_letters = self.unmerged_capital_letters;
@@ -180,6 +184,9 @@ pub struct TextScanner {
     previous: CharClass,
     /// The previous character (its byte or code point), to tell repeats.
     previous_code: u32,
+    /// How many of the current mark have run so far in a punctuation run (see
+    /// `TextTally::run_tokens`).
+    same_len: u32,
     base64: Base64Run,
     /// The running base64 candidate is known to prove base64 at its end (it ends inside the
     /// bytes fed, and [`base64_run_ahead`] judged it): the counts its end restores
@@ -212,6 +219,7 @@ impl TextScanner {
             after_rare: false,
             previous: CharClass::Space,
             previous_code: 0,
+            same_len: 0,
             base64: Base64Run::default(),
             base64_known: false,
             partial_code: 0,
@@ -384,7 +392,7 @@ impl TextScanner {
             if class == CharClass::Han && is_traditional_marker(code) {
                 self.tally.traditional_markers += 1;
             }
-            if code == self.previous_code {
+            if code == self.previous_code && run_token_length(code) == 1 {
                 self.tally.repeated_non_ascii += 1;
             }
             if class == CharClass::Kana
@@ -943,6 +951,11 @@ impl TextScanner {
                 newlines: false,
             } => {
                 self.run_len += 1;
+                self.same_len = if code == self.previous_code {
+                    self.same_len + 1
+                } else {
+                    1
+                };
                 // After a leading space, the space and both marks must be one token for the
                 // second mark not to start a token of its own (` &` then `^`).
                 if class == CharClass::Punct
@@ -955,7 +968,11 @@ impl TextScanner {
                 {
                     self.tally.unmerged_punct_pairs += 1;
                 }
-                if self.run_len > SHORT_PUNCT_CHARS {
+                let per_token = run_token_length(code);
+                if per_token > 1 && code == self.previous_code {
+                    // A mark whose runs merge (`----`, `════`): a token per `per_token` of them.
+                    self.tally.run_tokens += u64::from((self.same_len - 1) % per_token == 0);
+                } else if self.run_len > SHORT_PUNCT_CHARS {
                     if code == self.previous_code {
                         self.tally.repeated_chars += 1;
                     } else if class == CharClass::Punct {
@@ -973,6 +990,7 @@ impl TextScanner {
                     newlines: false,
                 };
                 self.run_len = 1;
+                self.same_len = 1;
             }
             _ => {
                 self.end_run(Some(class));
@@ -981,6 +999,7 @@ impl TextScanner {
                     newlines: false,
                 };
                 self.run_len = 1;
+                self.same_len = 1;
             }
         }
     }

@@ -2105,6 +2105,37 @@ pub(super) static SINGLE_TOKEN_CAPITAL_PAIRS: [[u64; 2]; 86] = [
     [0x0000000000000000, 0x0000000000000000],
 ];
 
+/// How many of one mark o200k_base puts in a token when they run (1: each is a token): the largest L
+/// such that a run of n costs at most ceil(n / L) tokens, for n up to 128. For printable ASCII
+/// (U+0021 to U+007E), General Punctuation (U+2000 to U+206F) and Box Drawing with Block Elements
+/// (U+2500 to U+259F), in that order (`chars::run_token_length` reads it).
+#[rustfmt::skip]
+pub(super) static RUN_TOKEN_LENGTHS: [u8; 366] = [
+    6, 4, 6, 2, 4, 2, 4, 4, 4, 8, 4, 4, 16, 10, 4, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 16, 4, 4, 2,
+    4, 4, 4, 2, 4, 4, 2, 2, 4, 2, 2, 2, 4, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 5, 4, 2, 2, 2, 2, 2, 8, 2,
+    4, 4, 4, 4, 4, 4, 2, 4, 4, 2, 2, 4, 4, 2, 4, 2,
+    2, 2, 4, 2, 2, 2, 2, 5, 4, 2, 2, 4, 2, 4, 1, 1,
+    2, 1, 1, 1, 1, 1, 1, 1, 1, 4, 2, 1, 1, 1, 1, 1,
+    1, 2, 2, 2, 1, 1, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1,
+    2, 1, 2, 1, 4, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 2, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+];
+
 /// Pairs of the 318 characters of printable ASCII, Latin-1 (U+00A0 on) and Latin Extended-A
 /// that o200k_base has one token for, case as written: bit `j % 64` of word `j / 64` of row `i`
 /// when character `i` then character `j` is one token (`chars::latin_index` numbers them).

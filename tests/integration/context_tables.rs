@@ -41,6 +41,18 @@ pub fn capital_domain() -> impl Iterator<Item = char> {
         .filter_map(char::from_u32)
 }
 
+/// The longest run of one mark measured for the run table.
+pub const RUN_TOKEN_MAX: u8 = 128;
+
+/// The marks of the run table, in its order: printable ASCII, General Punctuation, Box Drawing
+/// and Block Elements. The scanner's `chars::run_token_length` is the inverse.
+pub fn run_domain() -> impl Iterator<Item = char> {
+    (0x21..=0x7Eu32)
+        .chain(0x2000..=0x206F)
+        .chain(0x2500..=0x259F)
+        .filter_map(char::from_u32)
+}
+
 /// The characters of the Latin pair tables, in their order: printable ASCII (U+0021 to U+007E),
 /// then Latin-1's letters and signs and Latin Extended-A (U+00A0 to U+017F). The scanner's
 /// `chars::latin_index` is the inverse.
@@ -154,6 +166,26 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
             }
         }
     }
+    // For each mark, the largest L such that a run of any length n up to RUN_TOKEN_MAX costs at
+    // most ceil(n / L) tokens: what BPE makes of runs (`──────────` is 8 + 2), not only the
+    // longest token (16 of them), so that charging a token per L never under-counts a run.
+    let run_lengths: Vec<u8> = run_domain()
+        .map(|mark| {
+            let costs: Vec<usize> = (1..=usize::from(RUN_TOKEN_MAX))
+                .map(|n| tokens(&mark.to_string().repeat(n)))
+                .collect();
+            (1..=RUN_TOKEN_MAX)
+                .rev()
+                .find(|&per| {
+                    let per = usize::from(per);
+                    costs
+                        .iter()
+                        .enumerate()
+                        .all(|(i, &cost)| cost <= (i + 1).div_ceil(per))
+                })
+                .unwrap_or(1)
+        })
+        .collect();
     let latin = latin_domain();
     let words = latin.len().div_ceil(64);
     let mut latin_pairs = vec![vec![0u64; words]; latin.len()];
@@ -318,6 +350,22 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     );
     for row in capital_pairs {
         let _ = writeln!(out, "    [{:#018x}, {:#018x}],", row[0], row[1]);
+    }
+    out.push_str(
+        "];\n\n/// How many of one mark o200k_base puts in a token when they run (1: each is a token): the \
+         largest L\n/// such that a run of n costs at most ceil(n / L) tokens, for n up to 128. For \
+         printable ASCII\n/// (U+0021 to U+007E), General Punctuation (U+2000 to U+206F) and Box \
+         Drawing with Block Elements\n/// (U+2500 to U+259F), in that order \
+         (`chars::run_token_length` reads it).\n",
+    );
+    let _ = writeln!(
+        out,
+        "#[rustfmt::skip]\npub(super) static RUN_TOKEN_LENGTHS: [u8; {}] = [",
+        run_lengths.len()
+    );
+    for row in run_lengths.chunks(16) {
+        let row: Vec<String> = row.iter().map(u8::to_string).collect();
+        let _ = writeln!(out, "    {},", row.join(", "));
     }
     let _ = write!(
         out,
