@@ -971,7 +971,8 @@ impl TextScanner {
                 let per_token = run_token_length(code);
                 if per_token > 1 && code == self.previous_code {
                     // A mark whose runs merge (`----`, `════`): a token per `per_token` of them.
-                    self.tally.run_tokens += u64::from((self.same_len - 1) % per_token == 0);
+                    self.tally.run_tokens +=
+                        u64::from((self.same_len - 1).is_multiple_of(per_token));
                 } else if self.run_len > SHORT_PUNCT_CHARS {
                     if code == self.previous_code {
                         self.tally.repeated_chars += 1;
