@@ -285,7 +285,8 @@ pub(super) fn stream_attempt<'f>(
                         Duration::from_millis(timeouts.stream_idle_ms),
                     );
                     if let Some(sink) = on_chunk.as_deref_mut() {
-                        *delivered = true;
+                        // Output reached the caller: from now on the stream is never sent again.
+                        *delivered = *delivered || chunk.carries_output();
                         if sink(chunk) == ChunkControl::Abort {
                             return Outcome::Interrupted(StopReason::AbortedByCallback);
                         }

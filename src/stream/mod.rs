@@ -107,6 +107,30 @@ impl ChunkText {
         }
     }
 
+    /// Whether the chunk gives the caller anything: a choice's delta with a member besides `role`
+    /// that is not null, an empty string or an empty array (content, tool calls, reasoning, a
+    /// refusal, …). A chunk with only a role, empty content or usage gives nothing, so a stream
+    /// that fails after such chunks alone may still be sent again.
+    pub(crate) fn carries_output(&self) -> bool {
+        let given = |(key, value): (&String, &Value)| {
+            key != "role"
+                && match value {
+                    Value::Null => false,
+                    Value::String(text) => !text.is_empty(),
+                    Value::Array(items) => !items.is_empty(),
+                    _ => true,
+                }
+        };
+        let value = self.value();
+        let choices = value.get("choices").and_then(Value::as_array);
+        choices.into_iter().flatten().any(|choice| {
+            choice
+                .get("delta")
+                .and_then(Value::as_object)
+                .is_some_and(|delta| delta.iter().any(given))
+        })
+    }
+
     /// The chunk as a `Value`: the one the read built, or one parsed from the text now.
     pub(crate) fn value(&self) -> Cow<'_, Value> {
         match &self.parsed {

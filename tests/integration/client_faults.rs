@@ -634,8 +634,9 @@ fn a_stream_error_before_any_chunk_reached_the_caller_is_retried() {
 
 #[test]
 fn a_stalled_stream_hits_the_idle_timeout() {
+    // Two chunks: the role, then text, so that output reached the caller before the stall.
     let (client, _) = client_for(
-        "stream_stall:chunks=1,stall_ms=10000",
+        "stream_stall:chunks=2,stall_ms=10000",
         json!({ "timeouts": { "stream_idle_ms": 200 } }),
     );
     let started = Instant::now();
@@ -645,6 +646,31 @@ fn a_stalled_stream_hits_the_idle_timeout() {
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(error.class(), ErrorClass::Timeout, "{}", error.to_json());
     assert_eq!(error.stop_reason, Some(StopReason::StreamStarted));
+}
+
+#[test]
+fn a_stream_that_stalls_after_only_its_role_chunk_is_sent_again() {
+    // The first chunk carries the role and empty content: nothing the caller could show, so the
+    // stream may be sent again without replaying output.
+    let (client, _) = client_for(
+        "stream_stall:chunks=1,stall_ms=10000,n=1",
+        json!({ "timeouts": { "stream_idle_ms": 200 } }),
+    );
+    let mut chunks = 0;
+    let response = client
+        .chat_stream(
+            &stream_request(),
+            &mut |_| {
+                chunks += 1;
+                ChunkControl::Continue
+            },
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{}", e.to_json()));
+    let attempts = attempts_of(&response);
+    assert_eq!(attempts.len(), 2, "{response}");
+    assert_eq!(attempts[0]["class"], "timeout");
+    assert!(chunks > 1);
 }
 
 #[test]

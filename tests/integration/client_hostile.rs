@@ -622,16 +622,21 @@ fn an_output_limit_spent_before_any_content_is_not_retried_and_says_to_raise_max
 }
 
 #[test]
-fn a_stream_that_ends_without_content_is_never_a_success() {
-    let events = b"data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n\
-data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
-    let server = Hostile::serve(vec![http(
+fn a_stream_that_ends_without_content_is_never_a_success_and_is_sent_again() {
+    let empty = http(
         "200 OK",
         &[("content-type", "text/event-stream")],
-        events,
-    )]);
-    let client = client(&server.base_url(), json!({}));
-    let (chunks, result) = stream_of(&client);
+        b"data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n\
+data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n",
+    );
+    let events = http(
+        "200 OK",
+        &[("content-type", "text/event-stream")],
+        b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n",
+    );
+    // Always empty: malformed_response, once retried (its chunks gave the caller nothing).
+    let server = Hostile::serve(vec![empty.clone()]);
+    let (chunks, result) = stream_of(&client(&server.base_url(), json!({})));
     let error = result.expect_err("an empty stream is not a completion");
     assert_eq!(error.class(), ErrorClass::MalformedResponse);
     assert!(
@@ -639,7 +644,11 @@ data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\nd
         "{}",
         error.to_json()
     );
-    // The empty chunks reached the caller, so the stream is not replayed.
-    assert_eq!(chunks.len(), 2);
-    assert_eq!(server.requests(), 1);
+    assert_eq!((chunks.len(), server.requests()), (4, 2));
+    // Empty, then content: the second attempt answers.
+    let server = Hostile::serve(vec![empty, events]);
+    let (chunks, result) = stream_of(&client(&server.base_url(), json!({})));
+    let completion = result.unwrap_or_else(|e| panic!("{}", e.to_json()));
+    assert_eq!(completion["choices"][0]["message"]["content"], "ok");
+    assert_eq!((chunks.len(), server.requests()), (3, 2));
 }
