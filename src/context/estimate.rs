@@ -369,7 +369,7 @@ impl TextTally {
     }
 
     /// The estimated token count: the weighted features rounded up, plus the margin of a short
-    /// text ([`short_text_margin`]).
+    /// text (see [`SHORT_TEXT_TOKENS`]).
     pub fn tokens(&self) -> u64 {
         // Counts are bounded by the bytes scanned and weights by a few thousand: no overflow.
         let milli = self
