@@ -297,6 +297,13 @@ pub static BUILTINS: &[Builtin] = &[
         build: |a| Ok(then_ok(a.u32("n")?, reply_kind(ReplyKind::EmptyContent))),
     },
     Builtin {
+        name: "output_limit_spent",
+        params: &[],
+        summary: "always 200 with `content: null`, `finish_reason: \"length\"` and every output token spent on reasoning (the request's `max_completion_tokens` or `max_tokens`, else 256)",
+        source: "-",
+        build: |_| Ok(vec![Step::once(reply_kind(ReplyKind::OutOfTokens))]),
+    },
+    Builtin {
         name: "empty_body_then_ok",
         params: &[p("n", "1")],
         summary: "`n` × 200 with an empty body, then OK",

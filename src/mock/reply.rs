@@ -130,7 +130,7 @@ enum Answer {
 
 fn answer(request: &ChatRequest, reply: &Reply, ids: &ReplyIds, model: &str) -> Answer {
     match reply.kind {
-        ReplyKind::EmptyContent => Answer::Nothing,
+        ReplyKind::EmptyContent | ReplyKind::OutOfTokens => Answer::Nothing,
         ReplyKind::ToolCall => match tool_calls(request, reply.parallel, ids) {
             Some(calls) => Answer::Calls(calls),
             None => Answer::Text(echo_text(request, reply, model)),
@@ -234,6 +234,35 @@ fn usage(request: &ChatRequest, completion_tokens: u64) -> Value {
     })
 }
 
+/// The reasoning tokens of an [`ReplyKind::OutOfTokens`] reply: the request's output limit
+/// (`max_completion_tokens`, else `max_tokens`), else 256.
+fn spent_on_reasoning(request: &ChatRequest) -> u64 {
+    let limit = |key: &str| request.body.get(key).and_then(Value::as_u64);
+    limit("max_completion_tokens")
+        .or_else(|| limit("max_tokens"))
+        .unwrap_or(256)
+}
+
+/// The finish reason and usage of a reply whose answer is `answer` (`completion_tokens` of it).
+fn finish_and_usage(
+    request: &ChatRequest,
+    reply: &Reply,
+    answer: &Answer,
+    completion_tokens: u64,
+) -> (&'static str, Value) {
+    if reply.kind == ReplyKind::OutOfTokens {
+        let spent = spent_on_reasoning(request);
+        let mut usage = usage(request, spent);
+        usage["completion_tokens_details"] = json!({"reasoning_tokens": spent});
+        return ("length", usage);
+    }
+    let finish_reason = match answer {
+        Answer::Text(_) | Answer::Nothing => "stop",
+        Answer::Calls(_) => "tool_calls",
+    };
+    (finish_reason, usage(request, completion_tokens))
+}
+
 fn answer_tokens(answer: &Answer) -> u64 {
     match answer {
         Answer::Text(text) => estimate_tokens(text),
@@ -275,14 +304,13 @@ pub fn completion_body(request: &ChatRequest, reply: &Reply, ids: &ReplyIds) -> 
 pub fn completion_json(request: &ChatRequest, reply: &Reply, ids: &ReplyIds) -> Value {
     let model = request.model();
     let answer = answer(request, reply, ids, model);
-    let completion_tokens = answer_tokens(&answer);
-    let (message, finish_reason) = match &answer {
-        Answer::Text(text) => (json!({"role": "assistant", "content": text}), "stop"),
-        Answer::Calls(calls) => (
-            json!({"role": "assistant", "content": null, "tool_calls": tool_calls_json(calls)}),
-            "tool_calls",
-        ),
-        Answer::Nothing => (json!({"role": "assistant", "content": null}), "stop"),
+    let (finish_reason, usage) = finish_and_usage(request, reply, &answer, answer_tokens(&answer));
+    let message = match &answer {
+        Answer::Text(text) => json!({"role": "assistant", "content": text}),
+        Answer::Calls(calls) => {
+            json!({"role": "assistant", "content": null, "tool_calls": tool_calls_json(calls)})
+        }
+        Answer::Nothing => json!({"role": "assistant", "content": null}),
     };
     let choices = if reply.kind == ReplyKind::EmptyChoices {
         json!([])
@@ -295,7 +323,7 @@ pub fn completion_json(request: &ChatRequest, reply: &Reply, ids: &ReplyIds) -> 
         "created": ids.created,
         "model": model,
         "choices": choices,
-        "usage": usage(request, completion_tokens)
+        "usage": usage
     })
 }
 
@@ -370,12 +398,11 @@ pub fn stream_payloads(request: &ChatRequest, reply: &Reply, ids: &ReplyIds) -> 
         Value::Null,
     )];
     let mut completion_tokens = answer_tokens(&answer);
-    let finish_reason = match &answer {
+    match &answer {
         Answer::Text(text) => {
             for piece in split_words(text) {
                 payloads.push(chunk(json!({"content": piece}), Value::Null));
             }
-            "stop"
         }
         Answer::Calls(calls) => {
             for (index, call) in calls.iter().enumerate() {
@@ -389,10 +416,9 @@ pub fn stream_payloads(request: &ChatRequest, reply: &Reply, ids: &ReplyIds) -> 
                     Value::Null,
                 ));
             }
-            "tool_calls"
         }
-        Answer::Nothing => "stop",
-    };
+        Answer::Nothing => {}
+    }
     if reply.kind == ReplyKind::HugeBody {
         const PIECE: u64 = 64 * 1024;
         let piece = "x".repeat(PIECE as usize);
@@ -407,12 +433,13 @@ pub fn stream_payloads(request: &ChatRequest, reply: &Reply, ids: &ReplyIds) -> 
         }
         completion_tokens = reply.size / 4;
     }
+    let (finish_reason, usage) = finish_and_usage(request, reply, &answer, completion_tokens);
     payloads.push(chunk(json!({}), json!(finish_reason)));
     if include_usage {
         payloads.push(
             json!({
                 "id": ids.completion_id, "object": "chat.completion.chunk", "created": ids.created,
-                "model": model, "choices": [], "usage": usage(request, completion_tokens)
+                "model": model, "choices": [], "usage": usage
             })
             .to_string(),
         );

@@ -181,12 +181,16 @@ pub enum ReplyKind {
     EmptyContent,
     /// A 200 with no body at all.
     EmptyBody,
+    /// An assistant message with `content: null` and `finish_reason: "length"`, every output token
+    /// spent on reasoning (`usage.completion_tokens_details.reasoning_tokens`): a reasoning model
+    /// given too small a `max_tokens`.
+    OutOfTokens,
     /// A valid completion of about `size` bytes.
     HugeBody,
 }
 
 impl ReplyKind {
-    pub const ALL: [(ReplyKind, &'static str); 7] = [
+    pub const ALL: [(ReplyKind, &'static str); 8] = [
         (ReplyKind::Echo, "echo"),
         (ReplyKind::ToolCall, "tool_call"),
         (ReplyKind::EmptyChoices, "empty_choices"),
@@ -194,6 +198,7 @@ impl ReplyKind {
         (ReplyKind::EmptyContent, "empty_content"),
         (ReplyKind::EmptyBody, "empty_body"),
         (ReplyKind::HugeBody, "huge_body"),
+        (ReplyKind::OutOfTokens, "out_of_tokens"),
     ];
 }
 
