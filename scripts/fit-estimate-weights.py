@@ -148,9 +148,14 @@ def shape(label):
     return label.rstrip("0123456789 ")
 
 
+def weighted(weights, features):
+    """The weighted features rounded up: TextTally::tokens before the margin of a short text."""
+    return math.ceil(sum(w * f for w, f in zip(weights, features)) / 1000)
+
+
 def estimate(weights, features):
     """TextTally::tokens: the weighted features rounded up, plus the margin of a short text."""
-    tokens = math.ceil(sum(w * f for w, f in zip(weights, features)) / 1000)
+    tokens = weighted(weights, features)
     return tokens + short_text_margin(tokens)
 
 
@@ -222,8 +227,7 @@ def main():
             ascii = rows_ is adversarial and r[2].startswith('"ASCII')
             # The margin of a short text is not linear in the weights: it is taken as the
             # weights the file was written with give it (it changes little from one fit to the next).
-            tokens = math.ceil(sum(w * f for w, f in zip(written_with, r[4])) / 1000)
-            margin = short_text_margin(tokens)
+            margin = short_text_margin(weighted(written_with, r[4]))
             b_ub.append(-((1 - (ASCII_SLACK if ascii else slack)) * r[3] - margin) * 1000)
     for samples in kinds.values():
         row = sum(np.array(r[4], dtype=float) / r[3] for r in samples) / len(samples)

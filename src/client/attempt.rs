@@ -293,14 +293,8 @@ pub(super) fn stream_attempt<'f>(
                     }
                 }
                 Decoded::Item(StreamItem::Error { raw }) => {
-                    let input = ClassifyInput {
-                        provider: Some(route.provider),
-                        status: Some(stream.status),
-                        headers: stream.header_pairs(),
-                        body: stream_error_body(raw),
-                        transport: None,
-                    };
-                    return Outcome::Failure(classify_redacted(client, input));
+                    let body = stream_error_body(raw);
+                    return Outcome::Failure(classify_stream_body(client, route, &stream, body));
                 }
                 Decoded::Item(StreamItem::Malformed { message }) => {
                     return Outcome::Failure(malformed(message))
@@ -311,8 +305,10 @@ pub(super) fn stream_attempt<'f>(
         }
     }
     match assembler.finish(decoder.saw_done()) {
+        // Judged as the same completion without streaming would be: never an empty success.
         Ok(completion) if !is_usable(&completion) => {
-            Outcome::Failure(unusable_stream(client, route, &stream, completion))
+            let body = completion.to_string().into_bytes();
+            Outcome::Failure(classify_stream_body(client, route, &stream, body))
         }
         Ok(completion) => Outcome::Success {
             completion: Completion::Value(completion),
@@ -329,20 +325,20 @@ pub(super) fn stream_attempt<'f>(
     }
 }
 
-/// A stream that ended well but carried nothing the caller can use (no content and no tool call,
-/// filtered, out of output tokens) is judged as the same completion without streaming would be:
-/// never a success.
-fn unusable_stream(
+/// Classifies `body` as the answer of the 2xx `stream`: an error event's data, or the assembled
+/// completion of a stream that carried nothing the caller can use (no content and no tool call,
+/// filtered, out of output tokens).
+fn classify_stream_body(
     client: &Client,
     route: &Route<'_>,
     stream: &OpenStream,
-    completion: serde_json::Value,
+    body: Vec<u8>,
 ) -> Classification {
     let input = ClassifyInput {
         provider: Some(route.provider),
         status: Some(stream.status),
         headers: stream.header_pairs(),
-        body: completion.to_string().into_bytes(),
+        body,
         transport: None,
     };
     classify_redacted(client, input)
