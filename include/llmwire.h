@@ -499,7 +499,8 @@ llmwire_status llmwire_chat(const llmwire_client *client,
  * calling thread; at the end `*out_response_json` receives the assembled completion (content,
  * tool calls merged by index, usage) with the "llmwire" report key, as for `llmwire_chat`.
  *
- * Retries happen only before the first chunk reached `on_chunk`; a stream that fails after that
+ * Retries happen only until a chunk with output (text, tool calls, reasoning) reached `on_chunk`
+ * (a chunk with only the role or empty text does not count); a stream that fails after that
  * is never replayed (stop reason "stream_started"). A non-zero return from `on_chunk` stops the
  * call with `LLMWIRE_STATUS_CANCELLED` (stop reason "aborted_by_callback").
  *

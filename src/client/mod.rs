@@ -230,7 +230,8 @@ impl Client {
     }
 
     /// Streams a request, handing each chunk to `on_chunk` as it arrives, and returns the assembled
-    /// completion at the end. Retries happen only before the first chunk reached `on_chunk`.
+    /// completion at the end. Retries happen only until a chunk with output reached `on_chunk`
+    /// (one with only the role or empty text does not count).
     pub fn chat_stream(
         &self,
         request: &Value,
