@@ -362,20 +362,32 @@ pub(super) fn is_single_token_capital_pair(first: u32, second: u32) -> bool {
     }
 }
 
+/// The last code point of the Latin pair tables: the end of Latin Extended-B, which holds the
+/// Romanian ș and ț, the Pinyin ǎ and the African ɓ.
+pub(super) const LAST_PAIRED_LATIN: u32 = 0x24F;
+
+/// Whether the accented letter `code` is judged by the Latin pair tables: Latin-1 and Latin
+/// Extended-A and -B, except the Vietnamese ơ and ư, whose syllables BPE merges whole though it
+/// has no token for their first pairs (` được` is one token, `đư` none).
+#[inline(always)]
+pub(super) const fn is_paired_accented(code: u32) -> bool {
+    matches!(code, 0xC0..=LAST_PAIRED_LATIN) && !matches!(code, 0x1A0 | 0x1A1 | 0x1AF | 0x1B0)
+}
+
 /// The place of `code` in the Latin pair tables (`SINGLE_TOKEN_LATIN_PAIRS`): printable ASCII
-/// first, then U+00A0 to U+017F (Latin-1's signs and letters, Latin Extended-A); `None` for any
-/// other code point.
+/// first, then U+00A0 to [`LAST_PAIRED_LATIN`] (Latin-1's signs and letters, Latin Extended-A
+/// and -B); `None` for any other code point.
 #[inline(always)]
 pub(super) const fn latin_index(code: u32) -> Option<usize> {
     match code {
         0x21..=0x7E => Some((code - 0x21) as usize),
-        0xA0..=0x17F => Some((code - 0xA0) as usize + 94),
+        0xA0..=LAST_PAIRED_LATIN => Some((code - 0xA0) as usize + 94),
         _ => None,
     }
 }
 
 /// Whether o200k_base has one token for `first` then `second`, both printable ASCII, Latin-1
-/// (U+00A0 on) or Latin Extended-A, case as written (false for any other pair).
+/// (U+00A0 on) or Latin Extended-A or -B, case as written (false for any other pair).
 #[inline]
 pub(super) fn is_single_token_latin_pair(first: u32, second: u32) -> bool {
     if first < 0x80 && second < 0x80 {
@@ -389,7 +401,7 @@ pub(super) fn is_single_token_latin_pair(first: u32, second: u32) -> bool {
 }
 
 /// Whether o200k_base has one token for a space and `code` (printable ASCII, Latin-1 from U+00A0
-/// or Latin Extended-A; false for any other code point).
+/// or Latin Extended-A or -B; false for any other code point).
 #[inline]
 pub(super) fn is_single_token_spaced_latin(code: u32) -> bool {
     match latin_index(code) {

@@ -174,8 +174,8 @@ pub struct TextTally {
     /// no one token for the two (with the space that leads the piece, if one does): ` Ue` in
     /// ` UeN`, `Fd` in `FdWZ`. The capital is then a token of its own.
     pub unmerged_capital_letters: u64,
-    /// Latin letters next to an accented one (Latin-1 or Latin Extended-A) that start a token of
-    /// their own: an accented letter after a letter of its word piece, or after the space that
+    /// Latin letters next to an accented one (Latin-1, Latin Extended-A or -B) that start a token
+    /// of their own: an accented letter after a letter of its word piece, or after the space that
     /// leads the piece, and an ASCII letter after an accented one, where o200k_base has no one
     /// token for the two, case as written (`ůŒ`, ` Ō`, `ÿb`). Each is charged one token, instead
     /// of being counted in `accented_letters` or `rare_letter_trigrams`: a letter that is one
@@ -708,6 +708,17 @@ mod tests {
         assert!(tally.unmerged_latin_letters <= 3, "{tally:?}");
         // A Latin-1 sign before a letter is a mark leading the word: checked like ASCII ones.
         assert_eq!(tally_text("¤q").unmerged_mark_letters, 1);
+    }
+
+    #[test]
+    fn latin_extended_b_letters_are_judged_by_their_pairs() {
+        // Romanian ș and ț (Latin Extended-B): o200k_base has no `iș`, so `fișier` is `fi`, `ș`,
+        // `ier`; `opțiuni` is `op`, `ți`, `uni` (no `pț`, but the i after ț merges with it).
+        let tally = tally_text("fișier");
+        assert_eq!(tally.unmerged_latin_letters, 1, "{tally:?}");
+        assert_eq!(tally_text("opțiuni").unmerged_latin_letters, 1);
+        // Vietnamese ơ and ư stay with the syllables BPE merges whole (` được`).
+        assert_eq!(tally_text("được").unmerged_latin_letters, 0);
     }
 
     #[test]

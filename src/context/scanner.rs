@@ -8,7 +8,7 @@
 //! for byte. Not for: producing tokens.
 
 use super::chars::{
-    is_greek_or_cyrillic_capital, is_lone_first_letter, is_single_token,
+    is_greek_or_cyrillic_capital, is_lone_first_letter, is_paired_accented, is_single_token,
     is_single_token_capital_pair, is_single_token_kana_pair, is_single_token_latin_pair,
     is_single_token_pair, is_single_token_spaced_latin, is_single_token_spaced_pair,
     is_traditional_marker, latin_index, next_trigram, non_ascii_class, numeric_milli,
@@ -529,7 +529,7 @@ impl TextScanner {
     #[inline]
     fn script_letter(&mut self, class: CharClass, code: u32) {
         if class == CharClass::AccentedLetter
-            && matches!(code, 0xC0..=0x17F)
+            && is_paired_accented(code)
             && self.unmerged_latin_letter(code)
         {
             self.tally.unmerged_latin_letters += 1;
@@ -561,9 +561,9 @@ impl TextScanner {
         }
     }
 
-    /// Whether the accented letter `code` (Latin-1 or Latin Extended-A), just split into its word
-    /// piece, starts a token of its own: o200k_base has no one token for it and the letter before
-    /// it in the piece, case as written, or for it and the space that leads the piece.
+    /// Whether the accented letter `code` (Latin-1, Latin Extended-A or -B), just split into its
+    /// word piece, starts a token of its own: o200k_base has no one token for it and the letter
+    /// before it in the piece, case as written, or for it and the space that leads the piece.
     #[inline]
     fn unmerged_latin_letter(&self, code: u32) -> bool {
         if self.word_letters > 1 {
@@ -694,7 +694,7 @@ impl TextScanner {
             self.trigram = next_trigram(self.trigram, code as u8);
             if self.previous == CharClass::AccentedLetter
                 && !starts_piece
-                && matches!(self.previous_code, 0xC0..=0x17F)
+                && is_paired_accented(self.previous_code)
                 && !is_single_token_latin_pair(self.previous_code, code)
             {
                 // Right after an accented letter it has no token with: a token of its own,
