@@ -488,6 +488,9 @@ pub(super) enum Script {
     Cyrillic,
     /// The Cyrillic letters only Russian (and Belarusian) writes: ы, э, ё.
     RussianCyrillic,
+    /// The Cyrillic letters Russian never writes: і, ї, є, ґ, ў, ј, љ, њ, and the letters of
+    /// Kazakh, Tatar, Kyrgyz, Bashkir, Mongolian, … beyond U+045F (ә, қ, ң, ө, ү, һ).
+    OtherCyrillic,
     Hebrew,
     Arabic,
     /// Devanagari and the other Brahmic scripts of India and Sri Lanka.
@@ -511,7 +514,7 @@ pub(super) fn script_family(class: CharClass, code: u32) -> Option<u32> {
         _ if matches!(code, 0x0300..=0x036F) => return None,
         _ => match script(code) {
             Script::Greek => 3,
-            Script::Cyrillic | Script::RussianCyrillic => 4,
+            Script::Cyrillic | Script::RussianCyrillic | Script::OtherCyrillic => 4,
             Script::Hebrew => 5,
             Script::Arabic => 6,
             _ => 16 + (code >> 7),
@@ -537,7 +540,8 @@ const fn script_by_range(code: u32) -> Script {
         0x1E00..=0x1EFF => Script::Vietnamese,
         0x0370..=0x03FF | 0x1F00..=0x1FFF => Script::Greek,
         0x042B | 0x042D | 0x0401 | 0x044B | 0x044D | 0x0451 => Script::RussianCyrillic,
-        0x0400..=0x052F => Script::Cyrillic,
+        0x0410..=0x044F => Script::Cyrillic,
+        0x0400..=0x052F => Script::OtherCyrillic,
         0x0590..=0x05FF | 0xFB1D..=0xFB4F => Script::Hebrew,
         0x0600..=0x06FF | 0x0750..=0x077F | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF => Script::Arabic,
         0x0900..=0x0DFF => Script::Indic,

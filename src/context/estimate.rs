@@ -111,6 +111,9 @@ pub struct TextTally {
     pub cyrillic_letters: u64,
     /// Of `cyrillic_letters`, those only Russian writes (ы, э, ё).
     pub russian_markers: u64,
+    /// Of `cyrillic_letters`, those Russian never writes (і, ў, ә, қ, ј, …): Belarusian,
+    /// Kazakh or Serbian text has ы or э too, and fewer merges than Russian.
+    pub non_russian_markers: u64,
     /// Of `other_letters`, Hebrew ones.
     pub hebrew_letters: u64,
     /// Of `other_letters`, Arabic-script ones (Arabic, Persian, Urdu).
@@ -355,10 +358,13 @@ impl TextTally {
     }
 
     /// Whether the Cyrillic letters read as Russian: at least one in 60 is ы, э or ё, which
-    /// Ukrainian, Bulgarian, Serbian and Macedonian do not write. o200k_base has more merges for
-    /// Russian than for the other Cyrillic languages.
+    /// Ukrainian, Bulgarian, Serbian and Macedonian do not write, and fewer than one in 100 is a
+    /// letter Russian never writes (Belarusian і and ў, Kazakh ә and қ, …: those languages write
+    /// ы or э too). o200k_base has more merges for Russian than for the other Cyrillic languages.
     pub fn is_russian(&self) -> bool {
-        self.russian_markers > 0 && self.russian_markers * 60 >= self.cyrillic_letters
+        self.russian_markers > 0
+            && self.russian_markers * 60 >= self.cyrillic_letters
+            && self.non_russian_markers * 100 < self.cyrillic_letters
     }
 
     /// Whether the Latin-script words read as a language other than English (German, French,
@@ -407,6 +413,7 @@ impl TextTally {
         self.greek_letters += other.greek_letters;
         self.cyrillic_letters += other.cyrillic_letters;
         self.russian_markers += other.russian_markers;
+        self.non_russian_markers += other.non_russian_markers;
         self.hebrew_letters += other.hebrew_letters;
         self.arabic_letters += other.arabic_letters;
         self.indic_letters += other.indic_letters;
@@ -725,5 +732,12 @@ mod tests {
     fn russian_is_told_from_other_cyrillic_languages() {
         assert!(tally_text("Мы были вместе, это было давно, и ещё вчера").is_russian());
         assert!(!tally_text("Ми були разом, це було давно, і ще вчора").is_russian());
+        // Belarusian and Kazakh write ы and э too, and letters Russian never writes (і, ў, ә, қ).
+        assert!(!tally_text("Мы былі разам, гэта было даўно, і яшчэ ўчора").is_russian());
+        assert!(!tally_text("Біз бірге болдық, бұл әлдеқашан еді, және кеше").is_russian());
+        // A Russian text quoting one Ukrainian word stays Russian.
+        let quoted =
+            "Мы были вместе, это было давно, и ещё вчера. ".repeat(8) + "По-украински «її».";
+        assert!(tally_text(&quoted).is_russian());
     }
 }

@@ -551,6 +551,10 @@ impl TextScanner {
             Script::Vietnamese => tally.vietnamese_letters += 1,
             Script::Greek => tally.greek_letters += 1,
             Script::Cyrillic => tally.cyrillic_letters += 1,
+            Script::OtherCyrillic => {
+                tally.cyrillic_letters += 1;
+                tally.non_russian_markers += 1;
+            }
             Script::RussianCyrillic => {
                 tally.cyrillic_letters += 1;
                 tally.russian_markers += 1;
