@@ -231,7 +231,7 @@ const fn non_ascii_class_by_range(code: u32) -> CharClass {
         0x00A0 | 0x1680 | 0x2000..=0x200A | 0x202F | 0x205F | 0x3000 => CharClass::Space,
         0x0085 | 0x2028 | 0x2029 => CharClass::Newline,
         0x0080..=0x00BF | 0x00D7 | 0x00F7 => CharClass::Symbol,
-        0x00C0..=0x024F | 0x1E00..=0x1EFF => CharClass::AccentedLetter,
+        0x00C0..=0x02AF | 0x1E00..=0x1EFF => CharClass::AccentedLetter,
         0x0E00..=0x0EFF | 0x1000..=0x109F | 0x1780..=0x17FF => CharClass::UnspacedLetter,
         0x1100..=0x11FF | 0x3130..=0x318F | 0xA960..=0xA97F | 0xAC00..=0xD7FF => CharClass::Hangul,
         0x2E80..=0x2FDF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF => CharClass::Han,
@@ -362,9 +362,25 @@ pub(super) fn is_single_token_capital_pair(first: u32, second: u32) -> bool {
     }
 }
 
-/// The last code point of the Latin pair tables: the end of Latin Extended-B, which holds the
-/// Romanian ș and ț, the Pinyin ǎ and the African ɓ.
-pub(super) const LAST_PAIRED_LATIN: u32 = 0x24F;
+/// Whether only Vietnamese writes the letter `code`: ơ, ư, and the vowels of Latin Extended
+/// Additional with stacked marks or a hook (ấ, ề, ở, ự, ả, …), but not those with a dot below
+/// alone (ạ, ẹ, ị, ọ, ụ, ỵ), which Igbo and Yoruba write too.
+#[inline]
+pub(super) const fn is_vietnamese_marker(code: u32) -> bool {
+    match code {
+        0x1A0 | 0x1A1 | 0x1AF | 0x1B0 => true,
+        0x1EA0 | 0x1EA1 | 0x1EB8 | 0x1EB9 | 0x1ECA..=0x1ECD | 0x1EE4 | 0x1EE5 | 0x1EF4 | 0x1EF5 => {
+            false
+        }
+        0x1EA0..=0x1EF9 => true,
+        _ => false,
+    }
+}
+
+/// The last code point of the Latin pair tables: the end of IPA Extensions, after Latin
+/// Extended-B (the Romanian ș and ț, the Pinyin ǎ, the African ɓ); IPA Extensions holds the
+/// Azerbaijani ə and the ɛ, ɔ and ŋ of African languages.
+pub(super) const LAST_PAIRED_LATIN: u32 = 0x2AF;
 
 /// Whether the accented letter `code` is judged by the Latin pair tables: Latin-1 and Latin
 /// Extended-A and -B, except the Vietnamese ơ and ư, whose syllables BPE merges whole though it
@@ -387,7 +403,7 @@ pub(super) const fn latin_index(code: u32) -> Option<usize> {
 }
 
 /// Whether o200k_base has one token for `first` then `second`, both printable ASCII, Latin-1
-/// (U+00A0 on) or Latin Extended-A or -B, case as written (false for any other pair).
+/// (U+00A0 on), Latin Extended-A, -B or IPA Extensions, case as written (false for any other pair).
 #[inline]
 pub(super) fn is_single_token_latin_pair(first: u32, second: u32) -> bool {
     if first < 0x80 && second < 0x80 {
@@ -400,8 +416,8 @@ pub(super) fn is_single_token_latin_pair(first: u32, second: u32) -> bool {
     }
 }
 
-/// Whether o200k_base has one token for a space and `code` (printable ASCII, Latin-1 from U+00A0
-/// or Latin Extended-A or -B; false for any other code point).
+/// Whether o200k_base has one token for a space and `code` (printable ASCII, Latin-1 from U+00A0,
+/// Latin Extended-A, -B or IPA Extensions; false for any other code point).
 #[inline]
 pub(super) fn is_single_token_spaced_latin(code: u32) -> bool {
     match latin_index(code) {
@@ -480,7 +496,7 @@ pub(super) fn rare_char_milli(code: u32) -> u64 {
 pub(super) enum Script {
     /// Latin-1 letters (French, German, Spanish, Portuguese, Nordic).
     Latin1,
-    /// Latin Extended-A and -B (Czech, Polish, Turkish, Romanian, Hungarian, …).
+    /// Latin Extended-A and -B and IPA Extensions (Czech, Polish, Turkish, Romanian, Azerbaijani).
     ExtendedLatin,
     /// Latin Extended Additional: letters with stacked marks (Vietnamese).
     Vietnamese,
@@ -536,7 +552,7 @@ static TWO_BYTE_SCRIPTS: [Script; 0x780] = two_byte_table!(script_by_range, Scri
 const fn script_by_range(code: u32) -> Script {
     match code {
         0x00C0..=0x00FF => Script::Latin1,
-        0x0100..=0x024F => Script::ExtendedLatin,
+        0x0100..=0x02AF => Script::ExtendedLatin,
         0x1E00..=0x1EFF => Script::Vietnamese,
         0x0370..=0x03FF | 0x1F00..=0x1FFF => Script::Greek,
         0x042B | 0x042D | 0x0401 | 0x044B | 0x044D | 0x0451 => Script::RussianCyrillic,

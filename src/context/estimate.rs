@@ -99,10 +99,13 @@ pub struct TextTally {
     pub hangul_chars: u64,
     /// Latin letters with diacritics (é, ü, ß, ơ, …).
     pub accented_letters: u64,
-    /// Of `accented_letters`, those of Latin Extended-A and -B (č, ł, ş, ő, …).
+    /// Of `accented_letters`, those of Latin Extended-A and -B and IPA Extensions (č, ł, ş, ə, …).
     pub extended_latin_letters: u64,
     /// Of `accented_letters`, those of Latin Extended Additional (ạ, ế, ộ, …: Vietnamese).
     pub vietnamese_letters: u64,
+    /// Letters only Vietnamese writes (ơ, ư, ấ, ề, ở, …; see `chars::is_vietnamese_marker`): Igbo
+    /// and Yoruba write ị, ọ, ẹ of Latin Extended Additional too.
+    pub vietnamese_markers: u64,
     /// Letters of other alphabets (Greek, Cyrillic, Arabic, Hebrew, Indic, …).
     pub other_letters: u64,
     /// Of `other_letters`, Greek ones.
@@ -177,7 +180,7 @@ pub struct TextTally {
     /// no one token for the two (with the space that leads the piece, if one does): ` Ue` in
     /// ` UeN`, `Fd` in `FdWZ`. The capital is then a token of its own.
     pub unmerged_capital_letters: u64,
-    /// Latin letters next to an accented one (Latin-1, Latin Extended-A or -B) that start a token
+    /// Latin letters next to an accented one (Latin-1 to IPA Extensions) that start a token
     /// of their own: an accented letter after a letter of its word piece, or after the space that
     /// leads the piece, and an ASCII letter after an accented one, where o200k_base has no one
     /// token for the two, case as written (`ůŒ`, ` Ō`, `ÿb`). Each is charged one token, instead
@@ -351,10 +354,13 @@ impl TextTally {
     }
 
     /// Whether the Latin-script text reads as Vietnamese: at least one letter with stacked marks
-    /// (ạ, ế, ộ, …) per 10 word pieces. o200k_base merges Vietnamese syllables well, accented
-    /// letters and all.
+    /// (ạ, ế, ộ, …) per 10 word pieces, and one only Vietnamese writes per 10 of those.
+    /// o200k_base merges Vietnamese syllables well, accented letters and all, but not Igbo or
+    /// Yoruba ones.
     pub fn is_vietnamese(&self) -> bool {
-        self.vietnamese_letters > 0 && self.vietnamese_letters * 10 >= self.word_pieces
+        self.vietnamese_letters > 0
+            && self.vietnamese_letters * 10 >= self.word_pieces
+            && self.vietnamese_markers * 10 >= self.vietnamese_letters
     }
 
     /// Whether the Cyrillic letters read as Russian: at least one in 60 is ы, э or ё, which
@@ -409,6 +415,7 @@ impl TextTally {
         self.accented_letters += other.accented_letters;
         self.extended_latin_letters += other.extended_latin_letters;
         self.vietnamese_letters += other.vietnamese_letters;
+        self.vietnamese_markers += other.vietnamese_markers;
         self.other_letters += other.other_letters;
         self.greek_letters += other.greek_letters;
         self.cyrillic_letters += other.cyrillic_letters;
@@ -726,6 +733,24 @@ mod tests {
         assert_eq!(tally_text("opțiuni").unmerged_latin_letters, 1);
         // Vietnamese ơ and ư stay with the syllables BPE merges whole (` được`).
         assert_eq!(tally_text("được").unmerged_latin_letters, 0);
+    }
+
+    #[test]
+    fn vietnamese_is_told_from_igbo_and_yoruba() {
+        assert!(tally_text("Người dùng đã được thêm vào nhóm quản trị viên").is_vietnamese());
+        // Igbo and Yoruba write vowels with a dot below, as Vietnamese does, and nothing else of it.
+        assert!(!tally_text("Ọ dị mkpa ịhọrọ otu ihe n'ime ụdị ndị a").is_vietnamese());
+        assert!(!tally_text("Ẹ jọ̀wọ́ ṣe àtúnṣe àwọn ohun tí ẹ yàn").is_vietnamese());
+    }
+
+    #[test]
+    fn ipa_letters_are_latin_letters() {
+        // Azerbaijani ə (IPA Extensions) is a Latin letter of its word, judged by its pairs, not
+        // a letter of another script (which would charge a script change on each side of it).
+        let tally = tally_text("Məlumatları yadda saxlamaq üçün təsdiqləyin");
+        assert_eq!(tally.script_changes, 0, "{tally:?}");
+        assert_eq!(tally.mixed_script_letters, 0, "{tally:?}");
+        assert_eq!(tally.other_letters, 0, "{tally:?}");
     }
 
     #[test]

@@ -11,9 +11,9 @@ use super::chars::{
     is_greek_or_cyrillic_capital, is_lone_first_letter, is_paired_accented, is_single_token,
     is_single_token_capital_pair, is_single_token_kana_pair, is_single_token_latin_pair,
     is_single_token_pair, is_single_token_spaced_latin, is_single_token_spaced_pair,
-    is_traditional_marker, latin_index, next_trigram, non_ascii_class, numeric_milli,
-    rare_char_milli, run_token_length, script, script_family, CharClass, Script, ASCII_CLASSES,
-    RARE, RARE_TRIGRAMS,
+    is_traditional_marker, is_vietnamese_marker, latin_index, next_trigram, non_ascii_class,
+    numeric_milli, rare_char_milli, run_token_length, script, script_family, CharClass, Script,
+    ASCII_CLASSES, RARE, RARE_TRIGRAMS,
 };
 use super::estimate::TextTally;
 
@@ -547,8 +547,14 @@ impl TextScanner {
         }
         match script(code) {
             Script::Latin1 | Script::Other => {}
-            Script::ExtendedLatin => tally.extended_latin_letters += 1,
-            Script::Vietnamese => tally.vietnamese_letters += 1,
+            Script::ExtendedLatin => {
+                tally.extended_latin_letters += 1;
+                tally.vietnamese_markers += u64::from(is_vietnamese_marker(code));
+            }
+            Script::Vietnamese => {
+                tally.vietnamese_letters += 1;
+                tally.vietnamese_markers += u64::from(is_vietnamese_marker(code));
+            }
             Script::Greek => tally.greek_letters += 1,
             Script::Cyrillic => tally.cyrillic_letters += 1,
             Script::OtherCyrillic => {
@@ -565,7 +571,7 @@ impl TextScanner {
         }
     }
 
-    /// Whether the accented letter `code` (Latin-1, Latin Extended-A or -B), just split into its
+    /// Whether the accented letter `code` (Latin-1 to IPA Extensions), just split into its
     /// word piece, starts a token of its own: o200k_base has no one token for it and the letter
     /// before it in the piece, case as written, or for it and the space that leads the piece.
     #[inline]

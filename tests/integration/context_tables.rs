@@ -54,11 +54,11 @@ pub fn run_domain() -> impl Iterator<Item = char> {
 }
 
 /// The characters of the Latin pair tables, in their order: printable ASCII (U+0021 to U+007E),
-/// then Latin-1's letters and signs and Latin Extended-A and -B (U+00A0 to U+024F). The scanner's
+/// then Latin-1, Latin Extended-A and -B and IPA Extensions (U+00A0 to U+02AF). The scanner's
 /// `chars::latin_index` is the inverse.
 pub fn latin_domain() -> Vec<char> {
     (0x21..=0x7Eu32)
-        .chain(0xA0..=0x24F)
+        .chain(0xA0..=0x2AF)
         .filter_map(char::from_u32)
         .collect()
 }
@@ -369,7 +369,7 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     }
     let _ = write!(
         out,
-        "];\n\n/// Pairs of the {n} characters of printable ASCII, Latin-1 (U+00A0 on) and Latin Extended-A and -B\n\
+        "];\n\n/// Pairs of the {n} characters of printable ASCII and U+00A0 to U+02AF (Latin-1 to IPA Extensions)\n\
          /// that o200k_base has one token for, case as written: bit `j % 64` of word `j / 64` of row `i`\n\
          /// when character `i` then character `j` is one token (`chars::latin_index` numbers them).\n",
         n = latin.len()
