@@ -362,6 +362,24 @@ pub(super) fn is_single_token_capital_pair(first: u32, second: u32) -> bool {
     }
 }
 
+/// Whether `code` is a letter of a script o200k_base merges little, less than the scripts the
+/// estimate's weights for Indic and unspaced letters were fitted on (Devanagari, Thai): Gurmukhi
+/// (Punjabi), Lao, Myanmar (Burmese) and Khmer.
+#[inline]
+pub(super) const fn is_sparse_script_letter(code: u32) -> bool {
+    matches!(code, 0x0A00..=0x0A7F | 0x0E80..=0x0EFF | 0x1000..=0x109F | 0x1780..=0x17FF)
+}
+
+/// Whether the Arabic-script letter `code` is one Arabic, Persian and Urdu do not write but
+/// Kurdish (Sorani) and Uyghur do: ە, ێ, ۆ, ڵ, ڕ, ې, ۈ, ۇ, ۋ, ڭ, ۅ.
+#[inline]
+pub(super) const fn is_kurdish_uyghur_marker(code: u32) -> bool {
+    matches!(
+        code,
+        0x0695 | 0x06AD | 0x06B5 | 0x06C5..=0x06C8 | 0x06CB | 0x06CE | 0x06D0 | 0x06D5
+    )
+}
+
 /// Whether only Vietnamese writes the letter `code`: ơ, ư, and the vowels of Latin Extended
 /// Additional with stacked marks or a hook (ấ, ề, ở, ự, ả, …), but not those with a dot below
 /// alone (ạ, ẹ, ị, ọ, ụ, ỵ), which Igbo and Yoruba write too.

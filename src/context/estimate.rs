@@ -121,10 +121,15 @@ pub struct TextTally {
     pub hebrew_letters: u64,
     /// Of `other_letters`, Arabic-script ones (Arabic, Persian, Urdu).
     pub arabic_letters: u64,
+    /// Of `arabic_letters`, those only Kurdish (Sorani) and Uyghur write (ە, ێ, ۆ, ې, …).
+    pub kurdish_uyghur_markers: u64,
     /// Of `other_letters`, those of Devanagari and the other scripts of India and Sri Lanka.
     pub indic_letters: u64,
     /// Letters of scripts written without spaces between words (Thai, Lao, Khmer, Myanmar).
     pub unspaced_letters: u64,
+    /// Of `indic_letters` and `unspaced_letters`, those of Gurmukhi, Lao, Myanmar and Khmer,
+    /// which o200k_base merges less than Devanagari and Thai (`chars::is_sparse_script_letter`).
+    pub sparse_script_letters: u64,
     /// Non-ASCII punctuation and symbols of the basic plane (curly quotes, dashes, arrows, CJK
     /// punctuation), except repeats.
     pub symbols: u64,
@@ -209,7 +214,7 @@ pub struct TextTally {
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 54;
+pub const FEATURES: usize = 56;
 
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
@@ -267,6 +272,8 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     217,  // base64_margin (tenths of the square root of base64_chars)
     1000, // unmerged_capitals
     1000, // run_tokens
+    101,  // sparse_script_letters
+    270,  // arabic_letters, Kurdish or Uyghur text
 ];
 
 impl TextTally {
@@ -344,6 +351,12 @@ impl TextTally {
             base64_margin(self.base64_chars),
             self.unmerged_capitals,
             self.run_tokens,
+            self.sparse_script_letters,
+            if self.is_kurdish_or_uyghur() {
+                self.arabic_letters
+            } else {
+                0
+            },
         ]
     }
 
@@ -361,6 +374,13 @@ impl TextTally {
         self.vietnamese_letters > 0
             && self.vietnamese_letters * 10 >= self.word_pieces
             && self.vietnamese_markers * 10 >= self.vietnamese_letters
+    }
+
+    /// Whether the Arabic-script letters read as Kurdish (Sorani) or Uyghur: at least one in 20 is
+    /// a letter Arabic, Persian and Urdu do not write. o200k_base merges those languages far
+    /// less (Django's catalogues: 20% to 35% under at Arabic's weights).
+    pub fn is_kurdish_or_uyghur(&self) -> bool {
+        self.kurdish_uyghur_markers > 0 && self.kurdish_uyghur_markers * 20 >= self.arabic_letters
     }
 
     /// Whether the Cyrillic letters read as Russian: at least one in 60 is ы, э or ё, which
@@ -420,6 +440,8 @@ impl TextTally {
         self.greek_letters += other.greek_letters;
         self.cyrillic_letters += other.cyrillic_letters;
         self.russian_markers += other.russian_markers;
+        self.kurdish_uyghur_markers += other.kurdish_uyghur_markers;
+        self.sparse_script_letters += other.sparse_script_letters;
         self.non_russian_markers += other.non_russian_markers;
         self.hebrew_letters += other.hebrew_letters;
         self.arabic_letters += other.arabic_letters;
@@ -751,6 +773,20 @@ mod tests {
         assert_eq!(tally.script_changes, 0, "{tally:?}");
         assert_eq!(tally.mixed_script_letters, 0, "{tally:?}");
         assert_eq!(tally.other_letters, 0, "{tally:?}");
+    }
+
+    #[test]
+    fn scripts_and_languages_o200k_base_merges_little_are_charged_more() {
+        // Kurdish (Sorani) writes ە, ێ, ۆ, which Arabic and Persian do not.
+        let kurdish = tally_text("ئەم وشەیە بۆ تاقیکردنەوەی پێوانەکردنە");
+        assert!(kurdish.is_kurdish_or_uyghur(), "{kurdish:?}");
+        assert!(!tally_text("هذه الكلمة لاختبار القياس").is_kurdish_or_uyghur());
+        assert!(!tally_text("این واژه برای آزمایش سنجش است").is_kurdish_or_uyghur());
+        // Punjabi (Gurmukhi), Khmer and Burmese letters; not Hindi or Thai ones.
+        assert_eq!(tally_text("ਪੰਜਾਬੀ").sparse_script_letters, 6);
+        assert_eq!(tally_text("ភាសាខ្មែរ").sparse_script_letters, 9);
+        assert_eq!(tally_text("မြန်မာ").sparse_script_letters, 6);
+        assert_eq!(tally_text("हिन्दी ภาษาไทย").sparse_script_letters, 0);
     }
 
     #[test]

@@ -8,12 +8,13 @@
 //! for byte. Not for: producing tokens.
 
 use super::chars::{
-    is_greek_or_cyrillic_capital, is_lone_first_letter, is_paired_accented, is_single_token,
-    is_single_token_capital_pair, is_single_token_kana_pair, is_single_token_latin_pair,
-    is_single_token_pair, is_single_token_spaced_latin, is_single_token_spaced_pair,
-    is_traditional_marker, is_vietnamese_marker, latin_index, next_trigram, non_ascii_class,
-    numeric_milli, rare_char_milli, run_token_length, script, script_family, CharClass, Script,
-    ASCII_CLASSES, RARE, RARE_TRIGRAMS,
+    is_greek_or_cyrillic_capital, is_kurdish_uyghur_marker, is_lone_first_letter,
+    is_paired_accented, is_single_token, is_single_token_capital_pair, is_single_token_kana_pair,
+    is_single_token_latin_pair, is_single_token_pair, is_single_token_spaced_latin,
+    is_single_token_spaced_pair, is_sparse_script_letter, is_traditional_marker,
+    is_vietnamese_marker, latin_index, next_trigram, non_ascii_class, numeric_milli,
+    rare_char_milli, run_token_length, script, script_family, CharClass, Script, ASCII_CLASSES,
+    RARE, RARE_TRIGRAMS,
 };
 use super::estimate::TextTally;
 
@@ -496,7 +497,10 @@ impl TextScanner {
                 tally.traditional_markers += u64::from(is_traditional_marker(code));
             }
             CharClass::Hangul => tally.hangul_chars += 1,
-            CharClass::UnspacedLetter => tally.unspaced_letters += 1,
+            CharClass::UnspacedLetter => {
+                tally.unspaced_letters += 1;
+                tally.sparse_script_letters += u64::from(is_sparse_script_letter(code));
+            }
             _ => {
                 self.script_letter(class, code);
                 if self.word_letters > LONG_RUN_LETTERS {
@@ -517,7 +521,10 @@ impl TextScanner {
             CharClass::Kana => self.tally.kana_chars += 1,
             CharClass::Hangul => self.tally.hangul_chars += 1,
             CharClass::AccentedLetter | CharClass::OtherLetter => self.script_letter(class, code),
-            CharClass::UnspacedLetter => self.tally.unspaced_letters += 1,
+            CharClass::UnspacedLetter => {
+                self.tally.unspaced_letters += 1;
+                self.tally.sparse_script_letters += u64::from(is_sparse_script_letter(code));
+            }
             CharClass::Symbol if code != self.previous_code => self.tally.symbols += 1,
             CharClass::AstralSymbol => self.tally.astral_symbols += 1,
             _ => {}
@@ -566,8 +573,14 @@ impl TextScanner {
                 tally.russian_markers += 1;
             }
             Script::Hebrew => tally.hebrew_letters += 1,
-            Script::Arabic => tally.arabic_letters += 1,
-            Script::Indic => tally.indic_letters += 1,
+            Script::Arabic => {
+                tally.arabic_letters += 1;
+                tally.kurdish_uyghur_markers += u64::from(is_kurdish_uyghur_marker(code));
+            }
+            Script::Indic => {
+                tally.indic_letters += 1;
+                tally.sparse_script_letters += u64::from(is_sparse_script_letter(code));
+            }
         }
     }
 
