@@ -361,7 +361,10 @@ fn fault_from(error: ureq::Error) -> Exchange {
         ureq::Error::HostNotFound => TransportFault::Dns,
         ureq::Error::ConnectionFailed => TransportFault::ConnectionRefused,
         ureq::Error::Tls(_) | ureq::Error::Pem(_) | ureq::Error::Rustls(_) => TransportFault::Tls,
-        ureq::Error::Protocol(_) => TransportFault::Truncated,
+        // Not HTTP, or a head past ureq's limit: the answer arrived, unreadable.
+        ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => {
+            TransportFault::Truncated
+        }
         ureq::Error::Io(io_error) => fault_from_io(io_error).0,
         ureq::Error::BodyExceedsLimit(limit) => {
             return Exchange::TooLarge {

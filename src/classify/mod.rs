@@ -70,7 +70,7 @@ pub enum TransportFault {
     Dns,
     /// The TLS handshake failed.
     Tls,
-    /// The response was cut off before it was complete.
+    /// The response was cut off before it was complete, or was not readable HTTP.
     Truncated,
 }
 
@@ -290,7 +290,7 @@ fn transport(fault: TransportFault, input: &ClassifyInput) -> Classification {
         TransportFault::Timeout => (ErrorClass::Timeout, "timed out before a response arrived"),
         TransportFault::Dns => (ErrorClass::Network, "DNS lookup failed"),
         TransportFault::Tls => (ErrorClass::Network, "TLS handshake failed"),
-        TransportFault::Truncated => (ErrorClass::Network, "the response was cut off"),
+        TransportFault::Truncated => (ErrorClass::Network, "the response was cut off or malformed"),
     };
     let detail = text::lossy(&input.body);
     let first_line = detail.lines().map(str::trim).find(|l| !l.is_empty());

@@ -529,6 +529,30 @@ fn a_completion_with_invalid_utf8_is_answered_with_replacement_characters() {
     assert_eq!(server.requests(), 1);
 }
 
+#[test]
+fn a_head_past_the_size_limit_or_not_http_is_named_for_what_it_is() {
+    // A 200 KB header, then a line that is no HTTP status: the answer arrived, unreadable. Its
+    // message says so (and carries the transport's words), not "connection reset".
+    let mut huge = b"HTTP/1.1 200 OK\r\nx-padding: ".to_vec();
+    huge.extend(std::iter::repeat_n(b'a', 200_000));
+    huge.extend(b"\r\ncontent-length: 2\r\n\r\n{}");
+    for (answer, words) in [
+        (huge, "response header is too big"),
+        (b"SSH-2.0-OpenSSH_9.6\r\n\r\n".to_vec(), ""),
+    ] {
+        let server = Hostile::serve(vec![answer]);
+        let client = client(&server.base_url(), json!({"retry": {"max_attempts": 1}}));
+        let error = fails(&client);
+        let json: Value = serde_json::from_str(&error.to_json()).unwrap();
+        assert_eq!(error.class(), ErrorClass::Network, "{json}");
+        assert_eq!(json["attempts"][0]["fault"], "truncated", "{json}");
+        let message = json["message"].as_str().unwrap();
+        assert!(message.contains("cut off or malformed"), "{message}");
+        assert!(message.contains(words), "{message}");
+        assert!(!message.contains("reset"), "{message}");
+    }
+}
+
 // ---- a whole answer to a stream request ------------------------------------------------------
 
 /// Streams `hello()` and returns the chunks delivered and the result.
