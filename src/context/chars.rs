@@ -400,8 +400,8 @@ pub(super) const fn is_vietnamese_marker(code: u32) -> bool {
 /// Azerbaijani ə and the ɛ, ɔ and ŋ of African languages.
 pub(super) const LAST_PAIRED_LATIN: u32 = 0x2AF;
 
-/// Whether the accented letter `code` is judged by the Latin pair tables: Latin-1 and Latin
-/// Extended-A and -B, except the Vietnamese ơ and ư, whose syllables BPE merges whole though it
+/// Whether the accented letter `code` is judged by the Latin pair tables: Latin-1 to IPA
+/// Extensions, except the Vietnamese ơ and ư, whose syllables BPE merges whole though it
 /// has no token for their first pairs (` được` is one token, `đư` none).
 #[inline(always)]
 pub(super) const fn is_paired_accented(code: u32) -> bool {
@@ -410,7 +410,7 @@ pub(super) const fn is_paired_accented(code: u32) -> bool {
 
 /// The place of `code` in the Latin pair tables (`SINGLE_TOKEN_LATIN_PAIRS`): printable ASCII
 /// first, then U+00A0 to [`LAST_PAIRED_LATIN`] (Latin-1's signs and letters, Latin Extended-A
-/// and -B); `None` for any other code point.
+/// and -B, IPA Extensions); `None` for any other code point.
 #[inline(always)]
 pub(super) const fn latin_index(code: u32) -> Option<usize> {
     match code {
