@@ -24,6 +24,18 @@ pub(crate) enum Verdict {
     OutOfTokens(String),
 }
 
+impl Verdict {
+    /// `Ok` for a usable completion, else why the caller cannot use it.
+    pub(crate) fn into_result(self) -> Result<(), String> {
+        match self {
+            Verdict::Usable => Ok(()),
+            Verdict::Unusable(reason)
+            | Verdict::Filtered(reason)
+            | Verdict::OutOfTokens(reason) => Err(reason),
+        }
+    }
+}
+
 /// Finish reasons that mean a safety system stopped the output (compared case-insensitively; the
 /// Gemini compat endpoint passes its native upper-case reasons through).
 const FILTER_REASONS: [&str; 10] = [

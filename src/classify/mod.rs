@@ -228,10 +228,7 @@ pub fn completion_is_usable(body: &[u8]) -> Result<(), String> {
         return Err(format!("the body is an error: {message}"));
     }
     match read.verdict {
-        Some(completion::Verdict::Usable) => Ok(()),
-        Some(completion::Verdict::Unusable(reason))
-        | Some(completion::Verdict::Filtered(reason))
-        | Some(completion::Verdict::OutOfTokens(reason)) => Err(reason),
+        Some(verdict) => verdict.into_result(),
         None => Err(match read.format {
             body::BodyFormat::Empty => "the body is empty".to_string(),
             body::BodyFormat::Json => "the JSON is not a chat completion (no choices)".to_string(),
@@ -263,10 +260,7 @@ pub fn usable_completion(body: &[u8]) -> Result<serde_json::Value, String> {
         return Err(format!("the body is an error: {message}"));
     }
     match completion::judge(&value) {
-        Some(completion::Verdict::Usable) => Ok(value),
-        Some(completion::Verdict::Unusable(reason))
-        | Some(completion::Verdict::Filtered(reason))
-        | Some(completion::Verdict::OutOfTokens(reason)) => Err(reason),
+        Some(verdict) => verdict.into_result().map(|()| value),
         None => Err("the JSON is not a chat completion (no choices)".to_string()),
     }
 }

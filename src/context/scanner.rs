@@ -497,10 +497,7 @@ impl TextScanner {
                 tally.traditional_markers += u64::from(is_traditional_marker(code));
             }
             CharClass::Hangul => tally.hangul_chars += 1,
-            CharClass::UnspacedLetter => {
-                tally.unspaced_letters += 1;
-                tally.sparse_script_letters += u64::from(is_sparse_script_letter(code));
-            }
+            CharClass::UnspacedLetter => unspaced_letter(tally, code),
             _ => {
                 self.script_letter(class, code);
                 if self.word_letters > LONG_RUN_LETTERS {
@@ -521,10 +518,7 @@ impl TextScanner {
             CharClass::Kana => self.tally.kana_chars += 1,
             CharClass::Hangul => self.tally.hangul_chars += 1,
             CharClass::AccentedLetter | CharClass::OtherLetter => self.script_letter(class, code),
-            CharClass::UnspacedLetter => {
-                self.tally.unspaced_letters += 1;
-                self.tally.sparse_script_letters += u64::from(is_sparse_script_letter(code));
-            }
+            CharClass::UnspacedLetter => unspaced_letter(&mut self.tally, code),
             CharClass::Symbol if code != self.previous_code => self.tally.symbols += 1,
             CharClass::AstralSymbol => self.tally.astral_symbols += 1,
             _ => {}
@@ -549,19 +543,14 @@ impl TextScanner {
         let tally = &mut self.tally;
         if class == CharClass::AccentedLetter {
             tally.accented_letters += 1;
+            tally.vietnamese_markers += u64::from(is_vietnamese_marker(code));
         } else {
             tally.other_letters += 1;
         }
         match script(code) {
             Script::Latin1 | Script::Other => {}
-            Script::ExtendedLatin => {
-                tally.extended_latin_letters += 1;
-                tally.vietnamese_markers += u64::from(is_vietnamese_marker(code));
-            }
-            Script::Vietnamese => {
-                tally.vietnamese_letters += 1;
-                tally.vietnamese_markers += u64::from(is_vietnamese_marker(code));
-            }
+            Script::ExtendedLatin => tally.extended_latin_letters += 1,
+            Script::Vietnamese => tally.vietnamese_letters += 1,
             Script::Greek => tally.greek_letters += 1,
             Script::Cyrillic => tally.cyrillic_letters += 1,
             Script::OtherCyrillic => {
@@ -1160,6 +1149,13 @@ fn lower_case_end(bytes: &[u8], start: usize) -> usize {
 }
 
 /// The trigram index after the lower-case ASCII `letters`, continuing `trigram`, and how many of
+/// A letter of a script written without spaces (Thai, Lao, Khmer, Myanmar).
+#[inline(always)]
+fn unspaced_letter(tally: &mut TextTally, code: u32) {
+    tally.unspaced_letters += 1;
+    tally.sparse_script_letters += u64::from(is_sparse_script_letter(code));
+}
+
 /// them have a trigram that is not a common one: one table load per letter.
 #[inline(always)]
 fn letter_trigrams(letters: &[u8], trigram: u32) -> (u32, u64) {
