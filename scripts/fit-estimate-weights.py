@@ -103,6 +103,9 @@ BOUNDS = {
     "unmerged_capitals": (1000, 1000),
     # a token of a run of one mark that o200k_base merges (by the run table)
     "run_tokens": (1000, 1000),
+    # a space that o200k_base has no token with the letter after it is a token of its own: no
+    # more (the fit would charge it four, as a sign of random letters, that words rarely show)
+    "unspaced_script_starts": (0, 1000),
 }
 # Floors from the fit of 61 seeds that the unseen seeds were checked on: the weights that random
 # ASCII, marks and symbols rest on. A refit for a new feature otherwise trades them away for a
@@ -125,6 +128,9 @@ FLOORS = {
     # long runs of Devanagari and other letters, and base64-like runs of random letters
     "long_run_letters": 215,
     "base64_chars": 225,
+    # the refit for the script pair tables took this to the 143 of Russian, carried random
+    # Cyrillic on split pairs, and left Ukrainian and Serbian man pages it never saw under
+    "other_letters: cyrillic_letters, other than Russian text": 184,
 }
 # characters that are one token alone cost at most one token each
 for name in LETTERS + ["symbols", "non_ascii_whitespace"]:

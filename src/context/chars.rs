@@ -6,9 +6,10 @@
 
 use super::vocab::{
     ASCII_LETTER_TRIGRAMS, LONE_FIRST_LETTERS, NUMERIC_MILLI, RARE_CHAR_MILLI, RUN_TOKEN_LENGTHS,
-    SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL, SINGLE_TOKEN_BMP, SINGLE_TOKEN_CAPITAL_PAIRS,
-    SINGLE_TOKEN_KANA_PAIRS, SINGLE_TOKEN_LATIN_PAIRS, SINGLE_TOKEN_SPACED_ASCII_PAIRS,
-    SINGLE_TOKEN_SPACED_LATIN,
+    SCRIPT_PAIRS, SCRIPT_PAIR_RANGES, SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL,
+    SINGLE_TOKEN_BMP, SINGLE_TOKEN_CAPITAL_PAIRS, SINGLE_TOKEN_KANA_PAIRS,
+    SINGLE_TOKEN_LATIN_PAIRS, SINGLE_TOKEN_SPACED_ASCII_PAIRS, SINGLE_TOKEN_SPACED_LATIN,
+    SINGLE_TOKEN_SPACED_SCRIPT,
 };
 
 /// What a character is, for the pre-token split.
@@ -433,6 +434,98 @@ pub(super) fn is_single_token_latin_pair(first: u32, second: u32) -> bool {
         _ => false,
     }
 }
+
+/// What o200k_base does with `first` then `second`, two letters of one range of
+/// `SCRIPT_PAIR_RANGES` (Greek, Cyrillic, Hebrew, Arabic, Indic, Thai), as two bits: the low one
+/// set when some token holds the two side by side (BPE splits every other pair), the high one
+/// when the two are one token ([`PAIR_TOKEN`] for letters of any other range); and the script, as
+/// `TextTally::split_script_pairs` numbers them: Greek, Cyrillic, Hebrew, Arabic, Indic, Thai.
+#[inline(always)]
+pub(super) fn script_pair(first: u32, second: u32) -> (u32, usize) {
+    let Some(block) = PAIR_BLOCKS.get((second >> 7) as usize) else {
+        return (PAIR_TOKEN, 0);
+    };
+    let (i, j) = (
+        first.wrapping_sub(block.start),
+        second.wrapping_sub(block.start),
+    );
+    if i >= block.width {
+        return (PAIR_TOKEN, 0);
+    }
+    let bit = (((i << block.shift) | j) * 2) as usize;
+    let pair = ((SCRIPT_PAIRS[block.offset + bit / 64] >> (bit % 64)) & 3) as u32;
+    (pair, block.script)
+}
+
+/// [`script_pair`]: the two letters are one token.
+pub(super) const PAIR_TOKEN: u32 = 3;
+/// [`script_pair`]: some token holds the two letters side by side, but they are no token.
+pub(super) const PAIR_IN_A_TOKEN: u32 = 1;
+/// [`script_pair`]: no token holds the two letters side by side.
+pub(super) const PAIR_SPLIT: u32 = 0;
+
+/// Whether `code`, a letter of the ranges of the pair tables, starts a token of its own after a
+/// space: o200k_base has no token for the two (` щ`, ` ى`), so the space is a token alone. False
+/// for any other code point.
+#[inline]
+pub(super) fn is_unspaced_script_start(code: u32) -> bool {
+    PAIR_BLOCKS
+        .get((code >> 7) as usize)
+        .is_some_and(|block| block.width > 0)
+        && SINGLE_TOKEN_SPACED_SCRIPT[(code / 64) as usize] & (1 << (code % 64)) == 0
+}
+
+/// A range of the pair tables, as seen from one of its 128-code-point blocks.
+#[derive(Clone, Copy)]
+struct PairBlock {
+    /// The range's first code point, its width (0: no range) and its base-2 logarithm, and its
+    /// first word in `SCRIPT_PAIRS`.
+    start: u32,
+    width: u32,
+    shift: u32,
+    offset: usize,
+    /// As `TextTally::split_script_pairs` numbers them: Greek, Cyrillic, Hebrew, Arabic, Indic,
+    /// Thai.
+    script: usize,
+}
+
+/// Per 128 code points below U+1000, the range of the pair tables they are in: one load finds
+/// everything a lookup needs.
+static PAIR_BLOCKS: [PairBlock; 32] = {
+    let none = PairBlock {
+        start: 0,
+        width: 0,
+        shift: 0,
+        offset: 0,
+        script: 0,
+    };
+    let mut table = [none; 32];
+    let mut range = 0;
+    while range < SCRIPT_PAIR_RANGES.len() {
+        let (start, width, offset) = SCRIPT_PAIR_RANGES[range];
+        let script = match start {
+            0x380 => 0,
+            0x400 => 1,
+            0x580 => 2,
+            0x600 => 3,
+            0x900..=0xDFF => 4,
+            _ => 5,
+        };
+        let mut block = start >> 7;
+        while block < (start + width) >> 7 {
+            table[block as usize] = PairBlock {
+                start,
+                width,
+                shift: width.trailing_zeros(),
+                offset,
+                script,
+            };
+            block += 1;
+        }
+        range += 1;
+    }
+    table
+};
 
 /// Whether o200k_base has one token for a space and `code` (printable ASCII, Latin-1 from U+00A0,
 /// Latin Extended-A, -B or IPA Extensions; false for any other code point).

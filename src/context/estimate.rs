@@ -174,6 +174,24 @@ pub struct TextTally {
     /// Neighbouring kana that o200k_base has no one token for (`ヸノ`, `ぜゆ`): random kana cost
     /// about a token each, Japanese words far less.
     pub unmerged_kana_pairs: u64,
+    /// Neighbouring letters of a word piece, of one range of the pair tables (Greek, Cyrillic,
+    /// Hebrew, Arabic, the scripts of India and Sri Lanka, Thai, in that order), that stand
+    /// together inside no token of o200k_base (`щх`, `ψξ`), so that BPE splits them: a third or
+    /// more of the pairs of random letters of these alphabets, one in a hundred of Russian
+    /// words, one in ten of Greek or Thai ones. Per script, since they differ so.
+    pub split_script_pairs: [u64; 6],
+    /// Neighbouring letters of a word piece, of those ranges, that some token of o200k_base holds
+    /// side by side but that are no token of their own: about a fifth of the pairs of random
+    /// letters, one in ten or fewer of words. Per script, as `split_script_pairs`.
+    pub unmerged_script_pairs: [u64; 6],
+    /// Of `unmerged_script_pairs`, those of word pieces with a split pair (`split_script_pairs`):
+    /// in random letters most pieces have one and BPE splits most of their other pairs too; in
+    /// words few have one.
+    pub scrambled_pairs: u64,
+    /// Word pieces led by a space and a letter of the ranges of `split_script_pairs` that
+    /// o200k_base has no one token for together (` ى`, ` ъ`): the space is then a token of its
+    /// own. Random words start so often, words seldom.
+    pub unspaced_script_starts: u64,
     /// Word pieces led by an ASCII punctuation mark that o200k_base has no one token for
     /// together with the word's first letter (`#q`, `}x`): the mark is then a token of its own.
     pub unmerged_mark_letters: u64,
@@ -214,7 +232,7 @@ pub struct TextTally {
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 56;
+pub const FEATURES: usize = 70;
 
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
@@ -233,21 +251,21 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     0,    // long_whitespace_chars
     532,  // han_chars, Simplified Chinese or Japanese text
     546,  // han_chars, Traditional Chinese text
-    315,  // kana_chars
+    268,  // kana_chars
     330,  // hangul_chars
     0,    // accented_letters: Latin-1
     0,    // accented_letters: extended_latin_letters
     352,  // accented_letters: vietnamese_letters
     0,    // accented_letters: Latin-1, Vietnamese text
     0,    // accented_letters: extended_latin_letters, Vietnamese text
-    319,  // other_letters: greek_letters
-    237,  // other_letters: cyrillic_letters, other than Russian text
-    144,  // other_letters: cyrillic_letters, Russian text
-    266,  // other_letters: hebrew_letters
-    213,  // other_letters: arabic_letters
-    308,  // other_letters: indic_letters
+    143,  // other_letters: greek_letters
+    184,  // other_letters: cyrillic_letters, other than Russian text
+    143,  // other_letters: cyrillic_letters, Russian text
+    143,  // other_letters: hebrew_letters
+    143,  // other_letters: arabic_letters
+    143,  // other_letters: indic_letters
     1000, // other_letters: the rest
-    342,  // unspaced_letters
+    143,  // unspaced_letters
     778,  // symbols
     1000, // astral_symbols
     225,  // base64_chars
@@ -263,7 +281,7 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1000, // whitespace_changes
     1000, // non_ascii_whitespace
     790,  // repeated_rare_chars
-    695,  // unmerged_kana_pairs
+    814,  // unmerged_kana_pairs
     857,  // mixed_script_letters
     2193, // unmerged_capital_letters
     1000, // unmerged_latin_letters
@@ -272,8 +290,22 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     217,  // base64_margin (tenths of the square root of base64_chars)
     1000, // unmerged_capitals
     1000, // run_tokens
-    101,  // sparse_script_letters
-    270,  // arabic_letters, Kurdish or Uyghur text
+    294,  // sparse_script_letters
+    0,    // arabic_letters, Kurdish or Uyghur text
+    978,  // split_script_pairs: Greek
+    2973, // split_script_pairs: Cyrillic
+    3031, // split_script_pairs: Hebrew
+    1434, // split_script_pairs: Arabic
+    922,  // split_script_pairs: Indic
+    1094, // split_script_pairs: Thai
+    309,  // unmerged_script_pairs: Greek
+    0,    // unmerged_script_pairs: Cyrillic
+    0,    // unmerged_script_pairs: Hebrew
+    284,  // unmerged_script_pairs: Arabic
+    438,  // unmerged_script_pairs: Indic
+    0,    // unmerged_script_pairs: Thai
+    275,  // scrambled_pairs
+    1000, // unspaced_script_starts
 ];
 
 impl TextTally {
@@ -357,6 +389,20 @@ impl TextTally {
             } else {
                 0
             },
+            self.split_script_pairs[0],
+            self.split_script_pairs[1],
+            self.split_script_pairs[2],
+            self.split_script_pairs[3],
+            self.split_script_pairs[4],
+            self.split_script_pairs[5],
+            self.unmerged_script_pairs[0],
+            self.unmerged_script_pairs[1],
+            self.unmerged_script_pairs[2],
+            self.unmerged_script_pairs[3],
+            self.unmerged_script_pairs[4],
+            self.unmerged_script_pairs[5],
+            self.scrambled_pairs,
+            self.unspaced_script_starts,
         ]
     }
 
@@ -462,6 +508,22 @@ impl TextTally {
         self.non_ascii_whitespace += other.non_ascii_whitespace;
         self.repeated_rare_chars += other.repeated_rare_chars;
         self.unmerged_kana_pairs += other.unmerged_kana_pairs;
+        for (mine, theirs) in self
+            .split_script_pairs
+            .iter_mut()
+            .zip(other.split_script_pairs)
+        {
+            *mine += theirs;
+        }
+        for (mine, theirs) in self
+            .unmerged_script_pairs
+            .iter_mut()
+            .zip(other.unmerged_script_pairs)
+        {
+            *mine += theirs;
+        }
+        self.scrambled_pairs += other.scrambled_pairs;
+        self.unspaced_script_starts += other.unspaced_script_starts;
         self.mixed_script_letters += other.mixed_script_letters;
         self.unmerged_capital_letters += other.unmerged_capital_letters;
         self.unmerged_latin_letters += other.unmerged_latin_letters;
@@ -800,5 +862,48 @@ mod tests {
         let quoted =
             "Мы были вместе, это было давно, и ещё вчера. ".repeat(8) + "По-украински «її».";
         assert!(tally_text(&quoted).is_russian());
+    }
+
+    #[test]
+    fn random_letters_of_other_alphabets_are_told_from_words() {
+        // Pairs that no token holds (`щх`, `ψξ`) are rare in words and common in random letters.
+        let words = tally_text("Мы были вместе, это было давно, и ещё вчера");
+        let random = tally_text("щъжфюц ьэйщшх чъфжюъ ёщцъьэ");
+        assert!(words.split_script_pairs[1] <= 1, "{words:?}");
+        assert!(random.split_script_pairs[1] >= 10, "{random:?}");
+        // o200k_base: 23 tokens for the 24 random letters, 11 for the 35 of the words.
+        assert!(random.tokens() >= 22, "{random:?}");
+        assert!(tally_text("ψξζχβ").split_script_pairs[0] >= 2);
+        assert!(tally_text("שלום עולם").split_script_pairs[2] == 0);
+        // Persian and Urdu letters (U+0680 on) pair with Arabic ones across the two blocks.
+        let persian = tally_text("ژڈپچگڑٹ");
+        assert!(persian.split_script_pairs[3] + persian.unmerged_script_pairs[3] >= 3);
+        assert!(tally_text("این واژه برای آزمایش است").split_script_pairs[3] <= 1);
+        // The scripts of India and Thai are counted apart from the others.
+        assert!(tally_text("ञमळफाैहठध").split_script_pairs[4] >= 2);
+        assert!(tally_text("ขผธฉบธยยบ").split_script_pairs[5] >= 2);
+        // A word whose first letter has no token with the space before it (` ъ`, ` ى`).
+        assert_eq!(tally_text("мир ъю").unspaced_script_starts, 1);
+        assert_eq!(tally_text("мир мой").unspaced_script_starts, 0);
+        // Pairs held in a token but not one themselves; and those of a piece with a split pair.
+        let scrambled = tally_text("щхаб");
+        assert!(scrambled.split_script_pairs[1] >= 1, "{scrambled:?}");
+        assert_eq!(
+            scrambled.scrambled_pairs, scrambled.unmerged_script_pairs[1],
+            "{scrambled:?}"
+        );
+        assert_eq!(tally_text("привет").scrambled_pairs, 0);
+    }
+
+    #[test]
+    fn script_pairs_count_the_same_fed_in_pieces() {
+        let text = "щъжфюц ьэйщшх чъфжюъ ёщцъьэ ژڈپچگڑٹ ψξζχβ";
+        let whole = tally_text(text);
+        for cut in 1..text.len() {
+            let mut scanner = TextScanner::new();
+            scanner.feed(&text.as_bytes()[..cut]);
+            scanner.feed(&text.as_bytes()[cut..]);
+            assert_eq!(scanner.finish(), whole, "cut at {cut}");
+        }
     }
 }

@@ -12,9 +12,9 @@ use super::chars::{
     is_paired_accented, is_single_token, is_single_token_capital_pair, is_single_token_kana_pair,
     is_single_token_latin_pair, is_single_token_pair, is_single_token_spaced_latin,
     is_single_token_spaced_pair, is_sparse_script_letter, is_traditional_marker,
-    is_vietnamese_marker, latin_index, next_trigram, non_ascii_class, numeric_milli,
-    rare_char_milli, run_token_length, script, script_family, CharClass, Script, ASCII_CLASSES,
-    RARE, RARE_TRIGRAMS,
+    is_unspaced_script_start, is_vietnamese_marker, latin_index, next_trigram, non_ascii_class,
+    numeric_milli, rare_char_milli, run_token_length, script, script_family, script_pair,
+    CharClass, Script, ASCII_CLASSES, PAIR_IN_A_TOKEN, PAIR_SPLIT, PAIR_TOKEN, RARE, RARE_TRIGRAMS,
 };
 use super::estimate::TextTally;
 
@@ -178,6 +178,10 @@ pub struct TextScanner {
     led_by_capital: bool,
     /// Letters of the word piece, of any script.
     word_letters: u32,
+    /// Pairs of the word piece that o200k_base holds in a token but not as one, and whether one
+    /// of its pairs is split, 0 or 1 (see `TextTally::scrambled_pairs`).
+    piece_unmerged: u32,
+    piece_split: u32,
     /// The last ASCII letters of the word piece, as a trigram index (see `chars::next_trigram`).
     trigram: u32,
     /// The previous character was a rare one (see `TextTally::after_rare_chars`).
@@ -216,6 +220,8 @@ impl TextScanner {
             led_by_space: false,
             led_by_capital: false,
             word_letters: 0,
+            piece_unmerged: 0,
+            piece_split: 0,
             trigram: 0,
             after_rare: false,
             previous: CharClass::Space,
@@ -410,6 +416,8 @@ impl TextScanner {
                 } else if self.starts_another_script(class, code) {
                     self.letter_of_another_script(class, code);
                     return;
+                } else if !self.after_rare {
+                    self.script_pair(code);
                 }
             }
             self.char(class, code);
@@ -497,9 +505,14 @@ impl TextScanner {
                 tally.traditional_markers += u64::from(is_traditional_marker(code));
             }
             CharClass::Hangul => tally.hangul_chars += 1,
-            CharClass::UnspacedLetter => unspaced_letter(tally, code),
+            CharClass::UnspacedLetter => {
+                unspaced_letter(tally, code);
+                self.script_pair(code);
+            }
             _ => {
-                self.script_letter(class, code);
+                // A pair that is one token is no unmerged pair of capitals either.
+                let merged = self.script_pair(code);
+                self.script_letter(class, code, !merged);
                 if self.word_letters > LONG_RUN_LETTERS {
                     self.tally.long_run_letters += 1;
                 }
@@ -517,7 +530,9 @@ impl TextScanner {
             CharClass::Han => self.tally.han_chars += 1,
             CharClass::Kana => self.tally.kana_chars += 1,
             CharClass::Hangul => self.tally.hangul_chars += 1,
-            CharClass::AccentedLetter | CharClass::OtherLetter => self.script_letter(class, code),
+            CharClass::AccentedLetter | CharClass::OtherLetter => {
+                self.script_letter(class, code, true)
+            }
             CharClass::UnspacedLetter => unspaced_letter(&mut self.tally, code),
             CharClass::Symbol if code != self.previous_code => self.tally.symbols += 1,
             CharClass::AstralSymbol => self.tally.astral_symbols += 1,
@@ -527,8 +542,10 @@ impl TextScanner {
         self.previous_code = code;
     }
 
-    #[inline]
-    fn script_letter(&mut self, class: CharClass, code: u32) {
+    /// A letter of an alphabet other than ASCII's; `maybe_unmerged` false when it is known to be
+    /// one token with the letter before it (so no unmerged pair of capitals).
+    #[inline(always)]
+    fn script_letter(&mut self, class: CharClass, code: u32, maybe_unmerged: bool) {
         if class == CharClass::AccentedLetter
             && is_paired_accented(code)
             && self.unmerged_latin_letter(code)
@@ -536,7 +553,7 @@ impl TextScanner {
             self.tally.unmerged_latin_letters += 1;
             return;
         }
-        if self.word_letters > 1 && self.unmerged_capital(code) {
+        if maybe_unmerged && self.word_letters > 1 && self.unmerged_capital(code) {
             self.tally.unmerged_capitals += 1;
             return;
         }
@@ -571,6 +588,29 @@ impl TextScanner {
                 tally.sparse_script_letters += u64::from(is_sparse_script_letter(code));
             }
         }
+    }
+
+    /// Counts the pair of the letter `code` and the letter before it in the word piece, if both
+    /// are of one range of the script pair tables (`chars::script_pair`). Returns whether the two
+    /// are one token.
+    #[inline(always)]
+    fn script_pair(&mut self, code: u32) -> bool {
+        let (pair, script) = script_pair(self.previous_code, code);
+        if pair != PAIR_TOKEN {
+            // Without branches: random letters take either way at random.
+            let split = u32::from(pair == PAIR_SPLIT);
+            let unmerged = u32::from(pair == PAIR_IN_A_TOKEN);
+            let tally = &mut self.tally;
+            tally.split_script_pairs[script] += u64::from(split);
+            tally.unmerged_script_pairs[script] += u64::from(unmerged);
+            // The first split pair of the piece brings its unmerged pairs so far, then each counts.
+            let scrambled = self.piece_split;
+            tally.scrambled_pairs += u64::from(split * (1 - scrambled) * self.piece_unmerged)
+                + u64::from(unmerged * scrambled);
+            self.piece_unmerged += unmerged;
+            self.piece_split |= split;
+        }
+        pair == PAIR_TOKEN
     }
 
     /// Whether the accented letter `code` (Latin-1 to IPA Extensions), just split into its
@@ -812,6 +852,9 @@ impl TextScanner {
         ) && self.run_len == 1;
         self.led_by_space = matches!(run, Run::Spaces { .. });
         self.led_by_capital = class == CharClass::Upper;
+        if self.led_by_space && class == CharClass::OtherLetter && is_unspaced_script_start(code) {
+            self.tally.unspaced_script_starts += 1;
+        }
         if self.led_by_mark
             && (self.previous_code < 0x80 || latin_index(self.previous_code).is_some())
             && !is_single_token_latin_pair(self.previous_code, code)
@@ -821,6 +864,8 @@ impl TextScanner {
         self.run = Run::Word;
         self.run_len = 0;
         self.word_letters = 0;
+        self.piece_unmerged = 0;
+        self.piece_split = 0;
         self.trigram = 0;
     }
 

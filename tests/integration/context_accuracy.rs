@@ -294,6 +294,7 @@ fn adversarial_strings_of_every_unicode_block_are_not_under_estimated() {
         }
         let group = match label.rsplit_once(": ") {
             Some((block, shape)) if block.starts_with("ASCII") => format!("ASCII: {shape}"),
+            Some((block, shape)) if block.starts_with("alphabet") => format!("alphabets: {shape}"),
             Some((_, shape)) => format!("per block: {shape}"),
             None => label
                 .trim_end_matches(|c: char| c.is_ascii_digit() || c == ' ')

@@ -113,6 +113,32 @@ pub fn blocks_txt_path() -> String {
         .expect("Blocks.txt: install perl or set LLMWIRE_BLOCKS_TXT")
 }
 
+/// Beyond the last rank of o200k_base's ordinary tokens.
+const VOCABULARY_RANKS: u32 = 200_000;
+
+/// The ranges of code points (first, width) whose letter pairs the vocabulary tables measure:
+/// Greek, Cyrillic (with its supplement's first half), Hebrew, Arabic (with the letters of
+/// Persian and Urdu), the ten blocks from Devanagari to Sinhala, Thai. Random letters of these
+/// alphabets split into a token or two a letter, words into far fewer, and the pairs that no
+/// token holds tell the two apart. Each range starts on a multiple of 128.
+pub const SCRIPT_PAIR_RANGES: [(u32, u32); 15] = [
+    (0x380, 128),
+    (0x400, 256),
+    (0x580, 128),
+    (0x600, 256),
+    (0x900, 128),
+    (0x980, 128),
+    (0xA00, 128),
+    (0xA80, 128),
+    (0xB00, 128),
+    (0xB80, 128),
+    (0xC00, 128),
+    (0xC80, 128),
+    (0xD00, 128),
+    (0xD80, 128),
+    (0xE00, 128),
+];
+
 /// The source of `src/context/vocab.rs`.
 pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String {
     let tokens = |text: &str| bpe.encode_ordinary(text).len();
@@ -197,6 +223,50 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
         for (i, &first) in latin.iter().enumerate() {
             if tokens(&format!("{first}{second}")) == 1 {
                 latin_pairs[i][j / 64] |= 1 << (j % 64);
+            }
+        }
+    }
+    // Per pair of letters of these ranges: whether some token holds the two side by side (if
+    // none does, BPE splits them whatever the rest of the word), and whether the two are a token.
+    // Two bits a pair, row after row, range after range.
+    let mut offsets = Vec::new();
+    let mut pair_words = 0;
+    for &(_, width) in &SCRIPT_PAIR_RANGES {
+        offsets.push(pair_words);
+        pair_words += (width * width * 2 / 64) as usize;
+    }
+    let mut script_pairs = vec![0u64; pair_words];
+    let mut mark = |first: u32, second: u32, bits: u64| {
+        for (&(start, width), &offset) in SCRIPT_PAIR_RANGES.iter().zip(&offsets) {
+            let (i, j) = (first.wrapping_sub(start), second.wrapping_sub(start));
+            if i < width && j < width {
+                let bit = ((i * width + j) * 2) as usize;
+                script_pairs[offset + bit / 64] |= bits << (bit % 64);
+            }
+        }
+    };
+    for rank in 0..VOCABULARY_RANKS {
+        let Ok(bytes) = bpe.decode_bytes(&[rank]) else {
+            continue;
+        };
+        let codes: Vec<u32> = String::from_utf8_lossy(&bytes)
+            .chars()
+            .map(u32::from)
+            .collect();
+        for pair in codes.windows(2) {
+            mark(pair[0], pair[1], 1);
+        }
+        if let [first, second] = codes[..] {
+            mark(first, second, 2);
+        }
+    }
+    // The letters of these ranges that o200k_base has a token for after a space.
+    let mut spaced_script = [0u64; 64];
+    for &(start, width) in &SCRIPT_PAIR_RANGES {
+        for code in start..start + width {
+            let spaced = char::from_u32(code).map(|c| format!(" {c}"));
+            if spaced.is_some_and(|text| tokens(&text) == 1) {
+                spaced_script[(code / 64) as usize] |= 1 << (code % 64);
             }
         }
     }
@@ -394,6 +464,51 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     let _ = writeln!(
         out,
         "pub(super) static SINGLE_TOKEN_SPACED_LATIN: [u64; {words}] = [{}];\n",
+        cells.join(", ")
+    );
+    out.push_str(
+        "/// The ranges of `SCRIPT_PAIRS` (first code point, width, first word): Greek, Cyrillic,\n\
+         /// Hebrew, Arabic, the scripts of India and Sri Lanka, Thai.\n",
+    );
+    let ranges: Vec<String> = SCRIPT_PAIR_RANGES
+        .iter()
+        .zip(&offsets)
+        .map(|(&(start, width), offset)| format!("({start:#x}, {width}, {offset})"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "pub(super) const SCRIPT_PAIR_RANGES: [(u32, u32, usize); {}] = [{}];\n",
+        ranges.len(),
+        ranges.join(", ")
+    );
+    out.push_str(
+        "/// What o200k_base does with a pair of letters of one of those ranges, two bits a pair: for\n\
+         /// code points `i` then `j` of a range of width `w` (counted from its first), bit\n\
+         /// `2 * (i * w + j)` from the range's first word. The low bit when the two stand next to\n\
+         /// each other inside some token (BPE splits every other pair), the high bit when the two\n\
+         /// are one token.\n",
+    );
+    let _ = writeln!(
+        out,
+        "#[rustfmt::skip]\npub(super) static SCRIPT_PAIRS: [u64; {}] = [",
+        script_pairs.len()
+    );
+    for row in script_pairs.chunks(4) {
+        let cells: Vec<String> = row.iter().map(|word| format!("{word:#018x}")).collect();
+        let _ = writeln!(out, "    {},", cells.join(", "));
+    }
+    out.push_str("];\n\n");
+    out.push_str(
+        "/// The letters of those ranges that o200k_base has one token for after a space (` щ`, ` ى`\n\
+         /// are none): bit `c % 64` of word `c / 64`, below U+1000.\n",
+    );
+    let cells: Vec<String> = spaced_script
+        .iter()
+        .map(|word| format!("{word:#018x}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "#[rustfmt::skip]\npub(super) static SINGLE_TOKEN_SPACED_SCRIPT: [u64; 64] = [{}];\n",
         cells.join(", ")
     );
     out.push_str(
@@ -713,5 +828,47 @@ pub fn adversarial(blocks: &[(u32, u32, String)], seed: u64) -> Vec<(String, Str
             out.push((name.to_owned(), short_text(&mut rng, alphabet)));
         }
     }
+    // Random letters of the alphabets people write every day, from a generator of their own so
+    // that the strings above stay as they were: a block's random code points are mostly rare
+    // letters, which cost more than these.
+    let mut rng = Rng(seed ^ 0xA1FA_BE75_0000_0001);
+    for (name, letters) in ALPHABETS {
+        let letters: Vec<char> = letters.chars().collect();
+        let pick = |rng: &mut Rng| letters[rng.below(letters.len())];
+        for (shape, shortest, longest) in [("words", 2, 9), ("long words", 8, 16)] {
+            let mut text = String::new();
+            for _ in 0..12 {
+                for _ in 0..shortest + rng.below(longest - shortest + 1) {
+                    text.push(pick(&mut rng));
+                }
+                text.push(' ');
+            }
+            out.push((format!("alphabet of {name}: {shape}"), text));
+        }
+        let run: String = (0..48).map(|_| pick(&mut rng)).collect();
+        out.push((format!("alphabet of {name}: run"), run));
+    }
     out
 }
+
+/// The letters of everyday alphabets (with their vowel signs where the script writes them
+/// apart), for random strings of letters that are each one token alone.
+pub const ALPHABETS: [(&str, &str); 17] = [
+    ("Latin with accents", "àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿāăąćčďđēėęěğīıķłńňōőœřśşšťūůűźżž"),
+    ("Russian", "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"),
+    ("Russian, capitals", "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдеёжзийклмнопрстуфхцчшщъыьэюя"),
+    ("Ukrainian", "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"),
+    ("Serbian", "абвгдђежзијклљмнњопрстћуфхцчџш"),
+    ("Greek", "αβγδεζηθικλμνξοπρςστυφχψωάέήίόύώ"),
+    ("Hebrew", "אבגדהוזחטיכךלמםנןסעפףצץקרשת"),
+    ("Arabic", "ءآأؤإئابةتثجحخدذرزسشصضطظعغفقكلمنهوىي"),
+    ("Persian and Urdu", "ابپتٹثجچحخدڈذرڑزژسشصضطظعغفقکگلمنںوهھیے"),
+    ("Devanagari", "अआइईउऊएऐओऔकखगघङचछजझञटठडढणतथदधनपफबभमयरलवशषसहािीुूृेैोौंः्"),
+    ("Bengali", "অআইঈউঊএঐওঔকখগঘঙচছজঝঞটঠডঢণতথদধনপফবভমযরলশষসহািীুূৃেৈোৌং্"),
+    ("Tamil", "அஆஇஈஉஊஎஏஐஒஓஔகஙசஞடணதநபமயரலவழளறனாிீுூெேைொோௌ்"),
+    ("Telugu", "అఆఇఈఉఊఎఏఐఒఓఔకఖగఘఙచఛజఝఞటఠడఢణతథదధనపఫబభమయరలవశషసహాిీుూృెేైొోౌం్"),
+    ("Thai", "กขคฆงจฉชซฌญฎฏฐฑฒณดตถทธนบปผฝพฟภมยรลวศษสหฬอฮะัาำิีึืุูเแโใไ่้๊๋์"),
+    ("Hiragana", "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわをんがぎぐげござじずぜぞだぢづでどばびぶべぼぱぴぷぺぽゃゅょっ"),
+    ("Georgian", "აბგდევზთიკლმნოპჟრსტუფქღყშჩცძწჭხჯჰ"),
+    ("Armenian", "աբգդեզէըթժիլխծկհձղճմյնշոչպջռսվտրցւփքօֆ"),
+];
