@@ -93,6 +93,9 @@ def test_a_cancelled_achat_stops_its_call_and_never_counts_as_a_success(
 CTRL_C = textwrap.dedent(
     """
     import json, os, signal, sys, threading, time
+    # Started from a shell's background job, the child inherits SIGINT ignored; restore what an
+    # interactive Python has, since Ctrl-C is what is measured.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     import llmwire
     base_url, extra = sys.argv[1], json.loads(sys.argv[2])
     client = llmwire.Client(base_url=base_url, model="m", api_key="sk-test", **extra)

@@ -187,6 +187,9 @@ def test_an_unread_stream_pauses_the_library(make_client: Callable[..., llmwire.
 CTRL_C = textwrap.dedent(
     """
     import json, os, signal, sys, threading, time
+    # Started from a shell's background job, the child inherits SIGINT ignored; restore what an
+    # interactive Python has, since Ctrl-C is what is measured.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     import llmwire
     client = llmwire.Client(base_url=sys.argv[1], model="m", api_key="sk-test")
     stream = client.stream({"messages": [{"role": "user", "content": "a b c"}]})
