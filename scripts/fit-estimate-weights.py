@@ -99,7 +99,7 @@ BOUNDS = {
     "lone_first_letters": (1000, 1000),
     # a letter whose script changes inside its word piece starts a token
     "script_changes": (1000, 1000),
-    # a Greek or Cyrillic capital that starts a token of its own (by the capital pair table)
+    # a Greek or Cyrillic capital that starts a token of its own (by the script pair tables)
     "unmerged_capitals": (1000, 1000),
     # a token of a run of one mark that o200k_base merges (by the run table)
     "run_tokens": (1000, 1000),

@@ -7,9 +7,8 @@
 use super::vocab::{
     ASCII_LETTER_TRIGRAMS, LONE_FIRST_LETTERS, NUMERIC_MILLI, RARE_CHAR_MILLI, RUN_TOKEN_LENGTHS,
     SCRIPT_PAIRS, SCRIPT_PAIR_RANGES, SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL,
-    SINGLE_TOKEN_BMP, SINGLE_TOKEN_CAPITAL_PAIRS, SINGLE_TOKEN_KANA_PAIRS,
-    SINGLE_TOKEN_LATIN_PAIRS, SINGLE_TOKEN_SPACED_ASCII_PAIRS, SINGLE_TOKEN_SPACED_LATIN,
-    SINGLE_TOKEN_SPACED_SCRIPT,
+    SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS, SINGLE_TOKEN_LATIN_PAIRS,
+    SINGLE_TOKEN_SPACED_ASCII_PAIRS, SINGLE_TOKEN_SPACED_LATIN, SINGLE_TOKEN_SPACED_SCRIPT,
 };
 
 /// What a character is, for the pre-token split.
@@ -336,31 +335,10 @@ pub(super) fn run_token_length(code: u32) -> u32 {
     u32::from(RUN_TOKEN_LENGTHS[index as usize])
 }
 
-/// The place of `code` in the capital pair table (`SINGLE_TOKEN_CAPITAL_PAIRS`): U+0386 to U+03AB
-/// (Greek capitals), then U+0400 to U+042F (Cyrillic capitals); `None` for any other code point.
-#[inline(always)]
-pub(super) const fn capital_index(code: u32) -> Option<usize> {
-    match code {
-        0x386..=0x3AB => Some((code - 0x386) as usize),
-        0x400..=0x42F => Some((code - 0x400) as usize + 38),
-        _ => None,
-    }
-}
-
-/// Whether `code` is a Greek or Cyrillic capital letter (of the capital pair table's range).
+/// Whether `code` is a Greek or Cyrillic capital letter.
 #[inline(always)]
 pub(super) const fn is_greek_or_cyrillic_capital(code: u32) -> bool {
     matches!(code, 0x386 | 0x388..=0x38A | 0x38C | 0x38E..=0x3A1 | 0x3A3..=0x3AB | 0x400..=0x42F)
-}
-
-/// Whether o200k_base has one token for the Greek or Cyrillic capitals `first` then `second`
-/// (false for any other pair).
-#[inline]
-pub(super) fn is_single_token_capital_pair(first: u32, second: u32) -> bool {
-    match (capital_index(first), capital_index(second)) {
-        (Some(i), Some(j)) => SINGLE_TOKEN_CAPITAL_PAIRS[i][j / 64] & (1 << (j % 64)) != 0,
-        _ => false,
-    }
 }
 
 /// Whether `code` is a letter of a script o200k_base merges little, less than the scripts the

@@ -9,12 +9,12 @@
 
 use super::chars::{
     is_greek_or_cyrillic_capital, is_kurdish_uyghur_marker, is_lone_first_letter,
-    is_paired_accented, is_single_token, is_single_token_capital_pair, is_single_token_kana_pair,
-    is_single_token_latin_pair, is_single_token_pair, is_single_token_spaced_latin,
-    is_single_token_spaced_pair, is_sparse_script_letter, is_traditional_marker,
-    is_unspaced_script_start, is_vietnamese_marker, latin_index, next_trigram, non_ascii_class,
-    numeric_milli, rare_char_milli, run_token_length, script, script_family, script_pair,
-    CharClass, Script, ASCII_CLASSES, PAIR_IN_A_TOKEN, PAIR_SPLIT, PAIR_TOKEN, RARE, RARE_TRIGRAMS,
+    is_paired_accented, is_single_token, is_single_token_kana_pair, is_single_token_latin_pair,
+    is_single_token_pair, is_single_token_spaced_latin, is_single_token_spaced_pair,
+    is_sparse_script_letter, is_traditional_marker, is_unspaced_script_start, is_vietnamese_marker,
+    latin_index, next_trigram, non_ascii_class, numeric_milli, rare_char_milli, run_token_length,
+    script, script_family, script_pair, CharClass, Script, ASCII_CLASSES, PAIR_IN_A_TOKEN,
+    PAIR_SPLIT, PAIR_TOKEN, RARE, RARE_TRIGRAMS,
 };
 use super::estimate::TextTally;
 
@@ -633,7 +633,7 @@ impl TextScanner {
         is_greek_or_cyrillic_capital(code)
             && is_greek_or_cyrillic_capital(previous)
             && (code >= 0x400) == (previous >= 0x400)
-            && !is_single_token_capital_pair(previous, code)
+            && script_pair(previous, code).0 != PAIR_TOKEN
     }
 
     /// A base64 candidate just grew long enough to be base64 (once per candidate): whether it

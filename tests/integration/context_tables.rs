@@ -29,18 +29,6 @@ pub fn next_trigram(state: u32, letter: u8) -> u32 {
     ((state << 5) | u32::from(letter & 31)) & 0x7FFF
 }
 
-/// The size of the capital pair table: U+0386 to U+03AB (Greek capitals, and the few other code
-/// points between them), then U+0400 to U+042F (Cyrillic capitals).
-pub const CAPITAL_DOMAIN: usize = 38 + 48;
-
-/// The characters of the capital pair table, in its order. The scanner's `chars::capital_index`
-/// is the inverse.
-pub fn capital_domain() -> impl Iterator<Item = char> {
-    (0x386..=0x3ABu32)
-        .chain(0x400..=0x42F)
-        .filter_map(char::from_u32)
-}
-
 /// The longest run of one mark measured for the run table.
 pub const RUN_TOKEN_MAX: u8 = 128;
 
@@ -181,14 +169,6 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
                 .collect();
             if tokens(&pair) == 1 {
                 kana_pairs[first as usize][(second / 64) as usize] |= 1 << (second % 64);
-            }
-        }
-    }
-    let mut capital_pairs = [[0u64; 2]; CAPITAL_DOMAIN];
-    for (i, first) in capital_domain().enumerate() {
-        for (j, second) in capital_domain().enumerate() {
-            if tokens(&format!("{first}{second}")) == 1 {
-                capital_pairs[i][j / 64] |= 1 << (j % 64);
             }
         }
     }
@@ -407,19 +387,6 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
             "    [{:#018x}, {:#018x}, {:#018x}],",
             row[0], row[1], row[2]
         );
-    }
-    out.push_str(
-        "];\n\n/// Pairs of Greek and Cyrillic capitals (U+0386 to U+03AB, U+0400 to U+042F) that \
-         o200k_base has\n/// one token for: bit `j % 64` of word `j / 64` of row `i` when code \
-         point `i` then `j` of that\n/// range is one token (`chars::capital_index` numbers them; \
-         `ИС`, `ОВ`, …).\n",
-    );
-    let _ = writeln!(
-        out,
-        "pub(super) static SINGLE_TOKEN_CAPITAL_PAIRS: [[u64; 2]; {CAPITAL_DOMAIN}] = ["
-    );
-    for row in capital_pairs {
-        let _ = writeln!(out, "    [{:#018x}, {:#018x}],", row[0], row[1]);
     }
     out.push_str(
         "];\n\n/// How many of one mark o200k_base puts in a token when they run (1: each is a token): the \
