@@ -70,35 +70,57 @@ pub(super) const ASCII_CLASSES: [CharClass; 128] = {
     table
 };
 
-/// `by_range` (a `const fn`) of every code point from U+0080 to U+07FF, at compile time.
-macro_rules! two_byte_table {
-    ($by_range:ident, $fill:expr) => {{
-        let mut table = [$fill; 0x780];
-        let mut i = 0;
-        while i < 0x780 {
-            table[i] = $by_range(i as u32 + 0x80);
-            i += 1;
-        }
-        table
-    }};
+/// What the scanner asks of a character of U+0080 to U+0FFF (every two-byte character: accented
+/// Latin, Greek, Cyrillic, Hebrew, Arabic; then the Indic scripts and Thai), in one load instead
+/// of the range tests, the page tables and the bits of `SINGLE_TOKEN_BMP`.
+#[derive(Clone, Copy)]
+struct LowChar {
+    class: CharClass,
+    script: Script,
+    single_token: bool,
 }
 
-/// The class of a non-ASCII code point, from the Unicode blocks that matter for tokenizing. The
-/// numbers beyond ASCII (`NUMERIC_MILLI`: digits of other scripts, full-width digits, fractions,
-/// …) are [`CharClass::Digit`], as o200k_base's pre-tokenizer splits them from the letters.
-#[inline(always)]
-pub(super) fn non_ascii_class(code: u32) -> CharClass {
-    if let Some(&class) = TWO_BYTE_CLASSES.get(code.wrapping_sub(0x80) as usize) {
-        return class;
+/// The first code point after [`LOW_CHARS`].
+const LOW_END: u32 = 0x1000;
+
+/// [`LowChar`] of every code point from U+0080 to U+0FFF, built at compile time.
+static LOW_CHARS: [LowChar; (LOW_END - 0x80) as usize] = {
+    let fill = LowChar {
+        class: CharClass::Symbol,
+        script: Script::Other,
+        single_token: false,
+    };
+    let mut table = [fill; (LOW_END - 0x80) as usize];
+    let mut code = 0x80;
+    while code < LOW_END {
+        table[(code - 0x80) as usize] = LowChar {
+            class: bmp_class(code),
+            script: script_by_range(code),
+            single_token: SINGLE_TOKEN_BMP[(code / 64) as usize] & (1 << (code % 64)) != 0,
+        };
+        code += 1;
     }
-    match PAGE_CLASSES.get((code >> 8) as usize) {
+    table
+};
+
+/// The class of a non-ASCII code point, from the Unicode blocks that matter for tokenizing, and
+/// whether o200k_base encodes it as one token on its own. The numbers beyond ASCII
+/// (`NUMERIC_MILLI`: digits of other scripts, full-width digits, fractions, …) are
+/// [`CharClass::Digit`], as o200k_base's pre-tokenizer splits them from the letters.
+#[inline(always)]
+pub(super) fn class_and_single_token(code: u32) -> (CharClass, bool) {
+    if let Some(low) = LOW_CHARS.get(code.wrapping_sub(0x80) as usize) {
+        return (low.class, low.single_token);
+    }
+    let class = match PAGE_CLASSES.get((code >> 8) as usize) {
         Some(&(class, 0)) => class,
         Some(&(_, row)) => MIXED_PAGES[usize::from(row) - 1][(code & 0xFF) as usize],
         None => astral_class(code),
-    }
+    };
+    (class, is_single_token(code))
 }
 
-/// [`non_ascii_class`] beyond the basic plane.
+/// [`class_and_single_token`]'s class beyond the basic plane.
 #[inline(never)]
 fn astral_class(code: u32) -> CharClass {
     if is_numeric_by_search(code) {
@@ -116,7 +138,7 @@ fn is_numeric_by_search(code: u32) -> bool {
         .is_some_and(|&(first, _, _)| first <= code)
 }
 
-/// What a number beyond ASCII (see [`non_ascii_class`]) costs, in thousandths of a token: its
+/// What a number beyond ASCII (see [`class_and_single_token`]) costs, in thousandths of a token: its
 /// measured figure from `NUMERIC_MILLI`, which bounds a group of up to three of them.
 pub(super) fn numeric_milli(code: u32) -> u64 {
     let index = NUMERIC_MILLI.partition_point(|&(_, last, _)| last < code);
@@ -221,11 +243,6 @@ const fn same_class(a: CharClass, b: CharClass) -> bool {
     a as u8 == b as u8
 }
 
-/// [`non_ascii_class_by_range`] of U+0080 to U+07FF (the two-byte characters: accented Latin,
-/// Greek, Cyrillic, Hebrew, Arabic), one load instead of the range tests.
-/// Numbers among them are [`CharClass::Digit`].
-static TWO_BYTE_CLASSES: [CharClass; 0x780] = two_byte_table!(bmp_class, CharClass::Symbol);
-
 const fn non_ascii_class_by_range(code: u32) -> CharClass {
     match code {
         0x00A0 | 0x1680 | 0x2000..=0x200A | 0x202F | 0x205F | 0x3000 => CharClass::Space,
@@ -284,7 +301,7 @@ pub(super) fn is_traditional_marker(code: u32) -> bool {
 /// letters, marks and symbols of text it was trained on. Anything else is a *rare* character,
 /// charged by [`rare_char_milli`].
 #[inline]
-pub(super) fn is_single_token(code: u32) -> bool {
+fn is_single_token(code: u32) -> bool {
     match SINGLE_TOKEN_BMP.get((code / 64) as usize) {
         Some(word) => word & (1 << (code % 64)) != 0,
         None => SINGLE_TOKEN_ASTRAL.binary_search(&code).is_ok(),
@@ -629,14 +646,11 @@ pub(super) fn script_family(class: CharClass, code: u32) -> Option<u32> {
 
 #[inline(always)]
 pub(super) fn script(code: u32) -> Script {
-    match TWO_BYTE_SCRIPTS.get(code.wrapping_sub(0x80) as usize) {
-        Some(&script) => script,
+    match LOW_CHARS.get(code.wrapping_sub(0x80) as usize) {
+        Some(low) => low.script,
         None => script_by_range(code),
     }
 }
-
-/// [`script_by_range`] of U+0080 to U+07FF, as [`TWO_BYTE_CLASSES`].
-static TWO_BYTE_SCRIPTS: [Script; 0x780] = two_byte_table!(script_by_range, Script::Other);
 
 const fn script_by_range(code: u32) -> Script {
     match code {

@@ -8,13 +8,13 @@
 //! for byte. Not for: producing tokens.
 
 use super::chars::{
-    is_greek_or_cyrillic_capital, is_kurdish_uyghur_marker, is_lone_first_letter,
-    is_paired_accented, is_single_token, is_single_token_kana_pair, is_single_token_latin_pair,
-    is_single_token_pair, is_single_token_spaced_latin, is_single_token_spaced_pair,
-    is_sparse_script_letter, is_traditional_marker, is_unspaced_script_start, is_vietnamese_marker,
-    latin_index, next_trigram, non_ascii_class, numeric_milli, rare_char_milli, run_token_length,
-    script, script_family, script_pair, CharClass, Script, ASCII_CLASSES, PAIR_IN_A_TOKEN,
-    PAIR_SPLIT, PAIR_TOKEN, RARE, RARE_TRIGRAMS,
+    class_and_single_token, is_greek_or_cyrillic_capital, is_kurdish_uyghur_marker,
+    is_lone_first_letter, is_paired_accented, is_single_token_kana_pair,
+    is_single_token_latin_pair, is_single_token_pair, is_single_token_spaced_latin,
+    is_single_token_spaced_pair, is_sparse_script_letter, is_traditional_marker,
+    is_unspaced_script_start, is_vietnamese_marker, latin_index, next_trigram, numeric_milli,
+    rare_char_milli, run_token_length, script, script_family, script_pair, CharClass, Script,
+    ASCII_CLASSES, PAIR_IN_A_TOKEN, PAIR_SPLIT, PAIR_TOKEN, RARE, RARE_TRIGRAMS,
 };
 use super::estimate::TextTally;
 
@@ -314,7 +314,18 @@ impl TextScanner {
                 }
                 continue;
             }
+            index = self.non_ascii_run(bytes, index);
+        }
+    }
+
+    /// Decodes and scans the characters from `bytes[index]`, a byte beyond ASCII, up to the next
+    /// ASCII byte (or a sequence the chunk cuts, kept for the next): one call per run of another
+    /// script's text instead of one per character. Returns where it stopped.
+    #[inline(never)]
+    fn non_ascii_run(&mut self, bytes: &[u8], mut index: usize) -> usize {
+        while let Some(&byte) = bytes.get(index) {
             let (length, mut code) = match byte {
+                0x00..=0x7F => break,
                 0xC0..=0xDF => (2, u32::from(byte & 0x1F)),
                 0xE0..=0xEF => (3, u32::from(byte & 0x0F)),
                 0xF0..=0xF7 => (4, u32::from(byte & 0x07)),
@@ -336,7 +347,7 @@ impl TextScanner {
                         self.partial_code = code;
                         // `length - taken` is 1..=3.
                         self.partial_missing = (length - taken) as u8;
-                        return;
+                        return bytes.len();
                     }
                 }
             }
@@ -347,6 +358,7 @@ impl TextScanner {
             }
             index += taken;
         }
+        index
     }
 
     /// Ends the text and returns its tally.
@@ -361,9 +373,9 @@ impl TextScanner {
         self.tally
     }
 
+    #[inline(always)]
     fn non_ascii(&mut self, code: u32) {
-        let class = non_ascii_class(code);
-        let single_token = is_single_token(code);
+        let (class, single_token) = class_and_single_token(code);
         if single_token
             && class == self.previous
             && match class {
@@ -381,6 +393,13 @@ impl TextScanner {
             self.letters_of_script(class, code);
             return;
         }
+        self.other_non_ascii(class, code, single_token);
+    }
+
+    /// [`TextScanner::non_ascii`] for every character but a letter continuing a word of its
+    /// script: out of line, so the common case costs no call.
+    #[inline(never)]
+    fn other_non_ascii(&mut self, class: CharClass, code: u32, single_token: bool) {
         if class == CharClass::Digit {
             self.number(code);
             return;
