@@ -75,9 +75,14 @@ LETTERS = OTHER_ALPHABETS + [
 # token alone never costs BPE more than one token, so where the estimator knows it is not
 # merged with its neighbour (a repeat of it, a kana pair without a token, a letter of another
 # alphabet right after an ASCII letter of its word), it is charged that
+# (a Hangul syllable repeated is charged by the split pair too, as the pair a token holds, `하하`,
+# may merge)
 CEILINGS = (
     [["kana_chars", "unmerged_kana_pairs"]]
-    + [[name, "repeated_non_ascii"] for name in LETTERS]
+    + [
+        [name, "repeated_non_ascii"] + (["split_hangul_pairs"] if name == "hangul_chars" else [])
+        for name in LETTERS
+    ]
     + [[name, "mixed_script_letters"] for name in OTHER_ALPHABETS]
 )
 # feature name (as in the comments of FEATURE_WEIGHTS_MILLI) -> (lower, upper) bound
@@ -106,6 +111,8 @@ BOUNDS = {
     # a space that o200k_base has no token with the letter after it is a token of its own: no
     # more (the fit would charge it four, as a sign of random letters, that words rarely show)
     "unspaced_script_starts": (0, 1000),
+    # a Han character in no pair that is one token costs at most one token more than one in a pair
+    "lone_han_chars": (0, 1000),
 }
 # Floors from the fit of 61 seeds that the unseen seeds were checked on: the weights that random
 # ASCII, marks and symbols rest on. A refit for a new feature otherwise trades them away for a
@@ -131,6 +138,9 @@ FLOORS = {
     # the refit for the script pair tables took this to the 143 of Russian, carried random
     # Cyrillic on split pairs, and left Ukrainian and Serbian man pages it never saw under
     "other_letters: cyrillic_letters, other than Russian text": 184,
+    # the refit for the Hangul pairs put everything on split pairs (0 a syllable) and left 7% of
+    # pieces of Korean man pages it never saw more than 5% under; at 40, none
+    "hangul_chars": 40,
 }
 # characters that are one token alone cost at most one token each
 for name in LETTERS + ["symbols", "non_ascii_whitespace"]:

@@ -5,9 +5,9 @@
 //! correctness beyond what changes a token count.
 
 use super::vocab::{
-    ASCII_LETTER_TRIGRAMS, LONE_FIRST_LETTERS, NUMERIC_MILLI, RARE_CHAR_MILLI, RUN_TOKEN_LENGTHS,
-    SCRIPT_PAIRS, SCRIPT_PAIR_RANGES, SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL,
-    SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS, SINGLE_TOKEN_LATIN_PAIRS,
+    ASCII_LETTER_TRIGRAMS, CJK_PAIRS, CJK_PAIR_HASH, LONE_FIRST_LETTERS, NUMERIC_MILLI,
+    RARE_CHAR_MILLI, RUN_TOKEN_LENGTHS, SCRIPT_PAIRS, SCRIPT_PAIR_RANGES, SINGLE_TOKEN_ASCII_PAIRS,
+    SINGLE_TOKEN_ASTRAL, SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS, SINGLE_TOKEN_LATIN_PAIRS,
     SINGLE_TOKEN_SPACED_ASCII_PAIRS, SINGLE_TOKEN_SPACED_LATIN, SINGLE_TOKEN_SPACED_SCRIPT,
 };
 
@@ -450,6 +450,22 @@ pub(super) fn script_pair(first: u32, second: u32) -> (u32, usize) {
     let bit = (((i << block.shift) | j) * 2) as usize;
     let pair = ((SCRIPT_PAIRS[block.offset + bit / 64] >> (bit % 64)) & 3) as u32;
     (pair, block.script)
+}
+
+/// Whether `CJK_PAIRS` holds `first` then `second`: for two Han characters, whether o200k_base
+/// has one token for them; for two Hangul syllables, whether some token holds them side by side
+/// (false for any other pair). One cache line read and compared whole: no branch that random
+/// characters would mispredict.
+#[inline(always)]
+pub(super) fn is_cjk_pair(first: u32, second: u32) -> bool {
+    let key = (first << 16) | second;
+    let shift = 32 - CJK_PAIRS.0.len().trailing_zeros();
+    let bucket = &CJK_PAIRS.0[(key.wrapping_mul(CJK_PAIR_HASH) >> shift) as usize];
+    // `second`, a letter, is never 0, so an empty slot (0) never matches.
+    let held = bucket
+        .iter()
+        .fold(false, |held, &pair| held | (pair == key));
+    held & ((first | second) <= 0xFFFF)
 }
 
 /// [`script_pair`]: the two letters are one token.

@@ -192,6 +192,16 @@ pub struct TextTally {
     /// o200k_base has no one token for together (` ى`, ` ъ`): the space is then a token of its
     /// own. Random words start so often, words seldom.
     pub unspaced_script_starts: u64,
+    /// Pairs of neighbouring Han characters that are one token of o200k_base, counted left to
+    /// right without overlap (`chars::is_cjk_pair`): about one character in four of Chinese
+    /// prose is the second of such a pair, almost none of random characters. BPE spends about a
+    /// token per Han character less one per such pair.
+    pub han_pair_tokens: u64,
+    /// Neighbouring Hangul syllables of a word piece that stand together inside no token of
+    /// o200k_base (`chars::is_cjk_pair`), so that BPE splits them: about one syllable in four of
+    /// Korean prose, almost every one of random syllables. A Korean word costs BPE about a
+    /// token (its word piece, often with its leading space) plus one per such pair.
+    pub split_hangul_pairs: u64,
     /// Word pieces led by an ASCII punctuation mark that o200k_base has no one token for
     /// together with the word's first letter (`#q`, `}x`): the mark is then a token of its own.
     pub unmerged_mark_letters: u64,
@@ -232,7 +242,7 @@ pub struct TextTally {
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 70;
+pub const FEATURES: usize = 72;
 
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
@@ -249,10 +259,10 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1512, // space_runs
     1468, // newline_runs
     0,    // long_whitespace_chars
-    532,  // han_chars, Simplified Chinese or Japanese text
-    546,  // han_chars, Traditional Chinese text
-    268,  // kana_chars
-    330,  // hangul_chars
+    169,  // han_chars, Simplified Chinese or Japanese text
+    47,   // han_chars, Traditional Chinese text
+    267,  // kana_chars
+    40,   // hangul_chars
     0,    // accented_letters: Latin-1
     0,    // accented_letters: extended_latin_letters
     352,  // accented_letters: vietnamese_letters
@@ -282,7 +292,7 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1000, // non_ascii_whitespace
     790,  // repeated_rare_chars
     814,  // unmerged_kana_pairs
-    857,  // mixed_script_letters
+    960,  // mixed_script_letters
     2193, // unmerged_capital_letters
     1000, // unmerged_latin_letters
     1000, // lone_first_letters
@@ -306,6 +316,8 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     0,    // unmerged_script_pairs: Thai
     275,  // scrambled_pairs
     1000, // unspaced_script_starts
+    810,  // lone_han_chars
+    971,  // split_hangul_pairs
 ];
 
 impl TextTally {
@@ -403,6 +415,8 @@ impl TextTally {
             self.unmerged_script_pairs[5],
             self.scrambled_pairs,
             self.unspaced_script_starts,
+            self.han_chars.saturating_sub(2 * self.han_pair_tokens),
+            self.split_hangul_pairs,
         ]
     }
 
@@ -514,6 +528,8 @@ impl TextTally {
         }
         self.scrambled_pairs += other.scrambled_pairs;
         self.unspaced_script_starts += other.unspaced_script_starts;
+        self.han_pair_tokens += other.han_pair_tokens;
+        self.split_hangul_pairs += other.split_hangul_pairs;
         self.mixed_script_letters += other.mixed_script_letters;
         self.unmerged_capital_letters += other.unmerged_capital_letters;
         self.unmerged_latin_letters += other.unmerged_latin_letters;
@@ -665,7 +681,7 @@ mod tests {
         let text = "Ünïcödé 文字 ｶﾀｶﾅ 🎉 — “quotes” and\n\n  indented {\"k\": [1, 2]}\r\n\
                     the quick brown fox, a parseHTTPResponse call, x iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB \
                     more words /path/to/file.rs \"key\":\"value\" extraordinarily long words here \
-                    щъжфюц ьэйщшх ёщцъьэ ژڈپچگڑٹ ψξζχβ";
+                    щъжфюц ьэйщшх ёщцъьэ ژڈپچگڑٹ ψξζχβ 我们的国家中国家 한국어를 사용하는 다니이어";
         let whole = tally_text(text);
         for chunk in [1, 2, 3, 5, 7, 64] {
             let mut scanner = TextScanner::new();
@@ -853,6 +869,24 @@ mod tests {
         let quoted =
             "Мы были вместе, это было давно, и ещё вчера. ".repeat(8) + "По-украински «її».";
         assert!(tally_text(&quoted).is_russian());
+    }
+
+    #[test]
+    fn random_han_and_hangul_are_told_from_words() {
+        // o200k_base: 5 tokens for these 11 characters (我们的 国家 正在 发展 经济), and one each
+        // for 12 frequent ones at random.
+        assert_eq!(tally_text("我们的国家正在发展经济").han_pair_tokens, 5);
+        let random = tally_text("那也元们办九笑性通目华报");
+        assert_eq!(random.han_pair_tokens, 0);
+        assert!(random.tokens() >= 12, "{random:?}");
+        // Pairs do not overlap: 中国 and 国家 are tokens, and 中国家 is 中国 then 家.
+        assert_eq!(tally_text("中国家").han_pair_tokens, 1);
+        // 6 tokens for the words (한국 어 를 ␣사용하는 ␣사람 들); 11 for 11 frequent syllables at
+        // random, whose pairs no token holds but one (이어).
+        assert_eq!(tally_text("한국어를 사용하는 사람들").split_hangul_pairs, 2);
+        let random = tally_text("다니이어는로지하를에가을");
+        assert_eq!(random.split_hangul_pairs, 10);
+        assert!(random.tokens() >= 11, "{random:?}");
     }
 
     #[test]

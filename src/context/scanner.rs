@@ -8,7 +8,7 @@
 //! for byte. Not for: producing tokens.
 
 use super::chars::{
-    class_and_single_token, is_greek_or_cyrillic_capital, is_kurdish_uyghur_marker,
+    class_and_single_token, is_cjk_pair, is_greek_or_cyrillic_capital, is_kurdish_uyghur_marker,
     is_lone_first_letter, is_paired_accented, is_single_token_kana_pair,
     is_single_token_latin_pair, is_single_token_pair, is_single_token_spaced_latin,
     is_single_token_spaced_pair, is_sparse_script_letter, is_traditional_marker,
@@ -186,6 +186,9 @@ pub struct TextScanner {
     trigram: u32,
     /// The previous character was a rare one (see `TextTally::after_rare_chars`).
     after_rare: bool,
+    /// The previous character, Han, is the second of a pair counted in
+    /// `TextTally::han_pair_tokens` (so no pair with the next).
+    han_paired: bool,
     previous: CharClass,
     /// The previous character (its byte or code point), to tell repeats.
     previous_code: u32,
@@ -224,6 +227,7 @@ impl TextScanner {
             piece_split: 0,
             trigram: 0,
             after_rare: false,
+            han_paired: false,
             previous: CharClass::Space,
             previous_code: 0,
             same_len: 0,
@@ -522,8 +526,12 @@ impl TextScanner {
             CharClass::Han => {
                 tally.han_chars += 1;
                 tally.traditional_markers += u64::from(is_traditional_marker(code));
+                self.han_pair(code);
             }
-            CharClass::Hangul => tally.hangul_chars += 1,
+            CharClass::Hangul => {
+                tally.hangul_chars += 1;
+                tally.split_hangul_pairs += u64::from(!is_cjk_pair(self.previous_code, code));
+            }
             CharClass::UnspacedLetter => {
                 unspaced_letter(tally, code);
                 self.script_pair(code);
@@ -539,6 +547,15 @@ impl TextScanner {
         }
         self.trigram = next_trigram(self.trigram, NON_ASCII_LETTER);
         self.previous_code = code;
+    }
+
+    /// Counts the Han character `code` and the one before it as a pair that is one token, if
+    /// they are and the one before is in no pair yet (pairs counted left to right, no overlap).
+    #[inline(always)]
+    fn han_pair(&mut self, code: u32) {
+        let paired = !self.han_paired & is_cjk_pair(self.previous_code, code);
+        self.tally.han_pair_tokens += u64::from(paired);
+        self.han_paired = paired;
     }
 
     #[inline(always)]
@@ -752,6 +769,8 @@ impl TextScanner {
     }
 
     fn letter(&mut self, class: CharClass, code: u32) {
+        // A Han character pairs with this letter only (`han_pair`).
+        self.han_paired = false;
         let ended = self.ends_before_letter(class);
         let starts_piece = ended.is_some();
         if let Some(run) = ended {

@@ -216,6 +216,7 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
         pair_words += (width * width * 2 / 64) as usize;
     }
     let mut script_pairs = vec![0u64; pair_words];
+    let mut cjk_pairs = Vec::new();
     let mut mark = |first: u32, second: u32, bits: u64| {
         for (&(start, width), &offset) in SCRIPT_PAIR_RANGES.iter().zip(&offsets) {
             let (i, j) = (first.wrapping_sub(start), second.wrapping_sub(start));
@@ -235,11 +236,20 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
             .collect();
         for pair in codes.windows(2) {
             mark(pair[0], pair[1], 1);
+            if is_hangul_syllable(pair[0]) && is_hangul_syllable(pair[1]) {
+                cjk_pairs.push(cjk_pair_key(pair[0], pair[1]));
+            }
         }
         if let [first, second] = codes[..] {
             mark(first, second, 2);
+            if is_han(first) && is_han(second) {
+                cjk_pairs.push(cjk_pair_key(first, second));
+            }
         }
     }
+    cjk_pairs.sort_unstable();
+    cjk_pairs.dedup();
+    let (cjk_pair_hash, cjk_pair_buckets) = cjk_pair_buckets(&cjk_pairs);
     // The letters of these ranges that o200k_base has a token for after a space.
     let mut spaced_script = [0u64; 64];
     for &(start, width) in &SCRIPT_PAIR_RANGES {
@@ -477,6 +487,30 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
         out,
         "#[rustfmt::skip]\npub(super) static SINGLE_TOKEN_SPACED_SCRIPT: [u64; 64] = [{}];\n",
         cells.join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "/// The {} pairs of Han characters that are one token, and of Hangul syllables that some\n\
+         /// token holds side by side (Korean tokens often hold a leading space and three or four\n\
+         /// syllables: that a token holds the pair tells words from random syllables better), as\n\
+         /// `first << 16 | second`, hashed into buckets of {CJK_PAIR_BUCKET} (a cache line): a pair is in\n\
+         /// bucket `(key * CJK_PAIR_HASH) >> {}` (32 bits), and no bucket overflows; 0 is an empty\n\
+         /// slot.\n\
+         pub(super) static CJK_PAIRS: CjkPairBuckets = CjkPairBuckets([",
+        cjk_pairs.len(),
+        32 - CJK_PAIR_BUCKETS.trailing_zeros(),
+    );
+    for bucket in &cjk_pair_buckets {
+        let cells: Vec<String> = bucket.iter().map(|key| format!("{key:#x}")).collect();
+        let _ = writeln!(out, "    [{}],", cells.join(", "));
+    }
+    out.push_str("]);\n\n");
+    let _ = writeln!(
+        out,
+        "/// The multiplier of `CJK_PAIRS`' hash: the first odd one from the golden ratio's that\n\
+         /// overflows no bucket.\npub(super) const CJK_PAIR_HASH: u32 = {cjk_pair_hash:#x};\n\n\
+         /// `CJK_PAIRS`' buckets, a cache line each.\n#[repr(align(64))]\n\
+         pub(super) struct CjkPairBuckets(pub(super) [[u32; {CJK_PAIR_BUCKET}]; {CJK_PAIR_BUCKETS}]);\n"
     );
     out.push_str(
         "/// Code points beyond the basic plane that are one token on their own. Sorted.\n",
@@ -818,9 +852,54 @@ pub fn adversarial(blocks: &[(u32, u32, String)], seed: u64) -> Vec<(String, Str
     out
 }
 
+/// The buckets of `CJK_PAIRS`, and the pairs a bucket holds: 16 pairs of four bytes fill a cache
+/// line, and 512 of them about twice the pairs, so that a multiplier that overflows none is
+/// found at once. A lookup then reads one line and compares all of it, without a branch.
+pub const CJK_PAIR_BUCKETS: usize = 512;
+pub const CJK_PAIR_BUCKET: usize = 16;
+
+/// Whether `code` is a Han character of the basic plane.
+fn is_han(code: u32) -> bool {
+    matches!(code, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF)
+}
+
+fn is_hangul_syllable(code: u32) -> bool {
+    matches!(code, 0xAC00..=0xD7A3)
+}
+
+fn cjk_pair_key(first: u32, second: u32) -> u32 {
+    (first << 16) | second
+}
+
+/// `keys` hashed into buckets (see `CJK_PAIRS`), and the multiplier that does it.
+fn cjk_pair_buckets(keys: &[u32]) -> (u32, Vec<[u32; CJK_PAIR_BUCKET]>) {
+    let shift = 32 - CJK_PAIR_BUCKETS.trailing_zeros();
+    let mut multiplier = 0x9E37_79B1u32;
+    loop {
+        let mut buckets = vec![[0u32; CJK_PAIR_BUCKET]; CJK_PAIR_BUCKETS];
+        let mut fill = vec![0; CJK_PAIR_BUCKETS];
+        let fits = keys.iter().all(|&key| {
+            let bucket = (key.wrapping_mul(multiplier) >> shift) as usize;
+            let Some(slot) = buckets[bucket].get_mut(fill[bucket]) else {
+                return false;
+            };
+            *slot = key;
+            fill[bucket] += 1;
+            true
+        });
+        if fits {
+            return (multiplier, buckets);
+        }
+        multiplier = multiplier.wrapping_add(2);
+    }
+}
+
 /// The letters of everyday alphabets (with their vowel signs where the script writes them
-/// apart), for random strings of letters that are each one token alone.
-pub const ALPHABETS: [(&str, &str); 17] = [
+/// apart), for random strings of letters that are each one token alone. For Chinese, Japanese
+/// kanji and Korean, the 240 most frequent characters (Chinese by a common frequency list;
+/// kanji and Hangul as the corpus's Japanese and Korean texts have them): in prose most pairs
+/// of them merge, drawn at random almost none do.
+pub const ALPHABETS: [(&str, &str); 20] = [
     ("Latin with accents", "àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿāăąćčďđēėęěğīıķłńňōőœřśşšťūůűźżž"),
     ("Russian", "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"),
     ("Russian, capitals", "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдеёжзийклмнопрстуфхцчшщъыьэюя"),
@@ -838,4 +917,7 @@ pub const ALPHABETS: [(&str, &str); 17] = [
     ("Hiragana", "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわをんがぎぐげござじずぜぞだぢづでどばびぶべぼぱぴぷぺぽゃゅょっ"),
     ("Georgian", "აბგდევზთიკლმნოპჟრსტუფქღყშჩცძწჭხჯჰ"),
     ("Armenian", "աբգդեզէըթժիլխծկհձղճմյնշոչպջռսվտրցւփքօֆ"),
+    ("Chinese, frequent characters", "的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长知民样现分将外但身些与高意进把法此实回二理美点月明其种声全工己话儿者向情部正名定女问力机给等几很业最间新什打便位因重被走电四第门相次东政海口使教西再平真听世气信北少关并内加化由却代军产入先山五太水万市眼体别处总才场师书比住员九笑性通目华报立马命张活难神数件安表原车白应路期叫死常提"),
+    ("Japanese, frequent kanji", "語定文変字一用数力更入合行理場設効限指使除名示切日削認選最有以応形値返致正対報答加実表択情期含本証処能追付前初管時間続作同無上動要可下境在書不別常度全送終存組回中式明確接超現録過区複操英環意自方何所通者起換出閉検記性個見新権集関国各持例状態届経半分再利番標準空的後置列信大機化小目必単整地約種違両未知次待試長象渡読了密引立開保与角登低促点去告今内参照説成決従端末適部号体索身制模擬取先箇独込言秒早完障害物互呼覧任扱並止他法元多項代解短拒否注純受警編拡張構階層併基底線詳際界厳幅詰誤"),
+    ("Korean, frequent syllables", "다니이어는로지하를에가을시자습기합의한리수아은비사용입호스정서해인트대번있일으제고경도밀설션요세그면력되페오라문주보드류변나르과명않된값성옵없체와적개바분간본크들소실검재프모음려록행할목출러래브관확전타부식각삭색메클만키여추구위었른필버공단치마상또활환든름중미선터예됩파작결무우신화루언알장거택두초표며패통내레때동최유형열돌블저했더같것야계영권반항데능증네코복게국숫따티조현꾸방란디올못젝았섹엔읽답집청순찾받담객달생처태줄허원넣베당존양십액캘템포힌응외던테뒤새등역례줍절넘진함판말"),
 ];
