@@ -9,6 +9,7 @@ use super::vocab::{
     RARE_CHAR_MILLI, RUN_TOKEN_LENGTHS, SCRIPT_PAIRS, SCRIPT_PAIR_RANGES, SINGLE_TOKEN_ASCII_PAIRS,
     SINGLE_TOKEN_ASTRAL, SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS, SINGLE_TOKEN_LATIN_PAIRS,
     SINGLE_TOKEN_SPACED_ASCII_PAIRS, SINGLE_TOKEN_SPACED_LATIN, SINGLE_TOKEN_SPACED_SCRIPT,
+    VIETNAMESE_LETTERS, VIETNAMESE_PAIRS,
 };
 
 /// What a character is, for the pre-token split.
@@ -467,6 +468,53 @@ pub(super) fn is_cjk_pair(first: u32, second: u32) -> bool {
         .fold(false, |held, &pair| held | (pair == key));
     held & ((first | second) <= 0xFFFF)
 }
+
+/// Whether `first` then `second`, letters Vietnamese writes (`VIETNAMESE_LETTERS`), stand
+/// together inside no token of o200k_base, so that BPE splits them (false for any other pair).
+#[inline]
+pub(super) fn is_split_vietnamese_pair(first: u32, second: u32) -> bool {
+    match (vietnamese_index(first), vietnamese_index(second)) {
+        (Some(i), Some(j)) => {
+            let bit = i * VIETNAMESE_ROW + j;
+            VIETNAMESE_PAIRS[bit / 64] & (1 << (bit % 64)) == 0
+        }
+        _ => false,
+    }
+}
+
+/// A row of `VIETNAMESE_PAIRS`: as many bits as letters could be numbered.
+const VIETNAMESE_ROW: usize = 256;
+
+/// The number of `code` in `VIETNAMESE_LETTERS`, if it is one of them.
+#[inline(always)]
+fn vietnamese_index(code: u32) -> Option<usize> {
+    let slot = match code {
+        0..=0x1FF => code,
+        0x1E00..=0x1EFF => code - 0x1E00 + 0x200,
+        _ => return None,
+    };
+    VIETNAMESE_INDEX[slot as usize]
+        .checked_sub(1)
+        .map(usize::from)
+}
+
+/// [`vietnamese_index`] plus one (0: no letter), by code point below U+0200, then from U+1E00 at
+/// 0x200. Built at compile time.
+static VIETNAMESE_INDEX: [u8; 0x300] = {
+    let mut table = [0u8; 0x300];
+    let mut i = 0;
+    while i < VIETNAMESE_LETTERS.len() {
+        let code = VIETNAMESE_LETTERS[i];
+        let slot = if code < 0x200 {
+            code
+        } else {
+            code - 0x1E00 + 0x200
+        };
+        table[slot as usize] = (i + 1) as u8;
+        i += 1;
+    }
+    table
+};
 
 /// [`script_pair`]: the two letters are one token.
 pub(super) const PAIR_TOKEN: u32 = 3;

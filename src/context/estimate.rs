@@ -202,6 +202,10 @@ pub struct TextTally {
     /// Korean prose, almost every one of random syllables. A Korean word costs BPE about a
     /// token (its word piece, often with its leading space) plus one per such pair.
     pub split_hangul_pairs: u64,
+    /// Neighbouring letters of a word piece that Vietnamese writes, one of them accented, that
+    /// stand together inside no token of o200k_base (`chars::is_split_vietnamese_pair`): few in
+    /// Vietnamese, which o200k_base merges into syllables, a third or more of random letters.
+    pub split_vietnamese_pairs: u64,
     /// Word pieces led by an ASCII punctuation mark that o200k_base has no one token for
     /// together with the word's first letter (`#q`, `}x`): the mark is then a token of its own.
     pub unmerged_mark_letters: u64,
@@ -242,7 +246,7 @@ pub struct TextTally {
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 72;
+pub const FEATURES: usize = 73;
 
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
@@ -318,6 +322,7 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1000, // unspaced_script_starts
     810,  // lone_han_chars
     971,  // split_hangul_pairs
+    774,  // split_vietnamese_pairs
 ];
 
 impl TextTally {
@@ -417,6 +422,7 @@ impl TextTally {
             self.unspaced_script_starts,
             self.han_chars.saturating_sub(2 * self.han_pair_tokens),
             self.split_hangul_pairs,
+            self.split_vietnamese_pairs,
         ]
     }
 
@@ -530,6 +536,7 @@ impl TextTally {
         self.unspaced_script_starts += other.unspaced_script_starts;
         self.han_pair_tokens += other.han_pair_tokens;
         self.split_hangul_pairs += other.split_hangul_pairs;
+        self.split_vietnamese_pairs += other.split_vietnamese_pairs;
         self.mixed_script_letters += other.mixed_script_letters;
         self.unmerged_capital_letters += other.unmerged_capital_letters;
         self.unmerged_latin_letters += other.unmerged_latin_letters;
@@ -681,7 +688,7 @@ mod tests {
         let text = "Ünïcödé 文字 ｶﾀｶﾅ 🎉 — “quotes” and\n\n  indented {\"k\": [1, 2]}\r\n\
                     the quick brown fox, a parseHTTPResponse call, x iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB \
                     more words /path/to/file.rs \"key\":\"value\" extraordinarily long words here \
-                    щъжфюц ьэйщшх ёщцъьэ ژڈپچگڑٹ ψξζχβ 我们的国家中国家 한국어를 사용하는 다니이어";
+                    щъжфюц ьэйщшх ёщцъьэ ژڈپچگڑٹ ψξζχβ 我们的国家中国家 한국어를 사용하는 다니이어 ữỗọứb Người";
         let whole = tally_text(text);
         for chunk in [1, 2, 3, 5, 7, 64] {
             let mut scanner = TextScanner::new();
@@ -887,6 +894,16 @@ mod tests {
         let random = tally_text("다니이어는로지하를에가을");
         assert_eq!(random.split_hangul_pairs, 10);
         assert!(random.tokens() >= 11, "{random:?}");
+    }
+
+    #[test]
+    fn random_vietnamese_letters_are_told_from_syllables() {
+        // o200k_base: 11 tokens for the words, 19 for the 17 random letters (` ạy`: ` ` `ạy`).
+        let words = tally_text("Người dùng đã được thêm vào nhóm quản trị viên");
+        assert_eq!(words.split_vietnamese_pairs, 0);
+        let random = tally_text("ữỗọứb ạyêrỏ ơkằẫ ưộủt");
+        assert!(random.split_vietnamese_pairs >= 10, "{random:?}");
+        assert!(random.tokens() >= 19, "{random:?}");
     }
 
     #[test]

@@ -11,10 +11,11 @@ use super::chars::{
     class_and_single_token, is_cjk_pair, is_greek_or_cyrillic_capital, is_kurdish_uyghur_marker,
     is_lone_first_letter, is_paired_accented, is_single_token_kana_pair,
     is_single_token_latin_pair, is_single_token_pair, is_single_token_spaced_latin,
-    is_single_token_spaced_pair, is_sparse_script_letter, is_traditional_marker,
-    is_unspaced_script_start, is_vietnamese_marker, latin_index, next_trigram, numeric_milli,
-    rare_char_milli, run_token_length, script, script_family, script_pair, CharClass, Script,
-    ASCII_CLASSES, PAIR_IN_A_TOKEN, PAIR_SPLIT, PAIR_TOKEN, RARE, RARE_TRIGRAMS,
+    is_single_token_spaced_pair, is_sparse_script_letter, is_split_vietnamese_pair,
+    is_traditional_marker, is_unspaced_script_start, is_vietnamese_marker, latin_index,
+    next_trigram, numeric_milli, rare_char_milli, run_token_length, script, script_family,
+    script_pair, CharClass, Script, ASCII_CLASSES, PAIR_IN_A_TOKEN, PAIR_SPLIT, PAIR_TOKEN, RARE,
+    RARE_TRIGRAMS,
 };
 use super::estimate::TextTally;
 
@@ -582,6 +583,10 @@ impl TextScanner {
     /// one token with the letter before it (so no unmerged pair of capitals).
     #[inline(always)]
     fn script_letter(&mut self, class: CharClass, code: u32, maybe_unmerged: bool) {
+        if class == CharClass::AccentedLetter && self.word_letters > 1 {
+            self.tally.split_vietnamese_pairs +=
+                u64::from(is_split_vietnamese_pair(self.previous_code, code));
+        }
         if class == CharClass::AccentedLetter
             && is_paired_accented(code)
             && self.unmerged_latin_letter(code)
@@ -782,6 +787,10 @@ impl TextScanner {
         self.word_letters += 1;
         if code < 0x80 {
             self.trigram = next_trigram(self.trigram, code as u8);
+            if self.previous == CharClass::AccentedLetter && !starts_piece {
+                self.tally.split_vietnamese_pairs +=
+                    u64::from(is_split_vietnamese_pair(self.previous_code, code));
+            }
             if self.previous == CharClass::AccentedLetter
                 && !starts_piece
                 && is_paired_accented(self.previous_code)

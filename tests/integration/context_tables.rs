@@ -127,6 +127,14 @@ pub const SCRIPT_PAIR_RANGES: [(u32, u32); 15] = [
     (0xE00, 128),
 ];
 
+/// The letters Vietnamese writes, both cases: ASCII's and its own accented ones (in Latin-1, Latin
+/// Extended-A and -B, and Latin Extended Additional). Random letters of this alphabet read as
+/// Vietnamese to the estimator, which merges Vietnamese syllables well; the pairs of them that no
+/// token holds tell the two apart.
+pub const VIETNAMESE_LETTERS: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\
+    àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ\
+    ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ";
+
 /// The source of `src/context/vocab.rs`.
 pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String {
     let tokens = |text: &str| bpe.encode_ordinary(text).len();
@@ -217,6 +225,9 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     }
     let mut script_pairs = vec![0u64; pair_words];
     let mut cjk_pairs = Vec::new();
+    let vietnamese: Vec<u32> = VIETNAMESE_LETTERS.chars().map(u32::from).collect();
+    let vietnamese_index = |code: u32| vietnamese.iter().position(|&letter| letter == code);
+    let mut vietnamese_pairs = vec![0u64; VIETNAMESE_PAIR_WORDS];
     let mut mark = |first: u32, second: u32, bits: u64| {
         for (&(start, width), &offset) in SCRIPT_PAIR_RANGES.iter().zip(&offsets) {
             let (i, j) = (first.wrapping_sub(start), second.wrapping_sub(start));
@@ -236,6 +247,10 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
             .collect();
         for pair in codes.windows(2) {
             mark(pair[0], pair[1], 1);
+            if let (Some(i), Some(j)) = (vietnamese_index(pair[0]), vietnamese_index(pair[1])) {
+                let bit = i * VIETNAMESE_ROW + j;
+                vietnamese_pairs[bit / 64] |= 1 << (bit % 64);
+            }
             if is_hangul_syllable(pair[0]) && is_hangul_syllable(pair[1]) {
                 cjk_pairs.push(cjk_pair_key(pair[0], pair[1]));
             }
@@ -505,6 +520,25 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
         let _ = writeln!(out, "    [{}],", cells.join(", "));
     }
     out.push_str("]);\n\n");
+    let letters: Vec<String> = vietnamese.iter().map(|code| format!("{code:#x}")).collect();
+    let _ = writeln!(
+        out,
+        "/// The letters Vietnamese writes, both cases, in the order `VIETNAMESE_PAIRS` numbers them.\n\
+         pub(super) const VIETNAMESE_LETTERS: [u32; {}] = [{}];\n",
+        letters.len(),
+        letters.join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "/// Whether some token holds two of `VIETNAMESE_LETTERS` side by side: bit\n\
+         /// `i * {VIETNAMESE_ROW} + j` for the letters numbered `i` then `j`.\n\
+         #[rustfmt::skip]\npub(super) static VIETNAMESE_PAIRS: [u64; {VIETNAMESE_PAIR_WORDS}] = ["
+    );
+    for row in vietnamese_pairs.chunks(4) {
+        let cells: Vec<String> = row.iter().map(|word| format!("{word:#018x}")).collect();
+        let _ = writeln!(out, "    {},", cells.join(", "));
+    }
+    out.push_str("];\n\n");
     let _ = writeln!(
         out,
         "/// The multiplier of `CJK_PAIRS`' hash: the first odd one from the golden ratio's that\n\
@@ -852,6 +886,11 @@ pub fn adversarial(blocks: &[(u32, u32, String)], seed: u64) -> Vec<(String, Str
     out
 }
 
+/// A row of `VIETNAMESE_PAIRS`: the letters of `VIETNAMESE_LETTERS` (186), rounded up to a power
+/// of two.
+pub const VIETNAMESE_ROW: usize = 256;
+const VIETNAMESE_PAIR_WORDS: usize = VIETNAMESE_ROW * VIETNAMESE_ROW / 64;
+
 /// The buckets of `CJK_PAIRS`, and the pairs a bucket holds: 16 pairs of four bytes fill a cache
 /// line, and 512 of them about twice the pairs, so that a multiplier that overflows none is
 /// found at once. A lookup then reads one line and compares all of it, without a branch.
@@ -899,7 +938,7 @@ fn cjk_pair_buckets(keys: &[u32]) -> (u32, Vec<[u32; CJK_PAIR_BUCKET]>) {
 /// kanji and Korean, the 240 most frequent characters (Chinese by a common frequency list;
 /// kanji and Hangul as the corpus's Japanese and Korean texts have them): in prose most pairs
 /// of them merge, drawn at random almost none do.
-pub const ALPHABETS: [(&str, &str); 20] = [
+pub const ALPHABETS: [(&str, &str); 21] = [
     ("Latin with accents", "àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿāăąćčďđēėęěğīıķłńňōőœřśşšťūůűźżž"),
     ("Russian", "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"),
     ("Russian, capitals", "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдеёжзийклмнопрстуфхцчшщъыьэюя"),
@@ -920,4 +959,5 @@ pub const ALPHABETS: [(&str, &str); 20] = [
     ("Chinese, frequent characters", "的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长知民样现分将外但身些与高意进把法此实回二理美点月明其种声全工己话儿者向情部正名定女问力机给等几很业最间新什打便位因重被走电四第门相次东政海口使教西再平真听世气信北少关并内加化由却代军产入先山五太水万市眼体别处总才场师书比住员九笑性通目华报立马命张活难神数件安表原车白应路期叫死常提"),
     ("Japanese, frequent kanji", "語定文変字一用数力更入合行理場設効限指使除名示切日削認選最有以応形値返致正対報答加実表択情期含本証処能追付前初管時間続作同無上動要可下境在書不別常度全送終存組回中式明確接超現録過区複操英環意自方何所通者起換出閉検記性個見新権集関国各持例状態届経半分再利番標準空的後置列信大機化小目必単整地約種違両未知次待試長象渡読了密引立開保与角登低促点去告今内参照説成決従端末適部号体索身制模擬取先箇独込言秒早完障害物互呼覧任扱並止他法元多項代解短拒否注純受警編拡張構階層併基底線詳際界厳幅詰誤"),
     ("Korean, frequent syllables", "다니이어는로지하를에가을시자습기합의한리수아은비사용입호스정서해인트대번있일으제고경도밀설션요세그면력되페오라문주보드류변나르과명않된값성옵없체와적개바분간본크들소실검재프모음려록행할목출러래브관확전타부식각삭색메클만키여추구위었른필버공단치마상또활환든름중미선터예됩파작결무우신화루언알장거택두초표며패통내레때동최유형열돌블저했더같것야계영권반항데능증네코복게국숫따티조현꾸방란디올못젝았섹엔읽답집청순찾받담객달생처태줄허원넣베당존양십액캘템포힌응외던테뒤새등역례줍절넘진함판말"),
+    ("Vietnamese", "abcdeghiklmnopqrstuvxyàáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"),
 ];
