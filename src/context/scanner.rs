@@ -492,6 +492,7 @@ impl TextScanner {
     #[inline(never)]
     fn letter_of_another_script(&mut self, class: CharClass, code: u32) {
         self.note_after_rare();
+        self.han_paired = false;
         self.split(class, code);
         self.tally.script_changes += 1;
         self.previous = class;
@@ -564,7 +565,11 @@ impl TextScanner {
         self.note_after_rare();
         self.split(class, code);
         match class {
-            CharClass::Han => self.tally.han_chars += 1,
+            CharClass::Han => {
+                self.tally.han_chars += 1;
+                // The next Han character may pair with this one (`han_pair`).
+                self.han_paired = false;
+            }
             CharClass::Kana => self.tally.kana_chars += 1,
             CharClass::Hangul => self.tally.hangul_chars += 1,
             CharClass::AccentedLetter | CharClass::OtherLetter => {
@@ -774,8 +779,6 @@ impl TextScanner {
     }
 
     fn letter(&mut self, class: CharClass, code: u32) {
-        // A Han character pairs with this letter only (`han_pair`).
-        self.han_paired = false;
         let ended = self.ends_before_letter(class);
         let starts_piece = ended.is_some();
         if let Some(run) = ended {
