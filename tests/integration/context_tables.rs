@@ -10,7 +10,8 @@
 //!   their mean alone and the worst of 16 random sequences of 48 of them, rounded up to 1/20.
 //!   Code points outside every block are charged their UTF-8 length (the byte-level ceiling);
 //! - which pairs of printable ASCII characters are one token, alone and after a space, and which
-//!   pairs of kana;
+//!   pairs of kana; which pairs of Han characters are one token, and which pairs of Hangul
+//!   syllables, of Vietnamese letters and of the letters of `SCRIPT_PAIR_RANGES` some token holds;
 //! - which trigrams of ASCII letters (case folded, a word's start counting as a letter of its own)
 //!   occur in the `LETTER_TRIGRAM_RANKS` most frequent tokens made of letters (with at most a
 //!   leading space): a word whose trigrams are missing there is split into short tokens.
