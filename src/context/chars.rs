@@ -432,10 +432,11 @@ pub(super) fn is_single_token_latin_pair(first: u32, second: u32) -> bool {
 }
 
 /// What o200k_base does with `first` then `second`, two letters of one range of
-/// `SCRIPT_PAIR_RANGES` (Greek, Cyrillic, Hebrew, Arabic, Indic, Thai), as two bits: the low one
+/// `SCRIPT_PAIR_RANGES` (Greek, Cyrillic, Hebrew, Arabic, Indic, Thai, Lao, Myanmar, Khmer), as two bits: the low one
 /// set when some token holds the two side by side (BPE splits every other pair), the high one
 /// when the two are one token ([`PAIR_TOKEN`] for letters of any other range); and the script, as
-/// `TextTally::split_script_pairs` numbers them: Greek, Cyrillic, Hebrew, Arabic, Indic, Thai.
+/// `TextTally::split_script_pairs` numbers them: Greek, Cyrillic, Hebrew, Arabic, Indic, Thai,
+/// and Lao, Myanmar and Khmer.
 #[inline(always)]
 pub(super) fn script_pair(first: u32, second: u32) -> (u32, usize) {
     let Some(block) = PAIR_BLOCKS.get((second >> 7) as usize) else {
@@ -544,13 +545,13 @@ struct PairBlock {
     shift: u32,
     offset: usize,
     /// As `TextTally::split_script_pairs` numbers them: Greek, Cyrillic, Hebrew, Arabic, Indic,
-    /// Thai.
+    /// Thai, and Lao, Myanmar and Khmer.
     script: usize,
 }
 
-/// Per 128 code points below U+1000, the range of the pair tables they are in: one load finds
+/// Per 128 code points below U+1800, the range of the pair tables they are in: one load finds
 /// everything a lookup needs.
-static PAIR_BLOCKS: [PairBlock; 32] = {
+static PAIR_BLOCKS: [PairBlock; 48] = {
     let none = PairBlock {
         start: 0,
         width: 0,
@@ -558,7 +559,7 @@ static PAIR_BLOCKS: [PairBlock; 32] = {
         offset: 0,
         script: 0,
     };
-    let mut table = [none; 32];
+    let mut table = [none; 48];
     let mut range = 0;
     while range < SCRIPT_PAIR_RANGES.len() {
         let (start, width, offset) = SCRIPT_PAIR_RANGES[range];
@@ -568,7 +569,8 @@ static PAIR_BLOCKS: [PairBlock; 32] = {
             0x580 => 2,
             0x600 => 3,
             0x900..=0xDFF => 4,
-            _ => 5,
+            0xE00 => 5,
+            _ => 6,
         };
         let mut block = start >> 7;
         while block < (start + width) >> 7 {

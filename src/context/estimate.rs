@@ -175,15 +175,16 @@ pub struct TextTally {
     /// about a token each, Japanese words far less.
     pub unmerged_kana_pairs: u64,
     /// Neighbouring letters of a word piece, of one range of the pair tables (Greek, Cyrillic,
-    /// Hebrew, Arabic, the scripts of India and Sri Lanka, Thai, in that order), that stand
-    /// together inside no token of o200k_base (`щх`, `ψξ`), so that BPE splits them: a third or
-    /// more of the pairs of random letters of these alphabets, one in a hundred of Russian
-    /// words, one in ten of Greek or Thai ones. Per script, since they differ so.
-    pub split_script_pairs: [u64; 6],
+    /// Hebrew, Arabic, the scripts of India and Sri Lanka, Thai, and Lao, Myanmar and Khmer, which
+    /// o200k_base merges less; in that order), that stand together inside no token of
+    /// o200k_base (`щх`, `ψξ`), so that BPE splits them: a third or more of the pairs of random
+    /// letters of these alphabets, one in a hundred of Russian words, one in ten of Greek or Thai
+    /// ones. Per script, since they differ so.
+    pub split_script_pairs: [u64; 7],
     /// Neighbouring letters of a word piece, of those ranges, that some token of o200k_base holds
     /// side by side but that are no token of their own: about a fifth of the pairs of random
     /// letters, one in ten or fewer of words. Per script, as `split_script_pairs`.
-    pub unmerged_script_pairs: [u64; 6],
+    pub unmerged_script_pairs: [u64; 7],
     /// Of `unmerged_script_pairs`, those of word pieces with a split pair (`split_script_pairs`):
     /// in random letters most pieces have one and BPE splits most of their other pairs too; in
     /// words few have one.
@@ -246,7 +247,7 @@ pub struct TextTally {
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 73;
+pub const FEATURES: usize = 75;
 
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
@@ -304,7 +305,7 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     217,  // base64_margin (tenths of the square root of base64_chars)
     1000, // unmerged_capitals
     1000, // run_tokens
-    294,  // sparse_script_letters
+    0,    // sparse_script_letters
     0,    // arabic_letters, Kurdish or Uyghur text
     978,  // split_script_pairs: Greek
     2973, // split_script_pairs: Cyrillic
@@ -323,6 +324,8 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     810,  // lone_han_chars
     971,  // split_hangul_pairs
     774,  // split_vietnamese_pairs
+    831,  // split_script_pairs: Lao, Myanmar, Khmer
+    0,    // unmerged_script_pairs: Lao, Myanmar, Khmer
 ];
 
 impl TextTally {
@@ -423,6 +426,8 @@ impl TextTally {
             self.han_chars.saturating_sub(2 * self.han_pair_tokens),
             self.split_hangul_pairs,
             self.split_vietnamese_pairs,
+            self.split_script_pairs[6],
+            self.unmerged_script_pairs[6],
         ]
     }
 

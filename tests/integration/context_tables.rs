@@ -107,10 +107,11 @@ const VOCABULARY_RANKS: u32 = 200_000;
 
 /// The ranges of code points (first, width) whose letter pairs the vocabulary tables measure:
 /// Greek, Cyrillic (with its supplement's first half), Hebrew, Arabic (with the letters of
-/// Persian and Urdu), the ten blocks from Devanagari to Sinhala, Thai. Random letters of these
-/// alphabets split into a token or two a letter, words into far fewer, and the pairs that no
-/// token holds tell the two apart. Each range starts on a multiple of 128.
-pub const SCRIPT_PAIR_RANGES: [(u32, u32); 15] = [
+/// Persian and Urdu), the ten blocks from Devanagari to Sinhala, Thai, Lao, Myanmar, Khmer. Random
+/// letters of these alphabets split into a token or two a letter, words into far fewer, and the
+/// pairs that no token holds tell the two apart. Each range starts on a multiple of 128, below
+/// U+1800.
+pub const SCRIPT_PAIR_RANGES: [(u32, u32); 18] = [
     (0x380, 128),
     (0x400, 256),
     (0x580, 128),
@@ -126,6 +127,9 @@ pub const SCRIPT_PAIR_RANGES: [(u32, u32); 15] = [
     (0xD00, 128),
     (0xD80, 128),
     (0xE00, 128),
+    (0xE80, 128),
+    (0x1000, 128),
+    (0x1780, 128),
 ];
 
 /// The letters Vietnamese writes, both cases: ASCII's and its own accented ones (in Latin-1, Latin
@@ -267,7 +271,7 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     cjk_pairs.dedup();
     let (cjk_pair_hash, cjk_pair_buckets) = cjk_pair_buckets(&cjk_pairs);
     // The letters of these ranges that o200k_base has a token for after a space.
-    let mut spaced_script = [0u64; 64];
+    let mut spaced_script = [0u64; 96];
     for &(start, width) in &SCRIPT_PAIR_RANGES {
         for code in start..start + width {
             let spaced = char::from_u32(code).map(|c| format!(" {c}"));
@@ -493,7 +497,7 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     out.push_str("];\n\n");
     out.push_str(
         "/// The letters of those ranges that o200k_base has one token for after a space (` щ`, ` ى`\n\
-         /// are none): bit `c % 64` of word `c / 64`, below U+1000.\n",
+         /// are none): bit `c % 64` of word `c / 64`, below U+1800.\n",
     );
     let cells: Vec<String> = spaced_script
         .iter()
@@ -501,7 +505,7 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
         .collect();
     let _ = writeln!(
         out,
-        "#[rustfmt::skip]\npub(super) static SINGLE_TOKEN_SPACED_SCRIPT: [u64; 64] = [{}];\n",
+        "#[rustfmt::skip]\npub(super) static SINGLE_TOKEN_SPACED_SCRIPT: [u64; 96] = [{}];\n",
         cells.join(", ")
     );
     let _ = writeln!(
@@ -939,7 +943,7 @@ fn cjk_pair_buckets(keys: &[u32]) -> (u32, Vec<[u32; CJK_PAIR_BUCKET]>) {
 /// kanji and Korean, the 240 most frequent characters (Chinese by a common frequency list;
 /// kanji and Hangul as the corpus's Japanese and Korean texts have them): in prose most pairs
 /// of them merge, drawn at random almost none do.
-pub const ALPHABETS: [(&str, &str); 21] = [
+pub const ALPHABETS: [(&str, &str); 23] = [
     ("Latin with accents", "àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿāăąćčďđēėęěğīıķłńňōőœřśşšťūůűźżž"),
     ("Russian", "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"),
     ("Russian, capitals", "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдеёжзийклмнопрстуфхцчшщъыьэюя"),
@@ -961,4 +965,6 @@ pub const ALPHABETS: [(&str, &str); 21] = [
     ("Japanese, frequent kanji", "語定文変字一用数力更入合行理場設効限指使除名示切日削認選最有以応形値返致正対報答加実表択情期含本証処能追付前初管時間続作同無上動要可下境在書不別常度全送終存組回中式明確接超現録過区複操英環意自方何所通者起換出閉検記性個見新権集関国各持例状態届経半分再利番標準空的後置列信大機化小目必単整地約種違両未知次待試長象渡読了密引立開保与角登低促点去告今内参照説成決従端末適部号体索身制模擬取先箇独込言秒早完障害物互呼覧任扱並止他法元多項代解短拒否注純受警編拡張構階層併基底線詳際界厳幅詰誤"),
     ("Korean, frequent syllables", "다니이어는로지하를에가을시자습기합의한리수아은비사용입호스정서해인트대번있일으제고경도밀설션요세그면력되페오라문주보드류변나르과명않된값성옵없체와적개바분간본크들소실검재프모음려록행할목출러래브관확전타부식각삭색메클만키여추구위었른필버공단치마상또활환든름중미선터예됩파작결무우신화루언알장거택두초표며패통내레때동최유형열돌블저했더같것야계영권반항데능증네코복게국숫따티조현꾸방란디올못젝았섹엔읽답집청순찾받담객달생처태줄허원넣베당존양십액캘템포힌응외던테뒤새등역례줍절넘진함판말"),
     ("Vietnamese", "abcdeghiklmnopqrstuvxyàáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"),
+    ("Khmer", "កខគឃងចឆជឈញដឋឌឍណតថទធនបផពភមយរលវសហឡអាិីឹឺុូួើឿៀេែៃោៅំះ្"),
+    ("Burmese", "ကခဂဃငစဆဇဈဉညဋဌဍဎဏတထဒဓနပဖဗဘမယရလဝသဟဠအါာိီုူေဲံ့း်ျြွှ"),
 ];
