@@ -139,8 +139,8 @@ fn is_numeric_by_search(code: u32) -> bool {
         .is_some_and(|&(first, _, _)| first <= code)
 }
 
-/// What a number beyond ASCII (see [`class_and_single_token`]) costs, in thousandths of a token: its
-/// measured figure from `NUMERIC_MILLI`, which bounds a group of up to three of them.
+/// What a number beyond ASCII (see [`class_and_single_token`]) costs, in thousandths of a token:
+/// its measured figure from `NUMERIC_MILLI`, which bounds a group of up to three of them.
 pub(super) fn numeric_milli(code: u32) -> u64 {
     let index = NUMERIC_MILLI.partition_point(|&(_, last, _)| last < code);
     match NUMERIC_MILLI.get(index) {
@@ -432,9 +432,10 @@ pub(super) fn is_single_token_latin_pair(first: u32, second: u32) -> bool {
 }
 
 /// What o200k_base does with `first` then `second`, two letters of one range of
-/// `SCRIPT_PAIR_RANGES` (Greek, Cyrillic, Hebrew, Arabic, Indic, Thai, Lao, Myanmar, Khmer), as two bits: the low one
-/// set when some token holds the two side by side (BPE splits every other pair), the high one
-/// when the two are one token ([`PAIR_TOKEN`] for letters of any other range); and the script, as
+/// `SCRIPT_PAIR_RANGES` (Greek, Cyrillic, Hebrew, Arabic, Indic, Thai, Lao, Myanmar, Khmer), as
+/// two bits: the low one set when some token holds the two side by side (BPE splits every other
+/// pair), the high one when the two are one token ([`PAIR_TOKEN`] for letters of any other
+/// range); and the script, as
 /// `TextTally::split_script_pairs` numbers them: Greek, Cyrillic, Hebrew, Arabic, Indic, Thai,
 /// and Lao, Myanmar and Khmer.
 #[inline(always)]
