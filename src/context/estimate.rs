@@ -207,6 +207,10 @@ pub struct TextTally {
     /// stand together inside no token of o200k_base (`chars::is_split_vietnamese_pair`): few in
     /// Vietnamese, which o200k_base merges into syllables, a third or more of random letters.
     pub split_vietnamese_pairs: u64,
+    /// Word pieces led by one `/` (`/usr`, `/stream`): BPE keeps the two one token only where the
+    /// vocabulary has them (`/usr`, `/bin`), and splits the slash, or the slash and a letter, off
+    /// the others (`/` `stream`, `/c` `orpus`). File lists are made of them.
+    pub slash_led_pieces: u64,
     /// Word pieces led by an ASCII punctuation mark that o200k_base has no one token for
     /// together with the word's first letter (`#q`, `}x`): the mark is then a token of its own.
     pub unmerged_mark_letters: u64,
@@ -247,7 +251,7 @@ pub struct TextTally {
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 75;
+pub const FEATURES: usize = 76;
 
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
@@ -326,6 +330,7 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     774,  // split_vietnamese_pairs
     831,  // split_script_pairs: Lao, Myanmar, Khmer
     0,    // unmerged_script_pairs: Lao, Myanmar, Khmer
+    154,  // slash_led_pieces
 ];
 
 impl TextTally {
@@ -428,6 +433,7 @@ impl TextTally {
             self.split_vietnamese_pairs,
             self.split_script_pairs[6],
             self.unmerged_script_pairs[6],
+            self.slash_led_pieces,
         ]
     }
 
@@ -542,6 +548,7 @@ impl TextTally {
         self.han_pair_tokens += other.han_pair_tokens;
         self.split_hangul_pairs += other.split_hangul_pairs;
         self.split_vietnamese_pairs += other.split_vietnamese_pairs;
+        self.slash_led_pieces += other.slash_led_pieces;
         self.mixed_script_letters += other.mixed_script_letters;
         self.unmerged_capital_letters += other.unmerged_capital_letters;
         self.unmerged_latin_letters += other.unmerged_latin_letters;
@@ -786,6 +793,9 @@ mod tests {
     fn marks_and_whitespace_that_bpe_cannot_merge_are_counted() {
         assert_eq!(tally_text("#qx").unmerged_mark_letters, 1);
         assert_eq!(tally_text(".com").unmerged_mark_letters, 0);
+        // A path's pieces are led by a slash (`//` is a run of marks, not a leading one).
+        assert_eq!(tally_text("/usr/share/doc/x.rs").slash_led_pieces, 4);
+        assert_eq!(tally_text("a // b.c").slash_led_pieces, 0);
         let tally = tally_text("a\t \u{3000}\n\u{a0}b");
         assert_eq!(tally.non_ascii_whitespace, 2);
         assert!(

@@ -900,6 +900,7 @@ impl TextScanner {
                 newlines: false,
             }
         ) && self.run_len == 1;
+        self.tally.slash_led_pieces += u64::from(self.led_by_mark && self.previous_code == 0x2F);
         self.led_by_space = matches!(run, Run::Spaces { .. });
         self.led_by_capital = class == CharClass::Upper;
         if self.led_by_space && class == CharClass::OtherLetter && is_unspaced_script_start(code) {
