@@ -9,7 +9,7 @@ use super::vocab::{
     RARE_CHAR_MILLI, RUN_TOKEN_LENGTHS, SCRIPT_PAIRS, SCRIPT_PAIR_RANGES, SINGLE_TOKEN_ASCII_PAIRS,
     SINGLE_TOKEN_ASTRAL, SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS, SINGLE_TOKEN_LATIN_PAIRS,
     SINGLE_TOKEN_SPACED_ASCII_PAIRS, SINGLE_TOKEN_SPACED_LATIN, SINGLE_TOKEN_SPACED_SCRIPT,
-    VIETNAMESE_LETTERS, VIETNAMESE_PAIRS,
+    VIETNAMESE_LETTERS, VIETNAMESE_PAIRS, VIETNAMESE_ROW,
 };
 
 /// What a character is, for the pre-token split.
@@ -483,9 +483,6 @@ pub(super) fn is_split_vietnamese_pair(first: u32, second: u32) -> bool {
         _ => false,
     }
 }
-
-/// A row of `VIETNAMESE_PAIRS`: as many bits as letters could be numbered.
-const VIETNAMESE_ROW: usize = 256;
 
 /// The number of `code` in `VIETNAMESE_LETTERS`, if it is one of them.
 #[inline(always)]

@@ -2689,7 +2689,7 @@ pub(super) static SINGLE_TOKEN_SPACED_LATIN: [u64; 10] = [
 ];
 
 /// The ranges of `SCRIPT_PAIRS` (first code point, width, first word): Greek, Cyrillic,
-/// Hebrew, Arabic, the scripts of India and Sri Lanka, Thai.
+/// Hebrew, Arabic, the scripts of India and Sri Lanka, Thai, Lao, Myanmar, Khmer.
 pub(super) const SCRIPT_PAIR_RANGES: [(u32, u32, usize); 18] = [
     (0x380, 128, 0),
     (0x400, 256, 512),
@@ -7873,7 +7873,7 @@ pub(super) const VIETNAMESE_LETTERS: [u32; 186] = [
 ];
 
 /// Whether some token holds two of `VIETNAMESE_LETTERS` side by side: bit
-/// `i * 256 + j` for the letters numbered `i` then `j`.
+/// `i * VIETNAMESE_ROW + j` for the letters numbered `i` then `j`.
 #[rustfmt::skip]
 pub(super) static VIETNAMESE_PAIRS: [u64; 1024] = [
     0x0000000003ffffff, 0x00080100040400a0, 0x0000000000000000, 0x0000000000000000,
@@ -8133,6 +8133,10 @@ pub(super) static VIETNAMESE_PAIRS: [u64; 1024] = [
     0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000,
     0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000,
 ];
+
+/// A row of `VIETNAMESE_PAIRS`: the letters of `VIETNAMESE_LETTERS`, rounded up to a power
+/// of two.
+pub(super) const VIETNAMESE_ROW: usize = 256;
 
 /// The multiplier of `CJK_PAIRS`' hash: the first odd one from the golden ratio's that
 /// overflows no bucket.

@@ -447,17 +447,13 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
         latin.len()
     );
     for row in &latin_pairs {
-        let cells: Vec<String> = row.iter().map(|word| format!("{word:#018x}")).collect();
-        let _ = writeln!(out, "    [{}],", cells.join(", "));
+        let _ = writeln!(out, "    [{}],", hex_words(row).join(", "));
     }
     out.push_str(
         "];\n\n/// The same characters that o200k_base has one token for after a space (` é`, ` Ž`): bit\n\
          /// `j % 64` of word `j / 64`.\n",
     );
-    let cells: Vec<String> = spaced_latin
-        .iter()
-        .map(|word| format!("{word:#018x}"))
-        .collect();
+    let cells = hex_words(&spaced_latin);
     let _ = writeln!(
         out,
         "pub(super) static SINGLE_TOKEN_SPACED_LATIN: [u64; {words}] = [{}];\n",
@@ -465,7 +461,7 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     );
     out.push_str(
         "/// The ranges of `SCRIPT_PAIRS` (first code point, width, first word): Greek, Cyrillic,\n\
-         /// Hebrew, Arabic, the scripts of India and Sri Lanka, Thai.\n",
+         /// Hebrew, Arabic, the scripts of India and Sri Lanka, Thai, Lao, Myanmar, Khmer.\n",
     );
     let ranges: Vec<String> = SCRIPT_PAIR_RANGES
         .iter()
@@ -490,19 +486,12 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
         "#[rustfmt::skip]\npub(super) static SCRIPT_PAIRS: [u64; {}] = [",
         script_pairs.len()
     );
-    for row in script_pairs.chunks(4) {
-        let cells: Vec<String> = row.iter().map(|word| format!("{word:#018x}")).collect();
-        let _ = writeln!(out, "    {},", cells.join(", "));
-    }
-    out.push_str("];\n\n");
+    write_word_rows(&mut out, &script_pairs);
     out.push_str(
         "/// The letters of those ranges that o200k_base has one token for after a space (` щ`, ` ى`\n\
          /// are none): bit `c % 64` of word `c / 64`, below U+1800.\n",
     );
-    let cells: Vec<String> = spaced_script
-        .iter()
-        .map(|word| format!("{word:#018x}"))
-        .collect();
+    let cells = hex_words(&spaced_script);
     let _ = writeln!(
         out,
         "#[rustfmt::skip]\npub(super) static SINGLE_TOKEN_SPACED_SCRIPT: [u64; 96] = [{}];\n",
@@ -536,14 +525,15 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     let _ = writeln!(
         out,
         "/// Whether some token holds two of `VIETNAMESE_LETTERS` side by side: bit\n\
-         /// `i * {VIETNAMESE_ROW} + j` for the letters numbered `i` then `j`.\n\
+         /// `i * VIETNAMESE_ROW + j` for the letters numbered `i` then `j`.\n\
          #[rustfmt::skip]\npub(super) static VIETNAMESE_PAIRS: [u64; {VIETNAMESE_PAIR_WORDS}] = ["
     );
-    for row in vietnamese_pairs.chunks(4) {
-        let cells: Vec<String> = row.iter().map(|word| format!("{word:#018x}")).collect();
-        let _ = writeln!(out, "    {},", cells.join(", "));
-    }
-    out.push_str("];\n\n");
+    write_word_rows(&mut out, &vietnamese_pairs);
+    let _ = writeln!(
+        out,
+        "/// A row of `VIETNAMESE_PAIRS`: the letters of `VIETNAMESE_LETTERS`, rounded up to a power\n\
+         /// of two.\npub(super) const VIETNAMESE_ROW: usize = {VIETNAMESE_ROW};\n"
+    );
     let _ = writeln!(
         out,
         "/// The multiplier of `CJK_PAIRS`' hash: the first odd one from the golden ratio's that\n\
@@ -913,6 +903,19 @@ fn is_hangul_syllable(code: u32) -> bool {
 
 fn cjk_pair_key(first: u32, second: u32) -> u32 {
     (first << 16) | second
+}
+
+/// `words` as Rust hex literals of 64 bits.
+fn hex_words(words: &[u64]) -> Vec<String> {
+    words.iter().map(|word| format!("{word:#018x}")).collect()
+}
+
+/// The body of a `[u64; N]` table, four words a line, and its end.
+fn write_word_rows(out: &mut String, words: &[u64]) {
+    for row in words.chunks(4) {
+        let _ = writeln!(out, "    {},", hex_words(row).join(", "));
+    }
+    out.push_str("];\n\n");
 }
 
 /// `keys` hashed into buckets (see `CJK_PAIRS`), and the multiplier that does it.
