@@ -34,10 +34,13 @@ from scipy import sparse
 from scipy.optimize import linprog
 
 CORPUS_SLACK = 0.04
+# pieces of about a hundred tokens of the corpus texts: a message is a piece, and the mix of words
+# varies far more over a piece than over a whole text
+PIECE_SLACK = 0.04
 # the share of the adversarial strings' mean estimate in the objective
 ADVERSARIAL_WEIGHT = 0.05
 # the mean over-estimate allowed per kind of text (the test allows 15%)
-KIND_MEAN = 0.145
+KIND_MEAN = 0.14
 ADVERSARIAL_SLACK = 0.035
 # random ASCII (letters, words, punctuation, printable) has no bound by construction, only its
 # features: its strings get the margin the test allows in full, so that seeds the fit never saw
@@ -113,6 +116,11 @@ BOUNDS = {
     "unspaced_script_starts": (0, 1000),
     # a Han character in no pair that is one token costs at most one token more than one in a pair
     "lone_han_chars": (0, 1000),
+    # a word piece led by a mark that o200k_base has no one token for costs BPE a token more
+    "unmerged_mark_words": (0, 1000),
+    # o200k_base has a token for runs of up to about 80 spaces: a long run costs a token per 80 at
+    # most (the fit would charge deep indentation half a token a space to serve one aligned list)
+    "long_whitespace_chars": (0, 13),
 }
 # Floors from the fit of 61 seeds that the unseen seeds were checked on: the weights that random
 # ASCII, marks and symbols rest on. A refit for a new feature otherwise trades them away for a
@@ -224,6 +232,7 @@ def main():
     assert all(len(r[4]) == n for r in rows), "features and names disagree"
     corpus = [r for r in rows if r[0] == "corpus"]
     adversarial = [r for r in rows if r[0] == "adversarial" and r[3] > 0]
+    pieces = [r for r in rows if r[0] == "piece" and r[3] > 0]
     kinds = defaultdict(list)
     for r in corpus:
         kinds[r[1]].append(r)
@@ -237,7 +246,12 @@ def main():
     for r in adversarial:
         c += ADVERSARIAL_WEIGHT * np.array(r[4], dtype=float) / r[3] / len(adversarial)
     a_ub, b_ub = [], []
-    for rows_, slack in ((corpus, CORPUS_SLACK), (adversarial, ADVERSARIAL_SLACK)):
+    soft = adversarial + pieces
+    for rows_, slack in (
+        (corpus, CORPUS_SLACK),
+        (adversarial, ADVERSARIAL_SLACK),
+        (pieces, PIECE_SLACK),
+    ):
         for r in rows_:
             a_ub.append(-np.array(r[4], dtype=float))
             ascii = rows_ is adversarial and r[2].startswith('"ASCII')
@@ -258,22 +272,22 @@ def main():
         a_ub.append(row)
         b_ub.append(-1000.0)
     bounds = [BOUNDS.get(name, (0, MAX_WEIGHT)) for name in names]
-    # An adversarial string that no weights can serve gets a slack variable, priced high, rather
-    # than making the program infeasible: the strings that use it are printed below.
-    first_adversarial = len(corpus)
+    # An adversarial string or a piece that no weights can serve gets a slack variable, priced
+    # high, rather than making the program infeasible: those that use it are printed below.
+    first_soft = len(corpus)
     m = len(a_ub)
-    a = sparse.lil_matrix((m, n + len(adversarial)))
+    a = sparse.lil_matrix((m, n + len(soft)))
     a[:, :n] = np.array(a_ub)
-    for j in range(len(adversarial)):
-        a[first_adversarial + j, n + j] = -1.0
-    cost = np.concatenate([c, [SLACK_PRICE / r[3] for r in adversarial]])
-    bounds += [(0, None)] * len(adversarial)
+    for j in range(len(soft)):
+        a[first_soft + j, n + j] = -1.0
+    cost = np.concatenate([c, [SLACK_PRICE / r[3] for r in soft]])
+    bounds += [(0, None)] * len(soft)
     result = linprog(cost, A_ub=a.tocsr(), b_ub=np.array(b_ub), bounds=bounds, method="highs")
     if not result.success:
         sys.exit(f"no solution: {result.message}")
-    for j, r in enumerate(adversarial):
+    for j, r in enumerate(soft):
         if result.x[n + j] > 1e-3:
-            print(f"# out of reach of the weights: seed {r[1]} {r[2]} short by "
+            print(f"# out of reach of the weights: {r[0]} {r[1]} {r[2]} short by "
                   f"{result.x[n + j] / 1000 / r[3]:.1%}", file=sys.stderr)
     weights = [math.ceil(w - 1e-6) for w in result.x[:n]]
     width = max(len(str(w)) for w in weights) + 1

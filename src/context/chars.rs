@@ -5,11 +5,12 @@
 //! correctness beyond what changes a token count.
 
 use super::vocab::{
-    ASCII_LETTER_TRIGRAMS, CJK_PAIRS, CJK_PAIR_HASH, LONE_FIRST_LETTERS, NUMERIC_MILLI,
-    RARE_CHAR_MILLI, RUN_TOKEN_LENGTHS, SCRIPT_PAIRS, SCRIPT_PAIR_RANGES, SINGLE_TOKEN_ASCII_PAIRS,
-    SINGLE_TOKEN_ASTRAL, SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS, SINGLE_TOKEN_LATIN_PAIRS,
-    SINGLE_TOKEN_SPACED_ASCII_PAIRS, SINGLE_TOKEN_SPACED_LATIN, SINGLE_TOKEN_SPACED_SCRIPT,
-    VIETNAMESE_LETTERS, VIETNAMESE_PAIRS, VIETNAMESE_ROW,
+    KeyBuckets, ASCII_LETTER_TRIGRAMS, CJK_PAIRS, CJK_PAIR_HASH, LONE_FIRST_LETTERS, MARK_WORDS,
+    MARK_WORD_HASH, NUMERIC_MILLI, RARE_CHAR_MILLI, RUN_TOKEN_LENGTHS, SCRIPT_PAIRS,
+    SCRIPT_PAIR_RANGES, SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL, SINGLE_TOKEN_BMP,
+    SINGLE_TOKEN_KANA_PAIRS, SINGLE_TOKEN_LATIN_PAIRS, SINGLE_TOKEN_SPACED_ASCII_PAIRS,
+    SINGLE_TOKEN_SPACED_LATIN, SINGLE_TOKEN_SPACED_SCRIPT, VIETNAMESE_LETTERS, VIETNAMESE_PAIRS,
+    VIETNAMESE_ROW,
 };
 
 /// What a character is, for the pre-token split.
@@ -455,20 +456,43 @@ pub(super) fn script_pair(first: u32, second: u32) -> (u32, usize) {
     (pair, block.script)
 }
 
+impl<const N: usize> KeyBuckets<N> {
+    /// Whether the table, hashed with `multiplier`, holds `key` (never 0, an empty slot). One
+    /// cache line read and compared whole: no branch that random keys would mispredict.
+    #[inline(always)]
+    pub(super) fn holds(&self, key: u32, multiplier: u32) -> bool {
+        let shift = 32 - N.trailing_zeros();
+        let bucket = &self.0[(key.wrapping_mul(multiplier) >> shift) as usize];
+        bucket
+            .iter()
+            .fold(false, |held, &slot| held | (slot == key))
+    }
+}
+
 /// Whether `CJK_PAIRS` holds `first` then `second`: for two Han characters, whether o200k_base
 /// has one token for them; for two Hangul syllables, whether some token holds them side by side
-/// (false for any other pair). One cache line read and compared whole: no branch that random
-/// characters would mispredict.
+/// (false for any other pair).
 #[inline(always)]
 pub(super) fn is_cjk_pair(first: u32, second: u32) -> bool {
-    let key = (first << 16) | second;
-    let shift = 32 - CJK_PAIRS.0.len().trailing_zeros();
-    let bucket = &CJK_PAIRS.0[(key.wrapping_mul(CJK_PAIR_HASH) >> shift) as usize];
-    // `second`, a letter, is never 0, so an empty slot (0) never matches.
-    let held = bucket
-        .iter()
-        .fold(false, |held, &pair| held | (pair == key));
+    // `second`, a letter, is never 0, so the key is not an empty slot.
+    let held = CJK_PAIRS.holds((first << 16) | second, CJK_PAIR_HASH);
     held & ((first | second) <= 0xFFFF)
+}
+
+/// The start of a `mark_word_key`: 32-bit FNV-1a's offset basis.
+pub(super) const MARK_WORD_START: u32 = 0x811C_9DC5;
+
+/// A `MARK_WORDS` key, one more byte of it: 32-bit FNV-1a (the generator hashes the same).
+#[inline(always)]
+pub(super) fn mark_word_key(key: u32, byte: u8) -> u32 {
+    (key ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+}
+
+/// Whether o200k_base has one token for the ASCII mark and letters whose `mark_word_key` is
+/// `key` (`_name`, `.com`: see `MARK_WORDS`).
+#[inline]
+pub(super) fn is_mark_word(key: u32) -> bool {
+    MARK_WORDS.holds(key.max(1), MARK_WORD_HASH)
 }
 
 /// Whether `first` then `second`, letters Vietnamese writes (`VIETNAMESE_LETTERS`), stand

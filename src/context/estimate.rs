@@ -211,6 +211,11 @@ pub struct TextTally {
     /// vocabulary has them (`/usr`, `/bin`), and splits the slash, or the slash and a letter, off
     /// the others (`/` `stream`, `/c` `orpus`). File lists are made of them.
     pub slash_led_pieces: u64,
+    /// Word pieces of ASCII letters led by an ASCII mark that o200k_base has one token for with
+    /// the first letter, but not with the whole piece (`_two`, `-renameat`, `.Ditto`): BPE splits
+    /// the piece (`_` `two`, `-ren` `ame` `at`) where the tokens of code and paths (`_name`,
+    /// `.com`, `/usr`) are one. Snake-case names and file lists are made of them.
+    pub unmerged_mark_words: u64,
     /// Word pieces led by an ASCII punctuation mark that o200k_base has no one token for
     /// together with the word's first letter (`#q`, `}x`): the mark is then a token of its own.
     pub unmerged_mark_letters: u64,
@@ -251,86 +256,87 @@ pub struct TextTally {
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 76;
+pub const FEATURES: usize = 77;
 
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1000, // word_pieces
-    125,  // long_word_letters, English-like text
+    128,  // long_word_letters, English-like text
     0,    // long_word_letters, other Latin-script text
-    12,   // marked_word_letters
+    0,    // marked_word_letters
     506,  // very_long_word_letters
-    154,  // inner_capitals
-    1195, // digit_groups
+    140,  // inner_capitals
+    1054, // digit_groups
     1000, // punct_runs
-    686,  // long_punct_chars
+    297,  // long_punct_chars
     0,    // repeated_chars
     1512, // space_runs
-    1468, // newline_runs
-    0,    // long_whitespace_chars
-    169,  // han_chars, Simplified Chinese or Japanese text
-    47,   // han_chars, Traditional Chinese text
-    267,  // kana_chars
+    1312, // newline_runs
+    13,   // long_whitespace_chars
+    290,  // han_chars, Simplified Chinese or Japanese text
+    142,  // han_chars, Traditional Chinese text
+    215,  // kana_chars
     40,   // hangul_chars
     0,    // accented_letters: Latin-1
     0,    // accented_letters: extended_latin_letters
     352,  // accented_letters: vietnamese_letters
     0,    // accented_letters: Latin-1, Vietnamese text
     0,    // accented_letters: extended_latin_letters, Vietnamese text
-    143,  // other_letters: greek_letters
+    0,    // other_letters: greek_letters
     184,  // other_letters: cyrillic_letters, other than Russian text
-    143,  // other_letters: cyrillic_letters, Russian text
-    143,  // other_letters: hebrew_letters
-    143,  // other_letters: arabic_letters
-    143,  // other_letters: indic_letters
+    68,   // other_letters: cyrillic_letters, Russian text
+    253,  // other_letters: hebrew_letters
+    136,  // other_letters: arabic_letters
+    277,  // other_letters: indic_letters
     1000, // other_letters: the rest
-    143,  // unspaced_letters
+    168,  // unspaced_letters
     778,  // symbols
     1000, // astral_symbols
-    225,  // base64_chars
+    293,  // base64_chars
     215,  // long_run_letters
     1,    // rare_char_milli (already in thousandths)
     2585, // after_rare_chars
-    1000, // repeated_non_ascii
-    1393, // unmerged_punct_pairs
+    1206, // repeated_non_ascii
+    1508, // unmerged_punct_pairs
     1000, // mixed_whitespace
     814,  // rare_letter_trigrams
     0,    // rare_letter_trigrams, Vietnamese text
-    1817, // unmerged_mark_letters
+    1775, // unmerged_mark_letters
     1000, // whitespace_changes
-    1000, // non_ascii_whitespace
+    412,  // non_ascii_whitespace
     790,  // repeated_rare_chars
-    814,  // unmerged_kana_pairs
-    960,  // mixed_script_letters
+    883,  // unmerged_kana_pairs
+    1000, // mixed_script_letters
     2193, // unmerged_capital_letters
     1000, // unmerged_latin_letters
     1000, // lone_first_letters
     1000, // script_changes
-    217,  // base64_margin (tenths of the square root of base64_chars)
+    69,   // base64_margin (tenths of the square root of base64_chars)
     1000, // unmerged_capitals
     1000, // run_tokens
     0,    // sparse_script_letters
-    0,    // arabic_letters, Kurdish or Uyghur text
-    978,  // split_script_pairs: Greek
-    2973, // split_script_pairs: Cyrillic
-    3031, // split_script_pairs: Hebrew
-    1434, // split_script_pairs: Arabic
-    922,  // split_script_pairs: Indic
-    1094, // split_script_pairs: Thai
-    309,  // unmerged_script_pairs: Greek
-    0,    // unmerged_script_pairs: Cyrillic
+    61,   // arabic_letters, Kurdish or Uyghur text
+    1420, // split_script_pairs: Greek
+    3068, // split_script_pairs: Cyrillic
+    1851, // split_script_pairs: Hebrew
+    1288, // split_script_pairs: Arabic
+    851,  // split_script_pairs: Indic
+    1114, // split_script_pairs: Thai
+    1056, // unmerged_script_pairs: Greek
+    254,  // unmerged_script_pairs: Cyrillic
     0,    // unmerged_script_pairs: Hebrew
-    284,  // unmerged_script_pairs: Arabic
-    438,  // unmerged_script_pairs: Indic
+    474,  // unmerged_script_pairs: Arabic
+    0,    // unmerged_script_pairs: Indic
     0,    // unmerged_script_pairs: Thai
-    275,  // scrambled_pairs
+    169,  // scrambled_pairs
     1000, // unspaced_script_starts
-    810,  // lone_han_chars
-    971,  // split_hangul_pairs
+    690,  // lone_han_chars
+    991,  // split_hangul_pairs
     774,  // split_vietnamese_pairs
-    831,  // split_script_pairs: Lao, Myanmar, Khmer
+    801,  // split_script_pairs: Lao, Myanmar, Khmer
     0,    // unmerged_script_pairs: Lao, Myanmar, Khmer
-    154,  // slash_led_pieces
+    101,  // slash_led_pieces
+    1000, // unmerged_mark_words
 ];
 
 impl TextTally {
@@ -434,6 +440,7 @@ impl TextTally {
             self.split_script_pairs[6],
             self.unmerged_script_pairs[6],
             self.slash_led_pieces,
+            self.unmerged_mark_words,
         ]
     }
 
@@ -549,6 +556,7 @@ impl TextTally {
         self.split_hangul_pairs += other.split_hangul_pairs;
         self.split_vietnamese_pairs += other.split_vietnamese_pairs;
         self.slash_led_pieces += other.slash_led_pieces;
+        self.unmerged_mark_words += other.unmerged_mark_words;
         self.mixed_script_letters += other.mixed_script_letters;
         self.unmerged_capital_letters += other.unmerged_capital_letters;
         self.unmerged_latin_letters += other.unmerged_latin_letters;
@@ -787,6 +795,29 @@ mod tests {
         // Capitals and letters beyond ASCII restart or break the trigrams.
         assert!(tally_text("QxZvJkWpYb").tokens() >= 2 * tally_text("HelloWorld").tokens());
         assert!(tally_text("aéb").rare_letter_trigrams >= 1);
+    }
+
+    #[test]
+    fn pieces_led_by_a_mark_that_are_no_token_are_counted() {
+        // One token each in o200k_base: `_name`, `.com`, `-r`.
+        assert_eq!(tally_text("x_name y.com x-r").unmerged_mark_words, 0);
+        // Split by BPE: `_b` `az`, `.D` `itto`, `-ren` `ame` `at`, `_caf` `é`.
+        assert_eq!(
+            tally_text("foo_baz x.Ditto x-renameat x_café").unmerged_mark_words,
+            4
+        );
+        // A piece ends at a capital, a digit or the end of the text.
+        assert_eq!(tally_text("x_bazQux_baz2").unmerged_mark_words, 2);
+        // A mark that BPE leaves alone is counted as such (`#q`), not twice.
+        let tally = tally_text("#qx");
+        assert_eq!(
+            (tally.unmerged_mark_letters, tally.unmerged_mark_words),
+            (1, 0)
+        );
+        // The pieces of a base64 run are paid for by its characters, its last one too.
+        let base64 = tally_text("aGVsbG8gd29ybGQ5Zm9vYmFyYmF6MTIzcXVxcXVleA/qzxwk");
+        assert!(base64.base64_chars > 0, "{base64:?}");
+        assert_eq!(base64.unmerged_mark_words, 0);
     }
 
     #[test]

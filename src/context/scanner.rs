@@ -9,13 +9,13 @@
 
 use super::chars::{
     class_and_single_token, is_cjk_pair, is_greek_or_cyrillic_capital, is_kurdish_uyghur_marker,
-    is_lone_first_letter, is_paired_accented, is_single_token_kana_pair,
+    is_lone_first_letter, is_mark_word, is_paired_accented, is_single_token_kana_pair,
     is_single_token_latin_pair, is_single_token_pair, is_single_token_spaced_latin,
     is_single_token_spaced_pair, is_sparse_script_letter, is_split_vietnamese_pair,
     is_traditional_marker, is_unspaced_script_start, is_vietnamese_marker, latin_index,
-    next_trigram, numeric_milli, rare_char_milli, run_token_length, script, script_family,
-    script_pair, CharClass, Script, ASCII_CLASSES, PAIR_IN_A_TOKEN, PAIR_SPLIT, PAIR_TOKEN, RARE,
-    RARE_TRIGRAMS,
+    mark_word_key, next_trigram, numeric_milli, rare_char_milli, run_token_length, script,
+    script_family, script_pair, CharClass, Script, ASCII_CLASSES, MARK_WORD_START, PAIR_IN_A_TOKEN,
+    PAIR_SPLIT, PAIR_TOKEN, RARE, RARE_TRIGRAMS,
 };
 use super::estimate::TextTally;
 
@@ -121,6 +121,7 @@ struct Checkpoint {
     run_tokens: u64,
     rare_letter_trigrams: u64,
     unmerged_mark_letters: u64,
+    unmerged_mark_words: u64,
     unmerged_capital_letters: u64,
     unmerged_latin_letters: u64,
     lone_first_letters: u64,
@@ -138,6 +139,7 @@ impl Checkpoint {
             run_tokens: tally.run_tokens,
             rare_letter_trigrams: tally.rare_letter_trigrams,
             unmerged_mark_letters: tally.unmerged_mark_letters,
+            unmerged_mark_words: tally.unmerged_mark_words,
             unmerged_capital_letters: tally.unmerged_capital_letters,
             unmerged_latin_letters: tally.unmerged_latin_letters,
             lone_first_letters: tally.lone_first_letters,
@@ -154,6 +156,7 @@ impl Checkpoint {
         tally.run_tokens = self.run_tokens;
         tally.rare_letter_trigrams = self.rare_letter_trigrams;
         tally.unmerged_mark_letters = self.unmerged_mark_letters;
+        tally.unmerged_mark_words = self.unmerged_mark_words;
         tally.unmerged_capital_letters = self.unmerged_capital_letters;
         tally.unmerged_latin_letters = self.unmerged_latin_letters;
         tally.lone_first_letters = self.lone_first_letters;
@@ -173,6 +176,10 @@ pub struct TextScanner {
     run_len: u32,
     /// The word piece began with a punctuation mark (`.email`, `/path`, `-rs`, `_name`).
     led_by_mark: bool,
+    /// The word piece began with an ASCII mark that o200k_base has one token for with its first
+    /// letter: the piece's `chars::mark_word_key` so far, to tell at its end whether the whole
+    /// is one token (`TextTally::unmerged_mark_words`). 0 otherwise.
+    mark_word: u32,
     /// The word piece began with a space.
     led_by_space: bool,
     /// The word piece began with a capital.
@@ -221,6 +228,7 @@ impl TextScanner {
             run: Run::Nothing,
             run_len: 0,
             led_by_mark: false,
+            mark_word: 0,
             led_by_space: false,
             led_by_capital: false,
             word_letters: 0,
@@ -788,6 +796,11 @@ impl TextScanner {
             self.after_leading_capital(code as u8);
         }
         self.word_letters += 1;
+        if self.mark_word != 0 {
+            // A letter beyond ASCII makes a key no token has: no byte of UTF-8 is 0xFF.
+            let byte = if code < 0x80 { code as u8 } else { 0xFF };
+            self.mark_word = mark_word_key(self.mark_word, byte);
+        }
         if code < 0x80 {
             self.trigram = next_trigram(self.trigram, code as u8);
             if self.previous == CharClass::AccentedLetter && !starts_piece {
@@ -857,6 +870,9 @@ impl TextScanner {
         let run = self.run;
         self.end_run(Some(CharClass::Lower));
         self.start_piece(run, CharClass::Lower, code);
+        if self.mark_word != 0 {
+            self.mark_word = mark_word_key(self.mark_word, letter);
+        }
         self.run_len = 1;
         self.word_letters = 1;
         self.trigram = next_trigram(0, letter);
@@ -873,11 +889,15 @@ impl TextScanner {
         let run = self.run;
         let starts_piece = match run {
             Run::Word => {
-                class == CharClass::Upper
+                let split = class == CharClass::Upper
                     && matches!(
                         self.previous,
                         CharClass::Lower | CharClass::AccentedLetter | CharClass::OtherLetter
-                    )
+                    );
+                if split {
+                    self.end_mark_word();
+                }
+                split
             }
             _ => {
                 self.end_run(Some(class));
@@ -900,17 +920,13 @@ impl TextScanner {
                 newlines: false,
             }
         ) && self.run_len == 1;
-        self.tally.slash_led_pieces += u64::from(self.led_by_mark && self.previous_code == 0x2F);
         self.led_by_space = matches!(run, Run::Spaces { .. });
         self.led_by_capital = class == CharClass::Upper;
         if self.led_by_space && class == CharClass::OtherLetter && is_unspaced_script_start(code) {
             self.tally.unspaced_script_starts += 1;
         }
-        if self.led_by_mark
-            && (self.previous_code < 0x80 || latin_index(self.previous_code).is_some())
-            && !is_single_token_latin_pair(self.previous_code, code)
-        {
-            self.tally.unmerged_mark_letters += 1;
+        if self.led_by_mark {
+            self.mark_led_piece(code);
         }
         self.run = Run::Word;
         self.run_len = 0;
@@ -918,6 +934,39 @@ impl TextScanner {
         self.piece_unmerged = 0;
         self.piece_split = 0;
         self.trigram = 0;
+    }
+
+    /// A word piece led by a mark (`previous_code`) begins with the letter `code`: whether BPE
+    /// leaves the mark alone, or else whether the whole piece may be one token (`mark_word`). Out
+    /// of line: most pieces begin with a space or nothing.
+    #[inline(never)]
+    fn mark_led_piece(&mut self, code: u32) {
+        let mark = self.previous_code;
+        self.tally.slash_led_pieces += u64::from(mark == 0x2F);
+        if mark >= 0x80 && latin_index(mark).is_none() {
+            return;
+        }
+        if !is_single_token_latin_pair(mark, code) {
+            self.tally.unmerged_mark_letters += 1;
+        } else if mark < 0x80 && code < 0x80 {
+            self.mark_word = mark_word_key(MARK_WORD_START, mark as u8);
+        }
+    }
+
+    /// Counts the word piece that ends here if it began with a mark and is not one token with it
+    /// (see `TextScanner::mark_word`).
+    #[inline(always)]
+    fn end_mark_word(&mut self) {
+        if self.mark_word != 0 {
+            self.count_mark_word();
+        }
+    }
+
+    /// [`TextScanner::end_mark_word`]'s lookup, kept out of the paths of every word.
+    #[inline(never)]
+    fn count_mark_word(&mut self) {
+        self.tally.unmerged_mark_words += u64::from(!is_mark_word(self.mark_word));
+        self.mark_word = 0;
     }
 
     /// The row of `LONE_FIRST_LETTERS` for the running word piece: how it began.
@@ -1012,6 +1061,11 @@ impl TextScanner {
         let (trigram, rare) = letter_trigrams(letters, self.trigram);
         self.trigram = trigram;
         self.tally.rare_letter_trigrams += rare;
+        if self.mark_word != 0 {
+            self.mark_word = letters
+                .iter()
+                .fold(self.mark_word, |key, &b| mark_word_key(key, b));
+        }
         self.lower_case_letters(letters.len(), letters[letters.len() - 1]);
     }
 
@@ -1179,7 +1233,8 @@ impl TextScanner {
                     self.tally.space_runs += 1;
                 }
             }
-            Run::Nothing | Run::Word | Run::Digits | Run::Newlines => {}
+            Run::Word => self.end_mark_word(),
+            Run::Nothing | Run::Digits | Run::Newlines => {}
         }
         self.run = Run::Nothing;
     }
@@ -1204,6 +1259,8 @@ impl TextScanner {
         let base64 = self.base64_known || self.base64.looks_like_base64();
         self.base64_known = false;
         if base64 {
+            // Its last word piece, still running, is not counted either.
+            self.mark_word = 0;
             self.before_base64.restore(&mut self.tally);
             self.tally.base64_chars += u64::from(self.base64.len);
         }

@@ -269,7 +269,24 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     }
     cjk_pairs.sort_unstable();
     cjk_pairs.dedup();
-    let (cjk_pair_hash, cjk_pair_buckets) = cjk_pair_buckets(&cjk_pairs);
+    let (cjk_pair_hash, cjk_pair_buckets) = key_buckets(&cjk_pairs, CJK_PAIR_BUCKETS);
+    // The tokens of one ASCII mark and ASCII letters (`_name`, `.com`, `-r`, `/usr`), as their
+    // `mark_word_key`.
+    let mut mark_words: Vec<u32> = (0..VOCABULARY_RANKS)
+        .filter_map(|rank| bpe.decode_bytes(&[rank]).ok())
+        .filter(|bytes| match &bytes[..] {
+            [mark, letters @ ..] => {
+                mark.is_ascii_punctuation()
+                    && !letters.is_empty()
+                    && letters.iter().all(u8::is_ascii_alphabetic)
+            }
+            [] => false,
+        })
+        .map(|bytes| mark_word_key(&bytes))
+        .collect();
+    mark_words.sort_unstable();
+    mark_words.dedup();
+    let (mark_word_hash, mark_word_buckets) = key_buckets(&mark_words, MARK_WORD_BUCKETS);
     // The letters of these ranges that o200k_base has a token for after a space.
     let mut spaced_script = [0u64; 96];
     for &(start, width) in &SCRIPT_PAIR_RANGES {
@@ -502,18 +519,24 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
         "/// The {} pairs of Han characters that are one token, and of Hangul syllables that some\n\
          /// token holds side by side (Korean tokens often hold a leading space and three or four\n\
          /// syllables: that a token holds the pair tells words from random syllables better), as\n\
-         /// `first << 16 | second`, hashed into buckets of {CJK_PAIR_BUCKET} (a cache line): a pair is in\n\
+         /// `first << 16 | second`, hashed into buckets of {KEY_BUCKET} (a cache line): a pair is in\n\
          /// bucket `(key * CJK_PAIR_HASH) >> {}` (32 bits), and no bucket overflows; 0 is an empty\n\
          /// slot.\n\
-         pub(super) static CJK_PAIRS: CjkPairBuckets = CjkPairBuckets([",
+         pub(super) static CJK_PAIRS: KeyBuckets<{CJK_PAIR_BUCKETS}> = KeyBuckets([",
         cjk_pairs.len(),
         32 - CJK_PAIR_BUCKETS.trailing_zeros(),
     );
-    for bucket in &cjk_pair_buckets {
-        let cells: Vec<String> = bucket.iter().map(|key| format!("{key:#x}")).collect();
-        let _ = writeln!(out, "    [{}],", cells.join(", "));
-    }
-    out.push_str("]);\n\n");
+    write_buckets(&mut out, &cjk_pair_buckets);
+    let _ = writeln!(
+        out,
+        "/// The {} tokens of o200k_base made of one ASCII mark and ASCII letters (`_name`, `.com`,\n\
+         /// `-r`, `/usr`), as the FNV-1a hash of their bytes (`chars::mark_word_key`), hashed into\n\
+         /// buckets as `CJK_PAIRS` with `MARK_WORD_HASH`.\n\
+         #[rustfmt::skip]\n\
+         pub(super) static MARK_WORDS: KeyBuckets<{MARK_WORD_BUCKETS}> = KeyBuckets([",
+        mark_words.len(),
+    );
+    write_buckets(&mut out, &mark_word_buckets);
     let letters: Vec<String> = vietnamese.iter().map(|code| format!("{code:#x}")).collect();
     let _ = writeln!(
         out,
@@ -538,8 +561,11 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
         out,
         "/// The multiplier of `CJK_PAIRS`' hash: the first odd one from the golden ratio's that\n\
          /// overflows no bucket.\npub(super) const CJK_PAIR_HASH: u32 = {cjk_pair_hash:#x};\n\n\
-         /// `CJK_PAIRS`' buckets, a cache line each.\n#[repr(align(64))]\n\
-         pub(super) struct CjkPairBuckets(pub(super) [[u32; {CJK_PAIR_BUCKET}]; {CJK_PAIR_BUCKETS}]);\n"
+         /// The multiplier of `MARK_WORDS`' hash, found the same way.\n\
+         pub(super) const MARK_WORD_HASH: u32 = {mark_word_hash:#x};\n\n\
+         /// Keys hashed into `N` buckets of {KEY_BUCKET}, a cache line each (`chars::KeyBuckets::holds`).\n\
+         #[repr(align(64))]\n\
+         pub(super) struct KeyBuckets<const N: usize>(pub(super) [[u32; {KEY_BUCKET}]; N]);\n"
     );
     out.push_str(
         "/// Code points beyond the basic plane that are one token on their own. Sorted.\n",
@@ -878,19 +904,71 @@ pub fn adversarial(blocks: &[(u32, u32, String)], seed: u64) -> Vec<(String, Str
         let run: String = (0..48).map(|_| pick(&mut rng)).collect();
         out.push((format!("alphabet of {name}: run"), run));
     }
+    // Names and paths made of common words (`user_id_2`, `/src/test-data/main.rs`,
+    // `request.retry_delay.max`): their pieces led by `_`, `/`, `-` and `.` split where
+    // o200k_base has no one token for them.
+    let mut rng = Rng(seed ^ 0x1DE7_1F1E_0000_0002);
+    let word = |rng: &mut Rng| IDENTIFIER_WORDS[rng.below(IDENTIFIER_WORDS.len())];
+    let mut names = String::new();
+    for _ in 0..12 {
+        let parts: Vec<&str> = (0..1 + rng.below(4)).map(|_| word(&mut rng)).collect();
+        names.push_str(&parts.join("_"));
+        if rng.below(2) == 0 {
+            names.push_str(&rng.below(100).to_string());
+        }
+        names.push(' ');
+    }
+    out.push(("identifiers: snake case".to_owned(), names));
+    let mut paths = String::new();
+    for _ in 0..8 {
+        for _ in 0..1 + rng.below(4) {
+            paths.push('/');
+            paths.push_str(word(&mut rng));
+            if rng.below(3) == 0 {
+                paths.push('-');
+                paths.push_str(word(&mut rng));
+            }
+        }
+        paths.push_str([".rs", ".py", ".txt", ".json"][rng.below(4)]);
+        paths.push('\n');
+    }
+    out.push(("identifiers: paths".to_owned(), paths));
+    let mut dotted = String::new();
+    for _ in 0..8 {
+        let parts: Vec<&str> = (0..2 + rng.below(3)).map(|_| word(&mut rng)).collect();
+        dotted.push_str(&parts.join("."));
+        dotted.push_str("();\n");
+    }
+    out.push(("identifiers: dotted".to_owned(), dotted));
     out
 }
+
+/// Words that names in code and file paths are made of.
+const IDENTIFIER_WORDS: [&str; 96] = [
+    "user", "id", "name", "data", "file", "path", "list", "item", "count", "value", "key", "index",
+    "total", "time", "date", "start", "end", "open", "close", "read", "write", "load", "save",
+    "send", "get", "set", "new", "old", "max", "min", "size", "type", "mode", "state", "status",
+    "error", "result", "request", "response", "config", "client", "server", "cache", "queue",
+    "token", "model", "message", "buffer", "stream", "event", "handler", "parse", "format",
+    "check", "update", "delete", "create", "remove", "insert", "find", "sort", "filter", "map",
+    "node", "tree", "page", "text", "line", "word", "byte", "block", "chunk", "table", "row",
+    "column", "field", "record", "entry", "group", "order", "price", "amount", "limit", "offset",
+    "retry", "delay", "window", "context", "source", "target", "input", "output", "test", "main",
+    "util", "helper",
+];
 
 /// A row of `VIETNAMESE_PAIRS`: the letters of `VIETNAMESE_LETTERS` (186), rounded up to a power
 /// of two.
 pub const VIETNAMESE_ROW: usize = 256;
 const VIETNAMESE_PAIR_WORDS: usize = VIETNAMESE_ROW * VIETNAMESE_ROW / 64;
 
-/// The buckets of `CJK_PAIRS`, and the pairs a bucket holds: 16 pairs of four bytes fill a cache
-/// line, and 512 of them about twice the pairs, so that a multiplier that overflows none is
-/// found at once. A lookup then reads one line and compares all of it, without a branch.
+/// The keys a bucket of `CJK_PAIRS` and `MARK_WORDS` holds: 16 keys of four bytes fill a cache
+/// line. A lookup then reads one line and compares all of it, without a branch.
+pub const KEY_BUCKET: usize = 16;
+/// The buckets of `CJK_PAIRS` (about 3,500 pairs) and of `MARK_WORDS` (about 15,000 tokens): about
+/// twice the keys' room, so that a multiplier that overflows none is found at once.
 pub const CJK_PAIR_BUCKETS: usize = 512;
-pub const CJK_PAIR_BUCKET: usize = 16;
+pub const MARK_WORD_BUCKETS: usize = 2048;
 
 /// Whether `code` is a Han character of the basic plane.
 fn is_han(code: u32) -> bool {
@@ -918,13 +996,13 @@ fn write_word_rows(out: &mut String, words: &[u64]) {
     out.push_str("];\n\n");
 }
 
-/// `keys` hashed into buckets (see `CJK_PAIRS`), and the multiplier that does it.
-fn cjk_pair_buckets(keys: &[u32]) -> (u32, Vec<[u32; CJK_PAIR_BUCKET]>) {
-    let shift = 32 - CJK_PAIR_BUCKETS.trailing_zeros();
+/// `keys` hashed into `count` buckets (see `CJK_PAIRS`), and the multiplier that does it.
+fn key_buckets(keys: &[u32], count: usize) -> (u32, Vec<[u32; KEY_BUCKET]>) {
+    let shift = 32 - count.trailing_zeros();
     let mut multiplier = 0x9E37_79B1u32;
     loop {
-        let mut buckets = vec![[0u32; CJK_PAIR_BUCKET]; CJK_PAIR_BUCKETS];
-        let mut fill = vec![0; CJK_PAIR_BUCKETS];
+        let mut buckets = vec![[0u32; KEY_BUCKET]; count];
+        let mut fill = vec![0; count];
         let fits = keys.iter().all(|&key| {
             let bucket = (key.wrapping_mul(multiplier) >> shift) as usize;
             let Some(slot) = buckets[bucket].get_mut(fill[bucket]) else {
@@ -939,6 +1017,24 @@ fn cjk_pair_buckets(keys: &[u32]) -> (u32, Vec<[u32; CJK_PAIR_BUCKET]>) {
         }
         multiplier = multiplier.wrapping_add(2);
     }
+}
+
+/// The body of a `KeyBuckets` table, a bucket a line, and its end.
+fn write_buckets(out: &mut String, buckets: &[[u32; KEY_BUCKET]]) {
+    for bucket in buckets {
+        let cells: Vec<String> = bucket.iter().map(|key| format!("{key:#x}")).collect();
+        let _ = writeln!(out, "    [{}],", cells.join(", "));
+    }
+    out.push_str("]);\n\n");
+}
+
+/// The key of a mark and letters in `MARK_WORDS`: the 32-bit FNV-1a hash of the bytes, never 0
+/// (an empty slot). The scanner's `chars::mark_word_key` computes the same, a byte at a time.
+fn mark_word_key(bytes: &[u8]) -> u32 {
+    let hash = bytes.iter().fold(0x811C_9DC5u32, |hash, &byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    });
+    hash.max(1)
 }
 
 /// The letters of everyday alphabets (with their vowel signs where the script writes them
