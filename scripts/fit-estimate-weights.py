@@ -6,9 +6,11 @@ Input: the file written by
 (per corpus sample and adversarial string: its o200k_base count and TextTally::features()).
 
 The program: the smallest sum over kinds of text of the mean estimate / o200k_base, such that no
-corpus sample is under-counted by more than CORPUS_SLACK and no adversarial string by more than
+corpus sample is under-counted by more than CORPUS_SLACK, no adversarial string by more than
 ADVERSARIAL_SLACK (ASCII_SLACK for random ASCII; the test allows 5%, the rest is room for
-rounding and strings the fit never saw),
+rounding and strings the fit never saw) and no piece of about 100 tokens of a corpus sample by
+more than PIECE_SLACK (adversarial strings and pieces that no weights serve are let off at a
+high price, and named),
 with the floors BPE guarantees: a word piece, a punctuation run and a digit group cost at least
 one token each, an emoji at least one; a letter of a script the corpus lacks is charged one, and
 rare characters their measured cost (weight 1, already in thousandths). A character that is one
