@@ -14,8 +14,8 @@ use super::chars::{
     is_single_token_spaced_pair, is_sparse_script_letter, is_split_vietnamese_pair,
     is_traditional_marker, is_unspaced_script_start, is_vietnamese_marker, latin_index,
     mark_word_key, next_trigram, numeric_milli, rare_char_milli, run_token_length, script,
-    script_family, script_pair, CharClass, Script, ASCII_CLASSES, MARK_WORD_START, PAIR_IN_A_TOKEN,
-    PAIR_SPLIT, PAIR_TOKEN, RARE, RARE_TRIGRAMS,
+    script_family, script_pair, CharClass, Script, ASCII_CLASSES, LAST_PAIRED_LATIN,
+    MARK_WORD_START, PAIR_IN_A_TOKEN, PAIR_SPLIT, PAIR_TOKEN, RARE, RARE_TRIGRAMS,
 };
 use super::estimate::TextTally;
 
@@ -796,12 +796,10 @@ impl TextScanner {
             self.after_leading_capital(code as u8);
         }
         self.word_letters += 1;
-        if self.mark_word != 0 {
-            // A letter beyond ASCII makes a key no token has: no byte of UTF-8 is 0xFF.
-            let byte = if code < 0x80 { code as u8 } else { 0xFF };
-            self.mark_word = mark_word_key(self.mark_word, byte);
-        }
         if code < 0x80 {
+            if self.mark_word != 0 {
+                self.mark_word = mark_word_key(self.mark_word, code as u8);
+            }
             self.trigram = next_trigram(self.trigram, code as u8);
             if self.previous == CharClass::AccentedLetter && !starts_piece {
                 self.tally.split_vietnamese_pairs +=
@@ -926,7 +924,11 @@ impl TextScanner {
             self.tally.unspaced_script_starts += 1;
         }
         if self.led_by_mark {
-            self.mark_led_piece(code);
+            self.tally.slash_led_pieces += u64::from(self.previous_code == 0x2F);
+            // Marks beyond Latin (CJK punctuation before Han) have nothing more to look up.
+            if self.previous_code <= LAST_PAIRED_LATIN {
+                self.mark_led_piece(code);
+            }
         }
         self.run = Run::Word;
         self.run_len = 0;
@@ -936,14 +938,13 @@ impl TextScanner {
         self.trigram = 0;
     }
 
-    /// A word piece led by a mark (`previous_code`) begins with the letter `code`: whether BPE
-    /// leaves the mark alone, or else whether the whole piece may be one token (`mark_word`). Out
-    /// of line: most pieces begin with a space or nothing.
+    /// A word piece led by a Latin mark (`previous_code`) begins with the letter `code`: whether
+    /// BPE leaves the mark alone, or else whether the whole piece may be one token (`mark_word`).
+    /// Out of line: most pieces begin with a space or nothing.
     #[inline(never)]
     fn mark_led_piece(&mut self, code: u32) {
         let mark = self.previous_code;
-        self.tally.slash_led_pieces += u64::from(mark == 0x2F);
-        if mark >= 0x80 && latin_index(mark).is_none() {
+        if latin_index(mark).is_none() {
             return;
         }
         if !is_single_token_latin_pair(mark, code) {
@@ -965,7 +966,9 @@ impl TextScanner {
     /// [`TextScanner::end_mark_word`]'s lookup, kept out of the paths of every word.
     #[inline(never)]
     fn count_mark_word(&mut self) {
-        self.tally.unmerged_mark_words += u64::from(!is_mark_word(self.mark_word));
+        // A letter beyond ASCII (not in the key) makes a piece no token of the table is.
+        let beyond_ascii = self.word_letters != self.run_len;
+        self.tally.unmerged_mark_words += u64::from(beyond_ascii || !is_mark_word(self.mark_word));
         self.mark_word = 0;
     }
 
