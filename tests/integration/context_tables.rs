@@ -12,6 +12,7 @@
 //! - which pairs of printable ASCII characters are one token, alone and after a space, and which
 //!   pairs of kana; which pairs of Han characters are one token, and which pairs of Hangul
 //!   syllables, of Vietnamese letters and of the letters of `SCRIPT_PAIR_RANGES` some token holds;
+//! - which tokens are one ASCII mark and ASCII letters (`_name`, `.com`: `MARK_WORDS`);
 //! - which trigrams of ASCII letters (case folded, a word's start counting as a letter of its own)
 //!   occur in the `LETTER_TRIGRAM_RANKS` most frequent tokens made of letters (with at most a
 //!   leading space): a word whose trigrams are missing there is split into short tokens.
