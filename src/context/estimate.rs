@@ -215,10 +215,11 @@ pub struct TextTally {
     /// vocabulary has them (`/usr`, `/bin`), and splits the slash, or the slash and a letter, off
     /// the others (`/` `stream`, `/c` `orpus`). File lists are made of them.
     pub slash_led_pieces: u64,
-    /// Word pieces of ASCII letters led by an ASCII mark that o200k_base has one token for with
-    /// the first letter, but not with the whole piece (`_two`, `-renameat`, `.Ditto`): BPE splits
-    /// the piece (`_` `two`, `-ren` `ame` `at`) where the tokens of code and paths (`_name`,
-    /// `.com`, `/usr`) are one. Snake-case names and file lists are made of them.
+    /// Word pieces led by an ASCII mark that o200k_base has one token for with the first letter,
+    /// but not with the whole piece (`_baz`, `-renameat`, `.Ditto`; `MARK_WORDS` holds only ASCII
+    /// letters, so a piece with a letter beyond ASCII is never one): BPE splits the piece (`_b`
+    /// `az`, `-ren` `ame` `at`) where the tokens of code and paths (`_name`, `.com`, `/usr`) are
+    /// one. Snake-case names and file lists are made of them.
     pub unmerged_mark_words: u64,
     /// Word pieces led by an ASCII punctuation mark that o200k_base has no one token for
     /// together with the word's first letter (`#q`, `}x`): the mark is then a token of its own.

@@ -178,7 +178,8 @@ pub struct TextScanner {
     led_by_mark: bool,
     /// The word piece began with an ASCII mark that o200k_base has one token for with its first
     /// letter: the piece's `chars::mark_word_key` so far, to tell at its end whether the whole
-    /// is one token (`TextTally::unmerged_mark_words`). 0 otherwise.
+    /// is one token (`TextTally::unmerged_mark_words`). 0 otherwise (a key that comes to 0 midway
+    /// drops its piece from the count: one in four billion).
     mark_word: u32,
     /// The word piece began with a space.
     led_by_space: bool,
