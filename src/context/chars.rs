@@ -436,9 +436,8 @@ pub(super) fn is_single_token_latin_pair(first: u32, second: u32) -> bool {
 /// `SCRIPT_PAIR_RANGES` (Greek, Cyrillic, Hebrew, Arabic, Indic, Thai, Lao, Myanmar, Khmer), as
 /// two bits: the low one set when some token holds the two side by side (BPE splits every other
 /// pair), the high one when the two are one token ([`PAIR_TOKEN`] for letters of any other
-/// range); and the script, as
-/// `TextTally::split_script_pairs` numbers them: Greek, Cyrillic, Hebrew, Arabic, Indic, Thai,
-/// and Lao, Myanmar and Khmer.
+/// range); and the script, as `TextTally::split_script_pairs` numbers them: Greek, Cyrillic,
+/// Hebrew, Arabic, Indic, Thai, and Lao, Myanmar and Khmer.
 #[inline(always)]
 pub(super) fn script_pair(first: u32, second: u32) -> (u32, usize) {
     let Some(block) = PAIR_BLOCKS.get((second >> 7) as usize) else {

@@ -31,9 +31,10 @@
 //! far as weights can, any piece of about 100 tokens of one) against o200k_base on the corpus of
 //! `tests/fixtures/context/` (the project's own text and text it did not write: man pages and
 //! translation catalogues in 20 languages, licence texts, source code, JSON, logs, base64, hex)
-//! together with adversarial strings generated for every Unicode block from 361 seeds. Where a character that is one token alone is known not to merge with the one
-//! before it (a repeat, a kana pair without a token, a letter of another alphabet right after an
-//! ASCII letter), the fit holds its charge to at least one token: BPE cannot spend more on it.
+//! together with adversarial strings generated for every Unicode block from 361 seeds. Where a
+//! character that is one token alone is known not to merge with the one before it (a repeat, a
+//! kana pair without a token, a letter of another alphabet right after an ASCII letter), the fit
+//! holds its charge to at least one token: BPE cannot spend more on it.
 //! Latin letters next to an accented one, and capitals after a capital, are checked against a
 //! generated table of the pairs o200k_base has one token for, case as written: one without a
 //! token for its pair is charged exactly one token (`unmerged_latin_letters`); so is a letter

@@ -798,16 +798,14 @@ impl TextScanner {
         }
         self.word_letters += 1;
         if code < 0x80 {
-            if self.mark_word != 0 {
-                self.mark_word = mark_word_key(self.mark_word, code as u8);
-            }
+            self.extend_mark_word(&[code as u8]);
             self.trigram = next_trigram(self.trigram, code as u8);
-            if self.previous == CharClass::AccentedLetter && !starts_piece {
+            let after_accented = self.previous == CharClass::AccentedLetter && !starts_piece;
+            if after_accented {
                 self.tally.split_vietnamese_pairs +=
                     u64::from(is_split_vietnamese_pair(self.previous_code, code));
             }
-            if self.previous == CharClass::AccentedLetter
-                && !starts_piece
+            if after_accented
                 && is_paired_accented(self.previous_code)
                 && !is_single_token_latin_pair(self.previous_code, code)
             {
@@ -869,9 +867,7 @@ impl TextScanner {
         let run = self.run;
         self.end_run(Some(CharClass::Lower));
         self.start_piece(run, CharClass::Lower, code);
-        if self.mark_word != 0 {
-            self.mark_word = mark_word_key(self.mark_word, letter);
-        }
+        self.extend_mark_word(&[letter]);
         self.run_len = 1;
         self.word_letters = 1;
         self.trigram = next_trigram(0, letter);
@@ -952,6 +948,16 @@ impl TextScanner {
             self.tally.unmerged_mark_letters += 1;
         } else if mark < 0x80 && code < 0x80 {
             self.mark_word = mark_word_key(MARK_WORD_START, mark as u8);
+        }
+    }
+
+    /// Adds the ASCII `letters`, continuing the word piece, to its `mark_word` key if it has one.
+    #[inline(always)]
+    fn extend_mark_word(&mut self, letters: &[u8]) {
+        if self.mark_word != 0 {
+            self.mark_word = letters
+                .iter()
+                .fold(self.mark_word, |key, &letter| mark_word_key(key, letter));
         }
     }
 
@@ -1065,11 +1071,7 @@ impl TextScanner {
         let (trigram, rare) = letter_trigrams(letters, self.trigram);
         self.trigram = trigram;
         self.tally.rare_letter_trigrams += rare;
-        if self.mark_word != 0 {
-            self.mark_word = letters
-                .iter()
-                .fold(self.mark_word, |key, &b| mark_word_key(key, b));
-        }
+        self.extend_mark_word(letters);
         self.lower_case_letters(letters.len(), letters[letters.len() - 1]);
     }
 

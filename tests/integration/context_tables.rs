@@ -234,6 +234,9 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     let vietnamese: Vec<u32> = VIETNAMESE_LETTERS.chars().map(u32::from).collect();
     let vietnamese_index = |code: u32| vietnamese.iter().position(|&letter| letter == code);
     let mut vietnamese_pairs = vec![0u64; VIETNAMESE_PAIR_WORDS];
+    // The tokens of one ASCII mark and ASCII letters (`_name`, `.com`, `-r`, `/usr`), as their
+    // `mark_word_key`.
+    let mut mark_words = Vec::new();
     let mut mark = |first: u32, second: u32, bits: u64| {
         for (&(start, width), &offset) in SCRIPT_PAIR_RANGES.iter().zip(&offsets) {
             let (i, j) = (first.wrapping_sub(start), second.wrapping_sub(start));
@@ -247,6 +250,14 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
         let Ok(bytes) = bpe.decode_bytes(&[rank]) else {
             continue;
         };
+        if let [mark, letters @ ..] = &bytes[..] {
+            if mark.is_ascii_punctuation()
+                && !letters.is_empty()
+                && letters.iter().all(u8::is_ascii_alphabetic)
+            {
+                mark_words.push(mark_word_key(&bytes));
+            }
+        }
         let codes: Vec<u32> = String::from_utf8_lossy(&bytes)
             .chars()
             .map(u32::from)
@@ -271,20 +282,6 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     cjk_pairs.sort_unstable();
     cjk_pairs.dedup();
     let (cjk_pair_hash, cjk_pair_buckets) = key_buckets(&cjk_pairs, CJK_PAIR_BUCKETS);
-    // The tokens of one ASCII mark and ASCII letters (`_name`, `.com`, `-r`, `/usr`), as their
-    // `mark_word_key`.
-    let mut mark_words: Vec<u32> = (0..VOCABULARY_RANKS)
-        .filter_map(|rank| bpe.decode_bytes(&[rank]).ok())
-        .filter(|bytes| match &bytes[..] {
-            [mark, letters @ ..] => {
-                mark.is_ascii_punctuation()
-                    && !letters.is_empty()
-                    && letters.iter().all(u8::is_ascii_alphabetic)
-            }
-            [] => false,
-        })
-        .map(|bytes| mark_word_key(&bytes))
-        .collect();
     mark_words.sort_unstable();
     mark_words.dedup();
     let (mark_word_hash, mark_word_buckets) = key_buckets(&mark_words, MARK_WORD_BUCKETS);
