@@ -269,7 +269,7 @@ fn pieces_of_the_corpus_texts_are_seldom_under_estimated() {
     for (kind, samples) in corpus() {
         let mut figures = Figures { ratios: Vec::new() };
         for (name, text) in samples {
-            for (i, piece) in pieces(&text).into_iter().enumerate() {
+            for (i, piece) in pieces(&text, PIECE_BYTES).into_iter().enumerate() {
                 let ratio = estimate_text_tokens(&piece) as f64 / tokens(&piece).max(1) as f64;
                 figures
                     .ratios
@@ -639,7 +639,7 @@ fn dump_features() {
     for (kind, samples) in corpus() {
         for (name, text) in samples {
             out.push_str(&row("corpus", &kind, &name, &text, counts[&name]));
-            for (i, piece) in pieces(&text).into_iter().enumerate() {
+            for (i, piece) in pieces(&text, PIECE_BYTES).into_iter().enumerate() {
                 let name = format!("{name} piece {}", i + 1);
                 out.push_str(&row("piece", &kind, &name, &piece, tokens(&piece)));
             }
@@ -660,28 +660,30 @@ fn dump_features() {
     std::fs::write(path, out).unwrap();
 }
 
-/// A corpus text cut at line ends into pieces of at least `PIECE_BYTES` bytes (the last may be
-/// shorter): about a hundred tokens, a message of a conversation, where the mix of words varies
-/// far more than over a whole text.
-fn pieces(text: &str) -> Vec<String> {
+/// `text` cut at line ends into pieces of at least `bytes` bytes, and the rest if it is half that
+/// or more.
+fn pieces(text: &str, bytes: usize) -> Vec<String> {
     let mut pieces = vec![String::new()];
     for line in text.split_inclusive('\n') {
         let piece = pieces.last_mut().expect("never empty");
         piece.push_str(line);
-        if piece.len() >= PIECE_BYTES {
+        if piece.len() >= bytes {
             pieces.push(String::new());
         }
     }
-    pieces.retain(|piece| piece.len() >= PIECE_BYTES / 2);
+    pieces.retain(|piece| piece.len() >= bytes / 2);
     pieces
 }
 
-/// See [`pieces`].
+/// The pieces of the corpus texts that the fit and the accuracy test hold ([`pieces`]): about a
+/// hundred tokens, a message of a conversation, where the mix of words varies far more than over
+/// a whole text.
 const PIECE_BYTES: usize = 400;
 
 /// Measures the estimate on text files the corpus does not hold: the UTF-8 files listed one per
 /// line in the file `LLMWIRE_SCAN_FILES` names, cut at line ends into pieces of about
-/// `LLMWIRE_SCAN_BYTES` bytes (2,000 by default; pieces under 20 tokens are skipped). Prints the
+/// `LLMWIRE_SCAN_BYTES` bytes (2,000 by default; [`pieces`], so a file's last half piece too;
+/// pieces under 20 tokens are skipped). Prints the
 /// mean error, the pieces more than 5% under and the worst of them: for checking the fit on text
 /// it never saw (man pages, changelogs, source code of the cargo registry, …).
 #[test]
@@ -695,17 +697,12 @@ fn scan_text_files() {
         let Ok(text) = std::fs::read_to_string(path) else {
             continue; // not UTF-8, or gone
         };
-        let mut piece = String::new();
-        for line in text.split_inclusive('\n') {
-            piece.push_str(line);
-            if piece.len() >= size {
-                let count = tokens(&piece);
-                if count >= 20 {
-                    let ratio = estimate_text_tokens(&piece) as f64 / count as f64;
-                    let start: String = piece.chars().take(60).collect();
-                    ratios.push((format!("{path}: {start:?}"), ratio));
-                }
-                piece.clear();
+        for piece in pieces(&text, size) {
+            let count = tokens(&piece);
+            if count >= 20 {
+                let ratio = estimate_text_tokens(&piece) as f64 / count as f64;
+                let start: String = piece.chars().take(60).collect();
+                ratios.push((format!("{path}: {start:?}"), ratio));
             }
         }
     }
