@@ -19,7 +19,13 @@ lightly, the mean over the adversarial strings, so that a weight ordinary text d
 down is no higher than the odd strings need.
 
 Prints the new weights as the Rust array and the per-kind table they give. Needs SciPy (HiGHS).
-Usage: fit-estimate-weights.py FEATURES_TSV [src/context/estimate.rs]
+Usage: fit-estimate-weights.py FEATURES_TSV [src/context/estimate.rs] [--free "NAME;NAME"]
+
+With --free, only the named weights move (names as in the comments of FEATURE_WEIGHTS_MILLI); the
+others keep the values the file was written with, and a kind whose mean those alone already put
+above KIND_MEAN (by rounding) keeps that mean as its bound. For a new feature and the weights it
+trades with: a refit of every weight finds other optima of the same program, which move weights
+that text the corpus does not hold relies on.
 
 With --check, fits nothing: applies the weights the file was written with to its adversarial
 strings (dump_features with LLMWIRE_FEATURE_SEEDS=101-200, say: seeds the fit never saw) and
@@ -41,8 +47,9 @@ CORPUS_SLACK = 0.04
 PIECE_SLACK = 0.04
 # the share of the adversarial strings' mean estimate in the objective
 ADVERSARIAL_WEIGHT = 0.05
-# the mean over-estimate allowed per kind of text (the test allows 15%)
-KIND_MEAN = 0.14
+# the mean over-estimate allowed per kind of text (the test allows 15%; at 14.5% the conversation
+# test's other scripts came to 15.2%, and the word table's refit needs Latin-script prose at 14.15%)
+KIND_MEAN = 0.1415
 ADVERSARIAL_SLACK = 0.035
 # random ASCII (letters, words, punctuation, printable) has no bound by construction, only its
 # features: its strings get the margin the test allows in full, so that seeds the fit never saw
@@ -120,6 +127,9 @@ BOUNDS = {
     "lone_han_chars": (0, 1000),
     # a word piece led by a mark that o200k_base has no one token for costs BPE a token more
     "unmerged_mark_words": (0, 1000),
+    # a whole word that o200k_base splits (by the table of its word tokens) costs BPE at least a
+    # token more than the one it would be
+    "split_spaced_words": (1000, 1000),
     # o200k_base has a token for runs of up to about 80 spaces: a long run costs a token per 80 at
     # most (the fit would charge deep indentation half a token a space to serve one aligned list)
     "long_whitespace_chars": (0, 13),
@@ -151,6 +161,13 @@ FLOORS = {
     # the refit for the Hangul pairs put everything on split pairs (0 a syllable) and left 7% of
     # pieces of Korean man pages it never saw more than 5% under; at 40, none
     "hangul_chars": 40,
+    # words other than whole lower-case ones after a space (capitalised, in identifiers, after a
+    # mark) are charged by length as before the word table: the refit for it took this to 38,
+    # and pieces of /usr/share/doc it never saw went from 0.90% to 1.01% more than 5% under
+    "long_word_letters, English-like text": 128,
+    # random words of lower-case ASCII rest on this: at 0.356, 3 of 14,400 of the unseen seeds'
+    # strings of them fell more than 5% under
+    "split_word_rare_trigrams": 400,
 }
 # characters that are one token alone cost at most one token each
 for name in LETTERS + ["symbols", "non_ascii_whitespace"]:
@@ -221,8 +238,16 @@ def main():
     if sys.argv[1] == "--check":
         check(sys.argv[2])
         return
-    path = sys.argv[1]
-    names = feature_names(sys.argv[2] if len(sys.argv) > 2 else "src/context/estimate.rs")
+    args = sys.argv[1:]
+    free = None
+    if "--free" in args:
+        at = args.index("--free")
+        free = set(args[at + 1].split(";"))
+        del args[at : at + 2]
+    path = args[0]
+    names = feature_names(args[1] if len(args) > 1 else "src/context/estimate.rs")
+    unknown = (free or set()) - set(names)
+    assert not unknown, f"no such features: {unknown}"
     rows, written_with = [], None
     for line in open(path, encoding="utf-8"):
         cells = line.rstrip("\n").split("\t")
@@ -264,7 +289,11 @@ def main():
     for samples in kinds.values():
         row = sum(np.array(r[4], dtype=float) / r[3] for r in samples) / len(samples)
         a_ub.append(row)
-        b_ub.append((1 + KIND_MEAN) * 1000)
+        bound = (1 + KIND_MEAN) * 1000
+        if free is not None:
+            held = [0 if name in free else w for name, w in zip(names, written_with)]
+            bound = max(bound, float(row @ np.array(held, dtype=float)))
+        b_ub.append(bound)
     # the ceilings that hold by construction (see CEILINGS)
     index = {name: i for i, name in enumerate(names)}
     for group in CEILINGS:
@@ -274,6 +303,8 @@ def main():
         a_ub.append(row)
         b_ub.append(-1000.0)
     bounds = [BOUNDS.get(name, (0, MAX_WEIGHT)) for name in names]
+    if free is not None:
+        bounds = [b if name in free else (w, w) for name, b, w in zip(names, bounds, written_with)]
     # An adversarial string or a piece that no weights can serve gets a slack variable, priced
     # high, rather than making the program infeasible: those that use it are printed below.
     first_soft = len(corpus)

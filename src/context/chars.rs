@@ -5,12 +5,12 @@
 //! correctness beyond what changes a token count.
 
 use super::vocab::{
-    KeyBuckets, ASCII_LETTER_TRIGRAMS, CJK_PAIRS, CJK_PAIR_HASH, LONE_FIRST_LETTERS, MARK_WORDS,
-    MARK_WORD_HASH, NUMERIC_MILLI, RARE_CHAR_MILLI, RUN_TOKEN_LENGTHS, SCRIPT_PAIRS,
+    BloomLines, KeyBuckets, ASCII_LETTER_TRIGRAMS, CJK_PAIRS, CJK_PAIR_HASH, LONE_FIRST_LETTERS,
+    MARK_WORDS, MARK_WORD_HASH, NUMERIC_MILLI, RARE_CHAR_MILLI, RUN_TOKEN_LENGTHS, SCRIPT_PAIRS,
     SCRIPT_PAIR_RANGES, SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL, SINGLE_TOKEN_BMP,
     SINGLE_TOKEN_KANA_PAIRS, SINGLE_TOKEN_LATIN_PAIRS, SINGLE_TOKEN_SPACED_ASCII_PAIRS,
-    SINGLE_TOKEN_SPACED_LATIN, SINGLE_TOKEN_SPACED_SCRIPT, VIETNAMESE_LETTERS, VIETNAMESE_PAIRS,
-    VIETNAMESE_ROW,
+    SINGLE_TOKEN_SPACED_LATIN, SINGLE_TOKEN_SPACED_SCRIPT, SPACED_WORDS, VIETNAMESE_LETTERS,
+    VIETNAMESE_PAIRS, VIETNAMESE_ROW,
 };
 
 /// What a character is, for the pre-token split.
@@ -492,6 +492,58 @@ pub(super) fn mark_word_key(key: u32, byte: u8) -> u32 {
 #[inline]
 pub(super) fn is_mark_word(key: u32) -> bool {
     MARK_WORDS.holds(key.max(1), MARK_WORD_HASH)
+}
+
+impl<const N: usize> BloomLines<N> {
+    /// Whether `hash` passes the filter: its top bits pick a line, six fields of nine bits from
+    /// its bottom the bits of the line that must all be set. One cache line, no branch.
+    #[inline(always)]
+    pub(super) fn holds(&self, hash: u64) -> bool {
+        let line = &self.0[(hash >> (64 - N.trailing_zeros())) as usize];
+        (0..6).fold(true, |held, probe| {
+            let bit = (hash >> (9 * probe)) & 511;
+            held & ((line[(bit / 64) as usize] >> (bit % 64)) & 1 == 1)
+        })
+    }
+}
+
+/// The longest words [`is_spaced_word`] looks up: o200k_base has no more than a handful of
+/// tokens of a space and more lower-case letters.
+pub(super) const SPACED_WORD_MAX: usize = 16;
+
+/// Whether o200k_base has one token for a space and the lower-case ASCII letters
+/// `text[start..end]` (2 to [`SPACED_WORD_MAX`] of them; see `SPACED_WORDS`): ` the`, but not
+/// ` tentativo`, which BPE splits. False for longer words.
+#[inline(always)]
+pub(super) fn is_spaced_word(text: &[u8], start: usize, end: usize) -> bool {
+    let len = end - start;
+    debug_assert!(len >= 2, "a word of {len} letters");
+    if len > SPACED_WORD_MAX {
+        return false;
+    }
+    // The letters as two little-endian words, zero-padded: read in place when 16 bytes are there.
+    let word = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().expect("eight bytes"));
+    // The low `count` bytes of a word, 1 to 8 of them.
+    let kept = |count: usize| u64::MAX >> (64 - 8 * count);
+    let (low, high) = match text.get(start..start + 16) {
+        Some(block) if len <= 8 => (word(&block[..8]) & kept(len), 0),
+        Some(block) => (word(&block[..8]), word(&block[8..]) & kept(len - 8)),
+        None => {
+            let mut block = [0u8; 16];
+            block[..len].copy_from_slice(&text[start..end]);
+            (word(&block[..8]), word(&block[8..]))
+        }
+    };
+    SPACED_WORDS.holds(spaced_word_hash(low, high))
+}
+
+/// The hash of a word's letters as two zero-padded words (the generator hashes the same).
+#[inline(always)]
+fn spaced_word_hash(low: u64, high: u64) -> u64 {
+    // One 128-bit product of the two words, each mixed with a constant, folded in two.
+    let product =
+        u128::from(low ^ 0x9E37_79B9_7F4A_7C15) * u128::from(high ^ 0xD6E8_FEB8_6659_FD93);
+    (product as u64) ^ ((product >> 64) as u64)
 }
 
 /// Whether `first` then `second`, letters Vietnamese writes (`VIETNAMESE_LETTERS`), stand

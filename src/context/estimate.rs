@@ -222,6 +222,22 @@ pub struct TextTally {
     /// `az`, `-ren` `ame` `at`) where the tokens of code and paths (`_name`, `.com`, `/usr`) are
     /// one. Snake-case names and file lists are made of them.
     pub unmerged_mark_words: u64,
+    /// Words of 2 or more lower-case ASCII letters after a space, whole (what follows is ASCII
+    /// and no apostrophe), that o200k_base has no one token for with the space
+    /// (`chars::is_spaced_word`): BPE splits them (` tent` `ativo`). A whole word that is one
+    /// token is charged as a word piece only, not by its length, trigrams or first letter. About
+    /// one word in twenty of English prose, one in five of Italian.
+    pub split_spaced_words: u64,
+    /// The `long_word_letters` of the `split_spaced_words`: charged apart, as the letters of a
+    /// word known to be split.
+    pub split_word_long_letters: u64,
+    /// The `rare_letter_trigrams` of the `split_spaced_words`, charged apart likewise.
+    pub split_word_rare_trigrams: u64,
+    /// The `rare_letter_trigrams` that hold a letter beyond ASCII (the two ASCII letters after
+    /// `ş` in `kişiler`): charged apart, as o200k_base merges the accented letters of the
+    /// languages that write them with their neighbours more often than random letters. Counted
+    /// with the rest in Vietnamese text.
+    pub accent_led_rare_trigrams: u64,
     /// Word pieces led by an ASCII punctuation mark that o200k_base has no one token for
     /// together with the word's first letter (`#q`, `}x`): the mark is then a token of its own.
     pub unmerged_mark_letters: u64,
@@ -262,13 +278,13 @@ pub struct TextTally {
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 77;
+pub const FEATURES: usize = 81;
 
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1000, // word_pieces
     128,  // long_word_letters, English-like text
-    0,    // long_word_letters, other Latin-script text
+    117,  // long_word_letters, other Latin-script text
     0,    // marked_word_letters
     506,  // very_long_word_letters
     140,  // inner_capitals
@@ -305,7 +321,7 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1206, // repeated_non_ascii
     1508, // unmerged_punct_pairs
     1000, // mixed_whitespace
-    814,  // rare_letter_trigrams
+    841,  // rare_letter_trigrams
     0,    // rare_letter_trigrams, Vietnamese text
     1775, // unmerged_mark_letters
     1000, // whitespace_changes
@@ -343,13 +359,20 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     0,    // unmerged_script_pairs: Lao, Myanmar, Khmer
     101,  // slash_led_pieces
     1000, // unmerged_mark_words
+    1000, // split_spaced_words
+    85,   // split_word_long_letters
+    400,  // split_word_rare_trigrams
+    450,  // accent_led_rare_trigrams
 ];
 
 impl TextTally {
     /// The weighted features, in the order of [`FEATURE_WEIGHTS_MILLI`]: the tally's counts, with
     /// `long_word_letters` and `han_chars` each split in two by the text-level switches.
     pub fn features(&self) -> [u64; FEATURES] {
-        let (english, foreign) = split_if(self.is_foreign_latin(), self.long_word_letters);
+        let (english, foreign) = split_if(
+            self.is_foreign_latin(),
+            self.long_word_letters - self.split_word_long_letters,
+        );
         let (simplified, traditional) = split_if(self.is_traditional(), self.han_chars);
         let (cyrillic, russian) = split_if(self.is_russian(), self.cyrillic_letters);
         let latin1 = self.accented_letters - self.extended_latin_letters - self.vietnamese_letters;
@@ -357,8 +380,18 @@ impl TextTally {
         let (latin1, vietnamese_latin1) = split_if(vietnamese, latin1);
         let (extended_latin, vietnamese_extended) =
             split_if(vietnamese, self.extended_latin_letters);
-        let (rare_trigrams, vietnamese_rare_trigrams) =
-            split_if(vietnamese, self.rare_letter_trigrams);
+        let (rare_trigrams, vietnamese_rare_trigrams) = split_if(
+            vietnamese,
+            self.rare_letter_trigrams - self.split_word_rare_trigrams,
+        );
+        let (rare_trigrams, accent_led) = if vietnamese {
+            (rare_trigrams, 0)
+        } else {
+            (
+                rare_trigrams - self.accent_led_rare_trigrams,
+                self.accent_led_rare_trigrams,
+            )
+        };
         let other = self.other_letters
             - self.greek_letters
             - self.cyrillic_letters
@@ -447,6 +480,10 @@ impl TextTally {
             self.unmerged_script_pairs[6],
             self.slash_led_pieces,
             self.unmerged_mark_words,
+            self.split_spaced_words,
+            self.split_word_long_letters,
+            self.split_word_rare_trigrams,
+            accent_led,
         ]
     }
 
@@ -563,6 +600,10 @@ impl TextTally {
         self.split_vietnamese_pairs += other.split_vietnamese_pairs;
         self.slash_led_pieces += other.slash_led_pieces;
         self.unmerged_mark_words += other.unmerged_mark_words;
+        self.split_spaced_words += other.split_spaced_words;
+        self.split_word_long_letters += other.split_word_long_letters;
+        self.split_word_rare_trigrams += other.split_word_rare_trigrams;
+        self.accent_led_rare_trigrams += other.accent_led_rare_trigrams;
         self.mixed_script_letters += other.mixed_script_letters;
         self.unmerged_capital_letters += other.unmerged_capital_letters;
         self.unmerged_latin_letters += other.unmerged_latin_letters;
@@ -801,6 +842,45 @@ mod tests {
         // Capitals and letters beyond ASCII restart or break the trigrams.
         assert!(tally_text("QxZvJkWpYb").tokens() >= 2 * tally_text("HelloWorld").tokens());
         assert!(tally_text("aéb").rare_letter_trigrams >= 1);
+    }
+
+    #[test]
+    fn whole_spaced_words_are_looked_up_in_the_word_table() {
+        // ` international` is one token of o200k_base: a word piece, nothing for its 13 letters.
+        let one = tally_text("x international.");
+        assert_eq!(
+            (one.split_spaced_words, one.long_word_letters),
+            (0, 0),
+            "{one:?}"
+        );
+        // ` tentativo` is ` tent` `ativo`: counted, and its three letters beyond six apart.
+        let split = tally_text("x tentativo.");
+        assert_eq!(
+            (split.split_spaced_words, split.split_word_long_letters),
+            (1, 3),
+            "{split:?}"
+        );
+        // Not a whole word: before an apostrophe, a letter beyond ASCII, or the end of the text.
+        for text in ["x tentativo's", "x tentativoé.", "x tentativo"] {
+            assert_eq!(tally_text(text).split_spaced_words, 0, "{text}");
+        }
+        // Cut anywhere, a word is looked up when it ends, and one token gives back its charges.
+        let text = "x international. tentativo, internationalization ok";
+        let whole = tally_text(text);
+        for cut in 1..text.len() {
+            let mut scanner = TextScanner::new();
+            scanner.feed(&text.as_bytes()[..cut]);
+            scanner.feed(&text.as_bytes()[cut..]);
+            assert_eq!(scanner.finish(), whole, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn rare_trigrams_after_a_letter_beyond_ascii_are_counted_apart() {
+        let accented = tally_text("x kişiler için");
+        assert!(accented.accent_led_rare_trigrams > 0, "{accented:?}");
+        assert!(accented.accent_led_rare_trigrams <= accented.rare_letter_trigrams);
+        assert_eq!(tally_text("x kisiler icin").accent_led_rare_trigrams, 0);
     }
 
     #[test]

@@ -11,11 +11,11 @@ use super::chars::{
     class_and_single_token, is_cjk_pair, is_greek_or_cyrillic_capital, is_kurdish_uyghur_marker,
     is_lone_first_letter, is_mark_word, is_paired_accented, is_single_token_kana_pair,
     is_single_token_latin_pair, is_single_token_pair, is_single_token_spaced_latin,
-    is_single_token_spaced_pair, is_sparse_script_letter, is_split_vietnamese_pair,
+    is_single_token_spaced_pair, is_spaced_word, is_sparse_script_letter, is_split_vietnamese_pair,
     is_traditional_marker, is_unspaced_script_start, is_vietnamese_marker, latin_index,
     mark_word_key, next_trigram, numeric_milli, rare_char_milli, run_token_length, script,
     script_family, script_pair, CharClass, Script, ASCII_CLASSES, LAST_PAIRED_LATIN,
-    MARK_WORD_START, PAIR_IN_A_TOKEN, PAIR_SPLIT, PAIR_TOKEN, RARE, RARE_TRIGRAMS,
+    MARK_WORD_START, PAIR_IN_A_TOKEN, PAIR_SPLIT, PAIR_TOKEN, RARE, RARE_TRIGRAMS, SPACED_WORD_MAX,
 };
 use super::estimate::TextTally;
 
@@ -122,6 +122,10 @@ struct Checkpoint {
     rare_letter_trigrams: u64,
     unmerged_mark_letters: u64,
     unmerged_mark_words: u64,
+    split_spaced_words: u64,
+    split_word_long_letters: u64,
+    split_word_rare_trigrams: u64,
+    accent_led_rare_trigrams: u64,
     unmerged_capital_letters: u64,
     unmerged_latin_letters: u64,
     lone_first_letters: u64,
@@ -140,6 +144,10 @@ impl Checkpoint {
             rare_letter_trigrams: tally.rare_letter_trigrams,
             unmerged_mark_letters: tally.unmerged_mark_letters,
             unmerged_mark_words: tally.unmerged_mark_words,
+            split_spaced_words: tally.split_spaced_words,
+            split_word_long_letters: tally.split_word_long_letters,
+            split_word_rare_trigrams: tally.split_word_rare_trigrams,
+            accent_led_rare_trigrams: tally.accent_led_rare_trigrams,
             unmerged_capital_letters: tally.unmerged_capital_letters,
             unmerged_latin_letters: tally.unmerged_latin_letters,
             lone_first_letters: tally.lone_first_letters,
@@ -157,8 +165,71 @@ impl Checkpoint {
         tally.rare_letter_trigrams = self.rare_letter_trigrams;
         tally.unmerged_mark_letters = self.unmerged_mark_letters;
         tally.unmerged_mark_words = self.unmerged_mark_words;
+        tally.split_spaced_words = self.split_spaced_words;
+        tally.split_word_long_letters = self.split_word_long_letters;
+        tally.split_word_rare_trigrams = self.split_word_rare_trigrams;
+        tally.accent_led_rare_trigrams = self.accent_led_rare_trigrams;
         tally.unmerged_capital_letters = self.unmerged_capital_letters;
         tally.unmerged_latin_letters = self.unmerged_latin_letters;
+        tally.lone_first_letters = self.lone_first_letters;
+    }
+}
+
+/// A space-led word of lower-case ASCII letters that crossed the end of a chunk, looked up when
+/// it ends (see `TextScanner::spaced_lower_case_word`).
+#[derive(Debug, Clone, Copy)]
+struct SpacedWord {
+    /// Its first `SPACED_WORD_MAX` letters, zero-padded, and how many it has.
+    letters: [u8; SPACED_WORD_MAX],
+    len: usize,
+    /// The counts its letters are charged, as they were before them.
+    before: LetterCharges,
+}
+
+impl SpacedWord {
+    fn new(tally: &TextTally, letters: &[u8]) -> SpacedWord {
+        let mut word = SpacedWord {
+            letters: [0; SPACED_WORD_MAX],
+            len: 0,
+            before: LetterCharges::of(tally),
+        };
+        word.push(letters);
+        word
+    }
+
+    fn push(&mut self, letters: &[u8]) {
+        for &letter in letters {
+            if let Some(slot) = self.letters.get_mut(self.len) {
+                *slot = letter;
+            }
+            self.len += 1;
+        }
+    }
+}
+
+/// The counts of [`TextTally`] that the letters of a word are charged.
+#[derive(Debug, Clone, Copy)]
+struct LetterCharges {
+    long_word_letters: u64,
+    very_long_word_letters: u64,
+    rare_letter_trigrams: u64,
+    lone_first_letters: u64,
+}
+
+impl LetterCharges {
+    fn of(tally: &TextTally) -> LetterCharges {
+        LetterCharges {
+            long_word_letters: tally.long_word_letters,
+            very_long_word_letters: tally.very_long_word_letters,
+            rare_letter_trigrams: tally.rare_letter_trigrams,
+            lone_first_letters: tally.lone_first_letters,
+        }
+    }
+
+    fn restore(&self, tally: &mut TextTally) {
+        tally.long_word_letters = self.long_word_letters;
+        tally.very_long_word_letters = self.very_long_word_letters;
+        tally.rare_letter_trigrams = self.rare_letter_trigrams;
         tally.lone_first_letters = self.lone_first_letters;
     }
 }
@@ -209,6 +280,8 @@ pub struct TextScanner {
     /// bytes fed, and [`base64_run_ahead`] judged it): the counts its end restores
     /// (`Checkpoint`) are then not computed for its characters, since they would be thrown away.
     base64_known: bool,
+    /// A space-led lower-case word that went on past the end of a chunk, until it ends.
+    spaced_word: Option<SpacedWord>,
     /// A UTF-8 sequence cut by the end of the last chunk: its bits so far, and bytes missing.
     partial_code: u32,
     partial_missing: u8,
@@ -243,6 +316,7 @@ impl TextScanner {
             same_len: 0,
             base64: Base64Run::default(),
             base64_known: false,
+            spaced_word: None,
             partial_code: 0,
             partial_missing: 0,
         }
@@ -265,6 +339,18 @@ impl TextScanner {
                 self.non_ascii(self.partial_code);
             }
         }
+        if self.spaced_word.is_some() {
+            // A word the last chunk ended in: its letters go on here, or it ended there.
+            if bytes.first().is_some_and(u8::is_ascii_lowercase) {
+                index = self.more_word_letters(bytes, 0);
+                if let Some(word) = &mut self.spaced_word {
+                    word.push(&bytes[..index]);
+                }
+            }
+            if let Some(&next) = bytes.get(index) {
+                self.end_spaced_word(Some(next));
+            }
+        }
         while index < bytes.len() {
             let byte = bytes[index];
             if byte < 0x80 {
@@ -275,37 +361,20 @@ impl TextScanner {
                     // The most common case, in bulk: a space and a lower-case word.
                     let start = index + 1;
                     let end = lower_case_end(bytes, start);
-                    // A candidate that reaches the end of the chunk may go on in the next.
-                    let base64_follows = bytes
-                        .get(end)
-                        .is_none_or(|&b| BASE64_NOT_LOWER[usize::from(b)]);
-                    self.spaced_lower_case_word(end - start, bytes[end - 1], base64_follows);
-                    if let [a, b, c, ..] = bytes[start..end] {
-                        self.lone_first_letter(0, trigram_of(a, b, c));
-                    }
-                    let (trigram, rare) = letter_trigrams(&bytes[start..end], 0);
-                    self.trigram = trigram;
-                    self.tally.rare_letter_trigrams += rare;
+                    self.spaced_lower_case_word(bytes, start, end);
                     index = end;
                 } else if byte.is_ascii_lowercase()
                     && matches!(self.run, Run::Word)
                     && matches!(self.previous, CharClass::Lower | CharClass::Upper)
                 {
                     // The common case, in bulk: more lower-case letters of a word.
-                    if self.previous == CharClass::Upper && self.run_len == 1 {
-                        self.after_leading_capital(byte);
-                    }
-                    let end = lower_case_end(bytes, index);
-                    if self.run_len < 3 && self.word_letters == self.run_len && !self.led_by_mark {
-                        self.lone_first_letter_in(&bytes[index..end]);
-                    }
-                    self.more_lower_case_letters(&bytes[index..end]);
-                    index = end;
+                    index = self.more_word_letters(bytes, index);
                 } else if byte.is_ascii_lowercase() && !matches!(self.run, Run::Word) {
                     // As common in JSON and code: a lower-case word after a quote, a bracket or
                     // more than one space. Its first letter, then the rest in bulk.
                     self.lower_case_word_start(byte);
                     index += 1;
+                    let start = index;
                     let end = lower_case_end(bytes, index);
                     if end > index {
                         if !self.led_by_mark {
@@ -313,6 +382,13 @@ impl TextScanner {
                         }
                         self.more_lower_case_letters(&bytes[index..end]);
                         index = end;
+                    }
+                    if let Some(word) = &mut self.spaced_word {
+                        // Its first letter is in; the rest, and the end if it is here.
+                        word.push(&bytes[start..index]);
+                        if let Some(&next) = bytes.get(index) {
+                            self.end_spaced_word(Some(next));
+                        }
                     }
                 } else if byte.is_ascii_digit() {
                     self.char(CharClass::Digit, u32::from(byte));
@@ -330,6 +406,22 @@ impl TextScanner {
             }
             index = self.non_ascii_run(bytes, index);
         }
+    }
+
+    /// The lower-case ASCII letters from `bytes[index]` on, continuing the word piece (its last
+    /// letter ASCII): what [`TextScanner::char`] would do for each, in bulk. Returns where they
+    /// end.
+    #[inline(always)]
+    fn more_word_letters(&mut self, bytes: &[u8], index: usize) -> usize {
+        if self.previous == CharClass::Upper && self.run_len == 1 {
+            self.after_leading_capital(bytes[index]);
+        }
+        let end = lower_case_end(bytes, index);
+        if self.run_len < 3 && self.word_letters == self.run_len && !self.led_by_mark {
+            self.lone_first_letter_in(&bytes[index..end]);
+        }
+        self.more_lower_case_letters(&bytes[index..end]);
+        end
     }
 
     /// Decodes and scans the characters from `bytes[index]`, a byte beyond ASCII, up to the next
@@ -377,6 +469,9 @@ impl TextScanner {
 
     /// Ends the text and returns its tally.
     pub fn finish(mut self) -> TextTally {
+        if self.spaced_word.is_some() {
+            self.end_spaced_word(None);
+        }
         if self.partial_missing > 0 {
             self.char(CharClass::Symbol, 0xFFFD);
         }
@@ -813,8 +908,11 @@ impl TextScanner {
                 // charged instead of its trigram.
                 self.tally.unmerged_latin_letters += 1;
             } else {
-                self.tally.rare_letter_trigrams +=
-                    u64::from(RARE_TRIGRAMS[self.trigram as usize] & RARE);
+                let rare = u64::from(RARE_TRIGRAMS[self.trigram as usize] & RARE);
+                self.tally.rare_letter_trigrams += rare;
+                if follows_beyond_ascii(self.trigram) {
+                    self.tally.accent_led_rare_trigrams += rare;
+                }
             }
         } else {
             // No trigram of the table holds a letter beyond ASCII: the next two ASCII letters
@@ -865,8 +963,16 @@ impl TextScanner {
         self.note_after_rare();
         // `split`: a letter is of the base64 alphabet, so no candidate ends here.
         let run = self.run;
+        // One space, fed at the end of the last chunk, leads the word: what the bulk path
+        // (`spaced_lower_case_word`) would have looked up is looked up when the word ends.
+        let spaced = matches!(run, Run::Spaces { .. })
+            && self.run_len == 1
+            && self.previous_code == u32::from(b' ');
         self.end_run(Some(CharClass::Lower));
         self.start_piece(run, CharClass::Lower, code);
+        if spaced {
+            self.spaced_word = Some(SpacedWord::new(&self.tally, &[letter]));
+        }
         self.extend_mark_word(&[letter]);
         self.run_len = 1;
         self.word_letters = 1;
@@ -1032,10 +1138,65 @@ impl TextScanner {
         }
     }
 
-    /// A space followed by `count` lower-case ASCII letters (the last `last`), when the scanner is
-    /// not in a run of spaces: what [`TextScanner::char`] would do for each, at once. The letters
-    /// begin a base64 candidate that lives on only if `base64_follows`.
-    fn spaced_lower_case_word(&mut self, count: usize, last: u8, base64_follows: bool) {
+    /// A space followed by the lower-case ASCII letters `bytes[start..end]`, when the scanner is
+    /// not in a run of spaces: what [`TextScanner::char`] would do for each, at once. A whole
+    /// word (what follows joins it only if it is a letter beyond ASCII or an apostrophe) that
+    /// o200k_base has one token for costs that token and nothing by its letters; one that BPE
+    /// splits is counted in `split_spaced_words`. A word that reaches the end of the chunk is
+    /// looked up when it ends (`spaced_word`).
+    fn spaced_lower_case_word(&mut self, bytes: &[u8], start: usize, end: usize) {
+        let letters = &bytes[start..end];
+        let Some(&next) = bytes.get(end) else {
+            // The word may go on in the next chunk.
+            self.spaced_word_letters(letters, true, None);
+            return;
+        };
+        let whole = letters.len() >= 2 && next < 0x80 && next != b'\'';
+        let one_token = whole && is_spaced_word(bytes, start, end);
+        let long_before = self.tally.long_word_letters;
+        let base64_follows = BASE64_NOT_LOWER[usize::from(next)];
+        let rare = self.spaced_word_letters(letters, base64_follows, Some(one_token));
+        if whole && !one_token {
+            self.tally.split_spaced_words += 1;
+            self.tally.split_word_long_letters += self.tally.long_word_letters - long_before;
+            self.tally.split_word_rare_trigrams += rare;
+        }
+    }
+
+    /// Ends the word `spaced_word` holds before the byte `next` (none at the end of the text): the
+    /// look-up [`TextScanner::spaced_lower_case_word`] makes, on a word that crossed chunks. A
+    /// word that is one token gives back what its letters were charged.
+    #[inline(never)]
+    fn end_spaced_word(&mut self, next: Option<u8>) {
+        let Some(word) = self.spaced_word.take() else {
+            return;
+        };
+        let whole = word.len >= 2 && next.is_some_and(|b| b < 0x80 && b != b'\'');
+        if !whole {
+            return;
+        }
+        let letters = &word.letters[..word.len.min(SPACED_WORD_MAX)];
+        if word.len <= SPACED_WORD_MAX && is_spaced_word(letters, 0, letters.len()) {
+            word.before.restore(&mut self.tally);
+        } else {
+            self.tally.split_spaced_words += 1;
+            self.tally.split_word_long_letters +=
+                self.tally.long_word_letters - word.before.long_word_letters;
+            self.tally.split_word_rare_trigrams +=
+                self.tally.rare_letter_trigrams - word.before.rare_letter_trigrams;
+        }
+    }
+
+    /// The letters of [`TextScanner::spaced_lower_case_word`], `one_token` or not (`None`: not
+    /// known yet, the word is kept in `spaced_word`); they begin a base64 candidate that lives on
+    /// only if `base64_follows`. Returns their rare trigrams.
+    #[inline(always)]
+    fn spaced_word_letters(
+        &mut self,
+        letters: &[u8],
+        base64_follows: bool,
+        one_token: Option<bool>,
+    ) -> u64 {
         if self.base64.len > 0 {
             self.end_base64_run();
         }
@@ -1058,26 +1219,61 @@ impl TextScanner {
             };
         }
         self.previous = CharClass::Lower;
-        self.lower_case_letters(count - 1, last);
+        if one_token.is_none() {
+            self.spaced_word = Some(SpacedWord::new(&self.tally, letters));
+        }
+        let one_token = one_token == Some(true);
+        self.lower_case_letters(letters.len() - 1, letters[letters.len() - 1], one_token);
         if !base64_follows {
             self.base64 = Base64Run::default();
         }
+        if one_token {
+            self.trigram = letters[letters.len().saturating_sub(3)..]
+                .iter()
+                .fold(0, |state, &letter| next_trigram(state, letter));
+            return 0;
+        }
+        if let [a, b, c, ..] = *letters {
+            self.lone_first_letter(0, trigram_of(a, b, c));
+        }
+        let (trigram, rare) = letter_trigrams(letters, 0);
+        self.trigram = trigram;
+        self.tally.rare_letter_trigrams += rare;
+        rare
     }
 
     /// The lower-case ASCII `letters` (at least one) continuing a word: their trigrams, then
     /// [`TextScanner::lower_case_letters`].
     #[inline(always)]
     fn more_lower_case_letters(&mut self, letters: &[u8]) {
+        if follows_beyond_ascii(self.trigram) {
+            self.accent_led_trigrams(letters);
+        }
         let (trigram, rare) = letter_trigrams(letters, self.trigram);
         self.trigram = trigram;
         self.tally.rare_letter_trigrams += rare;
         self.extend_mark_word(letters);
-        self.lower_case_letters(letters.len(), letters[letters.len() - 1]);
+        self.lower_case_letters(letters.len(), letters[letters.len() - 1], false);
+    }
+
+    /// Counts the rare trigrams of the first of `letters` that still hold the letter beyond
+    /// ASCII before them (see `TextTally::accent_led_rare_trigrams`). Out of line: rare.
+    #[inline(never)]
+    fn accent_led_trigrams(&mut self, letters: &[u8]) {
+        let mut state = self.trigram;
+        for &letter in letters.iter().take(2) {
+            state = next_trigram(state, letter);
+            if follows_beyond_ascii(state) {
+                self.tally.accent_led_rare_trigrams +=
+                    u64::from(RARE_TRIGRAMS[state as usize] & RARE);
+            }
+        }
     }
 
     /// `count` lower-case ASCII letters continuing a word (and a base64 candidate), the last being
-    /// `last`: what [`TextScanner::char`] would do for each, at once.
-    fn lower_case_letters(&mut self, count: usize, last: u8) {
+    /// `last`: what [`TextScanner::char`] would do for each, at once (no charge by length for a
+    /// word that is `one_token`).
+    fn lower_case_letters(&mut self, count: usize, last: u8, one_token: bool) {
         let count = u32::try_from(count).unwrap_or(u32::MAX);
         let before = self.run_len;
         let after = before.saturating_add(count);
@@ -1085,10 +1281,12 @@ impl TextScanner {
             |limit: u32| u64::from(after.saturating_sub(limit) - before.saturating_sub(limit));
         self.run_len = after;
         self.word_letters = self.word_letters.saturating_add(count);
-        self.tally.long_word_letters += past(LONG_WORD_LETTERS);
-        self.tally.very_long_word_letters += past(VERY_LONG_WORD_LETTERS);
-        if self.led_by_mark {
-            self.tally.marked_word_letters += past(MARKED_WORD_LETTERS);
+        if !one_token {
+            self.tally.long_word_letters += past(LONG_WORD_LETTERS);
+            self.tally.very_long_word_letters += past(VERY_LONG_WORD_LETTERS);
+            if self.led_by_mark {
+                self.tally.marked_word_letters += past(MARKED_WORD_LETTERS);
+            }
         }
         // The previous letter is in the base64 alphabet, so a candidate is running.
         if self.previous != CharClass::Lower {
@@ -1272,6 +1470,13 @@ impl TextScanner {
         }
         self.base64 = Base64Run::default();
     }
+}
+
+/// Whether one of the two older letters of the trigram index `trigram` is beyond ASCII.
+#[inline(always)]
+fn follows_beyond_ascii(trigram: u32) -> bool {
+    let letter = u32::from(NON_ASCII_LETTER);
+    (trigram >> 5) & 31 == letter || (trigram >> 10) & 31 == letter
 }
 
 /// The trigram index of three ASCII letters (see `chars::next_trigram`).

@@ -12,7 +12,8 @@
 //! - which pairs of printable ASCII characters are one token, alone and after a space, and which
 //!   pairs of kana; which pairs of Han characters are one token, and which pairs of Hangul
 //!   syllables, of Vietnamese letters and of the letters of `SCRIPT_PAIR_RANGES` some token holds;
-//! - which tokens are one ASCII mark and ASCII letters (`_name`, `.com`: `MARK_WORDS`);
+//! - which tokens are one ASCII mark and ASCII letters (`_name`, `.com`: `MARK_WORDS`), and which
+//!   are a space and lower-case ASCII letters (` the`, ` tentative`: `SPACED_WORDS`);
 //! - which trigrams of ASCII letters (case folded, a word's start counting as a letter of its own)
 //!   occur in the `LETTER_TRIGRAM_RANKS` most frequent tokens made of letters (with at most a
 //!   leading space): a word whose trigrams are missing there is split into short tokens.
@@ -237,6 +238,9 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     // The tokens of one ASCII mark and ASCII letters (`_name`, `.com`, `-r`, `/usr`), as their
     // `mark_word_key`.
     let mut mark_words = Vec::new();
+    // The tokens of a space and 2 to `SPACED_WORD_MAX` lower-case ASCII letters, as the
+    // `spaced_word_hash` of their letters.
+    let mut spaced_words = Vec::new();
     let mut mark = |first: u32, second: u32, bits: u64| {
         for (&(start, width), &offset) in SCRIPT_PAIR_RANGES.iter().zip(&offsets) {
             let (i, j) = (first.wrapping_sub(start), second.wrapping_sub(start));
@@ -256,6 +260,12 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
                 && letters.iter().all(u8::is_ascii_alphabetic)
             {
                 mark_words.push(mark_word_key(&bytes));
+            }
+            if *mark == b' '
+                && (2..=SPACED_WORD_MAX).contains(&letters.len())
+                && letters.iter().all(u8::is_ascii_lowercase)
+            {
+                spaced_words.push(spaced_word_hash(letters));
             }
         }
         let codes: Vec<u32> = String::from_utf8_lossy(&bytes)
@@ -285,6 +295,7 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     mark_words.sort_unstable();
     mark_words.dedup();
     let (mark_word_hash, mark_word_buckets) = key_buckets(&mark_words, MARK_WORD_BUCKETS);
+    let spaced_word_lines = bloom_lines(&spaced_words);
     // The letters of these ranges that o200k_base has a token for after a space.
     let mut spaced_script = [0u64; 96];
     for &(start, width) in &SCRIPT_PAIR_RANGES {
@@ -535,6 +546,21 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
         mark_words.len(),
     );
     write_buckets(&mut out, &mark_word_buckets);
+    let _ = writeln!(
+        out,
+        "/// The {} tokens of o200k_base made of a space and 2 to {SPACED_WORD_MAX} lower-case ASCII\n\
+         /// letters (` the`, ` tentative`), as a Bloom filter of {SPACED_WORD_LINES} cache lines:\n\
+         /// a word's `chars::spaced_word_hash` picks the line (its top bits) and {SPACED_WORD_PROBES}\n\
+         /// bits of it (nine bits each from the bottom), all set for a token. A word that is no\n\
+         /// token passes for one about once in 150.\n\
+         #[rustfmt::skip]\n\
+         pub(super) static SPACED_WORDS: BloomLines<{SPACED_WORD_LINES}> = BloomLines([",
+        spaced_words.len(),
+    );
+    for line in &spaced_word_lines {
+        let _ = writeln!(out, "    [{}],", hex_words(line).join(", "));
+    }
+    out.push_str("]);\n\n");
     let letters: Vec<String> = vietnamese.iter().map(|code| format!("{code:#x}")).collect();
     let _ = writeln!(
         out,
@@ -563,7 +589,10 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
          pub(super) const MARK_WORD_HASH: u32 = {mark_word_hash:#x};\n\n\
          /// Keys hashed into `N` buckets of {KEY_BUCKET}, a cache line each (`chars::KeyBuckets::holds`).\n\
          #[repr(align(64))]\n\
-         pub(super) struct KeyBuckets<const N: usize>(pub(super) [[u32; {KEY_BUCKET}]; N]);\n"
+         pub(super) struct KeyBuckets<const N: usize>(pub(super) [[u32; {KEY_BUCKET}]; N]);\n\n\
+         /// A Bloom filter of `N` lines of 512 bits, a cache line each (`chars::BloomLines::holds`).\n\
+         #[repr(align(64))]\n\
+         pub(super) struct BloomLines<const N: usize>(pub(super) [[u64; 8]; N]);\n"
     );
     out.push_str(
         "/// Code points beyond the basic plane that are one token on their own. Sorted.\n",
@@ -1035,12 +1064,48 @@ fn mark_word_key(bytes: &[u8]) -> u32 {
     hash.max(1)
 }
 
+/// The longest words `SPACED_WORDS` holds: o200k_base has 9 tokens of a space and more lower-case
+/// letters, against 47,415 of 2 to 16.
+pub const SPACED_WORD_MAX: usize = 16;
+/// The lines of `SPACED_WORDS` (64 KB), and the bits a word sets in its line: about 11 bits a
+/// token, for false positives under 1%.
+pub const SPACED_WORD_LINES: usize = 1024;
+pub const SPACED_WORD_PROBES: u32 = 6;
+
+/// The hash of 2 to 16 lower-case ASCII letters in `SPACED_WORDS`: their bytes as two
+/// little-endian words, zero-padded, mixed. The scanner's `chars::spaced_word_hash` computes the
+/// same from the text in place.
+fn spaced_word_hash(letters: &[u8]) -> u64 {
+    let mut block = [0u8; 16];
+    block[..letters.len()].copy_from_slice(letters);
+    let low = u64::from_le_bytes(block[..8].try_into().expect("eight bytes"));
+    let high = u64::from_le_bytes(block[8..].try_into().expect("eight bytes"));
+    // One 128-bit product of the two words, each mixed with a constant, folded in two.
+    let product =
+        u128::from(low ^ 0x9E37_79B9_7F4A_7C15) * u128::from(high ^ 0xD6E8_FEB8_6659_FD93);
+    (product as u64) ^ ((product >> 64) as u64)
+}
+
+/// The lines of a Bloom filter of `hashes` (see `SPACED_WORDS`).
+fn bloom_lines(hashes: &[u64]) -> Vec<[u64; 8]> {
+    let mut lines = vec![[0u64; 8]; SPACED_WORD_LINES];
+    let shift = 64 - SPACED_WORD_LINES.trailing_zeros();
+    for &hash in hashes {
+        let line = &mut lines[(hash >> shift) as usize];
+        for probe in 0..SPACED_WORD_PROBES {
+            let bit = (hash >> (9 * probe)) & 511;
+            line[(bit / 64) as usize] |= 1 << (bit % 64);
+        }
+    }
+    lines
+}
+
 /// The letters of everyday alphabets (with their vowel signs where the script writes them
 /// apart), for random strings of letters that are each one token alone. For Chinese, Japanese
 /// kanji and Korean, the 240 most frequent characters (Chinese by a common frequency list;
 /// kanji and Hangul as the corpus's Japanese and Korean texts have them): in prose most pairs
 /// of them merge, drawn at random almost none do.
-pub const ALPHABETS: [(&str, &str); 23] = [
+pub const ALPHABETS: [(&str, &str); 24] = [
     ("Latin with accents", "àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿāăąćčďđēėęěğīıķłńňōőœřśşšťūůűźżž"),
     ("Russian", "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"),
     ("Russian, capitals", "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдеёжзийклмнопрстуфхцчшщъыьэюя"),
@@ -1064,4 +1129,7 @@ pub const ALPHABETS: [(&str, &str); 23] = [
     ("Vietnamese", "abcdeghiklmnopqrstuvxyàáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"),
     ("Khmer", "កខគឃងចឆជឈញដឋឌឍណតថទធនបផពភមយរលវសហឡអាិីឹឺុូួើឿៀេែៃោៅំះ្"),
     ("Burmese", "ကခဂဃငစဆဇဈဉညဋဌဍဎဏတထဒဓနပဖဗဘမယရလဝသဟဠအါာိီုူေဲံ့း်ျြွှ"),
+    // Last, so that the strings of the others stay as they were: random words of lower-case
+    // ASCII, which BPE splits (few of them are a token), up to 16 letters.
+    ("English letters", "abcdefghijklmnopqrstuvwxyz"),
 ];
