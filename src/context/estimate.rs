@@ -766,6 +766,14 @@ mod tests {
         }
     }
 
+    /// The tally of `text` fed in two chunks, cut at byte `cut`.
+    fn tally_cut_at(text: &str, cut: usize) -> TextTally {
+        let mut scanner = TextScanner::new();
+        scanner.feed(&text.as_bytes()[..cut]);
+        scanner.feed(&text.as_bytes()[cut..]);
+        scanner.finish()
+    }
+
     #[test]
     fn a_base64_run_cut_by_a_chunk_end_inside_a_spaced_word_is_still_seen_whole() {
         // The bulk path of a space and a lower-case word meets the chunk's end: the run of base64
@@ -774,10 +782,7 @@ mod tests {
         let whole = tally_text(text);
         assert_eq!(whole.base64_chars, 33);
         for cut in 5..text.len() - 4 {
-            let mut scanner = TextScanner::new();
-            scanner.feed(&text.as_bytes()[..cut]);
-            scanner.feed(&text.as_bytes()[cut..]);
-            assert_eq!(scanner.finish(), whole, "cut at {cut}");
+            assert_eq!(tally_cut_at(text, cut), whole, "cut at {cut}");
         }
     }
 
@@ -868,10 +873,7 @@ mod tests {
         let text = "x international. tentativo, internationalization ok";
         let whole = tally_text(text);
         for cut in 1..text.len() {
-            let mut scanner = TextScanner::new();
-            scanner.feed(&text.as_bytes()[..cut]);
-            scanner.feed(&text.as_bytes()[cut..]);
-            assert_eq!(scanner.finish(), whole, "cut at {cut}");
+            assert_eq!(tally_cut_at(text, cut), whole, "cut at {cut}");
         }
     }
 

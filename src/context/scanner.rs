@@ -109,7 +109,8 @@ impl Base64Run {
 
 /// The counts that characters of the base64 alphabet (letters, digits, `+/=-_`) can change, other
 /// than the pre-tokens (word pieces, digit groups, punctuation runs): a base64 run keeps those,
-/// since BPE spends at least one token on each, and its `base64_chars` pay for the rest.
+/// since BPE spends at least one token on each, and its `base64_chars` pay for the rest. A word
+/// that proves one token gives back what its letters changed the same way (`SpacedWord`).
 #[derive(Debug, Clone, Copy, Default)]
 struct Checkpoint {
     long_word_letters: u64,
@@ -182,8 +183,8 @@ struct SpacedWord {
     /// Its first `SPACED_WORD_MAX` letters, zero-padded, and how many it has.
     letters: [u8; SPACED_WORD_MAX],
     len: usize,
-    /// The counts its letters are charged, as they were before them.
-    before: LetterCharges,
+    /// The counts as they were before its letters (a word's letters change no others).
+    before: Checkpoint,
 }
 
 impl SpacedWord {
@@ -191,7 +192,7 @@ impl SpacedWord {
         let mut word = SpacedWord {
             letters: [0; SPACED_WORD_MAX],
             len: 0,
-            before: LetterCharges::of(tally),
+            before: Checkpoint::of(tally),
         };
         word.push(letters);
         word
@@ -204,33 +205,6 @@ impl SpacedWord {
             }
             self.len += 1;
         }
-    }
-}
-
-/// The counts of [`TextTally`] that the letters of a word are charged.
-#[derive(Debug, Clone, Copy)]
-struct LetterCharges {
-    long_word_letters: u64,
-    very_long_word_letters: u64,
-    rare_letter_trigrams: u64,
-    lone_first_letters: u64,
-}
-
-impl LetterCharges {
-    fn of(tally: &TextTally) -> LetterCharges {
-        LetterCharges {
-            long_word_letters: tally.long_word_letters,
-            very_long_word_letters: tally.very_long_word_letters,
-            rare_letter_trigrams: tally.rare_letter_trigrams,
-            lone_first_letters: tally.lone_first_letters,
-        }
-    }
-
-    fn restore(&self, tally: &mut TextTally) {
-        tally.long_word_letters = self.long_word_letters;
-        tally.very_long_word_letters = self.very_long_word_letters;
-        tally.rare_letter_trigrams = self.rare_letter_trigrams;
-        tally.lone_first_letters = self.lone_first_letters;
     }
 }
 
