@@ -9,8 +9,8 @@ use super::vocab::{
     MARK_WORDS, MARK_WORD_HASH, NUMERIC_MILLI, RARE_CHAR_MILLI, RUN_TOKEN_LENGTHS, SCRIPT_PAIRS,
     SCRIPT_PAIR_RANGES, SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL, SINGLE_TOKEN_BMP,
     SINGLE_TOKEN_KANA_PAIRS, SINGLE_TOKEN_LATIN_PAIRS, SINGLE_TOKEN_SPACED_ASCII_PAIRS,
-    SINGLE_TOKEN_SPACED_LATIN, SINGLE_TOKEN_SPACED_SCRIPT, SPACED_WORDS, VIETNAMESE_LETTERS,
-    VIETNAMESE_PAIRS, VIETNAMESE_ROW,
+    SINGLE_TOKEN_SPACED_LATIN, SINGLE_TOKEN_SPACED_SCRIPT, SPACED_WORDS, SPACED_WORD_PROBES,
+    VIETNAMESE_LETTERS, VIETNAMESE_PAIRS, VIETNAMESE_ROW,
 };
 
 /// What a character is, for the pre-token split.
@@ -495,21 +495,22 @@ pub(super) fn is_mark_word(key: u32) -> bool {
 }
 
 impl<const N: usize> BloomLines<N> {
-    /// Whether `hash` passes the filter: its top bits pick a line, six fields of nine bits from
-    /// its bottom the bits of the line that must all be set. One cache line, no branch.
+    /// Whether `hash` passes the filter: its top bits pick a line, `SPACED_WORD_PROBES` fields
+    /// of nine bits from its bottom the bits of the line that must all be set. One cache line, no
+    /// branch.
     #[inline(always)]
     pub(super) fn holds(&self, hash: u64) -> bool {
         let line = &self.0[(hash >> (64 - N.trailing_zeros())) as usize];
-        (0..6).fold(true, |held, probe| {
+        (0..SPACED_WORD_PROBES).fold(true, |held, probe| {
             let bit = (hash >> (9 * probe)) & 511;
             held & ((line[(bit / 64) as usize] >> (bit % 64)) & 1 == 1)
         })
     }
 }
 
-/// The longest words [`is_spaced_word`] looks up: o200k_base has no more than a handful of
+/// The longest words [`is_spaced_word`] looks up (generated with the table): o200k_base has 9
 /// tokens of a space and more lower-case letters.
-pub(super) const SPACED_WORD_MAX: usize = 16;
+pub(super) use super::vocab::SPACED_WORD_MAX;
 
 /// Whether o200k_base has one token for a space and the lower-case ASCII letters
 /// `text[start..end]` (2 to [`SPACED_WORD_MAX`] of them; see `SPACED_WORDS`): ` the`, but not

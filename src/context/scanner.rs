@@ -1125,16 +1125,25 @@ impl TextScanner {
             self.spaced_word_letters(letters, true, None);
             return;
         };
-        let whole = letters.len() >= 2 && next < 0x80 && next != b'\'';
+        let whole = ends_whole_word(letters.len(), next);
         let one_token = whole && is_spaced_word(bytes, start, end);
-        let long_before = self.tally.long_word_letters;
+        let before = (
+            self.tally.long_word_letters,
+            self.tally.rare_letter_trigrams,
+        );
         let base64_follows = BASE64_NOT_LOWER[usize::from(next)];
-        let rare = self.spaced_word_letters(letters, base64_follows, Some(one_token));
+        self.spaced_word_letters(letters, base64_follows, Some(one_token));
         if whole && !one_token {
-            self.tally.split_spaced_words += 1;
-            self.tally.split_word_long_letters += self.tally.long_word_letters - long_before;
-            self.tally.split_word_rare_trigrams += rare;
+            self.count_split_word(before);
         }
+    }
+
+    /// Counts a whole spaced word that BPE splits, and the `long_word_letters` and
+    /// `rare_letter_trigrams` its letters added to the counts `before` them.
+    fn count_split_word(&mut self, (long_before, rare_before): (u64, u64)) {
+        self.tally.split_spaced_words += 1;
+        self.tally.split_word_long_letters += self.tally.long_word_letters - long_before;
+        self.tally.split_word_rare_trigrams += self.tally.rare_letter_trigrams - rare_before;
     }
 
     /// Ends the word `spaced_word` holds before the byte `next` (none at the end of the text): the
@@ -1145,32 +1154,27 @@ impl TextScanner {
         let Some(word) = self.spaced_word.take() else {
             return;
         };
-        let whole = word.len >= 2 && next.is_some_and(|b| b < 0x80 && b != b'\'');
-        if !whole {
+        if !next.is_some_and(|next| ends_whole_word(word.len, next)) {
             return;
         }
-        let letters = &word.letters[..word.len.min(SPACED_WORD_MAX)];
-        if word.len <= SPACED_WORD_MAX && is_spaced_word(letters, 0, letters.len()) {
+        if word.len <= SPACED_WORD_MAX && is_spaced_word(&word.letters, 0, word.len) {
             word.before.restore(&mut self.tally);
         } else {
-            self.tally.split_spaced_words += 1;
-            self.tally.split_word_long_letters +=
-                self.tally.long_word_letters - word.before.long_word_letters;
-            self.tally.split_word_rare_trigrams +=
-                self.tally.rare_letter_trigrams - word.before.rare_letter_trigrams;
+            let before = word.before;
+            self.count_split_word((before.long_word_letters, before.rare_letter_trigrams));
         }
     }
 
     /// The letters of [`TextScanner::spaced_lower_case_word`], `one_token` or not (`None`: not
     /// known yet, the word is kept in `spaced_word`); they begin a base64 candidate that lives on
-    /// only if `base64_follows`. Returns their rare trigrams.
+    /// only if `base64_follows`.
     #[inline(always)]
     fn spaced_word_letters(
         &mut self,
         letters: &[u8],
         base64_follows: bool,
         one_token: Option<bool>,
-    ) -> u64 {
+    ) {
         if self.base64.len > 0 {
             self.end_base64_run();
         }
@@ -1205,7 +1209,7 @@ impl TextScanner {
             self.trigram = letters[letters.len().saturating_sub(3)..]
                 .iter()
                 .fold(0, |state, &letter| next_trigram(state, letter));
-            return 0;
+            return;
         }
         if let [a, b, c, ..] = *letters {
             self.lone_first_letter(0, trigram_of(a, b, c));
@@ -1213,7 +1217,6 @@ impl TextScanner {
         let (trigram, rare) = letter_trigrams(letters, 0);
         self.trigram = trigram;
         self.tally.rare_letter_trigrams += rare;
-        rare
     }
 
     /// The lower-case ASCII `letters` (at least one) continuing a word: their trigrams, then
@@ -1444,6 +1447,14 @@ impl TextScanner {
         }
         self.base64 = Base64Run::default();
     }
+}
+
+/// Whether a space-led word of `len` lower-case ASCII letters is whole before the byte `next`:
+/// the pre-tokenizer joins it only to a letter beyond ASCII or an apostrophe (`'s`), and a word
+/// of one letter is always a token.
+#[inline(always)]
+fn ends_whole_word(len: usize, next: u8) -> bool {
+    len >= 2 && next < 0x80 && next != b'\''
 }
 
 /// Whether one of the two older letters of the trigram index `trigram` is beyond ASCII.

@@ -10941,6 +10941,10 @@ pub(super) static SPACED_WORDS: BloomLines<1024> = BloomLines([
     [0x1dc5e4a25cba6248, 0x6cbcdc4d56aa3972, 0x5456785027ca6668, 0x248cb851e7a37030, 0x47f66fa3c83a1ee2, 0x73a17fb2c0a6d3b9, 0x95acb9165cce5b35, 0x7964f29030527a69],
 ]);
 
+/// The longest words `SPACED_WORDS` holds, and the bits of its line each word sets.
+pub(super) const SPACED_WORD_MAX: usize = 16;
+pub(super) const SPACED_WORD_PROBES: u64 = 6;
+
 /// The letters Vietnamese writes, both cases, in the order `VIETNAMESE_PAIRS` numbers them.
 pub(super) const VIETNAMESE_LETTERS: [u32; 186] = [
     0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f, 0x70,

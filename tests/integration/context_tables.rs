@@ -561,6 +561,12 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
         let _ = writeln!(out, "    [{}],", hex_words(line).join(", "));
     }
     out.push_str("]);\n\n");
+    let _ = writeln!(
+        out,
+        "/// The longest words `SPACED_WORDS` holds, and the bits of its line each word sets.\n\
+         pub(super) const SPACED_WORD_MAX: usize = {SPACED_WORD_MAX};\n\
+         pub(super) const SPACED_WORD_PROBES: u64 = {SPACED_WORD_PROBES};\n"
+    );
     let letters: Vec<String> = vietnamese.iter().map(|code| format!("{code:#x}")).collect();
     let _ = writeln!(
         out,
