@@ -120,6 +120,8 @@ BOUNDS = {
     "unmerged_capitals": (1000, 1000),
     # a token of a run of one mark that o200k_base merges (by the run table)
     "run_tokens": (1000, 1000),
+    # line breaks after marks that o200k_base has no one token with (by the table of such tokens)
+    "unmerged_punct_breaks": (1000, 1000),
     # a space that o200k_base has no token with the letter after it is a token of its own: no
     # more (the fit would charge it four, as a sign of random letters, that words rarely show)
     "unspaced_script_starts": (0, 1000),

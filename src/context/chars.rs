@@ -6,11 +6,12 @@
 
 use super::vocab::{
     BloomLines, KeyBuckets, ASCII_LETTER_TRIGRAMS, CJK_PAIRS, CJK_PAIR_HASH, LONE_FIRST_LETTERS,
-    MARK_WORDS, MARK_WORD_HASH, NUMERIC_MILLI, RARE_CHAR_MILLI, RUN_TOKEN_LENGTHS, SCRIPT_PAIRS,
-    SCRIPT_PAIR_RANGES, SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL, SINGLE_TOKEN_BMP,
-    SINGLE_TOKEN_KANA_PAIRS, SINGLE_TOKEN_LATIN_PAIRS, SINGLE_TOKEN_SPACED_ASCII_PAIRS,
-    SINGLE_TOKEN_SPACED_LATIN, SINGLE_TOKEN_SPACED_SCRIPT, SPACED_WORDS, SPACED_WORD_PROBES,
-    VIETNAMESE_LETTERS, VIETNAMESE_PAIRS, VIETNAMESE_ROW,
+    MARK_WORDS, MARK_WORD_HASH, NUMERIC_MILLI, PUNCT_BREAKS, PUNCT_BREAK_HASH, RARE_CHAR_MILLI,
+    RUN_TOKEN_LENGTHS, SCRIPT_PAIRS, SCRIPT_PAIR_RANGES, SINGLE_TOKEN_ASCII_PAIRS,
+    SINGLE_TOKEN_ASTRAL, SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS, SINGLE_TOKEN_LATIN_PAIRS,
+    SINGLE_TOKEN_SPACED_ASCII_PAIRS, SINGLE_TOKEN_SPACED_LATIN, SINGLE_TOKEN_SPACED_SCRIPT,
+    SPACED_RUN_TOKEN_LENGTHS, SPACED_WORDS, SPACED_WORD_PROBES, VIETNAMESE_LETTERS,
+    VIETNAMESE_PAIRS, VIETNAMESE_ROW,
 };
 
 /// What a character is, for the pre-token split.
@@ -340,18 +341,36 @@ pub(super) fn is_single_token_kana_pair(first: u32, second: u32) -> bool {
     }
 }
 
-/// How many of the mark `code` o200k_base puts in a token when they run (`RUN_TOKEN_LENGTHS`: a
-/// run of n costs at most ceil(n / L)): 1 for a mark whose runs do not merge, and for any code
-/// point outside printable ASCII, General Punctuation, Box Drawing and Block Elements.
+/// The index of the mark `code` in `RUN_TOKEN_LENGTHS` and `SPACED_RUN_TOKEN_LENGTHS`: printable
+/// ASCII, General Punctuation, Box Drawing and Block Elements.
 #[inline]
-pub(super) fn run_token_length(code: u32) -> u32 {
+fn run_index(code: u32) -> Option<usize> {
     let index = match code {
         0x21..=0x7E => code - 0x21,
         0x2000..=0x206F => code - 0x2000 + 94,
         0x2500..=0x259F => code - 0x2500 + 94 + 112,
-        _ => return 1,
+        _ => return None,
     };
-    u32::from(RUN_TOKEN_LENGTHS[index as usize])
+    Some(index as usize)
+}
+
+/// How many of the mark `code` o200k_base puts in a token when they run (`RUN_TOKEN_LENGTHS`: a
+/// run of n costs at most ceil(n / L)): 1 for a mark whose runs do not merge, and for any code
+/// point outside the marks of [`run_index`].
+#[inline]
+pub(super) fn run_token_length(code: u32) -> u32 {
+    run_index(code).map_or(1, |index| u32::from(RUN_TOKEN_LENGTHS[index]))
+}
+
+/// What o200k_base makes of a run of the mark `code` after a space (`SPACED_RUN_TOKEN_LENGTHS`):
+/// how many of it are one token with the space, and how many of the rest go in a token. (1, 1)
+/// for the code points outside the marks of [`run_index`].
+#[inline]
+pub(super) fn spaced_run_token_lengths(code: u32) -> (u32, u32) {
+    run_index(code).map_or((1, 1), |index| {
+        let [merged, per] = SPACED_RUN_TOKEN_LENGTHS[index];
+        (u32::from(merged), u32::from(per))
+    })
 }
 
 /// Whether `code` is a Greek or Cyrillic capital letter.
@@ -485,6 +504,30 @@ pub(super) const MARK_WORD_START: u32 = 0x811C_9DC5;
 #[inline(always)]
 pub(super) fn mark_word_key(key: u32, byte: u8) -> u32 {
     (key ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+}
+
+/// A `mark_word_key` (of `PUNCT_BREAKS`), one more character of it: its UTF-8 bytes.
+#[inline(always)]
+pub(super) fn mark_word_key_of_char(key: u32, code: u32) -> u32 {
+    if code < 0x80 {
+        mark_word_key(key, code as u8)
+    } else {
+        mark_word_key_of_utf8(key, code)
+    }
+}
+
+/// [`mark_word_key_of_char`] beyond ASCII. Out of line: most marks are ASCII.
+#[inline(never)]
+fn mark_word_key_of_utf8(key: u32, code: u32) -> u32 {
+    let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
+    c.encode_utf8(&mut [0; 4]).bytes().fold(key, mark_word_key)
+}
+
+/// Whether o200k_base has one token for the marks and line breaks whose `mark_word_key` is `key`
+/// (`;\n`, ` }\r\n`: see `PUNCT_BREAKS`).
+#[inline]
+pub(super) fn is_punct_breaks(key: u32) -> bool {
+    PUNCT_BREAKS.holds(key.max(1), PUNCT_BREAK_HASH)
 }
 
 /// Whether o200k_base has one token for the ASCII mark and letters whose `mark_word_key` is

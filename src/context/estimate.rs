@@ -275,10 +275,14 @@ pub struct TextTally {
     /// `──` two marks a token at worst): counted per `chars::run_token_length` marks of the run
     /// after its first, at a token each, instead of `repeated_chars` or `repeated_non_ascii`.
     pub run_tokens: u64,
+    /// Runs of marks ending in line breaks (`!!!!!\n`, `=====\n\n`) that o200k_base has no one
+    /// token for, breaks and all, as the generated table says (`;\n`, `}\n\n` and `=====\n`
+    /// are tokens): the breaks are then a token of their own.
+    pub unmerged_punct_breaks: u64,
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 81;
+pub const FEATURES: usize = 82;
 
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
@@ -363,6 +367,7 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     85,   // split_word_long_letters
     400,  // split_word_rare_trigrams
     450,  // accent_led_rare_trigrams
+    1000, // unmerged_punct_breaks
 ];
 
 impl TextTally {
@@ -482,6 +487,7 @@ impl TextTally {
             self.split_word_long_letters,
             self.split_word_rare_trigrams,
             accent_led,
+            self.unmerged_punct_breaks,
         ]
     }
 
@@ -609,6 +615,7 @@ impl TextTally {
         self.script_changes += other.script_changes;
         self.unmerged_capitals += other.unmerged_capitals;
         self.run_tokens += other.run_tokens;
+        self.unmerged_punct_breaks += other.unmerged_punct_breaks;
     }
 }
 
@@ -686,6 +693,49 @@ mod tests {
         // Box drawing merges two at a time at worst; it was charged a token each and more.
         let double = tally_text(&"═".repeat(40));
         assert_eq!((double.run_tokens, double.repeated_non_ascii), (19, 0));
+    }
+
+    #[test]
+    fn a_run_of_a_mark_after_a_space_splits_where_the_spaced_table_says() {
+        // ` ==` is a token; ` ======` is ` =====` `=`; ` !!!!!!` is ` !!!` `!!!`.
+        assert_eq!(tally_text("a == b").run_tokens, 0);
+        assert_eq!(tally_text(" ======").run_tokens, 1);
+        assert_eq!(tally_text(" !!!!!!").run_tokens, 1);
+    }
+
+    #[test]
+    fn line_breaks_after_marks_cost_a_token_unless_the_vocabulary_merges_them() {
+        for merged in ["f();\n", "}\n\n", "=====\n", "x.\r\n"] {
+            assert_eq!(tally_text(merged).unmerged_punct_breaks, 0, "{merged:?}");
+        }
+        // `!!!!!` `\n`, `=====` `\n\n`.
+        for split in ["!!!!!\n", "=====\n\n"] {
+            assert_eq!(tally_text(split).unmerged_punct_breaks, 1, "{split:?}");
+        }
+        let lines = "!!!!!\n".repeat(6);
+        assert!(estimate_text_tokens(&lines) >= 12, "{lines:?}");
+    }
+
+    #[test]
+    fn runs_of_one_letter_are_charged_as_rare_trigrams() {
+        // ` www` `ww` `ww` `ww`: o200k_base has `www` but splits a longer run in pairs.
+        assert_eq!(tally_text("wwwwwwww").rare_letter_trigrams, 6);
+        assert!(estimate_text_tokens(&" wwwwwwwwww".repeat(6)) >= 30);
+    }
+
+    #[test]
+    fn a_control_character_before_a_letter_is_a_token_of_its_own() {
+        // `\u{1d}` `I`: o200k_base has no token of a control character and a letter.
+        assert_eq!(tally_text("\u{1d}I").unmerged_mark_letters, 1);
+        assert_eq!(tally_text("_name").unmerged_mark_letters, 0);
+    }
+
+    #[test]
+    fn a_carriage_return_is_ordinary_only_in_crlf() {
+        assert_eq!(tally_text("a\r\n\r\nb").whitespace_changes, 0);
+        // `\n` `\r`, and `\r\r` `\r`.
+        assert_eq!(tally_text("a\n\rb").whitespace_changes, 1);
+        assert_eq!(tally_text("a\r\r\rb").whitespace_changes, 2);
     }
 
     #[test]

@@ -9,13 +9,15 @@
 
 use super::chars::{
     class_and_single_token, is_cjk_pair, is_greek_or_cyrillic_capital, is_kurdish_uyghur_marker,
-    is_lone_first_letter, is_mark_word, is_paired_accented, is_single_token_kana_pair,
-    is_single_token_latin_pair, is_single_token_pair, is_single_token_spaced_latin,
-    is_single_token_spaced_pair, is_spaced_word, is_sparse_script_letter, is_split_vietnamese_pair,
-    is_traditional_marker, is_unspaced_script_start, is_vietnamese_marker, latin_index,
-    mark_word_key, next_trigram, numeric_milli, rare_char_milli, run_token_length, script,
-    script_family, script_pair, CharClass, Script, ASCII_CLASSES, LAST_PAIRED_LATIN,
-    MARK_WORD_START, PAIR_IN_A_TOKEN, PAIR_SPLIT, PAIR_TOKEN, RARE, RARE_TRIGRAMS, SPACED_WORD_MAX,
+    is_lone_first_letter, is_mark_word, is_paired_accented, is_punct_breaks,
+    is_single_token_kana_pair, is_single_token_latin_pair, is_single_token_pair,
+    is_single_token_spaced_latin, is_single_token_spaced_pair, is_spaced_word,
+    is_sparse_script_letter, is_split_vietnamese_pair, is_traditional_marker,
+    is_unspaced_script_start, is_vietnamese_marker, latin_index, mark_word_key,
+    mark_word_key_of_char, next_trigram, numeric_milli, rare_char_milli, run_token_length, script,
+    script_family, script_pair, spaced_run_token_lengths, CharClass, Script, ASCII_CLASSES,
+    LAST_PAIRED_LATIN, MARK_WORD_START, PAIR_IN_A_TOKEN, PAIR_SPLIT, PAIR_TOKEN, RARE,
+    RARE_TRIGRAMS, SPACED_WORD_MAX,
 };
 use super::estimate::TextTally;
 
@@ -249,6 +251,12 @@ pub struct TextScanner {
     /// How many of the current mark have run so far in a punctuation run (see
     /// `TextTally::run_tokens`).
     same_len: u32,
+    /// The punctuation run's `chars::mark_word_key` so far, its leading space and line breaks
+    /// included: whether it is one token at its end (`TextTally::unmerged_punct_breaks`).
+    punct_key: u32,
+    /// The last two characters were a carriage return and a line feed (see
+    /// `TextScanner::whitespace_kind`).
+    after_crlf: bool,
     base64: Base64Run,
     /// The running base64 candidate is known to prove base64 at its end (it ends inside the
     /// bytes fed, and [`base64_run_ahead`] judged it): the counts its end restores
@@ -288,6 +296,8 @@ impl TextScanner {
             previous: CharClass::Space,
             previous_code: 0,
             same_len: 0,
+            punct_key: 0,
+            after_crlf: false,
             base64: Base64Run::default(),
             base64_known: false,
             spaced_word: None,
@@ -811,15 +821,24 @@ impl TextScanner {
     /// Counts whitespace that changes kind inside a run (see `TextTally::mixed_whitespace` and
     /// `TextTally::whitespace_changes`).
     fn whitespace_kind(&mut self, code: u32) {
+        let after_crlf = self.after_crlf;
+        self.after_crlf = code == 0x0A && self.previous_code == 0x0D;
+        // (At the start of the text `previous` is a space of code 0: nothing to change from.)
         if !matches!(self.previous, CharClass::Space | CharClass::Newline)
-            || code == self.previous_code
+            || self.previous_code == 0
         {
+            return;
+        }
+        if code == self.previous_code {
+            // `\r\r` is a token, but no longer run of them.
+            self.tally.whitespace_changes += u64::from(code == 0x0D);
             return;
         }
         let after_break = matches!(self.previous_code, 0x0A | 0x0D);
         if after_break {
-            // Indentation (spaces or a tab after a break) and CRLF are ordinary.
-            if !matches!(code, 0x20 | 0x09 | 0x0A | 0x0D) {
+            // Indentation (spaces or a tab after a break) and CRLF are ordinary; a carriage
+            // return after a line feed that ends no CRLF is not (`\n` `\r`).
+            if !matches!(code, 0x20 | 0x09 | 0x0A | 0x0D) || (code == 0x0D && !after_crlf) {
                 self.tally.whitespace_changes += 1;
             }
         } else if matches!(code, 0x20 | 0x0A) {
@@ -844,7 +863,7 @@ impl TextScanner {
             }
             CharClass::Newline => {
                 self.whitespace_kind(code);
-                self.newline()
+                self.newline(code)
             }
             CharClass::Punct | CharClass::Symbol | CharClass::AstralSymbol => {
                 self.punct(class, code)
@@ -1021,7 +1040,8 @@ impl TextScanner {
     #[inline(never)]
     fn mark_led_piece(&mut self, code: u32) {
         let mark = self.previous_code;
-        if latin_index(mark).is_none() {
+        // Control characters too: o200k_base has no token of one with a letter.
+        if mark >= 0x80 && latin_index(mark).is_none() {
             return;
         }
         if !is_single_token_latin_pair(mark, code) {
@@ -1294,6 +1314,7 @@ impl TextScanner {
                 newlines: false,
             } => {
                 self.run_len += 1;
+                self.punct_key = mark_word_key_of_char(self.punct_key, code);
                 self.same_len = if code == self.previous_code {
                     self.same_len + 1
                 } else {
@@ -1312,7 +1333,14 @@ impl TextScanner {
                     self.tally.unmerged_punct_pairs += 1;
                 }
                 let per_token = run_token_length(code);
-                if per_token > 1 && code == self.previous_code {
+                if led_by_space && self.same_len == self.run_len {
+                    // A run of one mark after a space: the space and the first `merged` marks
+                    // are a token, the rest a token per `per` of them (` !!!` `!!!`).
+                    let (merged, per) = spaced_run_token_lengths(code);
+                    self.tally.run_tokens += u64::from(
+                        self.same_len > merged && (self.same_len - merged - 1).is_multiple_of(per),
+                    );
+                } else if per_token > 1 && code == self.previous_code {
                     // A mark whose runs merge (`----`, `════`): a token per `per_token` of them.
                     self.tally.run_tokens +=
                         u64::from((self.same_len - 1).is_multiple_of(per_token));
@@ -1329,6 +1357,13 @@ impl TextScanner {
                 if self.run_len >= 2 {
                     self.tally.space_runs += 1;
                 }
+                // Only a space leads it: a tab is a pre-token of its own.
+                let lead = if self.previous_code == 0x20 {
+                    mark_word_key(MARK_WORD_START, b' ')
+                } else {
+                    MARK_WORD_START
+                };
+                self.punct_key = mark_word_key_of_char(lead, code);
                 self.run = Run::Punct {
                     led_by_space: true,
                     newlines: false,
@@ -1338,6 +1373,7 @@ impl TextScanner {
             }
             _ => {
                 self.end_run(Some(class));
+                self.punct_key = mark_word_key_of_char(MARK_WORD_START, code);
                 self.run = Run::Punct {
                     led_by_space: false,
                     newlines: false,
@@ -1359,12 +1395,15 @@ impl TextScanner {
         self.run_len = 1;
     }
 
-    fn newline(&mut self) {
+    fn newline(&mut self, code: u32) {
         match self.run {
             Run::Newlines => self.grow_whitespace(),
-            Run::Punct { newlines: true, .. } => {}
+            Run::Punct { newlines: true, .. } => {
+                self.punct_key = mark_word_key(self.punct_key, code as u8);
+            }
             // Line breaks right after punctuation belong to it.
             Run::Punct { led_by_space, .. } => {
+                self.punct_key = mark_word_key(self.punct_key, code as u8);
                 self.run = Run::Punct {
                     led_by_space,
                     newlines: true,
@@ -1395,6 +1434,7 @@ impl TextScanner {
     }
 
     /// Counts the pre-token that ends here; `next` is the class of the character after it.
+    #[inline(always)]
     fn end_run(&mut self, next: Option<CharClass>) {
         let next_is_letter = next.is_some_and(CharClass::is_letter);
         match self.run {
@@ -1407,6 +1447,9 @@ impl TextScanner {
                 if !absorbed {
                     self.tally.punct_runs += 1;
                 }
+                if newlines {
+                    self.count_punct_breaks();
+                }
             }
             Run::Spaces { .. } => {
                 // A single space right before a word is that word's leading character.
@@ -1418,6 +1461,13 @@ impl TextScanner {
             Run::Nothing | Run::Digits | Run::Newlines => {}
         }
         self.run = Run::Nothing;
+    }
+
+    /// Counts the punctuation run ending here, line breaks and all, if it is no one token (see
+    /// `TextTally::unmerged_punct_breaks`). Out of line: most runs end without breaks.
+    #[inline(never)]
+    fn count_punct_breaks(&mut self) {
+        self.tally.unmerged_punct_breaks += u64::from(!is_punct_breaks(self.punct_key));
     }
 
     fn extend_base64_run(&mut self, class: CharClass) {
