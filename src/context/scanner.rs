@@ -341,8 +341,10 @@ impl TextScanner {
                 if byte == b' '
                     && bytes.get(index + 1).is_some_and(u8::is_ascii_lowercase)
                     && !matches!(self.run, Run::Spaces { .. })
+                    && self.previous_code != 0
                 {
-                    // The most common case, in bulk: a space and a lower-case word.
+                    // The most common case, in bulk: a space and a lower-case word (not first in
+                    // the text, where the space counts as whitespace does when fed alone).
                     let start = index + 1;
                     let end = lower_case_end(bytes, start);
                     self.spaced_lower_case_word(bytes, start, end);
@@ -823,10 +825,7 @@ impl TextScanner {
     fn whitespace_kind(&mut self, code: u32) {
         let after_crlf = self.after_crlf;
         self.after_crlf = code == 0x0A && self.previous_code == 0x0D;
-        // (At the start of the text `previous` is a space of code 0: nothing to change from.)
-        if !matches!(self.previous, CharClass::Space | CharClass::Newline)
-            || self.previous_code == 0
-        {
+        if !matches!(self.previous, CharClass::Space | CharClass::Newline) {
             return;
         }
         if code == self.previous_code {
