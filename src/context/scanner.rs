@@ -822,6 +822,7 @@ impl TextScanner {
 
     /// Counts whitespace that changes kind inside a run (see `TextTally::mixed_whitespace` and
     /// `TextTally::whitespace_changes`).
+    #[inline(always)]
     fn whitespace_kind(&mut self, code: u32) {
         let after_crlf = self.after_crlf;
         self.after_crlf = code == 0x0A && self.previous_code == 0x0D;
