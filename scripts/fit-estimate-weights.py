@@ -48,8 +48,9 @@ PIECE_SLACK = 0.04
 # the share of the adversarial strings' mean estimate in the objective
 ADVERSARIAL_WEIGHT = 0.05
 # the mean over-estimate allowed per kind of text (the test allows 15%; at 14.5% the conversation
-# test's other scripts came to 15.2%, and the word table's refit needs Latin-script prose at 14.15%)
-KIND_MEAN = 0.1415
+# test's other scripts came to 15.2%; the word table's refit needed Latin-script prose at 14.15%,
+# and the punctuation trigrams' 14.45%, where the conversations' other scripts are at 14.9%)
+KIND_MEAN = 0.1445
 ADVERSARIAL_SLACK = 0.035
 # random ASCII (letters, words, punctuation, printable) has no bound by construction, only its
 # features: its strings get the margin the test allows in full, so that seeds the fit never saw

@@ -6,8 +6,8 @@
 
 use super::vocab::{
     BloomLines, KeyBuckets, ASCII_LETTER_TRIGRAMS, CJK_PAIRS, CJK_PAIR_HASH, LONE_FIRST_LETTERS,
-    MARK_WORDS, MARK_WORD_HASH, NUMERIC_MILLI, PUNCT_BREAKS, PUNCT_BREAK_HASH, RARE_CHAR_MILLI,
-    RUN_TOKEN_LENGTHS, SCRIPT_PAIRS, SCRIPT_PAIR_RANGES, SINGLE_TOKEN_ASCII_PAIRS,
+    MARK_WORDS, MARK_WORD_HASH, NUMERIC_MILLI, PUNCT_BREAKS, PUNCT_BREAK_HASH, PUNCT_TRIGRAMS,
+    RARE_CHAR_MILLI, RUN_TOKEN_LENGTHS, SCRIPT_PAIRS, SCRIPT_PAIR_RANGES, SINGLE_TOKEN_ASCII_PAIRS,
     SINGLE_TOKEN_ASTRAL, SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS, SINGLE_TOKEN_LATIN_PAIRS,
     SINGLE_TOKEN_SPACED_ASCII_PAIRS, SINGLE_TOKEN_SPACED_LATIN, SINGLE_TOKEN_SPACED_SCRIPT,
     SPACED_RUN_TOKEN_LENGTHS, SPACED_WORDS, SPACED_WORD_PROBES, VIETNAMESE_LETTERS,
@@ -521,6 +521,42 @@ pub(super) fn mark_word_key_of_char(key: u32, code: u32) -> u32 {
 fn mark_word_key_of_utf8(key: u32, code: u32) -> u32 {
     let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
     c.encode_utf8(&mut [0; 4]).bytes().fold(key, mark_word_key)
+}
+
+/// The ASCII punctuation marks, in the order `PUNCT_TRIGRAMS` numbers them.
+const PUNCT_MARKS: &[u8; 32] = b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+
+/// Per ASCII byte, its place in [`PUNCT_MARKS`] plus one (0 for any other byte).
+static PUNCT_SLOTS: [u8; 128] = {
+    let mut slots = [0; 128];
+    let mut place = 0;
+    while place < PUNCT_MARKS.len() {
+        slots[PUNCT_MARKS[place] as usize] = place as u8 + 1;
+        place += 1;
+    }
+    slots
+};
+
+/// The trigram state of a punctuation run after the mark `code`: six bits per mark, its
+/// [`PUNCT_SLOTS`] value (0 for a mark beyond ASCII), the newest lowest.
+#[inline(always)]
+pub(super) fn next_punct_trigram(state: u32, code: u32) -> u32 {
+    let slot = PUNCT_SLOTS
+        .get(code as usize)
+        .map_or(0, |&slot| u32::from(slot));
+    ((state << 6) | slot) & 0x3_FFFF
+}
+
+/// Whether the last three marks of the punctuation trigram `state` are ASCII marks that no token
+/// of o200k_base holds together (`PUNCT_TRIGRAMS`).
+#[inline]
+pub(super) fn is_rare_punct_trigram(state: u32) -> bool {
+    let (a, b, c) = (state >> 12, (state >> 6) & 63, state & 63);
+    if a == 0 || b == 0 || c == 0 {
+        return false;
+    }
+    let trigram = (((a - 1) << 10) | ((b - 1) << 5) | (c - 1)) as usize;
+    PUNCT_TRIGRAMS[trigram / 64] & (1 << (trigram % 64)) == 0
 }
 
 /// Whether o200k_base has one token for the marks and line breaks whose `mark_word_key` is `key`

@@ -279,10 +279,16 @@ pub struct TextTally {
     /// token for, breaks and all, as the generated table says (`;\n`, `}\n\n` and `=====\n`
     /// are tokens): the breaks are then a token of their own.
     pub unmerged_punct_breaks: u64,
+    /// ASCII punctuation marks, the third or later of a run, that o200k_base has one token for
+    /// with the mark before them but no token for with the two before them (`PUNCT_TRIGRAMS`),
+    /// but the first such of each run: runs of a few marks at random (`*"*"**"`, `|(||(`) are
+    /// split about every two marks, where the marks of code (`});`, `"],`) merge and Markdown
+    /// has one such trigram in a run now and then (`` `{" ``).
+    pub rare_punct_trigrams: u64,
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 82;
+pub const FEATURES: usize = 83;
 
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
@@ -368,6 +374,7 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     400,  // split_word_rare_trigrams
     450,  // accent_led_rare_trigrams
     1000, // unmerged_punct_breaks
+    771,  // rare_punct_trigrams
 ];
 
 impl TextTally {
@@ -488,6 +495,7 @@ impl TextTally {
             self.split_word_rare_trigrams,
             accent_led,
             self.unmerged_punct_breaks,
+            self.rare_punct_trigrams,
         ]
     }
 
@@ -616,6 +624,7 @@ impl TextTally {
         self.unmerged_capitals += other.unmerged_capitals;
         self.run_tokens += other.run_tokens;
         self.unmerged_punct_breaks += other.unmerged_punct_breaks;
+        self.rare_punct_trigrams += other.rare_punct_trigrams;
     }
 }
 
@@ -714,6 +723,22 @@ mod tests {
         }
         let lines = "!!!!!\n".repeat(6);
         assert!(estimate_text_tokens(&lines) >= 12, "{lines:?}");
+    }
+
+    #[test]
+    fn runs_of_a_few_marks_at_random_are_charged_past_their_first_rare_trigram() {
+        // `*"` `*"` `****` `""` `***` `""` `**` `"` `**` `""` `*` `""` `**`: 13 tokens.
+        let random = "*\"*\"****\"\"***\"\"**\"**\"\"*\"\"**";
+        assert!(
+            tally_text(random).rare_punct_trigrams >= 8,
+            "{:?}",
+            tally_text(random)
+        );
+        assert!(estimate_text_tokens(random) >= 13);
+        // The marks of code merge, and one rare trigram in a run is let off.
+        for code in ["});", "\"],", "`{\"a\"}`", "])));"] {
+            assert_eq!(tally_text(code).rare_punct_trigrams, 0, "{code}");
+        }
     }
 
     #[test]

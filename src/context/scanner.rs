@@ -9,15 +9,15 @@
 
 use super::chars::{
     class_and_single_token, is_cjk_pair, is_greek_or_cyrillic_capital, is_kurdish_uyghur_marker,
-    is_lone_first_letter, is_mark_word, is_paired_accented, is_punct_breaks,
+    is_lone_first_letter, is_mark_word, is_paired_accented, is_punct_breaks, is_rare_punct_trigram,
     is_single_token_kana_pair, is_single_token_latin_pair, is_single_token_pair,
     is_single_token_spaced_latin, is_single_token_spaced_pair, is_spaced_word,
     is_sparse_script_letter, is_split_vietnamese_pair, is_traditional_marker,
     is_unspaced_script_start, is_vietnamese_marker, latin_index, mark_word_key,
-    mark_word_key_of_char, next_trigram, numeric_milli, rare_char_milli, run_token_length, script,
-    script_family, script_pair, spaced_run_token_lengths, CharClass, Script, ASCII_CLASSES,
-    LAST_PAIRED_LATIN, MARK_WORD_START, PAIR_IN_A_TOKEN, PAIR_SPLIT, PAIR_TOKEN, RARE,
-    RARE_TRIGRAMS, SPACED_WORD_MAX,
+    mark_word_key_of_char, next_punct_trigram, next_trigram, numeric_milli, rare_char_milli,
+    run_token_length, script, script_family, script_pair, spaced_run_token_lengths, CharClass,
+    Script, ASCII_CLASSES, LAST_PAIRED_LATIN, MARK_WORD_START, PAIR_IN_A_TOKEN, PAIR_SPLIT,
+    PAIR_TOKEN, RARE, RARE_TRIGRAMS, SPACED_WORD_MAX,
 };
 use super::estimate::TextTally;
 
@@ -120,6 +120,7 @@ struct Checkpoint {
     very_long_word_letters: u64,
     inner_capitals: u64,
     long_punct_chars: u64,
+    rare_punct_trigrams: u64,
     repeated_chars: u64,
     run_tokens: u64,
     rare_letter_trigrams: u64,
@@ -142,6 +143,7 @@ impl Checkpoint {
             very_long_word_letters: tally.very_long_word_letters,
             inner_capitals: tally.inner_capitals,
             long_punct_chars: tally.long_punct_chars,
+            rare_punct_trigrams: tally.rare_punct_trigrams,
             repeated_chars: tally.repeated_chars,
             run_tokens: tally.run_tokens,
             rare_letter_trigrams: tally.rare_letter_trigrams,
@@ -163,6 +165,7 @@ impl Checkpoint {
         tally.very_long_word_letters = self.very_long_word_letters;
         tally.inner_capitals = self.inner_capitals;
         tally.long_punct_chars = self.long_punct_chars;
+        tally.rare_punct_trigrams = self.rare_punct_trigrams;
         tally.repeated_chars = self.repeated_chars;
         tally.run_tokens = self.run_tokens;
         tally.rare_letter_trigrams = self.rare_letter_trigrams;
@@ -252,8 +255,13 @@ pub struct TextScanner {
     /// `TextTally::run_tokens`).
     same_len: u32,
     /// The punctuation run's `chars::mark_word_key` so far, its leading space and line breaks
-    /// included: whether it is one token at its end (`TextTally::unmerged_punct_breaks`).
+    /// included: whether it is one token at its end (`TextTally::unmerged_punct_breaks`). Set from
+    /// its second character on (see `punct_key_start`).
     punct_key: u32,
+    /// The punctuation run's last three marks (`chars::next_punct_trigram`), and whether one of
+    /// its trigrams was rare already (`TextTally::rare_punct_trigrams`).
+    punct_trigram: u32,
+    punct_trigram_seen: bool,
     /// The last two characters were a carriage return and a line feed (see
     /// `TextScanner::whitespace_kind`).
     after_crlf: bool,
@@ -297,6 +305,8 @@ impl TextScanner {
             previous_code: 0,
             same_len: 0,
             punct_key: 0,
+            punct_trigram: 0,
+            punct_trigram_seen: false,
             after_crlf: false,
             base64: Base64Run::default(),
             base64_known: false,
@@ -1314,7 +1324,14 @@ impl TextScanner {
                 newlines: false,
             } => {
                 self.run_len += 1;
+                if self.run_len == 2 {
+                    // Most runs are one mark: their key and trigrams start with the second.
+                    self.punct_key = punct_key_start(led_by_space, self.previous_code);
+                    self.punct_trigram = next_punct_trigram(0, self.previous_code);
+                    self.punct_trigram_seen = false;
+                }
                 self.punct_key = mark_word_key_of_char(self.punct_key, code);
+                self.punct_trigram = next_punct_trigram(self.punct_trigram, code);
                 self.same_len = if code == self.previous_code {
                     self.same_len + 1
                 } else {
@@ -1331,6 +1348,11 @@ impl TextScanner {
                     })
                 {
                     self.tally.unmerged_punct_pairs += 1;
+                } else if self.run_len >= 3 && is_rare_punct_trigram(self.punct_trigram) {
+                    // The first of a run is let off: code and Markdown have one now and then
+                    // (`` `{" ``), random marks one every few marks.
+                    self.tally.rare_punct_trigrams += u64::from(self.punct_trigram_seen);
+                    self.punct_trigram_seen = true;
                 }
                 let per_token = run_token_length(code);
                 if led_by_space && self.same_len == self.run_len {
@@ -1357,13 +1379,6 @@ impl TextScanner {
                 if self.run_len >= 2 {
                     self.tally.space_runs += 1;
                 }
-                // Only a space leads it: a tab is a pre-token of its own.
-                let lead = if self.previous_code == 0x20 {
-                    mark_word_key(MARK_WORD_START, b' ')
-                } else {
-                    MARK_WORD_START
-                };
-                self.punct_key = mark_word_key_of_char(lead, code);
                 self.run = Run::Punct {
                     led_by_space: true,
                     newlines: false,
@@ -1373,7 +1388,6 @@ impl TextScanner {
             }
             _ => {
                 self.end_run(Some(class));
-                self.punct_key = mark_word_key_of_char(MARK_WORD_START, code);
                 self.run = Run::Punct {
                     led_by_space: false,
                     newlines: false,
@@ -1403,6 +1417,9 @@ impl TextScanner {
             }
             // Line breaks right after punctuation belong to it.
             Run::Punct { led_by_space, .. } => {
+                if self.run_len == 1 {
+                    self.punct_key = punct_key_start(led_by_space, self.previous_code);
+                }
                 self.punct_key = mark_word_key(self.punct_key, code as u8);
                 self.run = Run::Punct {
                     led_by_space,
@@ -1434,7 +1451,6 @@ impl TextScanner {
     }
 
     /// Counts the pre-token that ends here; `next` is the class of the character after it.
-    #[inline(always)]
     fn end_run(&mut self, next: Option<CharClass>) {
         let next_is_letter = next.is_some_and(CharClass::is_letter);
         match self.run {
@@ -1470,6 +1486,7 @@ impl TextScanner {
         self.tally.unmerged_punct_breaks += u64::from(!is_punct_breaks(self.punct_key));
     }
 
+    #[inline(always)]
     fn extend_base64_run(&mut self, class: CharClass) {
         if self.base64.len == 0 {
             self.before_base64 = Checkpoint::of(&self.tally);
@@ -1497,6 +1514,18 @@ impl TextScanner {
         }
         self.base64 = Base64Run::default();
     }
+}
+
+/// The `chars::mark_word_key` of a punctuation run's leading space, if it has one (a tab counts
+/// as one: o200k_base makes it a token of its own, and what follows splits as after a space), and
+/// its first mark `code`.
+fn punct_key_start(led_by_space: bool, code: u32) -> u32 {
+    let lead = if led_by_space {
+        mark_word_key(MARK_WORD_START, b' ')
+    } else {
+        MARK_WORD_START
+    };
+    mark_word_key_of_char(lead, code)
 }
 
 /// Whether a space-led word of `len` lower-case ASCII letters is whole before the byte `next`:

@@ -257,6 +257,8 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     let mut spaced_words = Vec::new();
     // The tokens of marks and line breaks (`;\n`, ` }\r\n`, `=====\n`), as their `mark_word_key`.
     let mut punct_breaks = Vec::new();
+    // The trigrams of ASCII marks that some token holds (`});`, `"],`), by `punct_index`.
+    let mut punct_trigrams = [0u64; 512];
     let mut mark = |first: u32, second: u32, bits: u64| {
         for (&(start, width), &offset) in SCRIPT_PAIR_RANGES.iter().zip(&offsets) {
             let (i, j) = (first.wrapping_sub(start), second.wrapping_sub(start));
@@ -286,6 +288,12 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
         }
         if is_punct_breaks(&bytes) {
             punct_breaks.push(mark_word_key(&bytes));
+        }
+        for three in bytes.windows(3) {
+            if let [Some(a), Some(b), Some(c)] = [three[0], three[1], three[2]].map(punct_index) {
+                let trigram = (a << 10) | (b << 5) | c;
+                punct_trigrams[trigram / 64] |= 1 << (trigram % 64);
+            }
         }
         let codes: Vec<u32> = String::from_utf8_lossy(&bytes)
             .chars()
@@ -601,6 +609,15 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     write_buckets(&mut out, &punct_break_buckets);
     let _ = writeln!(
         out,
+        "/// Trigrams of ASCII punctuation marks that occur in some token of o200k_base (`}}));`,\n\
+         /// `\"],`): bit `t % 64` of word `t / 64`, where `t` holds five bits per mark (its place in\n\
+         /// `chars::PUNCT_MARKS`), the newest lowest.\n\
+         #[rustfmt::skip]\n\
+         pub(super) static PUNCT_TRIGRAMS: [u64; 512] = ["
+    );
+    write_word_rows(&mut out, &punct_trigrams);
+    let _ = writeln!(
+        out,
         "/// The {} tokens of o200k_base made of a space and 2 to {SPACED_WORD_MAX} lower-case ASCII\n\
          /// letters (` the`, ` tentative`), as a Bloom filter of {SPACED_WORD_LINES} cache lines:\n\
          /// a word's `chars::spaced_word_hash` picks the line (its top bits) and {SPACED_WORD_PROBES}\n\
@@ -804,8 +821,8 @@ pub fn short_text(rng: &mut Rng, alphabet: &str) -> String {
 /// punctuation), random runs of its characters without spaces, random short words, one character
 /// repeated, the block's characters alternating with ASCII letters, runs of one character after a
 /// space or before a line break, and random runs of only the block's characters that are one
-/// token alone; then emoji sequences (skin tones, joiners, flags, keycaps) and text mixing
-/// scripts. Each is (label, text).
+/// token alone; then emoji sequences (skin tones, joiners, flags, keycaps), text mixing scripts,
+/// random base64, hex and letters, and runs of a few ASCII marks. Each is (label, text).
 pub fn adversarial(blocks: &[(u32, u32, String)], seed: u64) -> Vec<(String, String)> {
     let mut rng = Rng(seed);
     let mut pools: Vec<(String, Vec<char>)> = vec![
@@ -962,6 +979,29 @@ pub fn adversarial(blocks: &[(u32, u32, String)], seed: u64) -> Vec<(String, Str
             .collect();
         out.push((format!("{name}: random"), text));
     }
+    // Runs of a few ASCII marks at random, bare and with spaces (`*"*"**"`, `|(||( (|`): BPE
+    // merges their pairs but seldom three.
+    for spaced in [false, true] {
+        let mut marks: Vec<u8> = b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~".to_vec();
+        let few = 2 + rng.below(5);
+        for i in 0..few {
+            let j = i + rng.below(marks.len() - i);
+            marks.swap(i, j);
+        }
+        let mut text = String::new();
+        for _ in 0..8 + rng.below(57) {
+            text.push(char::from(marks[rng.below(few)]));
+            if spaced && rng.below(5) == 0 {
+                text.push(' ');
+            }
+        }
+        let label = if spaced {
+            "few marks, spaced"
+        } else {
+            "few marks"
+        };
+        out.push((format!("ASCII punctuation: {label}"), text));
+    }
     // Mixed scripts letter by letter: each letter of a random script, without spaces.
     for round in 0..2 {
         let text: String = (0..8 + rng.below(41))
@@ -1068,6 +1108,15 @@ pub const CJK_PAIR_BUCKETS: usize = 512;
 pub const MARK_WORD_BUCKETS: usize = 2048;
 /// The buckets of `PUNCT_BREAKS` (about 1,800 tokens).
 pub const PUNCT_BREAK_BUCKETS: usize = 256;
+
+/// The ASCII punctuation marks, in the order `PUNCT_TRIGRAMS` numbers them (the scanner's
+/// `chars::PUNCT_MARKS`).
+const PUNCT_MARKS: &[u8; 32] = b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+
+/// The place of `byte` in [`PUNCT_MARKS`], if it is an ASCII punctuation mark.
+fn punct_index(byte: u8) -> Option<usize> {
+    PUNCT_MARKS.iter().position(|&mark| mark == byte)
+}
 
 /// Whether a token is what the pre-tokenizer makes of marks and the line breaks after them: at
 /// most one space, then characters that are neither whitespace, letters nor digits, then `\r`
