@@ -982,7 +982,7 @@ pub fn adversarial(blocks: &[(u32, u32, String)], seed: u64) -> Vec<(String, Str
     // Runs of a few ASCII marks at random, bare and with spaces (`*"*"**"`, `|(||( (|`): BPE
     // merges their pairs but seldom three.
     for spaced in [false, true] {
-        let mut marks: Vec<u8> = b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~".to_vec();
+        let mut marks = pools[2].1.clone(); // "ASCII punctuation"
         let few = 2 + rng.below(5);
         for i in 0..few {
             let j = i + rng.below(marks.len() - i);
@@ -990,7 +990,7 @@ pub fn adversarial(blocks: &[(u32, u32, String)], seed: u64) -> Vec<(String, Str
         }
         let mut text = String::new();
         for _ in 0..8 + rng.below(57) {
-            text.push(char::from(marks[rng.below(few)]));
+            text.push(marks[rng.below(few)]);
             if spaced && rng.below(5) == 0 {
                 text.push(' ');
             }
