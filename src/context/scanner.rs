@@ -262,6 +262,9 @@ pub struct TextScanner {
     /// its trigrams was rare already (`TextTally::rare_punct_trigrams`).
     punct_trigram: u32,
     punct_trigram_seen: bool,
+    /// The key of the last punctuation run with line breaks that proved one token (`.\n` ends
+    /// most lines of prose): the next with that key needs no look-up.
+    known_punct_breaks: u32,
     /// The last two characters were a carriage return and a line feed (see
     /// `TextScanner::whitespace_kind`).
     after_crlf: bool,
@@ -307,6 +310,7 @@ impl TextScanner {
             punct_key: 0,
             punct_trigram: 0,
             punct_trigram_seen: false,
+            known_punct_breaks: 0,
             after_crlf: false,
             base64: Base64Run::default(),
             base64_known: false,
@@ -1475,6 +1479,7 @@ impl TextScanner {
     }
 
     /// Counts the pre-token that ends here; `next` is the class of the character after it.
+    #[inline(always)]
     fn end_run(&mut self, next: Option<CharClass>) {
         let next_is_letter = next.is_some_and(CharClass::is_letter);
         match self.run {
@@ -1487,7 +1492,7 @@ impl TextScanner {
                 if !absorbed {
                     self.tally.punct_runs += 1;
                 }
-                if newlines {
+                if newlines && self.punct_key != self.known_punct_breaks {
                     self.count_punct_breaks();
                 }
             }
@@ -1507,7 +1512,11 @@ impl TextScanner {
     /// `TextTally::unmerged_punct_breaks`). Out of line: most runs end without breaks.
     #[inline(never)]
     fn count_punct_breaks(&mut self) {
-        self.tally.unmerged_punct_breaks += u64::from(!is_punct_breaks(self.punct_key));
+        if is_punct_breaks(self.punct_key) {
+            self.known_punct_breaks = self.punct_key;
+        } else {
+            self.tally.unmerged_punct_breaks += 1;
+        }
     }
 
     #[inline(always)]
