@@ -1549,9 +1549,9 @@ impl TextScanner {
     }
 }
 
-/// The `chars::mark_word_key` of a punctuation run's leading space, if it has one (a tab counts
-/// as one: o200k_base makes it a token of its own, and what follows splits as after a space), and
-/// its first mark `code`.
+/// The `chars::mark_word_key` of a punctuation run's leading space, if it has one, and its first
+/// mark `code`. A tab before the run is keyed as a space: BPE leaves the tab a token of its own,
+/// but the runs after one (`}\n`, `);\n`) are tokens with a space before them too.
 fn punct_key_start(led_by_space: bool, code: u32) -> u32 {
     let lead = if led_by_space {
         mark_word_key(MARK_WORD_START, b' ')
