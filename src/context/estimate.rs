@@ -738,6 +738,13 @@ mod tests {
     }
 
     #[test]
+    fn a_long_word_the_word_table_passes_must_read_as_a_word() {
+        // ` xdetsusbbw` (` xd` `ets` `us` `bbw`) passes the filter; its rare trigrams give it away.
+        assert_eq!(tally_text(" xdetsusbbw.").split_spaced_words, 1);
+        assert_eq!(tally_text(" international.").split_spaced_words, 0);
+    }
+
+    #[test]
     fn runs_of_one_letter_are_charged_as_rare_trigrams() {
         // ` www` `ww` `ww` `ww`: o200k_base has `www` but splits a longer run in pairs.
         assert_eq!(tally_text("wwwwwwww").rare_letter_trigrams, 6);
