@@ -715,7 +715,10 @@ fn scan_text_files() {
     under.sort_by(|a, b| a.1.total_cmp(&b.1));
     println!("{}", figures.row("scanned pieces"));
     println!("{} pieces more than 5% under", under.len());
-    let shown = std::env::var("LLMWIRE_SCAN_SHOW").map_or(20, |s| s.parse().unwrap());
+    let shown = std::env::var("LLMWIRE_SCAN_SHOW").map_or(20, |s| {
+        s.parse()
+            .expect("LLMWIRE_SCAN_SHOW: how many pieces to print")
+    });
     for (name, ratio) in under.iter().take(shown) {
         println!("  {:+.1}% {name}", (ratio - 1.0) * 100.0);
     }

@@ -16,7 +16,12 @@
 //!   are a space and lower-case ASCII letters (` the`, ` tentative`: `SPACED_WORDS`);
 //! - which trigrams of ASCII letters (case folded, a word's start counting as a letter of its own)
 //!   occur in the `LETTER_TRIGRAM_RANKS` most frequent tokens made of letters (with at most a
-//!   leading space): a word whose trigrams are missing there is split into short tokens.
+//!   leading space): a word whose trigrams are missing there is split into short tokens (three
+//!   of one letter count as missing whatever the tokens);
+//! - how runs of one mark split, bare and after a space (`RUN_TOKEN_LENGTHS`,
+//!   `SPACED_RUN_TOKEN_LENGTHS`), which tokens are marks and the line breaks after them
+//!   (`;\n`, `=====\n`: `PUNCT_BREAKS`), and which trigrams of ASCII marks some token holds
+//!   (`});`: `PUNCT_TRIGRAMS`).
 
 use std::fmt::Write as _;
 
@@ -833,7 +838,7 @@ pub fn adversarial(blocks: &[(u32, u32, String)], seed: u64) -> Vec<(String, Str
         ),
         (
             "ASCII punctuation".into(),
-            "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~".chars().collect(),
+            PUNCT_MARKS.iter().copied().map(char::from).collect(),
         ),
         (
             "ASCII printable".into(),
