@@ -51,6 +51,9 @@ ADVERSARIAL_WEIGHT = 0.05
 # test's other scripts came to 15.2%; the word table's refit needed Latin-script prose at 14.15%,
 # and the punctuation trigrams' 14.45%, where the conversations' other scripts are at 14.9%)
 KIND_MEAN = 0.1445
+# kinds whose conversations (the test's, with the chat format's framing) come out above the
+# texts: at 14.5%, the other scripts' conversations came to 15.1%
+KIND_MEAN_OF = {"llmwire: other_scripts": 0.143}
 ADVERSARIAL_SLACK = 0.035
 # random ASCII (letters, words, punctuation, printable) has no bound by construction, only its
 # features: its strings get the margin the test allows in full, so that seeds the fit never saw
@@ -133,6 +136,8 @@ BOUNDS = {
     # a whole word that o200k_base splits (by the table of its word tokens) costs BPE at least a
     # token more than the one it would be
     "split_spaced_words": (1000, 1000),
+    # likewise a capitalised one (names split into more pieces than words: the fit may charge more)
+    "split_capital_words": (1000, 1000),
     # o200k_base has a token for runs of up to about 80 spaces: a long run costs a token per 80 at
     # most (the fit would charge deep indentation half a token a space to serve one aligned list)
     "long_whitespace_chars": (0, 13),
@@ -289,10 +294,10 @@ def main():
             # weights the file was written with give it (it changes little from one fit to the next).
             margin = short_text_margin(weighted(written_with, r[4]))
             b_ub.append(-((1 - (ASCII_SLACK if ascii else slack)) * r[3] - margin) * 1000)
-    for samples in kinds.values():
+    for kind, samples in kinds.items():
         row = sum(np.array(r[4], dtype=float) / r[3] for r in samples) / len(samples)
         a_ub.append(row)
-        bound = (1 + KIND_MEAN) * 1000
+        bound = (1 + KIND_MEAN_OF.get(kind, KIND_MEAN)) * 1000
         if free is not None:
             held = [0 if name in free else w for name, w in zip(names, written_with)]
             bound = max(bound, float(row @ np.array(held, dtype=float)))

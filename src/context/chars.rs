@@ -591,9 +591,9 @@ impl<const N: usize> BloomLines<N> {
 /// tokens of a space and more lower-case letters.
 pub(super) use super::vocab::SPACED_WORD_MAX;
 
-/// Whether o200k_base has one token for a space and the lower-case ASCII letters
-/// `text[start..end]` (2 to [`SPACED_WORD_MAX`] of them; see `SPACED_WORDS`): ` the`, but not
-/// ` tentativo`, which BPE splits. False for longer words.
+/// Whether o200k_base has one token for a space and the ASCII letters `text[start..end]` (2 to
+/// [`SPACED_WORD_MAX`] of them, all lower case but the first; see `SPACED_WORDS`): ` the` and
+/// ` Sebastian`, but not ` tentativo` or ` Verfaillie`, which BPE splits. False for longer words.
 #[inline(always)]
 pub(super) fn is_spaced_word(text: &[u8], start: usize, end: usize) -> bool {
     let len = end - start;

@@ -88,7 +88,8 @@ pub struct TextTally {
     pub long_punct_chars: u64,
     /// Punctuation or symbols past the second of a run, each repeating the one before it (`====`).
     pub repeated_chars: u64,
-    /// Runs of spaces and tabs not absorbed by the word or punctuation after them.
+    /// Runs of spaces and tabs not absorbed by the word or punctuation after them (a word absorbs
+    /// one space or tab, punctuation one space only: `\t}` is two pre-tokens).
     pub space_runs: u64,
     /// Runs of line breaks (with the spaces between them).
     pub newline_runs: u64,
@@ -228,10 +229,11 @@ pub struct TextTally {
     /// token is charged as a word piece only, not by its length, trigrams or first letter. One word
     /// piece in 70 of the corpus's English prose, one in five of its Italian.
     pub split_spaced_words: u64,
-    /// The `long_word_letters` of the `split_spaced_words`: charged apart, as the letters of a
-    /// word known to be split.
+    /// The `long_word_letters` of the `split_spaced_words` and `split_capital_words`: charged
+    /// apart, as the letters of a word known to be split.
     pub split_word_long_letters: u64,
-    /// The `rare_letter_trigrams` of the `split_spaced_words`, charged apart likewise.
+    /// The `rare_letter_trigrams` of the `split_spaced_words` and `split_capital_words`, charged
+    /// apart likewise.
     pub split_word_rare_trigrams: u64,
     /// The `rare_letter_trigrams` that hold a letter beyond ASCII (the two ASCII letters after
     /// `ş` in `kişiler`): charged apart, as o200k_base merges the accented letters of the
@@ -285,16 +287,21 @@ pub struct TextTally {
     /// split about every two marks, where the marks of code (`});`, `"],`) merge and Markdown
     /// has one such trigram in a run now and then (`` `{" ``).
     pub rare_punct_trigrams: u64,
+    /// Words of a capital and 1 to 15 lower-case ASCII letters after a space, whole, that
+    /// o200k_base has no one token for with the space, as `split_spaced_words` counts lower-case
+    /// ones: names and rare words (` Verfaillie` is ` Ver` `fa` `ill` `ie`). A whole one that is
+    /// one token (` Sebastian`, ` Likewise`) is charged as a word piece only.
+    pub split_capital_words: u64,
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 83;
+pub const FEATURES: usize = 84;
 
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1000, // word_pieces
     128,  // long_word_letters, English-like text
-    117,  // long_word_letters, other Latin-script text
+    129,  // long_word_letters, other Latin-script text
     0,    // marked_word_letters
     506,  // very_long_word_letters
     140,  // inner_capitals
@@ -306,7 +313,7 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1312, // newline_runs
     13,   // long_whitespace_chars
     290,  // han_chars, Simplified Chinese or Japanese text
-    142,  // han_chars, Traditional Chinese text
+    171,  // han_chars, Traditional Chinese text
     215,  // kana_chars
     40,   // hangul_chars
     0,    // accented_letters: Latin-1
@@ -331,7 +338,7 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1206, // repeated_non_ascii
     1508, // unmerged_punct_pairs
     1000, // mixed_whitespace
-    841,  // rare_letter_trigrams
+    930,  // rare_letter_trigrams
     0,    // rare_letter_trigrams, Vietnamese text
     1775, // unmerged_mark_letters
     1000, // whitespace_changes
@@ -370,11 +377,12 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     101,  // slash_led_pieces
     1000, // unmerged_mark_words
     1000, // split_spaced_words
-    85,   // split_word_long_letters
-    400,  // split_word_rare_trigrams
+    0,    // split_word_long_letters
+    499,  // split_word_rare_trigrams
     450,  // accent_led_rare_trigrams
     1000, // unmerged_punct_breaks
     771,  // rare_punct_trigrams
+    1000, // split_capital_words
 ];
 
 impl TextTally {
@@ -496,6 +504,7 @@ impl TextTally {
             accent_led,
             self.unmerged_punct_breaks,
             self.rare_punct_trigrams,
+            self.split_capital_words,
         ]
     }
 
@@ -625,6 +634,7 @@ impl TextTally {
         self.run_tokens += other.run_tokens;
         self.unmerged_punct_breaks += other.unmerged_punct_breaks;
         self.rare_punct_trigrams += other.rare_punct_trigrams;
+        self.split_capital_words += other.split_capital_words;
     }
 }
 
@@ -778,6 +788,17 @@ mod tests {
         assert_eq!(tally.word_pieces, 4);
         assert_eq!(tally.punct_runs, 2);
         assert_eq!(tally.space_runs, 0);
+    }
+
+    #[test]
+    fn only_a_space_leads_punctuation() {
+        // "x" "\n" " }": the space leads the brace.
+        assert_eq!(tally_text("x\n }").space_runs, 0);
+        // "x" "\n" "\t" "}" and "x" "\n" "\t" "\t" "}": a tab is a pre-token of its own.
+        assert_eq!(tally_text("x\n\t}").space_runs, 1);
+        assert_eq!(tally_text("x\n\t\t}").space_runs, 2);
+        // "x" "\n" "\tif": a word takes a tab as it takes a space.
+        assert_eq!(tally_text("x\n\tif").space_runs, 0);
     }
 
     #[test]
@@ -948,6 +969,52 @@ mod tests {
         // Cut anywhere, a word is looked up when it ends, and one token gives back its charges.
         let text = "x international. tentativo, internationalization ok";
         let whole = tally_text(text);
+        for cut in 1..text.len() {
+            assert_eq!(tally_cut_at(text, cut), whole, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn whole_capitalised_words_after_a_space_are_looked_up_too() {
+        // ` Sebastian` is one token: a word piece, nothing for its capital or its letters.
+        let one = tally_text("x Sebastian.");
+        assert_eq!(
+            (
+                one.split_capital_words,
+                one.long_word_letters,
+                one.unmerged_capital_letters,
+                one.lone_first_letters
+            ),
+            (0, 0, 0, 0),
+            "{one:?}"
+        );
+        // ` Verfaillie` is ` Ver` `fa` `ill` `ie`: counted, and its four letters beyond six apart.
+        let split = tally_text("x Verfaillie.");
+        assert_eq!(
+            (
+                split.split_capital_words,
+                split.split_spaced_words,
+                split.split_word_long_letters
+            ),
+            (1, 0, 4),
+            "{split:?}"
+        );
+        // No whole capitalised word: capitals only, one capital, before an apostrophe or a letter
+        // beyond ASCII, not after a space.
+        for text in [
+            "x MIT.",
+            "x A.",
+            "x Verfaillie's",
+            "x Verfailliéx.",
+            "(Verfaillie)",
+        ] {
+            assert_eq!(tally_text(text).split_capital_words, 0, "{text}");
+        }
+        // Cut anywhere, the same: after several spaces, before a capital, before base64.
+        let text =
+            "x Sebastian  Verfaillie, McVerfaillie MIT Michael0aGVsbG8gd29ybGQgdGhpcyBpcyBiYXNl ok";
+        let whole = tally_text(text);
+        assert_eq!(whole.split_capital_words, 1, "{whole:?}");
         for cut in 1..text.len() {
             assert_eq!(tally_cut_at(text, cut), whole, "cut at {cut}");
         }

@@ -20,6 +20,7 @@ use super::chars::{
     PAIR_TOKEN, RARE, RARE_TRIGRAMS, SPACED_WORD_MAX,
 };
 use super::estimate::TextTally;
+use std::ops::Range;
 
 /// Letters of a word piece past which BPE starts splitting (see `long_word_letters`).
 const LONG_WORD_LETTERS: u32 = 6;
@@ -127,6 +128,7 @@ struct Checkpoint {
     unmerged_mark_letters: u64,
     unmerged_mark_words: u64,
     split_spaced_words: u64,
+    split_capital_words: u64,
     split_word_long_letters: u64,
     split_word_rare_trigrams: u64,
     accent_led_rare_trigrams: u64,
@@ -150,6 +152,7 @@ impl Checkpoint {
             unmerged_mark_letters: tally.unmerged_mark_letters,
             unmerged_mark_words: tally.unmerged_mark_words,
             split_spaced_words: tally.split_spaced_words,
+            split_capital_words: tally.split_capital_words,
             split_word_long_letters: tally.split_word_long_letters,
             split_word_rare_trigrams: tally.split_word_rare_trigrams,
             accent_led_rare_trigrams: tally.accent_led_rare_trigrams,
@@ -172,6 +175,7 @@ impl Checkpoint {
         tally.unmerged_mark_letters = self.unmerged_mark_letters;
         tally.unmerged_mark_words = self.unmerged_mark_words;
         tally.split_spaced_words = self.split_spaced_words;
+        tally.split_capital_words = self.split_capital_words;
         tally.split_word_long_letters = self.split_word_long_letters;
         tally.split_word_rare_trigrams = self.split_word_rare_trigrams;
         tally.accent_led_rare_trigrams = self.accent_led_rare_trigrams;
@@ -181,23 +185,27 @@ impl Checkpoint {
     }
 }
 
-/// A space-led word of lower-case ASCII letters that crossed the end of a chunk, looked up when
-/// it ends (see `TextScanner::spaced_lower_case_word`).
+/// A space-led word of lower-case ASCII letters, or of a capital and lower-case letters, that
+/// crossed the end of a chunk, looked up when it ends (see `TextScanner::spaced_lower_case_word`
+/// and `TextScanner::spaced_capital_word`).
 #[derive(Debug, Clone, Copy)]
 struct SpacedWord {
     /// Its first `SPACED_WORD_MAX` letters, zero-padded, and how many it has.
     letters: [u8; SPACED_WORD_MAX],
     len: usize,
+    /// It begins with a capital.
+    capital: bool,
     /// The counts as they were before its letters (a word's letters change no others).
     before: Checkpoint,
 }
 
 impl SpacedWord {
-    fn new(tally: &TextTally, letters: &[u8]) -> SpacedWord {
+    fn new(before: Checkpoint, letters: &[u8]) -> SpacedWord {
         let mut word = SpacedWord {
             letters: [0; SPACED_WORD_MAX],
             len: 0,
-            before: Checkpoint::of(tally),
+            capital: letters.first().is_some_and(u8::is_ascii_uppercase),
+            before,
         };
         word.push(letters);
         word
@@ -396,6 +404,12 @@ impl TextScanner {
                 {
                     // Indentation, in bulk: more spaces of a run of spaces.
                     index = self.more_spaces(bytes, index);
+                } else if byte.is_ascii_uppercase()
+                    && matches!(self.run, Run::Spaces { .. })
+                    && self.previous_code == 0x20
+                {
+                    // A capitalised word after a space (` Sebastian`), looked up as a whole.
+                    index = self.spaced_capital_word(bytes, index);
                 } else if byte.is_ascii_digit() {
                     self.char(CharClass::Digit, u32::from(byte));
                     index += 1;
@@ -1002,7 +1016,7 @@ impl TextScanner {
         self.end_run(Some(CharClass::Lower));
         self.start_piece(run, CharClass::Lower, code);
         if spaced {
-            self.spaced_word = Some(SpacedWord::new(&self.tally, &[letter]));
+            self.spaced_word = Some(SpacedWord::new(Checkpoint::of(&self.tally), &[letter]));
         }
         self.extend_mark_word(&[letter]);
         self.run_len = 1;
@@ -1192,14 +1206,71 @@ impl TextScanner {
         let base64_follows = BASE64_NOT_LOWER[usize::from(next)];
         self.spaced_word_letters(letters, base64_follows, Some(one_token));
         if whole && !one_token {
-            self.count_split_word(before);
+            self.count_split_word(before, false);
         }
     }
 
-    /// Counts a whole spaced word that BPE splits, and the `long_word_letters` and
-    /// `rare_letter_trigrams` its letters added to the counts `before` them.
-    fn count_split_word(&mut self, (long_before, rare_before): (u64, u64)) {
-        self.tally.split_spaced_words += 1;
+    /// The capital `bytes[index]` after a space, and the lower-case ASCII letters after it: what
+    /// [`TextScanner::char`] does for each, then, if they make a whole word, its look-up in the
+    /// word table. One token (` Sebastian`) gives back what its letters were charged; one that
+    /// BPE splits (` Verfaillie`) is counted in `split_capital_words`. A word that reaches the end
+    /// of the chunk is looked up when it ends (`spaced_word`). Returns where the letters end.
+    #[inline(never)]
+    fn spaced_capital_word(&mut self, bytes: &[u8], index: usize) -> usize {
+        let capital = u32::from(bytes[index]);
+        let start = index + 1;
+        let Some(&first) = bytes.get(start) else {
+            // The chunk ends after the capital: the word is looked up when it ends.
+            let before = Checkpoint::of(&self.tally);
+            self.char(CharClass::Upper, capital);
+            self.spaced_word = Some(SpacedWord::new(before, &bytes[index..start]));
+            return start;
+        };
+        if !first.is_ascii_lowercase() {
+            // Capitals only, or one alone: no word of the table.
+            self.char(CharClass::Upper, capital);
+            return start;
+        }
+        let end = lower_case_end(bytes, start);
+        let Some(&next) = bytes.get(end) else {
+            let before = Checkpoint::of(&self.tally);
+            self.char(CharClass::Upper, capital);
+            self.more_word_letters(bytes, start);
+            self.spaced_word = Some(SpacedWord::new(before, &bytes[index..end]));
+            return end;
+        };
+        let whole = ends_whole_word(end - index, next);
+        // A capital that begins a piece counts nothing but the piece (no one letter is a rare
+        // trigram): a word that is one token is charged no more.
+        self.char(CharClass::Upper, capital);
+        if whole && is_one_token_word(bytes, index, end) {
+            let letters = &bytes[start..end];
+            self.lower_case_letters(letters.len(), letters[letters.len() - 1], true);
+            self.trigram = bytes[end - 3.min(end - index)..end]
+                .iter()
+                .fold(0, |state, &letter| next_trigram(state, letter));
+            return end;
+        }
+        let before = (
+            self.tally.long_word_letters,
+            self.tally.rare_letter_trigrams,
+        );
+        self.more_word_letters(bytes, start);
+        if whole {
+            self.count_split_word(before, true);
+        }
+        end
+    }
+
+    /// Counts a whole spaced word that BPE splits, a `capital` one or not, and the
+    /// `long_word_letters` and `rare_letter_trigrams` its letters added to the counts `before`
+    /// them.
+    fn count_split_word(&mut self, (long_before, rare_before): (u64, u64), capital: bool) {
+        if capital {
+            self.tally.split_capital_words += 1;
+        } else {
+            self.tally.split_spaced_words += 1;
+        }
         self.tally.split_word_long_letters += self.tally.long_word_letters - long_before;
         self.tally.split_word_rare_trigrams += self.tally.rare_letter_trigrams - rare_before;
     }
@@ -1212,14 +1283,37 @@ impl TextScanner {
         let Some(word) = self.spaced_word.take() else {
             return;
         };
-        if !next.is_some_and(|next| ends_whole_word(word.len, next)) {
+        if let Some(next) = next {
+            self.end_word(&word.letters, 0..word.len, word.capital, &word.before, next);
+        }
+    }
+
+    /// Ends the space-led word `text[letters]` (a `capital` one or not; past `SPACED_WORD_MAX`
+    /// letters, `text` may hold only its first ones) before the byte `next`: if it is whole, a
+    /// word that is one token gives back what its letters changed in the counts since `before`,
+    /// one that BPE splits is counted.
+    fn end_word(
+        &mut self,
+        text: &[u8],
+        letters: Range<usize>,
+        capital: bool,
+        before: &Checkpoint,
+        next: u8,
+    ) {
+        if !ends_whole_word(letters.len(), next) {
             return;
         }
-        if word.len <= SPACED_WORD_MAX && is_one_token_word(&word.letters, 0, word.len) {
-            word.before.restore(&mut self.tally);
+        if letters.len() <= SPACED_WORD_MAX && is_one_token_word(text, letters.start, letters.end) {
+            before.restore(&mut self.tally);
+            if self.base64.len > 0 {
+                // A base64 candidate that began with the word no longer holds its letters' counts.
+                self.before_base64 = *before;
+            }
         } else {
-            let before = word.before;
-            self.count_split_word((before.long_word_letters, before.rare_letter_trigrams));
+            self.count_split_word(
+                (before.long_word_letters, before.rare_letter_trigrams),
+                capital,
+            );
         }
     }
 
@@ -1256,7 +1350,7 @@ impl TextScanner {
         }
         self.previous = CharClass::Lower;
         if one_token.is_none() {
-            self.spaced_word = Some(SpacedWord::new(&self.tally, letters));
+            self.spaced_word = Some(SpacedWord::new(Checkpoint::of(&self.tally), letters));
         }
         let one_token = one_token == Some(true);
         self.lower_case_letters(letters.len() - 1, letters[letters.len() - 1], one_token);
@@ -1403,12 +1497,12 @@ impl TextScanner {
                 }
             }
             Run::Spaces { .. } => {
-                // The last space leads the punctuation run; the others are a pre-token.
-                if self.run_len >= 2 {
-                    self.tally.space_runs += 1;
-                }
+                // The last space leads the punctuation run; the others are a pre-token. Only a
+                // space can lead it: a tab (`\t}`) is a pre-token of its own.
+                let led_by_space = self.previous_code == 0x20;
+                self.tally.space_runs += u64::from(self.run_len >= 2) + u64::from(!led_by_space);
                 self.run = Run::Punct {
-                    led_by_space: true,
+                    led_by_space,
                     newlines: false,
                 };
                 self.run_len = 1;
@@ -1568,8 +1662,8 @@ fn punct_key_start(led_by_space: bool, code: u32) -> u32 {
 /// check cost the trim benchmark 8%; from eight, 2%.
 const CHECKED_WORD_LETTERS: usize = 8;
 
-/// Whether the space-led lower-case word `bytes[start..end]` is one token of o200k_base: the word
-/// table says so, and a long word has fewer than three rare trigrams.
+/// Whether the space-led word `bytes[start..end]` (lower case, or capitalised) is one token of
+/// o200k_base: the word table says so, and a long word has fewer than three rare trigrams.
 #[inline(always)]
 fn is_one_token_word(bytes: &[u8], start: usize, end: usize) -> bool {
     is_spaced_word(bytes, start, end)
