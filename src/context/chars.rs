@@ -5,13 +5,13 @@
 //! correctness beyond what changes a token count.
 
 use super::vocab::{
-    BloomLines, KeyBuckets, ASCII_LETTER_TRIGRAMS, CJK_PAIRS, CJK_PAIR_HASH, LONE_FIRST_LETTERS,
-    MARK_WORDS, MARK_WORD_HASH, NUMERIC_MILLI, PUNCT_BREAKS, PUNCT_BREAK_HASH, PUNCT_TRIGRAMS,
-    RARE_CHAR_MILLI, RUN_TOKEN_LENGTHS, SCRIPT_PAIRS, SCRIPT_PAIR_RANGES, SINGLE_TOKEN_ASCII_PAIRS,
-    SINGLE_TOKEN_ASTRAL, SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS, SINGLE_TOKEN_LATIN_PAIRS,
-    SINGLE_TOKEN_SPACED_ASCII_PAIRS, SINGLE_TOKEN_SPACED_LATIN, SINGLE_TOKEN_SPACED_SCRIPT,
-    SPACED_RUN_TOKEN_LENGTHS, SPACED_WORDS, SPACED_WORD_PROBES, VIETNAMESE_LETTERS,
-    VIETNAMESE_PAIRS, VIETNAMESE_ROW,
+    BloomLines, KeyBuckets, ASCII_LETTER_TRIGRAMS, BARE_WORD_SALT, CJK_PAIRS, CJK_PAIR_HASH,
+    LONE_FIRST_LETTERS, MARK_WORDS, MARK_WORD_HASH, NUMERIC_MILLI, PUNCT_BREAKS, PUNCT_BREAK_HASH,
+    PUNCT_TRIGRAMS, RARE_CHAR_MILLI, RUN_TOKEN_LENGTHS, SCRIPT_PAIRS, SCRIPT_PAIR_RANGES,
+    SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL, SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS,
+    SINGLE_TOKEN_LATIN_PAIRS, SINGLE_TOKEN_SPACED_ASCII_PAIRS, SINGLE_TOKEN_SPACED_LATIN,
+    SINGLE_TOKEN_SPACED_SCRIPT, SPACED_RUN_TOKEN_LENGTHS, SPACED_WORDS, SPACED_WORD_PROBES,
+    VIETNAMESE_LETTERS, VIETNAMESE_PAIRS, VIETNAMESE_ROW,
 };
 
 /// What a character is, for the pre-token split.
@@ -594,8 +594,10 @@ pub(super) use super::vocab::SPACED_WORD_MAX;
 /// Whether o200k_base has one token for a space and the ASCII letters `text[start..end]` (2 to
 /// [`SPACED_WORD_MAX`] of them, all lower case but the first; see `SPACED_WORDS`): ` the` and
 /// ` Sebastian`, but not ` tentativo` or ` Verfaillie`, which BPE splits. False for longer words.
+/// With `bare`, whether o200k_base has one token for the capitalised word alone, no space
+/// before it (`Dieter` is `D` `ieter`).
 #[inline(always)]
-pub(super) fn is_spaced_word(text: &[u8], start: usize, end: usize) -> bool {
+pub(super) fn is_spaced_word(text: &[u8], start: usize, end: usize, bare: bool) -> bool {
     let len = end - start;
     debug_assert!(len >= 2, "a word of {len} letters");
     if len > SPACED_WORD_MAX {
@@ -614,7 +616,8 @@ pub(super) fn is_spaced_word(text: &[u8], start: usize, end: usize) -> bool {
             (word(&block[..8]), word(&block[8..]))
         }
     };
-    SPACED_WORDS.holds(spaced_word_hash(low, high))
+    let salt = if bare { BARE_WORD_SALT } else { 0 };
+    SPACED_WORDS.holds(spaced_word_hash(low, high) ^ salt)
 }
 
 /// The hash of a word's letters as two zero-padded words (the generator hashes the same).

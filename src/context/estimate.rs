@@ -292,16 +292,21 @@ pub struct TextTally {
     /// ones: names and rare words (` Verfaillie` is ` Ver` `fa` `ill` `ie`). A whole one that is
     /// one token (` Sebastian`, ` Likewise`) is charged as a word piece only.
     pub split_capital_words: u64,
+    /// Words of a capital and 1 to 15 lower-case ASCII letters with nothing before them that
+    /// joins them (at a line's start, after a digit, a run of marks or a lower-case letter),
+    /// whole, that o200k_base has no one token for (`Dieter` is `D` `ieter`), as
+    /// `split_capital_words` counts those after a space.
+    pub split_bare_words: u64,
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 84;
+pub const FEATURES: usize = 85;
 
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1000, // word_pieces
     128,  // long_word_letters, English-like text
-    129,  // long_word_letters, other Latin-script text
+    60,   // long_word_letters, other Latin-script text
     0,    // marked_word_letters
     506,  // very_long_word_letters
     140,  // inner_capitals
@@ -338,7 +343,7 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1206, // repeated_non_ascii
     1508, // unmerged_punct_pairs
     1000, // mixed_whitespace
-    930,  // rare_letter_trigrams
+    949,  // rare_letter_trigrams
     0,    // rare_letter_trigrams, Vietnamese text
     1775, // unmerged_mark_letters
     1000, // whitespace_changes
@@ -378,11 +383,12 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1000, // unmerged_mark_words
     1000, // split_spaced_words
     0,    // split_word_long_letters
-    499,  // split_word_rare_trigrams
+    584,  // split_word_rare_trigrams
     450,  // accent_led_rare_trigrams
     1000, // unmerged_punct_breaks
     771,  // rare_punct_trigrams
     1000, // split_capital_words
+    1000, // split_bare_words
 ];
 
 impl TextTally {
@@ -505,6 +511,7 @@ impl TextTally {
             self.unmerged_punct_breaks,
             self.rare_punct_trigrams,
             self.split_capital_words,
+            self.split_bare_words,
         ]
     }
 
@@ -635,6 +642,7 @@ impl TextTally {
         self.unmerged_punct_breaks += other.unmerged_punct_breaks;
         self.rare_punct_trigrams += other.rare_punct_trigrams;
         self.split_capital_words += other.split_capital_words;
+        self.split_bare_words += other.split_bare_words;
     }
 }
 
@@ -1015,6 +1023,38 @@ mod tests {
             "x Sebastian  Verfaillie, McVerfaillie MIT Michael0aGVsbG8gd29ybGQgdGhpcyBpcyBiYXNl ok";
         let whole = tally_text(text);
         assert_eq!(whole.split_capital_words, 1, "{whole:?}");
+        for cut in 1..text.len() {
+            assert_eq!(tally_cut_at(text, cut), whole, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn capitalised_words_with_nothing_before_them_are_looked_up_too() {
+        // `The` at a line's start and `Value` in `getValue` are tokens: a piece each, no more.
+        for text in ["x\nThe end", "getValue."] {
+            let one = tally_text(text);
+            assert_eq!(
+                (
+                    one.split_bare_words,
+                    one.unmerged_capital_letters,
+                    one.lone_first_letters,
+                    one.rare_letter_trigrams
+                ),
+                (0, 0, 0, 0),
+                "{text}: {one:?}"
+            );
+        }
+        // `Dieter` is `D` `ieter`, at a line's start, after ` (` or in a camel-case name.
+        for text in ["x\nDieter.", "x (Dieter)", "setDieter."] {
+            assert_eq!(tally_text(text).split_bare_words, 1, "{text}");
+        }
+        // Led by a tab or a mark, the piece is no word of the table (`\tD`, `_D`).
+        for text in ["x\n\tDieter.", "x_Dieter.", "x Dieter."] {
+            assert_eq!(tally_text(text).split_bare_words, 0, "{text}");
+        }
+        let text = "Dieter (Verfaillie) getValue\nThe HTTPResponse setDieter 2Dieter.";
+        let whole = tally_text(text);
+        assert_eq!(whole.split_bare_words, 4, "{whole:?}");
         for cut in 1..text.len() {
             assert_eq!(tally_cut_at(text, cut), whole, "cut at {cut}");
         }

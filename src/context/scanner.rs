@@ -129,6 +129,7 @@ struct Checkpoint {
     unmerged_mark_words: u64,
     split_spaced_words: u64,
     split_capital_words: u64,
+    split_bare_words: u64,
     split_word_long_letters: u64,
     split_word_rare_trigrams: u64,
     accent_led_rare_trigrams: u64,
@@ -153,6 +154,7 @@ impl Checkpoint {
             unmerged_mark_words: tally.unmerged_mark_words,
             split_spaced_words: tally.split_spaced_words,
             split_capital_words: tally.split_capital_words,
+            split_bare_words: tally.split_bare_words,
             split_word_long_letters: tally.split_word_long_letters,
             split_word_rare_trigrams: tally.split_word_rare_trigrams,
             accent_led_rare_trigrams: tally.accent_led_rare_trigrams,
@@ -176,6 +178,7 @@ impl Checkpoint {
         tally.unmerged_mark_words = self.unmerged_mark_words;
         tally.split_spaced_words = self.split_spaced_words;
         tally.split_capital_words = self.split_capital_words;
+        tally.split_bare_words = self.split_bare_words;
         tally.split_word_long_letters = self.split_word_long_letters;
         tally.split_word_rare_trigrams = self.split_word_rare_trigrams;
         tally.accent_led_rare_trigrams = self.accent_led_rare_trigrams;
@@ -185,26 +188,37 @@ impl Checkpoint {
     }
 }
 
-/// A space-led word of lower-case ASCII letters, or of a capital and lower-case letters, that
-/// crossed the end of a chunk, looked up when it ends (see `TextScanner::spaced_lower_case_word`
-/// and `TextScanner::spaced_capital_word`).
+/// How a word the word table may hold begins (see `chars::is_spaced_word`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WordKind {
+    /// A space and lower-case letters (` the`).
+    Lower,
+    /// A space, a capital and lower-case letters (` Sebastian`).
+    Capital,
+    /// A capital and lower-case letters with nothing before them that joins them: at a line's
+    /// start, after a digit or a run of marks, after a lower-case letter (`Stefano`, `(Dieter` after
+    /// a space, `getValue`'s `Value`).
+    Bare,
+}
+
+/// A word the word table may hold that crossed the end of a chunk, looked up when it ends (see
+/// `TextScanner::spaced_lower_case_word` and `TextScanner::capital_word`).
 #[derive(Debug, Clone, Copy)]
 struct SpacedWord {
     /// Its first `SPACED_WORD_MAX` letters, zero-padded, and how many it has.
     letters: [u8; SPACED_WORD_MAX],
     len: usize,
-    /// It begins with a capital.
-    capital: bool,
+    kind: WordKind,
     /// The counts as they were before its letters (a word's letters change no others).
     before: Checkpoint,
 }
 
 impl SpacedWord {
-    fn new(before: Checkpoint, letters: &[u8]) -> SpacedWord {
+    fn new(before: Checkpoint, letters: &[u8], kind: WordKind) -> SpacedWord {
         let mut word = SpacedWord {
             letters: [0; SPACED_WORD_MAX],
             len: 0,
-            capital: letters.first().is_some_and(u8::is_ascii_uppercase),
+            kind,
             before,
         };
         word.push(letters);
@@ -405,11 +419,11 @@ impl TextScanner {
                     // Indentation, in bulk: more spaces of a run of spaces.
                     index = self.more_spaces(bytes, index);
                 } else if byte.is_ascii_uppercase()
-                    && matches!(self.run, Run::Spaces { .. })
-                    && self.previous_code == 0x20
+                    && (self.run != Run::Word || self.previous == CharClass::Lower)
                 {
-                    // A capitalised word after a space (` Sebastian`), looked up as a whole.
-                    index = self.spaced_capital_word(bytes, index);
+                    // A capital that may begin a word piece (` Sebastian`, `Stefano` at a line's
+                    // start, `getValue`'s `Value`): looked up as a whole word.
+                    index = self.capital_word(bytes, index);
                 } else if byte.is_ascii_digit() {
                     self.char(CharClass::Digit, u32::from(byte));
                     index += 1;
@@ -1016,7 +1030,11 @@ impl TextScanner {
         self.end_run(Some(CharClass::Lower));
         self.start_piece(run, CharClass::Lower, code);
         if spaced {
-            self.spaced_word = Some(SpacedWord::new(Checkpoint::of(&self.tally), &[letter]));
+            self.spaced_word = Some(SpacedWord::new(
+                Checkpoint::of(&self.tally),
+                &[letter],
+                WordKind::Lower,
+            ));
         }
         self.extend_mark_word(&[letter]);
         self.run_len = 1;
@@ -1198,7 +1216,7 @@ impl TextScanner {
             return;
         };
         let whole = ends_whole_word(letters.len(), next);
-        let one_token = whole && is_one_token_word(bytes, start, end);
+        let one_token = whole && is_one_token_word(bytes, start, end, false);
         let before = (
             self.tally.long_word_letters,
             self.tally.rare_letter_trigrams,
@@ -1206,44 +1224,52 @@ impl TextScanner {
         let base64_follows = BASE64_NOT_LOWER[usize::from(next)];
         self.spaced_word_letters(letters, base64_follows, Some(one_token));
         if whole && !one_token {
-            self.count_split_word(before, false);
+            self.count_split_word(before, WordKind::Lower);
         }
     }
 
-    /// The capital `bytes[index]` after a space, and the lower-case ASCII letters after it: what
-    /// [`TextScanner::char`] does for each, then, if they make a whole word, its look-up in the
-    /// word table. One token (` Sebastian`) gives back what its letters were charged; one that
-    /// BPE splits (` Verfaillie`) is counted in `split_capital_words`. A word that reaches the end
-    /// of the chunk is looked up when it ends (`spaced_word`). Returns where the letters end.
+    /// The capital `bytes[index]`, and if it begins a word piece after a space or with nothing
+    /// before it, the lower-case ASCII letters after it: what [`TextScanner::char`] does for each,
+    /// then, if they make a whole word, its look-up in the word table. One token (` Sebastian`,
+    /// `Value`) is charged as a word piece only; one that BPE splits (` Verfaillie`, `Dieter`) is
+    /// counted in `split_capital_words` or `split_bare_words`. A word that reaches the end of the
+    /// chunk is looked up when it ends (`spaced_word`). Returns where the letters end.
     #[inline(never)]
-    fn spaced_capital_word(&mut self, bytes: &[u8], index: usize) -> usize {
-        let capital = u32::from(bytes[index]);
+    fn capital_word(&mut self, bytes: &[u8], index: usize) -> usize {
+        let after_whitespace = matches!(self.run, Run::Spaces { .. });
+        let kind = if self.previous_code == 0x20 {
+            WordKind::Capital
+        } else {
+            WordKind::Bare
+        };
+        self.char(CharClass::Upper, u32::from(bytes[index]));
         let start = index + 1;
+        // After a tab the word is no token of the table (`\tFoo`), after a mark it is the mark
+        // word table's (`_Foo`).
+        let begun = self.run_len == 1 && self.word_letters == 1 && !self.led_by_mark;
+        if !begun || (after_whitespace && kind == WordKind::Bare) {
+            return start;
+        }
+        // A capital that begins a piece counts nothing but the piece (no one letter is a rare
+        // trigram): the counts since here are the word's letters'.
         let Some(&first) = bytes.get(start) else {
-            // The chunk ends after the capital: the word is looked up when it ends.
             let before = Checkpoint::of(&self.tally);
-            self.char(CharClass::Upper, capital);
-            self.spaced_word = Some(SpacedWord::new(before, &bytes[index..start]));
+            self.spaced_word = Some(SpacedWord::new(before, &bytes[index..start], kind));
             return start;
         };
         if !first.is_ascii_lowercase() {
             // Capitals only, or one alone: no word of the table.
-            self.char(CharClass::Upper, capital);
             return start;
         }
         let end = lower_case_end(bytes, start);
         let Some(&next) = bytes.get(end) else {
             let before = Checkpoint::of(&self.tally);
-            self.char(CharClass::Upper, capital);
             self.more_word_letters(bytes, start);
-            self.spaced_word = Some(SpacedWord::new(before, &bytes[index..end]));
+            self.spaced_word = Some(SpacedWord::new(before, &bytes[index..end], kind));
             return end;
         };
         let whole = ends_whole_word(end - index, next);
-        // A capital that begins a piece counts nothing but the piece (no one letter is a rare
-        // trigram): a word that is one token is charged no more.
-        self.char(CharClass::Upper, capital);
-        if whole && is_one_token_word(bytes, index, end) {
+        if whole && is_one_token_word(bytes, index, end, kind == WordKind::Bare) {
             let letters = &bytes[start..end];
             self.lower_case_letters(letters.len(), letters[letters.len() - 1], true);
             self.trigram = bytes[end - 3.min(end - index)..end]
@@ -1257,20 +1283,21 @@ impl TextScanner {
         );
         self.more_word_letters(bytes, start);
         if whole {
-            self.count_split_word(before, true);
+            self.count_split_word(before, kind);
         }
         end
     }
 
-    /// Counts a whole spaced word that BPE splits, a `capital` one or not, and the
+    /// Counts a whole word of the `kind` the word table holds that BPE splits, and the
     /// `long_word_letters` and `rare_letter_trigrams` its letters added to the counts `before`
     /// them.
-    fn count_split_word(&mut self, (long_before, rare_before): (u64, u64), capital: bool) {
-        if capital {
-            self.tally.split_capital_words += 1;
-        } else {
-            self.tally.split_spaced_words += 1;
-        }
+    fn count_split_word(&mut self, (long_before, rare_before): (u64, u64), kind: WordKind) {
+        let split = match kind {
+            WordKind::Lower => &mut self.tally.split_spaced_words,
+            WordKind::Capital => &mut self.tally.split_capital_words,
+            WordKind::Bare => &mut self.tally.split_bare_words,
+        };
+        *split += 1;
         self.tally.split_word_long_letters += self.tally.long_word_letters - long_before;
         self.tally.split_word_rare_trigrams += self.tally.rare_letter_trigrams - rare_before;
     }
@@ -1284,35 +1311,33 @@ impl TextScanner {
             return;
         };
         if let Some(next) = next {
-            self.end_word(&word.letters, 0..word.len, word.capital, &word.before, next);
+            self.end_word(&word.letters, 0..word.len, word.kind, &word.before, next);
         }
     }
 
-    /// Ends the space-led word `text[letters]` (a `capital` one or not; past `SPACED_WORD_MAX`
-    /// letters, `text` may hold only its first ones) before the byte `next`: if it is whole, a
-    /// word that is one token gives back what its letters changed in the counts since `before`,
-    /// one that BPE splits is counted.
+    /// Ends the word `text[letters]` of `kind` (past `SPACED_WORD_MAX` letters, `text` may hold
+    /// only its first ones) before the byte `next`: if it is whole, a word that is one token gives
+    /// back what its letters changed in the counts since `before`, one that BPE splits is counted.
     fn end_word(
         &mut self,
         text: &[u8],
         letters: Range<usize>,
-        capital: bool,
+        kind: WordKind,
         before: &Checkpoint,
         next: u8,
     ) {
         if !ends_whole_word(letters.len(), next) {
             return;
         }
-        if letters.len() <= SPACED_WORD_MAX && is_one_token_word(text, letters.start, letters.end) {
+        let bare = kind == WordKind::Bare;
+        if letters.len() <= SPACED_WORD_MAX
+            && is_one_token_word(text, letters.start, letters.end, bare)
+        {
             before.restore(&mut self.tally);
-            if self.base64.len > 0 {
-                // A base64 candidate that began with the word no longer holds its letters' counts.
-                self.before_base64 = *before;
-            }
         } else {
             self.count_split_word(
                 (before.long_word_letters, before.rare_letter_trigrams),
-                capital,
+                kind,
             );
         }
     }
@@ -1350,7 +1375,11 @@ impl TextScanner {
         }
         self.previous = CharClass::Lower;
         if one_token.is_none() {
-            self.spaced_word = Some(SpacedWord::new(Checkpoint::of(&self.tally), letters));
+            self.spaced_word = Some(SpacedWord::new(
+                Checkpoint::of(&self.tally),
+                letters,
+                WordKind::Lower,
+            ));
         }
         let one_token = one_token == Some(true);
         self.lower_case_letters(letters.len() - 1, letters[letters.len() - 1], one_token);
@@ -1665,8 +1694,8 @@ const CHECKED_WORD_LETTERS: usize = 8;
 /// Whether the space-led word `bytes[start..end]` (lower case, or capitalised) is one token of
 /// o200k_base: the word table says so, and a long word has fewer than three rare trigrams.
 #[inline(always)]
-fn is_one_token_word(bytes: &[u8], start: usize, end: usize) -> bool {
-    is_spaced_word(bytes, start, end)
+fn is_one_token_word(bytes: &[u8], start: usize, end: usize, bare: bool) -> bool {
+    is_spaced_word(bytes, start, end, bare)
         && (end - start < CHECKED_WORD_LETTERS || reads_as_word(&bytes[start..end]))
 }
 

@@ -259,7 +259,8 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     // `mark_word_key`.
     let mut mark_words = Vec::new();
     // The tokens of a space and 2 to `SPACED_WORD_MAX` ASCII letters, all lower case but the
-    // first, as the `spaced_word_hash` of their letters.
+    // first, as the `spaced_word_hash` of their letters; and those of a capital and lower-case
+    // letters with no space, as that hash salted (`BARE_WORD_SALT`).
     let mut spaced_words = Vec::new();
     // The tokens of marks and line breaks (`;\n`, ` }\r\n`, `=====\n`), as their `mark_word_key`.
     let mut punct_breaks = Vec::new();
@@ -291,6 +292,12 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
                 && letters[1..].iter().all(u8::is_ascii_lowercase)
             {
                 spaced_words.push(spaced_word_hash(letters));
+            }
+            if (2..=SPACED_WORD_MAX).contains(&bytes.len())
+                && mark.is_ascii_uppercase()
+                && letters.iter().all(u8::is_ascii_lowercase)
+            {
+                spaced_words.push(spaced_word_hash(&bytes) ^ BARE_WORD_SALT);
             }
         }
         if is_punct_breaks(&bytes) {
@@ -626,10 +633,12 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     let _ = writeln!(
         out,
         "/// The {} tokens of o200k_base made of a space and 2 to {SPACED_WORD_MAX} ASCII letters, all\n\
-         /// lower case but the first (` the`, ` tentative`, ` Sebastian`), as a Bloom filter of\n\
-         /// {SPACED_WORD_LINES} cache lines: a word's `chars::spaced_word_hash` picks the line (its top\n\
-         /// bits) and {SPACED_WORD_PROBES} bits of it (nine bits each from the bottom), all set for a\n\
-         /// token. A word that is no token passes for one about once in 300.\n\
+         /// lower case but the first (` the`, ` tentative`, ` Sebastian`), and of 2 to\n\
+         /// {SPACED_WORD_MAX} such letters with no space, the first a capital (`Stefan`; hashed with\n\
+         /// `BARE_WORD_SALT`), as a Bloom filter of {SPACED_WORD_LINES} cache lines: a word's\n\
+         /// `chars::spaced_word_hash` picks the line (its top bits) and {SPACED_WORD_PROBES} bits of it\n\
+         /// (nine bits each from the bottom), all set for a token. A word that is no token passes\n\
+         /// for one about once in 300.\n\
          #[rustfmt::skip]\n\
          pub(super) static SPACED_WORDS: BloomLines<{SPACED_WORD_LINES}> = BloomLines([",
         spaced_words.len(),
@@ -642,7 +651,9 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
         out,
         "/// The longest words `SPACED_WORDS` holds, and the bits of its line each word sets.\n\
          pub(super) const SPACED_WORD_MAX: usize = {SPACED_WORD_MAX};\n\
-         pub(super) const SPACED_WORD_PROBES: u64 = {SPACED_WORD_PROBES};\n"
+         pub(super) const SPACED_WORD_PROBES: u64 = {SPACED_WORD_PROBES};\n\
+         /// What the hash of a word with no space before it is salted with (see `SPACED_WORDS`).\n\
+         pub(super) const BARE_WORD_SALT: u64 = {BARE_WORD_SALT:#X};\n"
     );
     let letters: Vec<String> = vietnamese.iter().map(|code| format!("{code:#x}")).collect();
     let _ = writeln!(
@@ -1214,6 +1225,10 @@ pub const SPACED_WORD_MAX: usize = 16;
 /// token; four bits read faster than six.
 pub const SPACED_WORD_LINES: usize = 2048;
 pub const SPACED_WORD_PROBES: u32 = 4;
+
+/// What the hash of a capitalised word with no space before it is salted with in
+/// `SPACED_WORDS`, to tell `Stefan` from ` Stefan`.
+pub const BARE_WORD_SALT: u64 = 0xA076_1D64_78BD_642F;
 
 /// The hash of 2 to 16 lower-case ASCII letters in `SPACED_WORDS`: their bytes as two
 /// little-endian words, zero-padded, mixed. The scanner's `chars::spaced_word_hash` computes the
