@@ -139,6 +139,7 @@ BOUNDS = {
     # likewise a capitalised one (names split into more pieces than words: the fit may charge more)
     "split_capital_words": (1000, 1000),
     "split_bare_words": (1000, 1000),
+    "split_tabbed_words": (1000, 1000),
     # o200k_base has a token for runs of up to about 80 spaces: a long run costs a token per 80 at
     # most (the fit would charge deep indentation half a token a space to serve one aligned list)
     "long_whitespace_chars": (0, 13),

@@ -11,7 +11,7 @@ use super::vocab::{
     SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL, SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS,
     SINGLE_TOKEN_LATIN_PAIRS, SINGLE_TOKEN_SPACED_ASCII_PAIRS, SINGLE_TOKEN_SPACED_LATIN,
     SINGLE_TOKEN_SPACED_SCRIPT, SPACED_RUN_TOKEN_LENGTHS, SPACED_WORDS, SPACED_WORD_PROBES,
-    VIETNAMESE_LETTERS, VIETNAMESE_PAIRS, VIETNAMESE_ROW,
+    TAB_WORD_SALT, VIETNAMESE_LETTERS, VIETNAMESE_PAIRS, VIETNAMESE_ROW,
 };
 
 /// What a character is, for the pre-token split.
@@ -594,10 +594,10 @@ pub(super) use super::vocab::SPACED_WORD_MAX;
 /// Whether o200k_base has one token for a space and the ASCII letters `text[start..end]` (2 to
 /// [`SPACED_WORD_MAX`] of them, all lower case but the first; see `SPACED_WORDS`): ` the` and
 /// ` Sebastian`, but not ` tentativo` or ` Verfaillie`, which BPE splits. False for longer words.
-/// With `bare`, whether o200k_base has one token for the capitalised word alone, no space
-/// before it (`Dieter` is `D` `ieter`).
+/// With another `lead`, whether it has one token for the word after a tab (`\treturn`, but
+/// `\tF` `ix`), or for the capitalised word alone (`Value`, but `D` `ieter`).
 #[inline(always)]
-pub(super) fn is_spaced_word(text: &[u8], start: usize, end: usize, bare: bool) -> bool {
+pub(super) fn is_spaced_word(text: &[u8], start: usize, end: usize, lead: WordLead) -> bool {
     let len = end - start;
     debug_assert!(len >= 2, "a word of {len} letters");
     if len > SPACED_WORD_MAX {
@@ -616,8 +616,20 @@ pub(super) fn is_spaced_word(text: &[u8], start: usize, end: usize, bare: bool) 
             (word(&block[..8]), word(&block[8..]))
         }
     };
-    let salt = if bare { BARE_WORD_SALT } else { 0 };
+    let salt = match lead {
+        WordLead::Space => 0,
+        WordLead::Nothing => BARE_WORD_SALT,
+        WordLead::Tab => TAB_WORD_SALT,
+    };
     SPACED_WORDS.holds(spaced_word_hash(low, high) ^ salt)
+}
+
+/// What leads a word [`is_spaced_word`] looks up: the table holds words of each lead apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum WordLead {
+    Space,
+    Tab,
+    Nothing,
 }
 
 /// The hash of a word's letters as two zero-padded words (the generator hashes the same).

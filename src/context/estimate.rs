@@ -297,10 +297,14 @@ pub struct TextTally {
     /// whole, that o200k_base has no one token for (`Dieter` is `D` `ieter`), as
     /// `split_capital_words` counts those after a space.
     pub split_bare_words: u64,
+    /// Words of a letter and 1 to 15 lower-case ASCII letters after a tab, whole, that o200k_base
+    /// has no one token for with the tab (`\tFix` is `\tF` `ix`, `\tDoc` is `\t` `Doc`; `\treturn`
+    /// is one), as `split_spaced_words` counts those after a space.
+    pub split_tabbed_words: u64,
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 85;
+pub const FEATURES: usize = 86;
 
 /// Weights of [`TextTally::features`], in thousandths of a token (fitted: see the module docs).
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
@@ -383,12 +387,13 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1000, // unmerged_mark_words
     1000, // split_spaced_words
     0,    // split_word_long_letters
-    584,  // split_word_rare_trigrams
+    595,  // split_word_rare_trigrams
     450,  // accent_led_rare_trigrams
     1000, // unmerged_punct_breaks
     771,  // rare_punct_trigrams
     1000, // split_capital_words
     1000, // split_bare_words
+    1000, // split_tabbed_words
 ];
 
 impl TextTally {
@@ -512,6 +517,7 @@ impl TextTally {
             self.rare_punct_trigrams,
             self.split_capital_words,
             self.split_bare_words,
+            self.split_tabbed_words,
         ]
     }
 
@@ -643,6 +649,7 @@ impl TextTally {
         self.rare_punct_trigrams += other.rare_punct_trigrams;
         self.split_capital_words += other.split_capital_words;
         self.split_bare_words += other.split_bare_words;
+        self.split_tabbed_words += other.split_tabbed_words;
     }
 }
 
@@ -1055,6 +1062,21 @@ mod tests {
         let text = "Dieter (Verfaillie) getValue\nThe HTTPResponse setDieter 2Dieter.";
         let whole = tally_text(text);
         assert_eq!(whole.split_bare_words, 4, "{whole:?}");
+        for cut in 1..text.len() {
+            assert_eq!(tally_cut_at(text, cut), whole, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn words_after_a_tab_are_looked_up_with_it() {
+        // `\treturn` is one token; `\tFix` is `\tF` `ix`, `\tDoc` `\t` `Doc`, `\tfoo` `\t` `foo`.
+        assert_eq!(tally_text("x\n\treturn x").split_tabbed_words, 0);
+        for text in ["x\n\tFix it", "x\n\tDoc fix", "x\n\t\tfoo()"] {
+            assert_eq!(tally_text(text).split_tabbed_words, 1, "{text}");
+        }
+        let text = "func f() {\n\treturn x\n\tFix it\n\t\tfoo()\n\t}\n}";
+        let whole = tally_text(text);
+        assert_eq!(whole.split_tabbed_words, 2, "{whole:?}");
         for cut in 1..text.len() {
             assert_eq!(tally_cut_at(text, cut), whole, "cut at {cut}");
         }

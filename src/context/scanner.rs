@@ -16,8 +16,8 @@ use super::chars::{
     is_unspaced_script_start, is_vietnamese_marker, latin_index, mark_word_key,
     mark_word_key_of_char, next_punct_trigram, next_trigram, numeric_milli, rare_char_milli,
     run_token_length, script, script_family, script_pair, spaced_run_token_lengths, CharClass,
-    Script, ASCII_CLASSES, LAST_PAIRED_LATIN, MARK_WORD_START, PAIR_IN_A_TOKEN, PAIR_SPLIT,
-    PAIR_TOKEN, RARE, RARE_TRIGRAMS, SPACED_WORD_MAX,
+    Script, WordLead, ASCII_CLASSES, LAST_PAIRED_LATIN, MARK_WORD_START, PAIR_IN_A_TOKEN,
+    PAIR_SPLIT, PAIR_TOKEN, RARE, RARE_TRIGRAMS, SPACED_WORD_MAX,
 };
 use super::estimate::TextTally;
 use std::ops::Range;
@@ -130,6 +130,7 @@ struct Checkpoint {
     split_spaced_words: u64,
     split_capital_words: u64,
     split_bare_words: u64,
+    split_tabbed_words: u64,
     split_word_long_letters: u64,
     split_word_rare_trigrams: u64,
     accent_led_rare_trigrams: u64,
@@ -155,6 +156,7 @@ impl Checkpoint {
             split_spaced_words: tally.split_spaced_words,
             split_capital_words: tally.split_capital_words,
             split_bare_words: tally.split_bare_words,
+            split_tabbed_words: tally.split_tabbed_words,
             split_word_long_letters: tally.split_word_long_letters,
             split_word_rare_trigrams: tally.split_word_rare_trigrams,
             accent_led_rare_trigrams: tally.accent_led_rare_trigrams,
@@ -179,6 +181,7 @@ impl Checkpoint {
         tally.split_spaced_words = self.split_spaced_words;
         tally.split_capital_words = self.split_capital_words;
         tally.split_bare_words = self.split_bare_words;
+        tally.split_tabbed_words = self.split_tabbed_words;
         tally.split_word_long_letters = self.split_word_long_letters;
         tally.split_word_rare_trigrams = self.split_word_rare_trigrams;
         tally.accent_led_rare_trigrams = self.accent_led_rare_trigrams;
@@ -199,10 +202,22 @@ enum WordKind {
     /// start, after a digit or a run of marks, after a lower-case letter (`Stefano`, `(Dieter` after
     /// a space, `getValue`'s `Value`).
     Bare,
+    /// A tab, then letters of either kind (`\treturn`, `\tFix`).
+    Tabbed,
+}
+
+impl WordKind {
+    fn lead(self) -> WordLead {
+        match self {
+            WordKind::Lower | WordKind::Capital => WordLead::Space,
+            WordKind::Bare => WordLead::Nothing,
+            WordKind::Tabbed => WordLead::Tab,
+        }
+    }
 }
 
 /// A word the word table may hold that crossed the end of a chunk, looked up when it ends (see
-/// `TextScanner::spaced_lower_case_word` and `TextScanner::capital_word`).
+/// `TextScanner::spaced_lower_case_word` and `TextScanner::table_word`).
 #[derive(Debug, Clone, Copy)]
 struct SpacedWord {
     /// Its first `SPACED_WORD_MAX` letters, zero-padded, and how many it has.
@@ -391,7 +406,10 @@ impl TextScanner {
                 {
                     // The common case, in bulk: more lower-case letters of a word.
                     index = self.more_word_letters(bytes, index);
-                } else if byte.is_ascii_lowercase() && !matches!(self.run, Run::Word) {
+                } else if byte.is_ascii_lowercase()
+                    && !matches!(self.run, Run::Word)
+                    && self.previous_code != 0x09
+                {
                     // As common in JSON and code: a lower-case word after a quote, a bracket or
                     // more than one space. Its first letter, then the rest in bulk.
                     self.lower_case_word_start(byte);
@@ -418,12 +436,14 @@ impl TextScanner {
                 {
                     // Indentation, in bulk: more spaces of a run of spaces.
                     index = self.more_spaces(bytes, index);
-                } else if byte.is_ascii_uppercase()
-                    && (self.run != Run::Word || self.previous == CharClass::Lower)
+                } else if (byte.is_ascii_uppercase()
+                    && (self.run != Run::Word || self.previous == CharClass::Lower))
+                    || (byte.is_ascii_lowercase() && self.previous_code == 0x09)
                 {
                     // A capital that may begin a word piece (` Sebastian`, `Stefano` at a line's
-                    // start, `getValue`'s `Value`): looked up as a whole word.
-                    index = self.capital_word(bytes, index);
+                    // start, `getValue`'s `Value`), or a word after a tab (`\treturn`): looked up
+                    // as a whole word.
+                    index = self.table_word(bytes, index);
                 } else if byte.is_ascii_digit() {
                     self.char(CharClass::Digit, u32::from(byte));
                     index += 1;
@@ -1216,7 +1236,7 @@ impl TextScanner {
             return;
         };
         let whole = ends_whole_word(letters.len(), next);
-        let one_token = whole && is_one_token_word(bytes, start, end, false);
+        let one_token = whole && is_one_token_word(bytes, start, end, WordLead::Space);
         let before = (
             self.tally.long_word_letters,
             self.tally.rare_letter_trigrams,
@@ -1228,48 +1248,62 @@ impl TextScanner {
         }
     }
 
-    /// The capital `bytes[index]`, and if it begins a word piece after a space or with nothing
-    /// before it, the lower-case ASCII letters after it: what [`TextScanner::char`] does for each,
-    /// then, if they make a whole word, its look-up in the word table. One token (` Sebastian`,
-    /// `Value`) is charged as a word piece only; one that BPE splits (` Verfaillie`, `Dieter`) is
-    /// counted in `split_capital_words` or `split_bare_words`. A word that reaches the end of the
-    /// chunk is looked up when it ends (`spaced_word`). Returns where the letters end.
-    #[inline(never)]
-    fn capital_word(&mut self, bytes: &[u8], index: usize) -> usize {
+    /// The capital or letter after a tab `bytes[index]`, and if it begins a word piece after a
+    /// space, a tab or nothing, the lower-case ASCII letters after it: what [`TextScanner::char`]
+    /// does for each, then, if they make a whole word, its look-up in the word table. One token
+    /// (` Sebastian`, `Value`, `\treturn`) is charged as a word piece only; one that BPE splits
+    /// (` Verfaillie`, `Dieter`, `\tFix`) is counted in `split_capital_words`,
+    /// `split_bare_words` or `split_tabbed_words`. A word that reaches the end of the chunk is
+    /// looked up when it ends (`spaced_word`). Returns where the letters end.
+    #[inline(always)]
+    fn table_word(&mut self, bytes: &[u8], index: usize) -> usize {
         let after_whitespace = matches!(self.run, Run::Spaces { .. });
-        let kind = if self.previous_code == 0x20 {
-            WordKind::Capital
-        } else {
-            WordKind::Bare
+        let kind = match self.previous_code {
+            0x20 => WordKind::Capital,
+            0x09 => WordKind::Tabbed,
+            // After other whitespace the word is no token of the table.
+            _ if after_whitespace => return self.letter_at(bytes, index),
+            _ => WordKind::Bare,
         };
-        self.char(CharClass::Upper, u32::from(bytes[index]));
-        let start = index + 1;
-        // After a tab the word is no token of the table (`\tFoo`), after a mark it is the mark
-        // word table's (`_Foo`).
+        let start = self.letter_at(bytes, index);
+        // After a mark the word is the mark word table's (`_Foo`); capitals only, or one alone,
+        // are no word of the table.
         let begun = self.run_len == 1 && self.word_letters == 1 && !self.led_by_mark;
-        if !begun || (after_whitespace && kind == WordKind::Bare) {
-            return start;
+        if begun && bytes.get(start).is_none_or(u8::is_ascii_lowercase) {
+            self.table_word_letters(bytes, index, kind)
+        } else {
+            start
         }
-        // A capital that begins a piece counts nothing but the piece (no one letter is a rare
+    }
+
+    /// [`TextScanner::char`] for the ASCII letter `bytes[index]`; returns the index after it.
+    #[inline(always)]
+    fn letter_at(&mut self, bytes: &[u8], index: usize) -> usize {
+        let byte = bytes[index];
+        self.char(ASCII_CLASSES[usize::from(byte)], u32::from(byte));
+        index + 1
+    }
+
+    /// The rest of [`TextScanner::table_word`]: the word of `kind` begun by the letter
+    /// `bytes[index]` (counted), its lower-case letters after it and its look-up. Out of line,
+    /// off the path of capitals that begin no such word.
+    #[inline(never)]
+    fn table_word_letters(&mut self, bytes: &[u8], index: usize, kind: WordKind) -> usize {
+        // A letter that begins a piece counts nothing but the piece (no one letter is a rare
         // trigram): the counts since here are the word's letters'.
-        let Some(&first) = bytes.get(start) else {
-            let before = Checkpoint::of(&self.tally);
-            self.spaced_word = Some(SpacedWord::new(before, &bytes[index..start], kind));
-            return start;
-        };
-        if !first.is_ascii_lowercase() {
-            // Capitals only, or one alone: no word of the table.
-            return start;
-        }
+        let start = index + 1;
         let end = lower_case_end(bytes, start);
         let Some(&next) = bytes.get(end) else {
+            // The chunk ends in the word: it is looked up when it ends.
             let before = Checkpoint::of(&self.tally);
-            self.more_word_letters(bytes, start);
+            if end > start {
+                self.more_word_letters(bytes, start);
+            }
             self.spaced_word = Some(SpacedWord::new(before, &bytes[index..end], kind));
             return end;
         };
         let whole = ends_whole_word(end - index, next);
-        if whole && is_one_token_word(bytes, index, end, kind == WordKind::Bare) {
+        if whole && is_one_token_word(bytes, index, end, kind.lead()) {
             let letters = &bytes[start..end];
             self.lower_case_letters(letters.len(), letters[letters.len() - 1], true);
             self.trigram = bytes[end - 3.min(end - index)..end]
@@ -1296,6 +1330,7 @@ impl TextScanner {
             WordKind::Lower => &mut self.tally.split_spaced_words,
             WordKind::Capital => &mut self.tally.split_capital_words,
             WordKind::Bare => &mut self.tally.split_bare_words,
+            WordKind::Tabbed => &mut self.tally.split_tabbed_words,
         };
         *split += 1;
         self.tally.split_word_long_letters += self.tally.long_word_letters - long_before;
@@ -1329,9 +1364,8 @@ impl TextScanner {
         if !ends_whole_word(letters.len(), next) {
             return;
         }
-        let bare = kind == WordKind::Bare;
         if letters.len() <= SPACED_WORD_MAX
-            && is_one_token_word(text, letters.start, letters.end, bare)
+            && is_one_token_word(text, letters.start, letters.end, kind.lead())
         {
             before.restore(&mut self.tally);
         } else {
@@ -1694,8 +1728,8 @@ const CHECKED_WORD_LETTERS: usize = 8;
 /// Whether the space-led word `bytes[start..end]` (lower case, or capitalised) is one token of
 /// o200k_base: the word table says so, and a long word has fewer than three rare trigrams.
 #[inline(always)]
-fn is_one_token_word(bytes: &[u8], start: usize, end: usize, bare: bool) -> bool {
-    is_spaced_word(bytes, start, end, bare)
+fn is_one_token_word(bytes: &[u8], start: usize, end: usize, lead: WordLead) -> bool {
+    is_spaced_word(bytes, start, end, lead)
         && (end - start < CHECKED_WORD_LETTERS || reads_as_word(&bytes[start..end]))
 }
 

@@ -260,7 +260,8 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     let mut mark_words = Vec::new();
     // The tokens of a space and 2 to `SPACED_WORD_MAX` ASCII letters, all lower case but the
     // first, as the `spaced_word_hash` of their letters; and those of a capital and lower-case
-    // letters with no space, as that hash salted (`BARE_WORD_SALT`).
+    // letters with no space, and of a tab and such letters, as that hash salted
+    // (`BARE_WORD_SALT`, `TAB_WORD_SALT`).
     let mut spaced_words = Vec::new();
     // The tokens of marks and line breaks (`;\n`, ` }\r\n`, `=====\n`), as their `mark_word_key`.
     let mut punct_breaks = Vec::new();
@@ -298,6 +299,13 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
                 && letters.iter().all(u8::is_ascii_lowercase)
             {
                 spaced_words.push(spaced_word_hash(&bytes) ^ BARE_WORD_SALT);
+            }
+            if *mark == b'\t'
+                && (2..=SPACED_WORD_MAX).contains(&letters.len())
+                && letters[0].is_ascii_alphabetic()
+                && letters[1..].iter().all(u8::is_ascii_lowercase)
+            {
+                spaced_words.push(spaced_word_hash(letters) ^ TAB_WORD_SALT);
             }
         }
         if is_punct_breaks(&bytes) {
@@ -634,8 +642,9 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
         out,
         "/// The {} tokens of o200k_base made of a space and 2 to {SPACED_WORD_MAX} ASCII letters, all\n\
          /// lower case but the first (` the`, ` tentative`, ` Sebastian`), and of 2 to\n\
-         /// {SPACED_WORD_MAX} such letters with no space, the first a capital (`Stefan`; hashed with\n\
-         /// `BARE_WORD_SALT`), as a Bloom filter of {SPACED_WORD_LINES} cache lines: a word's\n\
+         /// {SPACED_WORD_MAX} such letters with no space, the first a capital (`Value`; hashed with\n\
+         /// `BARE_WORD_SALT`), or after a tab (`\\treturn`; with `TAB_WORD_SALT`), as a Bloom filter\n\
+         /// of {SPACED_WORD_LINES} cache lines: a word's\n\
          /// `chars::spaced_word_hash` picks the line (its top bits) and {SPACED_WORD_PROBES} bits of it\n\
          /// (nine bits each from the bottom), all set for a token. A word that is no token passes\n\
          /// for one about once in 300.\n\
@@ -653,7 +662,9 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
          pub(super) const SPACED_WORD_MAX: usize = {SPACED_WORD_MAX};\n\
          pub(super) const SPACED_WORD_PROBES: u64 = {SPACED_WORD_PROBES};\n\
          /// What the hash of a word with no space before it is salted with (see `SPACED_WORDS`).\n\
-         pub(super) const BARE_WORD_SALT: u64 = {BARE_WORD_SALT:#X};\n"
+         pub(super) const BARE_WORD_SALT: u64 = {BARE_WORD_SALT:#X};\n\
+         /// What the hash of a word after a tab is salted with (see `SPACED_WORDS`).\n\
+         pub(super) const TAB_WORD_SALT: u64 = {TAB_WORD_SALT:#X};\n"
     );
     let letters: Vec<String> = vietnamese.iter().map(|code| format!("{code:#x}")).collect();
     let _ = writeln!(
@@ -1229,6 +1240,8 @@ pub const SPACED_WORD_PROBES: u32 = 4;
 /// What the hash of a capitalised word with no space before it is salted with in
 /// `SPACED_WORDS`, to tell `Stefan` from ` Stefan`.
 pub const BARE_WORD_SALT: u64 = 0xA076_1D64_78BD_642F;
+/// Likewise for a word after a tab (`\treturn`).
+pub const TAB_WORD_SALT: u64 = 0xE703_7ED1_A0B4_28DB;
 
 /// The hash of 2 to 16 lower-case ASCII letters in `SPACED_WORDS`: their bytes as two
 /// little-endian words, zero-padded, mixed. The scanner's `chars::spaced_word_hash` computes the
