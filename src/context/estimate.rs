@@ -886,6 +886,15 @@ mod tests {
         scanner.finish()
     }
 
+    /// The tally of `text`, checked to be the same fed in two chunks cut anywhere.
+    fn tally_cut_anywhere(text: &str) -> TextTally {
+        let whole = tally_text(text);
+        for cut in 1..text.len() {
+            assert_eq!(tally_cut_at(text, cut), whole, "cut at {cut}");
+        }
+        whole
+    }
+
     #[test]
     fn a_base64_run_cut_by_a_chunk_end_inside_a_spaced_word_is_still_seen_whole() {
         // The bulk path of a space and a lower-case word meets the chunk's end: the run of base64
@@ -982,11 +991,7 @@ mod tests {
             assert_eq!(tally_text(text).split_spaced_words, 0, "{text}");
         }
         // Cut anywhere, a word is looked up when it ends, and one token gives back its charges.
-        let text = "x international. tentativo, internationalization ok";
-        let whole = tally_text(text);
-        for cut in 1..text.len() {
-            assert_eq!(tally_cut_at(text, cut), whole, "cut at {cut}");
-        }
+        tally_cut_anywhere("x international. tentativo, internationalization ok");
     }
 
     #[test]
@@ -1028,11 +1033,8 @@ mod tests {
         // Cut anywhere, the same: after several spaces, before a capital, before base64.
         let text =
             "x Sebastian  Verfaillie, McVerfaillie MIT Michael0aGVsbG8gd29ybGQgdGhpcyBpcyBiYXNl ok";
-        let whole = tally_text(text);
+        let whole = tally_cut_anywhere(text);
         assert_eq!(whole.split_capital_words, 1, "{whole:?}");
-        for cut in 1..text.len() {
-            assert_eq!(tally_cut_at(text, cut), whole, "cut at {cut}");
-        }
     }
 
     #[test]
@@ -1055,16 +1057,13 @@ mod tests {
         for text in ["x\nDieter.", "x (Dieter)", "setDieter."] {
             assert_eq!(tally_text(text).split_bare_words, 1, "{text}");
         }
-        // Led by a tab or a mark, the piece is no word of the table (`\tD`, `_D`).
+        // Led by a tab, a mark or a space, the piece is another kind's (`\tD`, `_D`, ` Dieter`).
         for text in ["x\n\tDieter.", "x_Dieter.", "x Dieter."] {
             assert_eq!(tally_text(text).split_bare_words, 0, "{text}");
         }
         let text = "Dieter (Verfaillie) getValue\nThe HTTPResponse setDieter 2Dieter.";
-        let whole = tally_text(text);
+        let whole = tally_cut_anywhere(text);
         assert_eq!(whole.split_bare_words, 4, "{whole:?}");
-        for cut in 1..text.len() {
-            assert_eq!(tally_cut_at(text, cut), whole, "cut at {cut}");
-        }
     }
 
     #[test]
@@ -1075,11 +1074,8 @@ mod tests {
             assert_eq!(tally_text(text).split_tabbed_words, 1, "{text}");
         }
         let text = "func f() {\n\treturn x\n\tFix it\n\t\tfoo()\n\t}\n}";
-        let whole = tally_text(text);
+        let whole = tally_cut_anywhere(text);
         assert_eq!(whole.split_tabbed_words, 2, "{whole:?}");
-        for cut in 1..text.len() {
-            assert_eq!(tally_cut_at(text, cut), whole, "cut at {cut}");
-        }
     }
 
     #[test]
