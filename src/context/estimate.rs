@@ -387,7 +387,7 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1000, // unmerged_mark_words
     1000, // split_spaced_words
     0,    // split_word_long_letters
-    595,  // split_word_rare_trigrams
+    596,  // split_word_rare_trigrams
     450,  // accent_led_rare_trigrams
     1000, // unmerged_punct_breaks
     771,  // rare_punct_trigrams
@@ -1067,7 +1067,7 @@ mod tests {
     }
 
     #[test]
-    fn words_after_a_tab_are_looked_up_with_it() {
+    fn words_after_indentation_are_looked_up_with_their_last_space_or_tab() {
         // `\treturn` is one token; `\tFix` is `\tF` `ix`, `\tDoc` `\t` `Doc`, `\tfoo` `\t` `foo`.
         assert_eq!(tally_text("x\n\treturn x").split_tabbed_words, 0);
         for text in ["x\n\tFix it", "x\n\tDoc fix", "x\n\t\tfoo()"] {
@@ -1076,6 +1076,13 @@ mod tests {
         let text = "func f() {\n\treturn x\n\tFix it\n\t\tfoo()\n\t}\n}";
         let whole = tally_cut_anywhere(text);
         assert_eq!(whole.split_tabbed_words, 2, "{whole:?}");
+        // After spaces, the last one leads the word: ` return` is one token, ` tentativo` two.
+        let indented = tally_cut_anywhere("x\n    return y\n        tentativo.");
+        assert_eq!(
+            (indented.split_spaced_words, indented.long_word_letters),
+            (1, 3),
+            "{indented:?}"
+        );
     }
 
     #[test]

@@ -407,9 +407,13 @@ impl TextScanner {
                     // The common case, in bulk: more lower-case letters of a word.
                     index = self.more_word_letters(bytes, index);
                 } else if byte.is_ascii_lowercase()
-                    && !matches!(self.run, Run::Word)
-                    && self.previous_code != 0x09
+                    && matches!(self.run, Run::Spaces { .. })
+                    && (self.previous_code == 0x09 || self.run_len >= 2)
                 {
+                    // A word after indentation, its last space or tab leading it (`    return`,
+                    // `\treturn`): looked up as a whole word.
+                    index = self.table_word(bytes, index);
+                } else if byte.is_ascii_lowercase() && !matches!(self.run, Run::Word) {
                     // As common in JSON and code: a lower-case word after a quote, a bracket or
                     // more than one space. Its first letter, then the rest in bulk.
                     self.lower_case_word_start(byte);
@@ -436,13 +440,11 @@ impl TextScanner {
                 {
                     // Indentation, in bulk: more spaces of a run of spaces.
                     index = self.more_spaces(bytes, index);
-                } else if (byte.is_ascii_uppercase()
-                    && (self.run != Run::Word || self.previous == CharClass::Lower))
-                    || (byte.is_ascii_lowercase() && self.previous_code == 0x09)
+                } else if byte.is_ascii_uppercase()
+                    && (self.run != Run::Word || self.previous == CharClass::Lower)
                 {
                     // A capital that may begin a word piece (` Sebastian`, `Stefano` at a line's
-                    // start, `getValue`'s `Value`), or a word after a tab (`\treturn`): looked up
-                    // as a whole word.
+                    // start, `getValue`'s `Value`): looked up as a whole word.
                     index = self.table_word(bytes, index);
                 } else if byte.is_ascii_digit() {
                     self.char(CharClass::Digit, u32::from(byte));
@@ -1248,17 +1250,18 @@ impl TextScanner {
         }
     }
 
-    /// The capital or letter after a tab `bytes[index]`, and if it begins a word piece after a
-    /// space, a tab or nothing, the lower-case ASCII letters after it: what [`TextScanner::char`]
-    /// does for each, then, if they make a whole word, its look-up in the word table. One token
-    /// (` Sebastian`, `Value`, `\treturn`) is charged as a word piece only; one that BPE splits
-    /// (` Verfaillie`, `Dieter`, `\tFix`) is counted in `split_capital_words`,
-    /// `split_bare_words` or `split_tabbed_words`. A word that reaches the end of the chunk is
+    /// The capital, or letter after indentation, `bytes[index]`, and if it begins a word piece
+    /// after a space, a tab or nothing, the lower-case ASCII letters after it: what
+    /// [`TextScanner::char`] does for each, then, if they make a whole word, its look-up in the
+    /// word table. One token (` Sebastian`, `Value`, `\treturn`) is charged as a word piece only;
+    /// one that BPE splits (` Verfaillie`, `Dieter`, `\tFix`) is counted in `split_spaced_words`,
+    /// `split_capital_words`, `split_bare_words` or `split_tabbed_words`. A word that reaches the end of the chunk is
     /// looked up when it ends (`spaced_word`). Returns where the letters end.
     #[inline(always)]
     fn table_word(&mut self, bytes: &[u8], index: usize) -> usize {
         let after_whitespace = matches!(self.run, Run::Spaces { .. });
         let kind = match self.previous_code {
+            0x20 if bytes[index].is_ascii_lowercase() => WordKind::Lower,
             0x20 => WordKind::Capital,
             0x09 => WordKind::Tabbed,
             // After other whitespace the word is no token of the table.
