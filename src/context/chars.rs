@@ -627,8 +627,11 @@ pub(super) fn is_spaced_word(text: &[u8], start: usize, end: usize, lead: WordLe
 /// What leads a word [`is_spaced_word`] looks up: the table holds words of each lead apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum WordLead {
+    /// A space (` the`, ` Sebastian`).
     Space,
+    /// A tab (`\treturn`).
     Tab,
+    /// Nothing that joins the word: a capitalised word alone (`Value`).
     Nothing,
 }
 

@@ -229,11 +229,11 @@ pub struct TextTally {
     /// token is charged as a word piece only, not by its length, trigrams or first letter. One word
     /// piece in 70 of the corpus's English prose, one in five of its Italian.
     pub split_spaced_words: u64,
-    /// The `long_word_letters` of the `split_spaced_words` and `split_capital_words`: charged
-    /// apart, as the letters of a word known to be split.
+    /// The `long_word_letters` of the split words (`split_spaced_words`, `split_capital_words`,
+    /// `split_bare_words`, `split_tabbed_words`): charged apart, as the letters of a word known
+    /// to be split.
     pub split_word_long_letters: u64,
-    /// The `rare_letter_trigrams` of the `split_spaced_words` and `split_capital_words`, charged
-    /// apart likewise.
+    /// The `rare_letter_trigrams` of the split words, charged apart likewise.
     pub split_word_rare_trigrams: u64,
     /// The `rare_letter_trigrams` that hold a letter beyond ASCII (the two ASCII letters after
     /// `ş` in `kişiler`): charged apart, as o200k_base merges the accented letters of the

@@ -199,8 +199,8 @@ enum WordKind {
     /// A space, a capital and lower-case letters (` Sebastian`).
     Capital,
     /// A capital and lower-case letters with nothing before them that joins them: at a line's
-    /// start, after a digit or a run of marks, after a lower-case letter (`Stefano`, `(Dieter` after
-    /// a space, `getValue`'s `Value`).
+    /// start, after a digit, a run of marks or a lower-case letter (`Stefano`, `Dieter` after
+    /// ` (`, `getValue`'s `Value`).
     Bare,
     /// A tab, then letters of either kind (`\treturn`, `\tFix`).
     Tabbed,
@@ -414,8 +414,8 @@ impl TextScanner {
                     // `\treturn`): looked up as a whole word.
                     index = self.table_word(bytes, index);
                 } else if byte.is_ascii_lowercase() && !matches!(self.run, Run::Word) {
-                    // As common in JSON and code: a lower-case word after a quote, a bracket or
-                    // more than one space. Its first letter, then the rest in bulk.
+                    // As common in JSON and code: a lower-case word after a quote or a bracket.
+                    // Its first letter, then the rest in bulk.
                     self.lower_case_word_start(byte);
                     index += 1;
                     let start = index;
@@ -1255,8 +1255,8 @@ impl TextScanner {
     /// [`TextScanner::char`] does for each, then, if they make a whole word, its look-up in the
     /// word table. One token (` Sebastian`, `Value`, `\treturn`) is charged as a word piece only;
     /// one that BPE splits (` Verfaillie`, `Dieter`, `\tFix`) is counted in `split_spaced_words`,
-    /// `split_capital_words`, `split_bare_words` or `split_tabbed_words`. A word that reaches the end of the chunk is
-    /// looked up when it ends (`spaced_word`). Returns where the letters end.
+    /// `split_capital_words`, `split_bare_words` or `split_tabbed_words`. A word that reaches the
+    /// end of the chunk is looked up when it ends (`spaced_word`). Returns where the letters end.
     #[inline(always)]
     fn table_word(&mut self, bytes: &[u8], index: usize) -> usize {
         let after_whitespace = matches!(self.run, Run::Spaces { .. });
@@ -1710,8 +1710,7 @@ impl TextScanner {
 }
 
 /// The `chars::mark_word_key` of a punctuation run's leading space, if it has one, and its first
-/// mark `code`. A tab before the run is keyed as a space: BPE leaves the tab a token of its own,
-/// but the runs after one (`}\n`, `);\n`) are tokens with a space before them too.
+/// mark `code`. A run after a tab has none: the tab is a pre-token of its own (`\t` `}\n`).
 fn punct_key_start(led_by_space: bool, code: u32) -> u32 {
     let lead = if led_by_space {
         mark_word_key(MARK_WORD_START, b' ')
@@ -1728,8 +1727,8 @@ fn punct_key_start(led_by_space: bool, code: u32) -> u32 {
 /// check cost the trim benchmark 8%; from eight, 2%.
 const CHECKED_WORD_LETTERS: usize = 8;
 
-/// Whether the space-led word `bytes[start..end]` (lower case, or capitalised) is one token of
-/// o200k_base: the word table says so, and a long word has fewer than three rare trigrams.
+/// Whether the word `bytes[start..end]`, after `lead`, is one token of o200k_base: the word table
+/// says so, and a long word has fewer than three rare trigrams.
 #[inline(always)]
 fn is_one_token_word(bytes: &[u8], start: usize, end: usize, lead: WordLead) -> bool {
     is_spaced_word(bytes, start, end, lead)
