@@ -1086,6 +1086,20 @@ mod tests {
     }
 
     #[test]
+    fn a_split_word_after_base64_counts_from_where_the_base64_gave_its_counts_back() {
+        // The space ends the base64 run, which gives back what its letters were charged; the
+        // split word after it was measured from before that, and its counts went below zero.
+        let text = " \u{416}}aGVsbG8gd29ybGQ=tentativo tentativo\n";
+        let whole = tally_cut_anywhere(text);
+        assert_eq!(whole.split_spaced_words, 1, "{whole:?}");
+        assert!(
+            whole.split_word_rare_trigrams <= whole.rare_letter_trigrams
+                && whole.split_word_long_letters <= whole.long_word_letters,
+            "{whole:?}"
+        );
+    }
+
+    #[test]
     fn rare_trigrams_after_a_letter_beyond_ascii_are_counted_apart() {
         let accented = tally_text("x kişiler için");
         assert!(accented.accent_led_rare_trigrams > 0, "{accented:?}");

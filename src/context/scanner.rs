@@ -1231,6 +1231,10 @@ impl TextScanner {
     /// splits is counted in `split_spaced_words`. A word that reaches the end of the chunk is
     /// looked up when it ends (`spaced_word`).
     fn spaced_lower_case_word(&mut self, bytes: &[u8], start: usize, end: usize) {
+        // The space ends a base64 candidate, which may give back counts: before the word's own.
+        if self.base64.len > 0 {
+            self.end_base64_run();
+        }
         let letters = &bytes[start..end];
         let Some(&next) = bytes.get(end) else {
             // The word may go on in the next chunk.
@@ -1389,9 +1393,6 @@ impl TextScanner {
         base64_follows: bool,
         one_token: Option<bool>,
     ) {
-        if self.base64.len > 0 {
-            self.end_base64_run();
-        }
         self.note_after_rare();
         self.end_run(Some(CharClass::Space));
         // The space leads the word.
