@@ -318,6 +318,67 @@ fn every_text_counts_the_same_fed_whole_and_byte_by_byte() {
 }
 
 #[test]
+fn strings_of_words_marks_and_base64_count_the_same_fed_in_any_chunks() {
+    // Pieces where the scanner's paths meet: words the word table looks up (after a space, a
+    // tab, indentation or nothing), base64 that ends before a word, marks, line breaks, letters
+    // beyond ASCII. Each string is fed in chunks of 1 to 5 bytes, which may cut a character.
+    const PIECES: [&str; 36] = [
+        " ",
+        "  ",
+        "    ",
+        "\t",
+        "\t\t",
+        "\n",
+        "\r\n",
+        "The",
+        "Sebastian",
+        "Verfaillie",
+        "Dieter",
+        "return",
+        "tentativo",
+        "getValue",
+        "HTTP",
+        "x",
+        "a",
+        "(",
+        " (",
+        "_",
+        ".",
+        ",",
+        "'s",
+        "é",
+        "Ж",
+        "漢",
+        "0",
+        "42",
+        "aGVsbG8gd29ybGQ=",
+        "Zz9",
+        "}",
+        "*",
+        "'",
+        "Mc",
+        "MIT",
+        "I",
+    ];
+    let mut rng = context_tables::Rng(0xC4A7_0BDE_5EED_0001);
+    for _ in 0..200_000 {
+        let count = 1 + rng.below(12);
+        let text: String = (0..count)
+            .map(|_| PIECES[rng.below(PIECES.len())])
+            .collect();
+        let bytes = text.as_bytes();
+        let mut scanner = TextScanner::new();
+        let mut at = 0;
+        while at < bytes.len() {
+            let end = (at + 1 + rng.below(5)).min(bytes.len());
+            scanner.feed(&bytes[at..end]);
+            at = end;
+        }
+        assert_eq!(scanner.finish(), tally_text(&text), "{text:?}");
+    }
+}
+
+#[test]
 fn adversarial_strings_of_every_unicode_block_are_not_under_estimated() {
     let seeds = seeds();
     let mut strings = Vec::new();
