@@ -408,17 +408,17 @@ impl TextScanner {
                     index = self.more_word_letters(bytes, index);
                 } else if byte.is_ascii_lowercase()
                     && matches!(self.run, Run::Spaces { .. })
-                    && (self.previous_code == 0x09 || self.run_len >= 2)
+                    && matches!(self.previous_code, 0x09 | 0x20)
                 {
-                    // A word after indentation, its last space or tab leading it (`    return`,
-                    // `\treturn`): looked up as a whole word.
+                    // A word after whitespace the bulk path did not take (indentation, a tab, a
+                    // space at the end of the last chunk), its last space or tab leading it
+                    // (`    return`, `\treturn`): looked up as a whole word.
                     index = self.table_word(bytes, index);
                 } else if byte.is_ascii_lowercase() && !matches!(self.run, Run::Word) {
                     // As common in JSON and code: a lower-case word after a quote or a bracket.
                     // Its first letter, then the rest in bulk.
                     self.lower_case_word_start(byte);
                     index += 1;
-                    let start = index;
                     let end = lower_case_end(bytes, index);
                     if end > index {
                         if !self.led_by_mark {
@@ -426,13 +426,6 @@ impl TextScanner {
                         }
                         self.more_lower_case_letters(&bytes[index..end]);
                         index = end;
-                    }
-                    if let Some(word) = &mut self.spaced_word {
-                        // Its first letter is in; the rest, and the end if it is here.
-                        word.push(&bytes[start..index]);
-                        if let Some(&next) = bytes.get(index) {
-                            self.end_spaced_word(Some(next));
-                        }
                     }
                 } else if byte == b' '
                     && matches!(self.run, Run::Spaces { .. })
@@ -1044,20 +1037,8 @@ impl TextScanner {
         self.note_after_rare();
         // `split`: a letter is of the base64 alphabet, so no candidate ends here.
         let run = self.run;
-        // One space, fed at the end of the last chunk, leads the word: what the bulk path
-        // (`spaced_lower_case_word`) would have looked up is looked up when the word ends.
-        let spaced = matches!(run, Run::Spaces { .. })
-            && self.run_len == 1
-            && self.previous_code == u32::from(b' ');
         self.end_run(Some(CharClass::Lower));
         self.start_piece(run, CharClass::Lower, code);
-        if spaced {
-            self.spaced_word = Some(SpacedWord::new(
-                Checkpoint::of(&self.tally),
-                &[letter],
-                WordKind::Lower,
-            ));
-        }
         self.extend_mark_word(&[letter]);
         self.run_len = 1;
         self.word_letters = 1;
@@ -1254,7 +1235,7 @@ impl TextScanner {
         }
     }
 
-    /// The capital, or letter after indentation, `bytes[index]`, and if it begins a word piece
+    /// The capital, or lower-case letter after whitespace, `bytes[index]`, and if it begins a piece
     /// after a space, a tab or nothing, the lower-case ASCII letters after it: what
     /// [`TextScanner::char`] does for each, then, if they make a whole word, its look-up in the
     /// word table. One token (` Sebastian`, `Value`, `\treturn`) is charged as a word piece only;
