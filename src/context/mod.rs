@@ -154,7 +154,7 @@ pub(crate) fn estimate_json_tokens(value: &Value) -> u64 {
     if serde_json::to_writer(&mut scanner, value).is_err() {
         return 0;
     }
-    scanner.0.finish().tokens()
+    scanner.0.end_text().tokens()
 }
 
 /// Feeds serialised bytes to a scanner.

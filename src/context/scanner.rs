@@ -312,6 +312,9 @@ pub struct TextScanner {
     base64_known: bool,
     /// A space-led lower-case word that went on past the end of a chunk, until it ends.
     spaced_word: Option<SpacedWord>,
+    /// The bytes fed are the whole text (`TextScanner::scan_whole`): a word that reaches their
+    /// end ends there, so none is kept for a next chunk.
+    whole_text: bool,
     /// A UTF-8 sequence cut by the end of the last chunk: its bits so far, and bytes missing.
     partial_code: u32,
     partial_missing: u8,
@@ -352,6 +355,7 @@ impl TextScanner {
             base64: Base64Run::default(),
             base64_known: false,
             spaced_word: None,
+            whole_text: false,
             partial_code: 0,
             partial_missing: 0,
         }
@@ -536,6 +540,21 @@ impl TextScanner {
 
     /// Ends the text and returns its tally.
     pub fn finish(mut self) -> TextTally {
+        *self.end_text()
+    }
+
+    /// Scans `bytes`, the whole text, and ends it: what [`TextScanner::feed`] then
+    /// [`TextScanner::end_text`] give, without keeping the last word for a next chunk.
+    pub(crate) fn scan_whole(&mut self, bytes: &[u8]) -> &TextTally {
+        self.whole_text = true;
+        self.feed(bytes);
+        self.end_text()
+    }
+
+    /// Ends the text in place and lends its tally: [`TextScanner::finish`] without moving the
+    /// scanner or the tally (about a kilobyte each), which for a short text costs as much as
+    /// scanning it. The scanner must not be fed again.
+    pub(crate) fn end_text(&mut self) -> &TextTally {
         if self.spaced_word.is_some() {
             self.end_spaced_word(None);
         }
@@ -546,7 +565,7 @@ impl TextScanner {
             self.end_base64_run();
         }
         self.end_run(None);
-        self.tally
+        &self.tally
     }
 
     #[inline(always)]
@@ -1218,8 +1237,9 @@ impl TextScanner {
         }
         let letters = &bytes[start..end];
         let Some(&next) = bytes.get(end) else {
-            // The word may go on in the next chunk.
-            self.spaced_word_letters(letters, true, None);
+            // The word may go on in the next chunk; at the text's end it is charged by its letters.
+            let one_token = if self.whole_text { Some(false) } else { None };
+            self.spaced_word_letters(letters, true, one_token);
             return;
         };
         let whole = ends_whole_word(letters.len(), next);
@@ -1282,12 +1302,15 @@ impl TextScanner {
         let start = index + 1;
         let end = lower_case_end(bytes, start);
         let Some(&next) = bytes.get(end) else {
-            // The chunk ends in the word: it is looked up when it ends.
-            let before = Checkpoint::of(&self.tally);
+            // The chunk ends in the word: it is looked up when it ends (at the text's end it is
+            // charged by its letters).
+            let before = (!self.whole_text).then(|| Checkpoint::of(&self.tally));
             if end > start {
                 self.more_word_letters(bytes, start);
             }
-            self.spaced_word = Some(SpacedWord::new(before, &bytes[index..end], kind));
+            if let Some(before) = before {
+                self.spaced_word = Some(SpacedWord::new(before, &bytes[index..end], kind));
+            }
             return end;
         };
         let whole = ends_whole_word(end - index, next);
