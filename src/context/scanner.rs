@@ -417,7 +417,7 @@ impl TextScanner {
                     // A word after whitespace the bulk path did not take (indentation, a tab, a
                     // space at the end of the last chunk), its last space or tab leading it
                     // (`    return`, `\treturn`): looked up as a whole word.
-                    index = self.table_word(bytes, index);
+                    index = self.table_word(bytes, index, CharClass::Lower);
                 } else if byte.is_ascii_lowercase() && !matches!(self.run, Run::Word) {
                     // As common in JSON and code: a lower-case word after a quote or a bracket.
                     // Its first letter, then the rest in bulk.
@@ -442,7 +442,7 @@ impl TextScanner {
                 {
                     // A capital that may begin a word piece (` Sebastian`, `Stefano` at a line's
                     // start, `getValue`'s `Value`): looked up as a whole word.
-                    index = self.table_word(bytes, index);
+                    index = self.table_word(bytes, index, CharClass::Upper);
                 } else if byte.is_ascii_digit() {
                     self.char(CharClass::Digit, u32::from(byte));
                     index += 1;
@@ -452,7 +452,7 @@ impl TextScanner {
                         index = self.base64_ahead(bytes, index);
                     }
                 } else {
-                    self.char(ASCII_CLASSES[usize::from(byte)], u32::from(byte));
+                    self.ascii_char(byte);
                     index += 1;
                 }
                 continue;
@@ -1255,7 +1255,8 @@ impl TextScanner {
         }
     }
 
-    /// The capital, or lower-case letter after whitespace, `bytes[index]`, and if it begins a piece
+    /// The capital, or lower-case letter after whitespace, `bytes[index]` (of `class`, `Upper` or
+    /// `Lower`), and if it begins a piece
     /// after a space, a tab or nothing, the lower-case ASCII letters after it: what
     /// [`TextScanner::char`] does for each, then, if they make a whole word, its look-up in the
     /// word table. One token (` Sebastian`, `Value`, `\treturn`) is charged as a word piece only;
@@ -1263,17 +1264,17 @@ impl TextScanner {
     /// `split_capital_words`, `split_bare_words` or `split_tabbed_words`. A word that reaches the
     /// end of the chunk is looked up when it ends (`spaced_word`). Returns where the letters end.
     #[inline(always)]
-    fn table_word(&mut self, bytes: &[u8], index: usize) -> usize {
+    fn table_word(&mut self, bytes: &[u8], index: usize, class: CharClass) -> usize {
         let after_whitespace = matches!(self.run, Run::Spaces { .. });
         let kind = match self.previous_code {
-            0x20 if bytes[index].is_ascii_lowercase() => WordKind::Lower,
+            0x20 if class == CharClass::Lower => WordKind::Lower,
             0x20 => WordKind::Capital,
             0x09 => WordKind::Tabbed,
             // After other whitespace the word is no token of the table.
-            _ if after_whitespace => return self.letter_at(bytes, index),
+            _ if after_whitespace => return self.letter_at(bytes, index, class),
             _ => WordKind::Bare,
         };
-        let start = self.letter_at(bytes, index);
+        let start = self.letter_at(bytes, index, class);
         // After a mark the word is the mark word table's (`_Foo`); capitals only, or one alone,
         // are no word of the table.
         let begun = self.run_len == 1 && self.word_letters == 1 && !self.led_by_mark;
@@ -1284,12 +1285,27 @@ impl TextScanner {
         }
     }
 
-    /// [`TextScanner::char`] for the ASCII letter `bytes[index]`; returns the index after it.
+    /// [`TextScanner::char`] for the ASCII letter `bytes[index]`, of `class` (known where this is
+    /// inlined); returns the index after it.
     #[inline(always)]
-    fn letter_at(&mut self, bytes: &[u8], index: usize) -> usize {
-        let byte = bytes[index];
-        self.char(ASCII_CLASSES[usize::from(byte)], u32::from(byte));
+    fn letter_at(&mut self, bytes: &[u8], index: usize, class: CharClass) -> usize {
+        self.char(class, u32::from(bytes[index]));
         index + 1
+    }
+
+    /// [`TextScanner::char`] for the ASCII `byte`, each class through its own inlined copy: the
+    /// class is then a constant in each, instead of one copy that dispatches on it again in
+    /// `split`, `char` and `end_run`.
+    #[inline(always)]
+    fn ascii_char(&mut self, byte: u8) {
+        let code = u32::from(byte);
+        match ASCII_CLASSES[usize::from(byte)] {
+            CharClass::Punct => self.char(CharClass::Punct, code),
+            CharClass::Space => self.char(CharClass::Space, code),
+            CharClass::Newline => self.char(CharClass::Newline, code),
+            CharClass::Upper => self.char(CharClass::Upper, code),
+            class => self.char(class, code),
+        }
     }
 
     /// The rest of [`TextScanner::table_word`]: the word of `kind` begun by the letter
