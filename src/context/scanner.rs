@@ -1678,8 +1678,13 @@ impl TextScanner {
                 }
             }
             Run::Spaces { .. } => {
-                // A single space right before a word is that word's leading character.
+                // A single space right before a word is that word's leading character. Before a
+                // number, which nothing leads, the last of several is a pre-token of its own
+                // (`    ` ` ` `0` in a table of numbers).
                 if !(next_is_letter && self.run_len == 1) {
+                    self.tally.space_runs += 1;
+                }
+                if next == Some(CharClass::Digit) && self.run_len >= 2 {
                     self.tally.space_runs += 1;
                 }
             }
