@@ -875,6 +875,16 @@ mod tests {
     }
 
     #[test]
+    fn the_last_of_several_spaces_before_a_number_is_a_pre_token_of_its_own() {
+        // o200k_base: `    ` ` ` `12`, but ` 12` after one space and `    ` ` word` before a word.
+        assert_eq!(tally_text("x =     12;").space_runs, 2);
+        assert_eq!(tally_text("x\t\t12").space_runs, 2);
+        assert_eq!(tally_text("x = 12;").space_runs, 1);
+        assert_eq!(tally_text("x =     word;").space_runs, 1);
+        assert_eq!(tally_cut_anywhere("0,     0,     0,").space_runs, 4);
+    }
+
+    #[test]
     fn the_written_out_sum_weighs_every_feature_once() {
         for (index, &weight) in FEATURE_WEIGHTS_MILLI.iter().enumerate() {
             let mut features = [0; FEATURES];
