@@ -67,6 +67,10 @@ pub use super::scanner::TextScanner;
 /// What the scanner counted in a text: features, not tokens ([`TextTally::tokens`] weighs them).
 /// Tallies add up, so the tally of a conversation is the sum of its texts' tallies.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+// In declaration order: the counts a base64 run or a one-token word gives back (the scanner's
+// `Checkpoint`) stand together, after `word_pieces`, in the checkpoint's order, so that taking
+// one is a block copy (field by field it cost the conversation benchmark 3%).
+#[repr(C)]
 pub struct TextTally {
     /// Word pre-tokens: letters with at most one leading space or mark, split where a lower-case
     /// letter is followed by a capital (`camelCase` is two).
@@ -80,14 +84,84 @@ pub struct TextTally {
     pub very_long_word_letters: u64,
     /// Capitals after the first letter of a word piece (`HTTP`, `CARGO` split into short pieces).
     pub inner_capitals: u64,
+    /// ASCII punctuation past the second of a run, each unlike the one before it.
+    pub long_punct_chars: u64,
+    /// ASCII punctuation marks, the third or later of a run, that o200k_base has one token for
+    /// with the mark before them but no token for with the two before them (`PUNCT_TRIGRAMS`),
+    /// but the first such of each run: runs of a few marks at random (`*"*"**"`, `|(||(`) are
+    /// split about every two marks, where the marks of code (`});`, `"],`) merge and Markdown
+    /// has one such trigram in a run now and then (`` `{" ``).
+    pub rare_punct_trigrams: u64,
+    /// Punctuation or symbols past the second of a run, each repeating the one before it (`====`).
+    pub repeated_chars: u64,
+    /// Tokens of runs of one mark that o200k_base merges (`----------` and `====` are one token,
+    /// `──` two marks a token at worst): counted per `chars::run_token_length` marks of the run
+    /// after its first, at a token each, instead of `repeated_chars` or `repeated_non_ascii`.
+    pub run_tokens: u64,
+    /// ASCII letters of a word piece whose trigram (with the two letters before it, or the
+    /// piece's start) occurs in none of o200k_base's most frequent tokens of letters (`vocab.rs`):
+    /// ordinary words have few, random letters about one a letter, and cost a token per two or
+    /// three letters.
+    pub rare_letter_trigrams: u64,
+    /// Word pieces led by an ASCII punctuation mark that o200k_base has no one token for
+    /// together with the word's first letter (`#q`, `}x`): the mark is then a token of its own.
+    pub unmerged_mark_letters: u64,
+    /// Word pieces led by an ASCII mark that o200k_base has one token for with the first letter,
+    /// but not with the whole piece (`_baz`, `-renameat`, `.Ditto`; `MARK_WORDS` holds only ASCII
+    /// letters, so a piece with a letter beyond ASCII is never one): BPE splits the piece (`_b`
+    /// `az`, `-ren` `ame` `at`) where the tokens of code and paths (`_name`, `.com`, `/usr`) are
+    /// one. Snake-case names and file lists are made of them.
+    pub unmerged_mark_words: u64,
+    /// Words of 2 or more lower-case ASCII letters after a space, whole (what follows is ASCII
+    /// and no apostrophe), that o200k_base has no one token for with the space
+    /// (`chars::is_spaced_word`): BPE splits them (` tent` `ativo`). A whole word that is one
+    /// token is charged as a word piece only, not by its length, trigrams or first letter. One word
+    /// piece in 70 of the corpus's English prose, one in five of its Italian.
+    pub split_spaced_words: u64,
+    /// Words of a capital and 1 to 15 lower-case ASCII letters after a space, whole, that
+    /// o200k_base has no one token for with the space, as `split_spaced_words` counts lower-case
+    /// ones: names and rare words (` Verfaillie` is ` Ver` `fa` `ill` `ie`). A whole one that is
+    /// one token (` Sebastian`, ` Likewise`) is charged as a word piece only.
+    pub split_capital_words: u64,
+    /// Words of a capital and 1 to 15 lower-case ASCII letters with nothing before them that
+    /// joins them (at a line's start, after a digit, a run of marks or a lower-case letter),
+    /// whole, that o200k_base has no one token for (`Dieter` is `D` `ieter`), as
+    /// `split_capital_words` counts those after a space.
+    pub split_bare_words: u64,
+    /// Words of a letter and 1 to 15 lower-case ASCII letters after a tab, whole, that o200k_base
+    /// has no one token for with the tab (`\tFix` is `\tF` `ix`, `\tDoc` is `\t` `Doc`; `\treturn`
+    /// is one), as `split_spaced_words` counts those after a space.
+    pub split_tabbed_words: u64,
+    /// The `long_word_letters` of the split words (`split_spaced_words`, `split_capital_words`,
+    /// `split_bare_words`, `split_tabbed_words`): charged apart, as the letters of a word known
+    /// to be split.
+    pub split_word_long_letters: u64,
+    /// The `rare_letter_trigrams` of the split words, charged apart likewise.
+    pub split_word_rare_trigrams: u64,
+    /// The `rare_letter_trigrams` that hold a letter beyond ASCII (the two ASCII letters after
+    /// `ş` in `kişiler`): charged apart, as o200k_base merges the accented letters of the
+    /// languages that write them with their neighbours more often than random letters. Counted
+    /// with the rest in Vietnamese text.
+    pub accent_led_rare_trigrams: u64,
+    /// Lower-case letters right after the capital that begins a word piece, where o200k_base has
+    /// no one token for the two (with the space that leads the piece, if one does): ` Ue` in
+    /// ` UeN`, `Fd` in `FdWZ`. The capital is then a token of its own.
+    pub unmerged_capital_letters: u64,
+    /// Latin letters next to an accented one (Latin-1 to IPA Extensions) that start a token
+    /// of their own: an accented letter after a letter of its word piece, or after the space that
+    /// leads the piece, and an ASCII letter after an accented one, where o200k_base has no one
+    /// token for the two, case as written (`ůŒ`, ` Ō`, `ÿb`). Each is charged one token, instead
+    /// of being counted in `accented_letters` or `rare_letter_trigrams`: a letter that is one
+    /// token alone costs BPE no more.
+    pub unmerged_latin_letters: u64,
+    /// Word pieces whose first ASCII letter o200k_base leaves a token of its own, as the generated
+    /// table of three-letter beginnings says (` a` `ue` of ` auey`, `P` `nz` of `Pnzq`: the next
+    /// two letters merge first): random words split there, common ones seldom.
+    pub lone_first_letters: u64,
     /// Groups of up to three digits.
     pub digit_groups: u64,
     /// Runs of punctuation (with at most one leading space and any trailing line breaks).
     pub punct_runs: u64,
-    /// ASCII punctuation past the second of a run, each unlike the one before it.
-    pub long_punct_chars: u64,
-    /// Punctuation or symbols past the second of a run, each repeating the one before it (`====`).
-    pub repeated_chars: u64,
     /// Runs of spaces and tabs not absorbed by the word or punctuation after them (a word absorbs
     /// one space or tab, punctuation one space only: `\t}` is two pre-tokens).
     pub space_runs: u64,
@@ -163,11 +237,6 @@ pub struct TextTally {
     /// Whitespace that changes kind inside a run (a tab after a space, an ideographic space
     /// after a tab, …), other than a space or a line break, or anything after a line break.
     pub mixed_whitespace: u64,
-    /// ASCII letters of a word piece whose trigram (with the two letters before it, or the
-    /// piece's start) occurs in none of o200k_base's most frequent tokens of letters (`vocab.rs`):
-    /// ordinary words have few, random letters about one a letter, and cost a token per two or
-    /// three letters.
-    pub rare_letter_trigrams: u64,
     /// Other changes of kind inside a whitespace run than those of `mixed_whitespace` and than
     /// indentation after a line break: a space or a line break after other whitespace, a
     /// no-break or ideographic space after a line break.
@@ -217,51 +286,10 @@ pub struct TextTally {
     /// vocabulary has them (`/usr`, `/bin`), and splits the slash, or the slash and a letter, off
     /// the others (`/` `stream`, `/c` `orpus`). File lists are made of them.
     pub slash_led_pieces: u64,
-    /// Word pieces led by an ASCII mark that o200k_base has one token for with the first letter,
-    /// but not with the whole piece (`_baz`, `-renameat`, `.Ditto`; `MARK_WORDS` holds only ASCII
-    /// letters, so a piece with a letter beyond ASCII is never one): BPE splits the piece (`_b`
-    /// `az`, `-ren` `ame` `at`) where the tokens of code and paths (`_name`, `.com`, `/usr`) are
-    /// one. Snake-case names and file lists are made of them.
-    pub unmerged_mark_words: u64,
-    /// Words of 2 or more lower-case ASCII letters after a space, whole (what follows is ASCII
-    /// and no apostrophe), that o200k_base has no one token for with the space
-    /// (`chars::is_spaced_word`): BPE splits them (` tent` `ativo`). A whole word that is one
-    /// token is charged as a word piece only, not by its length, trigrams or first letter. One word
-    /// piece in 70 of the corpus's English prose, one in five of its Italian.
-    pub split_spaced_words: u64,
-    /// The `long_word_letters` of the split words (`split_spaced_words`, `split_capital_words`,
-    /// `split_bare_words`, `split_tabbed_words`): charged apart, as the letters of a word known
-    /// to be split.
-    pub split_word_long_letters: u64,
-    /// The `rare_letter_trigrams` of the split words, charged apart likewise.
-    pub split_word_rare_trigrams: u64,
-    /// The `rare_letter_trigrams` that hold a letter beyond ASCII (the two ASCII letters after
-    /// `ş` in `kişiler`): charged apart, as o200k_base merges the accented letters of the
-    /// languages that write them with their neighbours more often than random letters. Counted
-    /// with the rest in Vietnamese text.
-    pub accent_led_rare_trigrams: u64,
-    /// Word pieces led by an ASCII punctuation mark that o200k_base has no one token for
-    /// together with the word's first letter (`#q`, `}x`): the mark is then a token of its own.
-    pub unmerged_mark_letters: u64,
     /// Letters of an alphabet other than Latin (Han, kana, Hangul, Greek, Cyrillic, Arabic, Thai,
     /// …) right after an ASCII letter of the same word (`APIを`, `hオ`): o200k_base has almost no
     /// tokens that cross scripts, so such a letter starts a token of its own.
     pub mixed_script_letters: u64,
-    /// Lower-case letters right after the capital that begins a word piece, where o200k_base has
-    /// no one token for the two (with the space that leads the piece, if one does): ` Ue` in
-    /// ` UeN`, `Fd` in `FdWZ`. The capital is then a token of its own.
-    pub unmerged_capital_letters: u64,
-    /// Latin letters next to an accented one (Latin-1 to IPA Extensions) that start a token
-    /// of their own: an accented letter after a letter of its word piece, or after the space that
-    /// leads the piece, and an ASCII letter after an accented one, where o200k_base has no one
-    /// token for the two, case as written (`ůŒ`, ` Ō`, `ÿb`). Each is charged one token, instead
-    /// of being counted in `accented_letters` or `rare_letter_trigrams`: a letter that is one
-    /// token alone costs BPE no more.
-    pub unmerged_latin_letters: u64,
-    /// Word pieces whose first ASCII letter o200k_base leaves a token of its own, as the generated
-    /// table of three-letter beginnings says (` a` `ue` of ` auey`, `P` `nz` of `Pnzq`: the next
-    /// two letters merge first): random words split there, common ones seldom.
-    pub lone_first_letters: u64,
     /// Letters beyond ASCII, one token alone, right after a letter of another writing system in
     /// the same word piece (Greek after Arabic, Hangul after Thai, Cyrillic after an accented
     /// Latin letter, …; Han and kana are one system, see `chars::script_family`): o200k_base has
@@ -273,34 +301,10 @@ pub struct TextTally {
     /// cost nearly a token a letter). Each is charged one token, instead of being counted in its
     /// class, as `unmerged_latin_letters` are.
     pub unmerged_capitals: u64,
-    /// Tokens of runs of one mark that o200k_base merges (`----------` and `====` are one token,
-    /// `──` two marks a token at worst): counted per `chars::run_token_length` marks of the run
-    /// after its first, at a token each, instead of `repeated_chars` or `repeated_non_ascii`.
-    pub run_tokens: u64,
     /// Runs of marks ending in line breaks (`!!!!!\n`, `=====\n\n`) that o200k_base has no one
     /// token for, breaks and all, as the generated table says (`;\n`, `}\n\n` and `=====\n`
     /// are tokens): the breaks are then a token of their own.
     pub unmerged_punct_breaks: u64,
-    /// ASCII punctuation marks, the third or later of a run, that o200k_base has one token for
-    /// with the mark before them but no token for with the two before them (`PUNCT_TRIGRAMS`),
-    /// but the first such of each run: runs of a few marks at random (`*"*"**"`, `|(||(`) are
-    /// split about every two marks, where the marks of code (`});`, `"],`) merge and Markdown
-    /// has one such trigram in a run now and then (`` `{" ``).
-    pub rare_punct_trigrams: u64,
-    /// Words of a capital and 1 to 15 lower-case ASCII letters after a space, whole, that
-    /// o200k_base has no one token for with the space, as `split_spaced_words` counts lower-case
-    /// ones: names and rare words (` Verfaillie` is ` Ver` `fa` `ill` `ie`). A whole one that is
-    /// one token (` Sebastian`, ` Likewise`) is charged as a word piece only.
-    pub split_capital_words: u64,
-    /// Words of a capital and 1 to 15 lower-case ASCII letters with nothing before them that
-    /// joins them (at a line's start, after a digit, a run of marks or a lower-case letter),
-    /// whole, that o200k_base has no one token for (`Dieter` is `D` `ieter`), as
-    /// `split_capital_words` counts those after a space.
-    pub split_bare_words: u64,
-    /// Words of a letter and 1 to 15 lower-case ASCII letters after a tab, whole, that o200k_base
-    /// has no one token for with the tab (`\tFix` is `\tF` `ix`, `\tDoc` is `\t` `Doc`; `\treturn`
-    /// is one), as `split_spaced_words` counts those after a space.
-    pub split_tabbed_words: u64,
 }
 
 /// The number of weighted features (see [`TextTally::features`]).

@@ -115,6 +115,8 @@ impl Base64Run {
 /// since BPE spends at least one token on each, and its `base64_chars` pay for the rest. A word
 /// that proves one token gives back what its letters changed the same way (`SpacedWord`).
 #[derive(Debug, Clone, Copy, Default)]
+// The order of these fields in `TextTally`, where they stand together: `of` is a block copy.
+#[repr(C)]
 struct Checkpoint {
     long_word_letters: u64,
     marked_word_letters: u64,
