@@ -978,7 +978,7 @@ impl TextScanner {
     }
 
     /// A letter of `class`. Inlined, as `punct` is, into each copy of [`TextScanner::char`],
-    /// where the class is mostly a constant (a call cost the conversation benchmark 1-2%).
+    /// where the class is mostly a constant (a call cost the real-text corpus 2%).
     #[inline(always)]
     fn letter(&mut self, class: CharClass, code: u32) {
         let ended = self.ends_before_letter(class);
@@ -1261,10 +1261,9 @@ impl TextScanner {
     }
 
     /// The capital, or lower-case letter after whitespace, `bytes[index]` (of `class`, `Upper` or
-    /// `Lower`), and if it begins a piece
-    /// after a space, a tab or nothing, the lower-case ASCII letters after it: what
-    /// [`TextScanner::char`] does for each, then, if they make a whole word, its look-up in the
-    /// word table. One token (` Sebastian`, `Value`, `\treturn`) is charged as a word piece only;
+    /// `Lower`), and if it begins a piece after a space, a tab or nothing, the lower-case ASCII
+    /// letters after it: what [`TextScanner::char`] does for each, then, if they make a whole
+    /// word, its look-up in the word table. One token (` Sebastian`, `Value`, `\treturn`) is charged as a word piece only;
     /// one that BPE splits (` Verfaillie`, `Dieter`, `\tFix`) is counted in `split_spaced_words`,
     /// `split_capital_words`, `split_bare_words` or `split_tabbed_words`. A word that reaches the
     /// end of the chunk is looked up when it ends (`spaced_word`). Returns where the letters end.
