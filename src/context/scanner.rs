@@ -20,7 +20,6 @@ use super::chars::{
     PAIR_SPLIT, PAIR_TOKEN, RARE, RARE_TRIGRAMS, SPACED_WORD_MAX,
 };
 use super::estimate::TextTally;
-use std::ops::Range;
 
 /// Letters of a word piece past which BPE starts splitting (see `long_word_letters`).
 const LONG_WORD_LETTERS: u32 = 6;
@@ -1263,10 +1262,11 @@ impl TextScanner {
     /// The capital, or lower-case letter after whitespace, `bytes[index]` (of `class`, `Upper` or
     /// `Lower`), and if it begins a piece after a space, a tab or nothing, the lower-case ASCII
     /// letters after it: what [`TextScanner::char`] does for each, then, if they make a whole
-    /// word, its look-up in the word table. One token (` Sebastian`, `Value`, `\treturn`) is charged as a word piece only;
-    /// one that BPE splits (` Verfaillie`, `Dieter`, `\tFix`) is counted in `split_spaced_words`,
-    /// `split_capital_words`, `split_bare_words` or `split_tabbed_words`. A word that reaches the
-    /// end of the chunk is looked up when it ends (`spaced_word`). Returns where the letters end.
+    /// word, its look-up in the word table. One token (` Sebastian`, `Value`, `\treturn`) is
+    /// charged as a word piece only; one that BPE splits (` Verfaillie`, `Dieter`, `\tFix`) is
+    /// counted in `split_spaced_words`, `split_capital_words`, `split_bare_words` or
+    /// `split_tabbed_words`. A word that reaches the end of the chunk is looked up when it ends
+    /// (`spaced_word`). Returns where the letters end.
     #[inline(always)]
     fn table_word(&mut self, bytes: &[u8], index: usize, class: CharClass) -> usize {
         let after_whitespace = matches!(self.run, Run::Spaces { .. });
@@ -1337,9 +1337,7 @@ impl TextScanner {
         if whole && is_one_token_word(bytes, index, end, kind.lead()) {
             let letters = &bytes[start..end];
             self.lower_case_letters(letters.len(), letters[letters.len() - 1], true);
-            self.trigram = bytes[end - 3.min(end - index)..end]
-                .iter()
-                .fold(0, |state, &letter| next_trigram(state, letter));
+            self.trigram = trigram_of_end(&bytes[index..end]);
             return end;
         }
         let before = (
@@ -1369,41 +1367,28 @@ impl TextScanner {
     }
 
     /// Ends the word `spaced_word` holds before the byte `next` (none at the end of the text): the
-    /// look-up [`TextScanner::spaced_lower_case_word`] makes, on a word that crossed chunks. A
-    /// word that is one token gives back what its letters were charged.
+    /// look-up [`TextScanner::spaced_lower_case_word`] makes, on a word that crossed chunks. If it
+    /// is whole, a word that is one token gives back what its letters changed in the counts since
+    /// it began; one that BPE splits is counted. Past `SPACED_WORD_MAX` letters (of which it keeps
+    /// only the first), a word is split.
     #[inline(never)]
     fn end_spaced_word(&mut self, next: Option<u8>) {
-        let Some(word) = self.spaced_word.take() else {
+        let (Some(word), Some(next)) = (self.spaced_word.take(), next) else {
             return;
         };
-        if let Some(next) = next {
-            self.end_word(&word.letters, 0..word.len, word.kind, &word.before, next);
-        }
-    }
-
-    /// Ends the word `text[letters]` of `kind` (past `SPACED_WORD_MAX` letters, `text` may hold
-    /// only its first ones) before the byte `next`: if it is whole, a word that is one token gives
-    /// back what its letters changed in the counts since `before`, one that BPE splits is counted.
-    fn end_word(
-        &mut self,
-        text: &[u8],
-        letters: Range<usize>,
-        kind: WordKind,
-        before: &Checkpoint,
-        next: u8,
-    ) {
-        if !ends_whole_word(letters.len(), next) {
+        if !ends_whole_word(word.len, next) {
             return;
         }
-        if letters.len() <= SPACED_WORD_MAX
-            && is_one_token_word(text, letters.start, letters.end, kind.lead())
+        if word.len <= SPACED_WORD_MAX
+            && is_one_token_word(&word.letters, 0, word.len, word.kind.lead())
         {
-            before.restore(&mut self.tally);
+            word.before.restore(&mut self.tally);
         } else {
-            self.count_split_word(
-                (before.long_word_letters, before.rare_letter_trigrams),
-                kind,
+            let before = (
+                word.before.long_word_letters,
+                word.before.rare_letter_trigrams,
             );
+            self.count_split_word(before, word.kind);
         }
     }
 
@@ -1449,9 +1434,7 @@ impl TextScanner {
             self.base64 = Base64Run::default();
         }
         if one_token {
-            self.trigram = letters[letters.len().saturating_sub(3)..]
-                .iter()
-                .fold(0, |state, &letter| next_trigram(state, letter));
+            self.trigram = trigram_of_end(letters);
             return;
         }
         if let [a, b, c, ..] = *letters {
@@ -1794,6 +1777,15 @@ fn follows_beyond_ascii(trigram: u32) -> bool {
 #[inline]
 fn trigram_of(a: u8, b: u8, c: u8) -> u32 {
     next_trigram(next_trigram(next_trigram(0, a), b), c)
+}
+
+/// The trigram index of the last three ASCII letters of a word (all of them if fewer): where a
+/// word that is charged whole leaves the trigram state.
+#[inline]
+fn trigram_of_end(letters: &[u8]) -> u32 {
+    letters[letters.len().saturating_sub(3)..]
+        .iter()
+        .fold(0, |state, &letter| next_trigram(state, letter))
 }
 
 /// The end of the run of lower-case ASCII letters of `bytes` from `start` (at least one): the
