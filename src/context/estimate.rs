@@ -84,7 +84,8 @@ pub struct TextTally {
     pub very_long_word_letters: u64,
     /// Capitals after the first letter of a word piece (`HTTP`, `CARGO` split into short pieces).
     pub inner_capitals: u64,
-    /// ASCII punctuation past the second of a run, each unlike the one before it.
+    /// ASCII punctuation past the second of a run, each unlike the one before it. Like the other
+    /// counts of marks below, only in runs not counted exactly in `punct_runs`.
     pub long_punct_chars: u64,
     /// ASCII punctuation marks, the third or later of a run, that o200k_base has one token for
     /// with the mark before them but no token for with the two before them (`PUNCT_TRIGRAMS`),
@@ -160,7 +161,10 @@ pub struct TextTally {
     pub lone_first_letters: u64,
     /// Groups of up to three digits.
     pub digit_groups: u64,
-    /// Runs of punctuation (with at most one leading space and any trailing line breaks).
+    /// Runs of punctuation (with at most one leading space and any trailing line breaks), and
+    /// for a run of ASCII marks of three bytes or more (its space included, up to 65) that is not
+    /// one mark repeated, its tokens: o200k_base's BPE replayed on it (`mark_runs`), in place of
+    /// the counts of its marks below.
     pub punct_runs: u64,
     /// Runs of spaces and tabs not absorbed by the word or punctuation after them (a word absorbs
     /// one space or tab, punctuation one space only: `\t}` is two pre-tokens).
@@ -768,15 +772,24 @@ mod tests {
     }
 
     #[test]
-    fn runs_of_a_few_marks_at_random_are_charged_past_their_first_rare_trigram() {
+    fn runs_of_ascii_marks_are_counted_exactly() {
         // `*"` `*"` `****` `""` `***` `""` `**` `"` `**` `""` `*` `""` `**`: 13 tokens.
         let random = "*\"*\"****\"\"***\"\"**\"**\"\"*\"\"**";
-        assert!(tally_text(random).rare_punct_trigrams >= 8);
+        assert_eq!(tally_text(random).punct_runs, 13);
         assert!(estimate_text_tokens(random) >= 13);
-        // The marks of code merge, and one rare trigram in a run is let off.
-        for code in ["});", "\"],", "`{\"a\"}`", "])));"] {
-            assert_eq!(tally_text(code).rare_punct_trigrams, 0, "{code}");
+        // `});`, `"],`; `` ` `` `{"` and `"` `` }` `` around `a`; `]))` `);`.
+        for (code, runs) in [("});", 1), ("\"],", 1), ("`{\"a\"}`", 4), ("])));", 2)] {
+            let tally = tally_text(code);
+            assert_eq!(tally.punct_runs, runs, "{code}");
+            assert_eq!(
+                tally.rare_punct_trigrams + tally.unmerged_punct_pairs,
+                0,
+                "{code}"
+            );
         }
+        // Beyond the longest run counted exactly, features count it.
+        let long = "*\"".repeat(40);
+        assert!(tally_text(&long).rare_punct_trigrams > 0);
     }
 
     #[test]
@@ -1193,9 +1206,9 @@ mod tests {
         // A capital and the letter after it: ` U` `e` (no ` Ue`), `F` `d`; ` The`, `Hello` merge.
         assert_eq!(tally_text(" UeN FdWZ").unmerged_capital_letters, 2);
         assert_eq!(tally_text("The Hello World").unmerged_capital_letters, 0);
-        // A space and two marks: ` &` `^` (no ` &^`); ` =>` is one token.
-        assert_eq!(tally_text("a &^ b").unmerged_punct_pairs, 1);
-        assert_eq!(tally_text("x => y").unmerged_punct_pairs, 0);
+        // Two marks: `&` `^` (no `&^`); `%^` and `=>` are one token.
+        assert_eq!(tally_text("a&^b").unmerged_punct_pairs, 1);
+        assert_eq!(tally_text("x%^y=>z").unmerged_punct_pairs, 0);
         // A letter of another alphabet right after an ASCII letter of its word.
         assert_eq!(tally_text("APIを使う hオnク").mixed_script_letters, 3);
         assert_eq!(tally_text("API を使う").mixed_script_letters, 0);

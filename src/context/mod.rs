@@ -14,6 +14,7 @@
 
 mod chars;
 pub mod estimate;
+mod mark_runs;
 pub mod overflow_figures;
 mod scanner;
 pub mod trim;

@@ -20,6 +20,7 @@ use super::chars::{
     PAIR_SPLIT, PAIR_TOKEN, RARE, RARE_TRIGRAMS, SPACED_WORD_MAX,
 };
 use super::estimate::TextTally;
+use super::mark_runs::{three_mark_tokens, MarkRunCache, MARK_RUN_MAX};
 
 /// Letters of a word piece past which BPE starts splitting (see `long_word_letters`).
 const LONG_WORD_LETTERS: u32 = 6;
@@ -300,6 +301,13 @@ pub struct TextScanner {
     /// its trigrams was rare already (`TextTally::rare_punct_trigrams`).
     punct_trigram: u32,
     punct_trigram_seen: bool,
+    /// The punctuation run's bytes, its leading space included, up to [`MARK_RUN_MAX`] (0 for a
+    /// mark beyond ASCII): counted exactly at its end if they are ASCII marks (`mark_runs`).
+    run_marks: [u8; MARK_RUN_MAX],
+    /// The punctuation run's marks after its first are not counted yet (they are ASCII marks):
+    /// at its end it is counted exactly if it can be (`TextScanner::count_mark_run`).
+    marks_uncounted: bool,
+    mark_run_cache: MarkRunCache,
     /// The key of the last punctuation run with line breaks that proved one token (`.\n` ends
     /// most lines of prose): the next with that key needs no look-up.
     known_punct_breaks: u32,
@@ -352,6 +360,9 @@ impl TextScanner {
             punct_trigram: 0,
             punct_trigram_seen: false,
             known_punct_breaks: 0,
+            run_marks: [0; MARK_RUN_MAX],
+            marks_uncounted: false,
+            mark_run_cache: MarkRunCache::default(),
             after_crlf: false,
             base64: Base64Run::default(),
             base64_known: false,
@@ -1523,11 +1534,13 @@ impl TextScanner {
                 newlines: false,
             } => {
                 self.run_len += 1;
+                self.keep_mark(led_by_space, code);
                 if self.run_len == 2 {
                     // Most runs are one mark: their key and trigrams start with the second.
                     self.punct_key = punct_key_start(led_by_space, self.previous_code);
                     self.punct_trigram = next_punct_trigram(0, self.previous_code);
                     self.punct_trigram_seen = false;
+                    self.marks_uncounted = self.punct_trigram != 0;
                 }
                 self.punct_key = mark_word_key_of_char(self.punct_key, code);
                 self.punct_trigram = next_punct_trigram(self.punct_trigram, code);
@@ -1536,42 +1549,15 @@ impl TextScanner {
                 } else {
                     1
                 };
-                // After a leading space, the space and both marks must be one token for the
-                // second mark not to start a token of its own (` &` then `^`).
-                if class == CharClass::Punct
-                    && self.previous == CharClass::Punct
-                    && !(if led_by_space && self.run_len == 2 {
-                        is_single_token_spaced_pair(self.previous_code, code)
-                    } else {
-                        is_single_token_pair(self.previous_code, code)
-                    })
-                {
-                    self.tally.unmerged_punct_pairs += 1;
-                } else if self.run_len >= 3 && is_rare_punct_trigram(self.punct_trigram) {
-                    // The first of a run is let off: code and Markdown have one now and then
-                    // (`` `{" ``), random marks one every few marks.
-                    self.tally.rare_punct_trigrams += u64::from(self.punct_trigram_seen);
-                    self.punct_trigram_seen = true;
-                }
-                let per_token = run_token_length(code);
-                if led_by_space && self.same_len == self.run_len {
-                    // A run of one mark after a space: the space and the first `merged` marks
-                    // are a token, the rest a token per `per` of them (` !!!` `!!!`).
-                    let (merged, per) = spaced_run_token_lengths(code);
-                    self.tally.run_tokens += u64::from(
-                        self.same_len > merged && (self.same_len - merged - 1).is_multiple_of(per),
-                    );
-                } else if per_token > 1 && code == self.previous_code {
-                    // A mark whose runs merge (`----`, `════`): a token per `per_token` of them.
-                    self.tally.run_tokens +=
-                        u64::from((self.same_len - 1).is_multiple_of(per_token));
-                } else if self.run_len > SHORT_PUNCT_CHARS {
-                    if code == self.previous_code {
-                        self.tally.repeated_chars += 1;
-                    } else if class == CharClass::Punct {
-                        self.tally.long_punct_chars += 1;
+                if self.marks_uncounted {
+                    let bytes = self.run_len as usize + usize::from(led_by_space);
+                    if self.punct_trigram & 63 != 0 && bytes <= MARK_RUN_MAX {
+                        // ASCII marks so far: counted at the run's end, exactly if it can be.
+                        return;
                     }
+                    self.count_uncounted_marks(led_by_space, self.run_len as usize - 1);
                 }
+                self.count_mark(class, code, led_by_space);
             }
             Run::Spaces { .. } => {
                 // The last space leads the punctuation run; the others are a pre-token. Only a
@@ -1584,6 +1570,8 @@ impl TextScanner {
                 };
                 self.run_len = 1;
                 self.same_len = 1;
+                self.run_marks[0] = b' ';
+                self.keep_mark(led_by_space, code);
             }
             _ => {
                 self.end_run(Some(class));
@@ -1593,7 +1581,95 @@ impl TextScanner {
                 };
                 self.run_len = 1;
                 self.same_len = 1;
+                self.keep_mark(false, code);
             }
+        }
+    }
+
+    /// Counts the `run_len`th mark `code` of a punctuation run by its features, for a run not
+    /// counted exactly: a pair no token holds, a rare trigram, a run of one mark.
+    #[inline(always)]
+    fn count_mark(&mut self, class: CharClass, code: u32, led_by_space: bool) {
+        // After a leading space, the space and both marks must be one token for the second mark
+        // not to start a token of its own (` &` then `^`).
+        if class == CharClass::Punct
+            && self.previous == CharClass::Punct
+            && !(if led_by_space && self.run_len == 2 {
+                is_single_token_spaced_pair(self.previous_code, code)
+            } else {
+                is_single_token_pair(self.previous_code, code)
+            })
+        {
+            self.tally.unmerged_punct_pairs += 1;
+        } else if self.run_len >= 3 && is_rare_punct_trigram(self.punct_trigram) {
+            // The first of a run is let off: code and Markdown have one now and then
+            // (`` `{" ``), random marks one every few marks.
+            self.tally.rare_punct_trigrams += u64::from(self.punct_trigram_seen);
+            self.punct_trigram_seen = true;
+        }
+        let per_token = run_token_length(code);
+        if led_by_space && self.same_len == self.run_len {
+            // A run of one mark after a space: the space and the first `merged` marks are a
+            // token, the rest a token per `per` of them (` !!!` `!!!`).
+            let (merged, per) = spaced_run_token_lengths(code);
+            self.tally.run_tokens += u64::from(
+                self.same_len > merged && (self.same_len - merged - 1).is_multiple_of(per),
+            );
+        } else if per_token > 1 && code == self.previous_code {
+            // A mark whose runs merge (`----`, `════`): a token per `per_token` of them.
+            self.tally.run_tokens += u64::from((self.same_len - 1).is_multiple_of(per_token));
+        } else if self.run_len > SHORT_PUNCT_CHARS {
+            if code == self.previous_code {
+                self.tally.repeated_chars += 1;
+            } else if class == CharClass::Punct {
+                self.tally.long_punct_chars += 1;
+            }
+        }
+    }
+
+    /// Counts by their features the punctuation run's marks after its first, up to its `end`th
+    /// (ASCII marks, kept in `run_marks`), which were left for an exact count the run did not
+    /// get: it ran long, met a mark beyond ASCII or a line break, or ended as a pair or one mark
+    /// repeated. The scanner's state is as it was after the last mark when it returns.
+    #[inline(never)]
+    fn count_uncounted_marks(&mut self, led_by_space: bool, end: usize) {
+        self.marks_uncounted = false;
+        let state = (self.run_len, self.same_len, self.punct_trigram);
+        let (previous, previous_code) = (self.previous, self.previous_code);
+        let lead = usize::from(led_by_space);
+        self.same_len = 1;
+        self.punct_trigram = next_punct_trigram(0, u32::from(self.run_marks[lead]));
+        for at in lead + 1..lead + end {
+            let (before, mark) = (self.run_marks[at - 1], self.run_marks[at]);
+            self.run_len = (at - lead) as u32 + 1;
+            self.same_len = if mark == before { self.same_len + 1 } else { 1 };
+            self.punct_trigram = next_punct_trigram(self.punct_trigram, u32::from(mark));
+            self.count_kept_mark(at, led_by_space);
+        }
+        (self.run_len, self.same_len, self.punct_trigram) = state;
+        (self.previous, self.previous_code) = (previous, previous_code);
+    }
+
+    /// Counts the kept mark `run_marks[at]` by its features, the one before it taken for the
+    /// previous character (`run_len`, `same_len` and `punct_trigram` are the run's after it).
+    #[inline(always)]
+    fn count_kept_mark(&mut self, at: usize, led_by_space: bool) {
+        let (before, mark) = (self.run_marks[at - 1], self.run_marks[at]);
+        self.previous = ASCII_CLASSES[usize::from(before)];
+        self.previous_code = u32::from(before);
+        self.count_mark(
+            ASCII_CLASSES[usize::from(mark)],
+            u32::from(mark),
+            led_by_space,
+        );
+    }
+
+    /// Keeps the punctuation run's mark `code`, the `run_len`th, for its exact count.
+    #[inline(always)]
+    fn keep_mark(&mut self, led_by_space: bool, code: u32) {
+        let at = self.run_len as usize - usize::from(!led_by_space);
+        if let Some(byte) = self.run_marks.get_mut(at) {
+            *byte = if code < 0x80 { code as u8 } else { 0 };
         }
     }
 
@@ -1616,6 +1692,9 @@ impl TextScanner {
             }
             // Line breaks right after punctuation belong to it.
             Run::Punct { led_by_space, .. } => {
+                if self.marks_uncounted {
+                    self.count_uncounted_marks(led_by_space, self.run_len as usize);
+                }
                 if self.run_len == 1 {
                     self.punct_key = punct_key_start(led_by_space, self.previous_code);
                 }
@@ -1666,6 +1745,9 @@ impl TextScanner {
                 if newlines && self.punct_key != self.known_punct_breaks {
                     self.count_punct_breaks();
                 }
+                if self.marks_uncounted {
+                    self.count_mark_run(led_by_space);
+                }
             }
             Run::Spaces { .. } => {
                 // A single space right before a word is that word's leading character. Before a
@@ -1682,6 +1764,37 @@ impl TextScanner {
             Run::Nothing | Run::Digits | Run::Newlines => {}
         }
         self.run = Run::Nothing;
+    }
+
+    /// Counts the punctuation run of ASCII marks ending here, whose marks after the first are not
+    /// counted yet: exactly if it is three bytes or more (its leading space included) and not one
+    /// mark repeated (`-----`, left to `TextTally::run_tokens`, measured per mark), else by the
+    /// features of its marks.
+    #[inline(always)]
+    fn count_mark_run(&mut self, led_by_space: bool) {
+        self.marks_uncounted = false;
+        let bytes = self.run_len as usize + usize::from(led_by_space);
+        if self.run_len == 2 && (bytes < 3 || self.same_len == 2) {
+            // A pair, as common in JSON (`":`, `{"`): its second mark, inline.
+            let (previous, previous_code) = (self.previous, self.previous_code);
+            self.count_kept_mark(usize::from(led_by_space) + 1, led_by_space);
+            (self.previous, self.previous_code) = (previous, previous_code);
+        } else if bytes < 3 || self.same_len == self.run_len {
+            self.count_uncounted_marks(led_by_space, self.run_len as usize);
+        } else if bytes == 3 {
+            // The most common, inline: `":"`, `","`, ` */`.
+            let tokens = three_mark_tokens(self.punct_trigram, led_by_space);
+            self.tally.punct_runs += u64::from(tokens) - 1;
+        } else {
+            self.count_long_mark_run(bytes);
+        }
+    }
+
+    /// [`TextScanner::count_mark_run`] of more than three bytes.
+    #[inline(never)]
+    fn count_long_mark_run(&mut self, bytes: usize) {
+        let tokens = self.mark_run_cache.tokens(&self.run_marks[..bytes]);
+        self.tally.punct_runs += u64::from(tokens) - 1;
     }
 
     /// Counts the punctuation run ending here, line breaks and all, if it is no one token (see

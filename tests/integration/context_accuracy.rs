@@ -597,6 +597,34 @@ fn json_definitions_are_not_under_estimated() {
     assert!(estimate as f64 >= tokens(&tools_text) as f64 * (1.0 - MAX_UNDER_ESTIMATE));
 }
 
+/// A run of ASCII marks of two kinds or more, a space before it or not, from three bytes to 64
+/// marks, is counted as o200k_base's BPE counts it (two, a pair, are charged by the pair table): a few marks at random (where BPE's order of merges
+/// decides) and runs of any marks.
+#[test]
+fn runs_of_ascii_marks_are_counted_as_o200k_base_counts_them() {
+    const MARKS: &[u8] = b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+    let mut rng = context_tables::Rng(0x3A2C_5EED_0000_0001);
+    let mut wrong = Vec::new();
+    for _ in 0..20_000 {
+        let most = if rng.below(2) == 0 { 3 } else { 30 };
+        let kinds = 2 + rng.below(most);
+        let pool: Vec<u8> = (0..kinds).map(|_| MARKS[rng.below(MARKS.len())]).collect();
+        let mut run = if rng.below(3) == 0 { " " } else { "" }.to_owned();
+        for _ in 0..2 + rng.below(63) {
+            run.push(char::from(pool[rng.below(pool.len())]));
+        }
+        let marks = run.trim_start_matches(' ');
+        if run.len() < 3 || marks.bytes().all(|mark| mark == marks.as_bytes()[0]) {
+            continue;
+        }
+        if tally_text(&run).punct_runs != tokens(&run) {
+            wrong.push(run);
+        }
+    }
+    let shown = &wrong[..wrong.len().min(5)];
+    assert!(wrong.is_empty(), "{} miscounted: {shown:?}", wrong.len());
+}
+
 /// Numbers beyond ASCII (digits of other scripts, full-width digits, fractions, circled
 /// numbers) are split from the letters around them, in groups of up to three, and each is charged
 /// at least what o200k_base spends on it: every one alone, and random groups of one to three of

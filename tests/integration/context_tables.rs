@@ -267,6 +267,7 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     let mut punct_breaks = Vec::new();
     // The trigrams of ASCII marks that some token holds (`});`, `"],`), by `punct_index`.
     let mut punct_trigrams = [0u64; 512];
+    let mut mark_runs = Vec::new();
     let mut mark = |first: u32, second: u32, bits: u64| {
         for (&(start, width), &offset) in SCRIPT_PAIR_RANGES.iter().zip(&offsets) {
             let (i, j) = (first.wrapping_sub(start), second.wrapping_sub(start));
@@ -310,6 +311,9 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
         }
         if is_punct_breaks(&bytes) {
             punct_breaks.push(mark_word_key(&bytes));
+        }
+        if is_mark_run(&bytes) {
+            mark_runs.push((mark_run_hash(&bytes), rank));
         }
         for three in bytes.windows(3) {
             if let [Some(a), Some(b), Some(c)] = [three[0], three[1], three[2]].map(punct_index) {
@@ -640,6 +644,42 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     write_word_rows(&mut out, &punct_trigrams);
     let _ = writeln!(
         out,
+        "/// The {} tokens of o200k_base of two bytes or more made of ASCII marks, a space before them\n\
+         /// or not (`\"]`, ` */`, `\"}},{{\"`), with their ranks, for BPE on a run of marks\n\
+         /// (`mark_runs::mark_run_tokens`): open addressing, the top {} bits of a token's hash times\n\
+         /// `MARK_RUN_MIX` pick its first slot, probing on at the next; a slot holds that product with\n\
+         /// its low {MARK_RUN_RANK_BITS} bits replaced by the rank, 0 if empty.\n\
+         #[rustfmt::skip]\n\
+         pub(super) static MARK_RUN_RANKS: [u64; {MARK_RUN_SLOTS}] = [",
+        mark_runs.len(),
+        MARK_RUN_SLOTS.trailing_zeros(),
+    );
+    write_word_rows(&mut out, &mark_run_slots(&mark_runs));
+    // Every run of three bytes: a space or a mark, then two marks.
+    let mut three_marks = [0u64; THREE_MARK_RUNS / 32];
+    for (first, &lead) in std::iter::once(&b' ').chain(PUNCT_MARKS).enumerate() {
+        for (second, &middle) in PUNCT_MARKS.iter().enumerate() {
+            for (third, &last) in PUNCT_MARKS.iter().enumerate() {
+                let run = [lead, middle, last];
+                let count = tokens(std::str::from_utf8(&run).expect("ASCII")) as u64;
+                let index = (first * 32 + second) * 32 + third;
+                three_marks[index / 32] |= count << (2 * (index % 32));
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "/// The tokens of o200k_base in each run of three bytes, a space or an ASCII mark then two\n\
+         /// marks: two bits (1 to 3) per run, the run `(a * 32 + b) * 32 + c` at bits `2 * (i % 32)`\n\
+         /// of word `i / 32`, where `a` is 0 for a space or a mark's place in `chars::PUNCT_MARKS`\n\
+         /// plus one, and `b` and `c` the others' places.\n\
+         #[rustfmt::skip]\n\
+         pub(super) static THREE_MARK_TOKENS: [u64; {}] = [",
+        THREE_MARK_RUNS / 32,
+    );
+    write_word_rows(&mut out, &three_marks);
+    let _ = writeln!(
+        out,
         "/// The {} tokens of o200k_base made of a space and 2 to {SPACED_WORD_MAX} ASCII letters, all\n\
          /// lower case but the first (` the`, ` tentative`, ` Sebastian`), and of 2 to\n\
          /// {SPACED_WORD_MAX} such letters with no space, the first a capital (`Value`; hashed with\n\
@@ -694,6 +734,11 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
          pub(super) const MARK_WORD_HASH: u32 = {mark_word_hash:#x};\n\n\
          /// The multiplier of `PUNCT_BREAKS`' hash, found the same way.\n\
          pub(super) const PUNCT_BREAK_HASH: u32 = {punct_break_hash:#x};\n\n\
+         /// The base of the hash of a run of marks (`MARK_RUN_RANKS`), the multiplier that mixes\n\
+         /// it, and the low bits of a slot that hold a rank.\n\
+         pub(super) const MARK_RUN_BASE: u64 = {MARK_RUN_BASE:#x};\n\
+         pub(super) const MARK_RUN_MIX: u64 = {MARK_RUN_MIX:#x};\n\
+         pub(super) const MARK_RUN_RANK_BITS: u32 = {MARK_RUN_RANK_BITS};\n\n\
          /// Keys hashed into `N` buckets of {KEY_BUCKET}, a cache line each (`chars::KeyBuckets::holds`).\n\
          #[repr(align(64))]\n\
          pub(super) struct KeyBuckets<const N: usize>(pub(super) [[u32; {KEY_BUCKET}]; N]);\n\n\
@@ -1227,6 +1272,55 @@ fn mark_word_key(bytes: &[u8]) -> u32 {
         (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
     });
     hash.max(1)
+}
+
+/// Whether `bytes` is a token `MARK_RUN_RANKS` holds: two bytes or more, ASCII marks after at
+/// most one space.
+fn is_mark_run(bytes: &[u8]) -> bool {
+    let marks = bytes.strip_prefix(b" ").unwrap_or(bytes);
+    bytes.len() >= 2 && !marks.is_empty() && marks.iter().all(u8::is_ascii_punctuation)
+}
+
+/// The runs of three bytes `THREE_MARK_TOKENS` counts: a space or one of 32 marks, then two marks.
+pub const THREE_MARK_RUNS: usize = 33 * 32 * 32;
+
+/// The slots of `MARK_RUN_RANKS` (about 3,000 tokens; a third full, so that a pair that is no
+/// token, the common case, is found missing at the first or second slot).
+pub const MARK_RUN_SLOTS: usize = 8192;
+/// The bits of a `MARK_RUN_RANKS` slot that hold the rank (o200k_base has fewer than 2^18 tokens).
+pub const MARK_RUN_RANK_BITS: u32 = 18;
+
+/// The hash of a run of marks in `MARK_RUN_RANKS`: its bytes as the digits of a number in base
+/// `MARK_RUN_BASE`, modulo 2^64, so that the hash of two parts joined follows from theirs. The
+/// scanner's `mark_runs::run_hash` computes the same.
+fn mark_run_hash(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0, |hash, &byte| {
+        hash.wrapping_mul(MARK_RUN_BASE) + u64::from(byte)
+    })
+}
+
+/// The base of [`mark_run_hash`] (odd), and the multiplier that mixes it before its top bits pick
+/// a slot (`mark_runs::mixed_hash`).
+const MARK_RUN_BASE: u64 = 0x0000_0100_0000_01B3;
+const MARK_RUN_MIX: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// `MARK_RUN_RANKS`' slots for `(hash, rank)` of each token (see there).
+fn mark_run_slots(tokens: &[(u64, u32)]) -> Vec<u64> {
+    let rank_mask = (1u64 << MARK_RUN_RANK_BITS) - 1;
+    let shift = 64 - MARK_RUN_SLOTS.trailing_zeros();
+    let mut slots = vec![0u64; MARK_RUN_SLOTS];
+    let mut seen = std::collections::HashSet::new();
+    for &(hash, rank) in tokens {
+        let mixed = hash.wrapping_mul(MARK_RUN_MIX);
+        assert!(u64::from(rank) <= rank_mask && mixed & !rank_mask != 0);
+        assert!(seen.insert(mixed & !rank_mask), "two tokens share a hash");
+        let mut slot = (mixed >> shift) as usize;
+        while slots[slot] != 0 {
+            slot = (slot + 1) % MARK_RUN_SLOTS;
+        }
+        slots[slot] = (mixed & !rank_mask) | u64::from(rank);
+    }
+    slots
 }
 
 /// The longest words `SPACED_WORDS` holds: o200k_base has 9 tokens of a space and more lower-case
