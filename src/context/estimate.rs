@@ -162,7 +162,7 @@ pub struct TextTally {
     /// Groups of up to three digits.
     pub digit_groups: u64,
     /// Runs of punctuation (with at most one leading space and any trailing line breaks), and
-    /// for a run of ASCII marks of three bytes or more (its space included, up to 65) that is not
+    /// for a run of ASCII marks of three bytes or more (its space included, up to 128) that is not
     /// one mark repeated, its tokens: o200k_base's BPE replayed on it (`mark_runs`), in place of
     /// the counts of its marks below.
     pub punct_runs: u64,
@@ -788,7 +788,7 @@ mod tests {
             );
         }
         // Beyond the longest run counted exactly, features count it.
-        let long = "*\"".repeat(40);
+        let long = "*\"".repeat(70);
         assert!(tally_text(&long).rare_punct_trigrams > 0);
     }
 

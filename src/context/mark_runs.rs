@@ -10,7 +10,7 @@ use super::vocab::{
 
 /// The longest run counted exactly, its leading space included; the scanner's features count
 /// longer ones.
-pub(super) const MARK_RUN_MAX: usize = 65;
+pub(super) const MARK_RUN_MAX: usize = 128;
 
 /// A union of parts that is no token.
 const NO_TOKEN: u32 = u32::MAX;
@@ -46,11 +46,21 @@ pub(super) fn three_mark_tokens(trigram: u32, led_by_space: bool) -> u32 {
 /// How many tokens o200k_base spends on `run`: ASCII marks, a space before them or not, at most
 /// [`MARK_RUN_MAX`] bytes.
 pub(super) fn mark_run_tokens(run: &[u8]) -> u32 {
-    let run = &run[..run.len().min(MARK_RUN_MAX)];
-    let mut hashes = [0u64; MARK_RUN_MAX];
-    let mut lens = [1usize; MARK_RUN_MAX];
+    // Most runs are short: their parts fit in arrays a sixth the size to set up.
+    if run.len() <= 16 {
+        merged_parts::<16>(run)
+    } else {
+        merged_parts::<MARK_RUN_MAX>(run)
+    }
+}
+
+/// The parts BPE leaves of `run` (at most `N` bytes, the rest ignored).
+fn merged_parts<const N: usize>(run: &[u8]) -> u32 {
+    let run = &run[..run.len().min(N)];
+    let mut hashes = [0u64; N];
+    let mut lens = [1u8; N];
     // `ranks[i]`: the rank of the union of parts `i` and `i + 1`.
-    let mut ranks = [NO_TOKEN; MARK_RUN_MAX];
+    let mut ranks = [NO_TOKEN; N];
     let mut parts = run.len();
     for (hash, &byte) in hashes.iter_mut().zip(run) {
         *hash = u64::from(byte);
@@ -91,8 +101,9 @@ pub(super) fn mark_run_tokens(run: &[u8]) -> u32 {
 /// The hash of the part `left` joined to the part `right` of `right_len` bytes (the hash of a
 /// run's bytes read as the digits of a number in base `MARK_RUN_BASE`, modulo 2^64).
 #[inline]
-fn union_hash(left: u64, right: u64, right_len: usize) -> u64 {
-    left.wrapping_mul(POWERS[right_len]).wrapping_add(right)
+fn union_hash(left: u64, right: u64, right_len: u8) -> u64 {
+    left.wrapping_mul(POWERS[usize::from(right_len)])
+        .wrapping_add(right)
 }
 
 /// The rank of the token of marks whose hash is `hash`, or [`NO_TOKEN`].
