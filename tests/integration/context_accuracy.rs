@@ -814,11 +814,21 @@ fn scan_text_files() {
 }
 
 /// Prints the o200k_base pieces of the text in `LLMWIRE_SHOW_TEXT` next to the estimate and its
-/// tally: for looking into a string the estimate gets wrong.
+/// tally: for looking into a string the estimate gets wrong. With `LLMWIRE_SHOW_SEED`, the text
+/// is the adversarial string of that seed with the label `LLMWIRE_SHOW_TEXT` (as the fit
+/// script's `--check` names them).
 #[test]
 #[ignore]
 fn show_tokens() {
-    let text = std::env::var("LLMWIRE_SHOW_TEXT").expect("LLMWIRE_SHOW_TEXT: the text");
+    let mut text = std::env::var("LLMWIRE_SHOW_TEXT").expect("LLMWIRE_SHOW_TEXT: the text");
+    if let Ok(seed) = std::env::var("LLMWIRE_SHOW_SEED") {
+        let seed = seed.parse().expect("LLMWIRE_SHOW_SEED: a number");
+        text = adversarial_strings(seed)
+            .into_iter()
+            .find_map(|(label, string)| (label == text).then_some(string))
+            .expect("no adversarial string of that seed has that label");
+        println!("{text:?}");
+    }
     let pieces: Vec<String> = o200k()
         .split_by_token_ordinary(&text)
         .expect("o200k_base decodes its own tokens");
