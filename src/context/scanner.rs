@@ -1774,11 +1774,14 @@ impl TextScanner {
     fn count_mark_run(&mut self, led_by_space: bool) {
         self.marks_uncounted = false;
         let bytes = self.run_len as usize + usize::from(led_by_space);
-        if self.run_len == 2 && (bytes < 3 || self.same_len == 2) {
-            // A pair, as common in JSON (`":`, `{"`): its second mark, inline.
-            let (previous, previous_code) = (self.previous, self.previous_code);
-            self.count_kept_mark(usize::from(led_by_space) + 1, led_by_space);
-            (self.previous, self.previous_code) = (previous, previous_code);
+        if bytes == 2 {
+            // A pair, as common in JSON (`":`, `{"`), inline: of `count_mark`, only the pair
+            // table applies to its second mark.
+            let (first, second) = (self.run_marks[0], self.run_marks[1]);
+            let marks = ASCII_CLASSES[usize::from(first)] == CharClass::Punct
+                && ASCII_CLASSES[usize::from(second)] == CharClass::Punct;
+            self.tally.unmerged_punct_pairs +=
+                u64::from(marks && !is_single_token_pair(u32::from(first), u32::from(second)));
         } else if bytes < 3 || self.same_len == self.run_len {
             self.count_uncounted_marks(led_by_space, self.run_len as usize);
         } else if bytes == 3 {
