@@ -689,10 +689,11 @@ pub unsafe extern "C" fn llmwire_call_free(call: *mut LlmwireCall) {
 
 /// Sets the cap on library threads that run started calls (process-wide, for every client;
 /// default 512). Threads start as calls need them, up to the cap; past it, started calls wait in
-/// a FIFO queue (the wait counts against their `deadline_ms`); a thread idle for 10 s ends. A
-/// running stream started with `llmwire_chat_stream_start` holds one more thread, outside the cap,
-/// to deliver its chunks (one submitted to a queue does not). Lowering the cap
-/// lets running calls finish; raising it starts queued calls at once.
+/// a FIFO queue (the wait counts against their `deadline_ms`); a thread idle for 10 s ends (one
+/// that just finished a call first looks for the next for 150 us, so that calls made one after
+/// another start at once). A running stream started with `llmwire_chat_stream_start` holds one
+/// more thread, outside the cap, to deliver its chunks (one submitted to a queue does not).
+/// Lowering the cap lets running calls finish; raising it starts queued calls at once.
 /// Errors: `LLMWIRE_STATUS_INVALID_ARGUMENT` when `max_threads` is 0.
 /// Thread-safety: safe from any thread, at any time.
 #[no_mangle]
