@@ -46,11 +46,59 @@ pub(super) fn three_mark_tokens(trigram: u32, led_by_space: bool) -> u32 {
 /// How many tokens o200k_base spends on `run`: ASCII marks, a space before them or not, at most
 /// [`MARK_RUN_MAX`] bytes.
 pub(super) fn mark_run_tokens(run: &[u8]) -> u32 {
-    // Most runs are short: their parts fit in arrays a sixth the size to set up.
-    if run.len() <= 16 {
-        merged_parts::<16>(run)
+    // Most runs are short: their parts fit in small arrays, quick to set up.
+    if run.len() <= 8 {
+        merged_parts::<8>(run)
+    } else if run.len() <= 24 {
+        merged_parts::<24>(run)
     } else {
         merged_parts::<MARK_RUN_MAX>(run)
+    }
+}
+
+/// The ASCII marks in the order `PAIR_RANKS` numbers them.
+const MARKS: &[u8; 32] = b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+
+/// Per ASCII byte, its place in [`MARKS`] plus one; 0 for a space (and any other byte).
+const MARK_PLACES: [u8; 128] = {
+    let mut places = [0; 128];
+    let mut place = 0;
+    while place < MARKS.len() {
+        places[MARKS[place] as usize] = place as u8 + 1;
+        place += 1;
+    }
+    places
+};
+
+/// The rank of every pair of a space or a mark and a mark, at `first * 32 + second - 1` (their
+/// [`MARK_PLACES`]), read from `MARK_RUN_RANKS` at compile time: BPE's first look-ups, for every
+/// pair of neighbouring bytes, without hashing.
+static PAIR_RANKS: [u32; 33 * 32] = {
+    let mut ranks = [NO_TOKEN; 33 * 32];
+    let mut first = 0;
+    while first < 33 {
+        let lead = if first == 0 { b' ' } else { MARKS[first - 1] };
+        let mut second = 0;
+        while second < 32 {
+            let hash = union_hash(lead as u64, MARKS[second] as u64, 1);
+            ranks[first * 32 + second] = rank_of(hash);
+            second += 1;
+        }
+        first += 1;
+    }
+    ranks
+};
+
+/// The rank of the pair of bytes `first` and `second` (ASCII, the second a mark).
+#[inline]
+fn pair_rank(first: u8, second: u8) -> u32 {
+    let places = (
+        MARK_PLACES[usize::from(first & 0x7F)],
+        MARK_PLACES[usize::from(second & 0x7F)],
+    );
+    match places {
+        (_, 0) => NO_TOKEN,
+        (first, second) => PAIR_RANKS[usize::from(first) * 32 + usize::from(second) - 1],
     }
 }
 
@@ -66,7 +114,7 @@ fn merged_parts<const N: usize>(run: &[u8]) -> u32 {
         *hash = u64::from(byte);
     }
     for i in 1..parts {
-        ranks[i - 1] = rank_of(union_hash(hashes[i - 1], hashes[i], 1));
+        ranks[i - 1] = pair_rank(run[i - 1], run[i]);
     }
     while parts > 1 {
         // The first of the lowest, as tiktoken merges.
@@ -80,10 +128,11 @@ fn merged_parts<const N: usize>(run: &[u8]) -> u32 {
         }
         hashes[at] = union_hash(hashes[at], hashes[at + 1], lens[at + 1]);
         lens[at] += lens[at + 1];
-        hashes.copy_within(at + 2..parts, at + 1);
-        lens.copy_within(at + 2..parts, at + 1);
-        if at + 2 < parts - 1 {
-            ranks.copy_within(at + 2..parts - 1, at + 1);
+        // Element by element: runs are short, and a call to `memmove` costs more than moving.
+        for i in at + 1..parts - 1 {
+            hashes[i] = hashes[i + 1];
+            lens[i] = lens[i + 1];
+            ranks[i] = ranks[i + 1];
         }
         parts -= 1;
         ranks[at] = if at + 1 < parts {
@@ -101,14 +150,14 @@ fn merged_parts<const N: usize>(run: &[u8]) -> u32 {
 /// The hash of the part `left` joined to the part `right` of `right_len` bytes (the hash of a
 /// run's bytes read as the digits of a number in base `MARK_RUN_BASE`, modulo 2^64).
 #[inline]
-fn union_hash(left: u64, right: u64, right_len: u8) -> u64 {
-    left.wrapping_mul(POWERS[usize::from(right_len)])
+const fn union_hash(left: u64, right: u64, right_len: u8) -> u64 {
+    left.wrapping_mul(POWERS[right_len as usize])
         .wrapping_add(right)
 }
 
 /// The rank of the token of marks whose hash is `hash`, or [`NO_TOKEN`].
 #[inline]
-fn rank_of(hash: u64) -> u32 {
+const fn rank_of(hash: u64) -> u32 {
     let mixed = hash.wrapping_mul(MARK_RUN_MIX);
     let mut slot = (mixed >> (64 - MARK_RUN_RANKS.len().trailing_zeros())) as usize;
     loop {

@@ -301,8 +301,9 @@ pub struct TextScanner {
     /// its trigrams was rare already (`TextTally::rare_punct_trigrams`).
     punct_trigram: u32,
     punct_trigram_seen: bool,
-    /// The punctuation run's bytes, its leading space included, up to [`MARK_RUN_MAX`] (0 for a
-    /// mark beyond ASCII): counted exactly at its end if they are ASCII marks (`mark_runs`).
+    /// The punctuation run's bytes, its leading space included, while they are ASCII marks and
+    /// [`MARK_RUN_MAX`] at most (`marks_uncounted`), from its second mark on: counted exactly
+    /// at its end (`mark_runs`).
     run_marks: [u8; MARK_RUN_MAX],
     /// The punctuation run's marks after its first are not counted yet (they are ASCII marks):
     /// at its end it is counted exactly if it can be (`TextScanner::count_mark_run`).
@@ -1534,13 +1535,17 @@ impl TextScanner {
                 newlines: false,
             } => {
                 self.run_len += 1;
-                self.keep_mark(led_by_space, code);
+                let lead = usize::from(led_by_space);
                 if self.run_len == 2 {
-                    // Most runs are one mark: their key and trigrams start with the second.
+                    // Most runs are one mark: their key, trigrams and kept bytes start with the
+                    // second.
                     self.punct_key = punct_key_start(led_by_space, self.previous_code);
                     self.punct_trigram = next_punct_trigram(0, self.previous_code);
                     self.punct_trigram_seen = false;
+                    // Kept only if the first mark is an ASCII mark.
                     self.marks_uncounted = self.punct_trigram != 0;
+                    self.run_marks[0] = b' ';
+                    self.run_marks[lead] = self.previous_code as u8;
                 }
                 self.punct_key = mark_word_key_of_char(self.punct_key, code);
                 self.punct_trigram = next_punct_trigram(self.punct_trigram, code);
@@ -1550,9 +1555,11 @@ impl TextScanner {
                     1
                 };
                 if self.marks_uncounted {
-                    let bytes = self.run_len as usize + usize::from(led_by_space);
-                    if self.punct_trigram & 63 != 0 && bytes <= MARK_RUN_MAX {
-                        // ASCII marks so far: counted at the run's end, exactly if it can be.
+                    let at = self.run_len as usize - 1 + lead;
+                    if self.punct_trigram & 63 != 0 && at < MARK_RUN_MAX {
+                        // ASCII marks so far: kept, and counted at the run's end, exactly if
+                        // it can be.
+                        self.run_marks[at] = code as u8;
                         return;
                     }
                     self.count_uncounted_marks(led_by_space, self.run_len as usize - 1);
@@ -1570,8 +1577,6 @@ impl TextScanner {
                 };
                 self.run_len = 1;
                 self.same_len = 1;
-                self.run_marks[0] = b' ';
-                self.keep_mark(led_by_space, code);
             }
             _ => {
                 self.end_run(Some(class));
@@ -1581,7 +1586,6 @@ impl TextScanner {
                 };
                 self.run_len = 1;
                 self.same_len = 1;
-                self.keep_mark(false, code);
             }
         }
     }
@@ -1664,15 +1668,6 @@ impl TextScanner {
         );
     }
 
-    /// Keeps the punctuation run's mark `code`, the `run_len`th, for its exact count.
-    #[inline(always)]
-    fn keep_mark(&mut self, led_by_space: bool, code: u32) {
-        let at = self.run_len as usize - usize::from(!led_by_space);
-        if let Some(byte) = self.run_marks.get_mut(at) {
-            *byte = if code < 0x80 { code as u8 } else { 0 };
-        }
-    }
-
     fn space(&mut self) {
         if let Run::Spaces { .. } = self.run {
             self.grow_whitespace();
@@ -1693,7 +1688,7 @@ impl TextScanner {
             // Line breaks right after punctuation belong to it.
             Run::Punct { led_by_space, .. } => {
                 if self.marks_uncounted {
-                    self.count_uncounted_marks(led_by_space, self.run_len as usize);
+                    self.count_kept_marks(led_by_space);
                 }
                 if self.run_len == 1 {
                     self.punct_key = punct_key_start(led_by_space, self.previous_code);
@@ -1772,24 +1767,40 @@ impl TextScanner {
     /// features of its marks.
     #[inline(always)]
     fn count_mark_run(&mut self, led_by_space: bool) {
-        self.marks_uncounted = false;
         let bytes = self.run_len as usize + usize::from(led_by_space);
-        if bytes == 2 {
-            // A pair, as common in JSON (`":`, `{"`), inline: of `count_mark`, only the pair
-            // table applies to its second mark.
+        if bytes < 3 || self.same_len == self.run_len {
+            self.count_kept_marks(led_by_space);
+        } else if bytes == 3 {
+            // The most common, inline: `":"`, `","`, ` */`.
+            self.marks_uncounted = false;
+            let tokens = three_mark_tokens(self.punct_trigram, led_by_space);
+            self.tally.punct_runs += u64::from(tokens) - 1;
+        } else {
+            self.marks_uncounted = false;
+            self.count_long_mark_run(bytes);
+        }
+    }
+
+    /// Counts the punctuation run's kept marks after its first by their features (see
+    /// [`TextScanner::count_uncounted_marks`]); a pair, as common as it is in code and JSON
+    /// (`":`, `);` before a line break, ` ==`), inline.
+    #[inline(always)]
+    fn count_kept_marks(&mut self, led_by_space: bool) {
+        if self.run_len == 2 && !led_by_space {
+            // Of `count_mark`, only the pair table applies to a bare pair's second mark.
+            self.marks_uncounted = false;
             let (first, second) = (self.run_marks[0], self.run_marks[1]);
             let marks = ASCII_CLASSES[usize::from(first)] == CharClass::Punct
                 && ASCII_CLASSES[usize::from(second)] == CharClass::Punct;
             self.tally.unmerged_punct_pairs +=
                 u64::from(marks && !is_single_token_pair(u32::from(first), u32::from(second)));
-        } else if bytes < 3 || self.same_len == self.run_len {
-            self.count_uncounted_marks(led_by_space, self.run_len as usize);
-        } else if bytes == 3 {
-            // The most common, inline: `":"`, `","`, ` */`.
-            let tokens = three_mark_tokens(self.punct_trigram, led_by_space);
-            self.tally.punct_runs += u64::from(tokens) - 1;
+        } else if self.run_len == 2 {
+            self.marks_uncounted = false;
+            let (previous, previous_code) = (self.previous, self.previous_code);
+            self.count_kept_mark(usize::from(led_by_space) + 1, led_by_space);
+            (self.previous, self.previous_code) = (previous, previous_code);
         } else {
-            self.count_long_mark_run(bytes);
+            self.count_uncounted_marks(led_by_space, self.run_len as usize);
         }
     }
 
