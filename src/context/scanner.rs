@@ -309,6 +309,10 @@ pub struct TextScanner {
     /// at its end it is counted exactly if it can be (`TextScanner::count_mark_run`).
     marks_uncounted: bool,
     mark_run_cache: MarkRunCache,
+    /// The last runs of three bytes counted, by their trigram state's last two bits: the state
+    /// shifted left by two, and the run's tokens (JSON repeats `":"` and `","` throughout, and a
+    /// look-up in `THREE_MARK_TOKENS` often misses the first-level cache).
+    three_mark_memo: [u32; 4],
     /// The key of the last punctuation run with line breaks that proved one token (`.\n` ends
     /// most lines of prose): the next with that key needs no look-up.
     known_punct_breaks: u32,
@@ -364,6 +368,7 @@ impl TextScanner {
             run_marks: [0; MARK_RUN_MAX],
             marks_uncounted: false,
             mark_run_cache: MarkRunCache::default(),
+            three_mark_memo: [0; 4],
             after_crlf: false,
             base64: Base64Run::default(),
             base64_known: false,
@@ -1773,7 +1778,15 @@ impl TextScanner {
         } else if bytes == 3 {
             // The most common, inline: `":"`, `","`, ` */`.
             self.marks_uncounted = false;
-            let tokens = three_mark_tokens(self.punct_trigram, led_by_space);
+            let trigram = self.punct_trigram;
+            let memo = &mut self.three_mark_memo[(trigram & 3) as usize];
+            let tokens = if *memo >> 2 == trigram {
+                *memo & 3
+            } else {
+                let tokens = three_mark_tokens(trigram, led_by_space);
+                *memo = (trigram << 2) | tokens;
+                tokens
+            };
             self.tally.punct_runs += u64::from(tokens) - 1;
         } else {
             self.marks_uncounted = false;
