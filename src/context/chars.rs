@@ -523,11 +523,12 @@ fn mark_word_key_of_utf8(key: u32, code: u32) -> u32 {
     c.encode_utf8(&mut [0; 4]).bytes().fold(key, mark_word_key)
 }
 
-/// The ASCII punctuation marks, in the order `PUNCT_TRIGRAMS` numbers them.
-const PUNCT_MARKS: &[u8; 32] = b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+/// The ASCII punctuation marks, in the order `PUNCT_TRIGRAMS` and `mark_runs`' tables number
+/// them.
+pub(super) const PUNCT_MARKS: &[u8; 32] = b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
 
 /// Per ASCII byte, its place in [`PUNCT_MARKS`] plus one (0 for any other byte).
-static PUNCT_SLOTS: [u8; 128] = {
+pub(super) const PUNCT_SLOTS: [u8; 128] = {
     let mut slots = [0; 128];
     let mut place = 0;
     while place < PUNCT_MARKS.len() {

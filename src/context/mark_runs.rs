@@ -4,6 +4,7 @@
 //! trigrams cannot follow that order (`'.'` is two tokens, though `'.` and `.'` are one each, and
 //! `.'` occurs in longer ones): replaying it can, and runs are short. `vocab::MARK_RUN_RANKS` holds the ranks of every token made of marks.
 
+use super::chars::{PUNCT_MARKS, PUNCT_SLOTS};
 use super::vocab::{
     MARK_RUN_BASE, MARK_RUN_MIX, MARK_RUN_RANKS, MARK_RUN_RANK_BITS, THREE_MARK_TOKENS,
 };
@@ -58,31 +59,21 @@ pub(super) fn mark_run_tokens(run: &[u8]) -> u32 {
     }
 }
 
-/// The ASCII marks in the order `PAIR_RANKS` numbers them.
-const MARKS: &[u8; 32] = b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
-
-/// Per ASCII byte, its place in [`MARKS`] plus one; 0 for a space (and any other byte).
-const MARK_PLACES: [u8; 128] = {
-    let mut places = [0; 128];
-    let mut place = 0;
-    while place < MARKS.len() {
-        places[MARKS[place] as usize] = place as u8 + 1;
-        place += 1;
-    }
-    places
-};
-
 /// The rank of every pair of a space or a mark and a mark, at `first * 32 + second - 1` (their
-/// [`MARK_PLACES`]), read from `MARK_RUN_RANKS` at compile time: BPE's first look-ups, for every
+/// [`PUNCT_SLOTS`]), read from `MARK_RUN_RANKS` at compile time: BPE's first look-ups, for every
 /// pair of neighbouring bytes, without hashing.
 static PAIR_RANKS: [u32; 33 * 32] = {
     let mut ranks = [NO_TOKEN; 33 * 32];
     let mut first = 0;
     while first < 33 {
-        let lead = if first == 0 { b' ' } else { MARKS[first - 1] };
+        let lead = if first == 0 {
+            b' '
+        } else {
+            PUNCT_MARKS[first - 1]
+        };
         let mut second = 0;
         while second < 32 {
-            let hash = union_hash(lead as u64, MARKS[second] as u64, 1);
+            let hash = union_hash(lead as u64, PUNCT_MARKS[second] as u64, 1);
             ranks[first * 32 + second] = rank_of(hash);
             second += 1;
         }
@@ -95,8 +86,8 @@ static PAIR_RANKS: [u32; 33 * 32] = {
 #[inline]
 fn pair_rank(first: u8, second: u8) -> u32 {
     let places = (
-        MARK_PLACES[usize::from(first & 0x7F)],
-        MARK_PLACES[usize::from(second & 0x7F)],
+        PUNCT_SLOTS[usize::from(first & 0x7F)],
+        PUNCT_SLOTS[usize::from(second & 0x7F)],
     );
     match places {
         (_, 0) => NO_TOKEN,
@@ -292,12 +283,7 @@ mod tests {
 
     #[test]
     fn a_run_of_three_is_read_from_its_trigram_state() {
-        let slot = |mark: u8| {
-            1 + b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
-                .iter()
-                .position(|&m| m == mark)
-                .unwrap() as u32
-        };
+        let slot = |mark: u8| u32::from(PUNCT_SLOTS[usize::from(mark)]);
         let state = |a: u32, b: u8, c: u8| (a << 12) | (slot(b) << 6) | slot(c);
         // `":"` and ` */` are one token; `'.'` two.
         assert_eq!(three_mark_tokens(state(slot(b'"'), b':', b'"'), false), 1);
