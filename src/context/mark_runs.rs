@@ -2,7 +2,9 @@
 //! before it included) one pre-token, and BPE then merges, again and again, the two neighbouring
 //! parts whose union is the token of lowest rank, until no union is a token. Counting pairs and
 //! trigrams cannot follow that order (`'.'` is two tokens, though `'.` and `.'` are one each, and
-//! `.'` occurs in longer ones): replaying it can, and runs are short. `vocab::MARK_RUN_RANKS` holds the ranks of every token made of marks.
+//! `.'` occurs in longer ones): replaying it can, and runs are short. `vocab::MARK_RUN_RANKS`
+//! holds the ranks of every token made of marks; `vocab::THREE_MARK_TOKENS` the count of every
+//! run of three bytes.
 
 use super::chars::{PUNCT_MARKS, PUNCT_SLOTS};
 use super::vocab::{
@@ -95,8 +97,8 @@ fn pair_rank(first: u8, second: u8) -> u32 {
     }
 }
 
-/// [`mark_run_tokens`] of four bytes, the commonest run past three (`"},{`, ` */\n` without its
-/// break), without arrays: whichever pair merges first, the three parts it leaves merge again if
+/// [`mark_run_tokens`] of four bytes, the commonest run past three (`"},{`, `"]},`), without
+/// arrays: whichever pair merges first, the three parts it leaves merge again if
 /// any of their two pairs is a token, and the last two parts merge if the whole run is a token.
 fn four_mark_tokens([a, b, c, d]: [u8; 4]) -> u32 {
     let pairs = [pair_rank(a, b), pair_rank(b, c), pair_rank(c, d)];
@@ -195,8 +197,8 @@ const fn rank_of(hash: u64) -> u32 {
     }
 }
 
-/// The token counts of the last few short runs (JSON repeats `":"` and `","` throughout): a run
-/// of up to seven bytes, packed into a word (its bytes are ASCII, never 0), picks a slot that
+/// The token counts of the last few short runs of four bytes or more (JSON repeats `"},{"` and
+/// `":["` throughout): a run of up to seven bytes, packed into a word (its bytes are ASCII, never 0), picks a slot that
 /// holds its packing and its count in the top byte.
 #[derive(Debug, Clone, Default)]
 pub(super) struct MarkRunCache([u64; 16]);
