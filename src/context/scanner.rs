@@ -1799,15 +1799,7 @@ impl TextScanner {
     /// (`":`, `);` before a line break, ` ==`), inline.
     #[inline(always)]
     fn count_kept_marks(&mut self, led_by_space: bool) {
-        if self.run_len == 2 && !led_by_space {
-            // Of `count_mark`, only the pair table applies to a bare pair's second mark.
-            self.marks_uncounted = false;
-            let (first, second) = (self.run_marks[0], self.run_marks[1]);
-            let marks = ASCII_CLASSES[usize::from(first)] == CharClass::Punct
-                && ASCII_CLASSES[usize::from(second)] == CharClass::Punct;
-            self.tally.unmerged_punct_pairs +=
-                u64::from(marks && !is_single_token_pair(u32::from(first), u32::from(second)));
-        } else if self.run_len == 2 {
+        if self.run_len == 2 {
             self.marks_uncounted = false;
             let (previous, previous_code) = (self.previous, self.previous_code);
             self.count_kept_mark(usize::from(led_by_space) + 1, led_by_space);
