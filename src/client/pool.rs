@@ -225,9 +225,7 @@ impl Pool {
             run_job(job);
         }
     }
-}
 
-impl Pool {
     /// Waits up to [`SPIN_BEFORE_PARK`] for a job to be queued, yielding the CPU between looks.
     fn look_for_work(&self) {
         let start = Instant::now();
