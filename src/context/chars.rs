@@ -10,8 +10,8 @@ use super::vocab::{
     PUNCT_TRIGRAMS, RARE_CHAR_MILLI, RUN_TOKEN_LENGTHS, SCRIPT_PAIRS, SCRIPT_PAIR_RANGES,
     SINGLE_TOKEN_ASCII_PAIRS, SINGLE_TOKEN_ASTRAL, SINGLE_TOKEN_BMP, SINGLE_TOKEN_KANA_PAIRS,
     SINGLE_TOKEN_LATIN_PAIRS, SINGLE_TOKEN_SPACED_ASCII_PAIRS, SINGLE_TOKEN_SPACED_LATIN,
-    SINGLE_TOKEN_SPACED_SCRIPT, SPACED_RUN_TOKEN_LENGTHS, SPACED_WORDS, SPACED_WORD_PROBES,
-    TAB_WORD_SALT, VIETNAMESE_LETTERS, VIETNAMESE_PAIRS, VIETNAMESE_ROW,
+    SPACED_RUN_TOKEN_LENGTHS, SPACED_TOKEN_STARTS, SPACED_WORDS, SPACED_WORD_PROBES, TAB_WORD_SALT,
+    VIETNAMESE_LETTERS, VIETNAMESE_PAIRS, VIETNAMESE_ROW,
 };
 
 /// What a character is, for the pre-token split.
@@ -696,15 +696,17 @@ pub(super) const PAIR_IN_A_TOKEN: u32 = 1;
 /// [`script_pair`]: no token holds the two letters side by side.
 pub(super) const PAIR_SPLIT: u32 = 0;
 
-/// Whether `code`, a letter of the ranges of the pair tables, starts a token of its own after a
-/// space: o200k_base has no token for the two (` щ`, ` ى`), so the space is a token alone. False
-/// for any other code point.
+/// Whether o200k_base leaves a space before `code` a token of its own, or splits `code`: `code` is
+/// one token alone (above ASCII, in the basic plane) but no token begins with a space and it
+/// (` щ`, ` ى`, ` ệ`, ` べ`). False for any other code point.
 #[inline]
-pub(super) fn is_unspaced_script_start(code: u32) -> bool {
-    PAIR_BLOCKS
-        .get((code >> 7) as usize)
-        .is_some_and(|block| block.width > 0)
-        && SINGLE_TOKEN_SPACED_SCRIPT[(code / 64) as usize] & (1 << (code % 64)) == 0
+pub(super) fn leaves_space_alone(code: u32) -> bool {
+    let (word, bit) = ((code / 64) as usize, 1 << (code % 64));
+    code >= 0x80
+        && SINGLE_TOKEN_BMP
+            .get(word)
+            .is_some_and(|&single| single & bit != 0)
+        && SPACED_TOKEN_STARTS[word] & bit == 0
 }
 
 /// A range of the pair tables, as seen from one of its 128-code-point blocks.

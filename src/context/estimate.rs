@@ -268,9 +268,11 @@ pub struct TextTally {
     /// in random letters most pieces have one and BPE splits most of their other pairs too; in
     /// words few have one.
     pub scrambled_pairs: u64,
-    /// Word pieces led by a space and a letter of the ranges of `split_script_pairs` that
-    /// o200k_base has no one token for together (` ى`, ` ъ`): the space is then a token of its
-    /// own. Random words start so often, words seldom.
+    /// Word pieces led by a space and a letter beyond ASCII (one token alone) that begins no
+    /// token of o200k_base with the space (` ى`, ` ъ`, ` べ`, ` ệ`): the space is then a token
+    /// of its own, or BPE cuts the letter. Random words start so often, words seldom. Not Han
+    /// (text that spaces every character is paid for by the Han weights) nor accented Latin
+    /// (`unmerged_latin_letters`).
     pub unspaced_script_starts: u64,
     /// Pairs of neighbouring Han characters that are one token of o200k_base, counted left to
     /// right without overlap (`chars::is_cjk_pair`): about one character in four of Chinese
@@ -1338,6 +1340,12 @@ mod tests {
         // A word whose first letter has no token with the space before it (` ъ`, ` ى`).
         assert_eq!(tally_text("мир ъю").unspaced_script_starts, 1);
         assert_eq!(tally_text("мир мой").unspaced_script_starts, 0);
+        // Any script's: kana, Hangul, Vietnamese (` べ`, ` ệ` begin no token); but Han, whose
+        // weights pay for the space, and accented Latin, which has its own check.
+        assert_eq!(tally_text("わそ べら").unspaced_script_starts, 1);
+        assert_eq!(tally_text("có ệrd").unspaced_script_starts, 1);
+        assert_eq!(tally_text("我 項").unspaced_script_starts, 0);
+        assert_eq!(tally_text("kół ę").unspaced_script_starts, 0);
         // Pairs held in a token but not one themselves; and those of a piece with a split pair.
         let scrambled = tally_text("щхаб");
         assert!(scrambled.split_script_pairs[1] >= 1, "{scrambled:?}");

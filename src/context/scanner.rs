@@ -12,12 +12,12 @@ use super::chars::{
     is_lone_first_letter, is_mark_word, is_paired_accented, is_punct_breaks, is_rare_punct_trigram,
     is_single_token_kana_pair, is_single_token_latin_pair, is_single_token_pair,
     is_single_token_spaced_latin, is_single_token_spaced_pair, is_spaced_word,
-    is_sparse_script_letter, is_split_vietnamese_pair, is_traditional_marker,
-    is_unspaced_script_start, is_vietnamese_marker, latin_index, mark_word_key,
-    mark_word_key_of_char, next_punct_trigram, next_trigram, numeric_milli, rare_char_milli,
-    run_token_length, script, script_family, script_pair, spaced_run_token_lengths, CharClass,
-    Script, WordLead, ASCII_CLASSES, LAST_PAIRED_LATIN, MARK_WORD_START, PAIR_IN_A_TOKEN,
-    PAIR_SPLIT, PAIR_TOKEN, RARE, RARE_TRIGRAMS, SPACED_WORD_MAX,
+    is_sparse_script_letter, is_split_vietnamese_pair, is_traditional_marker, is_vietnamese_marker,
+    latin_index, leaves_space_alone, mark_word_key, mark_word_key_of_char, next_punct_trigram,
+    next_trigram, numeric_milli, rare_char_milli, run_token_length, script, script_family,
+    script_pair, spaced_run_token_lengths, CharClass, Script, WordLead, ASCII_CLASSES,
+    LAST_PAIRED_LATIN, MARK_WORD_START, PAIR_IN_A_TOKEN, PAIR_SPLIT, PAIR_TOKEN, RARE,
+    RARE_TRIGRAMS, SPACED_WORD_MAX,
 };
 use super::estimate::TextTally;
 use super::mark_runs::{three_mark_tokens, MarkRunCache, MARK_RUN_MAX};
@@ -1129,7 +1129,13 @@ impl TextScanner {
         ) && self.run_len == 1;
         self.led_by_space = matches!(run, Run::Spaces { .. });
         self.led_by_capital = class == CharClass::Upper;
-        if self.led_by_space && class == CharClass::OtherLetter && is_unspaced_script_start(code) {
+        // Accented Latin letters have their own check (`unmerged_latin_letters`); a Han
+        // character's weights already pay for the space (text that spaces every character).
+        if self.led_by_space
+            && class != CharClass::Han
+            && !is_paired_accented(code)
+            && leaves_space_alone(code)
+        {
             self.tally.unspaced_script_starts += 1;
         }
         if self.led_by_mark {

@@ -277,10 +277,15 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
             }
         }
     };
+    // The characters beyond ASCII of the basic plane that begin some token after a space.
+    let mut spaced_bmp = [0u64; 1024];
     for rank in 0..VOCABULARY_RANKS {
         let Ok(bytes) = bpe.decode_bytes(&[rank]) else {
             continue;
         };
+        if let Some(code) = spaced_first_char(&bytes) {
+            spaced_bmp[(code / 64) as usize] |= 1 << (code % 64);
+        }
         if let [mark, letters @ ..] = &bytes[..] {
             if mark.is_ascii_punctuation()
                 && !letters.is_empty()
@@ -352,16 +357,6 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     punct_breaks.dedup();
     let (punct_break_hash, punct_break_buckets) = key_buckets(&punct_breaks, PUNCT_BREAK_BUCKETS);
     let spaced_word_lines = bloom_lines(&spaced_words);
-    // The letters of these ranges that o200k_base has a token for after a space.
-    let mut spaced_script = [0u64; 96];
-    for &(start, width) in &SCRIPT_PAIR_RANGES {
-        for code in start..start + width {
-            let spaced = char::from_u32(code).map(|c| format!(" {c}"));
-            if spaced.is_some_and(|text| tokens(&text) == 1) {
-                spaced_script[(code / 64) as usize] |= 1 << (code % 64);
-            }
-        }
-    }
     let mut trigrams = [0u64; 512];
     for rank in 0..LETTER_TRIGRAM_RANKS {
         let Ok(bytes) = bpe.decode_bytes(&[rank]) else {
@@ -591,15 +586,11 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     );
     write_word_rows(&mut out, &script_pairs);
     out.push_str(
-        "/// The letters of those ranges that o200k_base has one token for after a space (` щ`, ` ى`\n\
-         /// are none): bit `c % 64` of word `c / 64`, below U+1800.\n",
+        "/// The characters beyond ASCII of the basic plane that begin some token of o200k_base after\n\
+         /// a space, whole (` щ`, ` ى`, ` ệ`, ` べ` begin none): bit `c % 64` of word `c / 64`.\n",
     );
-    let cells = hex_words(&spaced_script);
-    let _ = writeln!(
-        out,
-        "#[rustfmt::skip]\npub(super) static SINGLE_TOKEN_SPACED_SCRIPT: [u64; 96] = [{}];\n",
-        cells.join(", ")
-    );
+    out.push_str("#[rustfmt::skip]\npub(super) static SPACED_TOKEN_STARTS: [u64; 1024] = [\n");
+    write_word_rows(&mut out, &spaced_bmp);
     let _ = writeln!(
         out,
         "/// The {} pairs of Han characters that are one token, and of Hangul syllables that some\n\
@@ -1223,6 +1214,16 @@ fn cjk_pair_key(first: u32, second: u32) -> u32 {
 /// `words` as Rust hex literals of 64 bits.
 fn hex_words(words: &[u64]) -> Vec<String> {
     words.iter().map(|word| format!("{word:#018x}")).collect()
+}
+
+/// The character beyond ASCII, in the basic plane, that the token `bytes` begins with after a
+/// space, whole.
+fn spaced_first_char(bytes: &[u8]) -> Option<u32> {
+    let rest = bytes.strip_prefix(b" ")?;
+    let first = rest.utf8_chunks().next()?.valid().chars().next()?;
+    (0x80..0x1_0000)
+        .contains(&u32::from(first))
+        .then_some(u32::from(first))
 }
 
 /// The body of a `[u64; N]` table, four words a line, and its end.
