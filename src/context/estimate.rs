@@ -311,10 +311,20 @@ pub struct TextTally {
     /// token for, breaks and all, as the generated table says (`;\n`, `}\n\n` and `=====\n`
     /// are tokens): the breaks are then a token of their own.
     pub unmerged_punct_breaks: u64,
+    /// Token boundaries that trigrams force in a word piece's letters of one range of the pair
+    /// tables: a letter ending a trigram that no token of o200k_base holds
+    /// (`chars::is_script_trigram`: `мыъ`, `خشم`), unless a boundary already falls between
+    /// the trigram's first two letters (then none is needed) or before the letter (a split
+    /// pair, counted in `split_script_pairs`). BPE must end a token inside every such trigram;
+    /// counting the boundary before its last letter, left to right, gives the fewest that
+    /// explain them all. Random letters have about one per three letters, words few: every pair
+    /// of Arabic letters is a token, so pairs could not tell them apart. Per script, as
+    /// `split_script_pairs`.
+    pub split_script_trigrams: [u64; 7],
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 86;
+pub const FEATURES: usize = 93;
 
 /// The sum of `features` weighted by [`FEATURE_WEIGHTS_MILLI`], in thousandths of a token.
 /// Written out term by term, so that the features stay in registers and each weight is a
@@ -325,14 +335,14 @@ fn weighted_milli(features: [u64; FEATURES]) -> u64 {
     macro_rules! sum {
         ($($index:literal)*) => { 0 $(+ features[$index] * FEATURE_WEIGHTS_MILLI[$index])* };
     }
-    const _: () = assert!(FEATURES == 86, "list the new feature's index below");
+    const _: () = assert!(FEATURES == 93, "list the new feature's index below");
     sum!(
         0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15
         16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31
         32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47
         48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63
         64 65 66 67 68 69 70 71 72 73 74 75 76 77 78 79
-        80 81 82 83 84 85
+        80 81 82 83 84 85 86 87 88 89 90 91 92
     )
 }
 
@@ -362,9 +372,9 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     0,    // accented_letters: extended_latin_letters, Vietnamese text
     0,    // other_letters: greek_letters
     184,  // other_letters: cyrillic_letters, other than Russian text
-    68,   // other_letters: cyrillic_letters, Russian text
-    253,  // other_letters: hebrew_letters
-    136,  // other_letters: arabic_letters
+    70,   // other_letters: cyrillic_letters, Russian text
+    141,  // other_letters: hebrew_letters
+    65,   // other_letters: arabic_letters
     277,  // other_letters: indic_letters
     1000, // other_letters: the rest
     168,  // unspaced_letters
@@ -394,19 +404,19 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1000, // run_tokens
     0,    // sparse_script_letters
     61,   // arabic_letters, Kurdish or Uyghur text
-    1420, // split_script_pairs: Greek
+    1520, // split_script_pairs: Greek
     3068, // split_script_pairs: Cyrillic
-    1851, // split_script_pairs: Hebrew
+    1861, // split_script_pairs: Hebrew
     1288, // split_script_pairs: Arabic
-    851,  // split_script_pairs: Indic
+    858,  // split_script_pairs: Indic
     1114, // split_script_pairs: Thai
     1056, // unmerged_script_pairs: Greek
     254,  // unmerged_script_pairs: Cyrillic
     0,    // unmerged_script_pairs: Hebrew
     474,  // unmerged_script_pairs: Arabic
     0,    // unmerged_script_pairs: Indic
-    0,    // unmerged_script_pairs: Thai
-    169,  // scrambled_pairs
+    168,  // unmerged_script_pairs: Thai
+    0,    // scrambled_pairs
     1000, // unspaced_script_starts
     690,  // lone_han_chars
     991,  // split_hangul_pairs
@@ -424,6 +434,13 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1000, // split_capital_words
     1000, // split_bare_words
     1000, // split_tabbed_words
+    0,    // split_script_trigrams: Greek
+    68,   // split_script_trigrams: Cyrillic
+    532,  // split_script_trigrams: Hebrew
+    700,  // split_script_trigrams: Arabic
+    85,   // split_script_trigrams: Indic
+    0,    // split_script_trigrams: Thai
+    0,    // split_script_trigrams: Lao, Myanmar, Khmer
 ];
 
 impl TextTally {
@@ -549,6 +566,13 @@ impl TextTally {
             self.split_capital_words,
             self.split_bare_words,
             self.split_tabbed_words,
+            self.split_script_trigrams[0],
+            self.split_script_trigrams[1],
+            self.split_script_trigrams[2],
+            self.split_script_trigrams[3],
+            self.split_script_trigrams[4],
+            self.split_script_trigrams[5],
+            self.split_script_trigrams[6],
         ]
     }
 
@@ -583,6 +607,8 @@ impl TextTally {
         self.russian_markers > 0
             && self.russian_markers * 60 >= self.cyrillic_letters
             && self.non_russian_markers * 100 < self.cyrillic_letters
+            && (self.split_script_pairs[1] + self.split_script_trigrams[1]) * 10
+                < self.cyrillic_letters
     }
 
     /// Whether the Latin-script words read as a language other than English (German, French,
@@ -651,6 +677,7 @@ impl TextTally {
         for script in 0..self.split_script_pairs.len() {
             self.split_script_pairs[script] += other.split_script_pairs[script];
             self.unmerged_script_pairs[script] += other.unmerged_script_pairs[script];
+            self.split_script_trigrams[script] += other.split_script_trigrams[script];
         }
         self.scrambled_pairs += other.scrambled_pairs;
         self.unspaced_script_starts += other.unspaced_script_starts;
@@ -1340,6 +1367,19 @@ mod tests {
         // A word whose first letter has no token with the space before it (` ъ`, ` ى`).
         assert_eq!(tally_text("мир ъю").unspaced_script_starts, 1);
         assert_eq!(tally_text("мир мой").unspaced_script_starts, 0);
+        // Trigrams no token holds force boundaries where every pair is held (`мыъ`, `خشم`):
+        // many in random letters, few in words; at most one per two letters.
+        let random = tally_text("хшц эсмндыч ешмпцитя");
+        let words = tally_text("Москва является столицей России");
+        assert!(random.split_script_trigrams[1] >= 5, "{random:?}");
+        assert!(words.split_script_trigrams[1] <= 1, "{words:?}");
+        assert!(tally_text("ببببببببب").split_script_trigrams[3] <= 4);
+        let persian = tally_text("هچحرقا کشطلچکف مشبنگوب");
+        assert!(persian.split_script_trigrams[3] >= 5, "{persian:?}");
+        assert!(tally_text("این واژه برای آزمایش است").split_script_trigrams[3] <= 1);
+        // Random Russian letters do not read as Russian text: their boundaries give them away.
+        assert!(tally_text("Это было давно, мы жили в Москве").is_russian());
+        assert!(!tally_text("ыэсмнд ешмпцитя ыте хшцэ").is_russian());
         // Any script's: kana, Hangul, Vietnamese (` べ`, ` ệ` begin no token); but Han, whose
         // weights pay for the space, and accented Latin, which has its own check.
         assert_eq!(tally_text("わそ べら").unspaced_script_starts, 1);

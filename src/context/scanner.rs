@@ -10,14 +10,14 @@
 use super::chars::{
     class_and_single_token, is_cjk_pair, is_greek_or_cyrillic_capital, is_kurdish_uyghur_marker,
     is_lone_first_letter, is_mark_word, is_paired_accented, is_punct_breaks, is_rare_punct_trigram,
-    is_single_token_kana_pair, is_single_token_latin_pair, is_single_token_pair,
+    is_script_trigram, is_single_token_kana_pair, is_single_token_latin_pair, is_single_token_pair,
     is_single_token_spaced_latin, is_single_token_spaced_pair, is_spaced_word,
     is_sparse_script_letter, is_split_vietnamese_pair, is_traditional_marker, is_vietnamese_marker,
     latin_index, leaves_space_alone, mark_word_key, mark_word_key_of_char, next_punct_trigram,
     next_trigram, numeric_milli, rare_char_milli, run_token_length, script, script_family,
     script_pair, spaced_run_token_lengths, CharClass, Script, WordLead, ASCII_CLASSES,
-    LAST_PAIRED_LATIN, MARK_WORD_START, PAIR_IN_A_TOKEN, PAIR_SPLIT, PAIR_TOKEN, RARE,
-    RARE_TRIGRAMS, SPACED_WORD_MAX,
+    LAST_PAIRED_LATIN, MARK_WORD_START, NO_PAIR_RANGE, PAIR_IN_A_TOKEN, PAIR_SPLIT, PAIR_TOKEN,
+    RARE, RARE_TRIGRAMS, SPACED_WORD_MAX,
 };
 use super::estimate::TextTally;
 use super::mark_runs::{three_mark_tokens, MarkRunCache, MARK_RUN_MAX};
@@ -280,6 +280,11 @@ pub struct TextScanner {
     /// of its pairs is split, 0 or 1 (see `TextTally::scrambled_pairs`).
     piece_unmerged: u32,
     piece_split: u32,
+    /// The last pair of letters of one range of the pair tables, `(first, second)`, that
+    /// `script_pair` saw in the word piece (0, 0 at its start), and whether a token boundary is
+    /// known to fall between them (see `TextTally::split_script_trigrams`).
+    script_trigram: (u32, u32),
+    split_before_second: bool,
     /// The last ASCII letters of the word piece, as a trigram index (see `chars::next_trigram`).
     trigram: u32,
     /// The previous character was a rare one (see `TextTally::after_rare_chars`).
@@ -355,6 +360,8 @@ impl TextScanner {
             word_letters: 0,
             piece_unmerged: 0,
             piece_split: 0,
+            script_trigram: (0, 0),
+            split_before_second: false,
             trigram: 0,
             after_rare: false,
             han_paired: false,
@@ -850,6 +857,10 @@ impl TextScanner {
     #[inline(always)]
     fn script_pair(&mut self, code: u32) -> bool {
         let (pair, script) = script_pair(self.previous_code, code);
+        if script == NO_PAIR_RANGE {
+            return true;
+        }
+        self.script_trigram_boundary(code, pair == PAIR_SPLIT, script);
         if pair != PAIR_TOKEN {
             // Without branches: random letters take either way at random.
             let split = u32::from(pair == PAIR_SPLIT);
@@ -865,6 +876,27 @@ impl TextScanner {
             self.piece_split |= split;
         }
         pair == PAIR_TOKEN
+    }
+
+    /// Counts a token boundary before the letter `code` if the trigram it ends, of letters of
+    /// one range, is held by no token and no boundary falls between its first two letters
+    /// already (`split` says whether one falls before `code`: its pair is split). See
+    /// `TextTally::split_script_trigrams`.
+    #[inline(always)]
+    fn script_trigram_boundary(&mut self, code: u32, split: bool, script: usize) {
+        let (first, second) = self.script_trigram;
+        let mut boundary = split;
+        if !split
+            && second == self.previous_code
+            && first != 0
+            && !self.split_before_second
+            && !is_script_trigram(first, second, code)
+        {
+            self.tally.split_script_trigrams[script] += 1;
+            boundary = true;
+        }
+        self.split_before_second = boundary;
+        self.script_trigram = (self.previous_code, code);
     }
 
     /// Whether the accented letter `code` (Latin-1 to IPA Extensions), just split into its
@@ -1150,6 +1182,7 @@ impl TextScanner {
         self.word_letters = 0;
         self.piece_unmerged = 0;
         self.piece_split = 0;
+        self.script_trigram = (0, 0);
         self.trigram = 0;
     }
 

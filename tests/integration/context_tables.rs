@@ -279,12 +279,24 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     };
     // The characters beyond ASCII of the basic plane that begin some token after a space.
     let mut spaced_bmp = [0u64; 1024];
+    // The trigrams of letters of one range of `SCRIPT_PAIR_RANGES` that some token holds.
+    let mut script_trigram_keys = Vec::new();
     for rank in 0..VOCABULARY_RANKS {
         let Ok(bytes) = bpe.decode_bytes(&[rank]) else {
             continue;
         };
         if let Some(code) = spaced_first_char(&bytes) {
             spaced_bmp[(code / 64) as usize] |= 1 << (code % 64);
+        }
+        for chunk in bytes.utf8_chunks() {
+            let codes: Vec<u32> = chunk.valid().chars().map(u32::from).collect();
+            for three in codes.windows(3) {
+                if script_range(three[0]).is_some_and(|range| {
+                    script_range(three[1]) == Some(range) && script_range(three[2]) == Some(range)
+                }) {
+                    script_trigram_keys.push((three[0], three[1], three[2]));
+                }
+            }
         }
         if let [mark, letters @ ..] = &bytes[..] {
             if mark.is_ascii_punctuation()
@@ -633,6 +645,28 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
          pub(super) static PUNCT_TRIGRAMS: [u64; 512] = ["
     );
     write_word_rows(&mut out, &punct_trigrams);
+    script_trigram_keys.sort_unstable();
+    script_trigram_keys.dedup();
+    let mut script_trigrams = vec![0u64; (1 << SCRIPT_TRIGRAM_BITS) / 64];
+    for &(first, second, third) in &script_trigram_keys {
+        let bit = script_trigram_bit(first, second, third);
+        script_trigrams[bit / 64] |= 1 << (bit % 64);
+    }
+    let _ = writeln!(
+        out,
+        "/// The trigrams of letters of one range of the script pair tables (Greek, Cyrillic, Hebrew,\n\
+         /// Arabic, Indic, Thai, Lao, Myanmar, Khmer) that some token of o200k_base holds ({}, {:.1}%\n\
+         /// of the bits set): bit `b % 64` of word `b / 64`, where `b` is the top\n\
+         /// {SCRIPT_TRIGRAM_BITS} bits of the three code points, 13 bits each, times\n\
+         /// `SCRIPT_TRIGRAM_MIX`. A trigram whose bit is clear is held by no token.\n\
+         #[rustfmt::skip]\n\
+         pub(super) static SCRIPT_TRIGRAMS: [u64; {}] = [",
+        script_trigram_keys.len(),
+        script_trigrams.iter().map(|w| w.count_ones()).sum::<u32>() as f64 * 100.0
+            / f64::from(1u32 << SCRIPT_TRIGRAM_BITS),
+        script_trigrams.len(),
+    );
+    write_word_rows(&mut out, &script_trigrams);
     let _ = writeln!(
         out,
         "/// The {} tokens of o200k_base of two bytes or more made of ASCII marks, a space before them\n\
@@ -730,6 +764,9 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
          pub(super) const MARK_RUN_BASE: u64 = {MARK_RUN_BASE:#x};\n\
          pub(super) const MARK_RUN_MIX: u64 = {MARK_RUN_MIX:#x};\n\
          pub(super) const MARK_RUN_RANK_BITS: u32 = {MARK_RUN_RANK_BITS};\n\n\
+         /// The bits of `SCRIPT_TRIGRAMS`' index and the multiplier of its hash.\n\
+         pub(super) const SCRIPT_TRIGRAM_BITS: u32 = {SCRIPT_TRIGRAM_BITS};\n\
+         pub(super) const SCRIPT_TRIGRAM_MIX: u64 = {SCRIPT_TRIGRAM_MIX:#x};\n\n\
          /// Keys hashed into `N` buckets of {KEY_BUCKET}, a cache line each (`chars::KeyBuckets::holds`).\n\
          #[repr(align(64))]\n\
          pub(super) struct KeyBuckets<const N: usize>(pub(super) [[u32; {KEY_BUCKET}]; N]);\n\n\
@@ -1224,6 +1261,25 @@ fn spaced_first_char(bytes: &[u8]) -> Option<u32> {
     (0x80..0x1_0000)
         .contains(&u32::from(first))
         .then_some(u32::from(first))
+}
+
+/// The range of `SCRIPT_PAIR_RANGES` that `code` is in.
+fn script_range(code: u32) -> Option<usize> {
+    SCRIPT_PAIR_RANGES
+        .iter()
+        .position(|&(start, width)| (start..start + width).contains(&code))
+}
+
+/// The bits of `SCRIPT_TRIGRAMS`' index (2^18 bits, 32 KB: about 8% of them set).
+pub const SCRIPT_TRIGRAM_BITS: u32 = 18;
+/// The multiplier of [`script_trigram_bit`]'s hash.
+const SCRIPT_TRIGRAM_MIX: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// The bit of `SCRIPT_TRIGRAMS` for three letters (code points below U+2000); the scanner's
+/// `chars::is_script_trigram` computes the same.
+fn script_trigram_bit(first: u32, second: u32, third: u32) -> usize {
+    let key = (u64::from(first) << 26) | (u64::from(second) << 13) | u64::from(third);
+    (key.wrapping_mul(SCRIPT_TRIGRAM_MIX) >> (64 - SCRIPT_TRIGRAM_BITS)) as usize
 }
 
 /// The body of a `[u64; N]` table, four words a line, and its end.
