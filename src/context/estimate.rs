@@ -602,7 +602,9 @@ impl TextTally {
     /// Whether the Cyrillic letters read as Russian: at least one in 60 is ы, э or ё, which
     /// Ukrainian, Bulgarian, Serbian and Macedonian do not write, and fewer than one in 100 is a
     /// letter Russian never writes (Belarusian і and ў, Kazakh ә and қ, …: those languages write
-    /// ы or э too). o200k_base has more merges for Russian than for the other Cyrillic languages.
+    /// ы or э too), and fewer than one in ten has a token boundary that a split pair or trigram
+    /// forces (random letters have three or more). o200k_base has more merges for Russian than
+    /// for the other Cyrillic languages.
     pub fn is_russian(&self) -> bool {
         self.russian_markers > 0
             && self.russian_markers * 60 >= self.cyrillic_letters

@@ -1163,8 +1163,15 @@ impl TextScanner {
         self.led_by_capital = class == CharClass::Upper;
         // Accented Latin letters have their own check (`unmerged_latin_letters`); a Han
         // character's weights already pay for the space (text that spaces every character).
-        if self.led_by_space
-            && class != CharClass::Han
+        // The class first: where it is a constant (ASCII letters), the check folds away.
+        if matches!(
+            class,
+            CharClass::OtherLetter
+                | CharClass::UnspacedLetter
+                | CharClass::Kana
+                | CharClass::Hangul
+                | CharClass::AccentedLetter
+        ) && self.led_by_space
             && !is_paired_accented(code)
             && leaves_space_alone(code)
         {
