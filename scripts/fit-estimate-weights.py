@@ -149,6 +149,9 @@ BOUNDS = {
 # point of mean on prose (the fit sees few such strings per shape), and unseen strings of those
 # shapes fall more than 5% under.
 FLOORS = {
+    # random Cyrillic letters (a boundary per five letters or more: no corpus text has that
+    # many); the fit leaves it at 0, where random Russian words fell 20% under; prose pays nothing
+    "split_script_trigrams: Cyrillic, random letters": 900,
     # the fit leaves this at 232, where random Persian words fell 10% under; raised, Arabic and
     # Persian prose come closer too (+14.6% -> +8.6%), the letters paying less
     "split_script_trigrams: Arabic": 700,

@@ -324,7 +324,7 @@ pub struct TextTally {
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 93;
+pub const FEATURES: usize = 94;
 
 /// The sum of `features` weighted by [`FEATURE_WEIGHTS_MILLI`], in thousandths of a token.
 /// Written out term by term, so that the features stay in registers and each weight is a
@@ -335,14 +335,14 @@ fn weighted_milli(features: [u64; FEATURES]) -> u64 {
     macro_rules! sum {
         ($($index:literal)*) => { 0 $(+ features[$index] * FEATURE_WEIGHTS_MILLI[$index])* };
     }
-    const _: () = assert!(FEATURES == 93, "list the new feature's index below");
+    const _: () = assert!(FEATURES == 94, "list the new feature's index below");
     sum!(
         0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15
         16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31
         32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47
         48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63
         64 65 66 67 68 69 70 71 72 73 74 75 76 77 78 79
-        80 81 82 83 84 85 86 87 88 89 90 91 92
+        80 81 82 83 84 85 86 87 88 89 90 91 92 93
     )
 }
 
@@ -441,6 +441,7 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     85,   // split_script_trigrams: Indic
     0,    // split_script_trigrams: Thai
     0,    // split_script_trigrams: Lao, Myanmar, Khmer
+    900,  // split_script_trigrams: Cyrillic, random letters
 ];
 
 impl TextTally {
@@ -454,6 +455,8 @@ impl TextTally {
         );
         let (simplified, traditional) = split_if(self.is_traditional(), self.han_chars);
         let (cyrillic, russian) = split_if(self.is_russian(), self.cyrillic_letters);
+        let (cyrillic_trigrams, random_cyrillic_trigrams) =
+            split_if(self.is_random_cyrillic(), self.split_script_trigrams[1]);
         let latin1 = self.accented_letters - self.extended_latin_letters - self.vietnamese_letters;
         let vietnamese = self.is_vietnamese();
         let (latin1, vietnamese_latin1) = split_if(vietnamese, latin1);
@@ -567,12 +570,13 @@ impl TextTally {
             self.split_bare_words,
             self.split_tabbed_words,
             self.split_script_trigrams[0],
-            self.split_script_trigrams[1],
+            cyrillic_trigrams,
             self.split_script_trigrams[2],
             self.split_script_trigrams[3],
             self.split_script_trigrams[4],
             self.split_script_trigrams[5],
             self.split_script_trigrams[6],
+            random_cyrillic_trigrams,
         ]
     }
 
@@ -603,14 +607,27 @@ impl TextTally {
     /// Ukrainian, Bulgarian, Serbian and Macedonian do not write, and fewer than one in 100 is a
     /// letter Russian never writes (Belarusian і and ў, Kazakh ә and қ, …: those languages write
     /// ы or э too), and fewer than one in ten has a token boundary that a split pair or trigram
-    /// forces (random letters have three or more). o200k_base has more merges for Russian than
+    /// forces (random letters have one in three). o200k_base has more merges for Russian than
     /// for the other Cyrillic languages.
     pub fn is_russian(&self) -> bool {
         self.russian_markers > 0
             && self.russian_markers * 60 >= self.cyrillic_letters
             && self.non_russian_markers * 100 < self.cyrillic_letters
-            && (self.split_script_pairs[1] + self.split_script_trigrams[1]) * 10
-                < self.cyrillic_letters
+            && self.cyrillic_boundaries() * 10 < self.cyrillic_letters
+    }
+
+    /// Whether the Cyrillic letters read as random letters rather than words: one in five or more
+    /// has a token boundary that a split pair or trigram forces (random letters have one in three,
+    /// Russian prose one in twenty to fifty, a catalogue of language names one in six to nine).
+    /// Their trigram boundaries are then charged apart: prose, at its kind's limit, could not bear
+    /// the weight random letters need.
+    pub fn is_random_cyrillic(&self) -> bool {
+        self.cyrillic_letters > 0 && self.cyrillic_boundaries() * 5 >= self.cyrillic_letters
+    }
+
+    /// The token boundaries that split pairs and trigrams force in Cyrillic words.
+    fn cyrillic_boundaries(&self) -> u64 {
+        self.split_script_pairs[1] + self.split_script_trigrams[1]
     }
 
     /// Whether the Latin-script words read as a language other than English (German, French,
@@ -1382,6 +1399,8 @@ mod tests {
         // Random Russian letters do not read as Russian text: their boundaries give them away.
         assert!(tally_text("Это было давно, мы жили в Москве").is_russian());
         assert!(!tally_text("ыэсмнд ешмпцитя ыте хшцэ").is_russian());
+        assert!(random.is_random_cyrillic() && !words.is_random_cyrillic());
+        assert!(!tally_text("Это было давно, мы жили в Москве").is_random_cyrillic());
         // Any script's: kana, Hangul, Vietnamese (` べ`, ` ệ` begin no token); but Han, whose
         // weights pay for the space, and accented Latin, which has its own check.
         assert_eq!(tally_text("わそ べら").unspaced_script_starts, 1);
