@@ -63,6 +63,23 @@ def measure(readers: list[tuple[str, Callable[[], int]]], rounds: int) -> list[d
     ]
 
 
+# The event loops of the async readers, shut down at the end: a loop left open leaves the async
+# generators its streams were read through unfinished ("Task was destroyed but it is pending").
+LOOPS: list[asyncio.AbstractEventLoop] = []
+
+
+def new_loop() -> asyncio.AbstractEventLoop:
+    loop = asyncio.new_event_loop()
+    LOOPS.append(loop)
+    return loop
+
+
+def close_loops() -> None:
+    for loop in LOOPS:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
 def llmwire_sync(base_url: str, messages: list[dict[str, str]]) -> Callable[[], int]:
     client = llmwire.Client(base_url=base_url, model=MODEL, api_key="sk-bench")
 
@@ -74,7 +91,7 @@ def llmwire_sync(base_url: str, messages: list[dict[str, str]]) -> Callable[[], 
 
 def llmwire_async(base_url: str, messages: list[dict[str, str]]) -> Callable[[], int]:
     client = llmwire.Client(base_url=base_url, model=MODEL, api_key="sk-bench")
-    loop = asyncio.new_event_loop()
+    loop = new_loop()
 
     async def read() -> int:
         return len([chunk async for chunk in client.astream({"messages": messages})])
@@ -102,7 +119,7 @@ def openai_async(base_url: str, messages: list[dict[str, str]]) -> Optional[Call
     except ImportError:
         return None
     client = openai.AsyncOpenAI(base_url=base_url, api_key="sk-bench", max_retries=0)
-    loop = asyncio.new_event_loop()
+    loop = new_loop()
 
     async def read() -> int:
         stream = await client.chat.completions.create(model=MODEL, messages=messages, stream=True)  # type: ignore[arg-type]
@@ -143,6 +160,7 @@ def main() -> int:
                 ratio = by_label[ours]["median"] / by_label[theirs]["median"]
                 print(f"{ours} / {theirs}: {ratio:.1f}x (medians)")
     finally:
+        close_loops()
         assert mock.stdin is not None
         mock.stdin.close()
         mock.wait(timeout=10)
