@@ -618,7 +618,7 @@ impl TextTally {
 
     /// Whether the Cyrillic letters read as random letters rather than words: one in five or more
     /// has a token boundary that a split pair or trigram forces (random letters have one in three,
-    /// Russian prose one in twenty to fifty, a catalogue of language names one in six to nine).
+    /// Cyrillic prose one in ten to thirty, a catalogue of language names one in six to nine).
     /// Their trigram boundaries are then charged apart: prose, at its kind's limit, could not bear
     /// the weight random letters need.
     pub fn is_random_cyrillic(&self) -> bool {
