@@ -22,8 +22,8 @@ Prints the new weights as the Rust array and the per-kind table they give. Needs
 Usage: fit-estimate-weights.py FEATURES_TSV [src/context/estimate.rs] [--free "NAME;NAME"]
 
 With --free, only the named weights move (names as in the comments of FEATURE_WEIGHTS_MILLI); the
-others keep the values the file was written with, and a kind whose mean those alone already put
-above KIND_MEAN (by rounding) keeps that mean as its bound. For a new feature and the weights it
+others keep the values the file was written with, and a kind whose mean those and the free
+weights' floors already put above KIND_MEAN (by rounding) keeps that mean as its bound. For a new feature and the weights it
 trades with: a refit of every weight finds other optima of the same program, which move weights
 that text the corpus does not hold relies on.
 
@@ -323,7 +323,11 @@ def main():
         a_ub.append(row)
         bound = (1 + KIND_MEAN_OF.get(kind, KIND_MEAN)) * 1000
         if free is not None:
-            held = [0 if name in free else w for name, w in zip(names, written_with)]
+            # the free weights at their floors: the least the kind can come to
+            held = [
+                BOUNDS.get(name, (0, None))[0] if name in free else w
+                for name, w in zip(names, written_with)
+            ]
             bound = max(bound, float(row @ np.array(held, dtype=float)))
         b_ub.append(bound)
     # the ceilings that hold by construction (see CEILINGS)

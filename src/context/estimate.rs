@@ -350,7 +350,7 @@ fn weighted_milli(features: [u64; FEATURES]) -> u64 {
 pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1000, // word_pieces
     128,  // long_word_letters, English-like text
-    60,   // long_word_letters, other Latin-script text
+    0,    // long_word_letters, other Latin-script text
     0,    // marked_word_letters
     506,  // very_long_word_letters
     140,  // inner_capitals
@@ -361,8 +361,8 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     1512, // space_runs
     1312, // newline_runs
     13,   // long_whitespace_chars
-    290,  // han_chars, Simplified Chinese or Japanese text
-    171,  // han_chars, Traditional Chinese text
+    289,  // han_chars, Simplified Chinese or Japanese text
+    172,  // han_chars, Traditional Chinese text
     215,  // kana_chars
     40,   // hangul_chars
     0,    // accented_letters: Latin-1
@@ -373,7 +373,7 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     0,    // other_letters: greek_letters
     184,  // other_letters: cyrillic_letters, other than Russian text
     70,   // other_letters: cyrillic_letters, Russian text
-    141,  // other_letters: hebrew_letters
+    146,  // other_letters: hebrew_letters
     65,   // other_letters: arabic_letters
     277,  // other_letters: indic_letters
     1000, // other_letters: the rest
@@ -426,8 +426,8 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     101,  // slash_led_pieces
     1000, // unmerged_mark_words
     1000, // split_spaced_words
-    0,    // split_word_long_letters
-    596,  // split_word_rare_trigrams
+    2,    // split_word_long_letters
+    594,  // split_word_rare_trigrams
     450,  // accent_led_rare_trigrams
     1000, // unmerged_punct_breaks
     771,  // rare_punct_trigrams
@@ -1089,9 +1089,13 @@ mod tests {
             (1, 3),
             "{split:?}"
         );
-        // Not a whole word: before an apostrophe, a letter beyond ASCII, or the end of the text.
-        for text in ["x tentativo's", "x tentativoé.", "x tentativo"] {
+        // Not a whole word: before a letter beyond ASCII, or at the end of the text.
+        for text in ["x tentativoé.", "x tentativo"] {
             assert_eq!(tally_text(text).split_spaced_words, 0, "{text}");
+        }
+        // Before an apostrophe, whole: BPE splits the suffix off as if it were its own piece.
+        for text in ["x tentativo's", "x tentativo' and"] {
+            assert_eq!(tally_text(text).split_spaced_words, 1, "{text}");
         }
         // Cut anywhere, a word is looked up when it ends, and one token gives back its charges.
         tally_cut_anywhere("x international. tentativo, internationalization ok");
@@ -1122,17 +1126,12 @@ mod tests {
             (1, 0, 4),
             "{split:?}"
         );
-        // No whole capitalised word: capitals only, one capital, before an apostrophe or a letter
-        // beyond ASCII, not after a space.
-        for text in [
-            "x MIT.",
-            "x A.",
-            "x Verfaillie's",
-            "x Verfailliéx.",
-            "(Verfaillie)",
-        ] {
+        // No whole capitalised word: capitals only, one capital, before a letter beyond ASCII,
+        // not after a space.
+        for text in ["x MIT.", "x A.", "x Verfailliéx.", "(Verfaillie)"] {
             assert_eq!(tally_text(text).split_capital_words, 0, "{text}");
         }
+        assert_eq!(tally_text("x Verfaillie's").split_capital_words, 1);
         // Cut anywhere, the same: after several spaces, before a capital, before base64.
         let text =
             "x Sebastian  Verfaillie, McVerfaillie MIT Michael0aGVsbG8gd29ybGQgdGhpcyBpcyBiYXNl ok";
@@ -1167,6 +1166,44 @@ mod tests {
         let text = "Dieter (Verfaillie) getValue\nThe HTTPResponse setDieter 2Dieter.";
         let whole = tally_cut_anywhere(text);
         assert_eq!(whole.split_bare_words, 4, "{whole:?}");
+    }
+
+    #[test]
+    fn lower_case_words_with_nothing_before_them_are_looked_up_too() {
+        // `echo` and `hotel` are tokens: a piece each, nothing for their letters, quoted in a
+        // list, at a line's start or after a digit.
+        for text in ["[\"echo\", \"hotel\"]", "x\nhotel.", "x 2hotel."] {
+            let one = tally_text(text);
+            assert_eq!(
+                (
+                    one.split_bare_words,
+                    one.long_word_letters,
+                    one.rare_letter_trigrams,
+                    one.lone_first_letters
+                ),
+                (0, 0, 0, 0),
+                "{text}: {one:?}"
+            );
+        }
+        // `foxtrot` is `fo` `xt` `rot`: counted, after a quote, a line break, a digit or a run
+        // of marks (` (` is one), and before an apostrophe.
+        for text in [
+            "[\"foxtrot\"]",
+            "x\nfoxtrot.",
+            "x 2foxtrot.",
+            "x ({foxtrot)",
+            "x 'foxtrot' y",
+        ] {
+            assert_eq!(tally_text(text).split_bare_words, 1, "{text}");
+        }
+        // Led by one mark, the piece is the mark word table's (`(foxtrot` is one pre-token); led
+        // by a space, the spaced words'.
+        for text in ["x(foxtrot)", "x foxtrot."] {
+            assert_eq!(tally_text(text).split_bare_words, 0, "{text}");
+        }
+        let text = "[\"echo\", \"foxtrot\"]\nhotel 2foxtrot x ({foxtrot a\"b\"";
+        let whole = tally_cut_anywhere(text);
+        assert_eq!(whole.split_bare_words, 3, "{whole:?}");
     }
 
     #[test]
