@@ -140,6 +140,7 @@ BOUNDS = {
     "split_capital_words": (1000, 1000),
     "split_bare_words": (1000, 1000),
     "split_tabbed_words": (1000, 1000),
+    "split_caps_words": (1000, 1000),
     # o200k_base has a token for runs of up to about 80 spaces: a long run costs a token per 80 at
     # most (the fit would charge deep indentation half a token a space to serve one aligned list)
     "long_whitespace_chars": (0, 13),
@@ -182,8 +183,9 @@ FLOORS = {
     # and pieces of /usr/share/doc it never saw went from 0.90% to 1.01% more than 5% under
     "long_word_letters, English-like text": 128,
     # random words of lower-case ASCII rest on this: at 0.356, 3 of 14,400 of the unseen seeds'
-    # strings of them fell more than 5% under
-    "split_word_rare_trigrams": 400,
+    # strings of them fell more than 5% under; at 0.4, once words with nothing before them were
+    # looked up too, 1 of 14,400
+    "split_word_rare_trigrams": 594,
     # the refit for the script trigrams lowered these, and random short words of Greek (too
     # short for trigrams) fell 17% under, Malayalam letters between ASCII ones and runs of Khmer
     # 6%: the pairs, and the letters of the scripts whose trigrams random text lacks, keep the

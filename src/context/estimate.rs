@@ -114,7 +114,8 @@ pub struct TextTally {
     /// one. Snake-case names and file lists are made of them.
     pub unmerged_mark_words: u64,
     /// Words of 2 or more lower-case ASCII letters after a space, whole (what follows is ASCII
-    /// and no apostrophe), that o200k_base has no one token for with the space
+    /// and no letter; an apostrophe too: see `scanner::ends_whole_word`), that o200k_base has no
+    /// one token for with the space
     /// (`chars::is_spaced_word`): BPE splits them (` tent` `ativo`). A whole word that is one
     /// token is charged as a word piece only, not by its length, trigrams or first letter. One word
     /// piece in 70 of the corpus's English prose, one in five of its Italian.
@@ -124,15 +125,22 @@ pub struct TextTally {
     /// ones: names and rare words (` Verfaillie` is ` Ver` `fa` `ill` `ie`). A whole one that is
     /// one token (` Sebastian`, ` Likewise`) is charged as a word piece only.
     pub split_capital_words: u64,
-    /// Words of a capital and 1 to 15 lower-case ASCII letters with nothing before them that
-    /// joins them (at a line's start, after a digit, a run of marks or a lower-case letter),
-    /// whole, that o200k_base has no one token for (`Dieter` is `D` `ieter`), as
-    /// `split_capital_words` counts those after a space.
+    /// Words of 2 to 16 ASCII letters, all lower case but the first, with nothing before them
+    /// that joins them (at a line's start, after a digit, a run of marks, a quote after a space,
+    /// or for a capital a lower-case letter), whole, that o200k_base has no one token for
+    /// (`Dieter` is `D` `ieter`, `["foxtrot"` `fo` `xt` `rot`), as `split_capital_words` counts
+    /// those after a space.
     pub split_bare_words: u64,
     /// Words of a letter and 1 to 15 lower-case ASCII letters after a tab, whole, that o200k_base
     /// has no one token for with the tab (`\tFix` is `\tF` `ix`, `\tDoc` is `\t` `Doc`; `\treturn`
     /// is one), as `split_spaced_words` counts those after a space.
     pub split_tabbed_words: u64,
+    /// Words of 2 to 16 ASCII capitals after a space or with nothing before them that joins them,
+    /// whole (what follows is ASCII and no letter), that o200k_base has no one token for, as
+    /// `split_spaced_words` counts lower-case ones (` HYPHENATED` is ` HY` `PH` `EN` `ATED`;
+    /// ` SELECT`, `HTTP` and ` JSON` are one). A whole one that is one token is charged as a word
+    /// piece only, not by its capitals, trigrams or length.
+    pub split_caps_words: u64,
     /// The `long_word_letters` of the split words (`split_spaced_words`, `split_capital_words`,
     /// `split_bare_words`, `split_tabbed_words`): charged apart, as the letters of a word known
     /// to be split.
@@ -324,7 +332,7 @@ pub struct TextTally {
 }
 
 /// The number of weighted features (see [`TextTally::features`]).
-pub const FEATURES: usize = 94;
+pub const FEATURES: usize = 95;
 
 /// The sum of `features` weighted by [`FEATURE_WEIGHTS_MILLI`], in thousandths of a token.
 /// Written out term by term, so that the features stay in registers and each weight is a
@@ -335,14 +343,14 @@ fn weighted_milli(features: [u64; FEATURES]) -> u64 {
     macro_rules! sum {
         ($($index:literal)*) => { 0 $(+ features[$index] * FEATURE_WEIGHTS_MILLI[$index])* };
     }
-    const _: () = assert!(FEATURES == 94, "list the new feature's index below");
+    const _: () = assert!(FEATURES == 95, "list the new feature's index below");
     sum!(
         0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15
         16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31
         32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47
         48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63
         64 65 66 67 68 69 70 71 72 73 74 75 76 77 78 79
-        80 81 82 83 84 85 86 87 88 89 90 91 92 93
+        80 81 82 83 84 85 86 87 88 89 90 91 92 93 94
     )
 }
 
@@ -426,7 +434,7 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     101,  // slash_led_pieces
     1000, // unmerged_mark_words
     1000, // split_spaced_words
-    2,    // split_word_long_letters
+    0,    // split_word_long_letters
     594,  // split_word_rare_trigrams
     450,  // accent_led_rare_trigrams
     1000, // unmerged_punct_breaks
@@ -442,6 +450,7 @@ pub const FEATURE_WEIGHTS_MILLI: [u64; FEATURES] = [
     0,    // split_script_trigrams: Thai
     0,    // split_script_trigrams: Lao, Myanmar, Khmer
     900,  // split_script_trigrams: Cyrillic, random letters
+    1000, // split_caps_words
 ];
 
 impl TextTally {
@@ -577,6 +586,7 @@ impl TextTally {
             self.split_script_trigrams[5],
             self.split_script_trigrams[6],
             random_cyrillic_trigrams,
+            self.split_caps_words,
         ]
     }
 
@@ -721,6 +731,7 @@ impl TextTally {
         self.split_capital_words += other.split_capital_words;
         self.split_bare_words += other.split_bare_words;
         self.split_tabbed_words += other.split_tabbed_words;
+        self.split_caps_words += other.split_caps_words;
     }
 }
 
@@ -1204,6 +1215,46 @@ mod tests {
         let text = "[\"echo\", \"foxtrot\"]\nhotel 2foxtrot x ({foxtrot a\"b\"";
         let whole = tally_cut_anywhere(text);
         assert_eq!(whole.split_bare_words, 3, "{whole:?}");
+    }
+
+    #[test]
+    fn words_of_capitals_are_looked_up_too() {
+        // ` SELECT`, ` FROM` and `HTTP` are tokens: a piece each, nothing for their capitals.
+        for text in ["x SELECT y FROM z", "x\nHTTP.", "(\"JSON\")"] {
+            let one = tally_text(text);
+            assert_eq!(
+                (
+                    one.split_caps_words,
+                    one.inner_capitals,
+                    one.unmerged_latin_letters
+                ),
+                (0, 0, 0),
+                "{text}: {one:?}"
+            );
+        }
+        // ` HYPHENATED` is ` HY` `PH` `EN` `ATED`, `ISCODE` `IS` `CODE`: counted, before a
+        // space, a mark, a digit or a lower-case word.
+        for text in [
+            "x HYPHENATED y",
+            "ISCODE, y",
+            "x HYPHENATED2",
+            "x HYPHENATED then",
+        ] {
+            assert_eq!(tally_text(text).split_caps_words, 1, "{text}");
+        }
+        // Not a word of capitals alone: lower-case letters or a letter beyond ASCII join it, a
+        // mark leads it, or the text ends in it.
+        for text in [
+            "x HYPHENATEDs y",
+            "x HYPHENATÉD y",
+            "x_HYPHENATED y",
+            "x HYPHENATED",
+        ] {
+            assert_eq!(tally_text(text).split_caps_words, 0, "{text}");
+        }
+        let text = "SELECT x FROM y WHERE ISCODE, HYPHENATED then gRPC renderings ABC1 \"JSON\"";
+        let whole = tally_cut_anywhere(text);
+        assert_eq!(whole.split_caps_words, 2, "{whole:?}");
     }
 
     #[test]

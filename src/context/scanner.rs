@@ -133,6 +133,7 @@ struct Checkpoint {
     split_capital_words: u64,
     split_bare_words: u64,
     split_tabbed_words: u64,
+    split_caps_words: u64,
     split_word_long_letters: u64,
     split_word_rare_trigrams: u64,
     accent_led_rare_trigrams: u64,
@@ -159,6 +160,7 @@ impl Checkpoint {
             split_capital_words: tally.split_capital_words,
             split_bare_words: tally.split_bare_words,
             split_tabbed_words: tally.split_tabbed_words,
+            split_caps_words: tally.split_caps_words,
             split_word_long_letters: tally.split_word_long_letters,
             split_word_rare_trigrams: tally.split_word_rare_trigrams,
             accent_led_rare_trigrams: tally.accent_led_rare_trigrams,
@@ -184,6 +186,7 @@ impl Checkpoint {
         tally.split_capital_words = self.split_capital_words;
         tally.split_bare_words = self.split_bare_words;
         tally.split_tabbed_words = self.split_tabbed_words;
+        tally.split_caps_words = self.split_caps_words;
         tally.split_word_long_letters = self.split_word_long_letters;
         tally.split_word_rare_trigrams = self.split_word_rare_trigrams;
         tally.accent_led_rare_trigrams = self.accent_led_rare_trigrams;
@@ -248,6 +251,30 @@ impl SpacedWord {
                 *slot = letter;
             }
             self.len += 1;
+        }
+    }
+}
+
+/// A word of ASCII capitals being read (` SELECT`, `HTTP`), from its second capital: looked up
+/// in the word table when it ends, whole (see `TextTally::split_caps_words`). Kept letter by
+/// letter, so a word cut by a chunk's end is read as one.
+#[derive(Debug, Clone, Copy)]
+struct CapsWord {
+    /// Its first `SPACED_WORD_MAX` capitals, zero-padded, and how many it has (0: no word).
+    letters: [u8; SPACED_WORD_MAX],
+    len: usize,
+    lead: WordLead,
+    /// The counts as they were before its second capital (its first costs the piece only).
+    before: Checkpoint,
+}
+
+impl Default for CapsWord {
+    fn default() -> CapsWord {
+        CapsWord {
+            letters: [0; SPACED_WORD_MAX],
+            len: 0,
+            lead: WordLead::Nothing,
+            before: Checkpoint::default(),
         }
     }
 }
@@ -331,6 +358,9 @@ pub struct TextScanner {
     base64_known: bool,
     /// A space-led lower-case word that went on past the end of a chunk, until it ends.
     spaced_word: Option<SpacedWord>,
+    caps_word: CapsWord,
+    /// The character before the word piece (a space or a tab lead it, if whitespace did).
+    piece_lead_code: u32,
     /// The bytes fed are the whole text (`TextScanner::scan_whole`): a word that reaches their
     /// end ends there, so none is kept for a next chunk.
     whole_text: bool,
@@ -380,6 +410,8 @@ impl TextScanner {
             base64: Base64Run::default(),
             base64_known: false,
             spaced_word: None,
+            caps_word: CapsWord::default(),
+            piece_lead_code: 0,
             whole_text: false,
             partial_code: 0,
             partial_missing: 0,
@@ -1043,6 +1075,9 @@ impl TextScanner {
         if let Some(run) = ended {
             self.start_piece(run, class, code);
         }
+        if class == CharClass::Upper && !starts_piece {
+            self.caps_letter(code as u8);
+        }
         if class == CharClass::Lower && self.previous == CharClass::Upper && self.run_len == 1 {
             self.after_leading_capital(code as u8);
         }
@@ -1130,6 +1165,63 @@ impl TextScanner {
         self.previous_code = code;
     }
 
+    /// A capital continuing the word piece: the next letter of a word of capitals, or the second,
+    /// which begins one if the piece began with a capital after a space or nothing that joins it.
+    #[inline(always)]
+    fn caps_letter(&mut self, capital: u8) {
+        if self.caps_word.len > 0 {
+            if let Some(slot) = self.caps_word.letters.get_mut(self.caps_word.len) {
+                *slot = capital;
+            }
+            self.caps_word.len += 1;
+        } else if self.previous == CharClass::Upper && self.word_letters == 1 && self.run_len == 1 {
+            self.begin_caps_word(capital);
+        }
+    }
+
+    /// [`TextScanner::caps_letter`] for the second capital of the piece: out of line, as most
+    /// capitals begin a word of lower-case letters.
+    #[inline(never)]
+    fn begin_caps_word(&mut self, capital: u8) {
+        let lead = match (self.led_by_mark, self.led_by_space, self.piece_lead_code) {
+            (false, false, _) => WordLead::Nothing,
+            (false, true, 0x20) => WordLead::Space,
+            (false, true, 0x09) => WordLead::Tab,
+            // After a mark the piece is the mark word table's; after other whitespace no token
+            // holds it.
+            _ => return,
+        };
+        let mut letters = [0; SPACED_WORD_MAX];
+        letters[0] = self.previous_code as u8;
+        letters[1] = capital;
+        self.caps_word = CapsWord {
+            letters,
+            len: 2,
+            lead,
+            before: Checkpoint::of(&self.tally),
+        };
+    }
+
+    /// Ends the word of capitals in `caps_word` with its piece: if the piece is that word alone
+    /// and `whole` (what follows is no letter; at the text's end it is charged by its letters),
+    /// one token gives back what its capitals after the first changed in the counts, and one that
+    /// BPE splits is counted.
+    #[inline(never)]
+    fn end_caps_word(&mut self, whole: bool) {
+        let len = std::mem::take(&mut self.caps_word.len);
+        // A lower-case letter or one beyond ASCII joined it (`HTTPServer`, `ÉCOLE`).
+        let alone = len == self.run_len as usize && self.word_letters == self.run_len;
+        if !whole || !alone {
+            return;
+        }
+        let word = &self.caps_word;
+        if len <= SPACED_WORD_MAX && is_one_token_word(&word.letters, 0, len, word.lead) {
+            word.before.restore(&mut self.tally);
+        } else {
+            self.tally.split_caps_words += 1;
+        }
+    }
+
     /// Whether a letter of class `class` starts a word piece: outside a word, or a capital after
     /// a lower-case letter. If it does, the pre-token before it is ended, and returned.
     #[inline(always)]
@@ -1196,6 +1288,8 @@ impl TextScanner {
         self.run = Run::Word;
         self.run_len = 0;
         self.word_letters = 0;
+        self.piece_lead_code = self.previous_code;
+        self.caps_word.len = 0;
         self.piece_unmerged = 0;
         self.piece_split = 0;
         self.script_trigram = (0, 0);
@@ -1306,9 +1400,13 @@ impl TextScanner {
     /// nothing by its letters; one that BPE splits is counted in `split_spaced_words`. A word
     /// that reaches the end of the chunk is looked up when it ends (`spaced_word`).
     fn spaced_lower_case_word(&mut self, bytes: &[u8], start: usize, end: usize) {
-        // The space ends a base64 candidate, which may give back counts: before the word's own.
+        // The space ends a base64 candidate and a word of capitals, which may give back counts:
+        // before the word's own.
         if self.base64.len > 0 {
             self.end_base64_run();
+        }
+        if self.caps_word.len > 0 {
+            self.end_caps_word(true);
         }
         let letters = &bytes[start..end];
         let Some(&next) = bytes.get(end) else {
@@ -1814,7 +1912,12 @@ impl TextScanner {
                     self.tally.space_runs += 1;
                 }
             }
-            Run::Word => self.end_mark_word(),
+            Run::Word => {
+                self.end_mark_word();
+                if self.caps_word.len > 0 {
+                    self.end_caps_word(next.is_some());
+                }
+            }
             Run::Nothing | Run::Digits | Run::Newlines => {}
         }
         self.run = Run::Nothing;
@@ -1904,6 +2007,8 @@ impl TextScanner {
         if base64 {
             // Its last word piece, still running, is not counted either.
             self.mark_word = 0;
+            // Nor its word of capitals: the counts go back to before the run.
+            self.caps_word.len = 0;
             self.before_base64.restore(&mut self.tally);
             self.tally.base64_chars += u64::from(self.base64.len);
         }

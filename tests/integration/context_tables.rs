@@ -259,9 +259,9 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     // `mark_word_key`.
     let mut mark_words = Vec::new();
     // The tokens of a space and 2 to `SPACED_WORD_MAX` ASCII letters, all lower case but the
-    // first, as the `spaced_word_hash` of their letters; and those of such letters with no
-    // space, and of a tab and such letters, as that hash salted (`BARE_WORD_SALT`,
-    // `TAB_WORD_SALT`).
+    // first or all capitals, as the `spaced_word_hash` of their letters; and those of such
+    // letters with no space, and of a tab and such letters, as that hash salted
+    // (`BARE_WORD_SALT`, `TAB_WORD_SALT`).
     let mut spaced_words = Vec::new();
     // The tokens of marks and line breaks (`;\n`, ` }\r\n`, `=====\n`), as their `mark_word_key`.
     let mut punct_breaks = Vec::new();
@@ -307,21 +307,18 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
             }
             if *mark == b' '
                 && (2..=SPACED_WORD_MAX).contains(&letters.len())
-                && letters[0].is_ascii_alphabetic()
-                && letters[1..].iter().all(u8::is_ascii_lowercase)
+                && (is_word(letters) || letters.iter().all(u8::is_ascii_uppercase))
             {
                 spaced_words.push(spaced_word_hash(letters));
             }
             if (2..=SPACED_WORD_MAX).contains(&bytes.len())
-                && mark.is_ascii_alphabetic()
-                && letters.iter().all(u8::is_ascii_lowercase)
+                && (is_word(&bytes) || bytes.iter().all(u8::is_ascii_uppercase))
             {
                 spaced_words.push(spaced_word_hash(&bytes) ^ BARE_WORD_SALT);
             }
             if *mark == b'\t'
                 && (2..=SPACED_WORD_MAX).contains(&letters.len())
-                && letters[0].is_ascii_alphabetic()
-                && letters[1..].iter().all(u8::is_ascii_lowercase)
+                && (is_word(letters) || letters.iter().all(u8::is_ascii_uppercase))
             {
                 spaced_words.push(spaced_word_hash(letters) ^ TAB_WORD_SALT);
             }
@@ -706,11 +703,11 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
     let _ = writeln!(
         out,
         "/// The {} tokens of o200k_base made of a space and 2 to {SPACED_WORD_MAX} ASCII letters, all\n\
-         /// lower case but the first (` the`, ` tentative`, ` Sebastian`), and of 2 to\n\
-         /// {SPACED_WORD_MAX} such letters with no space (`echo`, `Value`; hashed with\n\
-         /// `BARE_WORD_SALT`), or after a tab (`\\treturn`; with `TAB_WORD_SALT`), as a Bloom filter\n\
-         /// of {SPACED_WORD_LINES} cache lines: a word's\n\
-         /// `chars::spaced_word_hash` picks the line (its top bits) and {SPACED_WORD_PROBES} bits of it\n\
+         /// lower case but the first or all capitals (` the`, ` tentative`, ` Sebastian`, ` SELECT`),\n\
+         /// and of 2 to {SPACED_WORD_MAX} such letters with no space (`echo`, `Value`, `HTTP`; hashed\n\
+         /// with `BARE_WORD_SALT`), or after a tab (`\\treturn`; with `TAB_WORD_SALT`), as a Bloom\n\
+         /// filter of {SPACED_WORD_LINES} cache lines: a word's `chars::spaced_word_hash` picks the\n\
+         /// line (its top bits) and {SPACED_WORD_PROBES} bits of it\n\
          /// (nine bits each from the bottom), all set for a token. A word that is no token passes\n\
          /// for one about once in 300.\n\
          #[rustfmt::skip]\n\
@@ -1386,6 +1383,12 @@ pub const SPACED_WORD_MAX: usize = 16;
 /// The lines of `SPACED_WORDS` (128 KB), and the bits a word sets in its line: about 16 bits a
 /// token; four bits read faster than six.
 pub const SPACED_WORD_LINES: usize = 4096;
+
+/// Whether `letters` are ASCII letters, all lower case but the first (`the`, `Value`).
+fn is_word(letters: &[u8]) -> bool {
+    letters.first().is_some_and(u8::is_ascii_alphabetic)
+        && letters[1..].iter().all(u8::is_ascii_lowercase)
+}
 pub const SPACED_WORD_PROBES: u32 = 4;
 
 /// What the hash of a capitalised word with no space before it is salted with in
