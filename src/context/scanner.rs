@@ -358,6 +358,7 @@ pub struct TextScanner {
     base64_known: bool,
     /// A space-led lower-case word that went on past the end of a chunk, until it ends.
     spaced_word: Option<SpacedWord>,
+    /// The word of capitals being read, if the piece is one so far (see `CapsWord`).
     caps_word: CapsWord,
     /// The character before the word piece (a space or a tab lead it, if whitespace did).
     piece_lead_code: u32,
@@ -1481,7 +1482,8 @@ impl TextScanner {
         }
     }
 
-    /// The rest of [`TextScanner::table_word`]: the word of `kind` begun by the letter
+    /// The rest of [`TextScanner::table_word`], and of a lower-case word with nothing before it
+    /// that joins it (see [`TextScanner::feed`]): the word of `kind` begun by the letter
     /// `bytes[index]` (counted), its lower-case letters after it and its look-up. Out of line,
     /// off the path of capitals that begin no such word.
     #[inline(never)]
