@@ -1176,6 +1176,31 @@ pub fn adversarial(blocks: &[(u32, u32, String)], seed: u64) -> Vec<(String, Str
         dotted.push_str("();\n");
     }
     out.push(("identifiers: dotted".to_owned(), dotted));
+    // Lists of such words and of two run together (`userindex`, which BPE may split), quoted as
+    // JSON and code quote them or in capitals: a word after `["` or `', '` has no space to lead
+    // it, and o200k_base holds fewer words alone than after a space.
+    let mut rng = Rng(seed ^ 0x11_57ED_0000_0003);
+    let compound = |rng: &mut Rng| {
+        let first = word(rng);
+        if rng.below(2) == 0 {
+            format!("{first}{}", word(rng))
+        } else {
+            first.to_owned()
+        }
+    };
+    let words: Vec<String> = (0..1 + rng.below(12)).map(|_| compound(&mut rng)).collect();
+    let quoted: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
+    out.push((
+        "identifiers: JSON list".to_owned(),
+        format!("[{}]", quoted.join(", ")),
+    ));
+    let words: Vec<String> = (0..1 + rng.below(12)).map(|_| compound(&mut rng)).collect();
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    out.push(("identifiers: quoted".to_owned(), quoted.join(" ")));
+    let words: Vec<String> = (0..1 + rng.below(12))
+        .map(|_| compound(&mut rng).to_uppercase())
+        .collect();
+    out.push(("identifiers: capitals".to_owned(), words.join(", ")));
     out
 }
 
