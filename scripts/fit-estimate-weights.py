@@ -23,9 +23,9 @@ Usage: fit-estimate-weights.py FEATURES_TSV [src/context/estimate.rs] [--free "N
 
 With --free, only the named weights move (names as in the comments of FEATURE_WEIGHTS_MILLI); the
 others keep the values the file was written with, and a kind whose mean those and the free
-weights' floors already put above KIND_MEAN (by rounding) keeps that mean as its bound. For a new feature and the weights it
-trades with: a refit of every weight finds other optima of the same program, which move weights
-that text the corpus does not hold relies on.
+weights' floors already put above KIND_MEAN (by rounding) keeps that mean as its bound. For a
+new feature and the weights it trades with: a refit of every weight finds other optima of the
+same program, which move weights that text the corpus does not hold relies on.
 
 With --check, fits nothing: applies the weights the file was written with to its adversarial
 strings (dump_features with LLMWIRE_FEATURE_SEEDS=101-200, say: seeds the fit never saw) and

@@ -607,10 +607,11 @@ impl<const N: usize> BloomLines<N> {
 pub(super) use super::vocab::SPACED_WORD_MAX;
 
 /// Whether o200k_base has one token for a space and the ASCII letters `text[start..end]` (2 to
-/// [`SPACED_WORD_MAX`] of them, all lower case but the first; see `SPACED_WORDS`): ` the` and
-/// ` Sebastian`, but not ` tentativo` or ` Verfaillie`, which BPE splits. False for longer words.
-/// With another `lead`, whether it has one token for the word after a tab (`\treturn`, but
-/// `\tF` `ix`), or for the capitalised word alone (`Value`, but `D` `ieter`).
+/// [`SPACED_WORD_MAX`] of them, all lower case but the first, or all capitals; see
+/// `SPACED_WORDS`): ` the`, ` Sebastian` and ` SELECT`, but not ` tentativo` or ` Verfaillie`,
+/// which BPE splits. False for longer words. With another `lead`, whether it has one token for
+/// the word after a tab (`\treturn`, but `\tF` `ix`), or for the word alone (`echo`, `Value`,
+/// `HTTP`, but `D` `ieter`).
 #[inline(always)]
 pub(super) fn is_spaced_word(text: &[u8], start: usize, end: usize, lead: WordLead) -> bool {
     let len = end - start;

@@ -13984,9 +13984,9 @@ pub(super) static THREE_MARK_TOKENS: [u64; 1056] = [
 /// and of 2 to 16 such letters with no space (`echo`, `Value`, `HTTP`; hashed
 /// with `BARE_WORD_SALT`), or after a tab (`\treturn`; with `TAB_WORD_SALT`), as a Bloom
 /// filter of 4096 cache lines: a word's `chars::spaced_word_hash` picks the
-/// line (its top bits) and 4 bits of it
-/// (nine bits each from the bottom), all set for a token. A word that is no token passes
-/// for one about once in 300.
+/// line (its top bits) and 4 bits of it (nine bits each from the
+/// bottom), all set for a token. A random word of letters that is no token passes for one
+/// about once in 1,400, a word of code about once in 600.
 #[rustfmt::skip]
 pub(super) static SPACED_WORDS: BloomLines<4096> = BloomLines([
     [0x0008180108001022, 0x3010023000501240, 0x20401020018ad868, 0x0002000140c43000, 0xa000100040840012, 0xf11058020000160a, 0x8660800022040210, 0x0891240061602040],

@@ -707,9 +707,9 @@ pub fn generate(bpe: &CoreBPE, blocks_txt: &str, blocks_origin: &str) -> String 
          /// and of 2 to {SPACED_WORD_MAX} such letters with no space (`echo`, `Value`, `HTTP`; hashed\n\
          /// with `BARE_WORD_SALT`), or after a tab (`\\treturn`; with `TAB_WORD_SALT`), as a Bloom\n\
          /// filter of {SPACED_WORD_LINES} cache lines: a word's `chars::spaced_word_hash` picks the\n\
-         /// line (its top bits) and {SPACED_WORD_PROBES} bits of it\n\
-         /// (nine bits each from the bottom), all set for a token. A word that is no token passes\n\
-         /// for one about once in 300.\n\
+         /// line (its top bits) and {SPACED_WORD_PROBES} bits of it (nine bits each from the\n\
+         /// bottom), all set for a token. A random word of letters that is no token passes for one\n\
+         /// about once in 1,400, a word of code about once in 600.\n\
          #[rustfmt::skip]\n\
          pub(super) static SPACED_WORDS: BloomLines<{SPACED_WORD_LINES}> = BloomLines([",
         spaced_words.len(),
